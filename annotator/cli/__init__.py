@@ -1,0 +1,72 @@
+"""The ``us-annotator`` command: the desktop app, or a headless subcommand.
+
+``us-annotator [PATHS...]`` opens the app (with media or case files); ``us-annotator SUBCOMMAND``
+runs headless and never needs a display. Each subcommand lives in its own module here with
+``add_parser(subparsers)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from annotator import __version__
+
+SUBCOMMANDS = ("info", "measure", "validate", "track", "export")
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one ``error: ...`` line, exit status 2."""
+
+
+def _subcommand_modules() -> dict[str, ModuleType]:
+    return {name: importlib.import_module(f"annotator.cli.{name}_cmd") for name in SUBCOMMANDS}
+
+
+def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="us-annotator",
+        description="Annotate and measure musculoskeletal ultrasound stills and clips.",
+    )
+    parser.add_argument("--version", action="version", version=f"us-annotator {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in modules.values():
+        module.add_parser(sub)
+    return parser
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="us-annotator",
+        description=(
+            "Open the desktop app, with media (DICOM, MP4/AVI/MOV/GIF, PNG/JPEG/BMP/TIFF) "
+            "or a case file (.uscase.json). Headless subcommands: " + ", ".join(SUBCOMMANDS)
+            + " (us-annotator COMMAND --help)."
+        ),
+    )
+    parser.add_argument("paths", nargs="*", help="media or case files, or folders of media")
+    parser.add_argument("--demo", action="store_true", help="open the bundled demo case")
+    parser.add_argument("--version", action="version", version=f"us-annotator {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in SUBCOMMANDS:
+        modules = _subcommand_modules()
+        args = build_parser(modules).parse_args(args_list)
+        try:
+            return int(modules[args.command].run(args))
+        except CliError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("error: interrupted", file=sys.stderr)
+            return 130
+    gui_args = _gui_parser().parse_args(args_list)
+    from annotator.ui.app import run_app  # Qt is imported only for the desktop app
+
+    return run_app(gui_args.paths, demo=gui_args.demo)

@@ -1,0 +1,308 @@
+"""The Media interface every reader implements, with its frame cache and read-ahead."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from annotator.media.calibration import Calibration, Region
+
+MediaKind = Literal["dicom", "video", "image"]
+
+
+class MediaError(Exception):
+    """A file that cannot be read as media; the message names the file and the problem."""
+
+    def __init__(self, path: str | Path | None, problem: str) -> None:
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        super().__init__(f"{path}: {problem}" if path is not None else problem)
+
+
+@dataclass(frozen=True)
+class MetadataItem:
+    """One metadata value a user may need to see; identifiers are flagged for de-identification."""
+
+    key: str  # stable key, e.g. "manufacturer", "patient_name"
+    label: str  # human label, e.g. "Manufacturer"
+    value: str
+    identifier: bool = False  # patient identity, dates, institution, people, UIDs
+
+
+@dataclass
+class MediaMetadata:
+    items: list[MetadataItem] = field(default_factory=list)
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        for item in self.items:
+            if item.key == key:
+                return item.value
+        return default
+
+    def add(self, key: str, label: str, value: Any, identifier: bool = False) -> None:
+        if value is None or str(value).strip() == "":
+            return
+        self.items.append(MetadataItem(key, label, str(value).strip(), identifier))
+
+    @property
+    def identifiers(self) -> list[MetadataItem]:
+        return [i for i in self.items if i.identifier]
+
+    def to_json(self) -> dict[str, dict[str, object]]:
+        return {i.key: {"label": i.label, "value": i.value, "identifier": i.identifier} for i in self.items}
+
+
+class FrameCache:
+    """A thread-safe LRU of decoded frames, bounded in bytes."""
+
+    def __init__(self, max_bytes: int = 512 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, index: int) -> np.ndarray | None:
+        with self._lock:
+            frame = self._frames.get(index)
+            if frame is not None:
+                self._frames.move_to_end(index)
+            return frame
+
+    def put(self, index: int, frame: np.ndarray) -> None:
+        if frame.nbytes > self.max_bytes:
+            return
+        with self._lock:
+            old = self._frames.pop(index, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+            self._frames[index] = frame
+            self._bytes += frame.nbytes
+            while self._bytes > self.max_bytes and self._frames:
+                _, dropped = self._frames.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._bytes = 0
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def __contains__(self, index: int) -> bool:
+        with self._lock:
+            return index in self._frames
+
+
+class Media(ABC):
+    """A still or a clip: lazy frames as RGB uint8 (height, width, 3), timing and calibration.
+
+    Subclasses set ``path``, ``kind``, ``frame_count``, ``width``, ``height``,
+    ``frame_times_ms``, ``regions`` and ``metadata`` in ``__init__`` without decoding pixels,
+    and implement ``_decode(i)``. ``frame(i)`` is thread-safe.
+    """
+
+    path: Path
+    kind: MediaKind
+    frame_count: int
+    width: int
+    height: int
+    #: start time of each frame in ms from the first frame (frame_times_ms[0] == 0)
+    frame_times_ms: np.ndarray
+    regions: tuple[Region, ...] = ()
+    metadata: MediaMetadata
+
+    #: cache budget per media; the prefetcher fills it ahead of playback
+    cache_bytes: int = 256 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.metadata = MediaMetadata()
+        self._cache = FrameCache(self.cache_bytes)
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: dict[int, Future[np.ndarray]] = {}
+        self._pending_lock = threading.Lock()
+        self._decode_lock = threading.Lock()
+
+    # -- what readers implement -------------------------------------------------------------
+    @abstractmethod
+    def _decode(self, index: int) -> np.ndarray:
+        """Decode frame ``index`` to RGB uint8 (height, width, 3). Called under no lock."""
+
+    def raw_frame(self, index: int) -> np.ndarray:
+        """The stored values of one frame (e.g. 16-bit grey) before display scaling."""
+        return self.frame(index)
+
+    #: readers whose decoder is not thread-safe set this to serialise ``_decode`` calls
+    serial_decode: bool = True
+
+    # -- the public API --------------------------------------------------------------------
+    @property
+    def fps(self) -> float | None:
+        """Mean frames per second from the frame times; None for a still."""
+        if self.frame_count < 2:
+            return None
+        span = float(self.frame_times_ms[-1] - self.frame_times_ms[0])
+        if span <= 0:
+            return None
+        return (self.frame_count - 1) * 1000.0 / span
+
+    @property
+    def duration_ms(self) -> float:
+        """Time from the first frame's start to the last frame's end."""
+        if self.frame_count < 2:
+            return 0.0
+        last_step = float(self.frame_times_ms[-1] - self.frame_times_ms[-2])
+        return float(self.frame_times_ms[-1]) + max(last_step, 0.0)
+
+    @property
+    def calibration(self) -> Calibration:
+        return Calibration(tuple(self.regions))
+
+    def calibration_at(self, index: int) -> Calibration:
+        """Calibration of one frame; readers with per-frame calibration override this."""
+        return self.calibration
+
+    @property
+    def is_clip(self) -> bool:
+        return self.frame_count > 1
+
+    def check_index(self, index: int) -> int:
+        if not isinstance(index, (int, np.integer)):
+            raise TypeError(f"frame index must be an int, not {type(index).__name__}")
+        if not 0 <= index < self.frame_count:
+            raise IndexError(f"{self.path.name}: frame {index} is out of range 0..{self.frame_count - 1}")
+        return int(index)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` as a read-only RGB uint8 array of shape (height, width, 3)."""
+        index = self.check_index(index)
+        cached = self._cache.get(index)
+        if cached is not None:
+            return cached
+        with self._pending_lock:
+            pending = self._pending.get(index)
+        if pending is not None:
+            return pending.result()
+        return self._decode_and_cache(index)
+
+    def cached_frame(self, index: int) -> np.ndarray | None:
+        """The frame if it is already decoded, else None; never blocks (for the UI thread)."""
+        if not 0 <= index < self.frame_count:
+            return None
+        return self._cache.get(index)
+
+    def frame_future(self, index: int) -> Future[np.ndarray]:
+        """A future for frame ``index``, decoded on the read-ahead worker."""
+        index = self.check_index(index)
+        cached = self._cache.get(index)
+        if cached is not None:
+            done: Future[np.ndarray] = Future()
+            done.set_result(cached)
+            return done
+        with self._pending_lock:
+            fut = self._pending.get(index)
+            if fut is None:
+                fut = self._worker().submit(self._decode_and_cache, index)
+                self._pending[index] = fut
+                fut.add_done_callback(lambda _f, i=index: self._forget(i))
+            return fut
+
+    def prefetch(self, indices: Iterable[int]) -> None:
+        """Queue frames for decoding on the worker (skips cached and pending ones)."""
+        for i in indices:
+            if 0 <= i < self.frame_count and i not in self._cache:
+                self.frame_future(i)
+
+    def cancel_prefetch(self) -> None:
+        """Drop queued read-ahead that has not started (after a seek)."""
+        with self._pending_lock:
+            for fut in list(self._pending.values()):
+                fut.cancel()
+
+    def close(self) -> None:
+        self.cancel_prefetch()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+        self._cache.clear()
+        self._close()
+
+    def _close(self) -> None:
+        """Release file handles; readers override."""
+
+    def __enter__(self) -> Media:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def time_ms(self, index: int) -> float:
+        return float(self.frame_times_ms[self.check_index(index)])
+
+    def frame_at_time(self, t_ms: float) -> int:
+        """The frame shown at time ``t_ms`` (the last frame starting at or before it)."""
+        i = int(np.searchsorted(self.frame_times_ms, t_ms, side="right")) - 1
+        return min(max(i, 0), self.frame_count - 1)
+
+    # -- internals -------------------------------------------------------------------------
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="media-read-ahead")
+        return self._executor
+
+    def _forget(self, index: int) -> None:
+        with self._pending_lock:
+            self._pending.pop(index, None)
+
+    def _decode_and_cache(self, index: int) -> np.ndarray:
+        if self.serial_decode:
+            with self._decode_lock:
+                frame = self._decode(index)
+        else:
+            frame = self._decode(index)
+        frame = np.ascontiguousarray(frame)
+        frame.setflags(write=False)
+        self._cache.put(index, frame)
+        return frame
+
+
+class ArrayMedia(Media):
+    """Media held in memory (generated test clips, tracking on arrays, the demo)."""
+
+    def __init__(
+        self,
+        frames: np.ndarray,
+        frame_times_ms: np.ndarray | None = None,
+        regions: Iterable[Region] = (),
+        path: str | Path = "<memory>",
+        kind: MediaKind = "image",
+    ) -> None:
+        super().__init__()
+        arr = np.asarray(frames)
+        if arr.ndim == 2:
+            arr = arr[None]
+        if arr.ndim == 3:  # a stack of grey frames
+            arr = np.repeat(arr[..., None], 3, axis=-1)
+        if arr.ndim != 4 or arr.shape[-1] != 3 or arr.dtype != np.uint8:
+            raise ValueError("frames must be uint8 of shape (n, h, w, 3), (n, h, w) or (h, w)")
+        self._frames = arr
+        self.path = Path(path)
+        self.kind = kind
+        self.frame_count, self.height, self.width = arr.shape[0], arr.shape[1], arr.shape[2]
+        if frame_times_ms is None:
+            frame_times_ms = np.arange(self.frame_count, dtype=np.float64) * (1000.0 / 30.0)
+        self.frame_times_ms = np.asarray(frame_times_ms, dtype=np.float64)
+        self.regions = tuple(regions)
+        self.serial_decode = False
+
+    def _decode(self, index: int) -> np.ndarray:
+        return self._frames[index]
