@@ -1,0 +1,1 @@
+"""The project's benchmarks (``make bench``): each compares against its baseline in the same run."""
