@@ -8,7 +8,7 @@ points interpolate linearly (``Annotation.points_at``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -66,9 +66,9 @@ class Annotation:
 
     @classmethod
     def single(
-        cls, id: str, media: str, kind: str, frame: int, points: list[Point], **kw: Any
+        cls, id: str, media: str, kind: str, frame: int, points: Sequence[Sequence[float]], **kw: Any
     ) -> Annotation:
-        return cls(id, media, kind, frame, {frame: [tuple(map(float, p)) for p in points]}, **kw)  # type: ignore[misc]
+        return cls(id, media, kind, frame, {frame: [(float(p[0]), float(p[1])) for p in points]}, **kw)
 
     @property
     def points(self) -> list[Point]:
@@ -106,7 +106,7 @@ class Annotation:
         if len(p0) != len(p1):  # a trace re-drawn with another point count: no blending
             return list(p0)
         t = (frame - k0) / (k1 - k0)
-        return [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for a, b in zip(p0, p1)]
+        return [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for a, b in zip(p0, p1, strict=True)]
 
     def is_keyframe(self, frame: int) -> bool:
         return frame in self.keyframes
@@ -171,6 +171,8 @@ class Case:
     #: where the case file lives (media paths are relative to its folder); None = unsaved
     path: Path | None = None
     listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)
+    #: problems found when the case was loaded (missing or changed media), for the user
+    load_warnings: list[str] = field(default_factory=list, repr=False, compare=False)
 
     # -- lookups ---------------------------------------------------------------------------
     def annotation(self, id: str) -> Annotation:

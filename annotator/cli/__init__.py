@@ -22,8 +22,9 @@ class CliError(Exception):
     """A user-facing failure: printed as one ``error: ...`` line, exit status 2."""
 
 
-def _subcommand_modules() -> dict[str, ModuleType]:
-    return {name: importlib.import_module(f"annotator.cli.{name}_cmd") for name in SUBCOMMANDS}
+def _subcommand_module(name: str) -> ModuleType:
+    # Import only the subcommand asked for: each pulls in its own heavy dependencies.
+    return importlib.import_module(f"annotator.cli.{name}_cmd")
 
 
 def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
@@ -56,7 +57,7 @@ def _gui_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in SUBCOMMANDS:
-        modules = _subcommand_modules()
+        modules = {args_list[0]: _subcommand_module(args_list[0])}
         args = build_parser(modules).parse_args(args_list)
         try:
             return int(modules[args.command].run(args))

@@ -6,7 +6,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -129,13 +129,19 @@ class Media(ABC):
         self._cache = FrameCache(self.cache_bytes)
         self._executor: ThreadPoolExecutor | None = None
         self._pending: dict[int, Future[np.ndarray]] = {}
-        self._pending_lock = threading.Lock()
+        # Re-entrant: a future that is already done (or cancelled) runs its done-callback,
+        # which takes this lock, in the thread that holds it.
+        self._pending_lock = threading.RLock()
         self._decode_lock = threading.Lock()
+        self._closed = False
 
     # -- what readers implement -------------------------------------------------------------
     @abstractmethod
     def _decode(self, index: int) -> np.ndarray:
-        """Decode frame ``index`` to RGB uint8 (height, width, 3). Called under no lock."""
+        """Decode frame ``index`` to RGB uint8 (height, width, 3).
+
+        Called under the media's decode lock when ``serial_decode`` is True, else concurrently.
+        """
 
     def raw_frame(self, index: int) -> np.ndarray:
         """The stored values of one frame (e.g. 16-bit grey) before display scaling."""
@@ -188,20 +194,30 @@ class Media(ABC):
         cached = self._cache.get(index)
         if cached is not None:
             return cached
+        if self._closed:
+            raise MediaError(self.path, "the media is closed")
         with self._pending_lock:
             pending = self._pending.get(index)
-        if pending is not None:
-            return pending.result()
+        # Queued read-ahead may sit behind many frames: decode here rather than wait (the
+        # worker then finds the frame cached); wait only for a decode already under way.
+        if pending is not None and (pending.running() or pending.done()):
+            try:
+                return pending.result()
+            except CancelledError:
+                pass  # cancelled by cancel_prefetch meanwhile: decode here
         return self._decode_and_cache(index)
 
     def cached_frame(self, index: int) -> np.ndarray | None:
         """The frame if it is already decoded, else None; never blocks (for the UI thread)."""
-        if not 0 <= index < self.frame_count:
+        if not isinstance(index, (int, np.integer)) or not 0 <= index < self.frame_count:
             return None
-        return self._cache.get(index)
+        return self._cache.get(int(index))
 
     def frame_future(self, index: int) -> Future[np.ndarray]:
-        """A future for frame ``index``, decoded on the read-ahead worker."""
+        """A future for frame ``index``, decoded on the read-ahead worker.
+
+        Raises ``MediaError`` after ``close()``.
+        """
         index = self.check_index(index)
         cached = self._cache.get(index)
         if cached is not None:
@@ -213,11 +229,16 @@ class Media(ABC):
             if fut is None:
                 fut = self._worker().submit(self._decode_and_cache, index)
                 self._pending[index] = fut
-                fut.add_done_callback(lambda _f, i=index: self._forget(i))
+                fut.add_done_callback(lambda f, i=index: self._forget(i, f))
             return fut
 
     def prefetch(self, indices: Iterable[int]) -> None:
-        """Queue frames for decoding on the worker (skips cached and pending ones)."""
+        """Queue frames for decoding on the worker (skips cached and pending ones).
+
+        Frames decode in the order given; after ``close()`` this does nothing.
+        """
+        if self._closed:
+            return
         for i in indices:
             if 0 <= i < self.frame_count and i not in self._cache:
                 self.frame_future(i)
@@ -225,14 +246,19 @@ class Media(ABC):
     def cancel_prefetch(self) -> None:
         """Drop queued read-ahead that has not started (after a seek)."""
         with self._pending_lock:
-            for fut in list(self._pending.values()):
-                fut.cancel()
+            queued = list(self._pending.values())
+        for fut in queued:
+            fut.cancel()  # a running decode finishes; its frame lands in the cache
 
     def close(self) -> None:
+        """Stop the read-ahead worker (waiting for a running decode), drop the cache and
+        release the file. Idempotent; ``frame()`` raises ``MediaError`` afterwards."""
+        with self._pending_lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
         self.cancel_prefetch()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
         self._cache.clear()
         self._close()
 
@@ -255,19 +281,33 @@ class Media(ABC):
 
     # -- internals -------------------------------------------------------------------------
     def _worker(self) -> ThreadPoolExecutor:
+        """The read-ahead executor (called under ``_pending_lock``)."""
+        if self._closed:
+            raise MediaError(self.path, "the media is closed")
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="media-read-ahead")
+            # A serial decoder gets one worker, so frames decode in the order they were
+            # queued: two workers would race for the lock and make a video decoder seek back.
+            workers = 1 if self.serial_decode else 2
+            self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="media-read-ahead")
         return self._executor
 
-    def _forget(self, index: int) -> None:
+    def _forget(self, index: int, fut: Future[np.ndarray]) -> None:
         with self._pending_lock:
-            self._pending.pop(index, None)
+            if self._pending.get(index) is fut:  # not a newer request for the same frame
+                del self._pending[index]
 
     def _decode_and_cache(self, index: int) -> np.ndarray:
         if self.serial_decode:
             with self._decode_lock:
+                # Another thread may have decoded it while this one waited for the lock.
+                cached = self._cache.get(index)
+                if cached is not None:
+                    return cached
                 frame = self._decode(index)
         else:
+            cached = self._cache.get(index)
+            if cached is not None:
+                return cached
             frame = self._decode(index)
         frame = np.ascontiguousarray(frame)
         frame.setflags(write=False)

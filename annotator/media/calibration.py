@@ -16,7 +16,7 @@ UNIT_NONE, UNIT_PERCENT, UNIT_DB, UNIT_CM, UNIT_SECONDS, UNIT_HZ = 0, 1, 2, 3, 4
 UNIT_DB_PER_S, UNIT_CM_PER_S, UNIT_CM2, UNIT_CM2_PER_S, UNIT_DEGREES = 6, 7, 8, 9, 0x0C
 UNIT_NAMES = {
     0: "none", 1: "%", 2: "dB", 3: "cm", 4: "s", 5: "Hz", 6: "dB/s", 7: "cm/s",
-    8: "cm2", 9: "cm2/s", 0x0A: "cm2/s", 0x0B: "cm3/s", 0x0C: "deg",
+    8: "cm2", 9: "cm2/s", 0x0A: "cm3", 0x0B: "cm3/s", 0x0C: "deg",
 }
 # Region Spatial Format (0018,6012)
 SPATIAL_FORMAT_NAMES = {0: "none", 1: "2D", 2: "M-mode", 3: "spectral", 4: "waveform", 5: "graphics"}
@@ -154,6 +154,10 @@ class Scale:
         return math.hypot((q[0] - p[0]) * self.mm_per_px_x, (q[1] - p[1]) * self.mm_per_px_y)
 
 
+def _same_scale(a: Region, b: Region) -> bool:
+    return math.isclose(a.delta_x, b.delta_x, rel_tol=1e-6) and math.isclose(a.delta_y, b.delta_y, rel_tol=1e-6)
+
+
 UNCALIBRATED_NO_CALIBRATION = "no calibration: the image has no spatial region or pixel spacing"
 
 
@@ -180,15 +184,16 @@ class Calibration:
     def region_index_at(self, x: float, y: float) -> int | None:
         """Index (into ``regions``) of the region holding the point.
 
-        Spatial regions win over others (a colour-flow box drawn over B-mode is still tissue
-        geometry), then the smallest one (a manual whole-image region yields to DICOM ones).
+        A manual calibration yields to every region of the file (it applies only where no
+        region does); then spatial regions win over others (a colour-flow box drawn over
+        B-mode is still tissue geometry), then the smallest one (an inset inside an image).
         """
         candidates = [
-            (0 if r.is_spatial else 1, (r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1), i)
+            (r.source == SOURCE_MANUAL, not r.is_spatial, (r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1), i)
             for i, r in enumerate(self.regions)
             if r.contains(x, y)
         ]
-        return min(candidates)[2] if candidates else None
+        return min(candidates)[3] if candidates else None
 
     def region_at(self, x: float, y: float) -> Region | None:
         i = self.region_index_at(x, y)
@@ -204,17 +209,41 @@ class Calibration:
             return Scale(None, None, None, None, UNCALIBRATED_NO_CALIBRATION)
         if not pts:
             return Scale(None, None, None, None, "no points")
-        indices = {self.region_index_at(p[0], p[1]) for p in pts}
-        if None in indices:
+        found = [self.region_index_at(p[0], p[1]) for p in pts]
+        indices = {i for i in found if i is not None}
+        if len(indices) < len(set(found)):
             return Scale(None, None, None, None, "a point lies outside every calibrated region")
         if len(indices) > 1:
-            return Scale(None, None, None, None, "points lie in different regions")
+            common = self._common_region(pts, indices)
+            if common is None:
+                return Scale(None, None, None, None, "points lie in different regions")
+            indices = {common}
         (idx,) = indices
-        assert idx is not None
         region = self.regions[idx]
         if not region.is_spatial:
             return Scale(None, None, None, idx, f"points lie in a {region.description}, not a 2D length region")
         return Scale(region.mm_per_px_x, region.mm_per_px_y, region.source, idx)
+
+    def _common_region(self, pts: list[tuple[float, ...]], indices: set[int]) -> int | None:
+        """One spatial region holding every point when the points' own regions share its scale.
+
+        A caliper from a colour-flow box out into the B-mode image around it measures in one
+        geometry; one from a zoomed inset into the image around it does not.
+        """
+        touched = [self.regions[i] for i in indices]
+        if not all(r.is_spatial for r in touched):
+            return None
+        holding = [
+            (r.source == SOURCE_MANUAL, (r.x1 - r.x0 + 1) * (r.y1 - r.y0 + 1), i)
+            for i, r in enumerate(self.regions)
+            if r.is_spatial and all(r.contains(p[0], p[1]) for p in pts)
+        ]
+        if not holding:
+            return None
+        best = self.regions[min(holding)[2]]
+        if all(_same_scale(r, best) for r in touched):
+            return min(holding)[2]
+        return None
 
     def with_manual(self, manual: ManualCalibration | None, width: int, height: int) -> Calibration:
         """The calibration with a manual one added (it applies only where no region does)."""

@@ -1,11 +1,93 @@
-"""open_media: pick the reader for a file (placeholder until the readers land)."""
+"""open_media: recognise a file by its content (then its extension) and open it with its reader.
+
+Readers are imported only when needed, so ``import annotator.media`` stays light.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from annotator.media.base import Media, MediaError
+from annotator.media.sniff import HEAD_BYTES, Format, sniff_format
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        if path.is_dir():
+            raise MediaError(path, "is a folder, not a file")
+        if not path.exists():
+            raise MediaError(path, "file not found")
+        with path.open("rb") as fp:
+            return fp.read(HEAD_BYTES)
+    except PermissionError:
+        raise MediaError(path, "permission denied") from None
+    except OSError as exc:
+        raise MediaError(path, f"cannot read the file ({exc.strerror or exc})") from None
+
+
+def detect_format(path: str | Path) -> Format:
+    """The format of a media file, raising MediaError when it is missing, empty or unknown."""
+    path = Path(path)
+    head = _read_head(path)
+    if not head:
+        raise MediaError(path, "the file is empty (0 bytes)")
+    fmt = sniff_format(path, head)
+    if fmt is None:
+        raise MediaError(
+            path,
+            "unknown file format (expected DICOM, MP4/MOV/AVI/MKV/WebM, GIF, or PNG/JPEG/BMP/TIFF)",
+        )
+    return fmt
 
 
 def open_media(path: str | Path) -> Media:
-    raise MediaError(path, "no reader yet")
+    """Open a DICOM file, a clip or a still; raises MediaError for anything it cannot read."""
+    path = Path(os.path.expanduser(str(path)))
+    fmt = detect_format(path)
+    if fmt == "dicom":
+        from annotator.media.dicom import DicomMedia
+
+        return _guarded(DicomMedia, path)
+    if fmt == "video":
+        return _video(path)
+    if fmt == "gif":
+        # Animated GIFs carry per-frame durations the still reader keeps; the video reader is
+        # the second choice.
+        try:
+            return _image(path)
+        except MediaError as first:
+            try:
+                return _video(path)
+            except MediaError:
+                raise first from None
+    return _image(path)
+
+
+def _video(path: Path) -> Media:
+    try:
+        from annotator.media.video import VideoMedia
+    except ImportError as exc:
+        raise MediaError(path, f"the video reader is not available ({exc})") from None
+    return _guarded(VideoMedia, path)
+
+
+def _image(path: Path) -> Media:
+    try:
+        from annotator.media.image import ImageMedia
+    except ImportError as exc:
+        raise MediaError(path, f"the image reader is not available ({exc})") from None
+    return _guarded(ImageMedia, path)
+
+
+def _guarded(reader: type[Media], path: Path) -> Media:
+    """Readers raise MediaError; anything else escaping one is still reported as unreadable."""
+    try:
+        return reader(path)  # type: ignore[call-arg]
+    except MediaError:
+        raise
+    except MemoryError:
+        raise MediaError(path, "not enough memory to open the file") from None
+    except Exception as exc:
+        lines = str(exc).strip().splitlines()
+        raise MediaError(path, f"cannot read the file ({type(exc).__name__}: {lines[0] if lines else ''})") from None

@@ -1,0 +1,72 @@
+"""Grey frames for tracking, decoded and converted ahead on a worker thread.
+
+Decoding (H.264, JPEG) and the colour-to-grey conversion run on one worker while the caller
+tracks the previous frame; OpenCV and most decoders release the GIL, so the two overlap on two
+cores. Frames are requested in the order they will be used (forward or backward).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import cv2
+import numpy as np
+
+from annotator.media.base import Media
+
+
+def to_grey(frame: np.ndarray) -> np.ndarray:
+    """An RGB (or grey) uint8 frame as one grey channel (Rec. 601 luma, as the scanner's)."""
+    if frame.ndim == 2:
+        return frame
+    if frame.shape[2] == 1:
+        return frame[:, :, 0]
+    return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
+
+
+class GreyFrameReader:
+    """Iterate ``(index, grey)`` over ``indices`` with up to ``ahead`` frames read ahead.
+
+    Use as a context manager (or call ``close``) so a cancelled run stops the read-ahead.
+    """
+
+    def __init__(self, media: Media, indices: Sequence[int], ahead: int = 6) -> None:
+        self._media = media
+        self._indices = list(indices)
+        self._ahead = max(1, ahead)
+        self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="tracking-read-ahead"
+        )
+
+    def _load(self, index: int) -> np.ndarray:
+        return to_grey(self._media.frame(index))
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        executor = self._executor
+        if executor is None:
+            raise RuntimeError("the frame reader is closed")
+        queue: deque[tuple[int, Future[np.ndarray]]] = deque()
+        upcoming = iter(self._indices)
+        for index in upcoming:
+            queue.append((index, executor.submit(self._load, index)))
+            if len(queue) >= self._ahead:
+                break
+        while queue:
+            index, future = queue.popleft()
+            nxt = next(upcoming, None)
+            if nxt is not None:
+                queue.append((nxt, executor.submit(self._load, nxt)))
+            yield index, future.result()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> GreyFrameReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

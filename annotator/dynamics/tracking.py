@@ -1,0 +1,341 @@
+"""Carry an annotation's points through a clip with optical flow, frame by frame.
+
+``track_annotation`` follows a caliper, a trace or any set of points from a start frame to an
+end frame (forward or backward) with pyramidal Lucas-Kanade checked forward and backward
+(``lk.track_step``), corrects the drift of the frame-to-frame chain against the start frame
+(``lk.refine_against_template``) and keeps traces coherent (``traces``). Each frame gets a
+confidence (0..1) and a status; tracking stops (or, on request, carries on flagging) where a
+point leaves the image or its calibrated region, or where the tissue cannot be followed for a
+few frames. It reports progress and honours a cancel flag, because the app runs it on a worker
+thread. ``TrackResult.to_command`` turns the result into the undoable ``SetKeyframes`` edit.
+
+Re-tracking from a corrected frame is the same call with the corrected keyframe as the start:
+the start frame's points are the annotation's points there.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from annotator.case.commands import SetKeyframes
+from annotator.case.model import Annotation, Point
+from annotator.dynamics import lk, traces
+from annotator.dynamics.frames import GreyFrameReader
+from annotator.media.base import Media
+
+FrameStatus = Literal["start", "ok", "uncertain", "lost"]
+OnLost = Literal["stop", "continue"]
+ProgressFn = Callable[[int, int], None]
+CancelFn = Callable[[], bool]
+
+#: kinds whose points form an outline that is tracked as one coherent shape
+TRACE_KINDS = {"polygon": True, "polyline": False}  # kind -> closed
+
+
+class TrackingError(ValueError):
+    """Tracking cannot start: a still, a range outside the clip, points outside the image."""
+
+
+@dataclass(frozen=True)
+class TrackOptions:
+    lk: lk.LKParams = field(default_factory=lk.LKParams)
+    #: re-match the start frame's patches every frame; off by default because on real
+    #: contracting muscle it pulled points off (see docs/adr/0005-tracking.md)
+    drift_correction: bool = False
+    predict_motion: bool = True  # start LK at the last step's displacement
+    trace_spacing: float = 8.0  # px between samples along a trace's outline
+    uncertain_below: float = 0.5  # frames under this confidence are flagged "uncertain"
+    max_failed_frames: int = 3  # a point that fails this many frames in a row is lost
+    on_lost: OnLost = "stop"  # stop at a lost point, or carry on flagging frames "lost"
+    check_regions: bool = True  # a point leaving its calibrated region is lost
+
+
+@dataclass
+class TrackedFrame:
+    frame: int
+    points: list[Point]
+    confidence: float  # 0..1 for the frame (its least trusted point, or a trace's mean)
+    point_confidence: list[float]
+    fb_error: list[float]  # median forward-backward error per point, px (inf: no estimate)
+    status: FrameStatus
+    reason: str = ""  # why the frame is uncertain or lost
+
+
+@dataclass
+class TrackResult:
+    """What tracking produced. ``frames`` starts with the start frame and follows the tracking
+    direction; a lost frame that stopped tracking is in ``lost``, not in ``frames``."""
+
+    annotation_id: str
+    kind: str
+    start_frame: int
+    end_frame: int  # as requested
+    frames: list[TrackedFrame]
+    lost: TrackedFrame | None = None
+    cancelled: bool = False
+    elapsed_s: float = 0.0
+    #: the start frame was already a keyframe with these points (not rewritten by to_command)
+    start_points_unchanged: bool = False
+
+    @property
+    def direction(self) -> int:
+        return 1 if self.end_frame >= self.start_frame else -1
+
+    @property
+    def last_frame(self) -> int:
+        """The last frame tracked (in the tracking direction)."""
+        return self.frames[-1].frame
+
+    @property
+    def complete(self) -> bool:
+        return self.last_frame == self.end_frame and not self.cancelled
+
+    @property
+    def points(self) -> dict[int, list[Point]]:
+        return {f.frame: f.points for f in self.frames}
+
+    @property
+    def confidence(self) -> dict[int, float]:
+        return {f.frame: f.confidence for f in self.frames}
+
+    @property
+    def status(self) -> dict[int, FrameStatus]:
+        return {f.frame: f.status for f in self.frames}
+
+    @property
+    def frames_per_second(self) -> float:
+        n = len(self.frames) - 1
+        return n / self.elapsed_s if self.elapsed_s > 0 and n > 0 else 0.0
+
+    @property
+    def uncertain_frames(self) -> list[int]:
+        return [f.frame for f in self.frames if f.status in ("uncertain", "lost")]
+
+    def message(self) -> str:
+        """One line for a status bar or the command line."""
+        first, last = self.frames[0].frame, self.last_frame
+        tracked = f"tracked frames {first}..{last}" if first <= last else f"tracked frames {first} down to {last}"
+        if self.cancelled:
+            return f"cancelled; {tracked}"
+        if self.lost is not None:
+            return f"stopped at frame {self.lost.frame}: {self.lost.reason}; {tracked}"
+        low = self.uncertain_frames
+        tail = f"; {len(low)} uncertain frame(s), first {low[0]}" if low else ""
+        return tracked + tail
+
+    def tracked_keyframes(self) -> dict[int, list[Point]]:
+        """The keyframes this result writes (every tracked frame; the start frame only when it
+        was not already a keyframe with the same points; no frame whose points were lost)."""
+        skip_start = self.start_points_unchanged
+        return {
+            f.frame: list(f.points) for f in self.frames
+            if f.status != "lost" and not (skip_start and f.status == "start")
+        }
+
+    def tracked_confidence(self) -> dict[int, float]:
+        return {f.frame: f.confidence for f in self.frames if f.status not in ("start", "lost")}
+
+    def to_command(self, annotation_id: str | None = None) -> SetKeyframes:
+        """The undoable edit writing this result into the case: tracked frames replace the
+        keyframes there, keyframes elsewhere stay, and the range grows to hold them."""
+        return SetKeyframes(
+            annotation_id or self.annotation_id, self.tracked_keyframes(), self.tracked_confidence()
+        )
+
+
+def _check_start(media: Media, annotation: Annotation, start: int, end: int) -> np.ndarray:
+    name = media.path.name
+    if media.frame_count < 2:
+        raise TrackingError(f"{name} is a still (one frame): there is nothing to track through")
+    last = media.frame_count - 1
+    for what, f in (("start", start), ("end", end)):
+        if not 0 <= f <= last:
+            raise TrackingError(f"{what} frame {f} is outside the clip {name} (frames 0..{last})")
+    if start == end:
+        raise TrackingError(f"start and end frame are both {start}: choose a range to track through")
+    on_frame = annotation.points_at(start)
+    if on_frame is None:
+        span = f"frame {annotation.frame}" if annotation.frame_end is None else \
+            f"frames {annotation.frame}..{annotation.last_frame}"
+        raise TrackingError(
+            f"annotation {annotation.id!r} is not on frame {start} (it is on {span}): "
+            "start tracking on a frame where it is drawn"
+        )
+    pts = np.asarray(on_frame, dtype=np.float64).reshape(-1, 2)
+    if len(pts) == 0:
+        raise TrackingError(f"annotation {annotation.id!r} has no points to track")
+    for i, (x, y) in enumerate(pts, start=1):
+        if not (-0.5 <= x <= media.width - 0.5 and -0.5 <= y <= media.height - 0.5):
+            raise TrackingError(
+                f"annotation {annotation.id!r}: point {i} ({x:.1f}, {y:.1f}) on frame {start} lies "
+                f"outside the image ({media.width}x{media.height})"
+            )
+    return pts
+
+
+class _Shape:
+    """How the annotation's points become tracked samples and back (outline for traces)."""
+
+    def __init__(self, kind: str, points: np.ndarray, spacing: float) -> None:
+        self.closed = TRACE_KINDS.get(kind)
+        self.is_trace = self.closed is not None and len(points) >= 3
+        if self.is_trace:
+            assert self.closed is not None
+            samples, self.vertex_index = traces.outline_samples(points, self.closed, spacing)
+            # sample positions as fractions along each edge, fixed so samples keep identities
+            self.layout = np.diff(np.append(self.vertex_index, len(samples))) - 1
+        else:
+            self.vertex_index = np.arange(len(points))
+            self.layout = np.zeros(len(points), dtype=int)
+
+    def samples(self, vertices: np.ndarray) -> np.ndarray:
+        if not self.is_trace:
+            return vertices
+        n = len(vertices)
+        out: list[np.ndarray] = []
+        for i in range(n):
+            out.append(vertices[i])
+            extra = int(self.layout[i])
+            if extra:
+                a, b = vertices[i], vertices[(i + 1) % n]
+                out.extend(a + (b - a) * (j / (extra + 1)) for j in range(1, extra + 1))
+        return np.asarray(out)
+
+    def settle(self, samples: np.ndarray, moved: np.ndarray, confidence: np.ndarray,
+               failed: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """New vertices, their confidence and failure flags, and the frame confidence."""
+        if not self.is_trace:
+            frame_conf = float(confidence.min()) if len(confidence) else 0.0
+            return moved, confidence, failed, frame_conf
+        assert self.closed is not None
+        reliable = ~failed & (confidence >= threshold * 0.5)
+        moves = traces.fill_unreliable(moved - samples, reliable, self.closed)
+        moves = traces.median3(moves, self.closed)
+        vertices = (samples + moves)[self.vertex_index]
+        share = float(reliable.mean())
+        frame_conf = float(np.mean(confidence)) if share >= 0.5 else 0.0
+        v_conf = np.where(reliable[self.vertex_index], confidence[self.vertex_index], frame_conf * 0.5)
+        v_failed = np.full(len(vertices), share < 0.5)
+        return vertices, v_conf, v_failed, frame_conf
+
+
+def _regions(media: Media, frame: int, points: np.ndarray) -> list[int | None]:
+    calibration = media.calibration_at(frame)
+    return [calibration.region_index_at(float(x), float(y)) for x, y in points]
+
+
+def _geometry_problem(media: Media, frame: int, points: np.ndarray,
+                      start_regions: list[int | None], check_regions: bool) -> tuple[np.ndarray, str]:
+    """Which points left the image or their region on ``frame``, and a sentence saying so."""
+    x, y = points[:, 0], points[:, 1]
+    outside = ~((x >= -0.5) & (x <= media.width - 0.5) & (y >= -0.5) & (y <= media.height - 0.5))
+    outside |= ~np.isfinite(points).all(axis=1)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        return outside, f"point {i + 1} left the image"
+    if check_regions and any(r is not None for r in start_regions):
+        now = _regions(media, frame, points)
+        left = np.array([s is not None and n != s for s, n in zip(start_regions, now, strict=True)])
+        if left.any():
+            i = int(np.flatnonzero(left)[0])
+            return left, f"point {i + 1} left its calibrated region"
+    return outside, ""
+
+
+def track_annotation(
+    media: Media,
+    annotation: Annotation,
+    start_frame: int | None = None,
+    end_frame: int | None = None,
+    options: TrackOptions | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelFn | None = None,
+) -> TrackResult:
+    """Track ``annotation`` on ``media`` from ``start_frame`` (default: its frame) to
+    ``end_frame`` (default: the clip's last frame; an earlier frame tracks backward).
+
+    Raises ``TrackingError`` when tracking cannot start. ``progress(done, total)`` is called
+    after every frame; when ``cancel()`` returns True the partial result comes back with
+    ``cancelled`` set.
+    """
+    opts = options or TrackOptions()
+    start = annotation.frame if start_frame is None else int(start_frame)
+    end = media.frame_count - 1 if end_frame is None else int(end_frame)
+    vertices = _check_start(media, annotation, start, end)
+    began = time.perf_counter()
+    step_dir = 1 if end > start else -1
+    indices = list(range(start, end + step_dir, step_dir))
+    shape = _Shape(annotation.kind, vertices, opts.trace_spacing)
+    start_regions = _regions(media, start, vertices)
+    ones = [1.0] * len(vertices)
+    first = TrackedFrame(start, _as_points(vertices), 1.0, ones, [0.0] * len(vertices), "start")
+    result = TrackResult(annotation.id, annotation.kind, start, end, [first],
+                         start_points_unchanged=_is_keyframe_with(annotation, start, vertices))
+    failed_run = 0
+    run_start = start
+    with GreyFrameReader(media, indices) as reader:
+        frames = iter(reader)
+        _, template = next(frames)
+        template_samples = shape.samples(vertices)
+        prev = template
+        velocity = np.zeros_like(template_samples)
+        for done, (index, grey) in enumerate(frames, start=1):
+            if cancel is not None and cancel():
+                result.cancelled = True
+                break
+            samples = shape.samples(vertices)
+            params = opts.lk if shape.is_trace else lk.window_for(vertices, opts.lk)
+            step = lk.track_step(prev, grey, samples, params,
+                                 velocity if opts.predict_motion else None)
+            moved = step.points
+            if opts.drift_correction:
+                moved, _ = lk.refine_against_template(template, template_samples, grey, moved, params)
+            # only trusted steps teach the motion a failed point coasts on
+            trusted = ~step.failed & (step.confidence >= opts.uncertain_below)
+            velocity = np.where(trusted[:, None], moved - samples, velocity)
+            new_vertices, v_conf, v_failed, frame_conf = shape.settle(
+                samples, moved, step.confidence, step.failed, opts.uncertain_below)
+            fb = step.fb_error[shape.vertex_index]
+            off, problem = _geometry_problem(media, index, new_vertices, start_regions, opts.check_regions)
+            failed_run = failed_run + 1 if v_failed.any() else 0
+            if failed_run == 1:
+                run_start = index
+            status: FrameStatus = "ok" if frame_conf >= opts.uncertain_below else "uncertain"
+            reason = "" if status == "ok" else "low confidence: the tissue changed or moved fast"
+            if problem:
+                status, reason, frame_conf = "lost", problem, 0.0
+            elif failed_run >= opts.max_failed_frames:
+                i = int(np.flatnonzero(v_failed)[0])
+                status, frame_conf = "lost", 0.0
+                reason = f"point {i + 1} could not be followed for {failed_run} frames"
+            if status == "lost" and opts.on_lost == "stop":
+                if not problem:  # drop the run of failed frames that led here
+                    result.frames = [f for f in result.frames if (f.frame - run_start) * step_dir < 0]
+                    index = run_start
+                result.lost = TrackedFrame(index, _as_points(new_vertices), 0.0, [0.0] * len(v_conf),
+                                           fb.tolist(), "lost", reason)
+                break
+            if status == "lost":  # carry on: lost points hold their last position
+                new_vertices = np.where(off[:, None], vertices, new_vertices)
+                v_conf = np.where(off | v_failed, 0.0, v_conf)
+            result.frames.append(TrackedFrame(index, _as_points(new_vertices), frame_conf,
+                                              [float(c) for c in v_conf], fb.tolist(), status, reason))
+            vertices, prev = new_vertices, grey
+            if progress is not None:
+                progress(done, len(indices) - 1)
+    result.elapsed_s = time.perf_counter() - began
+    return result
+
+
+def _as_points(points: np.ndarray) -> list[Point]:
+    return [(float(x), float(y)) for x, y in points]
+
+
+def _is_keyframe_with(annotation: Annotation, frame: int, points: np.ndarray) -> bool:
+    key = annotation.keyframes.get(frame)
+    return key is not None and np.allclose(np.asarray(key, dtype=np.float64), points)

@@ -1,0 +1,175 @@
+"""What one export needs besides the case: options, de-identification state and frame scenes.
+
+An ``ExportContext`` is made once per export; every module asks it for text (scrubbed of the
+source's identifiers unless ``keep_identifiers``), for the imaging area of a media (what pixels
+may leave), and for the ``FrameScene`` of a frame, so every output shows the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from annotator.case.model import Annotation, Case, MediaRef
+from annotator.export.deid import IdentifierSet, UidMap, identifiers_of
+from annotator.export.imaging_area import ImagingArea, Rect, find_imaging_area, mask_outside
+from annotator.export.output import ExportError
+from annotator.media.base import Media, MediaError
+from annotator.render import FrameScene
+
+if TYPE_CHECKING:
+    from annotator.case.document import CaseDocument
+    from annotator.case.measure import Measurement
+
+
+@dataclass
+class ExportOptions:
+    """Choices shared by every output kind (each uses the ones that apply to it)."""
+
+    keep_identifiers: bool = False
+    force: bool = False
+    media: str | None = None  # restrict to one media id
+    frame: int | None = None  # one frame (None = the case's annotated frames)
+    frames: list[int] | None = None  # several frames of ``media`` as panels
+    layout: str | None = None  # "1x2", "2x1", "2x2", "RxC"
+    width_mm: float = 85.0  # print width of a figure
+    dpi: int = 300
+    caption: str | None = None  # overrides the drafted caption
+    title: str | None = None  # overrides the case title
+    crop: Rect | None = None  # (x, y, w, h): replaces the found imaging area
+    legend: bool = True
+    orientation: tuple[str, str] | None = None  # labels of the left and right image edges
+    speed: float = 1.0  # clip playback speed (0.5 = half speed)
+    frame_from: int | None = None
+    frame_to: int | None = None
+    timestamp: bool = False
+    max_width: int | None = None  # clips: scale down wider crops
+    report: bool = False  # ".pdf" is a case report rather than a figure
+    secondary_capture: bool = False  # ".dcm" is a Secondary Capture rather than an SR
+    uid_salt: str | None = None  # reproducible new UIDs (None = random per export)
+
+
+@dataclass
+class ExportContext:
+    document: CaseDocument
+    options: ExportOptions = field(default_factory=ExportOptions)
+
+    def __post_init__(self) -> None:
+        self.uid_map = UidMap(self.options.uid_salt)
+        self._areas: dict[str, ImagingArea] = {}
+
+    # -- the case ------------------------------------------------------------------------------
+    @property
+    def case(self) -> Case:
+        return self.document.case
+
+    @property
+    def keep_identifiers(self) -> bool:
+        return self.options.keep_identifiers
+
+    def media(self, media_id: str) -> Media:
+        try:
+            return self.document.media(media_id)
+        except MediaError as exc:
+            raise ExportError(f"media {media_id}: {exc}") from exc
+        except KeyError as exc:
+            raise ExportError(f"the case has no media {media_id!r}") from exc
+
+    def media_ref(self, media_id: str) -> MediaRef:
+        try:
+            return self.case.media_ref(media_id)
+        except KeyError as exc:
+            raise ExportError(f"the case has no media {media_id!r}") from exc
+
+    def media_name(self, media_id: str) -> str:
+        """How outputs name a media: its label, else "clip 2"/"image 1"; the file name (which
+        often holds a patient's name or date) only when identifiers are kept."""
+        ref = self.media_ref(media_id)
+        if ref.label:
+            return self.text(ref.label)
+        if self.keep_identifiers:
+            return ref.path.replace("\\", "/").rsplit("/", 1)[-1]
+        index = [m.id for m in self.case.media].index(media_id) + 1
+        return f"media {index}"
+
+    # -- de-identification ---------------------------------------------------------------------
+    @cached_property
+    def identifiers(self) -> IdentifierSet:
+        found = IdentifierSet()
+        for ref in self.case.media:
+            try:
+                media = self.document.media(ref.id)
+            except (MediaError, KeyError, OSError):
+                continue
+            found.values |= identifiers_of(media).values
+        return found
+
+    def text(self, text: str) -> str:
+        """Free text for an output: scrubbed of the sources' identifiers unless kept."""
+        return text if self.keep_identifiers else self.identifiers.scrub(text)
+
+    def area(self, media_id: str, frame: int = 0) -> ImagingArea:
+        """The pixels that may leave: the user's crop, else the calibrated regions or the found
+        imaging area; the whole frame when identifiers are kept and no crop was given."""
+        if media_id not in self._areas:
+            media = self.media(media_id)
+            crop = self.options.crop
+            if self.keep_identifiers and crop is None:
+                found = ImagingArea((0, 0, media.width, media.height), "full")
+            else:
+                found = find_imaging_area(media, frame)
+                if crop is not None:
+                    keep = () if self.keep_identifiers else found.keep
+                    found = ImagingArea(found.rect, found.source, keep).adjusted(crop, media.width, media.height)
+            self._areas[media_id] = found
+        return self._areas[media_id]
+
+    def set_area(self, media_id: str, area: ImagingArea) -> None:
+        """A user-adjusted imaging area (from the export dialog)."""
+        self._areas[media_id] = area
+
+    # -- pictures ------------------------------------------------------------------------------
+    def annotations_of(self, media_id: str) -> list[Annotation]:
+        return [a for a in self.case.annotations if a.media == media_id]
+
+    def frame_pixels(self, media_id: str, frame: int) -> np.ndarray:
+        media = self.media(media_id)
+        try:
+            pixels = media.frame(frame)
+        except IndexError as exc:
+            raise ExportError(str(exc)) from exc
+        area = self.area(media_id, frame)
+        if area.masks or (not self.keep_identifiers and area.rect != (0, 0, media.width, media.height)):
+            return mask_outside(pixels, area)
+        return pixels
+
+    def scene(self, media_id: str, frame: int, annotations: Sequence[Annotation] | None = None) -> FrameScene:
+        media = self.media(media_id)
+        return FrameScene(
+            image=self.frame_pixels(media_id, frame),
+            frame=frame,
+            time_ms=media.time_ms(frame),
+            annotations=self.annotations_of(media_id) if annotations is None else annotations,
+            calibration=self.document.calibration(media_id, frame),
+            measure=self.measure,
+        )
+
+    def measure(self, annotation: Annotation, frame: int) -> list[Measurement]:
+        return self.document.measure(annotation, frame)
+
+    def annotated_frames(self, media_id: str | None = None) -> list[tuple[str, int]]:
+        """(media id, frame) of every frame with an annotation, in case order: the anchor frame
+        of each annotation, so a tracked range contributes its first keyframe."""
+        seen: list[tuple[str, int]] = []
+        order = {m.id: i for i, m in enumerate(self.case.media)}
+        for ann in self.case.annotations:
+            if media_id is not None and ann.media != media_id:
+                continue
+            key = (ann.media, ann.frame)
+            if key not in seen and ann.media in order:
+                seen.append(key)
+        return sorted(seen, key=lambda k: (order[k[0]], k[1]))

@@ -1,0 +1,199 @@
+"""The DICOM Structured Report: a TID 1500 Measurement Report in a Comprehensive 3D SR.
+
+Each measured annotation on each of its keyframes is a measurement group: with a DICOM source,
+a planar ROI group (TID 1410) whose image region (SCOORD on the source image and frame) is the
+annotation's shape; without one (video, stills), a group of measurements (TID 1501). Values
+carry UCUM units (mm, mm2, deg, {grey}); a finding linked to the annotation gives the group's
+finding type and site (with laterality).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import highdicom as hd
+import numpy as np
+from highdicom.sr import CodedConcept
+from pydicom.dataset import Dataset
+from pydicom.sr.codedict import codes
+from pydicom.uid import generate_uid
+
+from annotator.case.geometry import ellipse_axes
+from annotator.case.measure import Measurement
+from annotator.case.model import Annotation, Finding
+from annotator.export.context import ExportContext
+from annotator.export.deid import mark_deidentified
+from annotator.export.dicom_common import (
+    MANUFACTURER,
+    SOFTWARE_VERSION,
+    SourceImage,
+    local_code,
+    source_images,
+    study_header,
+)
+from annotator.export.output import ExportError
+from annotator.media.base import MediaError
+
+UCUM_UNITS: dict[str, tuple[str, str]] = {
+    "mm": ("mm", "millimeter"),
+    "mm2": ("mm2", "square millimeter"),
+    "deg": ("deg", "degree"),
+    "grey": ("{grey}", "grey level"),
+    "px": ("{px}", "pixels"),
+    "px2": ("{px2}", "square pixels"),
+    "count": ("{pixels}", "pixels"),
+    "ratio": ("1", "no units"),
+    "%": ("%", "percent"),
+}
+QUANTITY_CODES: dict[str, CodedConcept] = {
+    "length": CodedConcept.from_code(codes.SCT.Length),
+    "area": CodedConcept.from_code(codes.SCT.Area),
+    "perimeter": CodedConcept.from_code(codes.SCT.Perimeter),
+    "angle": CodedConcept.from_code(codes.SCT.Angle),
+    "major_axis": CodedConcept.from_code(codes.SCT.MajorAxis),
+    "minor_axis": CodedConcept.from_code(codes.SCT.MinorAxis),
+    "mean_intensity": CodedConcept.from_code(codes.SCT.Mean),
+    "sd_intensity": CodedConcept.from_code(codes.SCT.StandardDeviation),
+    "min_intensity": CodedConcept.from_code(codes.SCT.Minimum),
+    "max_intensity": CodedConcept.from_code(codes.SCT.Maximum),
+    "pixel_count": local_code("pixel-count", "Number of pixels"),
+}
+FINDING_TYPES: dict[str, CodedConcept] = {
+    "tear": local_code("muscle-tear", "Muscle tear"),
+    "atrophy": CodedConcept.from_code(codes.SCT.Atrophy),
+    "nerve_enlargement": local_code("nerve-enlarge", "Nerve enlargement"),
+    "other": CodedConcept.from_code(codes.DCM.Finding),
+}
+LATERALITY = {"left": codes.SCT.Left, "right": codes.SCT.Right}
+PROCEDURE = CodedConcept.from_code(codes.SCT.DiagnosticUltrasonography)
+DEVICE_UID_ROOT = "us-annotator device"
+
+
+def _unit(unit: str) -> CodedConcept:
+    value, meaning = UCUM_UNITS.get(unit, (f"{{{unit}}}", unit))
+    return CodedConcept(value=value, scheme_designator="UCUM", meaning=meaning)
+
+
+def _graphic(annotation: Annotation, points: list[tuple[float, float]]) -> tuple[str, np.ndarray] | None:
+    """The SCOORD graphic type and data (pixel centres at .5: DICOM's origin is the corner)."""
+    pts = np.asarray(points, dtype=float) + 0.5
+    kind = annotation.kind
+    if kind in ("line", "polyline", "angle", "arrow") and len(pts) >= 2:
+        return "POLYLINE", pts
+    if kind == "polygon" and len(pts) >= 3:
+        return "POLYGON", np.vstack([pts, pts[:1]])  # closed: the first point repeated
+    if kind == "ellipse" and len(pts) >= 3:
+        e = ellipse_axes(points)
+        (ax, ay), (bx, by) = (e.ux, e.uy), (e.vx, e.vy)
+        if math.hypot(bx, by) > math.hypot(ax, ay):  # major axis first
+            (ax, ay), (bx, by) = (bx, by), (ax, ay)
+        c = np.array([e.cx + 0.5, e.cy + 0.5])
+        ends = [c + (ax, ay), c - (ax, ay), c + (bx, by), c - (bx, by)]
+        return "ELLIPSE", np.array(ends)
+    if kind == "point" and len(pts) == 1:
+        return "POINT", pts
+    return None
+
+
+def _finding_sites(ctx: ExportContext, finding: Finding | None) -> list[hd.sr.FindingSite] | None:
+    if finding is None or not finding.structure.strip():
+        return None
+    structure = ctx.text(finding.structure.strip())
+    slug = "".join(ch for ch in structure.lower() if ch.isalnum())[:16] or "structure"
+    laterality = LATERALITY.get(finding.side)
+    return [hd.sr.FindingSite(local_code(slug, structure), laterality=laterality)]
+
+
+def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements: list[Measurement],
+           source: SourceImage | None) -> hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations | hd.sr.MeasurementsAndQualitativeEvaluations | None:
+    finding = None
+    if annotation.finding:
+        try:
+            finding = ctx.case.finding(annotation.finding)
+        except KeyError:
+            finding = None
+    label = ctx.text(annotation.label.strip()) or annotation.kind
+    tracking = hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=f"{annotation.id} {label} frame {frame}"[:64])
+    items = [
+        hd.sr.Measurement(name=QUANTITY_CODES.get(m.quantity, local_code(m.quantity, m.quantity)),
+                          value=float(m.value), unit=_unit(m.unit))
+        for m in measurements if math.isfinite(m.value)
+    ]
+    if not items:
+        return None
+    common = {
+        "tracking_identifier": tracking,
+        "finding_type": FINDING_TYPES.get(finding.type) if finding else None,
+        "finding_sites": _finding_sites(ctx, finding),
+        "measurements": items,
+    }
+    points = annotation.points_at(frame)
+    graphic = _graphic(annotation, points) if points else None
+    if source is None or graphic is None:
+        return hd.sr.MeasurementsAndQualitativeEvaluations(**common)
+    frames = [frame + 1] if source.frames > 1 else None
+    region = hd.sr.ImageRegion(
+        graphic_type=graphic[0], graphic_data=graphic[1],
+        source_image=hd.sr.SourceImageForRegion(source.sop_class_uid, source.sop_instance_uid, frames),
+    )
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(referenced_region=region, **common)
+
+
+def build_measurement_report(ctx: ExportContext) -> hd.sr.Comprehensive3DSR:
+    sources = source_images(ctx)
+    groups = []
+    for annotation in ctx.case.annotations:
+        if ctx.options.media is not None and annotation.media != ctx.options.media:
+            continue
+        for frame in sorted(set(annotation.keyframes) | {annotation.frame}):
+            try:
+                measured = ctx.measure(annotation, frame)
+            except (MediaError, IndexError) as exc:
+                raise ExportError(f"cannot measure annotation {annotation.id}: {exc}") from exc
+            group = _group(ctx, annotation, frame, measured, sources.get(annotation.media))
+            if group is not None:
+                groups.append(group)
+    if not groups:
+        raise ExportError("the case has no measurements for a structured report")
+    observer = hd.sr.ObserverContext(
+        observer_type=codes.DCM.Device,
+        observer_identifying_attributes=hd.sr.DeviceObserverIdentifyingAttributes(
+            uid=ctx.uid_map(DEVICE_UID_ROOT), name=MANUFACTURER, manufacturer_name=MANUFACTURER,
+        ),
+    )
+    report = hd.sr.MeasurementReport(
+        observation_context=hd.sr.ObservationContext(observer_device_context=observer),
+        procedure_reported=PROCEDURE,
+        imaging_measurements=groups,
+    )
+    header = study_header(ctx, sources)
+    evidence = [s.header for s in sources.values()] or [_stand_in_evidence(header)]
+    sr = hd.sr.Comprehensive3DSR(
+        evidence=evidence, content=report[0], series_instance_uid=generate_uid(), series_number=900,
+        sop_instance_uid=generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
+        is_complete=True, record_evidence=bool(sources),
+        series_description=ctx.text("Measurements: " + (ctx.options.title or ctx.case.title))[:64],
+    )
+    if not sources:  # the stand-in only carried the patient and study
+        for keyword in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence"):
+            if keyword in sr:
+                delattr(sr, keyword)
+    sr.SoftwareVersions = SOFTWARE_VERSION
+    if not ctx.keep_identifiers:
+        mark_deidentified(sr, pixels_cleaned=False, image=False)
+    return sr
+
+
+def _stand_in_evidence(header: Dataset) -> Dataset:
+    ds = Dataset()
+    for elem in header:
+        ds.add(elem)
+    ds.SeriesInstanceUID = generate_uid()
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+    ds.SOPInstanceUID = generate_uid()
+    return ds
+
+
+def write_sr(ctx: ExportContext, path: Path) -> None:
+    build_measurement_report(ctx).save_as(path, enforce_file_format=True)

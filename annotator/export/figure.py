@@ -1,0 +1,313 @@
+"""Figures: one frame or panels in a grid, with letters, scale bars, legend and caption.
+
+``FigureSpec`` says what to show; ``plan_figure`` lays it out in output pixels at the chosen
+print width and resolution (300 dpi at 85 mm by default); ``paint_figure`` paints the plan onto
+any QPainter (a QImage for PNG/TIFF/JPEG, an SVG or PDF generator with vectors and real text),
+and ``render_figure`` gives a QImage, e.g. the export dialog's live preview at a small scale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QTransform
+
+from annotator.case.document import CaseDocument
+from annotator.dynamics.series import Series, measurement_series
+from annotator.export.caption import (
+    PanelContent,
+    draft_caption,
+    scale_bar_mm,
+    visible_annotations,
+)
+from annotator.export.context import ExportContext
+from annotator.export.imaging_area import Rect, clamp_rect
+from annotator.export.layout import Box, auto_layout, grid_geometry, mm_to_px, panel_letter, parse_layout
+from annotator.export.legend import LegendItem, layout_legend, legend_entries, paint_legend
+from annotator.export.output import ExportError
+from annotator.render import RenderOptions, paint_scene
+from annotator.render.plot import PlotOptions, paint_series_plot
+
+GAP_MM = 1.5
+LETTER_PT, LEGEND_PT, CAPTION_PT, ORIENTATION_PT = 10.0, 7.0, 8.0, 7.0
+PLOT_ASPECT = 0.62
+BACKGROUND = QColor("#ffffff")
+INK = QColor("#111111")
+
+
+@dataclass
+class PanelSpec:
+    """An image panel (``media`` at ``frame``) or, with ``plot`` (an annotation id), a plot of
+    that annotation's measurement over its frame range."""
+
+    media: str
+    frame: int = 0
+    title: str = ""
+    crop: Rect | None = None  # None: the imaging area
+    plot: str | None = None
+
+
+@dataclass
+class FigureSpec:
+    panels: list[PanelSpec]
+    rows: int = 1
+    cols: int = 1
+    width_mm: float = 85.0
+    dpi: int = 300
+    caption: str | None = None  # None: drafted from findings and measurements
+    show_caption: bool = False  # also set the caption under the panels (SVG/PDF)
+    letters: bool | None = None  # None: when there is more than one panel
+    legend: bool = True
+    orientation: tuple[str, str] | None = None  # words at the left and right image edges
+    show_values: bool = True
+    show_labels: bool = True
+    timestamp: bool = False
+
+    def check(self) -> None:
+        if not self.panels:
+            raise ExportError("the figure has no panels")
+        if len(self.panels) > self.rows * self.cols:
+            raise ExportError(f"{len(self.panels)} panels do not fit a {self.rows}x{self.cols} layout")
+        if not (10.0 <= self.width_mm <= 1000.0):
+            raise ExportError(f"width {self.width_mm:g} mm is outside 10..1000 mm")
+        if not (30 <= self.dpi <= 1200):
+            raise ExportError(f"resolution {self.dpi} dpi is outside 30..1200 dpi")
+
+
+def figure_spec_from_options(ctx: ExportContext) -> FigureSpec:
+    """The figure the command line asks for: --frames or --frame of --media, else every
+    annotated frame of the case (or of --media), else the first frame."""
+    opts = ctx.options
+    if not ctx.case.media:
+        raise ExportError("the case has no media to export")
+    media_id = ctx.media_ref(opts.media).id if opts.media else None
+    if opts.frames:
+        target = media_id or _first_annotated_media(ctx)
+        keys = [(target, f) for f in opts.frames]
+    elif opts.frame is not None:
+        keys = [(media_id or _first_annotated_media(ctx), opts.frame)]
+    else:
+        keys = ctx.annotated_frames(media_id) or [(media_id or ctx.case.media[0].id, 0)]
+    for mid, frame in keys:
+        count = ctx.media(mid).frame_count
+        if not 0 <= frame < count:
+            raise ExportError(f"frame {frame} is outside media {mid}'s frames 0..{count - 1}")
+    panels = [PanelSpec(mid, frame, crop=opts.crop) for mid, frame in keys]
+    rows, cols = parse_layout(opts.layout) if opts.layout else auto_layout(len(panels))
+    if len(panels) > rows * cols:
+        raise ExportError(
+            f"{len(panels)} frames do not fit a {rows}x{cols} layout: choose the frames with --frames"
+        )
+    return FigureSpec(panels, rows, cols, opts.width_mm, opts.dpi, caption=opts.caption,
+                      legend=opts.legend, orientation=opts.orientation, timestamp=opts.timestamp)
+
+
+def _first_annotated_media(ctx: ExportContext) -> str:
+    annotated = ctx.annotated_frames()
+    return annotated[0][0] if annotated else ctx.case.media[0].id
+
+
+# -- the plan -------------------------------------------------------------------------------
+@dataclass
+class PlannedPanel:
+    spec: PanelSpec
+    letter: str
+    box: Box  # where the picture goes, in output pixels
+    crop: Rect | None = None  # image panels
+    content: PanelContent | None = None
+    series: Series | None = None  # plot panels
+
+
+@dataclass
+class FigurePlan:
+    spec: FigureSpec
+    width: int
+    height: int
+    symbol_scale: float
+    panels: list[PlannedPanel]
+    legend: list[LegendItem] = field(default_factory=list)
+    caption: str = ""
+    caption_box: QRectF | None = None
+
+    def font(self, points: float, bold: bool = False) -> QFont:
+        font = QFont()
+        font.setStyleHint(QFont.StyleHint.SansSerif)
+        font.setPixelSize(max(1, round(points / 72.0 * self.spec.dpi)))
+        font.setBold(bold)
+        return font
+
+    @property
+    def image_panels(self) -> list[PlannedPanel]:
+        return [p for p in self.panels if p.content is not None]
+
+
+def figure_symbol_scale(dpi: float) -> float:
+    """Symbols at the physical size they have on a 96 dpi screen, a little finer for print."""
+    return dpi / 96.0 * 0.85
+
+
+def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
+    spec.check()
+    width = round(mm_to_px(spec.width_mm, spec.dpi))
+    gap = mm_to_px(GAP_MM, spec.dpi)
+    lettered = spec.letters if spec.letters is not None else len(spec.panels) > 1
+    crops: list[Rect | None] = []
+    aspects: list[float | None] = []
+    for p in spec.panels:
+        if p.plot is not None:
+            crops.append(None)
+            aspects.append(None)
+            continue
+        media = ctx.media(p.media)
+        crop = clamp_rect(p.crop, media.width, media.height) if p.crop else ctx.area(p.media, p.frame).rect
+        crops.append(crop)
+        aspects.append(crop[3] / crop[2])
+    known = [a for a in aspects if a is not None]
+    fallback = max(known) if known else PLOT_ASPECT
+    grid = grid_geometry([fallback if a is None else a for a in aspects], spec.rows, spec.cols, width, gap)
+    plan = FigurePlan(spec, width, 0, figure_symbol_scale(spec.dpi), [])
+    plot_titles: list[tuple[str, str]] = []
+    for i, (p, crop) in enumerate(zip(spec.panels, crops, strict=True)):
+        letter = panel_letter(i) if lettered else ""
+        box = grid.pictures[i] if crop is not None else grid.cells[i]
+        planned = PlannedPanel(p, letter, box, crop)
+        if crop is None:
+            planned.series = _series(ctx, p)
+            plot_titles.append((panel_letter(i), ctx.text(p.title or planned.series.title()) + " over time"))
+        else:
+            anns = visible_annotations(ctx, p.media, p.frame, crop)
+            bar = scale_bar_mm(ctx, p.media, p.frame, crop)
+            calibrated = bool(ctx.document.calibration(p.media, p.frame).spatial_regions)
+            planned.content = PanelContent(panel_letter(i), p.media, p.frame, ctx.text(p.title),
+                                           anns, bar, calibrated)
+        plan.panels.append(planned)
+    y = grid.height
+    if spec.legend:
+        entries = legend_entries([p.content for p in plan.image_panels if p.content])
+        if entries:
+            y += gap
+            plan.legend, used = layout_legend(entries, 0.0, y, width, plan.font(LEGEND_PT))
+            y += used
+    contents = [p.content for p in plan.image_panels if p.content]
+    plan.caption = ctx.text(spec.caption) if spec.caption is not None else draft_caption(ctx, contents, plot_titles)
+    if spec.show_caption and plan.caption:
+        fm = QFontMetricsF(plan.font(CAPTION_PT))
+        flags = int(Qt.TextFlag.TextWordWrap)
+        needed = fm.boundingRect(QRectF(0, 0, width, 1e6), flags, plan.caption)
+        y += gap
+        plan.caption_box = QRectF(0, y, width, needed.height() + 2)
+        y += needed.height() + 2
+    plan.height = max(1, math.ceil(y))
+    return plan
+
+
+def _series(ctx: ExportContext, panel: PanelSpec) -> Series:
+    try:
+        annotation = ctx.case.annotation(panel.plot or "")
+    except KeyError as exc:
+        raise ExportError(f"no annotation {panel.plot!r} to plot") from exc
+    try:
+        return measurement_series(ctx.document, annotation)
+    except (ValueError, IndexError) as exc:
+        raise ExportError(f"cannot plot annotation {annotation.id}: {exc}") from exc
+
+
+# -- painting ---------------------------------------------------------------------------------
+def paint_figure(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> None:
+    """Paint the planned figure in output pixels (the painter's transform may scale it)."""
+    painter.save()
+    try:
+        painter.fillRect(QRectF(0, 0, plan.width, plan.height), BACKGROUND)
+        options = RenderOptions(
+            show_labels=plan.spec.show_labels, show_values=plan.spec.show_values,
+            timestamp=plan.spec.timestamp, symbol_scale=plan.symbol_scale,
+        )
+        for panel in plan.panels:
+            if panel.series is not None:
+                plot_options = PlotOptions(title=ctx.text(panel.spec.title) or None,
+                                           symbol_scale=plan.symbol_scale, caption=False)
+                b = panel.box
+                paint_series_plot(painter, QRectF(b.x, b.y, b.w, b.h), panel.series, plot_options)
+            else:
+                _paint_image_panel(painter, panel, ctx, options, plan.spec.orientation)
+            if panel.letter:
+                _paint_letter(painter, plan, panel)
+        if plan.legend:
+            paint_legend(painter, plan.legend, plan.font(LEGEND_PT), plan.symbol_scale, INK)
+        if plan.caption_box is not None:
+            painter.setFont(plan.font(CAPTION_PT))
+            painter.setPen(INK)
+            painter.drawText(plan.caption_box, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft),
+                             plan.caption)
+    finally:
+        painter.restore()
+
+
+def _paint_image_panel(painter: QPainter, panel: PlannedPanel, ctx: ExportContext,
+                       options: RenderOptions, orientation: tuple[str, str] | None) -> None:
+    assert panel.crop is not None
+    x, y, w, h = panel.crop
+    b = panel.box
+    scale = b.w / w
+    xf = QTransform().translate(b.x, b.y).scale(scale, scale).translate(0.5 - x, 0.5 - y)
+    scene = ctx.scene(panel.spec.media, panel.spec.frame)
+    painter.fillRect(QRectF(b.x, b.y, b.w, b.h), QColor(0, 0, 0))
+    paint_scene(painter, scene, xf, options, QRectF(x - 0.5, y - 0.5, w, h))
+    if orientation:
+        _paint_orientation(painter, b, orientation, options.symbol_scale)
+
+
+def _label_box(painter: QPainter, rect: QRectF, text: str, font: QFont, pad: float) -> None:
+    painter.fillRect(rect, QColor(0, 0, 0, 190))
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(rect.adjusted(pad, 0, -pad, 0), int(Qt.AlignmentFlag.AlignCenter), text)
+
+
+def _paint_letter(painter: QPainter, plan: FigurePlan, panel: PlannedPanel) -> None:
+    font = plan.font(LETTER_PT, bold=True)
+    fm = QFontMetricsF(font)
+    pad = fm.height() * 0.25
+    text = panel.letter + (f"  {panel.content.title}" if panel.content and panel.content.title else "")
+    b = panel.box
+    rect = QRectF(b.x, b.y, fm.horizontalAdvance(text) + 2 * pad + 2, fm.height() + pad)
+    _label_box(painter, rect, text, font, pad)
+
+
+def _paint_orientation(painter: QPainter, b: Box, words: tuple[str, str], symbol_scale: float) -> None:
+    font = QFont()
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setPixelSize(max(1, round(11 * symbol_scale)))
+    fm = QFontMetricsF(font)
+    pad = fm.height() * 0.2
+    for word, left in ((words[0], True), (words[1], False)):
+        if not word:
+            continue
+        w = fm.horizontalAdvance(word) + 2 * pad + 2
+        x = b.x if left else b.right - w
+        _label_box(painter, QRectF(x, b.y + b.h / 2 - fm.height() / 2, w, fm.height()), word, font, pad)
+
+
+def render_plan(plan: FigurePlan, ctx: ExportContext, scale: float = 1.0) -> QImage:
+    """The planned figure as an opaque QImage; ``scale`` < 1 for a quick preview."""
+    width, height = max(1, round(plan.width * scale)), max(1, round(plan.height * scale))
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(BACKGROUND)
+    painter = QPainter(image)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        painter.scale(scale, scale)
+        paint_figure(painter, plan, ctx)
+    finally:
+        painter.end()
+    return image
+
+
+def render_figure(spec: FigureSpec, source: ExportContext | CaseDocument, scale: float = 1.0) -> QImage:
+    """The figure as a QImage: what PNG/TIFF/JPEG export writes, or a preview for a dialog
+    (``source`` a document gives default, de-identified export settings)."""
+    ctx = source if isinstance(source, ExportContext) else ExportContext(source)
+    return render_plan(plan_figure(spec, ctx), ctx, scale)

@@ -1,0 +1,158 @@
+"""Measurements as CSV and JSON, and the findings table the report and slides share.
+
+Rows name media by their label or number, never by file name, unless identifiers are kept;
+every free text (labels, notes, structure names) passes de-identification.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotator import __version__
+from annotator.case.attributes import attribute_spec
+from annotator.case.findings import finding_summary, resolve_all
+from annotator.case.measure import Measurement
+from annotator.case.model import Finding
+from annotator.export.context import ExportContext
+from annotator.export.output import ExportError
+from annotator.media.base import MediaError
+
+CSV_COLUMNS = (
+    "annotation", "label", "media", "frame", "time_s", "kind", "quantity", "value", "unit",
+    "display", "calibration", "note", "finding", "finding_type", "structure", "side",
+)
+
+
+def measurement_rows(ctx: ExportContext) -> list[dict[str, Any]]:
+    """One row per measurement of every annotation, at each keyframe of a dynamic one."""
+    rows = []
+    selected = ctx.options.media
+    try:
+        measurements = ctx.document.measurements(frames="keyframes")
+    except (MediaError, IndexError) as exc:
+        raise ExportError(f"cannot measure the case's annotations: {exc}") from exc
+    for m in measurements:
+        if selected is not None and m.media != selected:
+            continue
+        rows.append(_row(ctx, m))
+    return rows
+
+
+def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
+    ann = ctx.case.annotation(m.annotation)
+    finding = _finding(ctx, ann.finding)
+    media = ctx.media(m.media)
+    return {
+        "annotation": m.annotation,
+        "label": ctx.text(ann.label),
+        "media": ctx.media_name(m.media),
+        "frame": m.frame,
+        "time_s": round(media.time_ms(m.frame) / 1000.0, 6),
+        "kind": m.kind,
+        "quantity": m.quantity,
+        "value": m.value,
+        "unit": m.unit,
+        "display": m.display(),
+        "calibration": m.source or "none",
+        "note": ctx.text(m.note),
+        "finding": finding.id if finding else "",
+        "finding_type": finding.type if finding else "",
+        "structure": ctx.text(finding.structure) if finding else "",
+        "side": finding.side if finding else "",
+    }
+
+
+def _finding(ctx: ExportContext, finding_id: str | None) -> Finding | None:
+    if not finding_id:
+        return None
+    try:
+        return ctx.case.finding(finding_id)
+    except KeyError:
+        return None
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A finding for tables: what, where, its values in words, and reference values."""
+
+    id: str
+    type: str
+    structure: str
+    side: str
+    site: str
+    grade: str
+    values: list[tuple[str, str]]  # (attribute label, value with unit)
+    reference: str
+    summary: str
+
+
+def finding_rows(ctx: ExportContext) -> list[FindingRow]:
+    rows = []
+    for f in ctx.case.findings:
+        resolved = resolve_all(ctx.document, f)
+        values, reference, grade = [], "", ""
+        for name, r in resolved.items():
+            if not r.ok:
+                continue
+            if name == "grade":
+                grade = r.display()
+                continue
+            if r.reference is not None:
+                reference = r.reference.describe()
+                continue
+            spec = attribute_spec(f.type, name)
+            label = spec.label if spec else name.replace("_", " ")
+            values.append((label, ctx.text(r.display())))
+        rows.append(FindingRow(
+            f.id, f.type.replace("_", " "), ctx.text(f.structure), f.side if f.side != "none" else "",
+            ctx.text(f.site), grade, values, ctx.text(reference),
+            ctx.text(finding_summary(ctx.document, f)),
+        ))
+    return rows
+
+
+def measurements_csv(ctx: ExportContext) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in measurement_rows(ctx):
+        writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
+    return buffer.getvalue()
+
+
+def measurements_json(ctx: ExportContext) -> dict[str, Any]:
+    findings = []
+    for f, row in zip(ctx.case.findings, finding_rows(ctx), strict=True):
+        findings.append({
+            "id": f.id, "type": f.type, "structure": row.structure, "side": f.side, "site": row.site,
+            "summary": row.summary,
+            "attributes": {label: value for label, value in row.values},
+            "grade": row.grade or None, "reference": row.reference or None,
+        })
+    doc: dict[str, Any] = {
+        "format": "us-annotator-measurements",
+        "version": 1,
+        "generator": f"us-annotator {__version__}",
+        "title": ctx.text(ctx.options.title or ctx.case.title),
+        "deidentified": not ctx.keep_identifiers,
+        "media": [
+            {"id": ref.id, "name": ctx.media_name(ref.id), **({"path": ref.path} if ctx.keep_identifiers else {})}
+            for ref in ctx.case.media
+        ],
+        "measurements": measurement_rows(ctx),
+        "findings": findings,
+    }
+    return doc
+
+
+def write_measurements(ctx: ExportContext, path: Path, suffix: str) -> None:
+    if suffix.lower() == ".csv":
+        # utf-8-sig so that spreadsheet programs read "mm²" right
+        path.write_text(measurements_csv(ctx), encoding="utf-8-sig", newline="")
+    else:
+        path.write_text(json.dumps(measurements_json(ctx), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,70 @@
+"""Writing an output file whole or not at all.
+
+Every exporter writes to a temporary name in the destination folder and renames it over the
+destination only when complete, so a crash, a full disk or an error never leaves a half-written
+file; an existing file is replaced only when the user asked (``force``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class ExportError(Exception):
+    """A user-facing export failure; the message names the file and the problem."""
+
+
+def check_destination(out: Path, force: bool) -> None:
+    """Fail early, before any work, when ``out`` cannot or must not be written."""
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise ExportError(f"{out}: is a folder, not a file name")
+    if out.exists() and not force:
+        raise ExportError(f"{out}: already exists (use --force to overwrite it)")
+    if not folder.is_dir():
+        raise ExportError(f"{out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"{out}: the folder {folder} is not writable")
+
+
+def describe_os_error(out: Path, exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"{out}: the disk is full (nothing was written)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{out}: permission denied (nothing was written)"
+    reason = exc.strerror or str(exc)
+    return f"{out}: could not be written: {reason} (nothing was written)"
+
+
+@contextlib.contextmanager
+def atomic_output(out: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``out``; on success it replaces ``out``, on any failure it
+    is deleted and ``out`` is left as it was. OSErrors become ``ExportError``."""
+    out = Path(out)
+    check_destination(out, force)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".part{out.suffix}", dir=out.parent or ".")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        if not tmp.exists() or tmp.stat().st_size == 0:
+            raise ExportError(f"{out}: the exporter wrote nothing")
+        _fsync(tmp)
+        if out.exists() and not force:  # appeared while we worked
+            raise ExportError(f"{out}: already exists (use --force to overwrite it)")
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise ExportError(describe_os_error(out, exc)) from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())

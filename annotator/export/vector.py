@@ -1,0 +1,87 @@
+"""Vector figures: SVG (QtSvg's QSvgGenerator) and PDF (QPdfWriter).
+
+The same ``paint_figure`` as the raster figure paints onto the vector device: the ultrasound
+frames become embedded images, every overlay a vector path and every word real text (the
+caption too, set under the panels, so it can be selected and edited). The documents carry a
+neutral title and the tool's name, never the case's identifiers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMarginsF, QRect, QSize, QSizeF
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtSvg import QSvgGenerator
+
+from annotator import __version__
+from annotator.export.context import ExportContext
+from annotator.export.figure import FigurePlan, figure_spec_from_options, paint_figure, plan_figure
+from annotator.export.layout import MM_PER_INCH
+
+CREATOR = f"us-annotator {__version__}"
+
+
+def document_title(ctx: ExportContext) -> str:
+    """The title a document carries in its metadata: the case title, de-identified."""
+    return ctx.text(ctx.options.title or ctx.case.title or "Ultrasound figure")
+
+
+def _vector_plan(ctx: ExportContext) -> FigurePlan:
+    spec = figure_spec_from_options(ctx)
+    spec.show_caption = True
+    return plan_figure(spec, ctx)
+
+
+def _paint(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> None:
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    paint_figure(painter, plan, ctx)
+
+
+def write_svg_figure(ctx: ExportContext, path: Path) -> FigurePlan:
+    plan = _vector_plan(ctx)
+    generator = QSvgGenerator()
+    generator.setFileName(str(path))
+    generator.setSize(QSize(plan.width, plan.height))
+    generator.setViewBox(QRect(0, 0, plan.width, plan.height))
+    generator.setResolution(plan.spec.dpi)
+    generator.setTitle(document_title(ctx))
+    generator.setDescription(f"Figure exported by {CREATOR}")
+    painter = QPainter()
+    if not painter.begin(generator):
+        raise OSError(f"cannot write SVG to {path}")
+    try:
+        _paint(painter, plan, ctx)
+    finally:
+        painter.end()
+    return plan
+
+
+def begin_pdf(path: Path, ctx: ExportContext, width_px: int, height_px: int, dpi: int) -> QPdfWriter:
+    """A PDF writer with one page of the given size at ``dpi``, neutral metadata."""
+    writer = QPdfWriter(str(path))
+    writer.setResolution(dpi)
+    writer.setCreator(CREATOR)
+    writer.setTitle(document_title(ctx))
+    size_mm = QSizeF(width_px / dpi * MM_PER_INCH, height_px / dpi * MM_PER_INCH)
+    writer.setPageLayout(
+        QPageLayout(QPageSize(size_mm, QPageSize.Unit.Millimeter, "figure"),
+                    QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0))
+    )
+    # Qt writes the document's XMP from its title and creator; say nothing more than those.
+    writer.setDocumentXmpMetadata(QByteArray())
+    return writer
+
+
+def write_pdf_figure(ctx: ExportContext, path: Path) -> FigurePlan:
+    plan = _vector_plan(ctx)
+    writer = begin_pdf(path, ctx, plan.width, plan.height, plan.spec.dpi)
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise OSError(f"cannot write PDF to {path}")
+    try:
+        _paint(painter, plan, ctx)
+    finally:
+        painter.end()
+    return plan

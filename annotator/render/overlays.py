@@ -1,0 +1,154 @@
+"""Scale bar, time stamp and calibrated-region outlines: what frames the annotations."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QTransform
+
+from annotator.media.calibration import Calibration, Region
+from annotator.render.labels import draw_text_box, text_box_size
+from annotator.render.style import OUTLINE_COLOR, Metrics
+
+_NICE_STEPS = (1.0, 2.0, 5.0)
+
+
+def scale_bar_length_mm(mm_per_px: float, image_width_px: float) -> float:
+    """A round length (..., 1, 2, 5, 10, 20, 50 mm, ...) no longer than a quarter of the width."""
+    if not (mm_per_px > 0 and image_width_px > 0) or not math.isfinite(mm_per_px * image_width_px):
+        raise ValueError("scale bar needs a positive mm per pixel and image width")
+    target = 0.25 * mm_per_px * image_width_px
+    exponent = math.floor(math.log10(target))
+    best = 10.0**exponent
+    for step in _NICE_STEPS:
+        candidate = step * 10.0**exponent
+        if candidate <= target * (1 + 1e-9):
+            best = candidate
+    return round(best, 6)
+
+
+def _region_rect(r: Region) -> QRectF:
+    # inclusive pixel bounds; pixel centres at integers, so edges sit half a pixel out
+    return QRectF(r.x0 - 0.5, r.y0 - 0.5, r.x1 - r.x0 + 1, r.y1 - r.y0 + 1)
+
+
+def scale_bar_region(calibration: Calibration, visible: QRectF) -> Region | None:
+    """The spatial region under the centre of the visible image, else the largest visible one."""
+    c = visible.center()
+    under = calibration.region_at(c.x(), c.y())
+    if under is not None and under.is_spatial:
+        return under
+    best, best_area = None, 0.0
+    for r in calibration.spatial_regions:
+        part = _region_rect(r).intersected(visible)
+        area = part.width() * part.height()
+        if area > best_area:
+            best, best_area = r, area
+    return best
+
+
+def format_mm(value: float) -> str:
+    return f"{value:g} mm"
+
+
+def paint_scale_bar(painter: QPainter, calibration: Calibration, visible_image: QRectF,
+                    xf: QTransform, m: Metrics) -> None:
+    """A horizontal bar of a round length at the bottom right of the calibrated area (and a
+    vertical one too when the region's pixels are not square); a px note when uncalibrated."""
+    region = scale_bar_region(calibration, visible_image)
+    if region is None:
+        area = xf.mapRect(visible_image)
+        _corner_note(painter, area, "uncalibrated: values in px", m)
+        return
+    sx, sy = region.mm_per_px_x, region.mm_per_px_y
+    assert sx is not None and sy is not None
+    part = _region_rect(region).intersected(visible_image)
+    if part.isEmpty():
+        return
+    length_mm = scale_bar_length_mm(sx, part.width())
+    area = xf.mapRect(part)
+    dev_per_px_x = math.hypot(xf.m11(), xf.m12())
+    dev_per_px_y = math.hypot(xf.m21(), xf.m22())
+    bar_w = length_mm / sx * dev_per_px_x
+    margin = m.px(12.0)
+    thick = m.px(3.0)
+    right = area.right() - margin
+    bottom = area.bottom() - margin
+    bar = QPainterPath()
+    bar.moveTo(right - bar_w, bottom)
+    bar.lineTo(right, bottom)
+    tick = m.px(5.0)
+    for x in (right - bar_w, right):
+        bar.moveTo(x, bottom - tick)
+        bar.lineTo(x, bottom + tick * 0.4)
+    anisotropic = abs(sx - sy) > 0.01 * max(sx, sy)
+    if anisotropic:  # the same length upwards, in the y scale
+        bar_h = length_mm / sy * dev_per_px_y
+        bar.moveTo(right, bottom)
+        bar.lineTo(right, bottom - bar_h)
+    pen = QPen(QColor("#ffffff"), thick)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    dark = QPen(OUTLINE_COLOR, thick + m.px(2.5))
+    dark.setCapStyle(Qt.PenCapStyle.SquareCap)
+    painter.strokePath(bar, dark)
+    painter.strokePath(bar, pen)
+    font = m.font(bold=True)
+    text = format_mm(length_mm)
+    size = text_box_size(font, [text], m)
+    box = QRectF(right - bar_w / 2 - size.width() / 2, bottom - tick - m.px(3) - size.height(),
+                 size.width(), size.height())
+    draw_text_box(painter, box, [text], font, QColor("#ffffff"), m)
+
+
+def _corner_note(painter: QPainter, area: QRectF, text: str, m: Metrics) -> None:
+    font = m.font(factor=0.85)
+    size = text_box_size(font, [text], m)
+    margin = m.px(8.0)
+    box = QRectF(area.right() - margin - size.width(), area.bottom() - margin - size.height(),
+                 size.width(), size.height())
+    draw_text_box(painter, box, [text], font, QColor("#ffd9a0"), m)
+
+
+def format_time(time_ms: float) -> str:
+    return f"{time_ms / 1000.0:.3f} s"
+
+
+def paint_timestamp(painter: QPainter, time_ms: float, frame: int, area: QRectF, m: Metrics) -> None:
+    text = f"{format_time(time_ms)}   frame {frame}"
+    font = m.font(bold=True)
+    size = text_box_size(font, [text], m)
+    margin = m.px(8.0)
+    box = QRectF(area.left() + margin, area.top() + margin, size.width(), size.height())
+    draw_text_box(painter, box, [text], font, QColor("#ffffff"), m)
+
+
+def paint_region_outlines(painter: QPainter, calibration: Calibration, xf: QTransform, m: Metrics) -> None:
+    """Each region's rectangle: spatial (mm) regions green dashed, the others grey dotted."""
+    font = m.font(factor=0.8)
+    for r in calibration.regions:
+        rect = xf.mapRect(_region_rect(r))
+        color = QColor("#50e070") if r.is_spatial else QColor("#b0b0b0")
+        pen = QPen(color, m.px(1.5))
+        pen.setStyle(Qt.PenStyle.DashLine if r.is_spatial else Qt.PenStyle.DotLine)
+        painter.setBrush(QBrush())
+        painter.setPen(QPen(OUTLINE_COLOR, m.px(3.0)))
+        painter.drawRect(rect)
+        painter.setPen(pen)
+        painter.drawRect(rect)
+        if r.is_spatial:
+            assert r.mm_per_px_x is not None and r.mm_per_px_y is not None
+            text = f"{r.source}: {r.mm_per_px_x:.4g} x {r.mm_per_px_y:.4g} mm/px"
+        else:
+            text = r.description
+        size = text_box_size(font, [text], m)
+        # bottom left, out of the way of the time stamp and of the scale bar
+        box = QRectF(rect.left() + m.px(3), rect.bottom() - m.px(3) - size.height(),
+                     size.width(), size.height())
+        draw_text_box(painter, box, [text], font, color, m)
+
+
+def visible_image_rect(width: int, height: int, source_rect: QRectF | None) -> QRectF:
+    full = QRectF(-0.5, -0.5, width, height)
+    return full if source_rect is None else full.intersected(source_rect)
+

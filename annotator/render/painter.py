@@ -1,0 +1,212 @@
+"""The one painter: a frame, its annotations, labels, values and scale bar, onto any QPainter.
+
+``paint_scene`` treats the painter's current transform as the device: shapes are stroked in
+device units (constant on-screen size, scaled for print by ``symbol_scale``), and the image is
+drawn through ``image_to_device``. The screen, figures, clips, slides and thumbnails all call it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
+
+from annotator.case.measure import PRIMARY_QUANTITY
+from annotator.case.model import POINT_COUNTS, Annotation
+from annotator.render.geometry import ellipse_geometry
+from annotator.render.labels import LabelLayout, draw_text_box, text_box_size
+from annotator.render.overlays import (
+    paint_region_outlines,
+    paint_scale_bar,
+    paint_timestamp,
+    visible_image_rect,
+)
+from annotator.render.qimage import wrap_rgb
+from annotator.render.scene import FrameScene, MeasurementLike, RenderOptions
+from annotator.render.shapes import SHAPE_PAINTERS, LabelAnchor
+from annotator.render.style import (
+    HANDLE_EDGE,
+    HANDLE_FILL,
+    HANDLE_PX,
+    Metrics,
+    annotation_color,
+    annotation_pen,
+)
+
+log = logging.getLogger(__name__)
+
+LOW_CONFIDENCE = 0.5
+_measure_failures: set[str] = set()
+
+
+def primary_value_text(scene: FrameScene, annotation: Annotation) -> str | None:
+    """The display text of the annotation's main measurement on this frame, if any."""
+    if scene.measure is None or annotation.kind not in PRIMARY_QUANTITY:
+        return None
+    try:
+        measurements: Sequence[MeasurementLike] = scene.measure(annotation, scene.frame)
+    except Exception:  # a bad value must not stop the picture; say so once per annotation
+        if annotation.id not in _measure_failures:
+            _measure_failures.add(annotation.id)
+            log.exception("measuring %s on frame %d failed", annotation.id, scene.frame)
+        return None
+    if not measurements:
+        return None
+    wanted = PRIMARY_QUANTITY[annotation.kind]
+    chosen = next((m for m in measurements if m.quantity == wanted), measurements[0])
+    return chosen.display()
+
+
+def _label_lines(scene: FrameScene, ann: Annotation, options: RenderOptions) -> list[str]:
+    words = []
+    if options.show_labels and ann.style.show_label and ann.label:
+        words.append(ann.label)
+    if options.show_values and ann.style.show_value:
+        value = primary_value_text(scene, ann)
+        if value:
+            conf = ann.confidence.get(scene.frame)
+            if conf is not None and conf < LOW_CONFIDENCE:
+                value += " (low confidence)"
+            words.append(value)
+    return ["  ".join(words)] if words else []
+
+
+def _has_enough_points(ann: Annotation, points: Sequence[tuple[float, float]]) -> bool:
+    low, _high = POINT_COUNTS.get(ann.kind, (1, None))
+    return len(points) >= low
+
+
+def _shape_reach(ann: Annotation, points: Sequence[tuple[float, float]], xf: QTransform,
+                 m: Metrics) -> QRectF:
+    """A device rectangle the shape lies in (loosely, for deciding whether it is in view)."""
+    pts = list(points)
+    if ann.kind == "ellipse":
+        e = ellipse_geometry(points)
+        r = max(e.rx, e.ry)
+        pts = [(e.cx - r, e.cy - r), (e.cx + r, e.cy + r)]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    rect = xf.mapRect(QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)))
+    pad = m.px(4.0)
+    return rect.adjusted(-pad, -pad, pad, pad)
+
+
+def _paint_handles(painter: QPainter, points: list[QPointF], keyframe: bool, m: Metrics) -> None:
+    """Constant-size squares: filled on a keyframe, hollow where the points are interpolated."""
+    half = m.px(HANDLE_PX) / 2
+    painter.setPen(QPen(HANDLE_EDGE, m.px(1.2)))
+    painter.setBrush(HANDLE_FILL if keyframe else QColor(30, 30, 30, 200))
+    for p in points:
+        painter.drawRect(QRectF(p.x() - half, p.y() - half, 2 * half, 2 * half))
+    if not keyframe:
+        painter.setPen(QPen(HANDLE_FILL, m.px(1.2)))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for p in points:
+            painter.drawRect(QRectF(p.x() - half + 1, p.y() - half + 1, 2 * half - 2, 2 * half - 2))
+
+
+def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, options: RenderOptions,
+                      bounds: QRectF | None, m: Metrics) -> None:
+    """Shapes first, then every label on top (so no stroke crosses text), then handles."""
+    labels: list[tuple[Annotation, list[str], LabelAnchor]] = []
+    handles: list[tuple[list[QPointF], bool]] = []
+    for ann in scene.annotations:
+        if ann.id in options.hidden or not ann.on_frame(scene.frame):
+            continue
+        points = ann.points_at(scene.frame)
+        if points is None or not _has_enough_points(ann, points):
+            continue
+        emphasised = ann.id in options.selected or ann.id == options.hover
+        shape = SHAPE_PAINTERS.get(ann.kind)
+        if shape is None:
+            continue
+        anchor = shape(painter, points, xf, annotation_pen(ann, m, emphasised), m, emphasised)
+        if bounds is not None and not _shape_reach(ann, points, xf, m).intersects(bounds):
+            continue  # cropped away: a label with nothing to point at would mislead
+        if ann.kind == "text":
+            words = (ann.text or ann.label).splitlines() or [""]
+            labels.append((ann, words, anchor))
+        else:
+            lines = _label_lines(scene, ann, options)
+            if lines:
+                labels.append((ann, lines, anchor))
+        if options.show_handles and ann.id in options.selected:
+            handles.append(([xf.map(QPointF(x, y)) for x, y in points], ann.is_keyframe(scene.frame)))
+    layout = LabelLayout(bounds)
+    for ann, lines, (where, direction) in labels:
+        is_text = ann.kind == "text"
+        font = m.font(bold=not is_text, factor=1.15 if is_text else 1.0)
+        size = text_box_size(font, lines, m)
+        gap = 0.0 if is_text else m.px(4.0)
+        rect = layout.place(size, where, direction, gap)
+        draw_text_box(painter, rect, lines, font, annotation_color(ann), m)
+    for device_points, keyframe in handles:
+        _paint_handles(painter, device_points, keyframe, m)
+
+
+def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransform,
+                options: RenderOptions, source_rect: QRectF | None = None) -> None:
+    """Paint the frame and its overlays. ``source_rect`` (image coordinates) limits what is
+    shown, e.g. an export's crop; overlays are clipped to it and placed inside it."""
+    painter.save()
+    try:
+        base = painter.worldTransform()
+        visible = visible_image_rect(scene.width, scene.height, source_rect)
+        if visible.isEmpty():
+            return
+        device_rect = image_to_device.mapRect(visible)
+        painter.setClipRect(device_rect, Qt.ClipOperation.IntersectClip if painter.hasClipping()
+                            else Qt.ClipOperation.ReplaceClip)
+        bounds = device_rect.intersected(painter.clipBoundingRect()) if painter.hasClipping() else device_rect
+
+        painter.setWorldTransform(image_to_device * base)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, not options.pixelated)
+        image = wrap_rgb(scene.image)
+        # pixel i covers [i - 0.5, i + 0.5] in image coordinates; the QImage starts at 0
+        painter.drawImage(visible, image, visible.translated(0.5, 0.5))
+
+        painter.setWorldTransform(base)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        m = Metrics(options.symbol_scale)
+        if options.region_outlines:
+            paint_region_outlines(painter, scene.calibration, image_to_device, m)
+        paint_annotations(painter, scene, image_to_device, options, bounds, m)
+        if options.scale_bar:
+            paint_scale_bar(painter, scene.calibration, visible, image_to_device, m)
+        if options.timestamp:
+            paint_timestamp(painter, scene.time_ms, scene.frame, bounds, m)
+    finally:
+        painter.restore()
+
+
+def crop_transform(crop: tuple[int, int, int, int], scale: float) -> QTransform:
+    """Image -> output pixels for a crop (x, y, w, h): pixel (x, y) lands on output pixel (0, 0)."""
+    x, y, _w, _h = crop
+    return QTransform().scale(scale, scale).translate(0.5 - x, 0.5 - y)
+
+
+def render_scene(scene: FrameScene, options: RenderOptions,
+                 crop: tuple[int, int, int, int] | None = None, scale: float = 1.0) -> QImage:
+    """The scene as a new opaque QImage (Format_RGB32) of the crop (x, y, w, h) times ``scale``."""
+    if not scale > 0:
+        raise ValueError(f"render scale must be positive, not {scale}")
+    if crop is None:
+        crop = (0, 0, scene.width, scene.height)
+    x, y, w, h = crop
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(scene.width, x + w), min(scene.height, y + h)
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"crop {crop} lies outside the {scene.width}x{scene.height} image")
+    crop = (x0, y0, x1 - x0, y1 - y0)
+    out_w, out_h = max(1, round(crop[2] * scale)), max(1, round(crop[3] * scale))
+    image = QImage(out_w, out_h, QImage.Format.Format_RGB32)
+    image.fill(QColor(0, 0, 0))
+    painter = QPainter(image)
+    try:
+        source = QRectF(x0 - 0.5, y0 - 0.5, crop[2], crop[3])
+        paint_scene(painter, scene, crop_transform(crop, scale), options, source)
+    finally:
+        painter.end()
+    return image

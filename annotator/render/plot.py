@@ -1,0 +1,350 @@
+"""A measurement over time as a plot panel, painted with QPainter onto any paint device.
+
+Used by the app's plot panel and by figure export: ``paint_series_plot`` draws into a rectangle
+of any painter (screen, QImage, SVG, PDF), ``render_series_plot`` returns a QImage. Time runs
+in seconds along x, the value in its unit (mm, mm², px, °) up y. Rest and peak are marked
+with shapes and words (a hollow circle "rest", a filled triangle "peak"), never by colour
+alone; frames tracked with low confidence are shaded and drawn with hollow dots; gaps (frames
+without a value) break the line. A caption gives min, max, range and the change from rest to
+peak.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
+
+from annotator.dynamics.series import TRUSTED_CONFIDENCE, Series, SeriesSample
+
+FONT_PX = 12.0
+LINE_PX = 1.6
+MARKER_PX = 4.0
+
+
+@dataclass(frozen=True)
+class PlotColors:
+    background: QColor
+    text: QColor
+    axis: QColor
+    grid: QColor
+    line: QColor
+    low_confidence: QColor
+    rest: QColor
+    peak: QColor
+    cursor: QColor
+
+
+LIGHT = PlotColors(QColor("#ffffff"), QColor("#1a1a1a"), QColor("#404040"), QColor("#e3e3e3"),
+                   QColor("#1f5fa8"), QColor(230, 140, 20, 60), QColor("#1b7f3b"),
+                   QColor("#b3261e"), QColor("#808080"))
+DARK = PlotColors(QColor("#1e1e1e"), QColor("#eeeeee"), QColor("#bdbdbd"), QColor("#3a3a3a"),
+                  QColor("#6fb1ff"), QColor(255, 170, 60, 60), QColor("#5fd38a"),
+                  QColor("#ff7a70"), QColor("#9e9e9e"))
+
+
+@dataclass(frozen=True)
+class PlotOptions:
+    title: str | None = None  # None: the series' own ("gap: length"); "": no title
+    caption: bool = True  # min, max, range, rest -> peak under the plot
+    show_confidence: bool = True  # shade frames tracked with low confidence
+    current_frame: int | None = None  # a cursor at this frame (the app's playhead)
+    symbol_scale: float = 1.0  # multiplies fonts, lines and markers (print: > 1)
+    dark: bool = False
+    fill_background: bool = True
+
+    @property
+    def colors(self) -> PlotColors:
+        return DARK if self.dark else LIGHT
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick values (1, 2 or 5 times a power of ten apart) covering [lo, hi]."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo]
+    raw = (hi - lo) / max(target, 1)
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = []
+    value = first
+    while value <= hi + step * 1e-9:
+        ticks.append(0.0 if abs(value) < step * 1e-9 else value)
+        value += step
+    return ticks
+
+
+def _tick_text(value: float, ticks: list[float]) -> str:
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
+    return f"{value:.{decimals}f}"
+
+
+def _font(px: float, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setStyleHint(QFont.StyleHint.SansSerif)
+    font.setPixelSize(max(1, round(px)))
+    font.setBold(bold)
+    return font
+
+
+def _value_range(series: Series) -> tuple[float, float]:
+    values = [s.value for s in series.valid if s.value is not None]
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.1 if hi > lo else max(abs(hi) * 0.05, 1.0)
+    return lo - pad, hi + 2.5 * pad  # headroom for the rest and peak words
+
+
+def _time_range(series: Series) -> tuple[float, float]:
+    times = [s.time_s for s in series.samples]
+    lo, hi = min(times), max(times)
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+class _Axes:
+    """Data (seconds, value) to device coordinates inside the plot area."""
+
+    def __init__(self, area: QRectF, t_range: tuple[float, float], v_range: tuple[float, float]) -> None:
+        self.area, (self.t0, self.t1), (self.v0, self.v1) = area, t_range, v_range
+
+    def x(self, t: float) -> float:
+        return self.area.left() + (t - self.t0) / (self.t1 - self.t0) * self.area.width()
+
+    def y(self, v: float) -> float:
+        return self.area.bottom() - (v - self.v0) / (self.v1 - self.v0) * self.area.height()
+
+    def point(self, s: SeriesSample) -> QPointF:
+        assert s.value is not None
+        return QPointF(self.x(s.time_s), self.y(s.value))
+
+
+def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
+                      options: PlotOptions | None = None) -> None:
+    """Paint ``series`` into ``rect`` of ``painter``'s device."""
+    opts = options or PlotOptions()
+    c, k = opts.colors, max(opts.symbol_scale, 0.1)
+    painter.save()
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setClipRect(rect)
+        if opts.fill_background:
+            painter.fillRect(rect, c.background)
+        body, caption_rect = _layout_text(painter, rect, series, opts, k)
+        if not series.valid:
+            painter.setPen(c.text)
+            painter.setFont(_font(FONT_PX * k))
+            painter.drawText(body, Qt.AlignmentFlag.AlignCenter, "no values to plot")
+            return
+        axes = _draw_axes(painter, body, series, opts, k)
+        if opts.show_confidence:
+            _shade_low_confidence(painter, axes, series, c)
+        _draw_cursor(painter, axes, series, opts, k)
+        _draw_line(painter, axes, series, c, k, opts.show_confidence)
+        _draw_rest_peak(painter, axes, series, c, k)
+        if caption_rect is not None:
+            painter.setPen(c.text)
+            painter.setFont(_font(FONT_PX * k))
+            painter.drawText(caption_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap),
+                             series.caption())
+    finally:
+        painter.restore()
+
+
+def _layout_text(painter: QPainter, rect: QRectF, series: Series, opts: PlotOptions,
+                 k: float) -> tuple[QRectF, QRectF | None]:
+    """Draw the title; return the rectangle left for the axes and the caption's rectangle."""
+    pad = 6.0 * k
+    inner = rect.adjusted(pad, pad, -pad, -pad)
+    title = series.title if opts.title is None else opts.title
+    if title:
+        font = _font(FONT_PX * 1.15 * k, bold=True)
+        painter.setFont(font)
+        painter.setPen(opts.colors.text)
+        height = QFontMetricsF(font).height()
+        painter.drawText(QRectF(inner.left(), inner.top(), inner.width(), height),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+        inner.setTop(inner.top() + height + pad * 0.5)
+    caption_rect = None
+    if opts.caption and series.valid:
+        metrics = QFontMetricsF(_font(FONT_PX * k))
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+        bound = metrics.boundingRect(QRectF(0, 0, inner.width(), 1e6), flags, series.caption())
+        height = min(bound.height(), inner.height() * 0.4)
+        caption_rect = QRectF(inner.left(), inner.bottom() - height, inner.width(), height)
+        inner.setBottom(caption_rect.top() - pad)
+    return inner, caption_rect
+
+
+def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOptions, k: float) -> _Axes:
+    c = opts.colors
+    font = _font(FONT_PX * 0.95 * k)
+    fm = QFontMetricsF(font)
+    v_range, t_range = _value_range(series), _time_range(series)
+    v_ticks = [v for v in nice_ticks(*v_range) if v_range[0] <= v <= v_range[1]]
+    t_ticks = [t for t in nice_ticks(*t_range, target=6) if t_range[0] <= t <= t_range[1]]
+    v_texts = [_tick_text(v, v_ticks) for v in v_ticks]
+    tick = 4.0 * k
+    left = fm.height() * 1.3 + max((fm.horizontalAdvance(t) for t in v_texts), default=0.0) + tick * 2
+    bottom = fm.height() * 2.4 + tick
+    area = body.adjusted(left, fm.height() * 0.5, -fm.horizontalAdvance("00") * 0.6, -bottom)
+    if area.width() < 10 or area.height() < 10:
+        area = body
+    axes = _Axes(area, t_range, v_range)
+    painter.setFont(font)
+    grid_pen = QPen(c.grid, max(1.0, 0.8 * k))
+    axis_pen = QPen(c.axis, LINE_PX * 0.7 * k)
+    for v, text in zip(v_ticks, v_texts, strict=True):
+        y = axes.y(v)
+        painter.setPen(grid_pen)
+        painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+        painter.setPen(axis_pen)
+        painter.drawLine(QPointF(area.left() - tick, y), QPointF(area.left(), y))
+        painter.setPen(c.text)
+        painter.drawText(QRectF(body.left(), y - fm.height() / 2, area.left() - tick * 2 - body.left(),
+                                fm.height()), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+    for t in t_ticks:
+        x = axes.x(t)
+        painter.setPen(axis_pen)
+        painter.drawLine(QPointF(x, area.bottom()), QPointF(x, area.bottom() + tick))
+        painter.setPen(c.text)
+        label = _tick_text(t, t_ticks)
+        w = fm.horizontalAdvance(label) + 2
+        painter.drawText(QRectF(x - w / 2, area.bottom() + tick, w, fm.height()),
+                         int(Qt.AlignmentFlag.AlignCenter), label)
+    painter.setPen(axis_pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawLine(area.bottomLeft(), area.bottomRight())
+    painter.drawLine(area.bottomLeft(), area.topLeft())
+    painter.setPen(c.text)
+    painter.drawText(QRectF(area.left(), area.bottom() + tick + fm.height(), area.width(), fm.height() * 1.3),
+                     int(Qt.AlignmentFlag.AlignCenter), "time (s)")
+    painter.save()
+    painter.translate(body.left() + fm.height() * 0.6, area.center().y())
+    painter.rotate(-90)
+    y_label = f"{series.quantity.replace('_', ' ')} ({series.unit_text})"
+    painter.drawText(QRectF(-area.height() / 2, -fm.height() / 2, area.height(), fm.height()),
+                     int(Qt.AlignmentFlag.AlignCenter), y_label)
+    painter.restore()
+    return axes
+
+
+def _is_low(s: SeriesSample) -> bool:
+    return s.confidence is not None and s.confidence < TRUSTED_CONFIDENCE
+
+
+def _half_step(series: Series, i: int) -> tuple[float, float]:
+    times = [s.time_s for s in series.samples]
+    before = (times[i] - times[i - 1]) / 2 if i > 0 else 0.0
+    after = (times[i + 1] - times[i]) / 2 if i + 1 < len(times) else 0.0
+    return before or after, after or before
+
+
+def _shade_low_confidence(painter: QPainter, axes: _Axes, series: Series, c: PlotColors) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(c.low_confidence)
+    for i, s in enumerate(series.samples):
+        if _is_low(s):
+            before, after = _half_step(series, i)
+            x0, x1 = axes.x(s.time_s - before), axes.x(s.time_s + after)
+            painter.drawRect(QRectF(x0, axes.area.top(), max(x1 - x0, 1.0), axes.area.height()))
+
+
+def _draw_cursor(painter: QPainter, axes: _Axes, series: Series, opts: PlotOptions, k: float) -> None:
+    if opts.current_frame is None:
+        return
+    try:
+        sample = series.sample(opts.current_frame)
+    except KeyError:
+        return
+    pen = QPen(opts.colors.cursor, LINE_PX * k, Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    x = axes.x(sample.time_s)
+    painter.drawLine(QPointF(x, axes.area.top()), QPointF(x, axes.area.bottom()))
+
+
+def _draw_line(painter: QPainter, axes: _Axes, series: Series, c: PlotColors, k: float,
+               hollow_low: bool) -> None:
+    path = QPainterPath()
+    pen_down = False
+    for s in series.samples:
+        if s.value is None:
+            pen_down = False
+            continue
+        p = axes.point(s)
+        if pen_down:
+            path.lineTo(p)
+        else:
+            path.moveTo(p)
+            pen_down = True
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(c.line, LINE_PX * k, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                        Qt.PenJoinStyle.RoundJoin))
+    painter.drawPath(path)
+    if len(series.valid) > 150:
+        return  # dots would merge into the line
+    radius = MARKER_PX * 0.55 * k
+    for s in series.valid:
+        painter.setBrush(c.background if hollow_low and _is_low(s) else c.line)
+        painter.drawEllipse(axes.point(s), radius, radius)
+
+
+def _draw_rest_peak(painter: QPainter, axes: _Axes, series: Series, c: PlotColors, k: float) -> None:
+    st = series.stats()
+    if st is None:
+        return
+    font = _font(FONT_PX * 0.95 * k, bold=True)
+    fm = QFontMetricsF(font)
+    painter.setFont(font)
+    r = MARKER_PX * 1.3 * k
+    for sample, word, color in ((st.rest, "rest", c.rest), (st.peak, "peak", c.peak)):
+        if sample is None or sample.value is None:
+            continue
+        p = axes.point(sample)
+        painter.setPen(QPen(color, LINE_PX * 0.8 * k, Qt.PenStyle.DotLine))
+        painter.drawLine(QPointF(p.x(), axes.area.top()), QPointF(p.x(), axes.area.bottom()))
+        painter.setPen(QPen(color, LINE_PX * 1.2 * k))
+        if word == "rest":
+            painter.setBrush(c.background)
+            painter.drawEllipse(p, r, r)
+        else:
+            painter.setBrush(color)
+            painter.drawPolygon(QPolygonF([QPointF(p.x(), p.y() - r * 1.2), QPointF(p.x() - r, p.y() + r * 0.8),
+                                           QPointF(p.x() + r, p.y() + r * 0.8)]))
+        text = f"{word} {sample.value:.1f} {series.unit_text}"
+        w, h = fm.horizontalAdvance(text) + 4, fm.height()
+        x = min(max(p.x() - w / 2, axes.area.left()), axes.area.right() - w)
+        above = p.y() - r * 1.6 - h
+        y = above if above >= axes.area.top() else p.y() + r * 1.6
+        painter.setPen(color)
+        painter.drawText(QRectF(x, y, w, h), int(Qt.AlignmentFlag.AlignCenter), text)
+
+
+def render_series_plot(series: Series, width_px: int, height_px: int, scale: float = 1.0,
+                       options: PlotOptions | None = None) -> QImage:
+    """The plot as a ``width_px`` x ``height_px`` QImage; ``scale`` multiplies fonts, lines
+    and markers (e.g. 300/96 for a print figure panel) and overrides ``options.symbol_scale``."""
+    if width_px < 1 or height_px < 1:
+        raise ValueError(f"plot size must be positive, not {width_px}x{height_px}")
+    if not scale > 0:
+        raise ValueError(f"plot scale must be positive, not {scale}")
+    opts = options or PlotOptions()
+    opts = replace(opts, symbol_scale=scale)
+    image = QImage(width_px, height_px, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    try:
+        paint_series_plot(painter, QRectF(0, 0, width_px, height_px), series, opts)
+    finally:
+        painter.end()
+    return image

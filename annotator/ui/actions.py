@@ -1,0 +1,168 @@
+"""Every action of the app in one table: id, text, shortcut, icon, tooltip, checkable.
+
+The window builds its menus and toolbars from this table; nothing else binds a shortcut
+(a test checks that no key sequence is used twice). Icons: ``std:NAME`` is a QStyle standard
+icon, ``tool:KIND`` is drawn by the renderer (see ``ui/icons.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    text: str
+    shortcut: tuple[str, ...] = ()  # portable key sequences; the first is shown in menus
+    icon: str = ""
+    tooltip: str = ""
+    checkable: bool = False
+    menu: str = ""  # File, Edit, View, Tools, Playback, Help
+    group: str = ""  # actions of one exclusive group (the tools)
+
+
+def _a(id: str, text: str, *shortcut: str, icon: str = "", tip: str = "", checkable: bool = False,
+       menu: str = "", group: str = "") -> ActionSpec:
+    return ActionSpec(id, text, tuple(shortcut), icon, tip, checkable, menu, group)
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    # File
+    _a("new_case", "&New Case", "Ctrl+N", icon="std:SP_FileIcon", tip="Start an empty case", menu="File"),
+    _a("open", "&Open\u2026", "Ctrl+O", icon="std:SP_DialogOpenButton",
+       tip="Open a case, or add DICOM, video or image files to the case", menu="File"),
+    _a("save", "&Save", "Ctrl+S", icon="std:SP_DialogSaveButton", tip="Save the case", menu="File"),
+    _a("save_as", "Save &As\u2026", "Ctrl+Shift+S", tip="Save the case under another name", menu="File"),
+    _a("export", "&Export\u2026", "Ctrl+E", tip="Export figures, clips, slides, report or DICOM", menu="File"),
+    _a("close_case", "&Close Case", "Ctrl+W", tip="Close the case", menu="File"),
+    _a("start_screen", "Start Screen", tip="Show recent cases and the demo", menu="File"),
+    _a("quit", "&Quit", "Ctrl+Q", tip="Quit us-annotator", menu="File"),
+    # Edit
+    _a("undo", "&Undo", "Ctrl+Z", icon="std:SP_ArrowBack", tip="Undo the last edit", menu="Edit"),
+    _a("redo", "&Redo", "Ctrl+Shift+Z", "Ctrl+Y", icon="std:SP_ArrowForward", tip="Redo", menu="Edit"),
+    _a("delete", "&Delete", "Del", tip="Delete the selected annotations", menu="Edit"),
+    _a("select_all", "Select &All", "Ctrl+A", tip="Select every annotation on this frame", menu="Edit"),
+    _a("edit_label", "Edit &Label\u2026", "F2", tip="Name the selected annotation", menu="Edit"),
+    _a("remove_calibration", "Remove Manual Calibration", tip="Go back to the file's own calibration",
+       menu="Edit"),
+    # View
+    _a("zoom_fit", "&Fit to Window", "Ctrl+0", tip="Show the whole image", menu="View"),
+    _a("zoom_actual", "&Actual Size (1:1)", "Ctrl+1", tip="One image pixel per screen pixel", menu="View"),
+    _a("zoom_in", "Zoom &In", "Ctrl+=", "Ctrl++", tip="Zoom in (or use the wheel)", menu="View"),
+    _a("zoom_out", "Zoom &Out", "Ctrl+-", tip="Zoom out", menu="View"),
+    _a("reset_display", "&Reset Brightness/Contrast", "Ctrl+R",
+       tip="Back to the stored grey levels (display only; pixels are never changed)", menu="View"),
+    _a("show_regions", "Calibrated &Regions", "Shift+R", checkable=True,
+       tip="Outline the calibrated regions of the image", menu="View"),
+    _a("show_values", "Measurement &Values", "Shift+V", checkable=True,
+       tip="Show values next to shapes", menu="View"),
+    _a("show_labels", "&Labels", "Shift+L", checkable=True, tip="Show annotation labels", menu="View"),
+    _a("next_media", "Next Media", "PgDown", tip="Show the next media of the case", menu="View"),
+    _a("previous_media", "Previous Media", "PgUp", tip="Show the previous media of the case", menu="View"),
+    _a("full_screen", "Full &Screen", "F11", checkable=True, tip="Full screen", menu="View"),
+    # Tools (one exclusive group)
+    _a("tool_select", "&Select / Edit", "V", icon="tool:select", checkable=True, menu="Tools", group="tool",
+       tip="Select, move and reshape annotations (V)"),
+    _a("tool_caliper", "&Caliper", "C", icon="tool:line", checkable=True, menu="Tools", group="tool",
+       tip="Measure a distance (C); Shift keeps it horizontal or vertical"),
+    _a("tool_polyline", "Poly&line", "L", icon="tool:polyline", checkable=True, menu="Tools", group="tool",
+       tip="Measure a path of straight pieces (L)"),
+    _a("tool_polygon", "&Polygon", "P", icon="tool:polygon", checkable=True, menu="Tools", group="tool",
+       tip="Outline an area point by point (P)"),
+    _a("tool_trace", "&Freehand Trace", "F", icon="tool:trace", checkable=True, menu="Tools", group="tool",
+       tip="Trace an area by dragging around it (F)"),
+    _a("tool_ellipse", "&Ellipse", "E", icon="tool:ellipse", checkable=True, menu="Tools", group="tool",
+       tip="Fit an ellipse to a round structure, e.g. a nerve (E)"),
+    _a("tool_angle", "&Angle", "A", icon="tool:angle", checkable=True, menu="Tools", group="tool",
+       tip="Measure an angle, e.g. pennation (A)"),
+    _a("tool_arrow", "A&rrow", "R", icon="tool:arrow", checkable=True, menu="Tools", group="tool",
+       tip="Point at a finding (R)"),
+    _a("tool_text", "&Text", "T", icon="tool:text", checkable=True, menu="Tools", group="tool",
+       tip="Write on the image (T)"),
+    _a("tool_point", "Point &Marker", "M", icon="tool:point", checkable=True, menu="Tools", group="tool",
+       tip="Mark a point (M)"),
+    _a("tool_calibrate", "Cali&brate\u2026", "K", icon="tool:calibrate", checkable=True, menu="Tools",
+       group="tool", tip="Draw along the depth ruler and type its length (K)"),
+    # Playback
+    _a("play", "&Play / Pause", "Space", icon="std:SP_MediaPlay", checkable=True, menu="Playback",
+       tip="Play or pause the clip (Space)"),
+    _a("step_back", "Step &Back", "Left", ",", icon="std:SP_MediaSeekBackward", menu="Playback",
+       tip="Previous frame (Left)"),
+    _a("step_forward", "Step &Forward", "Right", ".", icon="std:SP_MediaSeekForward", menu="Playback",
+       tip="Next frame (Right)"),
+    _a("first_frame", "F&irst Frame", "Home", icon="std:SP_MediaSkipBackward", menu="Playback",
+       tip="First frame (Home)"),
+    _a("last_frame", "&Last Frame", "End", icon="std:SP_MediaSkipForward", menu="Playback",
+       tip="Last frame (End)"),
+    _a("previous_keyframe", "Previous &Keyframe", "Ctrl+Left", menu="Playback",
+       tip="Jump to the previous keyframe of the selected annotation"),
+    _a("next_keyframe", "Next K&eyframe", "Ctrl+Right", menu="Playback",
+       tip="Jump to the next keyframe of the selected annotation"),
+    _a("bounce", "&Bounce", "B", checkable=True, menu="Playback",
+       tip="Play forwards and backwards instead of looping (B)"),
+    _a("slower", "&Slower", "[", menu="Playback", tip="Halve the playback speed (down to 0.25x)"),
+    _a("faster", "&Faster", "]", menu="Playback", tip="Double the playback speed (up to 4x)"),
+    _a("normal_speed", "&Normal Speed", "\\", menu="Playback", tip="Play at the clip's own speed"),
+    # Help
+    _a("shortcuts", "&Keyboard Shortcuts", "F1", menu="Help", tip="List every shortcut"),
+    _a("about", "&About us-annotator", menu="Help"),
+)
+
+SPECS: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Tools", "Playback", "Help")
+TOOL_ACTIONS: dict[str, str] = {  # action id -> tool name
+    "tool_select": "select", "tool_caliper": "caliper", "tool_polyline": "polyline",
+    "tool_polygon": "polygon", "tool_trace": "trace", "tool_ellipse": "ellipse",
+    "tool_angle": "angle", "tool_arrow": "arrow", "tool_text": "text", "tool_point": "point",
+    "tool_calibrate": "calibrate",
+}
+
+
+def portable(sequence: str) -> str:
+    """The normalised text of a key sequence ("ctrl+s" and "Ctrl+S" are the same)."""
+    return QKeySequence(sequence).toString(QKeySequence.SequenceFormat.PortableText)
+
+
+def duplicate_shortcuts(specs: Iterable[ActionSpec] = ACTIONS) -> dict[str, list[str]]:
+    """Key sequences bound to more than one action (should be empty)."""
+    seen: dict[str, list[str]] = {}
+    for spec in specs:
+        for s in spec.shortcut:
+            seen.setdefault(portable(s), []).append(spec.id)
+    return {key: ids for key, ids in seen.items() if len(ids) > 1}
+
+
+def create_actions(parent: QObject) -> dict[str, QAction]:
+    """A QAction per table row (tools in one exclusive group), parented to ``parent``."""
+    from annotator.ui.icons import action_icon
+
+    actions: dict[str, QAction] = {}
+    groups: dict[str, QActionGroup] = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, parent)
+        action.setObjectName(f"action_{spec.id}")
+        if spec.shortcut:
+            action.setShortcuts([QKeySequence(s) for s in spec.shortcut])
+        tip = spec.tooltip or spec.text.replace("&", "").rstrip("\u2026")
+        if spec.shortcut and spec.shortcut[0] not in tip:
+            tip = f"{tip} ({QKeySequence(spec.shortcut[0]).toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setCheckable(spec.checkable)
+        if spec.icon:
+            icon = action_icon(spec.icon)
+            if icon is not None:
+                action.setIcon(icon)
+        if spec.group:
+            group = groups.get(spec.group)
+            if group is None:
+                group = groups[spec.group] = QActionGroup(parent)
+                group.setExclusive(True)
+            group.addAction(action)
+        actions[spec.id] = action
+    return actions

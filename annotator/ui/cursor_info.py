@@ -1,0 +1,66 @@
+"""What the status bar says about the point under the cursor: pixel, mm in the region under
+it, grey value, frame and time, and where the calibration comes from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotator.media.calibration import Calibration
+
+
+@dataclass(frozen=True)
+class CursorInfo:
+    x: float  # image pixels
+    y: float
+    inside: bool
+    mm: tuple[float, float] | None  # from the origin of the calibrated region under the cursor
+    value: str  # grey level, or R G B
+    frame: int
+    time_ms: float
+    calibration: str  # e.g. "us-region 0.259 x 0.259 mm/px", "uncalibrated"
+
+    def text(self) -> str:
+        parts = [f"x {self.x:.0f}  y {self.y:.0f} px"]
+        if self.mm is not None:
+            parts.append(f"{self.mm[0]:.1f}, {self.mm[1]:.1f} mm")
+        if self.value:
+            parts.append(self.value)
+        parts.append(f"frame {self.frame}  {self.time_ms / 1000:.3f} s")
+        parts.append(self.calibration)
+        return "   |   ".join(parts)
+
+
+def pixel_value(frame: np.ndarray, x: int, y: int) -> str:
+    r, g, b = (int(v) for v in frame[y, x, :3])
+    return f"grey {r}" if r == g == b else f"RGB {r} {g} {b}"
+
+
+def calibration_text(calibration: Calibration, x: float, y: float) -> str:
+    region = calibration.region_at(x, y)
+    if region is not None and region.is_spatial:
+        sx, sy = region.mm_per_px_x, region.mm_per_px_y
+        assert sx is not None and sy is not None
+        scale = f"{sx:.3f} mm/px" if abs(sx - sy) <= 1e-9 else f"{sx:.3f} x {sy:.3f} mm/px"
+        return f"{region.source} {scale}"
+    if region is not None:
+        return f"no length here ({region.description})"
+    return "uncalibrated (px)" if not calibration.spatial_regions else "outside the calibrated regions"
+
+
+def cursor_info(frame: np.ndarray | None, calibration: Calibration, x: float, y: float,
+                frame_index: int, time_ms: float) -> CursorInfo:
+    h, w = (frame.shape[0], frame.shape[1]) if frame is not None else (0, 0)
+    ix, iy = round(x), round(y)
+    inside = 0 <= ix < w and 0 <= iy < h
+    value = pixel_value(frame, ix, iy) if inside and frame is not None else ""
+    region = calibration.region_at(x, y)
+    mm = None
+    if region is not None and region.is_spatial:
+        sx, sy = region.mm_per_px_x, region.mm_per_px_y
+        assert sx is not None and sy is not None
+        ox = region.x0 + (region.reference_x0 or 0)
+        oy = region.y0 + (region.reference_y0 or 0)
+        mm = ((x - ox) * sx, (y - oy) * sy)
+    return CursorInfo(x, y, inside, mm, value, frame_index, time_ms, calibration_text(calibration, x, y))

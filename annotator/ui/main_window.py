@@ -1,0 +1,291 @@
+"""The main window: layout and wiring only. The controller holds the state; the viewer,
+timeline, panels and start screen observe it; ``window_actions`` says what actions do."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.case.autosave import find_recoverable
+from annotator.ui.actions import ACTIONS, MENUS, create_actions
+from annotator.ui.controller import AppController
+from annotator.ui.cursor_info import CursorInfo
+from annotator.ui.dialogs.error_dialog import show_error
+from annotator.ui.playback import Playback
+from annotator.ui.settings import Settings, is_case_path
+from annotator.ui.timeline import Timeline
+from annotator.ui.transport import TransportBar
+from annotator.ui.viewer import Viewer
+from annotator.ui.window_actions import choose_tool, save, wire_actions
+
+log = logging.getLogger(__name__)
+TOOLBAR_TOOLS = ("tool_select", "tool_caliper", "tool_polyline", "tool_polygon", "tool_trace",
+                 "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_calibrate")
+TOOLBAR_FILE = ("open", "save", "undo", "redo")
+
+
+def _panel(name: str, controller: AppController, parent: QWidget) -> QWidget:
+    """A panel from the panels package, or a placeholder saying it is not there yet."""
+    try:
+        if name == "findings":
+            from annotator.ui.panels.findings_panel import FindingsPanel
+            return FindingsPanel(controller, parent)
+        if name == "measurements":
+            from annotator.ui.panels.measurements_panel import MeasurementsPanel
+            return MeasurementsPanel(controller, parent)
+        from annotator.ui.panels.case_browser import CaseBrowser
+        return CaseBrowser(controller, parent)
+    except ImportError as exc:
+        log.warning("panel %s is not available: %s", name, exc)
+        label = QLabel(f"The {name} panel is not available in this build.", parent)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: AppController | None = None, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self.settings = settings or Settings()
+        self.controller = controller or AppController(self)
+        self.controller.dialog_parent = self
+        self.controller.confirm_discard = self.confirm_discard
+        self.action_by_id = create_actions(self)
+        self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
+
+        self.viewer = Viewer(self.controller)
+        self.timeline = Timeline(self.controller)
+        self.playback = Playback(self.controller.current_media, lambda: self.controller.current_frame,
+                                 self.controller.set_current_frame, self)
+        self.transport = TransportBar(self.controller, self.playback, self.timeline, self.action_by_id)
+        work = QWidget()
+        column = QVBoxLayout(work)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.viewer, 1)
+        column.addWidget(self.transport)
+        from annotator.ui.start_screen import StartScreen
+
+        self.start_screen = StartScreen(self, self.settings)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.start_screen)
+        self.pages.addWidget(work)
+        self.setCentralWidget(self.pages)
+
+        self.docks: dict[str, QDockWidget] = {}
+        for name, title, area in (("browser", "Case", Qt.DockWidgetArea.LeftDockWidgetArea),
+                                  ("findings", "Findings", Qt.DockWidgetArea.RightDockWidgetArea),
+                                  ("measurements", "Measurements", Qt.DockWidgetArea.RightDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(_panel(name, self.controller, dock))
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self._build_menus_and_toolbars()
+
+        self.cursor_label = QLabel()
+        self.cursor_label.setObjectName("cursor_info")
+        self.zoom_label = QLabel()
+        self.statusBar().addPermanentWidget(self.cursor_label)
+        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.setAcceptDrops(True)
+        self._wire()
+        wire_actions(self)
+        self._restore_settings()
+        self._document_changed()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_menus_and_toolbars(self) -> None:
+        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
+        previous_group: dict[str, str] = {}
+        for spec in ACTIONS:
+            menu = menus[spec.menu]
+            if previous_group.get(spec.menu, spec.group) != spec.group:
+                menu.addSeparator()
+            previous_group[spec.menu] = spec.group
+            menu.addAction(self.action_by_id[spec.id])
+        view = menus["View"]
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        for title, ids in (("File", TOOLBAR_FILE), ("Tools", TOOLBAR_TOOLS)):
+            bar = QToolBar(title, self)
+            bar.setObjectName(f"toolbar_{title.lower()}")
+            for action_id in ids:
+                bar.addAction(self.action_by_id[action_id])
+            self.addToolBar(bar)
+
+    def _wire(self) -> None:
+        c = self.controller
+        c.error.connect(self.show_error)
+        c.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        c.document_changed.connect(self._document_changed)
+        c.clean_changed.connect(lambda clean: self.setWindowModified(not clean))
+        c.case_event.connect(lambda _e: self._update_title())
+        c.current_media_changed.connect(lambda _m: self.playback.pause())
+        self.viewer.cursor_moved.connect(self._cursor_moved)
+        self.viewer.hint.connect(lambda text: self.statusBar().showMessage(text))
+        self.viewer.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.viewer.display_changed.connect(self._display_changed)
+        self.start_screen.open_requested.connect(self.open_paths)
+        self.start_screen.demo_requested.connect(self.open_demo)
+        self.start_screen.open_dialog_requested.connect(self.action_by_id["open"].trigger)
+
+    def _restore_settings(self) -> None:
+        geometry, state = self.settings.window_geometry(), self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if state is not None:
+            self.restoreState(state)
+        show_values = self.settings.show_values()
+        self.action_by_id["show_values"].setChecked(show_values)
+        self.action_by_id["show_labels"].setChecked(True)
+        self.viewer.show_values = show_values
+        adjust = self.settings.display_adjustments()
+        from annotator.ui.display import DisplayLut
+
+        self.viewer.set_display(DisplayLut(adjust.brightness, adjust.contrast, adjust.gamma))
+        choose_tool(self, self.settings.last_tool() or "select")
+
+    # -- reactions -------------------------------------------------------------------------
+    def _document_changed(self) -> None:
+        has_doc = self.controller.document is not None
+        self.pages.setCurrentIndex(1 if has_doc else 0)
+        for action_id in ("save", "save_as", "close_case", "export", "select_all", "delete", "edit_label"):
+            self.action_by_id[action_id].setEnabled(has_doc)
+        self._update_title()
+        if has_doc:
+            self.viewer.setFocus()
+
+    def _update_title(self) -> None:
+        doc = self.controller.document
+        if doc is None:
+            self.setWindowTitle("us-annotator")
+            return
+        name = doc.path.name if doc.path is not None else "unsaved"
+        self.setWindowTitle(f"{doc.case.title} ({name})[*] \u2014 us-annotator")
+        self.setWindowModified(self.controller.is_modified)
+
+    def _cursor_moved(self, info: CursorInfo | None) -> None:
+        self.cursor_label.setText("" if info is None else info.text())
+
+    def _display_changed(self, lut: object) -> None:
+        from annotator.ui.settings import DisplayAdjustments
+
+        b, c, g = (getattr(lut, k) for k in ("brightness", "contrast", "gamma"))
+        self.settings.set_display_adjustments(DisplayAdjustments(b, c, g))
+
+    def show_error(self, title: str, message: str) -> None:
+        show_error(self, title, message)
+
+    # -- files -----------------------------------------------------------------------------
+    def open_paths(self, paths: list[Path]) -> None:
+        for p in paths:
+            if Path(p).is_file():
+                self.settings.add_recent(p)
+        self.controller.open_paths([Path(p) for p in paths])
+
+    def open_demo(self) -> None:
+        from annotator.demo import demo_case_path
+
+        try:
+            path = demo_case_path()
+        except (OSError, FileNotFoundError) as exc:
+            self.show_error("Cannot open the demo", str(exc))
+            return
+        self.controller.open_paths([path])
+
+    def show_start_screen(self) -> None:
+        if self.controller.close_document():
+            self.pages.setCurrentIndex(0)
+
+    def export(self) -> None:
+        try:
+            from annotator.ui.dialogs.export_dialog import show_export_dialog  # type: ignore[import-not-found]
+        except ImportError:
+            self.show_error("Export", "Export from the window is not available in this build yet; "
+                            "use `us-annotator export CASE OUT` on the command line.")
+            return
+        show_export_dialog(self, self.controller)
+
+    def offer_recovery(self) -> bool:
+        """After a crash: offer the autosaves left behind; True when one was recovered."""
+        folders = {r.path.parent for r in self.settings.recent_files("case")}
+        found = [p for p in find_recoverable(folders) if not p.name.startswith(f"unsaved-{self.controller.session}.")]
+        if not found:
+            return False
+        from annotator.ui.dialogs.recovery_dialog import offer_recovery
+
+        chosen = offer_recovery(self, found)
+        if chosen is None or (self.controller.is_modified and not self.confirm_discard()):
+            return False
+        return self.controller.recover(chosen)
+
+    def confirm_discard(self) -> bool:
+        """Save, discard or keep unsaved changes; True when it is fine to go on."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
+                          "The case has changes that are not saved.", parent=self)
+        box.setInformativeText("Save them before closing?")
+        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                               | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return save(self)
+        return answer == QMessageBox.StandardButton.Discard
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(
+            f"<tr><td>{spec.text.replace('&', '')}</td><td><b>{' / '.join(spec.shortcut)}</b></td></tr>"
+            for spec in ACTIONS if spec.shortcut
+        )
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=self)
+        box.setInformativeText("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
+                               "Middle or right drag: pan. Alt + drag: brightness/contrast.")
+        box.exec()
+
+    def show_about(self) -> None:
+        from annotator.ui.dialogs.about_dialog import show_about
+
+        show_about(self)
+
+    # -- Qt events -------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.open_paths(paths))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.controller.is_modified and not self.confirm_discard():
+            event.ignore()
+            return
+        self.playback.pause()
+        self.settings.set_window_geometry(QByteArray(self.saveGeometry()))
+        self.settings.set_window_state(QByteArray(self.saveState()))
+        self.settings.sync()
+        self.controller.shutdown()
+        event.accept()
+
+
+__all__ = ["MainWindow", "is_case_path"]

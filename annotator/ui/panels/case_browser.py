@@ -1,0 +1,243 @@
+"""The case's media as thumbnails with kind, frame count and calibration source; click one to
+show it, add media with Add…, remove the selected one (and its annotations) with Remove."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QThreadPool
+from PySide6.QtGui import QCloseEvent, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.case.commands import RemoveMedia
+from annotator.case.model import CaseEvent
+from annotator.media import Media, open_media
+from annotator.ui.panels.common import ControllerLike, Debouncer, push_safely
+from annotator.ui.panels.thumbnails import THUMB_SIZE, MediaInfo, ThumbnailJob, ThumbnailSignals
+
+log = logging.getLogger(__name__)
+MEDIA_ROLE = Qt.ItemDataRole.UserRole
+MEDIA_FILTER = ("Media (*.dcm *.dicom *.mp4 *.m4v *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg "
+                "*.bmp *.tif *.tiff);;All files (*)")
+
+
+def _opened_media(document: object, media_id: str) -> Media | None:
+    """The document's already opened media, without opening it (opening may be slow)."""
+    opened = getattr(document, "_media", None)
+    return opened.get(media_id) if isinstance(opened, dict) else None
+
+
+class CaseBrowser(QWidget):
+    def __init__(self, controller: ControllerLike, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.list = QListWidget()
+        # one column of thumbnails with their text underneath, which reads in a narrow dock
+        self.list.setViewMode(QListView.ViewMode.IconMode)
+        self.list.setFlow(QListView.Flow.TopToBottom)
+        self.list.setWrapping(False)
+        self.list.setMovement(QListView.Movement.Static)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setIconSize(QSize(*THUMB_SIZE))
+        self.list.setGridSize(QSize(THUMB_SIZE[0] + 40, THUMB_SIZE[1] + 112))
+        self.list.setSpacing(4)
+        self.list.setWordWrap(True)
+        self.add_button = QPushButton("Add…")
+        self.add_button.setToolTip("Add DICOM, video or image files to the case")
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected media and its annotations from the case "
+                                      "(the file on disk is not touched)")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)  # the machine is small; thumbnails are not urgent
+        self.signals = ThumbnailSignals()
+        self.signals.done.connect(self._thumbnail_done)
+        self.signals.failed.connect(self._thumbnail_failed)
+        self.generation = 0
+        self.info: dict[str, MediaInfo] = {}
+        self.errors: dict[str, str] = {}
+        self._thumbs: dict[str, QImage] = {}
+
+        self.list.currentItemChanged.connect(self._current_item_changed)
+        self.add_button.clicked.connect(self._add_dialog)
+        self.remove_button.clicked.connect(self.remove_current)
+        self.refresh_thumbnails_later = Debouncer(self.refresh_thumbnails, 400, self)
+        controller.document_changed.connect(self.rebuild)
+        controller.case_event.connect(self._on_case_event)
+        controller.current_media_changed.connect(self._show_current)
+        self.rebuild()
+
+    # -- content ---------------------------------------------------------------------------
+    def media_ids(self) -> list[str]:
+        return [str(self.list.item(i).data(MEDIA_ROLE)) for i in range(self.list.count())]
+
+    def rebuild(self) -> None:
+        doc = self.controller.document
+        self.list.blockSignals(True)
+        try:
+            self.list.clear()
+            for ref in doc.case.media if doc is not None else []:
+                item = QListWidgetItem(self._placeholder_icon(), "")
+                item.setData(MEDIA_ROLE, ref.id)
+                self.list.addItem(item)
+        finally:
+            self.list.blockSignals(False)
+        self.info = {k: v for k, v in self.info.items() if k in self.media_ids()}
+        self._update_texts()
+        self._show_current(self.controller.current_media_id or "")
+        self.add_button.setEnabled(doc is not None)
+        self.refresh_thumbnails()
+
+    def _placeholder_icon(self) -> QIcon:
+        pixmap = QPixmap(*THUMB_SIZE)
+        pixmap.fill(Qt.GlobalColor.black)
+        return QIcon(pixmap)
+
+    def _update_texts(self) -> None:
+        doc = self.controller.document
+        if doc is None:
+            return
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            media_id = str(item.data(MEDIA_ROLE))
+            try:
+                ref = doc.case.media_ref(media_id)
+            except KeyError:
+                continue
+            name = ref.label or Path(ref.path).name
+            count = sum(1 for a in doc.case.annotations if a.media == media_id)
+            if media_id in self.errors:
+                detail = f"cannot read: {self.errors[media_id]}"
+            elif media_id in self.info:
+                detail = self.info[media_id].describe()
+            else:
+                detail = "reading…"
+            notes = f"{count} annotation(s)" if count else "no annotations"
+            item.setText(f"{name}\n{detail}\n{notes}")
+            item.setToolTip(f"{media_id}: {doc.case.resolve_media_path(ref)}")
+
+    def refresh_thumbnails(self) -> None:
+        """Queue a thumbnail job per media; results of older rounds are ignored."""
+        doc = self.controller.document
+        self.generation += 1
+        self.pool.clear()  # drop jobs of the previous round that have not started
+        if doc is None:
+            return
+        opener = getattr(self.controller, "opener", None) or open_media
+        for ref in doc.case.media:
+            annotations = [copy.deepcopy(a) for a in doc.case.annotations if a.media == ref.id]
+            job = ThumbnailJob(self.signals, self.generation, copy.deepcopy(ref),
+                               doc.case.resolve_media_path(ref), _opened_media(doc, ref.id),
+                               opener, annotations)
+            self.pool.start(job)
+
+    def wait_for_thumbnails(self, msecs: int = 10000) -> bool:
+        return bool(self.pool.waitForDone(msecs))
+
+    def thumbnail(self, media_id: str) -> QImage | None:
+        return self._thumbs.get(media_id)
+
+    def _item(self, media_id: str) -> QListWidgetItem | None:
+        for i in range(self.list.count()):
+            if self.list.item(i).data(MEDIA_ROLE) == media_id:
+                return self.list.item(i)
+        return None
+
+    def _thumbnail_done(self, media_id: str, generation: int, picture: QImage, info: MediaInfo) -> None:
+        if generation != self.generation:
+            return
+        self.info[media_id] = info
+        self.errors.pop(media_id, None)
+        self._thumbs[media_id] = picture
+        item = self._item(media_id)
+        if item is not None:
+            item.setIcon(QIcon(QPixmap.fromImage(picture)))
+        self._update_texts()
+
+    def _thumbnail_failed(self, media_id: str, generation: int, message: str) -> None:
+        if generation != self.generation:
+            return
+        self.errors[media_id] = message
+        self._update_texts()
+
+    def _on_case_event(self, event: CaseEvent) -> None:
+        if event.what in ("media", "case"):
+            self.rebuild()
+        elif event.what == "annotation":
+            self._update_texts()
+            self.refresh_thumbnails_later()
+
+    # -- current media ---------------------------------------------------------------------
+    def _show_current(self, media_id: str) -> None:
+        item = self._item(media_id) if media_id else None
+        self.list.blockSignals(True)
+        try:
+            if item is None:
+                self.list.setCurrentRow(-1)
+            else:
+                self.list.setCurrentItem(item)
+        finally:
+            self.list.blockSignals(False)
+        self.remove_button.setEnabled(item is not None)
+
+    def _current_item_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
+        self.remove_button.setEnabled(current is not None)
+        if current is not None:
+            self.controller.set_current_media(str(current.data(MEDIA_ROLE)))
+
+    # -- add and remove --------------------------------------------------------------------
+    def _add_dialog(self) -> None:
+        doc = self.controller.document
+        folder = str(doc.path.parent) if doc is not None and doc.path else str(Path.home())
+        names, _ = QFileDialog.getOpenFileNames(self, "Add media to the case", folder, MEDIA_FILTER)
+        if names:
+            open_paths = getattr(self.controller, "open_paths", None)
+            if callable(open_paths):
+                open_paths([Path(n) for n in names])
+
+    def remove_current(self, confirm: bool = True) -> bool:
+        item = self.list.currentItem()
+        doc = self.controller.document
+        if item is None or doc is None:
+            return False
+        media_id = str(item.data(MEDIA_ROLE))
+        count = sum(1 for a in doc.case.annotations if a.media == media_id)
+        if confirm and count:
+            answer = QMessageBox.question(
+                self, "Remove media",
+                f"Remove this media and its {count} annotation(s) from the case? "
+                "You can undo this; the file itself is not deleted.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        return push_safely(self.controller, RemoveMedia(media_id), "Remove media")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop queued thumbnail work and wait for the running job (before the app quits)."""
+        self.generation += 1
+        self.pool.clear()
+        self.pool.waitForDone(5000)

@@ -1,0 +1,191 @@
+"""The rows of the measurements table (one per measured quantity) and the Qt model over them.
+
+Rows are computed from the case through ``CaseDocument.measure``, so the table always shows
+what the case says; a media file that cannot be read gives a row that says why instead of
+breaking the table. Values keep full precision (CSV); the table shows display rounding.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from annotator.case.document import CaseDocument
+from annotator.case.measure import PRIMARY_QUANTITY, Measurement
+from annotator.case.model import Annotation
+from annotator.media import MediaError
+
+COLUMNS = ("Annotation", "Media", "Frame", "Time (s)", "Kind", "Quantity", "Value", "Unit",
+           "Source", "Note")
+CSV_COLUMNS = ("annotation", "label", "media", "frame", "time_s", "kind", "quantity", "value",
+               "unit", "source", "note")
+UNIT_TEXT = {"mm2": "mm²", "px2": "px²", "deg": "°"}
+QUANTITY_TEXT = {
+    "length": "length", "area": "area", "perimeter": "perimeter", "angle": "angle",
+    "major_axis": "major axis", "minor_axis": "minor axis", "mean_intensity": "mean grey",
+    "sd_intensity": "SD grey", "min_intensity": "min grey", "max_intensity": "max grey",
+    "pixel_count": "pixels",
+}
+SORT_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass(frozen=True)
+class MeasurementRow:
+    annotation: str
+    label: str
+    media: str
+    media_label: str
+    frame: int
+    time_ms: float | None
+    kind: str
+    quantity: str
+    value: float | None  # None: could not be measured (see note)
+    unit: str
+    source: str
+    note: str
+    primary: bool
+
+    def value_text(self) -> str:
+        if self.value is None:
+            return "—"
+        if self.unit == "count":
+            return f"{round(self.value):d}"
+        if self.unit == "ratio":
+            return f"{self.value:.2f}"
+        return f"{self.value:.1f}"
+
+    def cells(self) -> tuple[str, ...]:
+        """The row as the table shows it."""
+        time = "" if self.time_ms is None else f"{self.time_ms / 1000.0:.3f}"
+        return (self.label, self.media_label, str(self.frame), time, self.kind,
+                QUANTITY_TEXT.get(self.quantity, self.quantity), self.value_text(),
+                UNIT_TEXT.get(self.unit, self.unit), self.source, self.note)
+
+    def sort_keys(self) -> tuple[Any, ...]:
+        time = -1.0 if self.time_ms is None else self.time_ms
+        value = float("-inf") if self.value is None else self.value
+        return (self.label.lower(), self.media_label.lower(), self.frame, time, self.kind,
+                self.quantity, value, self.unit, self.source, self.note)
+
+
+def _frames_of(annotation: Annotation, all_keyframes: bool) -> list[int]:
+    if not all_keyframes:
+        return [annotation.frame]
+    return sorted(set(annotation.keyframes) | {annotation.frame})
+
+
+def _media_label(document: CaseDocument, media_id: str) -> str:
+    try:
+        ref = document.case.media_ref(media_id)
+    except KeyError:
+        return media_id
+    return ref.label or Path(ref.path).name
+
+
+def _time_ms(document: CaseDocument, media_id: str, frame: int) -> float | None:
+    try:
+        media = document.media(media_id)
+        return media.time_ms(frame) if media.is_clip else None
+    except (MediaError, IndexError, OSError):
+        return None
+
+
+def collect_rows(document: CaseDocument, all_keyframes: bool = True,
+                 primary_only: bool = False) -> list[MeasurementRow]:
+    """One row per measured quantity of every measurable annotation, in case order."""
+    rows: list[MeasurementRow] = []
+    for a in document.case.annotations:
+        if a.kind not in PRIMARY_QUANTITY:
+            continue  # points, arrows and text measure nothing
+        label = a.label or a.id
+        media_label = _media_label(document, a.media)
+        for frame in _frames_of(a, all_keyframes):
+            try:
+                measurements: Sequence[Measurement] = document.measure(a, frame)
+            except (MediaError, IndexError, OSError, ValueError) as exc:
+                rows.append(MeasurementRow(a.id, label, a.media, media_label, frame, None, a.kind,
+                                           PRIMARY_QUANTITY[a.kind], None, "", "",
+                                           f"cannot measure: {exc}", True))
+                continue
+            time_ms = _time_ms(document, a.media, frame)
+            for m in measurements:
+                primary = m.quantity == PRIMARY_QUANTITY[a.kind]
+                if primary_only and not primary:
+                    continue
+                rows.append(MeasurementRow(a.id, label, a.media, media_label, frame, time_ms,
+                                           a.kind, m.quantity, m.value, m.unit,
+                                           m.source or "uncalibrated", m.note, primary))
+    return rows
+
+
+def rows_to_tsv(rows: Sequence[MeasurementRow]) -> str:
+    """Tab-separated text as the table shows it (display rounding), with a header line."""
+    lines = ["\t".join(COLUMNS)]
+    lines += ["\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in r.cells()) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def rows_to_csv(rows: Sequence[MeasurementRow]) -> str:
+    """CSV with full-precision values and machine-readable units (``mm2``, ``deg``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in rows:
+        time = "" if r.time_ms is None else repr(r.time_ms / 1000.0)
+        value = "" if r.value is None else repr(float(r.value))
+        writer.writerow((r.annotation, r.label, r.media, r.frame, time, r.kind, r.quantity, value,
+                         r.unit, r.source, r.note))
+    return out.getvalue()
+
+
+class MeasurementsModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[MeasurementRow] = []
+
+    @property
+    def rows(self) -> list[MeasurementRow]:
+        return list(self._rows)
+
+    def set_rows(self, rows: list[MeasurementRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> MeasurementRow:
+        return self._rows[row]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return r.cells()[col]
+        if role == SORT_ROLE:
+            return r.sort_keys()[col]
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[col] in ("Frame", "Time (s)", "Value"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if r.value is None or r.note:
+                return r.note or None
+            return f"{r.value!r} {r.unit} (full precision)"
+        return None

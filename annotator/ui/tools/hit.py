@@ -1,0 +1,83 @@
+"""Which annotation, or which of its handles, lies under a point (image coordinates)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from annotator.case.model import Annotation, Point
+from annotator.render.geometry import (
+    distance_to_ellipse_outline,
+    distance_to_polyline,
+    ellipse_geometry,
+    inside_ellipse,
+    point_in_polygon,
+)
+
+#: screen size of label text, in units of the tolerance (~6 screen px): for hitting text
+_TEXT_CHAR_W, _TEXT_HALF_H = 8.0 / 6.0, 10.0 / 6.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    annotation: Annotation
+    points: list[Point]  # on the current frame
+    handle: int | None = None  # index of the point under the cursor
+
+
+def hit_handle(points: list[Point], pos: Point, tolerance: float) -> int | None:
+    best, best_d = None, tolerance
+    for i, p in enumerate(points):
+        d = math.dist(p, pos)
+        if d <= best_d:
+            best, best_d = i, d
+    return best
+
+
+def hits_shape(annotation: Annotation, points: list[Point], pos: Point, tolerance: float) -> bool:
+    kind = annotation.kind
+    if kind in ("line", "arrow", "polyline", "angle"):
+        return distance_to_polyline(pos, points) <= tolerance
+    if kind == "polygon":
+        return point_in_polygon(pos, points) or distance_to_polyline(pos, points, closed=True) <= tolerance
+    if kind == "ellipse":
+        e = ellipse_geometry(points)
+        return inside_ellipse(pos, e) or distance_to_ellipse_outline(pos, e) <= tolerance
+    if kind == "point":
+        return math.dist(pos, points[0]) <= tolerance * 1.5
+    if kind == "text":
+        ax, ay = points[0]
+        words = (annotation.text or annotation.label).splitlines() or [""]
+        width = (max(len(w) for w in words) * _TEXT_CHAR_W + 1) * tolerance
+        height = _TEXT_HALF_H * tolerance * len(words)
+        return ax - tolerance <= pos[0] <= ax + width and ay - height <= pos[1] <= ay + height
+    return False
+
+
+def visible_on_frame(annotations: Iterable[Annotation], media_id: str, frame: int,
+                     hidden: frozenset[str]) -> list[tuple[Annotation, list[Point]]]:
+    out = []
+    for a in annotations:
+        if a.media != media_id or a.id in hidden or not a.on_frame(frame):
+            continue
+        points = a.points_at(frame)
+        if points:
+            out.append((a, points))
+    return out
+
+
+def hit_test(annotations: Iterable[Annotation], media_id: str, frame: int, pos: Point,
+             tolerance: float, selected: Iterable[str] = (), hidden: frozenset[str] = frozenset()) -> Hit | None:
+    """Handles of selected annotations first, then shapes from the top (last drawn) down."""
+    shown = visible_on_frame(annotations, media_id, frame, hidden)
+    chosen = set(selected)
+    for a, points in reversed(shown):
+        if a.id in chosen:
+            handle = hit_handle(points, pos, tolerance)
+            if handle is not None:
+                return Hit(a, points, handle)
+    for a, points in reversed(shown):
+        if hits_shape(a, points, pos, tolerance):
+            return Hit(a, points)
+    return None

@@ -1,0 +1,70 @@
+"""The cine bar under the viewer: transport buttons, the timeline, frame and time, speed."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from annotator.ui.controller import AppController
+from annotator.ui.playback import SPEEDS, Playback
+from annotator.ui.timeline import Timeline
+
+
+def speed_text(speed: float) -> str:
+    return f"{speed:g}\u00d7"
+
+
+class TransportBar(QWidget):
+    def __init__(self, controller: AppController, playback: Playback, timeline: Timeline,
+                 actions: dict[str, QAction], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.playback = playback
+        self.setObjectName("transport")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(2)
+        for action_id in ("first_frame", "step_back", "play", "step_forward", "last_frame"):
+            button = QToolButton(self)
+            button.setDefaultAction(actions[action_id])
+            button.setAutoRaise(True)
+            layout.addWidget(button)
+        layout.addWidget(timeline, 1)
+        self.position = QLabel(self)
+        self.position.setObjectName("frame_position")
+        self.position.setMinimumWidth(150)
+        layout.addWidget(self.position)
+        self.speed = QComboBox(self)
+        self.speed.setToolTip("Playback speed, relative to the clip's own frame times")
+        for s in SPEEDS:
+            self.speed.addItem(speed_text(s), s)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.currentIndexChanged.connect(lambda i: playback.set_speed(float(self.speed.itemData(i))))
+        playback.speed_changed.connect(self._speed_changed)
+        layout.addWidget(self.speed)
+        bounce = QToolButton(self)
+        bounce.setDefaultAction(actions["bounce"])
+        layout.addWidget(bounce)
+        controller.current_frame_changed.connect(self.update_position)
+        controller.current_media_changed.connect(self.update_position)
+        self.update_position()
+
+    def _speed_changed(self, speed: float) -> None:
+        index = self.speed.findData(speed)
+        if index >= 0 and index != self.speed.currentIndex():
+            self.speed.setCurrentIndex(index)
+
+    def update_position(self, *_args: object) -> None:
+        media = self.controller.current_media() if self.controller.current_media_id else None
+        if media is None:
+            self.position.setText("")
+            self.setEnabled(False)
+            return
+        self.setEnabled(media.frame_count > 1)
+        frame = self.controller.current_frame
+        if media.frame_count < 2:
+            self.position.setText("still image")
+            return
+        self.position.setText(
+            f"frame {frame} / {media.frame_count - 1}   {media.time_ms(frame) / 1000:.3f} s"
+        )

@@ -1,0 +1,71 @@
+"""Where the image sits in the viewer: zoom and pan, fit-to-window, 1:1, zoom at a point.
+
+Image coordinates have pixel centres at integers (a pixel covers i-0.5..i+0.5); widget
+coordinates are device-independent pixels. At 1:1 the image lands on whole widget pixels, so
+the screen shows the stored pixels exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QTransform
+
+MIN_ZOOM, MAX_ZOOM = 0.05, 40.0
+
+
+@dataclass
+class ViewTransform:
+    zoom: float = 1.0
+    offset_x: float = 0.0  # widget position of the image's top-left edge (-0.5, -0.5)
+    offset_y: float = 0.0
+    fit: bool = True  # follow the widget size until the user zooms or pans
+
+    def to_widget(self) -> QTransform:
+        # image (x, y) -> widget: (x + 0.5) * zoom + offset
+        return QTransform(self.zoom, 0, 0, self.zoom, self.offset_x + 0.5 * self.zoom,
+                          self.offset_y + 0.5 * self.zoom)
+
+    def widget_to_image(self, x: float, y: float) -> tuple[float, float]:
+        return ((x - self.offset_x) / self.zoom - 0.5, (y - self.offset_y) / self.zoom - 0.5)
+
+    def image_rect_in_widget(self, width: int, height: int) -> QRectF:
+        return QRectF(self.offset_x, self.offset_y, width * self.zoom, height * self.zoom)
+
+    def fit_to(self, image_w: int, image_h: int, widget_w: float, widget_h: float, margin: float = 8.0) -> None:
+        if image_w <= 0 or image_h <= 0 or widget_w <= 0 or widget_h <= 0:
+            return
+        zoom = min((widget_w - 2 * margin) / image_w, (widget_h - 2 * margin) / image_h)
+        self.zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        self._centre(image_w, image_h, widget_w, widget_h)
+        self.fit = True
+
+    def actual_size(self, image_w: int, image_h: int, widget_w: float, widget_h: float) -> None:
+        self.zoom = 1.0
+        self._centre(image_w, image_h, widget_w, widget_h)
+        self.fit = False
+
+    def _centre(self, image_w: int, image_h: int, widget_w: float, widget_h: float) -> None:
+        ox = (widget_w - image_w * self.zoom) / 2
+        oy = (widget_h - image_h * self.zoom) / 2
+        if self.zoom >= 1.0 and float(self.zoom).is_integer():
+            ox, oy = math.floor(ox), math.floor(oy)  # whole pixels: an exact 1:1 (or 2:1) picture
+        self.offset_x, self.offset_y = ox, oy
+
+    def zoom_at(self, factor: float, at: QPointF) -> None:
+        """Zoom by ``factor`` keeping the image point under ``at`` (widget) where it is."""
+        new_zoom = min(max(self.zoom * factor, MIN_ZOOM), MAX_ZOOM)
+        if new_zoom == self.zoom:
+            return
+        ix, iy = self.widget_to_image(at.x(), at.y())
+        self.zoom = new_zoom
+        self.offset_x = at.x() - (ix + 0.5) * new_zoom
+        self.offset_y = at.y() - (iy + 0.5) * new_zoom
+        self.fit = False
+
+    def pan(self, dx: float, dy: float) -> None:
+        self.offset_x += dx
+        self.offset_y += dy
+        self.fit = False

@@ -1,0 +1,336 @@
+"""The image viewer: paints the current frame through the one renderer, with zoom and pan,
+a display LUT, the active tool's preview, and cursor read-outs for the status bar.
+
+Frames are never decoded here: a frame not yet in the media cache is requested from the
+read-ahead worker and shown when it arrives (the previous one stays up meanwhile).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from annotator.media.calibration import Calibration
+from annotator.render import FrameScene, RenderOptions, paint_scene
+from annotator.ui.controller import AppController
+from annotator.ui.cursor_info import cursor_info
+from annotator.ui.display import DisplayCache, DisplayLut
+from annotator.ui.tools import Tool, ToolContext, ToolResult
+from annotator.ui.view_transform import ViewTransform
+from annotator.ui.viewer_input import InputState, buttons_of, key_of, modifiers_of
+
+BACKGROUND = QColor(24, 24, 26)
+HANDLE_TOLERANCE_PX = 6.0  # screen pixels within which a click catches a shape or handle
+WHEEL_ZOOM_PER_NOTCH = 1.25
+
+_CURSORS = {
+    "move": Qt.CursorShape.SizeAllCursor,
+    "handle": Qt.CursorShape.PointingHandCursor,
+}
+
+
+class Viewer(QWidget):
+    cursor_moved = Signal(object)  # CursorInfo, or None when the cursor leaves the image
+    hint = Signal(str)  # tool guidance for the status bar
+    zoom_changed = Signal(float)
+    display_changed = Signal(object)  # DisplayLut
+    frame_shown = Signal(int)  # a frame's pixels are on screen
+    play_toggle_requested = Signal()  # Space tapped (held Space pans instead)
+    _arrived = Signal(str, int)  # (media id, frame) decoded on the worker
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.view = ViewTransform()
+        self.lut = DisplayLut()
+        self.show_regions = False
+        self.show_values = True
+        self.show_labels = True
+        self.tool: Tool | None = None
+        self.input = InputState()
+        self._display = DisplayCache()
+        self._frame: np.ndarray | None = None
+        self._frame_index = 0
+        self._frame_media: str | None = None
+        self._wanted: tuple[str, int] | None = None
+        self._calibration: tuple[tuple[str, int], Calibration] | None = None
+        self._result = ToolResult()
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setObjectName("viewer")
+        self._arrived.connect(self._frame_arrived, Qt.ConnectionType.QueuedConnection)
+        controller.current_media_changed.connect(self._media_changed)
+        controller.current_frame_changed.connect(self.request_frame)
+        controller.document_changed.connect(self._media_changed)
+        controller.case_event.connect(self._case_changed)
+        controller.selection_changed.connect(lambda _ids: self.update())
+
+    # -- frames ----------------------------------------------------------------------------
+    @property
+    def frame_index(self) -> int:
+        return self._frame_index
+
+    @property
+    def frame_image(self) -> np.ndarray | None:
+        """The stored pixels on screen (before the display LUT)."""
+        return self._frame
+
+    def _media_changed(self, *_args: object) -> None:
+        self._frame = None
+        self._frame_media = None
+        self._calibration = None
+        self._result = ToolResult()
+        if self.tool is not None:
+            self.tool.cancel()
+        self.view.fit = True
+        self.request_frame(self.controller.current_frame)
+
+    def request_frame(self, index: int) -> None:
+        media_id = self.controller.current_media_id
+        media = self.controller.current_media()
+        if media is None or media_id is None:
+            self._frame, self._wanted = None, None
+            self.update()
+            return
+        index = min(max(index, 0), media.frame_count - 1)
+        self._wanted = (media_id, index)
+        cached = media.cached_frame(index)
+        if cached is not None:
+            self._set_frame(media_id, index, cached)
+            return
+        future = media.frame_future(index)
+
+        def arrived(_future: Future[np.ndarray]) -> None:  # on the worker thread: queue it
+            self._arrived.emit(media_id, index)
+
+        future.add_done_callback(arrived)
+
+    def _frame_arrived(self, media_id: str, index: int) -> None:
+        if self._wanted != (media_id, index):
+            return  # the user moved on
+        media = self.controller.current_media()
+        if media is None:
+            return
+        future: Future[np.ndarray] = media.frame_future(index)
+        if not future.done():
+            return
+        try:
+            frame = future.result()
+        except Exception as exc:  # a damaged frame: say so, keep the app running
+            self.controller.error.emit("Cannot show this frame", f"{media.path}: frame {index}: {exc}")
+            return
+        self._set_frame(media_id, index, frame)
+
+    def _set_frame(self, media_id: str, index: int, frame: np.ndarray) -> None:
+        first = self._frame is None or self._frame_media != media_id
+        self._frame, self._frame_index, self._frame_media = frame, index, media_id
+        if first and self.view.fit:
+            self.fit()
+        self.update()
+        self.frame_shown.emit(index)
+
+    def _case_changed(self, _event: object) -> None:
+        self._calibration = None
+        self.update()
+
+    def calibration(self) -> Calibration:
+        key = (self._frame_media or "", self._frame_index)
+        if self._calibration is None or self._calibration[0] != key:
+            self._calibration = (key, self.controller.calibration(self._frame_index))
+        return self._calibration[1]
+
+    # -- view ------------------------------------------------------------------------------
+    def image_size(self) -> tuple[int, int]:
+        return (0, 0) if self._frame is None else (int(self._frame.shape[1]), int(self._frame.shape[0]))
+
+    def fit(self) -> None:
+        w, h = self.image_size()
+        self.view.fit_to(w, h, self.width(), self.height())
+        self.zoom_changed.emit(self.view.zoom)
+        self.update()
+
+    def actual_size(self) -> None:
+        w, h = self.image_size()
+        self.view.actual_size(w, h, self.width(), self.height())
+        self.zoom_changed.emit(self.view.zoom)
+        self.update()
+
+    def zoom_by(self, factor: float, at: QPointF | None = None) -> None:
+        self.view.zoom_at(factor, at if at is not None else QPointF(self.width() / 2, self.height() / 2))
+        self.zoom_changed.emit(self.view.zoom)
+        self.update()
+
+    def set_display(self, lut: DisplayLut) -> None:
+        self.lut = lut.clamped()
+        self.display_changed.emit(self.lut)
+        self.update()
+
+    def set_tool(self, tool: Tool | None) -> None:
+        if self.tool is not None:
+            self.tool.cancel()
+        self.tool = tool
+        self._result = ToolResult()
+        self.setCursor(Qt.CursorShape.ArrowCursor if tool is None or tool.name == "select"
+                       else Qt.CursorShape.CrossCursor)
+        if tool is not None:
+            self.hint.emit(tool.hint)
+        self.update()
+
+    def render_options(self) -> RenderOptions:
+        return RenderOptions(
+            show_handles=True, selected=frozenset(self.controller.selection), hover=self._result.hover,
+            show_labels=self.show_labels, show_values=self.show_values, scale_bar=True,
+            region_outlines=self.show_regions, pixelated=self.view.zoom >= 4.0,
+        )
+
+    def scene(self) -> FrameScene | None:
+        if self._frame is None or self._frame_media is None:
+            return None
+        media = self.controller.current_media()
+        time_ms = media.time_ms(self._frame_index) if media is not None else 0.0
+        annotations = self.controller.annotations(self._frame_media)
+        if self._result.preview is not None:
+            annotations = [*annotations, self._result.preview]
+        image = self._display.apply((self._frame_media, self._frame_index), self._frame, self.lut)
+        return FrameScene(image, self._frame_index, time_ms, annotations, self.calibration(),
+                          self.controller.measure)
+
+    # -- painting --------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), BACKGROUND)
+        scene = self.scene()
+        if scene is None:
+            painter.setPen(QColor(170, 170, 170))
+            text = ("Loading\u2026" if self._wanted is not None
+                    else "Open a clip, a still or a case (Ctrl+O), or drop files here")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+            painter.end()
+            return
+        painter.setClipRect(self.rect())
+        paint_scene(painter, scene, self.view.to_widget(), self.render_options())
+        band = self._result.band
+        if band is not None:
+            xf = self.view.to_widget()
+            rect = xf.mapRect(QRectF(QPointF(band[0], band[1]), QPointF(band[2], band[3])).normalized())
+            painter.setPen(QPen(QColor(255, 255, 255, 200), 1, Qt.PenStyle.DashLine))
+            painter.setBrush(QColor(255, 255, 255, 30))
+            painter.drawRect(rect)
+        painter.end()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        if self.view.fit and self._frame is not None:
+            self.fit()
+        super().resizeEvent(event)
+
+    # -- input -----------------------------------------------------------------------------
+    def tool_context(self) -> ToolContext:
+        doc = self.controller.document
+        assert doc is not None and self._frame_media is not None
+        return ToolContext(doc.case, self._frame_media, self._frame_index, self.image_size(),
+                           HANDLE_TOLERANCE_PX / self.view.zoom, list(self.controller.selection))
+
+    def _image_pos(self, event: QMouseEvent | QWheelEvent) -> tuple[float, float]:
+        p = event.position()
+        return self.view.widget_to_image(p.x(), p.y())
+
+    def _tool_ready(self) -> bool:
+        return self.tool is not None and self._frame is not None and self.controller.document is not None
+
+    def apply(self, result: ToolResult) -> None:
+        """Carry out what a tool asked for: commands, selection, preview, hints."""
+        for command in result.commands:
+            self.controller.push(command)
+        if result.select is not None:
+            self.controller.select(result.select)
+        self._result = result
+        cursor = _CURSORS.get(result.cursor)
+        if cursor is not None:
+            self.setCursor(cursor)
+        elif self.tool is not None:
+            self.setCursor(Qt.CursorShape.ArrowCursor if self.tool.name == "select" else Qt.CursorShape.CrossCursor)
+        if result.hint:
+            self.hint.emit(result.hint)
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        if self.input.press(event, self):
+            return
+        if self._tool_ready() and self.tool is not None:
+            self.apply(self.tool.press(self._image_pos(event), buttons_of(event), modifiers_of(event)))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.input.move(event, self):
+            return
+        x, y = self._image_pos(event)
+        if self._frame is not None:
+            media = self.controller.current_media()
+            t = media.time_ms(self._frame_index) if media is not None else 0.0
+            self.cursor_moved.emit(cursor_info(self._frame, self.calibration(), x, y, self._frame_index, t))
+        if self._tool_ready() and self.tool is not None:
+            self.apply(self.tool.move((x, y), buttons_of(event), modifiers_of(event)))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.input.release(event, self):
+            return
+        if self._tool_ready() and self.tool is not None:
+            self.apply(self.tool.release(self._image_pos(event), buttons_of(event), modifiers_of(event)))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._tool_ready() and self.tool is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.apply(self.tool.double_click(self._image_pos(event), buttons_of(event), modifiers_of(event)))
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+        steps = event.angleDelta().y() / 120.0
+        if steps and self._frame is not None:
+            self.zoom_by(WHEEL_ZOOM_PER_NOTCH**steps, event.position())
+        event.accept()
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
+        self.cursor_moved.emit(None)
+        if self._result.hover is not None:
+            self._result = ToolResult(preview=self._result.preview)
+            self.update()
+
+    def event(self, event: QEvent) -> bool:
+        # take Space before the window's play shortcut: tap = play/pause, hold + drag = pan
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Space):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space:
+            if not event.isAutoRepeat():
+                self.input.space_down()
+            return
+        key = key_of(event)
+        if key and self._tool_ready() and self.tool is not None:
+            self.apply(self.tool.key(key, modifiers_of(event)))
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            if self.input.space_up():
+                self.play_toggle_requested.emit()
+            return
+        super().keyReleaseEvent(event)

@@ -1,0 +1,225 @@
+"""What each action of the table does in the main window (the wiring, kept out of the
+window's layout code)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
+
+from annotator.case.commands import ChangeAnnotation, RemoveAnnotations, SetCalibration
+from annotator.ui.actions import SPECS, TOOL_ACTIONS
+from annotator.ui.display import DisplayLut
+from annotator.ui.tools import (
+    AngleTool,
+    ArrowTool,
+    CalibrationTool,
+    CaliperTool,
+    EllipseTool,
+    PointTool,
+    PolygonTool,
+    PolylineTool,
+    SelectTool,
+    TextTool,
+    Tool,
+    TraceTool,
+)
+
+if TYPE_CHECKING:
+    from annotator.ui.main_window import MainWindow
+
+OPEN_FILTER = (
+    "Cases and media (*.uscase.json *.dcm *.dicom *.mp4 *.m4v *.mov *.avi *.mkv *.gif *.png *.jpg "
+    "*.jpeg *.bmp *.tif *.tiff);;Cases (*.uscase.json);;DICOM (*.dcm *.dicom);;"
+    "Clips (*.mp4 *.m4v *.mov *.avi *.mkv *.gif);;Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"
+)
+
+
+def make_tool(window: MainWindow, name: str) -> Tool:
+    viewer = window.viewer
+
+    def ask_text() -> str | None:
+        text, ok = QInputDialog.getText(window, "Text", "Words to show on the image:", QLineEdit.EchoMode.Normal)
+        return text if ok else None
+
+    def ask_distance(px: float) -> float | None:
+        from annotator.ui.dialogs.calibration_dialog import ask_known_distance
+
+        return ask_known_distance(window, px)
+
+    simple: dict[str, type[Tool]] = {
+        "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
+        "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
+    }
+    if name == "text":
+        return TextTool(viewer.tool_context, ask_text)
+    if name == "calibrate":
+        return CalibrationTool(viewer.tool_context, ask_distance)
+    return simple.get(name, SelectTool)(viewer.tool_context)
+
+
+def choose_tool(window: MainWindow, name: str) -> None:
+    window.viewer.set_tool(make_tool(window, name))
+    for action_id, tool in TOOL_ACTIONS.items():
+        if tool == name:
+            window.action_by_id[action_id].setChecked(True)
+    if name != "calibrate":
+        window.settings.set_last_tool(name)
+
+
+def open_dialog(window: MainWindow) -> None:
+    files, _ = QFileDialog.getOpenFileNames(window, "Open a case or media", str(window.settings.last_folder()),
+                                            OPEN_FILTER)
+    if files:
+        window.settings.set_last_folder(Path(files[0]).parent)
+        window.open_paths([Path(f) for f in files])
+
+
+def save_as(window: MainWindow) -> bool:
+    doc = window.controller.document
+    if doc is None:
+        return False
+    start = doc.path or window.settings.last_folder() / f"{doc.case.title or 'case'}.uscase.json"
+    name, _ = QFileDialog.getSaveFileName(window, "Save case as", str(start), "Cases (*.uscase.json)")
+    if not name:
+        return False
+    path = Path(name)
+    if not path.name.lower().endswith(".uscase.json"):
+        path = path.with_name(path.name.removesuffix(".json") + ".uscase.json")
+    if window.controller.save(path):
+        window.settings.set_last_folder(path.parent)
+        window.settings.add_recent(path)
+        return True
+    return False
+
+
+def save(window: MainWindow) -> bool:
+    doc = window.controller.document
+    if doc is None:
+        return False
+    if doc.path is None:
+        return save_as(window)
+    return window.controller.save()
+
+
+def delete_selection(window: MainWindow) -> None:
+    c = window.controller
+    if c.document is None or not c.selection:
+        return
+    known = {a.id for a in c.document.case.annotations}
+    ids = [i for i in c.selection if i in known]
+    if ids:
+        c.push(RemoveAnnotations(ids))
+
+
+def select_all(window: MainWindow) -> None:
+    c = window.controller
+    c.select([a.id for a in c.annotations() if a.on_frame(c.current_frame)])
+
+
+def edit_label(window: MainWindow) -> None:
+    c = window.controller
+    if c.document is None or len(c.selection) != 1:
+        window.statusBar().showMessage("Select one annotation to name it", 4000)
+        return
+    annotation = c.document.case.annotation(c.selection[0])
+    text, ok = QInputDialog.getText(window, "Label", "Label of the annotation:", QLineEdit.EchoMode.Normal,
+                                    annotation.label)
+    if ok and text != annotation.label:
+        c.push(ChangeAnnotation(annotation.id, label=text.strip()))
+
+
+def remove_calibration(window: MainWindow) -> None:
+    c = window.controller
+    if c.document is None or c.current_media_id is None:
+        return
+    if c.document.case.media_ref(c.current_media_id).calibration is not None:
+        c.push(SetCalibration(c.current_media_id, None))
+
+
+def step_media(window: MainWindow, delta: int) -> None:
+    c = window.controller
+    if c.document is None or not c.document.case.media:
+        return
+    ids = [m.id for m in c.document.case.media]
+    index = ids.index(c.current_media_id) if c.current_media_id in ids else 0
+    c.set_current_media(ids[(index + delta) % len(ids)])
+
+
+def jump_keyframe(window: MainWindow, direction: int) -> None:
+    c = window.controller
+    frames: set[int] = set()
+    for a in c.annotations():
+        if a.is_dynamic and (not c.selection or a.id in c.selection):
+            frames.update(a.keyframes)
+    later = sorted(f for f in frames if (f - c.current_frame) * direction > 0)
+    if later:
+        c.set_current_frame(later[0] if direction > 0 else later[-1])
+
+
+def toggle_display(window: MainWindow, what: str, on: bool) -> None:
+    setattr(window.viewer, what, on)
+    if what == "show_values":
+        window.settings.set_show_values(on)
+    window.viewer.update()
+
+
+def wire_actions(window: MainWindow) -> None:
+    """Connect every action of the table to its handler."""
+    a, c, v, p = window.action_by_id, window.controller, window.viewer, window.playback
+    handlers: dict[str, Callable[[], object]] = {
+        "new_case": c.new_case,
+        "open": lambda: open_dialog(window),
+        "save": lambda: save(window),
+        "save_as": lambda: save_as(window),
+        "export": window.export,
+        "close_case": c.close_document,
+        "start_screen": window.show_start_screen,
+        "quit": window.close,
+        "undo": c.undo_stack.undo,
+        "redo": c.undo_stack.redo,
+        "delete": lambda: delete_selection(window),
+        "select_all": lambda: select_all(window),
+        "edit_label": lambda: edit_label(window),
+        "remove_calibration": lambda: remove_calibration(window),
+        "zoom_fit": v.fit,
+        "zoom_actual": v.actual_size,
+        "zoom_in": lambda: v.zoom_by(1.25),
+        "zoom_out": lambda: v.zoom_by(0.8),
+        "reset_display": lambda: v.set_display(DisplayLut()),
+        "next_media": lambda: step_media(window, 1),
+        "previous_media": lambda: step_media(window, -1),
+        "step_back": lambda: p.step(-1),
+        "step_forward": lambda: p.step(1),
+        "first_frame": p.first,
+        "last_frame": p.last,
+        "previous_keyframe": lambda: jump_keyframe(window, -1),
+        "next_keyframe": lambda: jump_keyframe(window, 1),
+        "slower": p.slower,
+        "faster": p.faster,
+        "normal_speed": lambda: p.set_speed(1.0),
+        "shortcuts": window.show_shortcuts,
+        "about": window.show_about,
+    }
+    for action_id, handler in handlers.items():
+        a[action_id].triggered.connect(lambda _checked=False, h=handler: h())
+    for action_id, tool in TOOL_ACTIONS.items():
+        a[action_id].triggered.connect(lambda _checked=False, t=tool: choose_tool(window, t))
+    a["play"].triggered.connect(lambda checked: p.play() if checked else p.pause())
+    p.playing_changed.connect(a["play"].setChecked)
+    a["bounce"].toggled.connect(p.set_bounce)
+    a["show_regions"].toggled.connect(lambda on: toggle_display(window, "show_regions", on))
+    a["show_values"].toggled.connect(lambda on: toggle_display(window, "show_values", on))
+    a["show_labels"].toggled.connect(lambda on: toggle_display(window, "show_labels", on))
+    a["full_screen"].toggled.connect(lambda on: window.showFullScreen() if on else window.showNormal())
+    v.play_toggle_requested.connect(a["play"].trigger)
+    c.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
+    c.undo_stack.canRedoChanged.connect(a["redo"].setEnabled)
+    c.undo_stack.undoTextChanged.connect(lambda t: a["undo"].setText(f"&Undo {t}".rstrip()))
+    c.undo_stack.redoTextChanged.connect(lambda t: a["redo"].setText(f"&Redo {t}".rstrip()))
+    a["undo"].setEnabled(False)
+    a["redo"].setEnabled(False)
+    assert set(handlers) | set(TOOL_ACTIONS) | {"play", "bounce", "show_regions", "show_values", "show_labels",
+                                                "full_screen"} == set(SPECS), "an action has no handler"

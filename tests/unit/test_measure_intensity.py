@@ -1,0 +1,147 @@
+"""Grey-level statistics (echo intensity) inside polygons and ellipses, checked against
+brute-force pixel-centre tests on small generated images."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from annotator.case.measure import Measurement, measure_annotation
+from annotator.case.model import Annotation
+from annotator.media.calibration import UNIT_CM, Calibration, Region
+
+CAL = Calibration((Region(0, 0, 63, 47, UNIT_CM, UNIT_CM, 0.01, 0.01),))
+
+
+def gradient(h: int = 48, w: int = 64) -> np.ndarray:
+    """A grey image whose every pixel differs: value = (3x + 5y) mod 256."""
+    y, x = np.mgrid[0:h, 0:w]
+    return ((3 * x + 5 * y) % 256).astype(np.uint8)
+
+
+def stats(ms: list[Measurement]) -> dict[str, float]:
+    return {m.quantity: m.value for m in ms if m.unit in ("grey", "count")}
+
+
+def expected(values: np.ndarray) -> dict[str, float]:
+    v = values.astype(np.float64)
+    return {
+        "mean_intensity": float(v.mean()), "sd_intensity": float(v.std(ddof=1)),
+        "min_intensity": float(v.min()), "max_intensity": float(v.max()), "pixel_count": float(v.size),
+    }
+
+
+def test_rectangle_counts_centres_on_the_outline() -> None:
+    img = gradient()
+    a = Annotation.single("a", "m", "polygon", 0, [(2, 2), (5, 2), (5, 4), (2, 4)])
+    got = stats(measure_annotation(a, 0, CAL, img))
+    assert got == pytest.approx(expected(img[2:5, 2:6]))
+    assert got["pixel_count"] == 12
+
+
+def test_half_pixel_rectangle_holds_exactly_its_pixels() -> None:
+    img = gradient()
+    a = Annotation.single("a", "m", "polygon", 0, [(9.5, 3.5), (20.5, 3.5), (20.5, 10.5), (9.5, 10.5)])
+    got = stats(measure_annotation(a, 0, CAL, img))
+    assert got == pytest.approx(expected(img[4:11, 10:21]))
+
+
+def _inside_triangle(p: tuple[float, float], a: tuple, b: tuple, c: tuple) -> bool:
+    def cross(o: tuple, u: tuple, v: tuple) -> float:
+        return (u[0] - o[0]) * (v[1] - o[1]) - (u[1] - o[1]) * (v[0] - o[0])
+
+    d1, d2, d3 = cross(a, b, p), cross(b, c, p), cross(c, a, p)
+    return not ((d1 < 0 or d2 < 0 or d3 < 0) and (d1 > 0 or d2 > 0 or d3 > 0))
+
+
+def test_triangle_matches_brute_force() -> None:
+    img = gradient()
+    tri = [(3.3, 4.1), (40.7, 9.2), (17.2, 41.6)]
+    a = Annotation.single("a", "m", "polygon", 0, tri)
+    inside = [img[y, x] for y in range(48) for x in range(64) if _inside_triangle((x, y), *tri)]
+    got = stats(measure_annotation(a, 0, CAL, img))
+    assert got == pytest.approx(expected(np.array(inside)))
+
+
+def test_concave_freehand_trace_matches_brute_force() -> None:
+    # An L-shaped trace: the notch must be excluded.
+    trace = [(5.2, 5.2), (30.4, 5.2), (30.4, 15.6), (15.3, 15.6), (15.3, 35.1), (5.2, 35.1)]
+    img = gradient()
+    mask = np.zeros(img.shape, dtype=bool)
+    mask[6:16, 6:31] = True  # x 6..30, y 6..15
+    mask[16:36, 6:16] = True  # x 6..15, y 16..35
+    got = stats(measure_annotation(Annotation.single("a", "m", "polygon", 0, trace), 0, CAL, img))
+    assert got == pytest.approx(expected(img[mask]))
+
+
+def test_ellipse_matches_brute_force() -> None:
+    img = gradient()
+    cx, cy, a_len, b_len, angle = 30.3, 22.7, 14.2, 6.4, math.radians(25)
+    pts = [
+        (cx, cy),
+        (cx + a_len * math.cos(angle), cy + a_len * math.sin(angle)),
+        (cx - b_len * math.sin(angle), cy + b_len * math.cos(angle)),
+    ]
+    inside = []
+    for y in range(48):
+        for x in range(64):
+            dx, dy = x - cx, y - cy
+            u = (dx * math.cos(angle) + dy * math.sin(angle)) / a_len
+            v = (-dx * math.sin(angle) + dy * math.cos(angle)) / b_len
+            if u * u + v * v <= 1.0:
+                inside.append(img[y, x])
+    got = stats(measure_annotation(Annotation.single("e", "m", "ellipse", 0, pts), 0, CAL, img))
+    assert got == pytest.approx(expected(np.array(inside)))
+    assert got["pixel_count"] == pytest.approx(math.pi * a_len * b_len, rel=0.05)
+
+
+def test_grey_stored_as_rgb_uses_the_first_channel() -> None:
+    grey = gradient()
+    rgb = np.repeat(grey[..., None], 3, axis=-1)
+    a = Annotation.single("a", "m", "polygon", 0, [(2, 2), (12, 2), (12, 9), (2, 9)])
+    from_rgb = measure_annotation(a, 0, CAL, rgb)
+    assert stats(from_rgb) == pytest.approx(stats(measure_annotation(a, 0, CAL, grey)))
+    assert all(m.note == "" for m in from_rgb)
+
+
+def test_colour_pixels_use_luma_and_say_so() -> None:
+    img = np.zeros((48, 64, 3), np.uint8)
+    img[..., 0], img[..., 1], img[..., 2] = 200, 100, 50  # luma 0.299*200 + 0.587*100 + 0.114*50
+    a = Annotation.single("a", "m", "polygon", 0, [(2, 2), (12, 2), (12, 9), (2, 9)])
+    ms = measure_annotation(a, 0, CAL, img)
+    got = stats(ms)
+    assert got["mean_intensity"] == pytest.approx(0.299 * 200 + 0.587 * 100 + 0.114 * 50)
+    assert got["sd_intensity"] == pytest.approx(0.0)
+    assert all("luma" in m.note for m in ms if m.unit == "grey")
+
+
+def test_shape_partly_outside_the_image_uses_the_pixels_inside() -> None:
+    img = gradient()
+    a = Annotation.single("a", "m", "polygon", 0, [(-10, -10), (3, -10), (3, 2), (-10, 2)])
+    ms = measure_annotation(a, 0, CAL, img)
+    assert stats(ms) == pytest.approx(expected(img[0:3, 0:4]))
+    assert all("outside the image" in m.note for m in ms if m.unit in ("grey", "count"))
+
+
+def test_shape_without_pixel_centres_has_no_grey_statistics() -> None:
+    img = gradient()
+    outside = Annotation.single("a", "m", "polygon", 0, [(100, 100), (110, 100), (110, 110)])
+    tiny = Annotation.single("b", "m", "polygon", 0, [(3.1, 3.1), (3.4, 3.1), (3.4, 3.4)])
+    for a in (outside, tiny):
+        ms = measure_annotation(a, 0, CAL, img)
+        assert {m.quantity for m in ms} == {"area", "perimeter"}
+
+
+def test_single_pixel_has_zero_sd() -> None:
+    img = gradient()
+    a = Annotation.single("a", "m", "polygon", 0, [(9.6, 9.6), (10.4, 9.6), (10.4, 10.4), (9.6, 10.4)])
+    got = stats(measure_annotation(a, 0, CAL, img))
+    assert got["pixel_count"] == 1 and got["sd_intensity"] == 0.0
+    assert got["mean_intensity"] == float(img[10, 10])
+
+
+def test_no_image_no_grey_statistics() -> None:
+    a = Annotation.single("a", "m", "polygon", 0, [(2, 2), (12, 2), (12, 9)])
+    assert {m.quantity for m in measure_annotation(a, 0, CAL)} == {"area", "perimeter"}
