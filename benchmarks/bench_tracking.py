@@ -44,7 +44,8 @@ def _timed(fn: Callable[[], object]) -> float:
 def bare_lk(greys: list[np.ndarray], points: np.ndarray) -> None:
     p = points.astype(np.float32).reshape(-1, 1, 2)
     for prev, nxt in zip(greys[:-1], greys[1:], strict=True):
-        p, _status, _err = cv2.calcOpticalFlowPyrLK(prev, nxt, p, None, winSize=(21, 21), maxLevel=3)
+        moved, _status, _err = cv2.calcOpticalFlowPyrLK(prev, nxt, p, p.copy(), winSize=(21, 21), maxLevel=3)
+        p = np.asarray(moved, dtype=np.float32)
 
 
 def write_avi(path: Path, media: object, count: int) -> bool:
@@ -86,8 +87,8 @@ def main() -> int:
         baseline_s.append(b)
         tracker_s.append(t)
         ratios.append(b / t)
-        worst_mm = max(worst_mm, max(
-            abs(np.hypot(*np.subtract(*result.points[f])) - clip.gap_px(f)) * 0.1 for f in range(FRAMES)))
+        lengths = [np.linalg.norm(np.diff(np.asarray(result.points[f]), axis=0)) for f in range(FRAMES)]
+        worst_mm = max(worst_mm, max(abs(float(n) - clip.gap_px(f)) * 0.1 for f, n in enumerate(lengths)))
     steps = FRAMES - 1
     base_fps, track_fps = steps / min(baseline_s), steps / min(tracker_s)
     ratio = float(np.median(ratios))

@@ -26,10 +26,19 @@ def to_grey(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
 
 
+class FrameReadError(Exception):
+    """A frame that could not be decoded (the cause is chained)."""
+
+    def __init__(self, index: int, cause: BaseException) -> None:
+        self.index = index
+        super().__init__(f"frame {index} could not be read ({type(cause).__name__}: {cause})")
+
+
 class GreyFrameReader:
     """Iterate ``(index, grey)`` over ``indices`` with up to ``ahead`` frames read ahead.
 
     Use as a context manager (or call ``close``) so a cancelled run stops the read-ahead.
+    A frame that fails to decode raises ``FrameReadError`` naming it.
     """
 
     def __init__(self, media: Media, indices: Sequence[int], ahead: int = 6) -> None:
@@ -58,7 +67,11 @@ class GreyFrameReader:
             nxt = next(upcoming, None)
             if nxt is not None:
                 queue.append((nxt, executor.submit(self._load, nxt)))
-            yield index, future.result()
+            try:
+                grey = future.result()
+            except Exception as exc:
+                raise FrameReadError(index, exc) from exc
+            yield index, grey
 
     def close(self) -> None:
         if self._executor is not None:

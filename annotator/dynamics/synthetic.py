@@ -59,7 +59,7 @@ def tear_clip(
     height: int = 240,
     frames: int = 40,
     gap_px: float = 30.0,
-    retraction_px: Sequence[float] | None = None,
+    retraction_px: Sequence[float] | np.ndarray | None = None,
     mm_per_px: float = 0.1,
     seed: int = 1,
     frame_time_ms: float = 1000.0 / 30.0,

@@ -2,8 +2,9 @@
 
 ``track_annotation`` follows a caliper, a trace or any set of points from a start frame to an
 end frame (forward or backward) with pyramidal Lucas-Kanade checked forward and backward
-(``lk.track_step``), corrects the drift of the frame-to-frame chain against the start frame
-(``lk.refine_against_template``) and keeps traces coherent (``traces``). Each frame gets a
+(``lk.track_step``), frame to frame; ``shape.TrackedShape`` decides what is followed (trace
+outlines, anchors beside caliper ends on the edge of fluid). Drift correction against the start
+frame (``lk.refine_against_template``) is optional (see docs/adr/0005-tracking.md). Each frame gets a
 confidence (0..1) and a status; tracking stops (or, on request, carries on flagging) where a
 point leaves the image or its calibrated region, or where the tissue cannot be followed for a
 few frames. It reports progress and honours a cancel flag, because the app runs it on a worker
@@ -15,6 +16,7 @@ the start frame's points are the annotation's points there.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,17 +26,15 @@ import numpy as np
 
 from annotator.case.commands import SetKeyframes
 from annotator.case.model import Annotation, Point
-from annotator.dynamics import lk, traces
-from annotator.dynamics.frames import GreyFrameReader
+from annotator.dynamics import lk
+from annotator.dynamics.frames import FrameReadError, GreyFrameReader
+from annotator.dynamics.shape import TrackedShape
 from annotator.media.base import Media
 
 FrameStatus = Literal["start", "ok", "uncertain", "lost"]
 OnLost = Literal["stop", "continue"]
 ProgressFn = Callable[[int, int], None]
 CancelFn = Callable[[], bool]
-
-#: kinds whose points form an outline that is tracked as one coherent shape
-TRACE_KINDS = {"polygon": True, "polyline": False}  # kind -> closed
 
 
 class TrackingError(ValueError):
@@ -113,6 +113,11 @@ class TrackResult:
         return n / self.elapsed_s if self.elapsed_s > 0 and n > 0 else 0.0
 
     @property
+    def tracked_any(self) -> bool:
+        """True when at least one frame beyond the start was tracked (something to write)."""
+        return len(self.frames) > 1
+
+    @property
     def uncertain_frames(self) -> list[int]:
         return [f.frame for f in self.frames if f.status in ("uncertain", "lost")]
 
@@ -178,52 +183,6 @@ def _check_start(media: Media, annotation: Annotation, start: int, end: int) -> 
     return pts
 
 
-class _Shape:
-    """How the annotation's points become tracked samples and back (outline for traces)."""
-
-    def __init__(self, kind: str, points: np.ndarray, spacing: float) -> None:
-        self.closed = TRACE_KINDS.get(kind)
-        self.is_trace = self.closed is not None and len(points) >= 3
-        if self.is_trace:
-            assert self.closed is not None
-            samples, self.vertex_index = traces.outline_samples(points, self.closed, spacing)
-            # sample positions as fractions along each edge, fixed so samples keep identities
-            self.layout = np.diff(np.append(self.vertex_index, len(samples))) - 1
-        else:
-            self.vertex_index = np.arange(len(points))
-            self.layout = np.zeros(len(points), dtype=int)
-
-    def samples(self, vertices: np.ndarray) -> np.ndarray:
-        if not self.is_trace:
-            return vertices
-        n = len(vertices)
-        out: list[np.ndarray] = []
-        for i in range(n):
-            out.append(vertices[i])
-            extra = int(self.layout[i])
-            if extra:
-                a, b = vertices[i], vertices[(i + 1) % n]
-                out.extend(a + (b - a) * (j / (extra + 1)) for j in range(1, extra + 1))
-        return np.asarray(out)
-
-    def settle(self, samples: np.ndarray, moved: np.ndarray, confidence: np.ndarray,
-               failed: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """New vertices, their confidence and failure flags, and the frame confidence."""
-        if not self.is_trace:
-            frame_conf = float(confidence.min()) if len(confidence) else 0.0
-            return moved, confidence, failed, frame_conf
-        assert self.closed is not None
-        reliable = ~failed & (confidence >= threshold * 0.5)
-        moves = traces.fill_unreliable(moved - samples, reliable, self.closed)
-        moves = traces.median3(moves, self.closed)
-        vertices = (samples + moves)[self.vertex_index]
-        share = float(reliable.mean())
-        frame_conf = float(np.mean(confidence)) if share >= 0.5 else 0.0
-        v_conf = np.where(reliable[self.vertex_index], confidence[self.vertex_index], frame_conf * 0.5)
-        v_failed = np.full(len(vertices), share < 0.5)
-        return vertices, v_conf, v_failed, frame_conf
-
-
 def _regions(media: Media, frame: int, points: np.ndarray) -> list[int | None]:
     calibration = media.calibration_at(frame)
     return [calibration.region_index_at(float(x), float(y)) for x, y in points]
@@ -270,7 +229,6 @@ def track_annotation(
     began = time.perf_counter()
     step_dir = 1 if end > start else -1
     indices = list(range(start, end + step_dir, step_dir))
-    shape = _Shape(annotation.kind, vertices, opts.trace_spacing)
     start_regions = _regions(media, start, vertices)
     ones = [1.0] * len(vertices)
     first = TrackedFrame(start, _as_points(vertices), 1.0, ones, [0.0] * len(vertices), "start")
@@ -280,27 +238,36 @@ def track_annotation(
     run_start = start
     with GreyFrameReader(media, indices) as reader:
         frames = iter(reader)
-        _, template = next(frames)
+        try:
+            _, template = next(frames)
+        except FrameReadError as exc:
+            raise TrackingError(f"{media.path.name}: {exc}") from exc
+        shape = TrackedShape(annotation.kind, vertices, opts.trace_spacing, template)
         template_samples = shape.samples(vertices)
         prev = template
         velocity = np.zeros_like(template_samples)
-        for done, (index, grey) in enumerate(frames, start=1):
+        for done in range(1, len(indices)):
             if cancel is not None and cancel():
                 result.cancelled = True
                 break
+            try:
+                index, grey = next(frames)
+            except FrameReadError as exc:  # a damaged frame: keep what was tracked before it
+                result.lost = TrackedFrame(exc.index, _as_points(vertices), 0.0, [0.0] * len(vertices),
+                                           [math.inf] * len(vertices), "lost", str(exc))
+                break
             samples = shape.samples(vertices)
-            params = opts.lk if shape.is_trace else lk.window_for(vertices, opts.lk)
-            step = lk.track_step(prev, grey, samples, params,
-                                 velocity if opts.predict_motion else None)
+            step, params = shape.track(prev, grey, vertices, samples, opts.lk,
+                                       velocity if opts.predict_motion else None)
             moved = step.points
             if opts.drift_correction:
                 moved, _ = lk.refine_against_template(template, template_samples, grey, moved, params)
             # only trusted steps teach the motion a failed point coasts on
             trusted = ~step.failed & (step.confidence >= opts.uncertain_below)
             velocity = np.where(trusted[:, None], moved - samples, velocity)
-            new_vertices, v_conf, v_failed, frame_conf = shape.settle(
-                samples, moved, step.confidence, step.failed, opts.uncertain_below)
-            fb = step.fb_error[shape.vertex_index]
+            settled = shape.settle(vertices, samples, step, moved, opts.uncertain_below)
+            new_vertices, v_conf, v_failed = settled.vertices, settled.confidence, settled.failed
+            frame_conf, fb = settled.frame_confidence, settled.fb_error
             off, problem = _geometry_problem(media, index, new_vertices, start_regions, opts.check_regions)
             failed_run = failed_run + 1 if v_failed.any() else 0
             if failed_run == 1:

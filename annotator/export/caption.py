@@ -101,24 +101,37 @@ def _panel_phrase(ctx: ExportContext, panel: PanelContent, lettered: bool) -> st
 
 
 def linked_findings(ctx: ExportContext, panels: Sequence[PanelContent]) -> list[Finding]:
-    """The findings whose annotations the panels show, else all of the case's findings."""
+    """The findings whose annotations the panels show; all of the case's findings when the
+    case links none of its annotations to a finding (then each finding is about everything)."""
     ids = {a.finding for p in panels for a in p.annotations if a.finding}
-    linked = [f for f in ctx.case.findings if f.id in ids]
-    return linked or list(ctx.case.findings)
+    if any(a.finding for a in ctx.case.annotations):
+        return [f for f in ctx.case.findings if f.id in ids]
+    return list(ctx.case.findings)
+
+
+#: what a kind of symbol marks, as a caption says it
+SYMBOL_SENTENCES: dict[str, str] = {
+    "line": "calipers mark distances",
+    "polyline": "dashed lines mark lengths",
+    "polygon": "outlines mark traced areas",
+    "ellipse": "dash-dot ellipses mark areas",
+    "angle": "arcs mark angles",
+}
 
 
 def symbols_sentence(panels: Sequence[PanelContent]) -> str:
-    kinds = {a.kind for p in panels for a in p.annotations}
-    parts = []
-    for kind in SYMBOL_ORDER:
-        if kind in kinds and SYMBOL_MEANINGS[kind]:
-            parts.append(f"{SYMBOL_NAMES[kind]} measure {SYMBOL_MEANINGS[kind]}")
+    anns = [a for p in panels for a in p.annotations]
+    kinds = {a.kind for a in anns}
+    parts = [SYMBOL_SENTENCES[k] for k in SYMBOL_ORDER if k in kinds and k in SYMBOL_SENTENCES]
+    arrow_labels = sorted({a.label.strip() for a in anns if a.kind == "arrow" and a.label.strip()})
+    if arrow_labels:
+        parts.append("arrows point to the " + ", ".join(arrow_labels))
     bars = [(p.letter, p.scale_bar_mm) for p in panels if p.scale_bar_mm is not None]
     lengths = {mm for _, mm in bars}
     if len(lengths) == 1:
-        parts.append(f"scale bar{'s' if len(bars) > 1 else ''} {next(iter(lengths)):g} mm")
+        parts.append(f"scale bar{'s' if len(bars) > 1 else ''}, {next(iter(lengths)):g} mm")
     elif bars:
-        parts.append("scale bars " + ", ".join(f"{mm:g} mm ({letter})" for letter, mm in bars))
+        parts.append("scale bars, " + ", ".join(f"{mm:g} mm ({letter})" for letter, mm in bars))
     if any(not p.calibrated for p in panels):
         parts.append("values in pixels where the image has no calibration")
     if not parts:

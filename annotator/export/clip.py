@@ -104,16 +104,17 @@ def write_clip(ctx: ExportContext, path: Path, kind: str, spec: ClipSpec | None 
     span_ms = (times[indices[-1]] - times[indices[0]]) / spec.speed if len(indices) > 1 else 0.0
     fps = (len(indices) - 1) * 1000.0 / span_ms if span_ms > 0 else 30.0
 
-    painter = _FramePainter(ctx, spec, area.rect, width, height)
     samples = []
     if kind == "gif":  # the palette comes from painted frames, overlays included
-        picks = sorted({indices[0], indices[len(indices) // 2], indices[-1]})
-        samples = [painter.paint(i).copy() for i in picks]
+        sampler = _FramePainter(ctx, spec, area.rect, width, height, buffers=1)
+        samples = [sampler.paint(i).copy() for i in _palette_frames(ctx, spec, indices)]
     encoder = ThreadedEncoder(VideoEncoder(path, width, height, kind, fps, samples))
+    # a ring of buffers, each free again before it comes round: no copy per frame
+    painter = _FramePainter(ctx, spec, area.rect, width, height, buffers=encoder.depth + 3)
     try:
         for n, index in enumerate(indices):
             media.prefetch(indices[n + 1 : n + 1 + READ_AHEAD])
-            encoder.add(painter.paint(index), (times[index] - times[indices[0]]) / spec.speed)
+            encoder.add(painter.paint(index), (times[index] - times[indices[0]]) / spec.speed, owned=True)
             if progress is not None:
                 progress(n + 1, len(indices))
     except BaseException:
@@ -123,16 +124,26 @@ def write_clip(ctx: ExportContext, path: Path, kind: str, spec: ClipSpec | None 
     return spec
 
 
-class _FramePainter:
-    """Paints one frame at a time into a reused BGRA buffer (a QImage RGB32 over numpy)."""
+def _palette_frames(ctx: ExportContext, spec: ClipSpec, indices: list[int], most: int = 4) -> list[int]:
+    """The first frame and some frames with overlays (their colours must be in the palette)."""
+    annotated = [i for i in indices if any(a.on_frame(i) for a in ctx.annotations_of(spec.media))]
+    step = max(1, len(annotated) // (most - 1))
+    return sorted({indices[0], *annotated[::step][: most - 1]})
 
-    def __init__(self, ctx: ExportContext, spec: ClipSpec, crop: Rect, width: int, height: int) -> None:
+
+class _FramePainter:
+    """Paints one frame at a time into reused BGRA buffers (QImages RGB32 over numpy), taking
+    them in turn from a ring of ``buffers``."""
+
+    def __init__(self, ctx: ExportContext, spec: ClipSpec, crop: Rect, width: int, height: int,
+                 buffers: int = 1) -> None:
         self.ctx, self.spec = ctx, spec
         x, y, w, h = crop
         self.source = QRectF(x - 0.5, y - 0.5, w, h)
         self.transform = QTransform().scale(width / w, height / h).translate(0.5 - x, 0.5 - y)
-        self.buffer = np.zeros((height, width, 4), dtype=np.uint8)
-        self.image = QImage(self.buffer.data, width, height, 4 * width, QImage.Format.Format_RGB32)
+        self.buffers = [np.zeros((height, width, 4), dtype=np.uint8) for _ in range(buffers)]
+        self.images = [QImage(b.data, width, height, 4 * width, QImage.Format.Format_RGB32) for b in self.buffers]
+        self.turn = 0
         self.options = RenderOptions(
             timestamp=spec.timestamp, symbol_scale=clip_symbol_scale(width, height)
         )
@@ -140,10 +151,13 @@ class _FramePainter:
 
     def paint(self, index: int) -> np.ndarray:
         scene = self.ctx.scene(self.spec.media, index, self.annotations)
-        self.image.fill(QColor(0, 0, 0))
-        painter = QPainter(self.image)
+        slot = self.turn % len(self.buffers)
+        self.turn += 1
+        image = self.images[slot]
+        image.fill(QColor(0, 0, 0))
+        painter = QPainter(image)
         try:
             paint_scene(painter, scene, self.transform, self.options, self.source)
         finally:
             painter.end()
-        return self.buffer
+        return self.buffers[slot]

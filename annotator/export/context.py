@@ -16,7 +16,7 @@ import numpy as np
 
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.export.deid import IdentifierSet, UidMap, identifiers_of
-from annotator.export.imaging_area import ImagingArea, Rect, find_imaging_area, mask_outside
+from annotator.export.imaging_area import ImagingArea, Rect, find_imaging_area, mask_outside, needs_mask
 from annotator.export.output import ExportError
 from annotator.media.base import Media, MediaError
 from annotator.render import FrameScene
@@ -86,15 +86,20 @@ class ExportContext:
             raise ExportError(f"the case has no media {media_id!r}") from exc
 
     def media_name(self, media_id: str) -> str:
-        """How outputs name a media: its label, else "clip 2"/"image 1"; the file name (which
-        often holds a patient's name or date) only when identifiers are kept."""
+        """How outputs name a media: its label, else "clip 2"/"image 1" (its place in the case);
+        the file name (which often holds a patient's name or a date) only when identifiers are
+        kept."""
         ref = self.media_ref(media_id)
         if ref.label:
             return self.text(ref.label)
         if self.keep_identifiers:
             return ref.path.replace("\\", "/").rsplit("/", 1)[-1]
         index = [m.id for m in self.case.media].index(media_id) + 1
-        return f"media {index}"
+        try:
+            kind = "clip" if self.media(media_id).frame_count > 1 else "image"
+        except ExportError:
+            kind = "media"
+        return f"{kind} {index}"
 
     # -- de-identification ---------------------------------------------------------------------
     @cached_property
@@ -143,9 +148,7 @@ class ExportContext:
         except IndexError as exc:
             raise ExportError(str(exc)) from exc
         area = self.area(media_id, frame)
-        if area.masks or (not self.keep_identifiers and area.rect != (0, 0, media.width, media.height)):
-            return mask_outside(pixels, area)
-        return pixels
+        return mask_outside(pixels, area) if needs_mask(area, media.width, media.height) else pixels
 
     def scene(self, media_id: str, frame: int, annotations: Sequence[Annotation] | None = None) -> FrameScene:
         media = self.media(media_id)
@@ -155,11 +158,17 @@ class ExportContext:
             time_ms=media.time_ms(frame),
             annotations=self.annotations_of(media_id) if annotations is None else annotations,
             calibration=self.document.calibration(media_id, frame),
-            measure=self.measure,
+            measure=self.measure_shown,
         )
 
     def measure(self, annotation: Annotation, frame: int) -> list[Measurement]:
+        """Every measurement, grey-level statistics included (tables, SR, captions)."""
         return self.document.measure(annotation, frame)
+
+    def measure_shown(self, annotation: Annotation, frame: int) -> list[Measurement]:
+        """The measurements a picture shows next to a shape: no grey-level statistics, which
+        would cost a mask per shape on every frame of a clip."""
+        return self.document.measure(annotation, frame, with_image=False)
 
     def annotated_frames(self, media_id: str | None = None) -> list[tuple[str, int]]:
         """(media id, frame) of every frame with an annotation, in case order: the anchor frame

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 import pydicom
 from pydicom.dataset import Dataset
-from pydicom.uid import UID_dictionary, generate_uid
+from pydicom.uid import UID, UID_dictionary, generate_uid
 
 from annotator.media.base import Media
 
-DEID_METHOD = "PS3.15 Basic Application Confidentiality Profile; Clean Pixel Data; us-annotator"
+DEID_METHOD = "us-annotator: PS3.15 basic profile, new UIDs, no dates"  # LO: at most 64
 PSEUDONYM = "ANONYMOUS"
+PSEUDONYM_NAME = "ANONYMOUS^"  # a person name of one component, as PS3.5 writes it
 REMOVED_TEXT = "[removed]"
 
 #: attributes that identify the patient, the people involved or the institution (PS3.15 E.1-1)
@@ -89,7 +90,7 @@ def deidentify_dataset(
     """
     ds.remove_private_tags()
     _clean(ds, uid_map)
-    ds.PatientName = pseudonym
+    ds.PatientName = pseudonym + "^"
     ds.PatientID = pseudonym
     for keyword in EMPTIED_KEYWORDS:
         setattr(ds, keyword, "")
@@ -97,7 +98,7 @@ def deidentify_dataset(
     if "file_meta" in ds.__dict__ and ds.file_meta is not None:
         meta = ds.file_meta
         if "MediaStorageSOPInstanceUID" in meta:
-            meta.MediaStorageSOPInstanceUID = uid_map(meta.MediaStorageSOPInstanceUID)
+            meta.MediaStorageSOPInstanceUID = UID(uid_map(meta.MediaStorageSOPInstanceUID))
     return ds
 
 
@@ -178,7 +179,8 @@ class IdentifierSet:
             return text
         for value in sorted(self.values, key=len, reverse=True):
             text = re.sub(re.escape(value), REMOVED_TEXT, text, flags=re.IGNORECASE)
-        return text
+        # "Doe^John" scrubbed part by part reads "[removed] [removed]": say it once
+        return re.sub(r"\[removed\](?:[\s^,]+\[removed\])+", REMOVED_TEXT, text)
 
     def found_in(self, text: str) -> list[str]:
         lowered = text.lower()

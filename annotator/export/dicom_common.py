@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from highdicom.coding_schemes import CodingSchemeIdentificationItem
 from highdicom.sr import CodedConcept
 from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
 from annotator import __version__
 from annotator.export.context import ExportContext
-from annotator.export.deid import PSEUDONYM, deidentify_dataset, read_source_header
+from annotator.export.deid import PSEUDONYM, PSEUDONYM_NAME, deidentify_dataset, read_source_header
 
 MANUFACTURER = "us-annotator"
 SOFTWARE_VERSION = __version__
@@ -30,6 +31,13 @@ STUDY_MODULE = (
     "StudyInstanceUID", "StudyDate", "StudyTime", "ReferringPhysicianName", "StudyID",
     "AccessionNumber",
 )
+
+
+def coding_schemes() -> list[CodingSchemeIdentificationItem]:
+    """Declares the local scheme in each object (Coding Scheme Identification Sequence)."""
+    return [CodingSchemeIdentificationItem(
+        designator=LOCAL_SCHEME, name="us-annotator local codes", responsible_organization=MANUFACTURER,
+    )]
 
 
 def local_code(value: str, meaning: str) -> CodedConcept:
@@ -82,7 +90,7 @@ def study_header(ctx: ExportContext, sources: dict[str, SourceImage]) -> Dataset
             if keyword in first:
                 setattr(header, keyword, first.data_element(keyword).value)  # type: ignore[union-attr]
         return header
-    header.PatientName = "" if ctx.keep_identifiers else PSEUDONYM
+    header.PatientName = "" if ctx.keep_identifiers else PSEUDONYM_NAME
     header.PatientID = "" if ctx.keep_identifiers else PSEUDONYM
     header.PatientBirthDate = ""
     header.PatientSex = ""
@@ -90,3 +98,9 @@ def study_header(ctx: ExportContext, sources: dict[str, SourceImage]) -> Dataset
     for keyword in STUDY_MODULE[1:]:
         setattr(header, keyword, "")
     return header
+
+
+def laterality(ctx: ExportContext) -> str:
+    """"R" or "L" when every sided finding of the case is on that side, else empty (unknown)."""
+    sides = {f.side for f in ctx.case.findings if f.side in ("left", "right")}
+    return {"left": "L", "right": "R"}[sides.pop()] if len(sides) == 1 else ""

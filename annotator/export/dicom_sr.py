@@ -28,6 +28,7 @@ from annotator.export.dicom_common import (
     MANUFACTURER,
     SOFTWARE_VERSION,
     SourceImage,
+    coding_schemes,
     local_code,
     source_images,
     study_header,
@@ -82,7 +83,7 @@ def _graphic(annotation: Annotation, points: list[tuple[float, float]]) -> tuple
     if kind in ("line", "polyline", "angle", "arrow") and len(pts) >= 2:
         return "POLYLINE", pts
     if kind == "polygon" and len(pts) >= 3:
-        return "POLYGON", np.vstack([pts, pts[:1]])  # closed: the first point repeated
+        return "POLYLINE", np.vstack([pts, pts[:1]])  # an area: closed by repeating the first point
     if kind == "ellipse" and len(pts) >= 3:
         e = ellipse_axes(points)
         (ax, ay), (bx, by) = (e.ux, e.uy), (e.vx, e.vy)
@@ -122,22 +123,23 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     ]
     if not items:
         return None
-    common = {
-        "tracking_identifier": tracking,
-        "finding_type": FINDING_TYPES.get(finding.type) if finding else None,
-        "finding_sites": _finding_sites(ctx, finding),
-        "measurements": items,
-    }
+    finding_type = FINDING_TYPES.get(finding.type) if finding else None
+    sites = _finding_sites(ctx, finding)
     points = annotation.points_at(frame)
     graphic = _graphic(annotation, points) if points else None
     if source is None or graphic is None:
-        return hd.sr.MeasurementsAndQualitativeEvaluations(**common)
+        return hd.sr.MeasurementsAndQualitativeEvaluations(
+            tracking_identifier=tracking, finding_type=finding_type, finding_sites=sites, measurements=items,
+        )
     frames = [frame + 1] if source.frames > 1 else None
     region = hd.sr.ImageRegion(
         graphic_type=graphic[0], graphic_data=graphic[1],
         source_image=hd.sr.SourceImageForRegion(source.sop_class_uid, source.sop_instance_uid, frames),
     )
-    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(referenced_region=region, **common)
+    return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        tracking_identifier=tracking, referenced_region=region, finding_type=finding_type,
+        finding_sites=sites, measurements=items,
+    )
 
 
 def build_measurement_report(ctx: ExportContext) -> hd.sr.Comprehensive3DSR:
@@ -172,14 +174,15 @@ def build_measurement_report(ctx: ExportContext) -> hd.sr.Comprehensive3DSR:
     sr = hd.sr.Comprehensive3DSR(
         evidence=evidence, content=report[0], series_instance_uid=generate_uid(), series_number=900,
         sop_instance_uid=generate_uid(), instance_number=1, manufacturer=MANUFACTURER,
-        is_complete=True, record_evidence=bool(sources),
+        is_complete=True, record_evidence=bool(sources), coding_schemes=coding_schemes(),
+        software_versions=SOFTWARE_VERSION,
         series_description=ctx.text("Measurements: " + (ctx.options.title or ctx.case.title))[:64],
     )
+    sr.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: names of structures, units in words
     if not sources:  # the stand-in only carried the patient and study
         for keyword in ("CurrentRequestedProcedureEvidenceSequence", "PertinentOtherEvidenceSequence"):
             if keyword in sr:
                 delattr(sr, keyword)
-    sr.SoftwareVersions = SOFTWARE_VERSION
     if not ctx.keep_identifiers:
         mark_deidentified(sr, pixels_cleaned=False, image=False)
     return sr

@@ -57,6 +57,7 @@ class VideoEncoder:
             stream = self._container.add_stream("libx264", rate=rate)
             stream.pix_fmt = "yuv420p"
             stream.options = dict(X264_OPTIONS if x264_options is None else x264_options)
+            stream.codec_context.thread_type = "FRAME"  # as the ffmpeg command does: x264 frame threads
             # Full-range RGB sources, but players expect limited-range BT.709 tagged H.264.
             stream.codec_context.color_range = 1  # MPEG (limited)
         else:
@@ -96,19 +97,26 @@ class VideoEncoder:
 
 
 class _Palette:
-    """One 256-colour palette for the whole GIF (from sample frames), so colours do not flicker."""
+    """One palette for the whole GIF, so colours do not flicker: a grey ramp for the ultrasound
+    and the overlays' own colours (taken from sample frames), which a plain median cut would
+    merge into grey since they cover few pixels."""
 
-    def __init__(self, samples: Sequence[np.ndarray]) -> None:
+    def __init__(self, samples: Sequence[np.ndarray], colour_slots: int = 48) -> None:
         if not samples:
             raise ValueError("a GIF palette needs at least one sample frame")
-        tiles = [np.asarray(_rgb(s))[::2, ::2] for s in samples]
-        width = min(t.shape[1] for t in tiles)
-        mosaic = np.concatenate([t[:, :width] for t in tiles], axis=0)
-        self._image = Image.fromarray(np.ascontiguousarray(mosaic)).quantize(
-            colors=256, method=Image.Quantize.MEDIANCUT
-        )
-        rgb = np.array(self._image.getpalette()[: 256 * 3], dtype=np.uint8)
-        rgb = np.pad(rgb, (0, 256 * 3 - rgb.size)).reshape(256, 3)
+        pixels = np.concatenate([_rgb(s).reshape(-1, 3) for s in samples])
+        spread = pixels.max(axis=1).astype(np.int16) - pixels.min(axis=1)
+        colourful = np.unique(pixels[spread > 40], axis=0)
+        colours = np.zeros((0, 3), dtype=np.uint8)
+        if len(colourful):
+            strip = Image.fromarray(colourful[None, :, :])
+            count = min(colour_slots, len(colourful))
+            quantized = strip.quantize(colors=count, method=Image.Quantize.MEDIANCUT)
+            colours = np.array((quantized.getpalette() or [])[: 3 * count], dtype=np.uint8).reshape(-1, 3)
+        greys = np.linspace(0, 255, 256 - len(colours)).round().astype(np.uint8)
+        rgb = np.vstack([np.repeat(greys[:, None], 3, axis=1), colours])
+        self._image = Image.new("P", (1, 1))
+        self._image.putpalette(rgb.reshape(-1).tolist())
         argb = np.empty((256, 4), dtype=np.uint8)
         argb[:, 0] = 255
         argb[:, 1:] = rgb
@@ -117,7 +125,8 @@ class _Palette:
     def frame(self, pixels: np.ndarray) -> av.VideoFrame:
         image = Image.fromarray(np.ascontiguousarray(_rgb(pixels)))
         indices = np.asarray(image.quantize(palette=self._image, dither=Image.Dither.NONE))
-        return av.VideoFrame.from_ndarray((np.ascontiguousarray(indices), self._argb), format="pal8")
+        pal8: Any = (np.ascontiguousarray(indices), self._argb)  # PyAV takes (indices, palette) for pal8
+        return av.VideoFrame.from_ndarray(pal8, format="pal8")
 
 
 def _rgb(pixels: np.ndarray) -> np.ndarray:
@@ -130,9 +139,13 @@ _DONE = object()
 
 
 class ThreadedEncoder:
-    """Runs a ``VideoEncoder`` on a worker thread behind a bounded queue (a few frames)."""
+    """Runs a ``VideoEncoder`` on a worker thread behind a bounded queue (a few frames).
 
-    def __init__(self, encoder: VideoEncoder, depth: int = 4) -> None:
+    ``add`` copies the pixels unless the caller promises (``owned=True``) not to touch them
+    until ``depth + 2`` more frames have been added (a ring of buffers)."""
+
+    def __init__(self, encoder: VideoEncoder, depth: int = 8) -> None:
+        self.depth = depth
         self.encoder = encoder
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -151,10 +164,10 @@ class ThreadedEncoder:
             except BaseException as exc:  # reported to the producer thread
                 self._error = exc
 
-    def add(self, pixels: np.ndarray, time_ms: float) -> None:
+    def add(self, pixels: np.ndarray, time_ms: float, owned: bool = False) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put((np.array(pixels, copy=True), time_ms))
+        self._queue.put((pixels if owned else np.array(pixels, copy=True), time_ms))
 
     def close(self) -> None:
         self._queue.put(_DONE)

@@ -24,7 +24,14 @@ from annotator.export.caption import (
 )
 from annotator.export.context import ExportContext
 from annotator.export.imaging_area import Rect, clamp_rect
-from annotator.export.layout import Box, auto_layout, grid_geometry, mm_to_px, panel_letter, parse_layout
+from annotator.export.layout import (
+    Box,
+    auto_layout,
+    grid_geometry,
+    mm_to_px,
+    panel_letter,
+    parse_layout,
+)
 from annotator.export.legend import LegendItem, layout_legend, legend_entries, paint_legend
 from annotator.export.output import ExportError
 from annotator.render import RenderOptions, paint_scene
@@ -145,7 +152,7 @@ class FigurePlan:
 
 def figure_symbol_scale(dpi: float) -> float:
     """Symbols at the physical size they have on a 96 dpi screen, a little finer for print."""
-    return dpi / 96.0 * 0.85
+    return dpi / 96.0 * 0.75
 
 
 def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
@@ -161,9 +168,9 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
             aspects.append(None)
             continue
         media = ctx.media(p.media)
-        crop = clamp_rect(p.crop, media.width, media.height) if p.crop else ctx.area(p.media, p.frame).rect
-        crops.append(crop)
-        aspects.append(crop[3] / crop[2])
+        rect = clamp_rect(p.crop, media.width, media.height) if p.crop else ctx.area(p.media, p.frame).rect
+        crops.append(rect)
+        aspects.append(rect[3] / rect[2])
     known = [a for a in aspects if a is not None]
     fallback = max(known) if known else PLOT_ASPECT
     grid = grid_geometry([fallback if a is None else a for a in aspects], spec.rows, spec.cols, width, gap)
@@ -175,7 +182,7 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
         planned = PlannedPanel(p, letter, box, crop)
         if crop is None:
             planned.series = _series(ctx, p)
-            plot_titles.append((panel_letter(i), ctx.text(p.title or planned.series.title()) + " over time"))
+            plot_titles.append((panel_letter(i), ctx.text(p.title or planned.series.title) + " over time"))
         else:
             anns = visible_annotations(ctx, p.media, p.frame, crop)
             bar = scale_bar_mm(ctx, p.media, p.frame, crop)

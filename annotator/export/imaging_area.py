@@ -185,6 +185,11 @@ def _keep_mask(area: ImagingArea) -> np.ndarray | None:
     return None if keep.all() else keep
 
 
+def needs_mask(area: ImagingArea, width: int, height: int) -> bool:
+    """False when the area is the whole frame with nothing inside it to black out."""
+    return area.rect != (0, 0, width, height) or _keep_mask(area) is not None
+
+
 def mask_outside(image: np.ndarray, area: ImagingArea) -> np.ndarray:
     """A copy of ``image`` (full size), black outside the area's rectangle and kept regions.
 

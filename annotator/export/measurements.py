@@ -51,6 +51,7 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
         "annotation": m.annotation,
         "label": ctx.text(ann.label),
         "media": ctx.media_name(m.media),
+        "media_id": m.media,
         "frame": m.frame,
         "time_s": round(media.time_ms(m.frame) / 1000.0, 6),
         "kind": m.kind,
@@ -118,7 +119,7 @@ def finding_rows(ctx: ExportContext) -> list[FindingRow]:
 
 def measurements_csv(ctx: ExportContext) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in measurement_rows(ctx):
         writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})

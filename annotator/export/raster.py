@@ -7,6 +7,7 @@ tool: no text chunks, no EXIF, no dates, no software or author tags.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 from PySide6.QtGui import QImage
@@ -18,7 +19,7 @@ from annotator.render import qimage_to_numpy
 RASTER_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
-def save_raster(image: QImage, path: Path, fmt: str, dpi: float) -> None:
+def save_raster(image: QImage, path: Path | BinaryIO, fmt: str, dpi: float) -> None:
     """Save ``image`` as PNG, TIFF or JPEG with ``dpi`` recorded and nothing else."""
     pil = Image.fromarray(qimage_to_numpy(image))
     if fmt == "PNG":

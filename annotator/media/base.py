@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
@@ -9,7 +10,7 @@ from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 import numpy as np
 
@@ -229,7 +230,7 @@ class Media(ABC):
             if fut is None:
                 fut = self._worker().submit(self._decode_and_cache, index)
                 self._pending[index] = fut
-                fut.add_done_callback(lambda f, i=index: self._forget(i, f))
+                fut.add_done_callback(functools.partial(self._forget, index))
             return fut
 
     def prefetch(self, indices: Iterable[int]) -> None:
@@ -262,10 +263,10 @@ class Media(ABC):
         self._cache.clear()
         self._close()
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - an optional hook, not every reader holds files
         """Release file handles; readers override."""
 
-    def __enter__(self) -> Media:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

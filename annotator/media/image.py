@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from annotator.media.base import Media, MediaError
 from annotator.media.gif_index import GifFormatError, scan_gif
@@ -72,10 +72,10 @@ class ImageMedia(Media):
 
     # -- the three shapes of image file ------------------------------------------------------
     def _init_still(self, img: Image.Image) -> None:
-        self.metadata = image_metadata(img, 1)
         with _quiet():
             try:
                 img.load()
+                self.metadata = image_metadata(img, 1)  # PNG text after the pixels needs load()
                 upright = _upright(img, _still_orientation(img))
                 rgb = to_display_rgb(upright)
             except _DECODE_ERRORS as exc:
@@ -111,7 +111,7 @@ class ImageMedia(Media):
         self.width, self.height = img.size
         self._img = img
 
-    def _init_pages(self, img: Image.Image, frames: int) -> None:
+    def _init_pages(self, img: ImageFile.ImageFile, frames: int) -> None:
         """Multi-page TIFF: every page with the first page's size and mode is a frame."""
         file_size = self.path.stat().st_size
         first: tuple[tuple[int, int], str] | None = None
@@ -189,7 +189,7 @@ class ImageMedia(Media):
                 self._img = None
 
 
-def _open(path: Path) -> Image.Image:
+def _open(path: Path) -> ImageFile.ImageFile:
     if not path.exists():
         raise MediaError(path, "file not found")
     if not path.is_file():
@@ -212,7 +212,7 @@ def _open(path: Path) -> Image.Image:
     return img
 
 
-def _check_claimed_size(img: Image.Image, path: Path, file_size: int, what: str) -> None:
+def _check_claimed_size(img: ImageFile.ImageFile, path: Path, file_size: int, what: str) -> None:
     """Refuse sizes that are implausible or cannot fit the file, before allocating pixels."""
     width, height = img.size
     if width <= 0 or height <= 0:

@@ -74,7 +74,7 @@ def display_rotation(container: av.container.InputContainer, stream_index: int) 
         previous = av.logging.get_level()
         av.logging.set_level(av.logging.INFO)
         try:
-            dump = container.dumps_format()
+            dump = container.dumps_format()  # type: ignore[attr-defined]  # missing from PyAV's stubs
         finally:
             av.logging.set_level(previous)
     headers = list(_STREAM_HEADER.finditer(dump))

@@ -191,7 +191,7 @@ def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOption
     font = _font(FONT_PX * 0.95 * k)
     fm = QFontMetricsF(font)
     v_range, t_range = _value_range(series), _time_range(series)
-    v_ticks = [v for v in nice_ticks(*v_range) if v_range[0] <= v <= v_range[1]]
+    v_ticks = [v for v in nice_ticks(*v_range, target=6) if v_range[0] <= v <= v_range[1]]
     t_ticks = [t for t in nice_ticks(*t_range, target=6) if t_range[0] <= t <= t_range[1]]
     v_texts = [_tick_text(v, v_ticks) for v in v_ticks]
     tick = 4.0 * k

@@ -13,7 +13,14 @@ from PySide6.QtSvg import QSvgGenerator
 
 from annotator.dynamics.series import Series, SeriesSample
 from annotator.render import qimage_to_numpy
-from annotator.render.plot import DARK, LIGHT, PlotOptions, nice_ticks, paint_series_plot, render_series_plot
+from annotator.render.plot import (
+    DARK,
+    LIGHT,
+    PlotOptions,
+    nice_ticks,
+    paint_series_plot,
+    render_series_plot,
+)
 
 pytestmark = pytest.mark.usefixtures("qapp")
 

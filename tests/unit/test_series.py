@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def dynamic_caliper(gaps_px: list[float], kind: str = "line", y: float = 30.0) -
                       confidence={i: 0.9 for i in range(1, len(gaps_px))})
 
 
-def series_of(values: list[float | None], confidence: list[float | None] | None = None) -> Series:
+def series_of(values: Sequence[float | None], confidence: Sequence[float | None] | None = None) -> Series:
     conf = confidence or [None] * len(values)
     samples = tuple(SeriesSample(i, i * 50.0, v, c) for i, (v, c) in enumerate(zip(values, conf, strict=True)))
     return Series("a1", "m1", "line", "length", "mm", samples)

@@ -260,3 +260,44 @@ def test_a_still_and_points_outside_the_image_are_refused() -> None:
     clip = tear_clip(frames=10)
     with pytest.raises(TrackingError, match=r"point 2 \(400.0, 20.0\) on frame 0 lies outside the image \(320x240\)"):
         track_annotation(clip.media, caliper([(10.0, 10.0), (400.0, 20.0)]))
+
+
+class DamagedClip(ArrayMedia):
+    """A clip whose frame ``bad`` cannot be decoded (a corrupt packet)."""
+
+    def __init__(self, frames: np.ndarray, bad: int) -> None:
+        super().__init__(frames, kind="video")
+        self.bad = bad
+
+    def _decode(self, index: int) -> np.ndarray:
+        if index == self.bad:
+            raise ValueError("corrupt packet")
+        return super()._decode(index)
+
+
+def test_a_frame_that_cannot_be_decoded_stops_tracking_and_keeps_the_frames_before() -> None:
+    clip = tear_clip(frames=20)
+    media = DamagedClip(np.array([clip.media.frame(i) for i in range(20)]), bad=9)
+    result = track_annotation(media, caliper(clip.truth[0]))
+    assert result.lost is not None and result.lost.frame == 9
+    assert result.lost.reason == "frame 9 could not be read (ValueError: corrupt packet)"
+    assert max(result.points) == 8 and result.tracked_any
+    with pytest.raises(TrackingError, match="frame 0 could not be read"):
+        track_annotation(DamagedClip(np.array([clip.media.frame(i) for i in range(20)]), bad=0),
+                         caliper(clip.truth[0]))
+
+
+def test_the_demo_torn_gastrocnemius_gap_is_followed_within_a_fraction_of_a_mm() -> None:
+    from annotator.demo import muscle_clip as demo
+
+    frames = demo.render_clip()
+    x0, y0, x1, y1 = demo.REGION
+    d = demo.MM_PER_PX / 10
+    media = ArrayMedia(frames, np.arange(len(frames)) * demo.FRAME_TIME_MS,
+                       [Region(x0, y0, x1, y1, UNIT_CM, UNIT_CM, d, d)], kind="video")
+    # its hematoma has faint echoes that stay put while the stumps retract
+    result = track_annotation(media, caliper(demo.caliper_points(0)))
+    assert result.complete
+    for frame, pts in result.points.items():
+        length_mm = math.dist(*pts) * demo.MM_PER_PX
+        assert abs(length_mm - demo.gap_mm(frame)) < 0.25, frame

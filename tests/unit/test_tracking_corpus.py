@@ -37,7 +37,8 @@ def farneback_step_errors(media: Media, result: TrackResult, half: int = 80) -> 
             x0, y0 = max(cx - half, 0), max(cy - half, 0)
             crop_a = np.ascontiguousarray(a[y0 : cy + half + 1, x0 : cx + half + 1])
             crop_b = np.ascontiguousarray(b[y0 : cy + half + 1, x0 : cx + half + 1])
-            flow = cv2.calcOpticalFlowFarneback(crop_a, crop_b, None, 0.5, 3, 31, 5, 7, 1.5, 0)
+            flow = np.zeros((*crop_a.shape, 2), np.float32)
+            flow = cv2.calcOpticalFlowFarneback(crop_a, crop_b, flow, 0.5, 3, 31, 5, 7, 1.5, 0)
             dx, dy = flow[cy - y0, cx - x0]
             errors.append(float(np.hypot(x + dx - nx, y + dy - ny)))
     return np.asarray(errors)

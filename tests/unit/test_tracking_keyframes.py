@@ -1,10 +1,11 @@
-"""Keyframe helpers and the trace outline helpers used by tracking."""
+"""Keyframe helpers, and the helpers tracking uses: trace outlines, the LK window, anchors."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from annotator.case.model import Annotation
+from annotator.dynamics.anchors import anchor_offsets, edge_sides
 from annotator.dynamics.keyframes import (
     merge_confidence,
     merge_keyframes,
@@ -69,3 +70,17 @@ def test_the_lk_window_shrinks_to_the_gap_between_points() -> None:
     assert window_for(np.array([[0.0, 0.0], [20.0, 0.0]]), params).window == 21
     assert window_for(np.array([[0.0, 0.0], [3.0, 0.0]]), params).window == 15
     assert window_for(np.array([[5.0, 5.0]]), params) is params
+
+
+def test_caliper_ends_on_the_edge_of_fluid_are_followed_from_the_tissue_side() -> None:
+    grey = np.full((80, 200), 120, np.uint8)
+    grey[:, 80:120] = 10  # a dark gap between x = 80 and 119
+    ends = np.array([[80.0, 40.0], [119.0, 40.0]])
+    assert list(edge_sides(grey, ends)) == [1, 1]
+    offsets = anchor_offsets(ends, edge_sides(grey, ends))
+    np.testing.assert_allclose(offsets, [[-11.5, 0.0], [11.5, 0.0]])
+    across = np.array([[60.0, 40.0], [140.0, 40.0]])  # ends in tissue, the gap in between
+    assert list(edge_sides(grey, across)) == [0, 0]
+    inward = np.array([[70.0, 40.0], [81.0, 40.0]])  # the right end sits inside the gap's edge
+    assert list(edge_sides(grey, inward))[0] == 0 and list(edge_sides(grey, inward))[1] == -1
+    assert list(edge_sides(grey, np.array([[5.0, 5.0], [8.0, 9.0], [1.0, 1.0]]))) == [0, 0, 0]

@@ -50,6 +50,7 @@ def encode(path: Path, n: int = FRAMES, codec: str = "libx264", pix_fmt: str = "
         if metadata:
             container.metadata.update(metadata)
         stream = container.add_stream(codec, rate=FPS)
+        assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
         stream.codec_context.gop_size = 16  # several keyframes: random access must seek
         if rotation:
@@ -134,7 +135,12 @@ def test_sequential_reading_seeks_once_and_jumps_seek_once(clips: dict[str, Path
         cursor = media._cursor
         seeks: list[int] = []
         original = cursor._seek
-        monkeypatch.setattr(cursor, "_seek", lambda ts: (seeks.append(ts), original(ts))[1])
+
+        def counting_seek(timestamp: int) -> None:
+            seeks.append(timestamp)
+            original(timestamp)
+
+        monkeypatch.setattr(cursor, "_seek", counting_seek)
         for i in range(FRAMES):
             media.frame(i)
         assert len(seeks) == 1  # the first read only
@@ -277,6 +283,7 @@ def _audio_only(path: Path) -> Path:
 def _no_frames(path: Path) -> Path:
     with av.open(str(path), "w") as container:
         stream = container.add_stream("mjpeg", rate=FPS)
+        assert isinstance(stream, av.video.stream.VideoStream)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuvj420p"
         container.start_encoding()
     return path

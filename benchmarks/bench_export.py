@@ -1,0 +1,111 @@
+"""Export benchmark: an annotated clip vs the bare encode of the same frames.
+
+Generates (in memory, at run time) a 240-frame 1024x768 ultrasound-like clip with 20 tracked
+annotations, exports it through ``annotator.export.clip.write_clip`` (read-ahead, the one
+renderer, the encoder thread) and encodes the same raw frames with the same encoder settings
+(``VideoEncoder`` alone). Prints both times and their ratio; the target is <= 2x. Each side
+runs twice and the faster run counts, since the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+FRAMES, WIDTH, HEIGHT = 240, 1024, 768
+#: (name, annotations): a typical teaching clip, and the playback benchmark's 20
+SCENARIOS = (("5 tracked annotations", 5), ("20 tracked annotations", 20))
+TARGET_RATIO = 2.0
+RUNS = 2
+
+
+def speckle_clip() -> np.ndarray:
+    """Grey speckle drifting 2 px a frame, as a probe sliding along a muscle."""
+    rng = np.random.default_rng(7)
+    tall = (rng.gamma(2.0, 38.0, size=(HEIGHT + 2 * FRAMES, WIDTH)).clip(0, 255)).astype(np.uint8)
+    frames = np.empty((FRAMES, HEIGHT, WIDTH, 3), dtype=np.uint8)
+    for i in range(FRAMES):
+        frames[i] = tall[2 * i : 2 * i + HEIGHT, :, None]
+    return frames
+
+
+def build_document(frames: np.ndarray, count: int):  # type: ignore[no-untyped-def]
+    from annotator.case.document import CaseDocument
+    from annotator.case.model import Annotation, MediaRef
+    from annotator.media.base import ArrayMedia
+    from annotator.media.calibration import UNIT_CM, Region
+
+    region = Region(0, 0, WIDTH - 1, HEIGHT - 1, UNIT_CM, UNIT_CM, 0.008, 0.008)
+    times = np.arange(FRAMES) * (1000.0 / 30.0)
+    doc = CaseDocument.new("export benchmark")
+    doc.case.media.append(MediaRef("m1", "bench.dcm"))
+    doc.set_media("m1", ArrayMedia(frames, times, regions=[region], kind="dicom"))
+    kinds = ("line", "polygon", "ellipse", "angle", "arrow")
+    for k in range(count):
+        kind = kinds[k % len(kinds)]
+        x, y = 80 + (k % 5) * 180, 90 + (k // 5) * 160
+        points = {
+            "line": [(x, y), (x + 120, y + 30)],
+            "polygon": [(x, y), (x + 90, y + 10), (x + 80, y + 80), (x + 10, y + 70)],
+            "ellipse": [(x + 50, y + 40), (x + 100, y + 40), (x + 50, y + 70)],
+            "angle": [(x + 100, y), (x, y + 60), (x + 110, y + 80)],
+            "arrow": [(x, y + 80), (x + 70, y + 10)],
+        }[kind]
+        ann = Annotation.single(f"a{k}", "m1", kind, 0, points, label=f"{kind} {k}")
+        ann.frame_end = FRAMES - 1
+        ann.keyframes[FRAMES - 1] = [(px + 15, py + 10) for px, py in points]  # moves: tracked
+        doc.case.annotations.append(ann)
+    return doc
+
+
+def time_export(frames: np.ndarray, folder: Path, count: int) -> float:
+    from annotator.export.clip import write_clip
+    from annotator.export.context import ExportContext
+
+    doc = build_document(frames, count)
+    start = time.perf_counter()
+    write_clip(ExportContext(doc), folder / "export.mp4", "mp4")
+    elapsed = time.perf_counter() - start
+    doc.close()
+    return elapsed
+
+
+def time_bare_encode(frames: np.ndarray, folder: Path) -> float:
+    from annotator.export.encoder import VideoEncoder
+
+    start = time.perf_counter()
+    encoder = VideoEncoder(folder / "bare.mp4", WIDTH, HEIGHT, "mp4", 30.0)
+    for i in range(FRAMES):
+        encoder.add(frames[i], i * 1000.0 / 30.0)
+    encoder.close()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    _app = QGuiApplication.instance() or QGuiApplication(["bench_export"])
+    frames = speckle_clip()
+    print(f"clip: {FRAMES} frames of {WIDTH}x{HEIGHT}, H.264 yuv420p, labels and values on every shape")
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        folder = Path(tmp)
+        time_export(frames, folder, 1)  # warm-up: imports and fonts
+        bare = min(time_bare_encode(frames, folder) for _ in range(RUNS))
+        print(f"bare encode of the raw frames:  {bare:6.2f} s ({FRAMES / bare:5.1f} frames/s)")
+        for name, count in SCENARIOS:
+            export = min(time_export(frames, folder, count) for _ in range(RUNS))
+            ratio = export / bare
+            verdict = "PASS" if ratio <= TARGET_RATIO else "FAIL"
+            print(f"export with {name}: {export:6.2f} s ({FRAMES / export:5.1f} frames/s), "
+                  f"ratio {ratio:.2f} (target <= {TARGET_RATIO:.1f}): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
