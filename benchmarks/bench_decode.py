@@ -27,6 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from benchmarks.jpeg_dicom import encode_jpeg_frames, speckle_frames, write_jpeg_dicom
+
 WIDTH, HEIGHT, FRAMES = 1024, 768, 240
 FRAME_TIME_MS = 1000.0 / 30.0
 TARGET_ENGINE_RATIO = 0.8
@@ -44,78 +46,6 @@ for i in range(media.frame_count):
 status = open("/proc/self/status").read()
 print(int(status.split("VmHWM:")[1].split()[0]) / 1024.0)
 """
-
-
-def speckle_frames(count: int = FRAMES, width: int = WIDTH, height: int = HEIGHT, seed: int = 7) -> list[np.ndarray]:
-    """Ultrasound-like grey frames (speckle, tissue layers, a fan-shaped sector) drifting slowly."""
-    rng = np.random.default_rng(seed)
-    pad = 64
-    noise = rng.rayleigh(1.0, (height + 2 * pad, width + 2 * pad)).astype(np.float32)
-    field = cv2.GaussianBlur(noise, (0, 0), sigmaX=2.0, sigmaY=0.8)
-    depth = np.linspace(1.0, 0.35, height, dtype=np.float32)[:, None]
-    layers = 0.6 + 0.4 * np.sin(np.linspace(0, 9 * np.pi, height, dtype=np.float32))[:, None] ** 2
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    angle = np.arctan2(xx - width / 2, yy + 80)
-    sector = ((np.abs(angle) < 0.6) & (yy > 40)).astype(np.float32)
-    gain = depth * layers * sector * 95.0
-    frames = []
-    for i in range(count):
-        dy = int(round(8 * np.sin(2 * np.pi * i / 60)))
-        dx = int(round(5 * np.cos(2 * np.pi * i / 90)))
-        window = field[pad + dy:pad + dy + height, pad + dx:pad + dx + width]
-        grey = np.clip(window * gain, 0, 255).astype(np.uint8)
-        grey[8:28, 20:400] = 200  # a header bar, as scanners burn in
-        frames.append(grey)
-    return frames
-
-
-def encode_jpeg_frames(frames: list[np.ndarray], quality: int = 90) -> list[bytes]:
-    params = [cv2.IMWRITE_JPEG_QUALITY, quality]
-    if hasattr(cv2, "IMWRITE_JPEG_SAMPLING_FACTOR"):
-        params += [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422]
-    encoded = []
-    for grey in frames:
-        bgr = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
-        ok, buf = cv2.imencode(".jpg", bgr, params)
-        if not ok:
-            raise RuntimeError("cv2.imencode failed")
-        encoded.append(buf.tobytes())
-    return encoded
-
-
-def write_jpeg_dicom(path: Path, jpeg_frames: list[bytes], width: int, height: int, frame_time_ms: float) -> None:
-    """A multi-frame JPEG Baseline YBR_FULL_422 ultrasound DICOM with one calibrated region."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.encaps import encapsulate
-    from pydicom.uid import UID, JPEGBaseline8Bit, generate_uid
-
-    sop_class = UID("1.2.840.10008.5.1.4.1.1.3.1")  # Ultrasound Multi-frame Image Storage
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = sop_class
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = JPEGBaseline8Bit
-    ds = Dataset()
-    ds.file_meta = meta
-    ds.SOPClassUID = sop_class
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.Modality, ds.Manufacturer = "US", "us-annotator benchmark"
-    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
-    ds.Rows, ds.Columns, ds.NumberOfFrames = height, width, len(jpeg_frames)
-    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "YBR_FULL_422", 0
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
-    ds.FrameTime = f"{frame_time_ms:.4f}"
-    ds.FrameIncrementPointer = 0x00181063
-    ds.LossyImageCompression = "01"
-    region = Dataset()
-    region.RegionSpatialFormat, region.RegionDataType = 1, 1
-    region.RegionLocationMinX0, region.RegionLocationMinY0 = 0, 40
-    region.RegionLocationMaxX1, region.RegionLocationMaxY1 = width - 1, height - 1
-    region.PhysicalUnitsXDirection = region.PhysicalUnitsYDirection = 3
-    region.PhysicalDeltaX = region.PhysicalDeltaY = 0.01
-    ds.SequenceOfUltrasoundRegions = [region]
-    ds.PixelData = encapsulate(jpeg_frames, has_bot=True)
-    ds["PixelData"].VR = "OB"
-    ds.save_as(path, enforce_file_format=True)
 
 
 def _pydicom_jpeg_plugins() -> tuple[list[str], str]:
@@ -143,7 +73,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-decode-") as tmp:
         path = Path(tmp) / "clip.dcm"
         started = time.perf_counter()
-        jpeg_frames = encode_jpeg_frames(speckle_frames())
+        jpeg_frames = encode_jpeg_frames(speckle_frames(FRAMES, WIDTH, HEIGHT))
         write_jpeg_dicom(path, jpeg_frames, WIDTH, HEIGHT, FRAME_TIME_MS)
         print(
             f"clip: {WIDTH}x{HEIGHT}, {FRAMES} frames, JPEG Baseline YBR_FULL_422, "

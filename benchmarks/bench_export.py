@@ -76,12 +76,13 @@ def time_export(frames: np.ndarray, folder: Path, count: int) -> float:
 
 
 def time_bare_encode(frames: np.ndarray, folder: Path) -> float:
-    from annotator.export.encoder import VideoEncoder
+    """The same encoder, settings and encoder thread, fed the raw frames."""
+    from annotator.export.encoder import ThreadedEncoder, VideoEncoder
 
     start = time.perf_counter()
-    encoder = VideoEncoder(folder / "bare.mp4", WIDTH, HEIGHT, "mp4", 30.0)
+    encoder = ThreadedEncoder(VideoEncoder(folder / "bare.mp4", WIDTH, HEIGHT, "mp4", 30.0))
     for i in range(FRAMES):
-        encoder.add(frames[i], i * 1000.0 / 30.0)
+        encoder.add(frames[i], i * 1000.0 / 30.0, owned=True)
     encoder.close()
     return time.perf_counter() - start
 

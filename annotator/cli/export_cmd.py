@@ -9,9 +9,15 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.cli import CliError
+
+if TYPE_CHECKING:
+    from annotator.export.context import ExportOptions
+
+#: the QGuiApplication painting needs, kept alive for the process
+_gui_app: object | None = None
 
 EPILOG = """\
 output types (from OUT's extension):
@@ -72,6 +78,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--frame", type=int, metavar="N", help="one frame as the figure")
     p.add_argument("--frames", type=_int_list, metavar="N,N,...", help="these frames as panels")
     p.add_argument("--layout", metavar="RxC", help="panel grid: 1x2, 2x1, 2x2 or any RxC")
+    p.add_argument("--plot", action="append", default=[], metavar="ANNOTATION",
+                   help="add a panel plotting this annotation's measurement over time (repeatable)")
     p.add_argument("--caption", help="the caption instead of the drafted one")
     p.add_argument("--title", help="the title instead of the case's")
     p.add_argument("--width-mm", type=float, default=85.0, help="print width of a figure (default 85; 174 for two columns)")
@@ -92,7 +100,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
 
 
-def options_from_args(args: argparse.Namespace) -> Any:
+def options_from_args(args: argparse.Namespace) -> ExportOptions:
     from annotator.export.context import ExportOptions
 
     if args.speed is not None and not args.speed > 0:
@@ -103,7 +111,7 @@ def options_from_args(args: argparse.Namespace) -> Any:
         caption=args.caption, title=args.title, crop=args.crop, legend=not args.no_legend,
         orientation=args.orientation, speed=args.speed, frame_from=args.frame_from,
         frame_to=args.frame_to, timestamp=args.timestamp, max_width=args.max_width,
-        report=args.report, secondary_capture=args.secondary_capture,
+        report=args.report, secondary_capture=args.secondary_capture, plots=args.plot,
     )
 
 
@@ -147,7 +155,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _ensure_gui_application() -> None:
     """QtGui painting (fonts, images) needs a QGuiApplication; the offscreen one needs no display."""
+    global _gui_app
     from PySide6.QtGui import QGuiApplication
 
     if QGuiApplication.instance() is None:
-        _ensure_gui_application.app = QGuiApplication(["us-annotator"])  # type: ignore[attr-defined]
+        _gui_app = QGuiApplication(["us-annotator"])

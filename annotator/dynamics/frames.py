@@ -1,8 +1,10 @@
 """Grey frames for tracking, decoded and converted ahead on a worker thread.
 
-Decoding (H.264, JPEG) and the colour-to-grey conversion run on one worker while the caller
-tracks the previous frame; OpenCV and most decoders release the GIL, so the two overlap on two
-cores. Frames are requested in the order they will be used (forward or backward).
+The media's own read-ahead (``Media.prefetch``) decodes the frames to come (JPEG DICOM on two
+workers, video on one, in order) while a worker here converts decoded frames to grey and the
+caller tracks the previous frame; OpenCV and most decoders release the GIL, so all of it
+overlaps on two cores. Frames are requested in the order they will be used (forward or
+backward).
 """
 
 from __future__ import annotations
@@ -35,16 +37,19 @@ class FrameReadError(Exception):
 
 
 class GreyFrameReader:
-    """Iterate ``(index, grey)`` over ``indices`` with up to ``ahead`` frames read ahead.
+    """Iterate ``(index, grey)`` over ``indices`` with up to ``ahead`` frames converted to grey
+    ahead and up to ``decode_ahead`` frames queued for decoding on the media's read-ahead.
 
-    Use as a context manager (or call ``close``) so a cancelled run stops the read-ahead.
+    Use as a context manager (or call ``close``) so a cancelled run stops the conversion; at
+    most ``decode_ahead`` queued decodes outlive it (they land in the media's cache).
     A frame that fails to decode raises ``FrameReadError`` naming it.
     """
 
-    def __init__(self, media: Media, indices: Sequence[int], ahead: int = 6) -> None:
+    def __init__(self, media: Media, indices: Sequence[int], ahead: int = 6, decode_ahead: int = 12) -> None:
         self._media = media
         self._indices = list(indices)
         self._ahead = max(1, ahead)
+        self._decode_ahead = max(self._ahead, decode_ahead)
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="tracking-read-ahead"
         )
@@ -56,9 +61,13 @@ class GreyFrameReader:
         executor = self._executor
         if executor is None:
             raise RuntimeError("the frame reader is closed")
+        indices = self._indices
+        # Decoding is queued first, in order, so the grey worker mostly finds frames decoded
+        # (a frame still queued when it is needed is decoded by whoever needs it first).
+        self._media.prefetch(indices[: self._decode_ahead])
         queue: deque[tuple[int, Future[np.ndarray]]] = deque()
-        upcoming = iter(self._indices)
-        for index in upcoming:
+        upcoming = iter(enumerate(indices))
+        for _, index in upcoming:
             queue.append((index, executor.submit(self._load, index)))
             if len(queue) >= self._ahead:
                 break
@@ -66,7 +75,11 @@ class GreyFrameReader:
             index, future = queue.popleft()
             nxt = next(upcoming, None)
             if nxt is not None:
-                queue.append((nxt, executor.submit(self._load, nxt)))
+                position, next_index = nxt
+                queue.append((next_index, executor.submit(self._load, next_index)))
+                decode_next = position + self._decode_ahead - self._ahead
+                if decode_next < len(indices):
+                    self._media.prefetch(indices[decode_next: decode_next + 1])
             try:
                 grey = future.result()
             except Exception as exc:

@@ -281,10 +281,11 @@ def track_annotation(
                 status, frame_conf = "lost", 0.0
                 reason = f"point {i + 1} could not be followed for {failed_run} frames"
             if status == "lost" and opts.on_lost == "stop":
+                where = new_vertices  # where the points went (off the image, into another region)
                 if not problem:  # drop the run of failed frames that led here
                     result.frames = [f for f in result.frames if (f.frame - run_start) * step_dir < 0]
-                    index = run_start
-                result.lost = TrackedFrame(index, _as_points(new_vertices), 0.0, [0.0] * len(v_conf),
+                    index, where = run_start, np.asarray(result.frames[-1].points)
+                result.lost = TrackedFrame(index, _as_points(where), 0.0, [0.0] * len(v_conf),
                                            fb.tolist(), "lost", reason)
                 break
             if status == "lost":  # carry on: lost points hold their last position

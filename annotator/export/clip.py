@@ -93,6 +93,7 @@ def write_clip(ctx: ExportContext, path: Path, kind: str, spec: ClipSpec | None 
                progress: Progress | None = None) -> ClipSpec:
     """Encode the annotated clip to ``path`` (``kind`` "mp4" or "gif")."""
     spec = spec or default_clip_spec(ctx)
+    progress = progress or ctx.progress
     media = ctx.media(spec.media)
     spec.check(media.frame_count)
     area = ctx.area(spec.media, spec.first)

@@ -7,8 +7,8 @@ may leave), and for the ``FrameScene`` of a frame, so every output shows the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,13 @@ import numpy as np
 
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.export.deid import IdentifierSet, UidMap, identifiers_of
-from annotator.export.imaging_area import ImagingArea, Rect, find_imaging_area, mask_outside, needs_mask
+from annotator.export.imaging_area import (
+    ImagingArea,
+    Rect,
+    find_imaging_area,
+    mask_outside,
+    needs_mask,
+)
 from annotator.export.output import ExportError
 from annotator.media.base import Media, MediaError
 from annotator.render import FrameScene
@@ -51,12 +57,18 @@ class ExportOptions:
     report: bool = False  # ".pdf" is a case report rather than a figure
     secondary_capture: bool = False  # ".dcm" is a Secondary Capture rather than an SR
     uid_salt: str | None = None  # reproducible new UIDs (None = random per export)
+    plots: list[str] = field(default_factory=list)  # annotation ids: plots over time as panels
+
+
+Progress = Callable[[int, int], None]  # (steps done, steps in all); raise to cancel
 
 
 @dataclass
 class ExportContext:
     document: CaseDocument
     options: ExportOptions = field(default_factory=ExportOptions)
+    #: called as long exports (clips) advance; an exception raised in it cancels the export
+    progress: Progress | None = None
 
     def __post_init__(self) -> None:
         self.uid_map = UidMap(self.options.uid_salt)
@@ -139,7 +151,18 @@ class ExportContext:
 
     # -- pictures ------------------------------------------------------------------------------
     def annotations_of(self, media_id: str) -> list[Annotation]:
-        return [a for a in self.case.annotations if a.media == media_id]
+        """The media's annotations as pictures show them: labels and text de-identified (a
+        text annotation naming the patient would otherwise be burned into the pixels)."""
+        shown = []
+        for a in self.case.annotations:
+            if a.media != media_id:
+                continue
+            if not self.keep_identifiers and (a.label or a.text):
+                label, text = self.text(a.label), self.text(a.text)
+                if (label, text) != (a.label, a.text):
+                    a = replace(a, label=label, text=text)
+            shown.append(a)
+        return shown
 
     def frame_pixels(self, media_id: str, frame: int) -> np.ndarray:
         media = self.media(media_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pydicom
 from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID, UID_dictionary, generate_uid
 
 from annotator.media.base import Media
@@ -144,7 +145,7 @@ def read_source_header(media: Media) -> Dataset | None:
         return None
     try:
         return pydicom.dcmread(media.path, stop_before_pixels=True, force=True)
-    except (OSError, pydicom.errors.InvalidDicomError):
+    except (OSError, InvalidDicomError):
         return None
 
 

@@ -102,6 +102,12 @@ def figure_spec_from_options(ctx: ExportContext) -> FigureSpec:
         if not 0 <= frame < count:
             raise ExportError(f"frame {frame} is outside media {mid}'s frames 0..{count - 1}")
     panels = [PanelSpec(mid, frame, crop=opts.crop) for mid, frame in keys]
+    for annotation_id in opts.plots:
+        try:
+            annotation = ctx.case.annotation(annotation_id)
+        except KeyError:
+            raise ExportError(f"--plot: the case has no annotation {annotation_id!r}") from None
+        panels.append(PanelSpec(annotation.media, plot=annotation_id))
     rows, cols = parse_layout(opts.layout) if opts.layout else auto_layout(len(panels))
     if len(panels) > rows * cols:
         raise ExportError(

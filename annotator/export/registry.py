@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from annotator.export.context import ExportContext, ExportOptions
+from annotator.export.context import ExportContext, ExportOptions, Progress
 from annotator.export.output import ExportError, atomic_output, check_destination
 
 if TYPE_CHECKING:
@@ -121,15 +121,18 @@ def output_kind(out: Path, options: ExportOptions) -> OutputKind:
     )
 
 
-def export(document: CaseDocument, out: str | Path, options: ExportOptions | None = None) -> ExportResult:
-    """Write ``out`` from the case; ``ExportError`` (naming the file) on any user-facing failure."""
+def export(document: CaseDocument, out: str | Path, options: ExportOptions | None = None,
+           progress: Progress | None = None) -> ExportResult:
+    """Write ``out`` from the case; ``ExportError`` (naming the file) on any user-facing failure.
+    ``progress(done, total)`` follows long exports; an exception raised in it cancels the export
+    and, like any failure, leaves no file behind."""
     options = options or ExportOptions()
     out = Path(out)
     kind = output_kind(out, options)
     check_destination(out, options.force)
     if not document.case.media:
         raise ExportError(f"{out}: the case has no media to export")
-    ctx = ExportContext(document, options)
+    ctx = ExportContext(document, options, progress)
     with atomic_output(out, options.force) as tmp:
         result = kind.write(ctx, tmp, out.suffix.lower())
     if result is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import threading
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any, Literal, Self
 import numpy as np
 
 from annotator.media.calibration import Calibration, Region
+from annotator.media.frame_cache import FrameCache
 
 MediaKind = Literal["dicom", "video", "image"]
 
@@ -61,49 +61,6 @@ class MediaMetadata:
         return {i.key: {"label": i.label, "value": i.value, "identifier": i.identifier} for i in self.items}
 
 
-class FrameCache:
-    """A thread-safe LRU of decoded frames, bounded in bytes."""
-
-    def __init__(self, max_bytes: int = 512 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._frames: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, index: int) -> np.ndarray | None:
-        with self._lock:
-            frame = self._frames.get(index)
-            if frame is not None:
-                self._frames.move_to_end(index)
-            return frame
-
-    def put(self, index: int, frame: np.ndarray) -> None:
-        if frame.nbytes > self.max_bytes:
-            return
-        with self._lock:
-            old = self._frames.pop(index, None)
-            if old is not None:
-                self._bytes -= old.nbytes
-            self._frames[index] = frame
-            self._bytes += frame.nbytes
-            while self._bytes > self.max_bytes and self._frames:
-                _, dropped = self._frames.popitem(last=False)
-                self._bytes -= dropped.nbytes
-
-    def clear(self) -> None:
-        with self._lock:
-            self._frames.clear()
-            self._bytes = 0
-
-    @property
-    def nbytes(self) -> int:
-        return self._bytes
-
-    def __contains__(self, index: int) -> bool:
-        with self._lock:
-            return index in self._frames
-
-
 class Media(ABC):
     """A still or a clip: lazy frames as RGB uint8 (height, width, 3), timing and calibration.
 
@@ -143,6 +100,12 @@ class Media(ABC):
 
         Called under the media's decode lock when ``serial_decode`` is True, else concurrently.
         """
+
+    def _frame_buffer(self, shape: tuple[int, ...], dtype: np.dtype | type = np.uint8) -> np.ndarray:
+        """A writable C-contiguous array for a reader to decode into, reusing the memory of a
+        frame the cache dropped when nobody else holds it (saves page faults in playback)."""
+        spare = self._cache.take_buffer(tuple(shape), np.dtype(dtype))
+        return spare if spare is not None else np.empty(shape, dtype)
 
     def raw_frame(self, index: int) -> np.ndarray:
         """The stored values of one frame (e.g. 16-bit grey) before display scaling."""
@@ -310,7 +273,10 @@ class Media(ABC):
             if cached is not None:
                 return cached
             frame = self._decode(index)
-        frame = np.ascontiguousarray(frame)
+        if not frame.flags.c_contiguous:  # views from decoders (padded rows, rotations)
+            contiguous = self._frame_buffer(frame.shape, frame.dtype)
+            np.copyto(contiguous, frame)
+            frame = contiguous
         frame.setflags(write=False)
         self._cache.put(index, frame)
         return frame

@@ -80,6 +80,8 @@ class ImageMedia(Media):
                 rgb = to_display_rgb(upright)
             except _DECODE_ERRORS as exc:
                 raise MediaError(self.path, f"the image data is truncated or damaged ({_reason(exc)})") from exc
+        if getattr(img, "is_animated", False):  # APNG, animated WebP: rare in ultrasound
+            self.metadata.add("animation", "Animation", "only the first frame is shown")
         self.high_bit_depth = upright.mode in HIGH_BIT_MODES
         if self.high_bit_depth:
             self._still_raw = stored_values(upright)

@@ -59,10 +59,12 @@ class VideoMedia(Media):
         self._cursor = _Cursor(self.path, container, stream, index, (stored_w, stored_h))
 
     def _decode(self, index: int) -> np.ndarray:
-        rgb = self._cursor.read(index)
+        rgb = self._cursor.read(index)  # a view into the decoder's picture, rows padded
         if self.rotation:
             rgb = np.rot90(rgb, self.rotation // 90)
-        return rgb
+        out = self._frame_buffer(rgb.shape)  # memory of its own, so the cache may keep it
+        np.copyto(out, rgb)
+        return out
 
     def _close(self) -> None:
         with self._decode_lock:
@@ -208,9 +210,10 @@ class _Cursor:
 
     def _rewind(self) -> None:
         """Reopen the file and start decoding from its first packet."""
+        stream_index = self._stream.index
         self.close()
         container = open_container(self._path)
-        streams = [s for s in container.streams.video if s.index == self._stream.index]
+        streams = [s for s in container.streams.video if s.index == stream_index]
         if not streams:
             container.close()
             raise MediaError(self._path, "the video stream is gone (the file changed on disk)")

@@ -70,7 +70,9 @@ def display_rotation(container: av.container.InputContainer, stream_index: int) 
     PyAV exposes the matrix only on decoded frames; FFmpeg's stream dump states it without
     decoding, so read it from there.
     """
-    with _LOG_LEVEL_LOCK:
+    # While the level is raised, other threads' FFmpeg messages go to a throw-away capture
+    # instead of Python logging (where they would reach stderr).
+    with _LOG_LEVEL_LOCK, av.logging.Capture(local=False):
         previous = av.logging.get_level()
         av.logging.set_level(av.logging.INFO)
         try:

@@ -91,8 +91,10 @@ def paint_scale_bar(painter: QPainter, calibration: Calibration, visible_image: 
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     dark = QPen(OUTLINE_COLOR, thick + m.px(2.5))
     dark.setCapStyle(Qt.PenCapStyle.SquareCap)
-    painter.strokePath(bar, dark)
-    painter.strokePath(bar, pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for stroke in (dark, pen):
+        painter.setPen(stroke)
+        painter.drawPath(bar)
     font = m.font(bold=True)
     text = format_mm(length_mm)
     size = text_box_size(font, [text], m)

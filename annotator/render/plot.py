@@ -112,11 +112,16 @@ def _time_range(series: Series) -> tuple[float, float]:
     return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
 
 
-class _Axes:
-    """Data (seconds, value) to device coordinates inside the plot area."""
+@dataclass(frozen=True)
+class PlotGeometry:
+    """Where data lands in a painted plot: the axes' rectangle (device coordinates), the time
+    span across it (seconds) and the value span up it. For clicks and hover on screen."""
 
-    def __init__(self, area: QRectF, t_range: tuple[float, float], v_range: tuple[float, float]) -> None:
-        self.area, (self.t0, self.t1), (self.v0, self.v1) = area, t_range, v_range
+    area: QRectF
+    t0: float
+    t1: float
+    v0: float
+    v1: float
 
     def x(self, t: float) -> float:
         return self.area.left() + (t - self.t0) / (self.t1 - self.t0) * self.area.width()
@@ -127,6 +132,24 @@ class _Axes:
     def point(self, s: SeriesSample) -> QPointF:
         assert s.value is not None
         return QPointF(self.x(s.time_s), self.y(s.value))
+
+    def time_at(self, x: float) -> float:
+        return self.t0 + (x - self.area.left()) / max(self.area.width(), 1e-9) * (self.t1 - self.t0)
+
+    def value_at(self, y: float) -> float:
+        return self.v0 + (self.area.bottom() - y) / max(self.area.height(), 1e-9) * (self.v1 - self.v0)
+
+
+def plot_geometry(rect: QRectF, series: Series, options: PlotOptions | None = None) -> PlotGeometry:
+    """The geometry ``paint_series_plot(painter, rect, series, options)`` paints with (the same
+    layout code), e.g. to turn a click into a time."""
+    opts = options or PlotOptions()
+    k = max(opts.symbol_scale, 0.1)
+    _title, body, _caption = _layout(rect, series, opts, k)
+    if not series.valid:
+        t0, t1 = _time_range(series) if series.samples else (0.0, 1.0)
+        return PlotGeometry(body, t0, t1, 0.0, 1.0)
+    return _axes_layout(body, series, k)[0]
 
 
 def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
@@ -140,7 +163,12 @@ def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
         painter.setClipRect(rect)
         if opts.fill_background:
             painter.fillRect(rect, c.background)
-        body, caption_rect = _layout_text(painter, rect, series, opts, k)
+        title_rect, body, caption_rect = _layout(rect, series, opts, k)
+        if title_rect is not None:
+            painter.setFont(_font(FONT_PX * 1.15 * k, bold=True))
+            painter.setPen(c.text)
+            painter.drawText(title_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             _title(series, opts))
         if not series.valid:
             painter.setPen(c.text)
             painter.setFont(_font(FONT_PX * k))
@@ -161,19 +189,19 @@ def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
         painter.restore()
 
 
-def _layout_text(painter: QPainter, rect: QRectF, series: Series, opts: PlotOptions,
-                 k: float) -> tuple[QRectF, QRectF | None]:
-    """Draw the title; return the rectangle left for the axes and the caption's rectangle."""
+def _title(series: Series, opts: PlotOptions) -> str:
+    return series.title if opts.title is None else opts.title
+
+
+def _layout(rect: QRectF, series: Series, opts: PlotOptions,
+            k: float) -> tuple[QRectF | None, QRectF, QRectF | None]:
+    """The title's rectangle, the rectangle left for the axes, and the caption's rectangle."""
     pad = 6.0 * k
     inner = rect.adjusted(pad, pad, -pad, -pad)
-    title = series.title if opts.title is None else opts.title
-    if title:
-        font = _font(FONT_PX * 1.15 * k, bold=True)
-        painter.setFont(font)
-        painter.setPen(opts.colors.text)
-        height = QFontMetricsF(font).height()
-        painter.drawText(QRectF(inner.left(), inner.top(), inner.width(), height),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), title)
+    title_rect = None
+    if _title(series, opts):
+        height = QFontMetricsF(_font(FONT_PX * 1.15 * k, bold=True)).height()
+        title_rect = QRectF(inner.left(), inner.top(), inner.width(), height)
         inner.setTop(inner.top() + height + pad * 0.5)
     caption_rect = None
     if opts.caption and series.valid:
@@ -183,13 +211,13 @@ def _layout_text(painter: QPainter, rect: QRectF, series: Series, opts: PlotOpti
         height = min(bound.height(), inner.height() * 0.4)
         caption_rect = QRectF(inner.left(), inner.bottom() - height, inner.width(), height)
         inner.setBottom(caption_rect.top() - pad)
-    return inner, caption_rect
+    return title_rect, inner, caption_rect
 
 
-def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOptions, k: float) -> _Axes:
-    c = opts.colors
-    font = _font(FONT_PX * 0.95 * k)
-    fm = QFontMetricsF(font)
+def _axes_layout(body: QRectF, series: Series,
+                 k: float) -> tuple[PlotGeometry, list[float], list[str], list[float]]:
+    """The axes' geometry, the value ticks with their labels, and the time ticks."""
+    fm = QFontMetricsF(_font(FONT_PX * 0.95 * k))
     v_range, t_range = _value_range(series), _time_range(series)
     v_ticks = [v for v in nice_ticks(*v_range, target=6) if v_range[0] <= v <= v_range[1]]
     t_ticks = [t for t in nice_ticks(*t_range, target=6) if t_range[0] <= t <= t_range[1]]
@@ -200,7 +228,16 @@ def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOption
     area = body.adjusted(left, fm.height() * 0.5, -fm.horizontalAdvance("00") * 0.6, -bottom)
     if area.width() < 10 or area.height() < 10:
         area = body
-    axes = _Axes(area, t_range, v_range)
+    return PlotGeometry(area, *t_range, *v_range), v_ticks, v_texts, t_ticks
+
+
+def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOptions,
+               k: float) -> PlotGeometry:
+    c = opts.colors
+    font = _font(FONT_PX * 0.95 * k)
+    fm = QFontMetricsF(font)
+    axes, v_ticks, v_texts, t_ticks = _axes_layout(body, series, k)
+    area, tick = axes.area, 4.0 * k
     painter.setFont(font)
     grid_pen = QPen(c.grid, max(1.0, 0.8 * k))
     axis_pen = QPen(c.axis, LINE_PX * 0.7 * k)
@@ -250,7 +287,7 @@ def _half_step(series: Series, i: int) -> tuple[float, float]:
     return before or after, after or before
 
 
-def _shade_low_confidence(painter: QPainter, axes: _Axes, series: Series, c: PlotColors) -> None:
+def _shade_low_confidence(painter: QPainter, axes: PlotGeometry, series: Series, c: PlotColors) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(c.low_confidence)
     for i, s in enumerate(series.samples):
@@ -260,7 +297,7 @@ def _shade_low_confidence(painter: QPainter, axes: _Axes, series: Series, c: Plo
             painter.drawRect(QRectF(x0, axes.area.top(), max(x1 - x0, 1.0), axes.area.height()))
 
 
-def _draw_cursor(painter: QPainter, axes: _Axes, series: Series, opts: PlotOptions, k: float) -> None:
+def _draw_cursor(painter: QPainter, axes: PlotGeometry, series: Series, opts: PlotOptions, k: float) -> None:
     if opts.current_frame is None:
         return
     try:
@@ -273,7 +310,7 @@ def _draw_cursor(painter: QPainter, axes: _Axes, series: Series, opts: PlotOptio
     painter.drawLine(QPointF(x, axes.area.top()), QPointF(x, axes.area.bottom()))
 
 
-def _draw_line(painter: QPainter, axes: _Axes, series: Series, c: PlotColors, k: float,
+def _draw_line(painter: QPainter, axes: PlotGeometry, series: Series, c: PlotColors, k: float,
                hollow_low: bool) -> None:
     path = QPainterPath()
     pen_down = False
@@ -299,7 +336,7 @@ def _draw_line(painter: QPainter, axes: _Axes, series: Series, c: PlotColors, k:
         painter.drawEllipse(axes.point(s), radius, radius)
 
 
-def _draw_rest_peak(painter: QPainter, axes: _Axes, series: Series, c: PlotColors, k: float) -> None:
+def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: PlotColors, k: float) -> None:
     st = series.stats()
     if st is None:
         return

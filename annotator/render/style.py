@@ -22,7 +22,7 @@ KIND_COLORS: dict[str, str] = {
     "text": "#ffffff",
 }
 SELECTED_COLOR = "#ffffff"
-OUTLINE_COLOR = QColor(0, 0, 0, 170)  # dark edge under every stroke
+OUTLINE_COLOR = QColor(12, 12, 12)  # dark edge under every stroke (opaque: translucent strokes are 4x slower)
 LABEL_BOX_COLOR = QColor(0, 0, 0, 165)
 HANDLE_FILL = QColor("#ffffff")
 HANDLE_EDGE = QColor("#1a1a1a")

@@ -108,13 +108,44 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("slower", "&Slower", "[", menu="Playback", tip="Halve the playback speed (down to 0.25x)"),
     _a("faster", "&Faster", "]", menu="Playback", tip="Double the playback speed (up to 4x)"),
     _a("normal_speed", "&Normal Speed", "\\", menu="Playback", tip="Play at the clip's own speed"),
+    # Dynamics (handled by the dynamics panel: ``DynamicsPanel.bind_actions``)
+    _a("track_forward", "&Track to the End", "Ctrl+T", menu="Dynamics",
+       tip="Track the selected annotation from this frame to the end of the clip"),
+    _a("track_backward", "Track &Backwards", "Ctrl+Shift+T", menu="Dynamics",
+       tip="Track the selected annotation from this frame back to the start"),
+    _a("track_to_frame", "Track to &Frame\u2026", "Ctrl+Alt+T", menu="Dynamics",
+       tip="Track the selected annotation up to a frame you choose"),
+    _a("retrack", "&Re-track from Here", "Ctrl+Shift+R", menu="Dynamics",
+       tip="After correcting this frame, track again from it"),
+    _a("cancel_tracking", "&Cancel Tracking", menu="Dynamics", tip="Stop the tracking under way"),
+    _a("next_uncertain", "Next &Uncertain Frame", "Ctrl+U", menu="Dynamics",
+       tip="Jump to the next frame where tracking was unsure or lost"),
+    _a("set_rest", "Set &Rest Frame", "Alt+1", menu="Dynamics", tip="Use this frame as rest"),
+    _a("set_peak", "Set &Peak Frame", "Alt+2", menu="Dynamics", tip="Use this frame as peak"),
+    _a("suggest_rest_peak", "&Suggest Rest and Peak", "Alt+3", menu="Dynamics",
+       tip="Rest and peak from the measurement's extremes"),
+    _a("make_keyframe", "Make &Keyframe", "Ctrl+K", menu="Dynamics",
+       tip="Keep the selected annotation's points on this frame as a keyframe"),
+    _a("delete_keyframe", "&Delete Keyframe", "Ctrl+Shift+K", menu="Dynamics",
+       tip="Delete the selected annotation's keyframe on this frame"),
+    _a("range_start_here", "Range &Starts Here", "Ctrl+[", menu="Dynamics",
+       tip="The selected annotation starts on this frame"),
+    _a("range_end_here", "Range &Ends Here", "Ctrl+]", menu="Dynamics",
+       tip="The selected annotation ends on this frame"),
+    _a("make_dynamic", "Follow Through the &Clip", "Ctrl+D", menu="Dynamics",
+       tip="Make the selected annotation span the whole clip (keyframed)"),
+    _a("export_series_csv", "Save Series as &CSV\u2026", menu="Dynamics",
+       tip="The measurement over time, one row per frame"),
+    _a("export_series_plot", "Save &Plot\u2026", menu="Dynamics", tip="The plot as PNG, SVG or PDF"),
     # Help
     _a("shortcuts", "&Keyboard Shortcuts", "F1", menu="Help", tip="List every shortcut"),
     _a("about", "&About us-annotator", menu="Help"),
 )
 
 SPECS: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
-MENUS: tuple[str, ...] = ("File", "Edit", "View", "Tools", "Playback", "Help")
+MENUS: tuple[str, ...] = ("File", "Edit", "View", "Tools", "Playback", "Dynamics", "Help")
+#: actions whose handlers live in the dynamics panel (``DynamicsPanel.handlers()``)
+DYNAMICS_ACTIONS: tuple[str, ...] = tuple(spec.id for spec in ACTIONS if spec.menu == "Dynamics")
 TOOL_ACTIONS: dict[str, str] = {  # action id -> tool name
     "tool_select": "select", "tool_caliper": "caliper", "tool_polyline": "polyline",
     "tool_polygon": "polygon", "tool_trace": "trace", "tool_ellipse": "ellipse",

@@ -80,7 +80,8 @@ def make_excepthook(parent: Callable[[], QWidget | None]) -> ExceptHook:
 
 def run_app(paths: list[str], demo: bool = False) -> int:
     setup_logging()
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    if QApplication.instance() is None:  # only possible before the application exists
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName("us-annotator")
     QCoreApplication.setApplicationName("us-annotator")
     QCoreApplication.setApplicationVersion(__version__)

@@ -4,6 +4,7 @@ them owns the truth (the case model does)."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -23,7 +24,7 @@ from annotator.case.model import Annotation, CaseEvent
 from annotator.media import Calibration, Media, MediaError, open_media
 from annotator.ui.autosave import AutosaveTimer
 from annotator.ui.opening import OpenedMedia, expand_paths, is_case_file, open_media_files
-from annotator.ui.tasks import Task, run_task
+from annotator.ui.tasks import Progress, Task, run_task
 from annotator.ui.undo import CaseUndoCommand
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class AppController(QObject):
         self.confirm_discard: Callable[[], bool] = lambda: True
         self.session = f"{os.getpid()}-{next(_sessions)}"
         self._recovered_unsaved = False  # a recovered case is unsaved work until saved
+        self._fresh = False  # the open case was created just now for the files being opened
+        self.unreadable: set[str] = set()  # media ids whose file failed to open (reported once)
         self._recovered_from: Path | None = None
         self._measure_cache: dict[tuple[str, int], list[Measurement]] = {}
         self._tasks: list[Task] = []
@@ -71,12 +74,14 @@ class AppController(QObject):
         return bool(self._tasks)
 
     def current_media(self) -> Media | None:
-        if self.document is None or self.current_media_id is None:
+        if self.document is None or self.current_media_id is None or self.current_media_id in self.unreadable:
             return None
         try:
             return self.document.media(self.current_media_id)
         except MediaError as exc:
-            self.error.emit("Cannot read the media", str(exc))
+            if self.current_media_id not in self.unreadable:  # say it once, not on every paint
+                self.unreadable.add(self.current_media_id)
+                self.error.emit("Cannot read the media", str(exc))
             return None
 
     def calibration(self, frame: int | None = None) -> Calibration:
@@ -163,8 +168,8 @@ class AppController(QObject):
                 self.set_current_media(remaining[0].id)
             else:
                 self.current_media_changed.emit("")
-        if event.what in ("media", "case"):
-            self._measure_cache.clear()
+        if event.what == "media":
+            self.unreadable.discard(event.id)  # relinked or re-added: try the file again
         self.case_event.emit(event)
 
     def _clean_changed(self, clean: bool) -> None:
@@ -185,6 +190,8 @@ class AppController(QObject):
         self._measure_cache.clear()
         self._recovered_unsaved = False
         self._recovered_from = None
+        self._fresh = False
+        self.unreadable = set()
         self.document = document
         self.current_media_id = None
         self.current_frame = 0
@@ -229,6 +236,7 @@ class AppController(QObject):
             return
         if self.document is None:
             self.set_document(CaseDocument.new(opener=self.opener))
+            self._fresh = True  # media that start a case are not "unsaved work" yet
         self._start(
             lambda progress: open_media_files(media, self.opener, progress),
             self._media_opened, "Opening media\u2026",
@@ -238,7 +246,16 @@ class AppController(QObject):
         if self.is_modified and not self.confirm_discard():
             return
         opener = self.opener
-        self._start(lambda progress: CaseDocument.load(path, opener), self._case_loaded, f"Opening {path.name}\u2026")
+
+        def load(progress: Progress) -> CaseDocument:
+            document = CaseDocument.load(path, opener)
+            for i, ref in enumerate(document.case.media):  # open (not decode) here, off the UI thread
+                progress.report((i + 1) / (len(document.case.media) + 1), f"Opening {Path(ref.path).name}\u2026")
+                with contextlib.suppress(MediaError):  # reported when the media is shown
+                    document.media(ref.id)
+            return document
+
+        self._start(load, self._case_loaded, f"Opening {path.name}\u2026")
 
     def recover(self, autosave: Path) -> bool:
         """Open the case held in an autosave as unsaved work."""
@@ -319,13 +336,18 @@ class AppController(QObject):
                     o.media.close()
             return
         first: str | None = None
+        fresh = self._fresh and self.undo_stack.count() == 0
         for o in opened:
             if o.media is None:
                 continue
             ref = o.make_ref(doc.case)
             doc.set_media(ref.id, o.media)
-            self.push(AddMedia(ref))
+            if fresh:  # a case made to view these files: nothing to undo or to save yet
+                AddMedia(ref).redo(doc.case)
+            else:
+                self.push(AddMedia(ref))
             first = first or ref.id
+        self._fresh = False
         if first is not None:
             self.set_current_media(first)
         if failures:

@@ -3,6 +3,7 @@ it, grey value, frame and time, and where the calibration comes from."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,7 @@ def calibration_text(calibration: Calibration, x: float, y: float) -> str:
 def cursor_info(frame: np.ndarray | None, calibration: Calibration, x: float, y: float,
                 frame_index: int, time_ms: float) -> CursorInfo:
     h, w = (frame.shape[0], frame.shape[1]) if frame is not None else (0, 0)
-    ix, iy = round(x), round(y)
+    ix, iy = math.floor(x + 0.5), math.floor(y + 0.5)  # the pixel whose centre is nearest
     inside = 0 <= ix < w and 0 <= iy < h
     value = pixel_value(frame, ix, iy) if inside and frame is not None else ""
     region = calibration.region_at(x, y)

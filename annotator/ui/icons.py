@@ -61,9 +61,10 @@ def _tool_pixmap(kind: str) -> QPixmap:
         font = QFont()
         font.setPixelSize(24)
         font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor("#f4f4f4"))
-        painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "T")
+        letter = QPainterPath()
+        letter.addText(QPointF(8, 25), font, "T")
+        painter.strokePath(letter, QPen(QColor(20, 20, 20), 3))  # readable on light and dark bars
+        painter.fillPath(letter, QColor("#f4f4f4"))
     elif kind == "calibrate":
         pen = QPen(QColor("#50e070"), 2)
         painter.setPen(pen)

@@ -10,9 +10,11 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QToolBar,
     QVBoxLayout,
@@ -46,6 +48,9 @@ def _panel(name: str, controller: AppController, parent: QWidget) -> QWidget:
         if name == "measurements":
             from annotator.ui.panels.measurements_panel import MeasurementsPanel
             return MeasurementsPanel(controller, parent)
+        if name == "dynamics":
+            from annotator.ui.panels.dynamics_panel import DynamicsPanel
+            return DynamicsPanel(controller, parent)
         from annotator.ui.panels.case_browser import CaseBrowser
         return CaseBrowser(controller, parent)
     except ImportError as exc:
@@ -87,14 +92,30 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
         self.docks: dict[str, QDockWidget] = {}
+        self.panels: dict[str, QWidget] = {}
         for name, title, area in (("browser", "Case", Qt.DockWidgetArea.LeftDockWidgetArea),
                                   ("findings", "Findings", Qt.DockWidgetArea.RightDockWidgetArea),
-                                  ("measurements", "Measurements", Qt.DockWidgetArea.RightDockWidgetArea)):
+                                  ("measurements", "Measurements", Qt.DockWidgetArea.BottomDockWidgetArea),
+                                  ("dynamics", "Over Time", Qt.DockWidgetArea.BottomDockWidgetArea)):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{name}")
-            dock.setWidget(_panel(name, self.controller, dock))
+            panel = _panel(name, self.controller, dock)
+            if panel.minimumSizeHint().height() > 300:  # a tall panel must not squeeze the image
+                scroller = QScrollArea(dock)
+                scroller.setWidgetResizable(True)
+                scroller.setFrameShape(QFrame.Shape.NoFrame)
+                scroller.setWidget(panel)
+                dock.setWidget(scroller)
+            else:
+                dock.setWidget(panel)
+            self.panels[name] = panel
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        self.tabifyDockWidget(self.docks["measurements"], self.docks["dynamics"])
+        self.docks["measurements"].raise_()
+        # the side panels take the full height; the tables and plots sit under the image
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_menus_and_toolbars()
 
         self.cursor_label = QLabel()
@@ -149,10 +170,13 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.window_geometry(), self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        else:  # first run: most of the screen, the image is what matters
+            screen = self.screen().availableGeometry()
+            self.resize(max(1000, int(screen.width() * 0.9)), max(700, int(screen.height() * 0.9)))
         if state is not None:
             self.restoreState(state)
+        else:  # first run: the image gets most of the room once the window has its size
+            QTimer.singleShot(0, self._default_dock_sizes)
         show_values = self.settings.show_values()
         self.action_by_id["show_values"].setChecked(show_values)
         self.action_by_id["show_labels"].setChecked(True)
@@ -162,6 +186,10 @@ class MainWindow(QMainWindow):
 
         self.viewer.set_display(DisplayLut(adjust.brightness, adjust.contrast, adjust.gamma))
         choose_tool(self, self.settings.last_tool() or "select")
+
+    def _default_dock_sizes(self) -> None:
+        self.resizeDocks([self.docks["measurements"]], [max(180, self.height() // 4)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["browser"], self.docks["findings"]], [220, 380], Qt.Orientation.Horizontal)
 
     # -- reactions -------------------------------------------------------------------------
     def _document_changed(self) -> None:
@@ -233,7 +261,7 @@ class MainWindow(QMainWindow):
         from annotator.ui.dialogs.recovery_dialog import offer_recovery
 
         chosen = offer_recovery(self, found)
-        if chosen is None or (self.controller.is_modified and not self.confirm_discard()):
+        if chosen is None or (self.controller.is_modified and not self.controller.confirm_discard()):
             return False
         return self.controller.recover(chosen)
 
@@ -250,21 +278,6 @@ class MainWindow(QMainWindow):
             return save(self)
         return answer == QMessageBox.StandardButton.Discard
 
-    def show_shortcuts(self) -> None:
-        rows = "".join(
-            f"<tr><td>{spec.text.replace('&', '')}</td><td><b>{' / '.join(spec.shortcut)}</b></td></tr>"
-            for spec in ACTIONS if spec.shortcut
-        )
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=self)
-        box.setInformativeText("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
-                               "Middle or right drag: pan. Alt + drag: brightness/contrast.")
-        box.exec()
-
-    def show_about(self) -> None:
-        from annotator.ui.dialogs.about_dialog import show_about
-
-        show_about(self)
-
     # -- Qt events -------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
@@ -277,7 +290,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_paths(paths))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        if self.controller.is_modified and not self.confirm_discard():
+        if self.controller.is_modified and not self.controller.confirm_discard():
             event.ignore()
             return
         self.playback.pause()

@@ -153,7 +153,8 @@ class Playback(QObject):
         current = self._current()
         if current != self._last_shown:  # the user scrubbed while playing
             self._reanchor(current)
-        clip_ms = self._anchor_clip + (self._clock() - self._anchor_wall) * 1000.0 * self.speed
+        # a hair past the exact time, so float noise never holds back a frame that is due
+        clip_ms = self._anchor_clip + (self._clock() - self._anchor_wall) * 1000.0 * self.speed + 1e-6
         target, direction = clip_frame_at(media, clip_ms, self.bounce)
         self._direction = direction
         media.prefetch(self._ahead(media, target))

@@ -49,6 +49,7 @@ class Viewer(QWidget):
     display_changed = Signal(object)  # DisplayLut
     frame_shown = Signal(int)  # a frame's pixels are on screen
     play_toggle_requested = Signal()  # Space tapped (held Space pans instead)
+    tool_done = Signal(str)  # the active tool finished a shape (tool name)
     _arrived = Signal(str, int)  # (media id, frame) decoded on the worker
 
     def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
@@ -80,6 +81,8 @@ class Viewer(QWidget):
         controller.document_changed.connect(self._media_changed)
         controller.case_event.connect(self._case_changed)
         controller.selection_changed.connect(lambda _ids: self.update())
+        if controller.current_media_id is not None:
+            self._media_changed()
 
     # -- frames ----------------------------------------------------------------------------
     @property
@@ -218,8 +221,12 @@ class Viewer(QWidget):
         scene = self.scene()
         if scene is None:
             painter.setPen(QColor(170, 170, 170))
-            text = ("Loading\u2026" if self._wanted is not None
-                    else "Open a clip, a still or a case (Ctrl+O), or drop files here")
+            if self._wanted is not None:
+                text = "Loading\u2026"
+            elif self.controller.current_media_id in self.controller.unreadable:
+                text = "This media file cannot be read (see the Case panel to find or remove it)"
+            else:
+                text = "Open a clip, a still or a case (Ctrl+O), or drop files here"
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             painter.end()
             return
@@ -248,7 +255,10 @@ class Viewer(QWidget):
 
     def _image_pos(self, event: QMouseEvent | QWheelEvent) -> tuple[float, float]:
         p = event.position()
-        return self.view.widget_to_image(p.x(), p.y())
+        x, y = p.x(), p.y()
+        if x.is_integer() and y.is_integer():  # a mouse reports the pixel's corner: use its centre
+            x, y = x + 0.5, y + 0.5
+        return self.view.widget_to_image(x, y)
 
     def _tool_ready(self) -> bool:
         return self.tool is not None and self._frame is not None and self.controller.document is not None
@@ -267,6 +277,8 @@ class Viewer(QWidget):
             self.setCursor(Qt.CursorShape.ArrowCursor if self.tool.name == "select" else Qt.CursorShape.CrossCursor)
         if result.hint:
             self.hint.emit(result.hint)
+        if result.done and self.tool is not None:
+            self.tool_done.emit(self.tool.name)
         self.update()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802

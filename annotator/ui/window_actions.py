@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
 from annotator.case.commands import ChangeAnnotation, RemoveAnnotations, SetCalibration
-from annotator.ui.actions import SPECS, TOOL_ACTIONS
+from annotator.ui.actions import ACTIONS, DYNAMICS_ACTIONS, SPECS, TOOL_ACTIONS
 from annotator.ui.display import DisplayLut
 from annotator.ui.tools import (
     AngleTool,
@@ -166,6 +166,23 @@ def toggle_display(window: MainWindow, what: str, on: bool) -> None:
     window.viewer.update()
 
 
+def show_shortcuts(window: MainWindow) -> None:
+    rows = "".join(
+        f"<tr><td>{spec.text.replace('&', '')}</td><td><b>{' / '.join(spec.shortcut)}</b></td></tr>"
+        for spec in ACTIONS if spec.shortcut
+    )
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=window)
+    box.setInformativeText("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
+                           "Middle or right drag: pan. Alt + drag: brightness/contrast.")
+    box.exec()
+
+
+def show_about(window: MainWindow) -> None:
+    from annotator.ui.dialogs.about_dialog import show_about as about
+
+    about(window)
+
+
 def wire_actions(window: MainWindow) -> None:
     """Connect every action of the table to its handler."""
     a, c, v, p = window.action_by_id, window.controller, window.viewer, window.playback
@@ -200,8 +217,8 @@ def wire_actions(window: MainWindow) -> None:
         "slower": p.slower,
         "faster": p.faster,
         "normal_speed": lambda: p.set_speed(1.0),
-        "shortcuts": window.show_shortcuts,
-        "about": window.show_about,
+        "shortcuts": lambda: show_shortcuts(window),
+        "about": lambda: show_about(window),
     }
     for action_id, handler in handlers.items():
         a[action_id].triggered.connect(lambda _checked=False, h=handler: h())
@@ -215,11 +232,20 @@ def wire_actions(window: MainWindow) -> None:
     a["show_labels"].toggled.connect(lambda on: toggle_display(window, "show_labels", on))
     a["full_screen"].toggled.connect(lambda on: window.showFullScreen() if on else window.showNormal())
     v.play_toggle_requested.connect(a["play"].trigger)
+    # calibrating is a one-off: back to selecting afterwards (measuring tools stay on)
+    v.tool_done.connect(lambda name: choose_tool(window, "select") if name == "calibrate" else None)
     c.undo_stack.canUndoChanged.connect(a["undo"].setEnabled)
     c.undo_stack.canRedoChanged.connect(a["redo"].setEnabled)
     c.undo_stack.undoTextChanged.connect(lambda t: a["undo"].setText(f"&Undo {t}".rstrip()))
     c.undo_stack.redoTextChanged.connect(lambda t: a["redo"].setText(f"&Redo {t}".rstrip()))
     a["undo"].setEnabled(False)
     a["redo"].setEnabled(False)
-    assert set(handlers) | set(TOOL_ACTIONS) | {"play", "bounce", "show_regions", "show_values", "show_labels",
-                                                "full_screen"} == set(SPECS), "an action has no handler"
+    toggles = {"play", "bounce", "show_regions", "show_values", "show_labels", "full_screen"}
+    assert set(handlers) | set(TOOL_ACTIONS) | toggles | set(DYNAMICS_ACTIONS) == set(SPECS), \
+        "an action has no handler"
+    bind = getattr(window.panels.get("dynamics"), "bind_actions", None)
+    if bind is not None:
+        bind(a)
+    else:  # no dynamics panel in this build
+        for action_id in DYNAMICS_ACTIONS:
+            a[action_id].setEnabled(False)

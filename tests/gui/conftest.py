@@ -3,12 +3,13 @@ instead of shown (a modal dialog would block the test). Windows are closed after
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from PySide6.QtWidgets import QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from annotator.ui import main_window as main_window_module
@@ -22,7 +23,7 @@ CLIP_FPS = 25
 def write_clip(path: Path, frames: int = CLIP_FRAMES, size: tuple[int, int] = CLIP_SIZE, fps: int = CLIP_FPS) -> Path:
     """An MP4 of a bright block moving 5 px a frame across a mid-grey field."""
     w, h = size
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
     for i in range(frames):
         frame = np.full((h, w, 3), 80, np.uint8)
         frame[40:80, 20 + 5 * i : 40 + 5 * i] = 200
@@ -36,26 +37,31 @@ def clip_path(tmp_path: Path) -> Path:
     return write_clip(tmp_path / "contraction.mp4")
 
 
-class DialogLog:
-    """What the window would have shown: errors, and the answers given to questions."""
-
-    def __init__(self) -> None:
-        self.errors: list[tuple[str, str]] = []
-
-
 @pytest.fixture
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
-    log = DialogLog()
+def errors(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The (title, message) of every error dialog the window would have shown."""
+    shown: list[tuple[str, str]] = []
 
     def record(parent: object, title: str, message: str, details: str | None = None) -> None:
-        log.errors.append((title, message))
+        shown.append((title, message))
 
     monkeypatch.setattr(main_window_module, "show_error", record)
-    return log
+    return shown
 
 
 @pytest.fixture
-def window(qtbot: QtBot, dialogs: DialogLog) -> Iterator[MainWindow]:
+def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog would wait for a click forever: fail the test instead."""
+
+    def refuse(dialog: QDialog) -> int:
+        raise AssertionError(f"a modal dialog opened: {dialog.windowTitle()!r}")
+
+    monkeypatch.setattr(QDialog, "exec", refuse)
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, errors: list[tuple[str, str]], no_modal_dialogs: None) -> Iterator[MainWindow]:
     win = MainWindow()
     win.controller.confirm_discard = lambda: True  # tests that need the prompt replace this
     qtbot.addWidget(win)
@@ -69,7 +75,15 @@ def window(qtbot: QtBot, dialogs: DialogLog) -> Iterator[MainWindow]:
     win.close()
 
 
-def open_and_wait(qtbot: QtBot, win: MainWindow, *paths: Path) -> None:
-    """Open files through the controller and wait until a frame is on screen."""
-    with qtbot.waitSignal(win.viewer.frame_shown, timeout=10_000):
-        win.open_paths(list(paths))
+OpenFn = Callable[[MainWindow, Path], None]
+
+
+@pytest.fixture
+def open_and_wait(qtbot: QtBot) -> OpenFn:
+    """Open a file through the window and wait until a frame is on screen."""
+
+    def open_file(win: MainWindow, path: Path) -> None:
+        with qtbot.waitSignal(win.viewer.frame_shown, timeout=10_000):
+            win.open_paths([path])
+
+    return open_file

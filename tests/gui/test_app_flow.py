@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +22,15 @@ from annotator.media.calibration import ManualCalibration
 from annotator.render import qimage_to_numpy
 from annotator.ui import main_window as main_window_module
 from annotator.ui.main_window import MainWindow
-from tests.gui.conftest import CLIP_FRAMES, DialogLog, open_and_wait
+
+OpenFn = Callable[[MainWindow, Path], None]
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.qt_log_level_fail("WARNING")]
 
 
 def widget_point(win: MainWindow, x: float, y: float) -> QPoint:
     p = win.viewer.view.to_widget().map(QPointF(x, y))
-    return QPoint(round(p.x()), round(p.y()))
+    return QPoint(math.floor(p.x()), math.floor(p.y()))  # the widget pixel holding the point
 
 
 def draw_caliper(qtbot: QtBot, win: MainWindow, a: tuple[float, float], b: tuple[float, float]) -> None:
@@ -47,8 +49,8 @@ def yellow_pixels(image: np.ndarray) -> int:
 
 
 def test_draw_caliper_see_value_undo_redo(qtbot: QtBot, window: MainWindow, clip_path: Path,
-                                          dialogs: DialogLog) -> None:
-    open_and_wait(qtbot, window, clip_path)
+                                          errors: list[tuple[str, str]], open_and_wait: OpenFn) -> None:
+    open_and_wait(window, clip_path)
     c = window.controller
     assert c.document is not None and c.current_media_id is not None
     c.push(SetCalibration(c.current_media_id, ManualCalibration(0.25)))  # 0.25 mm per pixel
@@ -67,10 +69,13 @@ def test_draw_caliper_see_value_undo_redo(qtbot: QtBot, window: MainWindow, clip
     # the value is listed in the measurements panel's model
     from PySide6.QtWidgets import QAbstractItemView
 
-    tables = window.docks["measurements"].findChildren(QAbstractItemView)
-    cells = [str(t.model().index(r, col).data()) for t in tables for r in range(t.model().rowCount())
-             for col in range(t.model().columnCount())]
-    assert any(f"{value.value:.1f}" in cell for cell in cells)
+    def listed() -> bool:
+        tables = window.docks["measurements"].findChildren(QAbstractItemView)
+        cells = [str(t.model().index(r, col).data()) for t in tables for r in range(t.model().rowCount())
+                 for col in range(t.model().columnCount())]
+        return any(f"{value.value:.1f}" in cell for cell in cells)
+
+    qtbot.waitUntil(listed, timeout=3000)
     # and drawn on screen: the caliper (yellow) and its value label
     after = qimage_to_numpy(window.viewer.grab().toImage())
     assert yellow_pixels(after) > yellow_pixels(before) + 80
@@ -80,11 +85,11 @@ def test_draw_caliper_see_value_undo_redo(qtbot: QtBot, window: MainWindow, clip
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert len(c.document.case.annotations) == 1
     assert window.isWindowModified()
-    assert dialogs.errors == []
+    assert errors == []
 
 
-def test_play_step_first_last(qtbot: QtBot, window: MainWindow, clip_path: Path) -> None:
-    open_and_wait(qtbot, window, clip_path)
+def test_play_step_first_last(qtbot: QtBot, window: MainWindow, clip_path: Path, open_and_wait: OpenFn) -> None:
+    open_and_wait(window, clip_path)
     c = window.controller
     with qtbot.waitSignal(window.playback.playing_changed, timeout=2000):
         window.action_by_id["play"].trigger()
@@ -100,14 +105,14 @@ def test_play_step_first_last(qtbot: QtBot, window: MainWindow, clip_path: Path)
     assert c.current_frame == 2
     qtbot.waitUntil(lambda: window.viewer.frame_index == 2, timeout=3000)
     QTest.keyClick(window, Qt.Key.Key_End)
-    assert c.current_frame == CLIP_FRAMES - 1
+    assert c.current_frame == 11
     QTest.keyClick(window, Qt.Key.Key_Left)
-    assert c.current_frame == CLIP_FRAMES - 2
+    assert c.current_frame == 10
     assert "frame 10 / 11" in window.transport.position.text()
 
 
-def test_space_tap_plays_and_pauses(qtbot: QtBot, window: MainWindow, clip_path: Path) -> None:
-    open_and_wait(qtbot, window, clip_path)
+def test_space_tap_plays_and_pauses(qtbot: QtBot, window: MainWindow, clip_path: Path, open_and_wait: OpenFn) -> None:
+    open_and_wait(window, clip_path)
     window.viewer.setFocus()
     QTest.keyClick(window.viewer, Qt.Key.Key_Space)
     assert window.playback.playing
@@ -115,8 +120,8 @@ def test_space_tap_plays_and_pauses(qtbot: QtBot, window: MainWindow, clip_path:
     assert not window.playback.playing
 
 
-def test_save_close_reopen(qtbot: QtBot, window: MainWindow, clip_path: Path, tmp_path: Path) -> None:
-    open_and_wait(qtbot, window, clip_path)
+def test_save_close_reopen(qtbot: QtBot, window: MainWindow, clip_path: Path, tmp_path: Path, open_and_wait: OpenFn) -> None:
+    open_and_wait(window, clip_path)
     window.viewer.actual_size()
     draw_caliper(qtbot, window, (20, 20), (60, 50))
     c = window.controller
@@ -128,7 +133,7 @@ def test_save_close_reopen(qtbot: QtBot, window: MainWindow, clip_path: Path, tm
     assert c.close_document()
     assert c.document is None and window.pages.currentIndex() == 0  # the start screen
 
-    open_and_wait(qtbot, window, case_file)
+    open_and_wait(window, case_file)
     assert c.document is not None and c.document.path == case_file
     (ann,) = c.document.case.annotations
     assert math.dist(ann.points[0], (20, 20)) <= 1
@@ -136,8 +141,8 @@ def test_save_close_reopen(qtbot: QtBot, window: MainWindow, clip_path: Path, tm
 
 
 def test_closing_with_unsaved_changes_asks(qtbot: QtBot, window: MainWindow, clip_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    open_and_wait(qtbot, window, clip_path)
+                                           monkeypatch: pytest.MonkeyPatch, open_and_wait: OpenFn) -> None:
+    open_and_wait(window, clip_path)
     window.viewer.actual_size()
     draw_caliper(qtbot, window, (20, 20), (60, 50))
     window.controller.confirm_discard = window.confirm_discard
@@ -156,7 +161,7 @@ def test_closing_with_unsaved_changes_asks(qtbot: QtBot, window: MainWindow, cli
 
 
 def test_autosave_then_recover_after_a_crash(qtbot: QtBot, clip_path: Path, tmp_path: Path,
-                                             dialogs: DialogLog, monkeypatch: pytest.MonkeyPatch) -> None:
+                                             errors: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
     # the "crashed" session: a case that was never saved, with its autosave left behind
     case = Case(title="Crashed knee", media=[MediaRef("m1", str(clip_path))])
     case.annotations.append(Annotation.single("a1", "m1", "line", 3, [(10, 10), (50, 10)], label="gap"))
@@ -189,22 +194,22 @@ def test_autosave_then_recover_after_a_crash(qtbot: QtBot, clip_path: Path, tmp_
     assert c.save(tmp_path / "recovered.uscase.json")
     assert not autosave_path(None, c.session).exists()
     win.close()
-    assert dialogs.errors == []
+    assert errors == []
 
 
 def test_a_file_that_will_not_open_is_an_error_not_a_crash(qtbot: QtBot, window: MainWindow, tmp_path: Path,
-                                                           dialogs: DialogLog) -> None:
+                                                           errors: list[tuple[str, str]]) -> None:
     bad = tmp_path / "broken.mp4"
     bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 20)
     window.open_paths([bad])
-    qtbot.waitUntil(lambda: bool(dialogs.errors), timeout=10_000)
-    title, message = dialogs.errors[0]
+    qtbot.waitUntil(lambda: bool(errors), timeout=10_000)
+    title, message = errors[0]
     assert "broken.mp4" in message
     bad_case = tmp_path / "bad.uscase.json"
     bad_case.write_text('{"format": "us-annotator case", "version": 1, "media": 7}')
     window.open_paths([bad_case])
-    qtbot.waitUntil(lambda: len(dialogs.errors) >= 2, timeout=10_000)
-    assert "bad.uscase.json" in dialogs.errors[1][1]
+    qtbot.waitUntil(lambda: len(errors) >= 2, timeout=10_000)
+    assert "bad.uscase.json" in errors[1][1]
     assert window.isVisible()
 
 
@@ -239,3 +244,55 @@ def test_dropping_files_opens_them(qtbot: QtBot, window: MainWindow, clip_path: 
 def test_main_window_module_has_no_business_logic() -> None:
     source = Path(main_window_module.__file__).read_text()
     assert len(source.splitlines()) < 320
+
+
+def test_a_case_whose_media_is_missing_says_so_once(qtbot: QtBot, window: MainWindow, clip_path: Path,
+                                                    tmp_path: Path, errors: list[tuple[str, str]]) -> None:
+    from annotator.case.io import save_case
+
+    case = Case(title="Moved scans", media=[MediaRef("m1", str(tmp_path / "gone.mp4"))])
+    case_file = save_case(case, tmp_path / "moved.uscase.json")
+    window.open_paths([case_file])
+    qtbot.waitUntil(lambda: window.controller.document is not None, timeout=10_000)
+    for _ in range(3):  # repaints, frame changes: no new dialogs
+        window.viewer.repaint()
+        window.controller.set_current_frame(1)
+        qtbot.wait(20)
+    assert 1 <= len(errors) <= 2
+    assert all("gone.mp4" in message for _title, message in errors)
+    assert window.isVisible()
+
+
+def test_window_layout_is_remembered(qtbot: QtBot, window: MainWindow) -> None:
+    window.resize(790, 555)  # within the offscreen screen (800x800), which bounds restored windows
+    assert window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert (again.width(), again.height()) == (790, 555)
+    assert again.settings.window_state() is not None
+
+
+def test_manual_calibration_from_a_drawn_line(qtbot: QtBot, window: MainWindow, clip_path: Path,
+                                              open_and_wait: OpenFn, monkeypatch: pytest.MonkeyPatch) -> None:
+    import annotator.ui.dialogs.calibration_dialog as calibration_dialog
+
+    asked: list[float] = []
+    monkeypatch.setattr(calibration_dialog, "ask_known_distance",
+                        lambda parent, px: asked.append(px) or 20.0)
+    open_and_wait(window, clip_path)
+    window.viewer.actual_size()
+    window.action_by_id["tool_calibrate"].trigger()
+    viewer = window.viewer
+    QTest.mousePress(viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, 10, 10))
+    QTest.mouseMove(viewer, widget_point(window, 10, 90))
+    QTest.mouseRelease(viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, widget_point(window, 10, 90))
+    assert asked == [pytest.approx(80.0)]
+    c = window.controller
+    assert c.document is not None and c.current_media_id is not None
+    manual = c.document.case.media_ref(c.current_media_id).calibration
+    assert manual is not None and manual.mm_per_px == pytest.approx(0.25)
+    assert window.viewer.tool is not None and window.viewer.tool.name == "select"
+    draw_caliper(qtbot, window, (20, 100), (60, 100))
+    value = c.document.measure(c.document.case.annotations[0])[0]
+    assert (value.unit, value.source) == ("mm", "manual")
+    assert value.value == pytest.approx(10.0, abs=0.3)

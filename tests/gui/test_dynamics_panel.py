@@ -59,6 +59,9 @@ def controller(qtbot: QtBot, clip: TearClip) -> Iterator[AppController]:
                    frame_end=20, label="stump"),
         Annotation.single("a4", "m1", "arrow", 0, [(20, 20), (40, 40)]),
         Annotation.single("a2", "m2", "line", 0, [(5, 5), (25, 5)]),
+        Annotation.single("a5", "m1", "line", 0, [(300, 40), (400, 40)]),  # one end off the image
+        # on the right stump, 1.5 px from the edge: it retracts out of the picture
+        Annotation.single("a6", "m1", "line", 0, [(250, 60), (318.0, 60)]),
     ]
     document = CaseDocument(case)
     document.set_media("m1", clip.media)
@@ -265,6 +268,22 @@ def test_cancel_writes_nothing(qtbot: QtBot, panel: DynamicsPanel, controller: A
     assert "cancelled" in panel.tracking.report.text()
 
 
+def test_closing_the_case_while_tracking_stops_it(qtbot: QtBot, panel: DynamicsPanel, controller: AppController,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = BlockingTracker()
+    monkeypatch.setattr(dynamics_tracking, "track_annotation", fake)
+    controller.select(["a1"])
+    with qtbot.waitSignal(panel.tracker.finished, timeout=10_000) as blocker:
+        assert panel.track_to_end()
+        assert fake.started.wait(10)
+        controller.set_document(CaseDocument(Case(title="Another")))  # cancels the run
+        fake.release.set()
+    outcome = blocker.args[0]
+    assert outcome.case_closed and outcome.cancelled and not outcome.applied
+    assert panel.reports == {} and panel.tracking.report.text() == ""
+    assert not panel.tracking.progress_row.isVisible()
+
+
 def test_a_result_for_an_annotation_edited_meanwhile_is_dropped(
         qtbot: QtBot, panel: DynamicsPanel, controller: AppController, monkeypatch: pytest.MonkeyPatch,
         clip: TearClip) -> None:
@@ -299,6 +318,26 @@ def test_bad_requests_are_refused_with_a_reason(panel: DynamicsPanel, controller
     assert "frame 0" in errors[-1][1]
     assert not panel.retrack_from_here()  # a single-frame caliper has nothing to re-track
     assert controller.undo_stack.count() == 0
+
+
+def test_tracking_that_cannot_start_or_loses_the_tissue_says_so(
+        qtbot: QtBot, panel: DynamicsPanel, controller: AppController, errors: list[tuple[str, str]]) -> None:
+    controller.select(["a5"])
+    outcome = track(qtbot, panel, panel.track_to_end)
+    assert not outcome.applied and "outside the image" in outcome.error
+    assert errors[-1][0] == "Cannot track" and "outside the image" in errors[-1][1]
+    assert "Could not track" in panel.tracking.report.text()
+    assert controller.undo_stack.count() == 0
+
+    controller.select(["a6"])
+    outcome = track(qtbot, panel, panel.track_to_end)
+    assert outcome.applied and outcome.result is not None and outcome.result.lost is not None
+    lost = outcome.result.lost.frame
+    assert 0 < lost < FRAMES - 1 and annotation(controller, "a6").last_frame < lost
+    report = panel.tracking.report.text()
+    assert f'href="frame:{lost}"' in report and "left the image" in report
+    panel.follow_link(f"frame:{lost}")
+    assert controller.current_frame == lost
 
 
 def test_plan_tracking_starts_from_the_playhead_or_the_nearest_end() -> None:

@@ -187,6 +187,8 @@ def make_case(folder: Path, with_video: bool = True, with_still: bool = True) ->
         _ann("a3", "m1", "polygon", 2, [(60, 170), (120, 160), (130, 210), (70, 215)], label="hematoma"),
         _ann("a4", "m1", "arrow", 8, [(240, 80), (205, 120)], label="tear"),
         _ann("a5", "m1", "ellipse", 8, [(250, 190), (280, 190), (250, 205)]),
+        # a note typed on the image that names the patient: must not be painted into exports
+        _ann("a8", "m1", "text", 2, [(40, 70)], text="Johnathan's scan"),
     ]
     result = ExportCase(folder, folder / "case.uscase.json", dicom)
     if with_video:

@@ -119,3 +119,23 @@ def test_bad_ranges_and_stills_are_refused(tmp_path: Path) -> None:
     still.set_media("s1", ArrayMedia(np.zeros((1, 40, 40, 3), dtype=np.uint8)))
     with pytest.raises(ExportError, match="only stills"):
         write_clip(ExportContext(still), tmp_path / "x.mp4", "mp4")
+
+
+def test_progress_is_reported_and_can_cancel(tmp_path: Path) -> None:
+    from annotator.export.registry import export
+
+    doc, _ = _document(frames=12)
+    seen: list[tuple[int, int]] = []
+    export(doc, tmp_path / "ok.mp4", progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (12, 12) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, total: int) -> None:
+        if done == 4:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        export(doc, tmp_path / "cancelled.mp4", progress=cancel)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.mp4"]

@@ -165,3 +165,12 @@ def test_preview_is_the_same_figure_smaller(document: CaseDocument) -> None:
     assert preview.width() == round(full.width() * 0.25)
     small = qimage_to_numpy(full)[::4, ::4][: preview.height(), : preview.width()].astype(int)
     assert np.abs(small - qimage_to_numpy(preview)[: small.shape[0], : small.shape[1]].astype(int)).mean() < 40
+
+
+def test_plot_panel_from_the_command_line_options(document: CaseDocument, tmp_path: Path) -> None:
+    out = tmp_path / "with_plot.png"
+    result = export(document, out, ExportOptions(media="m1", frame=0, plots=["a4"], width_mm=120, dpi=100))
+    assert "(B) width: length over time" in result.caption
+    with pytest.raises(ExportError, match="no annotation 'zz'"):
+        export(document, tmp_path / "bad.png", ExportOptions(plots=["zz"]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["with_plot.png"]

@@ -3,6 +3,7 @@ cursor, themes, print scale, vector output, and a plot of a real tracked clip.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from annotator.render.plot import (
     PlotOptions,
     nice_ticks,
     paint_series_plot,
+    plot_geometry,
     render_series_plot,
 )
 
@@ -151,3 +153,20 @@ def test_a_tracked_real_clip_plots(corpus: Path, tmp_path: Path) -> None:
     assert rgb.shape == (420, 900, 3)
     assert has_colour(rgb, LIGHT.line) > 300 and has_colour(rgb, LIGHT.peak) > 30
     assert "px" in s.caption() and s.stats() is not None
+
+
+@pytest.mark.parametrize("options", [PlotOptions(), PlotOptions(title="", caption=False), PlotOptions(symbol_scale=2.0)])
+def test_plot_geometry_says_where_the_painter_put_time_and_values(options: PlotOptions) -> None:
+    s = series(contraction())
+    rect = QRectF(0, 0, 640, 360)
+    geometry = plot_geometry(rect, s, options)
+    plain = pixels(render_series_plot(s, 640, 360, options.symbol_scale, options))
+    with_cursor = replace(options, current_frame=30)
+    cursor = pixels(render_series_plot(s, 640, 360, options.symbol_scale, with_cursor))
+    cols = np.nonzero((np.abs(plain.astype(int) - cursor.astype(int)).sum(axis=2) > 30).any(axis=0))[0]
+    assert abs(float(np.median(cols)) - geometry.x(s.sample(30).time_s)) <= 1.5
+    assert geometry.time_at(geometry.x(0.7)) == pytest.approx(0.7)
+    peak = s.sample(20)
+    assert peak.value is not None
+    assert geometry.value_at(geometry.y(peak.value)) == pytest.approx(peak.value)
+    assert rect.contains(geometry.area) and geometry.area.width() > 300

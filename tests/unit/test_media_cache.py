@@ -110,6 +110,45 @@ def test_media_cache_respects_its_budget() -> None:
     assert [i for i in range(FRAMES) if media.cached_frame(i) is not None] == list(range(FRAMES - 4, FRAMES))
 
 
+class PaddedRowsMedia(ArrayMedia):
+    """Decodes to views with padded rows, as video decoders do; the cache keeps 2 frames."""
+
+    cache_bytes = 2 * FRAME_BYTES
+
+    def __init__(self, frames: np.ndarray) -> None:
+        super().__init__(frames)
+        padded = np.zeros((len(frames), HEIGHT, WIDTH + 5, 3), np.uint8)
+        padded[:, :, :WIDTH] = frames
+        self._padded = padded
+
+    def _decode(self, index: int) -> np.ndarray:
+        return self._padded[index, :, :WIDTH]
+
+
+def test_dropped_frames_lend_their_memory_but_frames_a_caller_keeps_stay_intact() -> None:
+    frames = make_frames()
+    media = PaddedRowsMedia(frames)
+    lent_ids: list[int | None] = []  # ids only: holding the arrays would keep them shared
+    take_buffer = media._cache.take_buffer
+
+    def counting_take_buffer(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+        buffer = take_buffer(shape, dtype)
+        lent_ids.append(None if buffer is None else id(buffer))
+        return buffer
+
+    media._cache.take_buffer = counting_take_buffer  # type: ignore[method-assign]
+    kept = media.frame(0)
+    assert kept.flags.c_contiguous and not kept.flags.writeable
+    for i in range(1, FRAMES):
+        np.testing.assert_array_equal(media.frame(i), frames[i])
+    np.testing.assert_array_equal(kept, frames[0])  # never recycled while referenced
+    assert not kept.flags.writeable
+    reused = [i for i in lent_ids if i is not None]
+    assert len(reused) >= FRAMES - 4  # the others reused memory of frames the cache dropped
+    assert id(kept) not in reused
+    media.close()
+
+
 # -- frames, futures and read-ahead ---------------------------------------------------------
 def test_frame_is_read_only_and_equal_to_the_source() -> None:
     frames = make_frames()

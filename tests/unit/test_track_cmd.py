@@ -12,21 +12,15 @@ import numpy as np
 import pytest
 from dicom_factory import us_region, write_native
 
-import annotator.cli
 from annotator.case.io import load_case, save_case
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.case.validation import check_case_file
 from annotator.cli import main
 from annotator.dynamics.synthetic import TearClip, tear_clip
+from annotator.media.base import ArrayMedia
 
 FRAMES = 24
 FRAME_MS = 40.0
-
-
-@pytest.fixture(autouse=True)
-def _only_track(monkeypatch: pytest.MonkeyPatch) -> None:
-    # parse with this subcommand alone, so these tests never depend on the other subcommands
-    monkeypatch.setattr(annotator.cli, "SUBCOMMANDS", ("track",))
 
 
 @pytest.fixture
@@ -156,3 +150,18 @@ def test_a_missing_case_or_media_file_exits_2(tmp_path: Path, tear: TearClip, ca
     code, _, err = run(["track", str(path), "a1", "--save"], capsys)
     assert code == 2 and "clip.dcm" in err and "not found" in err
     assert path.read_bytes() == before
+
+
+def test_tracking_that_stops_early_warns_and_saves_what_it_followed(tmp_path: Path, tear: TearClip,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    frames = np.array([tear.media.frame(i) for i in range(FRAMES)])
+    frames[14:] = np.random.default_rng(3).integers(0, 256, frames[14:].shape, dtype=np.uint8)  # probe lifted
+    noisy = TearClip(ArrayMedia(frames, tear.media.frame_times_ms, tear.media.regions, kind="video"),
+                     tear.truth, tear.mm_per_px)
+    path = make_case(tmp_path, noisy)
+    code, out, err = run(["track", str(path), "a1", "--json", "--save"], capsys)
+    assert code == 0
+    assert [r["frame"] for r in json.loads(out)] == list(range(14))
+    assert err.startswith("warning: annotation 'a1': stopped at frame 14: point")
+    a1 = load_case(path).annotation("a1")
+    assert (a1.frame, a1.frame_end) == (0, 13)

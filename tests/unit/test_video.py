@@ -7,6 +7,7 @@ plain sequential PyAV decode of the same file.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from fractions import Fraction
@@ -83,6 +84,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "h264.mp4": encode(folder / "h264.mp4"),  # B-frames: decode order != display order
         "mjpeg.avi": encode(folder / "mjpeg.avi", codec="mjpeg", pix_fmt="yuvj420p"),
         "h264.mkv": encode(folder / "h264.mkv"),
+        "vp9.webm": encode(folder / "vp9.webm", codec="libvpx-vp9"),
         "vfr.mp4": encode(folder / "vfr.mp4", n=len(VFR_PTS), pts_ms=VFR_PTS),
     }
 
@@ -92,7 +94,7 @@ def references(clips: dict[str, Path]) -> dict[str, list[np.ndarray]]:
     return {name: plain_decode(path) for name, path in clips.items()}
 
 
-@pytest.mark.parametrize("name", ["h264.mp4", "mjpeg.avi", "h264.mkv", "vfr.mp4"])
+@pytest.mark.parametrize("name", ["h264.mp4", "mjpeg.avi", "h264.mkv", "vp9.webm", "vfr.mp4"])
 def test_sequential_frames_are_exact_and_in_order(name: str, clips: dict[str, Path],
                                                   references: dict[str, list[np.ndarray]]) -> None:
     with VideoMedia(clips[name]) as media:
@@ -108,7 +110,7 @@ def test_sequential_frames_are_exact_and_in_order(name: str, clips: dict[str, Pa
             assert read_number(frame) == i
 
 
-@pytest.mark.parametrize("name", ["h264.mp4", "mjpeg.avi", "h264.mkv", "vfr.mp4"])
+@pytest.mark.parametrize("name", ["h264.mp4", "mjpeg.avi", "h264.mkv", "vp9.webm", "vfr.mp4"])
 def test_random_access_gives_the_frame_sequential_decoding_gives(
         name: str, clips: dict[str, Path], references: dict[str, list[np.ndarray]]) -> None:
     reference = references[name]
@@ -152,6 +154,43 @@ def test_sequential_reading_seeks_once_and_jumps_seek_once(clips: dict[str, Path
         media._cache.clear()
         media.frame(33)  # forward past a keyframe: one seek, no decoding of the frames between
         assert len(seeks) == 3
+
+
+def test_a_seek_that_lands_after_the_target_falls_back_to_an_earlier_keyframe(
+        clips: dict[str, Path], references: dict[str, list[np.ndarray]]) -> None:
+    """Demuxers may land on a later keyframe (open GOPs, inexact indexes): never show it."""
+    reference = references["h264.mp4"]
+    with VideoMedia(clips["h264.mp4"]) as media:
+        index = media.index
+        # Each keyframe's seek now aims at the next keyframe's presentation time.
+        next_key_pts = index.pts[np.append(index.keyframes[1:], index.keyframes[-1])]
+        later = np.where(np.arange(len(index.keyframes)) < len(index.keyframes) - 1,
+                         next_key_pts, index.keyframe_seek_ts)
+        media._cursor._index = dataclasses.replace(index, keyframe_seek_ts=later)
+        for i in (40, 3, 20, 0, 63, 31):
+            media._cache.clear()
+            np.testing.assert_array_equal(media.frame(i), reference[i], err_msg=f"frame {i}")
+
+
+def test_a_stream_without_timestamps_is_read_by_counting_frames(tmp_path: Path) -> None:
+    path = tmp_path / "raw.h264"  # an Annex B stream: packets carry no pts or dts
+    with av.open(str(path), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=FPS)
+        assert isinstance(stream, av.video.stream.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        for i in range(24):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(numbered_frame(i), format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    reference = plain_decode(path)
+    with VideoMedia(path) as media:
+        assert not media.index.by_pts
+        assert media.frame_count == len(reference) == 24
+        assert media.metadata.get("timing") is not None  # says the times are estimated
+        for i in (20, 3, 23, 0, 4, 5):
+            media._cache.clear()
+            np.testing.assert_array_equal(media.frame(i), reference[i], err_msg=f"frame {i}")
 
 
 def test_sequential_reading_costs_about_what_plain_decoding_costs(tmp_path: Path) -> None:

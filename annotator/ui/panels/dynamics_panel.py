@@ -331,9 +331,12 @@ class DynamicsPanel(QWidget):
 
     def _tracking_finished(self, outcome: TrackOutcome) -> None:
         self.tracking.show_ended()
+        if outcome.case_closed:  # its ids may name other annotations in the case open now
+            self.update_frame()
+            return
         self.reports[outcome.request.annotation_id] = outcome_report(outcome)
         if outcome.error:
-            self.controller.error.emit("Cannot track", outcome.error)
+            self.controller.error.emit("Cannot track", outcome.error[:1].upper() + outcome.error[1:])
         elif outcome.message:
             self.controller.status.emit(outcome.message)
         self.refresh_later.flush()

@@ -12,7 +12,7 @@ import copy
 import html
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Qt, Signal
 
@@ -54,6 +54,7 @@ class TrackOutcome:
     cancelled: bool = False
     error: str = ""
     message: str = ""
+    case_closed: bool = False  # the case it was for is no longer open
 
 
 def plan_tracking(annotation: Annotation, frame_count: int, current: int, how: str,
@@ -142,7 +143,7 @@ class TrackingRunner(QObject):
         return self.task is not None
 
     def start(self, request: TrackRequest) -> bool:
-        """Start tracking; False (with the reason in ``finished``) when it cannot start."""
+        """Start tracking; False when it cannot start (the reason, if any, in ``finished``)."""
         if self.task is not None:
             return False
         document = self.controller.document
@@ -194,7 +195,7 @@ class TrackingRunner(QObject):
             return
         if not result.tracked_any:
             why = result.lost.reason if result.lost is not None else "no frame could be followed"
-            self._end(TrackOutcome(request, result, error=f"could not track from frame {request.start}: {why}"))
+            self._end(TrackOutcome(request, result, error=f"nothing could be followed from frame {request.start}: {why}"))
             return
         command = result.to_command()
         command.text = f"Track {request.describe()}"
@@ -229,6 +230,8 @@ class TrackingRunner(QObject):
         return ""
 
     def _end(self, outcome: TrackOutcome) -> None:
+        if self._document is not None and self.controller.document is not self._document:
+            outcome = replace(outcome, case_closed=True)
         self.task = None
         self._request = self._document = self._snapshot = None
         if outcome.error:
