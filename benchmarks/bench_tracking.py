@@ -105,6 +105,8 @@ def bare_decode_lk(jpeg_frames: Sequence[bytes], points: np.ndarray) -> None:
     prev: np.ndarray | None = None
     for data in jpeg_frames:
         bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise RuntimeError("cv2.imdecode failed on a generated frame")
         grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         if prev is not None:
             moved, _status, _err = cv2.calcOpticalFlowPyrLK(prev, grey, p, p.copy(), winSize=(21, 21), maxLevel=3)

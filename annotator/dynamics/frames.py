@@ -49,7 +49,10 @@ class GreyFrameReader:
         self._media = media
         self._indices = list(indices)
         self._ahead = max(1, ahead)
-        self._decode_ahead = max(self._ahead, decode_ahead)
+        # frames decoded further ahead than half the media's cache holds would be dropped
+        # again before they are used (4K RGB: ~25 MB a frame)
+        fits = media.cache_bytes // max(1, 3 * media.width * media.height) // 2
+        self._decode_ahead = max(self._ahead, min(decode_ahead, fits))
         self._executor: ThreadPoolExecutor | None = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="tracking-read-ahead"
         )

@@ -30,7 +30,8 @@ class VideoIndex:
     ``pts`` holds the presentation timestamps (stream time base) sorted ascending;
     ``keyframes`` the display-order indices of frames that start a decodable run, and
     ``keyframe_seek_ts`` the timestamp to seek to for each of them (the packet's smaller of
-    pts and dts, so a seek never lands after it). When ``by_pts`` is False the timestamps
+    pts and dts, aiming at or before it; the reader steps back a keyframe when a demuxer still
+    lands after the target). When ``by_pts`` is False the timestamps
     are missing or ambiguous: frames are then found by counting decoded frames from the start.
     """
 
@@ -54,13 +55,6 @@ class VideoIndex:
         if len(self.keyframes) == 0:
             return 0
         return int(self.keyframes[self.keyframe_slot(index)])
-
-    def index_of_pts(self, pts: int) -> int | None:
-        """Display index of the frame with this pts, or None when no frame has it."""
-        i = int(np.searchsorted(self.pts, pts))
-        if i < len(self.pts) and int(self.pts[i]) == pts:
-            return i
-        return None
 
 
 def build_index(container: av.container.InputContainer, stream: av.video.stream.VideoStream,

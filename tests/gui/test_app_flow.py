@@ -277,8 +277,12 @@ def test_manual_calibration_from_a_drawn_line(qtbot: QtBot, window: MainWindow, 
     import annotator.ui.dialogs.calibration_dialog as calibration_dialog
 
     asked: list[float] = []
-    monkeypatch.setattr(calibration_dialog, "ask_known_distance",
-                        lambda parent, px: asked.append(px) or 20.0)
+
+    def twenty_mm(parent: object, px: float) -> float:
+        asked.append(px)
+        return 20.0
+
+    monkeypatch.setattr(calibration_dialog, "ask_known_distance", twenty_mm)
     open_and_wait(window, clip_path)
     window.viewer.actual_size()
     window.action_by_id["tool_calibrate"].trigger()
