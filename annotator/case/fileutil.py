@@ -29,16 +29,17 @@ def atomic_write_text(target: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, _mode_for(target))
+        os.chmod(tmp, file_mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_folder(target.parent)
+    fsync_folder(target.parent)
 
 
-def _mode_for(target: Path) -> int:
+def file_mode_for(target: Path) -> int:
+    """The mode a new file gets from the umask, or the mode of the file being replaced."""
     try:
         return target.stat().st_mode & 0o777
     except OSError:
@@ -47,7 +48,7 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~umask
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename durable (POSIX); harmless where folders cannot be opened."""
     if os.name != "posix":
         return

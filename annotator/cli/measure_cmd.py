@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from annotator.cli import CliError
@@ -35,32 +34,22 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.case.validation import check_case_file
+    from annotator.cli.case_loading import checked_case
     from annotator.media import MediaError
 
-    report, doc = check_case_file(args.case, check_points=False, check_checksums=not args.ignore_checksum)
-    try:
-        if report.errors or doc is None:
-            more = len(report.errors) - 1
-            raise CliError(report.errors[0] + (f" (and {more} more: run us-annotator validate)" if more else ""))
-        for line in report.warnings:
-            if "no SHA-256" not in line:
-                print(f"warning: {line}", file=sys.stderr)
+    with checked_case(args.case, args.ignore_checksum) as (path, doc):
         try:
             rows = doc.measurements(frames=args.frames, with_image=not args.no_intensity)
         except (MediaError, IndexError) as exc:
-            raise CliError(f"{report.path}: {exc}") from None
+            raise CliError(f"{path}: {exc}") from None
         except Exception as exc:  # a decoder failing on a damaged frame: one line, no traceback
-            raise CliError(f"{report.path}: cannot measure: {type(exc).__name__}: {exc}") from None
+            raise CliError(f"{path}: cannot measure: {type(exc).__name__}: {exc}") from None
         if args.json:
             print(json.dumps([m.to_json() for m in rows], indent=2, allow_nan=False))
         else:
             labels = {a.id: a.label for a in doc.case.annotations}
             print(_table(rows, labels))
         return 0
-    finally:
-        if doc is not None:
-            doc.close()
 
 
 def _table(rows: list[Any], labels: dict[str, str]) -> str:

@@ -43,17 +43,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.case.validation import check_case_file
+    from annotator.cli.case_loading import checked_case
 
-    report, doc = check_case_file(args.case, check_points=False, check_checksums=not args.ignore_checksum)
-    try:
-        if report.errors or doc is None:
-            more = len(report.errors) - 1
-            raise CliError(report.errors[0] + (f" (and {more} more: run us-annotator validate)" if more else ""))
-        return _track(args, doc, report.path)
-    finally:
-        if doc is not None:
-            doc.close()
+    with checked_case(args.case, args.ignore_checksum, show_warnings=False) as (path, doc):
+        return _track(args, doc, path)
 
 
 def _track(args: argparse.Namespace, doc: Any, path: Path) -> int:

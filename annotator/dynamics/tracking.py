@@ -124,7 +124,12 @@ class TrackResult:
     def message(self) -> str:
         """One line for a status bar or the command line."""
         first, last = self.frames[0].frame, self.last_frame
-        tracked = f"tracked frames {first}..{last}" if first <= last else f"tracked frames {first} down to {last}"
+        if not self.tracked_any:  # not "tracked frames 0..0": nothing beyond the start was
+            tracked = f"nothing tracked beyond frame {first}"
+        elif first <= last:
+            tracked = f"tracked frames {first}..{last}"
+        else:
+            tracked = f"tracked frames {first} down to {last}"
         if self.cancelled:
             return f"cancelled; {tracked}"
         if self.lost is not None:

@@ -146,7 +146,8 @@ class _FramePainter:
         self.images = [QImage(b.data, width, height, 4 * width, QImage.Format.Format_RGB32) for b in self.buffers]
         self.turn = 0
         self.options = RenderOptions(
-            timestamp=spec.timestamp, symbol_scale=clip_symbol_scale(width, height)
+            timestamp=spec.timestamp, scale_bar=ctx.options.scale_bar,
+            symbol_scale=clip_symbol_scale(width, height),
         )
         self.annotations = ctx.annotations_of(spec.media)
 

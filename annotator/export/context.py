@@ -30,6 +30,7 @@ from annotator.render import FrameScene
 if TYPE_CHECKING:
     from annotator.case.document import CaseDocument
     from annotator.case.measure import Measurement
+    from annotator.export.figure import PanelSpec
 
 
 @dataclass
@@ -47,7 +48,11 @@ class ExportOptions:
     caption: str | None = None  # overrides the drafted caption
     title: str | None = None  # overrides the case title
     crop: Rect | None = None  # (x, y, w, h): replaces the found imaging area
+    crops: dict[str, Rect] = field(default_factory=dict)  # per media id, over ``crop``
+    panels: list[PanelSpec] | None = None  # a figure's panels, over media/frame/frames
     legend: bool = True
+    scale_bar: bool = True
+    caption_in_figure: bool = False  # rasters: set the caption under the panels too
     orientation: tuple[str, str] | None = None  # labels of the left and right image edges
     speed: float = 1.0  # clip playback speed (0.5 = half speed)
     frame_from: int | None = None
@@ -60,6 +65,12 @@ class ExportOptions:
     plots: list[str] = field(default_factory=list)  # annotation ids: plots over time as panels
 
 
+    @property
+    def chooses_figure(self) -> bool:
+        """True when the options name one figure's panels (else outputs pick their own)."""
+        return bool(self.panels or self.frames or self.frame is not None or self.layout)
+
+
 Progress = Callable[[int, int], None]  # (steps done, steps in all); raise to cancel
 
 
@@ -69,6 +80,9 @@ class ExportContext:
     options: ExportOptions = field(default_factory=ExportOptions)
     #: called as long exports (clips) advance; an exception raised in it cancels the export
     progress: Progress | None = None
+    #: detected imaging areas by media id; one dict may serve many contexts (the export
+    #: dialog's previews and its export), so a clip's motion analysis runs once
+    found_areas: dict[str, ImagingArea] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.uid_map = UidMap(self.options.uid_salt)
@@ -129,16 +143,22 @@ class ExportContext:
         """Free text for an output: scrubbed of the sources' identifiers unless kept."""
         return text if self.keep_identifiers else self.identifiers.scrub(text)
 
+    def found_area(self, media_id: str, frame: int = 0) -> ImagingArea:
+        """The imaging area found in the media (regions, motion or texture), before any crop."""
+        if media_id not in self.found_areas:
+            self.found_areas[media_id] = find_imaging_area(self.media(media_id), frame)
+        return self.found_areas[media_id]
+
     def area(self, media_id: str, frame: int = 0) -> ImagingArea:
         """The pixels that may leave: the user's crop, else the calibrated regions or the found
         imaging area; the whole frame when identifiers are kept and no crop was given."""
         if media_id not in self._areas:
             media = self.media(media_id)
-            crop = self.options.crop
+            crop = self.options.crops.get(media_id, self.options.crop)
             if self.keep_identifiers and crop is None:
                 found = ImagingArea((0, 0, media.width, media.height), "full")
             else:
-                found = find_imaging_area(media, frame)
+                found = self.found_area(media_id, frame)
                 if crop is not None:
                     keep = () if self.keep_identifiers else found.keep
                     found = ImagingArea(found.rect, found.source, keep).adjusted(crop, media.width, media.height)

@@ -9,7 +9,7 @@ and ``render_figure`` gives a QImage, e.g. the export dialog's live preview at a
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QTransform
@@ -71,6 +71,7 @@ class FigureSpec:
     show_values: bool = True
     show_labels: bool = True
     timestamp: bool = False
+    scale_bar: bool = True
 
     def check(self) -> None:
         if not self.panels:
@@ -90,7 +91,9 @@ def figure_spec_from_options(ctx: ExportContext) -> FigureSpec:
     if not ctx.case.media:
         raise ExportError("the case has no media to export")
     media_id = ctx.media_ref(opts.media).id if opts.media else None
-    if opts.frames:
+    if opts.panels:
+        keys = [(ctx.media_ref(p.media).id, p.frame) for p in opts.panels if p.plot is None]
+    elif opts.frames:
         target = media_id or _first_annotated_media(ctx)
         keys = [(target, f) for f in opts.frames]
     elif opts.frame is not None:
@@ -101,7 +104,10 @@ def figure_spec_from_options(ctx: ExportContext) -> FigureSpec:
         count = ctx.media(mid).frame_count
         if not 0 <= frame < count:
             raise ExportError(f"frame {frame} is outside media {mid}'s frames 0..{count - 1}")
-    panels = [PanelSpec(mid, frame, crop=opts.crop) for mid, frame in keys]
+    if opts.panels:
+        panels = [replace(p) for p in opts.panels]
+    else:
+        panels = [PanelSpec(mid, frame, crop=opts.crops.get(mid, opts.crop)) for mid, frame in keys]
     for annotation_id in opts.plots:
         try:
             annotation = ctx.case.annotation(annotation_id)
@@ -114,7 +120,8 @@ def figure_spec_from_options(ctx: ExportContext) -> FigureSpec:
             f"{len(panels)} frames do not fit a {rows}x{cols} layout: choose the frames with --frames"
         )
     return FigureSpec(panels, rows, cols, opts.width_mm, opts.dpi, caption=opts.caption,
-                      legend=opts.legend, orientation=opts.orientation, timestamp=opts.timestamp)
+                      show_caption=opts.caption_in_figure, legend=opts.legend,
+                      orientation=opts.orientation, timestamp=opts.timestamp, scale_bar=opts.scale_bar)
 
 
 def _first_annotated_media(ctx: ExportContext) -> str:
@@ -191,7 +198,7 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
             plot_titles.append((panel_letter(i), ctx.text(p.title or planned.series.title) + " over time"))
         else:
             anns = visible_annotations(ctx, p.media, p.frame, crop)
-            bar = scale_bar_mm(ctx, p.media, p.frame, crop)
+            bar = scale_bar_mm(ctx, p.media, p.frame, crop) if spec.scale_bar else None
             calibrated = bool(ctx.document.calibration(p.media, p.frame).spatial_regions)
             planned.content = PanelContent(panel_letter(i), p.media, p.frame, ctx.text(p.title),
                                            anns, bar, calibrated)
@@ -235,7 +242,7 @@ def paint_figure(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> Non
         painter.fillRect(QRectF(0, 0, plan.width, plan.height), BACKGROUND)
         options = RenderOptions(
             show_labels=plan.spec.show_labels, show_values=plan.spec.show_values,
-            timestamp=plan.spec.timestamp, symbol_scale=plan.symbol_scale,
+            timestamp=plan.spec.timestamp, scale_bar=plan.spec.scale_bar, symbol_scale=plan.symbol_scale,
         )
         for panel in plan.panels:
             if panel.series is not None:

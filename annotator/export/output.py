@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from annotator.case.fileutil import file_mode_for
+
 
 class ExportError(Exception):
     """A user-facing export failure; the message names the file and the problem."""
@@ -54,7 +56,7 @@ def atomic_output(out: Path, force: bool = False) -> Iterator[Path]:
         yield tmp
         if not tmp.exists() or tmp.stat().st_size == 0:
             raise ExportError(f"{out}: the exporter wrote nothing")
-        os.chmod(tmp, _mode_for(out))  # mkstemp makes it private; give it a normal file's mode
+        os.chmod(tmp, file_mode_for(out))  # mkstemp makes it private; give it a normal file's mode
         _fsync(tmp)
         if out.exists() and not force:  # appeared while we worked
             raise ExportError(f"{out}: already exists (use --force to overwrite it)")
@@ -64,16 +66,6 @@ def atomic_output(out: Path, force: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-
-
-def _mode_for(out: Path) -> int:
-    """The mode a new file gets from the umask, or the mode of the file being replaced."""
-    try:
-        return out.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def _fsync(path: Path) -> None:

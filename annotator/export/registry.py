@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.export.context import ExportContext, ExportOptions, Progress
+from annotator.export.imaging_area import ImagingArea
 from annotator.export.output import ExportError, atomic_output, check_destination
 
 if TYPE_CHECKING:
@@ -122,17 +123,18 @@ def output_kind(out: Path, options: ExportOptions) -> OutputKind:
 
 
 def export(document: CaseDocument, out: str | Path, options: ExportOptions | None = None,
-           progress: Progress | None = None) -> ExportResult:
+           progress: Progress | None = None, found_areas: dict[str, ImagingArea] | None = None) -> ExportResult:
     """Write ``out`` from the case; ``ExportError`` (naming the file) on any user-facing failure.
     ``progress(done, total)`` follows long exports; an exception raised in it cancels the export
-    and, like any failure, leaves no file behind."""
+    and, like any failure, leaves no file behind. ``found_areas`` shares detected imaging areas
+    with earlier work on the same media (the export dialog's previews)."""
     options = options or ExportOptions()
     out = Path(out)
     kind = output_kind(out, options)
     check_destination(out, options.force)
     if not document.case.media:
         raise ExportError(f"{out}: the case has no media to export")
-    ctx = ExportContext(document, options, progress)
+    ctx = ExportContext(document, options, progress, {} if found_areas is None else found_areas)
     with atomic_output(out, options.force) as tmp:
         result = kind.write(ctx, tmp, out.suffix.lower())
     if result is None:

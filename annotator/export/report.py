@@ -79,7 +79,7 @@ def _figure_groups(ctx: ExportContext) -> list[list[tuple[str, int]]]:
 
 
 def _figure_specs(ctx: ExportContext) -> list[FigureSpec]:
-    if ctx.options.frames or ctx.options.frame is not None or ctx.options.layout:
+    if ctx.options.chooses_figure:
         return [figure_spec_from_options(ctx)]
     specs = []
     for group in _figure_groups(ctx):

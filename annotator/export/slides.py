@@ -159,7 +159,7 @@ def build_presentation(ctx: ExportContext, folder: Path, progress: Progress | No
     findings = [row.summary for row in finding_rows(ctx)]
     _caption(slide, "\n".join(findings) if findings else "")
     _notes(slide, [ctx.text(ctx.case.notes)] if ctx.case.notes else [])
-    if ctx.options.frames or ctx.options.frame is not None or ctx.options.layout:
+    if ctx.options.chooses_figure:
         _figure_slide(prs, ctx, figure_spec_from_options(ctx))
     else:
         for media_id, frame in ctx.annotated_frames(ctx.options.media):

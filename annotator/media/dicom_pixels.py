@@ -171,7 +171,9 @@ class DisplayMapper:
                 item = ds.VOILUTSequence[0]
                 top = float((1 << int(item.LUTDescriptor[2])) - 1)
                 self.description = "VOI LUT"
-                return np.clip(np.asarray(apply_voi(x, ds), dtype=np.float64) / top, 0.0, 1.0)
+                # a VOI LUT is indexed by integer input (pydicom warns on floats)
+                voi = apply_voi(np.rint(x).astype(np.int64), ds)
+                return np.clip(np.asarray(voi, dtype=np.float64) / top, 0.0, 1.0)
             except Exception:
                 pass
         if self._layout.bits_stored <= 8:  # 8-bit grey is shown as stored

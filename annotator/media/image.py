@@ -9,7 +9,9 @@ frame on ``frame(i)``. Stills carry no calibration (their DPI describes paper, n
 from __future__ import annotations
 
 import re
+import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,8 +38,8 @@ _ORIENTATION_TAG = 0x0112
 _IMAGEJ_INTERVAL = re.compile(r"^finterval=([0-9.eE+-]+)\s*$", re.MULTILINE)
 _IMAGEJ_FPS = re.compile(r"^fps=([0-9.eE+-]+)\s*$", re.MULTILINE)
 # Pillow raises many types for bad data; all mean "this file is damaged".
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, MemoryError,
-                  Image.DecompressionBombError)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError,
+                  struct.error, zlib.error, MemoryError, Image.DecompressionBombError)
 
 
 class ImageMedia(Media):
@@ -57,7 +59,7 @@ class ImageMedia(Media):
         self._still_raw: np.ndarray | None = None
         img = _open(self.path)
         try:
-            frames = int(getattr(img, "n_frames", 1) or 1) if img.format == "TIFF" else 1
+            frames = _tiff_page_count(img, self.path) if img.format == "TIFF" else 1
             if img.format == "GIF" and getattr(img, "is_animated", False):
                 self._init_gif(img)
             elif frames > 1:
@@ -120,10 +122,12 @@ class ImageMedia(Media):
         pages: list[int] = []
         for page in range(frames):
             try:
-                img.seek(page)  # reads the page's directory only
+                with _quiet():
+                    img.seek(page)  # reads the page's directory only
             except _DECODE_ERRORS as exc:
                 raise MediaError(self.path, f"page {page + 1} is damaged ({_reason(exc)})") from exc
             _check_claimed_size(img, self.path, file_size, f"page {page + 1}")
+            _check_strips_inside(img, self.path, file_size, page)
             shape = (_upright_size(img, _page_orientation(img)), img.mode)
             if first is None:
                 first = shape
@@ -214,6 +218,15 @@ def _open(path: Path) -> ImageFile.ImageFile:
     return img
 
 
+def _tiff_page_count(img: Image.Image, path: Path) -> int:
+    """Pages in a TIFF; walking the directory chain reads headers only."""
+    try:
+        with _quiet():
+            return int(getattr(img, "n_frames", 1) or 1)
+    except _DECODE_ERRORS as exc:
+        raise MediaError(path, f"the TIFF page directory is truncated or damaged ({_reason(exc)})") from exc
+
+
 def _check_claimed_size(img: ImageFile.ImageFile, path: Path, file_size: int, what: str) -> None:
     """Refuse sizes that are implausible or cannot fit the file, before allocating pixels."""
     width, height = img.size
@@ -225,6 +238,24 @@ def _check_claimed_size(img: ImageFile.ImageFile, path: Path, file_size: int, wh
         # Uncompressed data needs at least one bit per pixel after its offset.
         if tile.codec_name == "raw" and tile.offset + width * height // 8 > file_size:
             raise MediaError(path, f"{what} claims {width}x{height} pixels but the file is too short (truncated?)")
+
+
+def _check_strips_inside(img: Image.Image, path: Path, file_size: int, page: int) -> None:
+    """A TIFF page's strips (or tiles) must end inside the file: catches truncated stacks."""
+    tags = getattr(img, "tag_v2", None)
+    if tags is None:
+        return
+    offsets = tags.get(273) or tags.get(324)  # StripOffsets or TileOffsets
+    counts = tags.get(279) or tags.get(325)  # StripByteCounts or TileByteCounts
+    if isinstance(offsets, int):
+        offsets = (offsets,)
+    if isinstance(counts, int):
+        counts = (counts,)
+    if not offsets or not counts:
+        return
+    end = max(int(o) + int(c) for o, c in zip(offsets, counts, strict=False))
+    if end > file_size:
+        raise MediaError(path, f"the file is truncated: page {page + 1} needs {end} bytes, the file has {file_size}")
 
 
 def _still_orientation(img: Image.Image) -> int:

@@ -133,3 +133,20 @@ def test_metadata_flags_identifiers(pydicom_data: Path) -> None:
             assert items[key].identifier
         if "patient_name" in items:
             assert items["patient_name"].identifier
+
+
+def test_voi_lut_is_applied_without_a_float_input_warning(pydicom_data: Path) -> None:
+    # found by the real-file sweep: float input made pydicom warn "Applying a VOI LUT on a
+    # float input array may give incorrect results", which `info` printed as a note
+    from pydicom.pixels import apply_voi_lut
+
+    path = pydicom_data / "vlut_04.dcm"
+    ds = pydicom.dcmread(path)
+    top = (1 << int(ds.VOILUTSequence[0].LUTDescriptor[2])) - 1
+    expected = np.round(np.clip(apply_voi_lut(ds.pixel_array, ds) / top, 0.0, 1.0) * 255.0).astype(np.uint8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with DicomMedia(path) as media:
+            frame = media.frame(0)
+            assert media.display_mapping == "VOI LUT"
+    np.testing.assert_array_equal(frame[..., 0], expected)

@@ -170,6 +170,16 @@ def test_tiff_pages_of_another_size_are_skipped_and_imagej_timing_is_read(tmp_pa
         assert media.metadata.get("skipped_pages") is not None
 
 
+@pytest.mark.parametrize("keep", [0.4, 0.95])
+def test_truncated_tiff_stack_is_refused_at_open(tmp_path: Path, keep: float) -> None:
+    images = [Image.fromarray(np.full((120, 160), 20 + 25 * k, np.uint8), "L") for k in range(6)]
+    images[0].save(tmp_path / "stack.tif", save_all=True, append_images=images[1:])
+    data = (tmp_path / "stack.tif").read_bytes()
+    (tmp_path / "cut.tif").write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(MediaError, match="truncated"):
+        ImageMedia(tmp_path / "cut.tif")
+
+
 def test_sixteen_bit_tiff_stack_keeps_raw_values(tmp_path: Path) -> None:
     stack = [(np.arange(H * W).reshape(H, W) * (k + 1)).astype(np.uint16) for k in range(3)]
     images = [Image.fromarray(a) for a in stack]

@@ -147,6 +147,19 @@ def test_tracking_stops_where_the_tissue_is_lost_and_keeps_no_guessed_frames() -
     assert max(result.tracked_keyframes()) == 11
 
 
+def test_tissue_lost_from_the_first_step_says_nothing_was_tracked() -> None:
+    # found on a real file (Issue164.dcm, a caliper on black): the message read "tracked frames 0..0"
+    clip = tear_clip(frames=10, gap_px=30.0)
+    frames = np.array([clip.media.frame(i) for i in range(10)])
+    frames[1:] = np.random.default_rng(7).integers(0, 256, frames[1:].shape, dtype=np.uint8)
+    media = ArrayMedia(frames, clip.media.frame_times_ms, clip.media.regions, kind="video")
+    result = track_annotation(media, caliper(clip.truth[0]))
+    assert not result.tracked_any and result.lost is not None and result.lost.frame == 1
+    assert result.message() == (
+        "stopped at frame 1: point 1 could not be followed for 3 frames; nothing tracked beyond frame 0"
+    )
+
+
 def test_a_point_leaving_the_image_stops_tracking_there() -> None:
     step = 4.0
     media = shifted_clip([(step * i, 0.0) for i in range(20)])

@@ -1,0 +1,446 @@
+"""The export dialog: choose what to export and how, see it drawn by the exporters' own code,
+and write it on a worker thread with progress and cancel.
+
+It is not modal (``open_export_dialog`` shows it and returns at once), so the user can go on
+looking at the case; it works on a snapshot of the case, taken again after every edit. Every
+export starts de-identified: "Keep identifiers" is never remembered.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.case.document import CaseDocument
+from annotator.case.model import CaseEvent
+from annotator.export.context import ExportContext
+from annotator.export.imaging_area import ImagingArea
+from annotator.export.output import ExportError
+from annotator.export.registry import ExportResult, export
+from annotator.media.base import MediaError
+from annotator.ui.dialogs.error_dialog import show_error
+from annotator.ui.dialogs.export_choices import (
+    KIND_BY_ID,
+    ExportChoices,
+    free_path,
+    recall,
+    remember,
+    remembered_folder,
+    snapshot_document,
+)
+from annotator.ui.dialogs.export_crop import CropEditor
+from annotator.ui.dialogs.export_defaults import AppState
+from annotator.ui.dialogs.export_options_form import ExportOptionsForm
+from annotator.ui.dialogs.export_panels import PanelsEditor
+from annotator.ui.dialogs.export_preview import PreviewJob, PreviewPane, PreviewResult, PreviewScheduler
+from annotator.ui.settings import Settings
+from annotator.ui.tasks import Progress, Task
+
+log = logging.getLogger(__name__)
+
+
+def confirm_replace(parent: QWidget, path: Path) -> bool:
+    """Ask before replacing a file (a function, so tests can answer for the user)."""
+    answer = QMessageBox.question(parent, "Replace the file?", f"{path} already exists. Replace it?",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+class ExportDialog(QDialog):
+    preview_updated = Signal(object)  # PreviewResult now on screen
+    export_started = Signal(object)  # the Task doing it
+    export_finished = Signal(object)  # ExportResult
+    export_failed = Signal(str)
+    export_cancelled = Signal()
+
+    def __init__(self, state: AppState, kind: str | None = None, settings: Settings | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("export_dialog")
+        self.setWindowTitle("Export")
+        self.state = state
+        self.settings = settings or Settings()
+        self.document: CaseDocument = state.document
+        self.snapshot = snapshot_document(self.document)
+        self._stale = False
+        self.found_areas: dict[str, ImagingArea] = {}
+        self.task: Task | None = None
+        self.last_preview: PreviewResult | None = None
+        self.last_result: ExportResult | None = None
+        self._custom_name = False
+        self._confirmed: Path | None = None
+        self.choices: ExportChoices = recall(self.settings, kind)
+        self.state.fill_defaults(self.choices)
+
+        self.form = ExportOptionsForm()
+        self.panels = PanelsEditor()
+        self.form.panels_box.layout().addWidget(self.panels)
+        self.crop = CropEditor(self._load_area)
+        self.form.crop_box.layout().addWidget(self.crop)
+        self.pane = PreviewPane()
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setObjectName("export_status")
+        self.status.setWordWrap(True)
+        self.export_button = QPushButton("Export")
+        self.export_button.setObjectName("export_button")
+        self.export_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel export")
+        self.cancel_button.setVisible(False)
+        close = QPushButton("Close")
+        close.setAutoDefault(False)
+        self._layout_widgets(close)
+
+        self.preview = PreviewScheduler(self._preview_job, self)
+        self.preview.ready.connect(self._preview_ready)
+        self.preview.failed.connect(self._preview_failed)
+        self.form.changed.connect(self._refresh)
+        self.form.kind_changed.connect(self._kind_changed)
+        self.form.browse_requested.connect(self.browse)
+        self.form.draft_requested.connect(self._refresh)
+        self.form.path.textEdited.connect(self._path_typed)
+        self.form.keep_identifiers.toggled.connect(self.crop.set_keep_identifiers)
+        self.panels.changed.connect(self._panels_edited)
+        self.panels.add_requested.connect(self._add_current_frame)
+        self.panels.rest_peak_requested.connect(self._use_rest_peak)
+        self.panels.table.itemSelectionChanged.connect(self._update_crop_media)
+        self.crop.changed.connect(lambda _m, _r: self._refresh())
+        self.export_button.clicked.connect(self.start_export)
+        self.cancel_button.clicked.connect(self.cancel_export)
+        close.clicked.connect(self.close)
+        state.case_changed.connect(self._case_changed)
+        state.closed.connect(self.close)
+        self._show_choices()
+        self.form.path.setText(str(self._default_path()))
+        self._refresh()
+
+    def _layout_widgets(self, close: QPushButton) -> None:
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setWidget(self.form)
+        scroller.setMinimumWidth(460)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroller)
+        split.addWidget(self.pane)
+        split.setStretchFactor(1, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(close)
+        column = QVBoxLayout(self)
+        column.addWidget(split, 1)
+        column.addWidget(self.status)
+        column.addLayout(buttons)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(1180, 780)
+
+    # -- choices ---------------------------------------------------------------------------
+    def _show_choices(self) -> None:
+        c = self.choices
+        self.form.show_choices(c, self.state.clips())
+        self.panels.set_media(self.state.media_entries())
+        self.panels.set_panels(c.panels)
+        target = self.state.dynamic_annotation()
+        self.panels.set_rest_peak_available(target is not None)
+        self.form.set_plot_target(self.state.annotation_name(target) if target else None)
+        self.crop.crops = dict(c.crops)
+        self.crop.set_keep_identifiers(c.keep_identifiers)
+        self._update_crop_media()
+
+    def read_choices(self) -> ExportChoices:
+        """The choices as the widgets show them now."""
+        c = self.choices
+        self.form.read_into(c)
+        c.panels = self.panels.panels()
+        target = self.state.dynamic_annotation()
+        c.plot = target.id if target is not None and self.form.plot.isChecked() else None
+        c.crops = dict(self.crop.crops)
+        return c
+
+    def set_kind(self, kind: str) -> None:
+        index = self.form.kind.findData(kind)
+        if index >= 0:
+            self.form.kind.setCurrentIndex(index)  # the form reports it as the user's pick
+
+    def _kind_changed(self, kind: str) -> None:
+        c = self.read_choices()
+        c.kind = kind
+        c.panels = self.state.default_panels(kind)
+        self.panels.set_panels(c.panels)
+        self._update_crop_media()
+        self._retype_path()
+
+    def _panels_edited(self) -> None:
+        if self.form.kind.currentData() in ("figure-current", "figure-annotated"):
+            self.form.kind.blockSignals(True)  # the panels stay as edited
+            self.form.kind.setCurrentIndex(self.form.kind.findData("figure-panels"))
+            self.form.kind.blockSignals(False)
+        self._update_crop_media()
+        self._refresh()
+
+    def _add_current_frame(self) -> None:
+        panel = self.state.current_panel()
+        if panel is not None:
+            self.panels.append_panel(panel)
+
+    def _use_rest_peak(self) -> None:
+        panels, problem = self.state.rest_peak_panels()
+        if problem:
+            self.status.setText(problem)
+            return
+        self.panels.set_panels(panels)
+        self._panels_edited()
+
+    def _update_crop_media(self) -> None:
+        c = self.read_choices()
+        entries = {e.id: e for e in self.state.media_entries()}
+        if c.kind_choice.clip:
+            ids = [c.clip_media] if c.clip_media else []
+            current = c.clip_media
+        else:
+            ids = list(dict.fromkeys(p.media for p in c.panels))
+            rows = self.panels.table.selectionModel().selectedRows()
+            current = c.panels[rows[0].row()].media if rows and rows[0].row() < len(c.panels) else None
+        self.crop.set_media([entries[i] for i in ids if i in entries], current)
+
+    def _load_area(self, media_id: str) -> tuple[object, ImagingArea]:
+        """On a worker: the frame the crop editor shows and the media's found imaging area."""
+        frame = next((p.frame for p in self.choices.panels if p.media == media_id), 0)
+        if self.choices.kind_choice.clip and media_id == self.choices.clip_media:
+            frame = self.choices.frame_from
+        ctx = ExportContext(self.snapshot, found_areas=self.found_areas)
+        found = ctx.found_area(media_id, frame)
+        return ctx.media(media_id).frame(frame), found
+
+    # -- preview ---------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        c = self.read_choices()
+        if c.kind_choice.clip:
+            self.form.set_frame_limits(self.state.frame_count(c.clip_media))
+        problem = c.problem() or self._path_problem()
+        self.export_button.setEnabled(problem is None and self.task is None)
+        if problem and not self.task:
+            self.status.setText(problem)
+        elif not self.task:
+            self.status.setText("")
+        if c.problem():
+            self.pane.show_problem(c.problem() or "")
+            return
+        self.preview.request()
+
+    def _preview_job(self) -> PreviewJob | None:
+        c = self.read_choices()
+        if c.problem():
+            return None
+        if self._stale:
+            self.snapshot = snapshot_document(self.document)
+            self._stale = False
+        return PreviewJob(self.snapshot, c, self.found_areas, self.pane.preview_width())
+
+    def _preview_ready(self, result: PreviewResult) -> None:
+        self.last_preview = result
+        self.pane.show_result(result)
+        if result.caption is not None:
+            self.form.show_draft(result.caption)
+        self.preview_updated.emit(result)
+
+    def _preview_failed(self, message: str) -> None:
+        self.pane.show_problem(message)
+
+    def _case_changed(self, event: CaseEvent) -> None:
+        self._stale = True
+        if event.what == "media":
+            self.found_areas.clear()
+            self.crop.forget()
+            self.panels.set_media(self.state.media_entries())
+        self._refresh()
+
+    # -- the file --------------------------------------------------------------------------
+    def _default_path(self) -> Path:
+        folder = remembered_folder(self.settings, self.document)
+        return free_path(folder, KIND_BY_ID[self.choices.kind].default_name, self.choices.suffix)
+
+    def _retype_path(self) -> None:
+        """The file name follows the kind and format until the user names the file."""
+        c = self.read_choices()
+        current = Path(self.form.path.text().strip() or str(self._default_path()))
+        if self._custom_name:
+            path = current.with_suffix(c.suffix)
+        else:
+            path = free_path(current.parent, c.kind_choice.default_name, c.suffix)
+        self.form.path.setText(str(path))
+        self._refresh()
+
+    def _path_typed(self, text: str) -> None:
+        self._custom_name = True
+        suffix = Path(text.strip()).suffix.lower()
+        if suffix and self.form.select_format(suffix):
+            return  # the format's change refreshes
+        self._refresh()
+
+    def _path_problem(self) -> str | None:
+        text = self.form.path.text().strip()
+        if not text:
+            return "Choose a file to write"
+        suffix = Path(text).suffix.lower()
+        if suffix != self.choices.suffix:
+            return f"The file name should end in {self.choices.suffix} for this format"
+        return None
+
+    def target_path(self) -> Path:
+        path = Path(self.form.path.text().strip()).expanduser()
+        return path if path.is_absolute() else remembered_folder(self.settings, self.document) / path
+
+    def browse(self) -> None:
+        c = self.read_choices()
+        filters = ";;".join(f"{d} (*{s})" for s, d in c.kind_choice.formats)
+        chosen = dict((s, d) for s, d in c.kind_choice.formats)[c.suffix]
+        name, _ = QFileDialog.getSaveFileName(self, "Export to", str(self.target_path()), filters,
+                                              f"{chosen} (*{c.suffix})")
+        if not name:
+            return
+        path = Path(name)
+        if not path.suffix:
+            path = path.with_suffix(c.suffix)
+        self._custom_name = True
+        self._confirmed = path  # the file dialog asked about replacing it
+        self.form.path.setText(str(path))
+        self._path_typed(str(path))
+
+    # -- exporting -------------------------------------------------------------------------
+    def start_export(self) -> bool:
+        """Start writing the file on a worker; False when it could not start."""
+        if self.task is not None:
+            return False
+        c = self.read_choices()
+        problem = c.problem() or self._path_problem()
+        if problem:
+            self.status.setText(problem)
+            return False
+        path = self.target_path()
+        force = path.exists()
+        if force and path != self._confirmed and not confirm_replace(self, path):
+            return False
+        if self._stale:
+            self.snapshot = snapshot_document(self.document)
+            self._stale = False
+        options = c.to_options(force)
+        remember(self.settings, c, path.parent)
+        snapshot, found = self.snapshot, self.found_areas
+
+        def work(progress: Progress) -> ExportResult:
+            progress.report(0.0, "Preparing\u2026")
+
+            def step(done: int, total: int) -> None:
+                progress.report(done / max(total, 1), f"{done} of {total}")
+
+            return export(snapshot, path, options, step, found)
+
+        task = Task(work, f"Exporting {path.name}")
+        task.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
+        task.succeeded.connect(self._export_done, Qt.ConnectionType.QueuedConnection)
+        task.failed.connect(self._export_error, Qt.ConnectionType.QueuedConnection)
+        task.cancelled.connect(self._export_cancelled, Qt.ConnectionType.QueuedConnection)
+        task.ended.connect(self._export_ended, Qt.ConnectionType.QueuedConnection)
+        self.task = task
+        self.progress.setRange(0, 0)  # busy until the first step
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.export_button.setEnabled(False)
+        self.status.setText(f"Exporting {path}\u2026")
+        self.export_started.emit(task)
+        task.start()
+        return True
+
+    def cancel_export(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.status.setText("Cancelling\u2026")
+
+    def _progressed(self, fraction: float, text: str) -> None:
+        if fraction > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(round(fraction * 1000))
+        if text and self.task is not None and not self.task.progress.cancelled:
+            self.status.setText(f"Exporting: {text}")
+
+    def _export_done(self, result: ExportResult) -> None:
+        self.last_result = result
+        self.status.setText(f"Saved {result.path}" + ("" if self.choices.keep_identifiers else " (de-identified)"))
+        self.export_finished.emit(result)
+        if self.target_path().exists():  # the next export gets a fresh name
+            self._custom_name = False
+            self.form.path.setText(str(free_path(result.path.parent, self.choices.kind_choice.default_name,
+                                                 self.choices.suffix)))
+
+    def _export_error(self, exc: Exception) -> None:
+        known = isinstance(exc, ExportError | MediaError | OSError)
+        message = str(exc) if known else f"Unexpected problem: {type(exc).__name__}: {exc}"
+        self.status.setText(f"Export failed: {message}")
+        self.export_failed.emit(message)
+        show_error(self, "Export failed", message)
+
+    def _export_cancelled(self) -> None:
+        self.status.setText("Export cancelled: nothing was written.")
+        self.export_cancelled.emit()
+
+    def _export_ended(self) -> None:
+        self.task = None
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self._refresh()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.cancel_export()  # a half-written export leaves nothing behind
+        super().closeEvent(event)
+
+
+def open_export_dialog(controller: object, parent: QWidget | None = None, kind: str | None = None) -> QDialog:
+    """Show the export dialog for the controller's case (not modal; returns at once). An open
+    one is brought forward. ``kind``: an id of ``export_choices.KINDS``, e.g. "clip"."""
+    from annotator.ui.controller import AppController
+
+    assert isinstance(controller, AppController)
+    if controller.document is None:
+        raise ValueError("there is no case to export")
+    existing = parent.findChild(ExportDialog) if parent is not None else None
+    if isinstance(existing, ExportDialog) and existing.isVisible() and existing.document is controller.document:
+        if kind:
+            existing.set_kind(kind)
+        existing.raise_()
+        existing.activateWindow()
+        return existing
+    settings = getattr(parent, "settings", None)
+    dialog = ExportDialog(AppState(controller, parent), kind,
+                          settings if isinstance(settings, Settings) else None, parent)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    dialog.show()
+    return dialog
+
+
+def show_export_dialog(window: QWidget, controller: object) -> None:
+    """The main window's File > Export."""
+    try:
+        open_export_dialog(controller, window)
+    except ValueError as exc:
+        show_error(window, "Export", str(exc))
