@@ -1,8 +1,8 @@
 """Tracking benchmark: a two-point caliper through a 1024x768 clip, against its baselines, in one run.
 
 Generates a 1024x768 clip laid out as a scanner's screen (a header bar, black margins, a linear
-probe's 640x672 image darkening with depth) whose image is speckle whose two halves retract
-from a central gap (a torn muscle opening, ``annotator.dynamics.synthetic.tear_clip``), writes
+probe's 640x672 image darkening with depth); the image is speckle whose two halves retract from
+a central gap (a torn muscle opening, ``annotator.dynamics.synthetic.tear_clip``). Writes
 it (in a temporary folder) as a scanner would, a JPEG Baseline YBR_FULL_422 multi-frame DICOM
 with the image as its region calibrated at 0.1 mm/px (``benchmarks.jpeg_dicom``; about 180 kB
 a frame, where real scanners' loops hold 40-100 kB), and as an MJPEG AVI, then measures:

@@ -106,9 +106,14 @@ def _paint_handles(painter: QPainter, points: list[QPointF], keyframe: bool, m: 
             painter.drawRect(QRectF(p.x() - half + 1, p.y() - half + 1, 2 * half - 2, 2 * half - 2))
 
 
+#: where a label (or a text annotation's words) was drawn: (annotation id, device rectangle)
+LabelBox = tuple[str, QRectF]
+
+
 def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, options: RenderOptions,
-                      bounds: QRectF | None, m: Metrics) -> None:
-    """Shapes first, then every label on top (so no stroke crosses text), then handles."""
+                      bounds: QRectF | None, m: Metrics) -> list[LabelBox]:
+    """Shapes first, then every label on top (so no stroke crosses text), then handles.
+    Returns the label boxes, for clicks on labels."""
     labels: list[tuple[Annotation, list[str], LabelAnchor]] = []
     handles: list[tuple[list[QPointF], bool]] = []
     for ann in scene.annotations:
@@ -134,6 +139,7 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
         if options.show_handles and ann.id in options.selected:
             handles.append(([xf.map(QPointF(x, y)) for x, y in points], ann.is_keyframe(scene.frame)))
     layout = LabelLayout(bounds)
+    boxes: list[LabelBox] = []
     for ann, lines, (where, direction) in labels:
         is_text = ann.kind == "text"
         font = m.font(bold=not is_text, factor=1.15 if is_text else 1.0)
@@ -141,20 +147,23 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
         gap = 0.0 if is_text else m.px(4.0)
         rect = layout.place(size, where, direction, gap)
         draw_text_box(painter, rect, lines, font, annotation_color(ann), m)
+        boxes.append((ann.id, rect))
     for device_points, keyframe in handles:
         _paint_handles(painter, device_points, keyframe, m)
+    return boxes
 
 
 def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransform,
-                options: RenderOptions, source_rect: QRectF | None = None) -> None:
+                options: RenderOptions, source_rect: QRectF | None = None) -> list[LabelBox]:
     """Paint the frame and its overlays. ``source_rect`` (image coordinates) limits what is
-    shown, e.g. an export's crop; overlays are clipped to it and placed inside it."""
+    shown, e.g. an export's crop; overlays are clipped to it and placed inside it. Returns where
+    the annotations' labels went (device coordinates of the painter as it was passed in)."""
     painter.save()
     try:
         base = painter.worldTransform()
         visible = visible_image_rect(scene.width, scene.height, source_rect)
         if visible.isEmpty():
-            return
+            return []
         device_rect = image_to_device.mapRect(visible)
         painter.setClipRect(device_rect, Qt.ClipOperation.IntersectClip if painter.hasClipping()
                             else Qt.ClipOperation.ReplaceClip)
@@ -167,16 +176,19 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         painter.drawImage(visible, image, visible.translated(0.5, 0.5))
 
         painter.setWorldTransform(base)
+        # smooth image scaling slows the raster engine's fills and strokes 1.5-2x: images only
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         m = Metrics(options.symbol_scale)
         if options.region_outlines:
             paint_region_outlines(painter, scene.calibration, image_to_device, m)
-        paint_annotations(painter, scene, image_to_device, options, bounds, m)
+        boxes = paint_annotations(painter, scene, image_to_device, options, bounds, m)
         if options.scale_bar:
             paint_scale_bar(painter, scene.calibration, visible, image_to_device, m)
         if options.timestamp:
             paint_timestamp(painter, scene.time_ms, scene.frame, bounds, m)
+        return boxes
     finally:
         painter.restore()
 

@@ -38,7 +38,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Open a case, or add DICOM, video or image files to the case", menu="File"),
     _a("save", "&Save", "Ctrl+S", icon="std:SP_DialogSaveButton", tip="Save the case", menu="File"),
     _a("save_as", "Save &As\u2026", "Ctrl+Shift+S", tip="Save the case under another name", menu="File"),
-    _a("export", "&Export\u2026", "Ctrl+E", tip="Export figures, clips, slides, report or DICOM", menu="File"),
+    _a("export", "&Export\u2026", "Ctrl+E", tip="Export figures, clips, slides, report or DICOM", menu="File",
+       group="export"),
+    _a("export_figure", "Export &Figure\u2026", "Ctrl+Shift+E", menu="File", group="export",
+       tip="A figure of the current frame (PNG, TIFF, JPEG, SVG or PDF)"),
+    _a("export_clip", "Export &Clip\u2026", menu="File", group="export",
+       tip="The clip with its annotations as MP4 or GIF"),
+    _a("export_slides", "Export S&lides\u2026", menu="File", group="export", tip="PowerPoint slides of the case"),
+    _a("export_report", "Export &Report\u2026", menu="File", group="export",
+       tip="The case report (HTML or PDF): findings, measurements, figures"),
+    _a("export_dicom", "Export &DICOM\u2026", menu="File", group="export",
+       tip="The measurements as a DICOM SR, or a figure as DICOM Secondary Capture"),
+    _a("export_measurements", "Export &Measurements\u2026", menu="File", group="export",
+       tip="Every measurement as CSV or JSON"),
     _a("close_case", "&Close Case", "Ctrl+W", tip="Close the case", menu="File"),
     _a("start_screen", "Start Screen", tip="Show recent cases and the demo", menu="File"),
     _a("quit", "&Quit", "Ctrl+Q", tip="Quit us-annotator", menu="File"),
@@ -47,7 +59,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("redo", "&Redo", "Ctrl+Shift+Z", "Ctrl+Y", icon="std:SP_ArrowForward", tip="Redo", menu="Edit"),
     _a("delete", "&Delete", "Del", tip="Delete the selected annotations", menu="Edit"),
     _a("select_all", "Select &All", "Ctrl+A", tip="Select every annotation on this frame", menu="Edit"),
-    _a("edit_label", "Edit &Label\u2026", "F2", tip="Name the selected annotation", menu="Edit"),
+    _a("edit_label", "Edit &Label or Text\u2026", "F2", menu="Edit",
+       tip="Name the selected annotation, or change a text annotation's words (or double-click it)"),
     _a("remove_calibration", "Remove Manual Calibration", tip="Go back to the file's own calibration",
        menu="Edit"),
     # View
@@ -62,6 +75,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("show_values", "Measurement &Values", "Shift+V", checkable=True,
        tip="Show values next to shapes", menu="View"),
     _a("show_labels", "&Labels", "Shift+L", checkable=True, tip="Show annotation labels", menu="View"),
+    _a("show_annotations", "&Annotations", "Shift+A", checkable=True, menu="View", group="visibility",
+       tip="Show or hide every annotation on screen (display only: exports show them all)"),
+    _a("hide_selected", "&Hide Selected Annotations", "H", menu="View", group="visibility",
+       tip="Take the selected annotations off the screen (display only: exports show them)"),
+    _a("show_hidden", "Show Hi&dden Annotations", "Shift+H", menu="View", group="visibility",
+       tip="Show again the annotations hidden one by one"),
+    _a("compare_rest_peak", "&Compare Rest and Peak", menu="View", group="compare",
+       tip="The rest and peak frames of the clip side by side (of the selected tracked annotation)"),
+    _a("compare_media", "Compare &Two Media\u2026", menu="View", group="compare",
+       tip="This media and another of the case side by side, played in step (e.g. left and right)"),
     _a("next_media", "Next Media", "PgDown", tip="Show the next media of the case", menu="View"),
     _a("previous_media", "Previous Media", "PgUp", tip="Show the previous media of the case", menu="View"),
     _a("full_screen", "Full &Screen", "F11", checkable=True, tip="Full screen", menu="View"),
@@ -144,6 +167,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 SPECS: dict[str, ActionSpec] = {spec.id: spec for spec in ACTIONS}
 MENUS: tuple[str, ...] = ("File", "Edit", "View", "Tools", "Playback", "Dynamics", "Help")
+#: File > Export entries -> the export dialog's kind of output (None: the dialog's own choice)
+EXPORT_KINDS: dict[str, str | None] = {
+    "export": None, "export_figure": "figure-current", "export_clip": "clip", "export_slides": "slides",
+    "export_report": "report", "export_dicom": "dicom-sr", "export_measurements": "measurements",
+}
 #: actions whose handlers live in the dynamics panel (``DynamicsPanel.handlers()``)
 DYNAMICS_ACTIONS: tuple[str, ...] = tuple(spec.id for spec in ACTIONS if spec.menu == "Dynamics")
 TOOL_ACTIONS: dict[str, str] = {  # action id -> tool name
@@ -185,6 +213,8 @@ def create_actions(parent: QObject) -> dict[str, QAction]:
         action.setToolTip(tip)
         action.setStatusTip(tip)
         action.setCheckable(spec.checkable)
+        # a held key must not flicker a toggle (Space held on a focused button: play once)
+        action.setAutoRepeat(not spec.checkable)
         if spec.icon:
             icon = action_icon(spec.icon)
             if icon is not None:

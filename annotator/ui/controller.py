@@ -26,6 +26,7 @@ from annotator.ui.autosave import AutosaveTimer
 from annotator.ui.opening import OpenedMedia, expand_paths, is_case_file, open_media_files
 from annotator.ui.tasks import Progress, Task, run_task
 from annotator.ui.undo import CaseUndoCommand
+from annotator.ui.visibility import AnnotationVisibility
 
 log = logging.getLogger(__name__)
 _sessions = itertools.count(1)
@@ -60,6 +61,7 @@ class AppController(QObject):
         self._recovered_from: Path | None = None
         self._measure_cache: dict[tuple[str, int], list[Measurement]] = {}
         self._tasks: list[Task] = []
+        self.visibility = AnnotationVisibility(self)  # annotations hidden on screen (display only)
         self.autosave = AutosaveTimer(self._write_autosave, self)
         self.autosave.failed.connect(self.status)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
@@ -159,8 +161,10 @@ class AppController(QObject):
     def _on_case_event(self, event: CaseEvent) -> None:
         self._measure_cache.clear()
         self.autosave.edited()
-        if event.what == "annotation" and event.change == "removed" and event.id in self.selection:
-            self.select([i for i in self.selection if i != event.id])
+        if event.what == "annotation" and event.change == "removed":
+            self.visibility.forget(event.id)
+            if event.id in self.selection:
+                self.select([i for i in self.selection if i != event.id])
         if event.what == "media" and event.change == "removed" and event.id == self.current_media_id:
             self.current_media_id = None
             remaining = self.document.case.media if self.document else []
@@ -192,6 +196,7 @@ class AppController(QObject):
         self._recovered_from = None
         self._fresh = False
         self.unreadable = set()
+        self.visibility.reset()
         self.document = document
         self.current_media_id = None
         self.current_frame = 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -28,9 +29,11 @@ from annotator.render import FrameScene, RenderOptions, paint_scene
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import cursor_info
 from annotator.ui.display import DisplayCache, DisplayLut
-from annotator.ui.tools import Tool, ToolContext, ToolResult
+from annotator.ui.tools import PREVIEW_ID, Tool, ToolContext, ToolResult
+from annotator.ui.tools.base import Rect
+from annotator.ui.tools.hit import hit_test
 from annotator.ui.view_transform import ViewTransform
-from annotator.ui.viewer_input import InputState, buttons_of, key_of, modifiers_of
+from annotator.ui.viewer_input import InputState, buttons_of, key_of, keyboard_menu_target, modifiers_of
 
 BACKGROUND = QColor(24, 24, 26)
 HANDLE_TOLERANCE_PX = 6.0  # screen pixels within which a click catches a shape or handle
@@ -50,6 +53,9 @@ class Viewer(QWidget):
     frame_shown = Signal(int)  # a frame's pixels are on screen
     play_toggle_requested = Signal()  # Space tapped (held Space pans instead)
     tool_done = Signal(str)  # the active tool finished a shape (tool name)
+    #: right click (or the menu key): the annotation under it ("" for none), global position
+    context_menu_requested = Signal(str, QPoint)
+    edit_requested = Signal(str)  # double click on an annotation or its label: edit its words
     _arrived = Signal(str, int)  # (media id, frame) decoded on the worker
 
     def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
@@ -69,6 +75,7 @@ class Viewer(QWidget):
         self._wanted: tuple[str, int] | None = None
         self._calibration: tuple[tuple[str, int], Calibration] | None = None
         self._result = ToolResult()
+        self._labels: list[tuple[str, Rect]] = []  # label boxes of the last paint, image pixels
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
         self.setMouseTracking(True)
@@ -81,6 +88,7 @@ class Viewer(QWidget):
         controller.document_changed.connect(self._media_changed)
         controller.case_event.connect(self._case_changed)
         controller.selection_changed.connect(lambda _ids: self.update())
+        controller.visibility.changed.connect(self._visibility_changed)
         if controller.current_media_id is not None:
             self._media_changed()
 
@@ -152,6 +160,14 @@ class Viewer(QWidget):
         self._calibration = None
         self.update()
 
+    def _visibility_changed(self) -> None:
+        self._result = ToolResult(preview=self._result.preview)  # no hover on a hidden shape
+        self.update()
+
+    def hidden(self) -> frozenset[str]:
+        """Annotations of this media left off the screen (hidden one by one, or all)."""
+        return self.controller.visibility.hidden_ids(a.id for a in self.controller.annotations(self._frame_media))
+
     def calibration(self) -> Calibration:
         key = (self._frame_media or "", self._frame_index)
         if self._calibration is None or self._calibration[0] != key:
@@ -198,7 +214,7 @@ class Viewer(QWidget):
     def render_options(self) -> RenderOptions:
         return RenderOptions(
             show_handles=True, selected=frozenset(self.controller.selection), hover=self._result.hover,
-            show_labels=self.show_labels, show_values=self.show_values, scale_bar=True,
+            hidden=self.hidden(), show_labels=self.show_labels, show_values=self.show_values, scale_bar=True,
             region_outlines=self.show_regions, pixelated=self.view.zoom >= 4.0,
         )
 
@@ -231,7 +247,13 @@ class Viewer(QWidget):
             painter.end()
             return
         painter.setClipRect(self.rect())
-        paint_scene(painter, scene, self.view.to_widget(), self.render_options())
+        boxes = paint_scene(painter, scene, self.view.to_widget(), self.render_options())
+        to_image, _ok = self.view.to_widget().inverted()
+        self._labels = []
+        for ident, rect in boxes:
+            if ident != PREVIEW_ID:
+                r = to_image.mapRect(rect)
+                self._labels.append((ident, (r.left(), r.top(), r.right(), r.bottom())))
         band = self._result.band
         if band is not None:
             xf = self.view.to_widget()
@@ -251,7 +273,25 @@ class Viewer(QWidget):
         doc = self.controller.document
         assert doc is not None and self._frame_media is not None
         return ToolContext(doc.case, self._frame_media, self._frame_index, self.image_size(),
-                           HANDLE_TOLERANCE_PX / self.view.zoom, list(self.controller.selection))
+                           HANDLE_TOLERANCE_PX / self.view.zoom, list(self.controller.selection),
+                           self.hidden(), list(self._labels))
+
+    def annotation_at(self, widget_pos: QPointF) -> str | None:
+        """The annotation drawn under a widget point (its shape or its label), if any."""
+        if self._frame is None or self.controller.document is None or self._frame_media is None:
+            return None
+        ctx = self.tool_context()
+        pos = self.view.widget_to_image(widget_pos.x(), widget_pos.y())
+        hit = hit_test(ctx.case.annotations, ctx.media_id, ctx.frame, pos, ctx.tolerance, (), ctx.hidden,
+                       ctx.labels)
+        return None if hit is None else hit.annotation.id
+
+    def request_context_menu(self, widget_pos: QPointF, global_pos: QPoint) -> None:
+        """Select the annotation under the point (it is what the menu acts on) and ask for its menu."""
+        ident = self.annotation_at(widget_pos)
+        if ident is not None and ident not in self.controller.selection:
+            self.controller.select([ident])
+        self.context_menu_requested.emit(ident or "", global_pos)
 
     def _image_pos(self, event: QMouseEvent | QWheelEvent) -> tuple[float, float]:
         p = event.position()
@@ -279,6 +319,8 @@ class Viewer(QWidget):
             self.hint.emit(result.hint)
         if result.done and self.tool is not None:
             self.tool_done.emit(self.tool.name)
+        if result.edit is not None:
+            self.edit_requested.emit(result.edit)
         self.update()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -301,6 +343,9 @@ class Viewer(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self.input.release(event, self):
+            if self.input.clicked:  # a right click, not a pan: the menu of what is under it
+                self.input.clicked = False
+                self.request_context_menu(event.position(), event.globalPosition().toPoint())
             return
         if self._tool_ready() and self.tool is not None:
             self.apply(self.tool.release(self._image_pos(event), buttons_of(event), modifiers_of(event)))
@@ -308,6 +353,13 @@ class Viewer(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._tool_ready() and self.tool is not None and event.button() == Qt.MouseButton.LeftButton:
             self.apply(self.tool.double_click(self._image_pos(event), buttons_of(event), modifiers_of(event)))
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        # the mouse's right click is handled on release (a right drag pans); the menu key here
+        if event.reason() == QContextMenuEvent.Reason.Keyboard:
+            ident, where = keyboard_menu_target(self)
+            self.context_menu_requested.emit(ident, self.mapToGlobal(where.toPoint()))
+        event.accept()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         steps = event.angleDelta().y() / 120.0

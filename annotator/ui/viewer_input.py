@@ -1,5 +1,6 @@
-"""Viewer gestures that are not tools: pan (middle or right drag, or Space + drag) and
-brightness/contrast (Alt + drag); and Qt events turned into the tools' plain values."""
+"""Viewer gestures that are not tools: pan (middle drag, Space + drag, or a right drag), a
+right click (no drag: the context menu) and brightness/contrast (Alt + drag); and Qt events
+turned into the tools' plain values."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from annotator.ui.tools import Button, Key, Mod
 
 if TYPE_CHECKING:
     from annotator.ui.viewer import Viewer
+
+#: a right press that moves less than this (screen pixels) is a click, not the start of a pan
+CLICK_SLOP_PX = 4.0
 
 _KEYS = {
     Qt.Key.Key_Escape: Key.ESCAPE, Qt.Key.Key_Return: Key.ENTER, Qt.Key.Key_Enter: Key.ENTER,
@@ -60,6 +64,8 @@ class InputState:
         self.start_lut = DisplayLut()
         self.space = False
         self.space_dragged = False
+        self.click_pending = False  # a right press that has not moved (yet): maybe a click
+        self.clicked = False  # the last gesture was a right click
 
     def press(self, event: QMouseEvent, viewer: Viewer) -> bool:
         button = event.button()
@@ -72,13 +78,21 @@ class InputState:
         self.button = button
         self.last = self.start = event.position()
         self.start_lut = viewer.lut
-        viewer.setCursor(Qt.CursorShape.ClosedHandCursor if pan else Qt.CursorShape.SizeAllCursor)
+        self.click_pending = button == Qt.MouseButton.RightButton
+        self.clicked = False
+        if not self.click_pending:
+            viewer.setCursor(Qt.CursorShape.ClosedHandCursor if pan else Qt.CursorShape.SizeAllCursor)
         return True
 
     def move(self, event: QMouseEvent, viewer: Viewer) -> bool:
         if self.mode is None:
             return False
         p = event.position()
+        if self.click_pending:
+            if math.hypot(p.x() - self.start.x(), p.y() - self.start.y()) < CLICK_SLOP_PX:
+                return True
+            self.click_pending = False  # a drag after all: pan from where it started
+            viewer.setCursor(Qt.CursorShape.ClosedHandCursor)
         if self.mode == "pan":
             viewer.view.pan(p.x() - self.last.x(), p.y() - self.last.y())
             self.space_dragged = self.space_dragged or self.space
@@ -94,6 +108,7 @@ class InputState:
         if self.mode is None:
             return False
         if event.button() == self.button:
+            self.clicked, self.click_pending = self.click_pending, False
             self.mode = None
             viewer.setCursor(Qt.CursorShape.ArrowCursor if viewer.tool is None or viewer.tool.name == "select"
                              else Qt.CursorShape.CrossCursor)
@@ -109,3 +124,16 @@ class InputState:
         self.space = False
         self.space_dragged = False
         return tapped
+
+
+def keyboard_menu_target(viewer: Viewer) -> tuple[str, QPointF]:
+    """For the menu key: the first selected annotation shown on this frame ("" for none) and
+    where its menu opens (its first point, else the middle of the viewer)."""
+    hidden = viewer.hidden()
+    shown = {a.id: a for a in viewer.controller.annotations(viewer.controller.current_media_id)
+             if a.id not in hidden and a.on_frame(viewer.frame_index)}
+    ident = next((i for i in viewer.controller.selection if i in shown), "")
+    points = shown[ident].points_at(viewer.frame_index) if ident else None
+    if points:
+        return ident, viewer.view.to_widget().map(QPointF(*points[0]))
+    return ident, QPointF(viewer.width() / 2, viewer.height() / 2)

@@ -287,8 +287,8 @@ class CropEditor(QWidget):
         for spin in self.spins.values():
             spin.blockSignals(False)
         editable = size is not None
-        for w in (*self.spins.values(), self.found_button, self.whole_button):
-            w.setEnabled(editable)
+        for widget in (*self.spins.values(), self.found_button, self.whole_button):
+            widget.setEnabled(editable)
 
     def _typed(self) -> None:
         rect = tuple(spin.value() for spin in self.spins.values())

@@ -9,8 +9,10 @@ export starts de-identified: "Keep identifiers" is never remembered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
@@ -48,7 +50,12 @@ from annotator.ui.dialogs.export_crop import CropEditor
 from annotator.ui.dialogs.export_defaults import AppState
 from annotator.ui.dialogs.export_options_form import ExportOptionsForm
 from annotator.ui.dialogs.export_panels import PanelsEditor
-from annotator.ui.dialogs.export_preview import PreviewJob, PreviewPane, PreviewResult, PreviewScheduler
+from annotator.ui.dialogs.export_preview import (
+    PreviewJob,
+    PreviewPane,
+    PreviewResult,
+    PreviewScheduler,
+)
 from annotator.ui.settings import Settings
 from annotator.ui.tasks import Progress, Task
 
@@ -76,6 +83,7 @@ class ExportDialog(QDialog):
         self.setObjectName("export_dialog")
         self.setWindowTitle("Export")
         self.state = state
+        state.setParent(self)  # its connections to the app end with the dialog
         self.settings = settings or Settings()
         self.document: CaseDocument = state.document
         self.snapshot = snapshot_document(self.document)
@@ -86,14 +94,18 @@ class ExportDialog(QDialog):
         self.last_result: ExportResult | None = None
         self._custom_name = False
         self._confirmed: Path | None = None
+        self._clip_shown: str | None = None
+        self._outcome: Callable[[], None] | None = None  # the signal to send when the task ends
+        self._error: str | None = None
+        self._showing_problem = False
         self.choices: ExportChoices = recall(self.settings, kind)
         self.state.fill_defaults(self.choices)
 
         self.form = ExportOptionsForm()
         self.panels = PanelsEditor()
-        self.form.panels_box.layout().addWidget(self.panels)
+        self.form.panels_column.addWidget(self.panels)
         self.crop = CropEditor(self._load_area)
-        self.form.crop_box.layout().addWidget(self.crop)
+        self.form.crop_column.addWidget(self.crop)
         self.pane = PreviewPane()
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -129,6 +141,7 @@ class ExportDialog(QDialog):
         state.case_changed.connect(self._case_changed)
         state.closed.connect(self.close)
         self._show_choices()
+        self._clip_shown = self.choices.clip_media
         self.form.path.setText(str(self._default_path()))
         self._refresh()
 
@@ -136,13 +149,15 @@ class ExportDialog(QDialog):
         scroller = QScrollArea()
         scroller.setWidgetResizable(True)
         scroller.setWidget(self.form)
-        scroller.setMinimumWidth(460)
+        scroller.setMinimumWidth(540)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(scroller)
         split.addWidget(self.pane)
         split.setStretchFactor(1, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
@@ -223,7 +238,7 @@ class ExportDialog(QDialog):
             current = c.panels[rows[0].row()].media if rows and rows[0].row() < len(c.panels) else None
         self.crop.set_media([entries[i] for i in ids if i in entries], current)
 
-    def _load_area(self, media_id: str) -> tuple[object, ImagingArea]:
+    def _load_area(self, media_id: str) -> tuple[np.ndarray, ImagingArea]:
         """On a worker: the frame the crop editor shows and the media's found imaging area."""
         frame = next((p.frame for p in self.choices.panels if p.media == media_id), 0)
         if self.choices.kind_choice.clip and media_id == self.choices.clip_media:
@@ -235,14 +250,16 @@ class ExportDialog(QDialog):
     # -- preview ---------------------------------------------------------------------------
     def _refresh(self) -> None:
         c = self.read_choices()
-        if c.kind_choice.clip:
-            self.form.set_frame_limits(self.state.frame_count(c.clip_media))
+        if c.kind_choice.clip and c.clip_media != self._clip_shown:
+            self._clip_shown = c.clip_media  # another clip: all of its frames
+            self.form.set_frame_limits(self.state.frame_count(c.clip_media), whole=True)
+            c = self.read_choices()
+            self._update_crop_media()
         problem = c.problem() or self._path_problem()
         self.export_button.setEnabled(problem is None and self.task is None)
-        if problem and not self.task:
-            self.status.setText(problem)
-        elif not self.task:
-            self.status.setText("")
+        if self.task is None and (problem or self._showing_problem):
+            self.status.setText(problem or "")  # outcomes of exports stay until a problem shows
+            self._showing_problem = problem is not None
         if c.problem():
             self.pane.show_problem(c.problem() or "")
             return
@@ -386,8 +403,8 @@ class ExportDialog(QDialog):
 
     def _export_done(self, result: ExportResult) -> None:
         self.last_result = result
+        self._outcome = lambda: self.export_finished.emit(result)
         self.status.setText(f"Saved {result.path}" + ("" if self.choices.keep_identifiers else " (de-identified)"))
-        self.export_finished.emit(result)
         if self.target_path().exists():  # the next export gets a fresh name
             self._custom_name = False
             self.form.path.setText(str(free_path(result.path.parent, self.choices.kind_choice.default_name,
@@ -397,18 +414,25 @@ class ExportDialog(QDialog):
         known = isinstance(exc, ExportError | MediaError | OSError)
         message = str(exc) if known else f"Unexpected problem: {type(exc).__name__}: {exc}"
         self.status.setText(f"Export failed: {message}")
-        self.export_failed.emit(message)
-        show_error(self, "Export failed", message)
+        self._outcome = lambda: self.export_failed.emit(message)
+        self._error = message
 
     def _export_cancelled(self) -> None:
         self.status.setText("Export cancelled: nothing was written.")
-        self.export_cancelled.emit()
+        self._outcome = self.export_cancelled.emit
 
     def _export_ended(self) -> None:
+        """After the outcome: the dialog is ready for the next export, then says what happened."""
         self.task = None
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self._refresh()
+        outcome, self._outcome = self._outcome, None
+        error, self._error = self._error, None
+        if outcome is not None:
+            outcome()
+        if error is not None:
+            show_error(self, "Export failed", error)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.cancel_export()  # a half-written export leaves nothing behind

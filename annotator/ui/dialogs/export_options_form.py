@@ -24,7 +24,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.ui.dialogs.export_choices import KIND_BY_ID, KINDS, LAYOUTS, PRINT_WIDTHS_MM, ExportChoices
+from annotator.ui.dialogs.export_choices import (
+    KIND_BY_ID,
+    KINDS,
+    LAYOUTS,
+    PRINT_WIDTHS_MM,
+    ExportChoices,
+)
 from annotator.ui.dialogs.export_panels import MediaEntry
 
 ORIENTATION_WORDS = ("", "Proximal", "Distal", "Medial", "Lateral", "Cranial", "Caudal", "Superficial", "Deep")
@@ -64,11 +70,11 @@ class ExportOptionsForm(QWidget):
         form.addRow("Export:", self.kind)
         form.addRow("Format:", self.format)
         self.panels_box = QGroupBox("Panels")  # the dialog puts the panels editor in it
-        self.panels_box.setLayout(QVBoxLayout())
+        self.panels_column = QVBoxLayout(self.panels_box)
         self.figure_box = self._figure_group()
         self.clip_box = self._clip_group()
         self.crop_box = QGroupBox("Imaging area")  # the dialog puts the crop editor in it
-        self.crop_box.setLayout(QVBoxLayout())
+        self.crop_column = QVBoxLayout(self.crop_box)
         self.caption_box = self._caption_group()
         privacy = self._privacy_group()
         self.file_box = self._file_group()
@@ -83,9 +89,9 @@ class ExportOptionsForm(QWidget):
             combo.currentIndexChanged.connect(self._edited)
         for spin in (self.rows, self.cols, self.width_mm, self.dpi, self.frame_from, self.frame_to, self.speed):
             spin.valueChanged.connect(self._edited)
-        for box in (self.legend, self.scale_bar, self.timestamp, self.orientation_on, self.plot,
-                    self.caption_in_figure, self.keep_identifiers):
-            box.toggled.connect(self._edited)
+        for check in (self.legend, self.scale_bar, self.timestamp, self.orientation_on, self.plot,
+                      self.caption_in_figure, self.keep_identifiers):
+            check.toggled.connect(self._edited)
         self.left_word.currentTextChanged.connect(self._left_word_changed)
         self.right_word.currentTextChanged.connect(self._edited)
         self.caption.textChanged.connect(self._caption_typed)
@@ -174,7 +180,9 @@ class ExportOptionsForm(QWidget):
         copy.setToolTip("Copy the caption, e.g. for the manuscript")
         copy.setAutoDefault(False)
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.caption.toPlainText()))
-        self.caption_in_figure = QCheckBox("Also set it under the picture (PNG/TIFF/JPEG; SVG and PDF always do)")
+        self.caption_in_figure = QCheckBox("Set it under the picture too")
+        self.caption_in_figure.setToolTip("PNG, TIFF, JPEG and DICOM: the caption as part of the picture "
+                                          "(SVG and PDF always set it, as text)")
         column = QVBoxLayout(box)
         column.addWidget(self.caption)
         column.addLayout(_row(self.caption_state, self.use_draft, copy, stretch=False))
@@ -183,7 +191,9 @@ class ExportOptionsForm(QWidget):
 
     def _privacy_group(self) -> QGroupBox:
         box = QGroupBox("De-identification")
-        self.keep_identifiers = QCheckBox("Keep identifiers (patient name, IDs, dates, the scanner's header)")
+        self.keep_identifiers = QCheckBox("Keep identifiers")
+        self.keep_identifiers.setToolTip("Patient name, IDs, dates and UIDs in the metadata, and the whole "
+                                         "frame with the scanner's header text")
         self.keep_identifiers.setObjectName("export_keep_identifiers")
         self.keep_warning = QLabel(KEEP_WARNING)
         self.keep_warning.setWordWrap(True)
@@ -265,10 +275,17 @@ class ExportOptionsForm(QWidget):
         c.caption_in_figure = self.caption_in_figure.isChecked()
         c.keep_identifiers = self.keep_identifiers.isChecked()
 
-    def set_frame_limits(self, frame_count: int) -> None:
+    def set_frame_limits(self, frame_count: int, whole: bool = False) -> None:
+        """Frames 0..count-1 (``whole``: and choose them all), without reporting an edit."""
         last = max(0, frame_count - 1)
         for spin in (self.frame_from, self.frame_to):
+            spin.blockSignals(True)
             spin.setRange(0, last)
+        if whole:
+            self.frame_from.setValue(0)
+            self.frame_to.setValue(last)
+        for spin in (self.frame_from, self.frame_to):
+            spin.blockSignals(False)
 
     def set_plot_target(self, label: str | None) -> None:
         """The dynamic annotation a plot panel would show (None: none to plot)."""

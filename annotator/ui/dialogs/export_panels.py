@@ -49,11 +49,11 @@ class PanelsEditor(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(110)
-        self.add_button = self._button("Add current frame", "Add the frame shown in the viewer as a panel")
+        self.add_button = self._button("Add current", "Add the frame shown in the viewer as a panel")
         self.remove_button = self._button("Remove", "Remove the selected panel")
         self.up_button = self._button("\u2191", "Move the selected panel earlier")
         self.down_button = self._button("\u2193", "Move the selected panel later")
-        self.rest_peak_button = self._button("Rest and peak", "Two panels: rest and peak of the selected "
+        self.rest_peak_button = self._button("Rest + peak", "Two panels: rest and peak of the selected "
                                              "dynamic annotation's measurement")
         self.add_button.clicked.connect(self.add_requested)
         self.remove_button.clicked.connect(self._remove)

@@ -86,7 +86,8 @@ def _clip_preview(ctx: ExportContext, choices: ExportChoices, max_width: int) ->
     width, height = output_size(area.rect, GIF_PREVIEW_WIDTH if gif else None)
     options = RenderOptions(timestamp=spec.timestamp, scale_bar=ctx.options.scale_bar,
                             symbol_scale=clip_symbol_scale(width, height))
-    scale = width / area.rect[2] * min(1.0, max_width / width)
+    # drawn at the preview's size: a small clip is enlarged, overlays and all, as a player would
+    scale = width / area.rect[2] * min(4.0, max_width / width)
     image = render_scene(ctx.scene(spec.media, spec.first), options, crop=area.rect, scale=scale)
     times = media.frame_times_ms
     count = len(output_frames(times, spec.first, spec.last, spec.speed, GIF_MIN_DELAY_MS if gif else 0.0))
@@ -207,11 +208,12 @@ class PreviewPane(QWidget):
 
     def show_result(self, result: PreviewResult) -> None:
         self.image = result.image
-        self.summary.setText(result.summary)
-        if result.image is None:
+        if result.image is None:  # the summary is the preview
+            self.summary.setText("")
             self.picture.setPixmap(QPixmap())
             self.picture.setText(result.summary)
         else:
+            self.summary.setText(result.summary)
             self._fit()
 
     def show_problem(self, message: str) -> None:
@@ -230,7 +232,7 @@ class PreviewPane(QWidget):
         ratio = self.devicePixelRatioF()
         room = self.picture.size() * ratio
         pixmap = QPixmap.fromImage(self.image)
-        if pixmap.width() > room.width() or pixmap.height() > room.height():
+        if pixmap.width() > room.width() or pixmap.height() > room.height():  # never enlarged
             pixmap = pixmap.scaled(room, Qt.AspectRatioMode.KeepAspectRatio,
                                    Qt.TransformationMode.SmoothTransformation)
         pixmap.setDevicePixelRatio(ratio)

@@ -12,6 +12,7 @@ from annotator.case.commands import AddAnnotation, Command
 from annotator.case.model import Annotation, Case, Point
 
 PREVIEW_ID = "__preview__"
+Rect = tuple[float, float, float, float]  # (x0, y0, x1, y1)
 
 
 class Button(IntFlag):
@@ -49,6 +50,8 @@ class ToolContext:
     tolerance: float = 6.0  # image pixels within which a click hits a shape or handle
     selection: Sequence[str] = ()
     hidden: frozenset[str] = frozenset()
+    #: where labels are drawn, (annotation id, (x0, y0, x1, y1) in image pixels), top last
+    labels: Sequence[tuple[str, Rect]] = ()
 
 
 @dataclass
@@ -61,6 +64,7 @@ class ToolResult:
     band: tuple[float, float, float, float] | None = None  # rubber-band rectangle (x0, y0, x1, y1)
     hover: str | None = None  # annotation under the cursor (select tool)
     cursor: str = ""  # "move", "handle" or "" (the tool's own cursor)
+    edit: str | None = None  # an annotation whose label (or words) the user wants to edit
 
 
 ContextFn = Callable[[], ToolContext]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from annotator.case.model import Annotation, Point
@@ -14,6 +14,7 @@ from annotator.render.geometry import (
     inside_ellipse,
     point_in_polygon,
 )
+from annotator.ui.tools.base import Rect
 
 #: screen size of label text, in units of the tolerance (~6 screen px): for hitting text
 _TEXT_CHAR_W, _TEXT_HALF_H = 8.0 / 6.0, 10.0 / 6.0
@@ -67,9 +68,19 @@ def visible_on_frame(annotations: Iterable[Annotation], media_id: str, frame: in
     return out
 
 
+def label_at(labels: Sequence[tuple[str, Rect]], pos: Point) -> str | None:
+    """The annotation whose label box holds ``pos`` (the top one: labels are painted in order)."""
+    for ident, (x0, y0, x1, y1) in reversed(labels):
+        if x0 <= pos[0] <= x1 and y0 <= pos[1] <= y1:
+            return ident
+    return None
+
+
 def hit_test(annotations: Iterable[Annotation], media_id: str, frame: int, pos: Point,
-             tolerance: float, selected: Iterable[str] = (), hidden: frozenset[str] = frozenset()) -> Hit | None:
-    """Handles of selected annotations first, then shapes from the top (last drawn) down."""
+             tolerance: float, selected: Iterable[str] = (), hidden: frozenset[str] = frozenset(),
+             labels: Sequence[tuple[str, Rect]] = ()) -> Hit | None:
+    """Handles of selected annotations first, then labels (painted over the shapes), then
+    shapes from the top (last drawn) down."""
     shown = visible_on_frame(annotations, media_id, frame, hidden)
     chosen = set(selected)
     for a, points in reversed(shown):
@@ -77,6 +88,10 @@ def hit_test(annotations: Iterable[Annotation], media_id: str, frame: int, pos: 
             handle = hit_handle(points, pos, tolerance)
             if handle is not None:
                 return Hit(a, points, handle)
+    labelled = label_at(labels, pos)
+    for a, points in shown:
+        if a.id == labelled:
+            return Hit(a, points)
     for a, points in reversed(shown):
         if hits_shape(a, points, pos, tolerance):
             return Hit(a, points)

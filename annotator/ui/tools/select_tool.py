@@ -55,7 +55,8 @@ def reshape(kind: str, points: list[Point], index: int, pos: Point) -> list[Poin
 
 class SelectTool(Tool):
     name = "select"
-    hint = "Select: click a shape, drag it or its handles; Delete removes; drag on the image to select several"
+    hint = ("Select: click a shape or its label, drag it or its handles; double-click to edit its label; "
+            "right-click for more; drag on the image to select several")
 
     def __init__(self, context: ContextFn) -> None:
         super().__init__(context)
@@ -78,7 +79,7 @@ class SelectTool(Tool):
         ctx = self.context()
         adding = bool(modifiers & (Mod.CTRL | Mod.SHIFT))
         hit = hit_test(ctx.case.annotations, ctx.media_id, ctx.frame, pos, ctx.tolerance,
-                       ctx.selection, ctx.hidden)
+                       ctx.selection, ctx.hidden, ctx.labels)
         self._anchor = self._last = pos
         self._merge_id = f"select-drag-{next(_drag_numbers)}"
         if hit is None:
@@ -103,7 +104,7 @@ class SelectTool(Tool):
         ctx = self.context()
         if self._mode is None:
             hit = hit_test(ctx.case.annotations, ctx.media_id, ctx.frame, pos, ctx.tolerance,
-                           ctx.selection, ctx.hidden)
+                           ctx.selection, ctx.hidden, ctx.labels)
             if hit is None:
                 return ToolResult()
             return ToolResult(hover=hit.annotation.id, cursor="handle" if hit.handle is not None else "move")
@@ -120,6 +121,18 @@ class SelectTool(Tool):
         self._mode = None
         result.band = None
         return result
+
+    def double_click(self, pos: Point, buttons: Button, modifiers: Mod) -> ToolResult:
+        """On a shape, its label or a text annotation's words: ask to edit them."""
+        if not buttons & Button.LEFT:
+            return ToolResult()
+        self._mode = None
+        ctx = self.context()
+        hit = hit_test(ctx.case.annotations, ctx.media_id, ctx.frame, pos, ctx.tolerance,
+                       (), ctx.hidden, ctx.labels)
+        if hit is None:
+            return ToolResult()
+        return ToolResult(select=[hit.annotation.id], edit=hit.annotation.id)
 
     def key(self, key: Key, modifiers: Mod) -> ToolResult:
         if key == Key.ESCAPE:
