@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -67,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("error: interrupted", file=sys.stderr)
             return 130
+        except BrokenPipeError:
+            # The reader went away (``us-annotator info X | head``): stop quietly, as the
+            # Python docs advise, pointing stdout at devnull so the exit flush cannot fail.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
     gui_args = _gui_parser().parse_args(args_list)
     from annotator.ui.app import run_app  # Qt is imported only for the desktop app
 

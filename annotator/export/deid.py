@@ -57,6 +57,19 @@ IDENTITY_KEYWORDS: frozenset[str] = frozenset({
     "ReferringPhysicianName",
 })
 DATE_VRS = frozenset({"DA", "DT", "TM"})
+#: free-text and descriptive attributes: removed from DICOM outputs, but their words are
+#: anatomy and protocol ("medial gastrocnemius, contraction"), not identity, so they are
+#: never used to scrub captions and labels
+DESCRIPTIVE_KEYWORDS: frozenset[str] = frozenset({
+    "AdditionalPatientHistory", "AdmittingDiagnosesDescription", "Allergies", "BranchOfService",
+    "CountryOfResidence", "DerivationDescription", "EthnicGroup", "FrameComments", "ImageComments",
+    "MedicalAlerts", "MilitaryRank", "Occupation", "PatientAge", "PatientComments", "PatientSize",
+    "PatientState", "PatientWeight", "PatientReligiousPreference", "PerformedProcedureStepDescription",
+    "PregnancyStatus", "ProtocolName", "ReasonForStudy", "RequestedProcedureDescription",
+    "SeriesDescription", "SmokingStatus", "StudyDescription", "TextComments", "TextString",
+})
+#: metadata keys (media.metadata) whose values are people's names, scrubbed part by part
+_PERSON_KEY_WORDS = ("name", "physician", "operator", "artist", "author")
 
 
 class UidMap:
@@ -156,15 +169,17 @@ class IdentifierSet:
 
     values: set[str] = field(default_factory=set)
 
-    def add(self, value: object) -> None:
+    def add(self, value: object, person_name: bool = False) -> None:
         text = str(value).strip()
         if not _specific_enough(text):
             return  # "M" or "12" would wreck every text it was scrubbed from
         self.values.add(text)
-        # A DICOM person name: "DOE^JOHN" is written "John Doe" or "DOE, JOHN" elsewhere.
-        for part in re.split(r"[\^,\s=]+", text):
-            if _specific_enough(part) and not part.isdigit():
-                self.values.add(part)
+        # A person name: "DOE^JOHN" is written "John Doe" or "DOE, JOHN" elsewhere. Only names
+        # are split into words: a free-text value's words are ordinary (anatomy, protocol).
+        if person_name or "^" in text:
+            for part in re.split(r"[\^,\s=]+", text):
+                if _specific_enough(part) and not part.isdigit():
+                    self.values.add(part)
         digits = re.sub(r"\D", "", text)
         if len(digits) == 8 and digits == text:  # a DICOM date: also its written forms
             y, m, d = digits[:4], digits[4:6], digits[6:]
@@ -195,7 +210,8 @@ def _specific_enough(text: str) -> bool:
 def identifiers_of(media: Media) -> IdentifierSet:
     """Identifier values of one media: its flagged metadata, and for DICOM the header itself."""
     found = IdentifierSet()
-    found.update(item.value for item in media.metadata.identifiers)
+    for item in media.metadata.identifiers:
+        found.add(item.value, person_name=any(w in item.key for w in _PERSON_KEY_WORDS))
     header = read_source_header(media)
     if header is not None:
         _collect(header, found)
@@ -210,8 +226,10 @@ def _collect(ds: Dataset, found: IdentifierSet) -> None:
             continue
         if elem.value in (None, "") or elem.tag.is_private:
             continue
+        if elem.keyword in DESCRIPTIVE_KEYWORDS:
+            continue
         if elem.keyword in IDENTIFYING_KEYWORDS or elem.keyword in IDENTITY_KEYWORDS:
-            found.add(elem.value)
+            found.add(elem.value, person_name=elem.VR == "PN")
         elif elem.VR in ("PN", "DA", "DT") or (elem.VR == "UI" and str(elem.value) not in UID_dictionary):
             for v in elem.value if elem.VM > 1 else [elem.value]:
-                found.add(v)
+                found.add(v, person_name=elem.VR == "PN")

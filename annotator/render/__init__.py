@@ -6,7 +6,13 @@ QPainter; ``render_scene`` returns it as a QImage for exports and thumbnails.
 
 from annotator.render.geometry import EllipseGeometry, angle_degrees, ellipse_geometry
 from annotator.render.overlays import scale_bar_length_mm
-from annotator.render.painter import LabelBox, crop_transform, paint_scene, primary_value_text, render_scene
+from annotator.render.painter import (
+    LabelBox,
+    crop_transform,
+    paint_scene,
+    primary_value_text,
+    render_scene,
+)
 from annotator.render.qimage import numpy_to_qimage, qimage_to_numpy
 from annotator.render.scene import FrameScene, MeasureFn, MeasurementLike, RenderOptions
 

@@ -24,11 +24,12 @@ class ActionSpec:
     checkable: bool = False
     menu: str = ""  # File, Edit, View, Tools, Playback, Help
     group: str = ""  # actions of one exclusive group (the tools)
+    section: str = ""  # actions kept together between separators in their menu
 
 
 def _a(id: str, text: str, *shortcut: str, icon: str = "", tip: str = "", checkable: bool = False,
-       menu: str = "", group: str = "") -> ActionSpec:
-    return ActionSpec(id, text, tuple(shortcut), icon, tip, checkable, menu, group)
+       menu: str = "", group: str = "", section: str = "") -> ActionSpec:
+    return ActionSpec(id, text, tuple(shortcut), icon, tip, checkable, menu, group, section)
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -39,17 +40,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("save", "&Save", "Ctrl+S", icon="std:SP_DialogSaveButton", tip="Save the case", menu="File"),
     _a("save_as", "Save &As\u2026", "Ctrl+Shift+S", tip="Save the case under another name", menu="File"),
     _a("export", "&Export\u2026", "Ctrl+E", tip="Export figures, clips, slides, report or DICOM", menu="File",
-       group="export"),
-    _a("export_figure", "Export &Figure\u2026", "Ctrl+Shift+E", menu="File", group="export",
+       section="export"),
+    _a("export_figure", "Export &Figure\u2026", "Ctrl+Shift+E", menu="File", section="export",
        tip="A figure of the current frame (PNG, TIFF, JPEG, SVG or PDF)"),
-    _a("export_clip", "Export &Clip\u2026", menu="File", group="export",
+    _a("export_clip", "Export Cl&ip\u2026", menu="File", section="export",
        tip="The clip with its annotations as MP4 or GIF"),
-    _a("export_slides", "Export S&lides\u2026", menu="File", group="export", tip="PowerPoint slides of the case"),
-    _a("export_report", "Export &Report\u2026", menu="File", group="export",
+    _a("export_slides", "Export S&lides\u2026", menu="File", section="export", tip="PowerPoint slides of the case"),
+    _a("export_report", "Export &Report\u2026", menu="File", section="export",
        tip="The case report (HTML or PDF): findings, measurements, figures"),
-    _a("export_dicom", "Export &DICOM\u2026", menu="File", group="export",
+    _a("export_dicom", "Export &DICOM\u2026", menu="File", section="export",
        tip="The measurements as a DICOM SR, or a figure as DICOM Secondary Capture"),
-    _a("export_measurements", "Export &Measurements\u2026", menu="File", group="export",
+    _a("export_measurements", "Export &Measurements\u2026", menu="File", section="export",
        tip="Every measurement as CSV or JSON"),
     _a("close_case", "&Close Case", "Ctrl+W", tip="Close the case", menu="File"),
     _a("start_screen", "Start Screen", tip="Show recent cases and the demo", menu="File"),
@@ -75,15 +76,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("show_values", "Measurement &Values", "Shift+V", checkable=True,
        tip="Show values next to shapes", menu="View"),
     _a("show_labels", "&Labels", "Shift+L", checkable=True, tip="Show annotation labels", menu="View"),
-    _a("show_annotations", "&Annotations", "Shift+A", checkable=True, menu="View", group="visibility",
+    _a("show_annotations", "&Annotations", "Shift+A", checkable=True, menu="View", section="visibility",
        tip="Show or hide every annotation on screen (display only: exports show them all)"),
-    _a("hide_selected", "&Hide Selected Annotations", "H", menu="View", group="visibility",
+    _a("hide_selected", "&Hide Selected Annotations", "H", menu="View", section="visibility",
        tip="Take the selected annotations off the screen (display only: exports show them)"),
-    _a("show_hidden", "Show Hi&dden Annotations", "Shift+H", menu="View", group="visibility",
+    _a("show_hidden", "Show Hi&dden Annotations", "Shift+H", menu="View", section="visibility",
        tip="Show again the annotations hidden one by one"),
-    _a("compare_rest_peak", "&Compare Rest and Peak", menu="View", group="compare",
+    _a("compare_rest_peak", "&Compare Rest and Peak", menu="View", section="compare",
        tip="The rest and peak frames of the clip side by side (of the selected tracked annotation)"),
-    _a("compare_media", "Compare &Two Media\u2026", menu="View", group="compare",
+    _a("compare_media", "Compare &Two Media\u2026", menu="View", section="compare",
        tip="This media and another of the case side by side, played in step (e.g. left and right)"),
     _a("next_media", "Next Media", "PgDown", tip="Show the next media of the case", menu="View"),
     _a("previous_media", "Previous Media", "PgUp", tip="Show the previous media of the case", menu="View"),

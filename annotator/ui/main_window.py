@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.case.autosave import find_recoverable
-from annotator.ui.actions import ACTIONS, MENUS, create_actions
+from annotator.ui.actions import ACTIONS, EXPORT_KINDS, MENUS, create_actions
+from annotator.ui.annotation_menu import edit_words, popup_context_menu
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import CursorInfo
 from annotator.ui.dialogs.error_dialog import show_error
@@ -121,6 +122,9 @@ class MainWindow(QMainWindow):
         self.cursor_label = QLabel()
         self.cursor_label.setObjectName("cursor_info")
         self.zoom_label = QLabel()
+        self.hidden_label = QLabel()  # a reminder that some annotations are off the screen
+        self.hidden_label.setObjectName("hidden_annotations")
+        self.statusBar().addPermanentWidget(self.hidden_label)
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.setAcceptDrops(True)
@@ -132,12 +136,13 @@ class MainWindow(QMainWindow):
     # -- layout ----------------------------------------------------------------------------
     def _build_menus_and_toolbars(self) -> None:
         menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
-        previous_group: dict[str, str] = {}
+        previous: dict[str, tuple[str, str]] = {}
         for spec in ACTIONS:
             menu = menus[spec.menu]
-            if previous_group.get(spec.menu, spec.group) != spec.group:
+            together = (spec.group, spec.section)
+            if previous.get(spec.menu, together) != together:
                 menu.addSeparator()
-            previous_group[spec.menu] = spec.group
+            previous[spec.menu] = together
             menu.addAction(self.action_by_id[spec.id])
         view = menus["View"]
         view.addSeparator()
@@ -157,11 +162,17 @@ class MainWindow(QMainWindow):
         c.document_changed.connect(self._document_changed)
         c.clean_changed.connect(lambda clean: self.setWindowModified(not clean))
         c.case_event.connect(lambda _e: self._update_title())
+        c.case_event.connect(lambda _e: self._update_hidden_note())
+        c.current_media_changed.connect(lambda _m: self._update_hidden_note())
+        c.visibility.changed.connect(self._update_hidden_note)
         c.current_media_changed.connect(lambda _m: self.playback.pause())
         self.viewer.cursor_moved.connect(self._cursor_moved)
         self.viewer.hint.connect(lambda text: self.statusBar().showMessage(text))
         self.viewer.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.viewer.display_changed.connect(self._display_changed)
+        self.viewer.context_menu_requested.connect(lambda ident, at: popup_context_menu(self, ident, at))
+        # after the double click has been handled: the dialog must not open inside a mouse event
+        self.viewer.edit_requested.connect(lambda ident: edit_words(self, ident), Qt.ConnectionType.QueuedConnection)
         self.start_screen.open_requested.connect(self.open_paths)
         self.start_screen.demo_requested.connect(self.open_demo)
         self.start_screen.open_dialog_requested.connect(self.action_by_id["open"].trigger)
@@ -195,7 +206,8 @@ class MainWindow(QMainWindow):
     def _document_changed(self) -> None:
         has_doc = self.controller.document is not None
         self.pages.setCurrentIndex(1 if has_doc else 0)
-        for action_id in ("save", "save_as", "close_case", "export", "select_all", "delete", "edit_label"):
+        for action_id in ("save", "save_as", "close_case", *EXPORT_KINDS, "select_all", "delete", "edit_label",
+                          "hide_selected", "show_hidden", "compare_rest_peak", "compare_media"):
             self.action_by_id[action_id].setEnabled(has_doc)
         self._update_title()
         if has_doc:
@@ -209,6 +221,18 @@ class MainWindow(QMainWindow):
         name = doc.path.name if doc.path is not None else "unsaved"
         self.setWindowTitle(f"{doc.case.title} ({name})[*] \u2014 us-annotator")
         self.setWindowModified(self.controller.is_modified)
+
+    def _update_hidden_note(self) -> None:
+        c = self.controller
+        ids = [a.id for a in c.annotations()]
+        hidden = len(c.visibility.hidden_ids(ids))
+        if not c.visibility.showing_annotations and ids:
+            text = "annotations hidden"
+        else:
+            text = f"{hidden} hidden" if hidden else ""
+        self.hidden_label.setText(text)
+        self.hidden_label.setToolTip("Annotations off the screen (display only; exports show them). "
+                                     "View > Show Hidden Annotations brings them back." if text else "")
 
     def _cursor_moved(self, info: CursorInfo | None) -> None:
         self.cursor_label.setText("" if info is None else info.text())
@@ -242,15 +266,6 @@ class MainWindow(QMainWindow):
     def show_start_screen(self) -> None:
         if self.controller.close_document():
             self.pages.setCurrentIndex(0)
-
-    def export(self) -> None:
-        try:
-            from annotator.ui.dialogs.export_dialog import show_export_dialog  # type: ignore[import-not-found]
-        except ImportError:
-            self.show_error("Export", "Export from the window is not available in this build yet; "
-                            "use `us-annotator export CASE OUT` on the command line.")
-            return
-        show_export_dialog(self, self.controller)
 
     def offer_recovery(self) -> bool:
         """After a crash: offer the autosaves left behind; True when one was recovered."""

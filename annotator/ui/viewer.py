@@ -31,9 +31,15 @@ from annotator.ui.cursor_info import cursor_info
 from annotator.ui.display import DisplayCache, DisplayLut
 from annotator.ui.tools import PREVIEW_ID, Tool, ToolContext, ToolResult
 from annotator.ui.tools.base import Rect
-from annotator.ui.tools.hit import hit_test
 from annotator.ui.view_transform import ViewTransform
-from annotator.ui.viewer_input import InputState, buttons_of, key_of, keyboard_menu_target, modifiers_of
+from annotator.ui.viewer_input import (
+    InputState,
+    annotation_at,
+    buttons_of,
+    key_of,
+    keyboard_menu_target,
+    modifiers_of,
+)
 
 BACKGROUND = QColor(24, 24, 26)
 HANDLE_TOLERANCE_PX = 6.0  # screen pixels within which a click catches a shape or handle
@@ -96,6 +102,11 @@ class Viewer(QWidget):
     @property
     def frame_index(self) -> int:
         return self._frame_index
+
+    @property
+    def label_boxes(self) -> list[tuple[str, Rect]]:
+        """Where the last paint put labels: (annotation id, (x0, y0, x1, y1) image pixels)."""
+        return list(self._labels)
 
     @property
     def frame_image(self) -> np.ndarray | None:
@@ -237,13 +248,7 @@ class Viewer(QWidget):
         scene = self.scene()
         if scene is None:
             painter.setPen(QColor(170, 170, 170))
-            if self._wanted is not None:
-                text = "Loading\u2026"
-            elif self.controller.current_media_id in self.controller.unreadable:
-                text = "This media file cannot be read (see the Case panel to find or remove it)"
-            else:
-                text = "Open a clip, a still or a case (Ctrl+O), or drop files here"
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder())
             painter.end()
             return
         painter.setClipRect(self.rect())
@@ -263,6 +268,13 @@ class Viewer(QWidget):
             painter.drawRect(rect)
         painter.end()
 
+    def _placeholder(self) -> str:
+        if self._wanted is not None:
+            return "Loading\u2026"
+        if self.controller.current_media_id in self.controller.unreadable:
+            return "This media file cannot be read (see the Case panel to find or remove it)"
+        return "Open a clip, a still or a case (Ctrl+O), or drop files here"
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         if self.view.fit and self._frame is not None:
             self.fit()
@@ -274,21 +286,11 @@ class Viewer(QWidget):
         assert doc is not None and self._frame_media is not None
         return ToolContext(doc.case, self._frame_media, self._frame_index, self.image_size(),
                            HANDLE_TOLERANCE_PX / self.view.zoom, list(self.controller.selection),
-                           self.hidden(), list(self._labels))
-
-    def annotation_at(self, widget_pos: QPointF) -> str | None:
-        """The annotation drawn under a widget point (its shape or its label), if any."""
-        if self._frame is None or self.controller.document is None or self._frame_media is None:
-            return None
-        ctx = self.tool_context()
-        pos = self.view.widget_to_image(widget_pos.x(), widget_pos.y())
-        hit = hit_test(ctx.case.annotations, ctx.media_id, ctx.frame, pos, ctx.tolerance, (), ctx.hidden,
-                       ctx.labels)
-        return None if hit is None else hit.annotation.id
+                           self.hidden(), self.label_boxes)
 
     def request_context_menu(self, widget_pos: QPointF, global_pos: QPoint) -> None:
         """Select the annotation under the point (it is what the menu acts on) and ask for its menu."""
-        ident = self.annotation_at(widget_pos)
+        ident = annotation_at(self, widget_pos) if self._frame is not None and self.controller.document else None
         if ident is not None and ident not in self.controller.selection:
             self.controller.select([ident])
         self.context_menu_requested.emit(ident or "", global_pos)

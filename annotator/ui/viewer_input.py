@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent
 
 from annotator.ui.display import DisplayLut
 from annotator.ui.tools import Button, Key, Mod
+from annotator.ui.tools.hit import hit_test
 
 if TYPE_CHECKING:
     from annotator.ui.viewer import Viewer
@@ -137,3 +138,11 @@ def keyboard_menu_target(viewer: Viewer) -> tuple[str, QPointF]:
     if points:
         return ident, viewer.view.to_widget().map(QPointF(*points[0]))
     return ident, QPointF(viewer.width() / 2, viewer.height() / 2)
+
+
+def annotation_at(viewer: Viewer, widget_pos: QPointF) -> str | None:
+    """The annotation drawn under a widget point of the viewer (its shape or its label)."""
+    ctx = viewer.tool_context()
+    pos = viewer.view.widget_to_image(widget_pos.x(), widget_pos.y())
+    hit = hit_test(ctx.case.annotations, ctx.media_id, ctx.frame, pos, ctx.tolerance, (), ctx.hidden, ctx.labels)
+    return None if hit is None else hit.annotation.id

@@ -7,11 +7,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from annotator.case.commands import ChangeAnnotation, RemoveAnnotations, SetCalibration
-from annotator.ui.actions import ACTIONS, DYNAMICS_ACTIONS, SPECS, TOOL_ACTIONS
+from annotator.case.commands import RemoveAnnotations, SetCalibration
+from annotator.ui import prompts
+from annotator.ui.actions import ACTIONS, DYNAMICS_ACTIONS, EXPORT_KINDS, SPECS, TOOL_ACTIONS
+from annotator.ui.annotation_menu import edit_words, hide_annotations
+from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
 from annotator.ui.display import DisplayLut
+from annotator.ui.export_actions import open_export
 from annotator.ui.tools import (
     AngleTool,
     ArrowTool,
@@ -41,8 +45,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
     viewer = window.viewer
 
     def ask_text() -> str | None:
-        text, ok = QInputDialog.getText(window, "Text", "Words to show on the image:", QLineEdit.EchoMode.Normal)
-        return text if ok else None
+        return prompts.ask_text(window, "Text", "Words to show on the image:")
 
     def ask_distance(px: float) -> float | None:
         from annotator.ui.dialogs.calibration_dialog import ask_known_distance
@@ -115,20 +118,24 @@ def delete_selection(window: MainWindow) -> None:
 
 
 def select_all(window: MainWindow) -> None:
+    """Every annotation shown on this frame (hidden ones stay out of reach of Delete)."""
     c = window.controller
-    c.select([a.id for a in c.annotations() if a.on_frame(c.current_frame)])
+    c.select([a.id for a in c.annotations() if a.on_frame(c.current_frame) and not c.visibility.is_hidden(a.id)])
 
 
-def edit_label(window: MainWindow) -> None:
-    c = window.controller
-    if c.document is None or len(c.selection) != 1:
-        window.statusBar().showMessage("Select one annotation to name it", 4000)
+def hide_selected(window: MainWindow) -> None:
+    ids = list(window.controller.selection)
+    if not ids:
+        window.statusBar().showMessage("Select the annotations to hide first", 4000)
         return
-    annotation = c.document.case.annotation(c.selection[0])
-    text, ok = QInputDialog.getText(window, "Label", "Label of the annotation:", QLineEdit.EchoMode.Normal,
-                                    annotation.label)
-    if ok and text != annotation.label:
-        c.push(ChangeAnnotation(annotation.id, label=text.strip()))
+    hide_annotations(window, ids)
+
+
+def toggle_play(window: MainWindow) -> None:
+    """Play or pause by what the playback does, not by the action's check mark (which a
+    still image or a refused start would leave wrong)."""
+    window.playback.toggle()
+    window.action_by_id["play"].setChecked(window.playback.playing)
 
 
 def remove_calibration(window: MainWindow) -> None:
@@ -173,7 +180,8 @@ def show_shortcuts(window: MainWindow) -> None:
     )
     box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=window)
     box.setInformativeText("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
-                           "Middle or right drag: pan. Alt + drag: brightness/contrast.")
+                           "Middle or right drag: pan. Alt + drag: brightness/contrast. "
+                           "Right-click a shape: its menu. Double-click a shape or its label: edit the label.")
     box.exec()
 
 
@@ -191,7 +199,6 @@ def wire_actions(window: MainWindow) -> None:
         "open": lambda: open_dialog(window),
         "save": lambda: save(window),
         "save_as": lambda: save_as(window),
-        "export": window.export,
         "close_case": c.close_document,
         "start_screen": window.show_start_screen,
         "quit": window.close,
@@ -199,7 +206,11 @@ def wire_actions(window: MainWindow) -> None:
         "redo": c.undo_stack.redo,
         "delete": lambda: delete_selection(window),
         "select_all": lambda: select_all(window),
-        "edit_label": lambda: edit_label(window),
+        "edit_label": lambda: edit_words(window),
+        "hide_selected": lambda: hide_selected(window),
+        "show_hidden": c.visibility.show_hidden,
+        "compare_rest_peak": lambda: compare_rest_peak(window),
+        "compare_media": lambda: compare_two_media(window),
         "remove_calibration": lambda: remove_calibration(window),
         "zoom_fit": v.fit,
         "zoom_actual": v.actual_size,
@@ -222,14 +233,19 @@ def wire_actions(window: MainWindow) -> None:
     }
     for action_id, handler in handlers.items():
         a[action_id].triggered.connect(lambda _checked=False, h=handler: h())
+    for action_id, kind in EXPORT_KINDS.items():
+        a[action_id].triggered.connect(lambda _checked=False, k=kind: open_export(window, k))
     for action_id, tool in TOOL_ACTIONS.items():
         a[action_id].triggered.connect(lambda _checked=False, t=tool: choose_tool(window, t))
-    a["play"].triggered.connect(lambda checked: p.play() if checked else p.pause())
+    a["play"].triggered.connect(lambda _checked=False: toggle_play(window))
     p.playing_changed.connect(a["play"].setChecked)
     a["bounce"].toggled.connect(p.set_bounce)
     a["show_regions"].toggled.connect(lambda on: toggle_display(window, "show_regions", on))
     a["show_values"].toggled.connect(lambda on: toggle_display(window, "show_values", on))
     a["show_labels"].toggled.connect(lambda on: toggle_display(window, "show_labels", on))
+    a["show_annotations"].toggled.connect(c.visibility.set_showing_annotations)
+    c.visibility.changed.connect(lambda: a["show_annotations"].setChecked(c.visibility.showing_annotations))
+    a["show_annotations"].setChecked(c.visibility.showing_annotations)
     a["full_screen"].toggled.connect(lambda on: window.showFullScreen() if on else window.showNormal())
     v.play_toggle_requested.connect(a["play"].trigger)
     # calibrating is a one-off: back to selecting afterwards (measuring tools stay on)
@@ -240,8 +256,8 @@ def wire_actions(window: MainWindow) -> None:
     c.undo_stack.redoTextChanged.connect(lambda t: a["redo"].setText(f"&Redo {t}".rstrip()))
     a["undo"].setEnabled(False)
     a["redo"].setEnabled(False)
-    toggles = {"play", "bounce", "show_regions", "show_values", "show_labels", "full_screen"}
-    assert set(handlers) | set(TOOL_ACTIONS) | toggles | set(DYNAMICS_ACTIONS) == set(SPECS), \
+    toggles = {"play", "bounce", "show_regions", "show_values", "show_labels", "show_annotations", "full_screen"}
+    assert set(handlers) | set(TOOL_ACTIONS) | set(EXPORT_KINDS) | toggles | set(DYNAMICS_ACTIONS) == set(SPECS), \
         "an action has no handler"
     bind = getattr(window.panels.get("dynamics"), "bind_actions", None)
     if bind is not None:

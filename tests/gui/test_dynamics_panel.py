@@ -25,13 +25,12 @@ from annotator.case.model import Annotation, Case, MediaRef
 from annotator.dynamics.synthetic import TearClip, tear_clip
 from annotator.media import ArrayMedia
 from annotator.render import qimage_to_numpy
-from annotator.render.plot import paint_series_plot
+from annotator.render.plot import paint_series_plot, plot_geometry
 from annotator.ui.controller import AppController
 from annotator.ui.panels import dynamics_tracking
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.dynamics_tracking import TrackOutcome, TrackRequest, plan_tracking
 from annotator.ui.panels.keyframe_bar import keyframe_edits
-from annotator.ui.panels.plot_widget import plot_geometry
 from annotator.ui.panels.series_files import EXPORT_FOLDER_KEY
 
 MM_PER_PX = 0.1
@@ -171,7 +170,7 @@ def test_the_click_geometry_matches_where_the_plot_paints_the_cursor(panel: Dyna
             images.append(qimage_to_numpy(image).astype(int))
         changed = np.abs(images[1] - images[0]).max(axis=2).sum(axis=0)  # per column
         painted_x = float((changed * np.arange(w)).sum() / changed.sum())
-        expected = plot_geometry(rect, series, base).x_of_time(series.sample(frame).time_s)
+        expected = plot_geometry(rect, series, base).x(series.sample(frame).time_s)
         assert abs(painted_x - expected) < 1.5, (frame, painted_x, expected)
 
 

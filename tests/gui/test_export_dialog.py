@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, AttributeValue, Case, Finding, MediaRef
 from annotator.export.figure import PanelSpec
+from annotator.export.registry import ExportResult
 from annotator.media import ArrayMedia
 from annotator.media.calibration import UNIT_CM, Region
 from annotator.ui.controller import AppController
@@ -110,11 +111,13 @@ def set_path(dialog: ExportDialog, path: Path) -> None:
     dialog.form.path.textEdited.emit(str(path))
 
 
-def export_and_wait(qtbot: QtBot, dialog: ExportDialog, path: Path) -> object:
+def export_and_wait(qtbot: QtBot, dialog: ExportDialog, path: Path) -> ExportResult:
     set_path(dialog, path)
     with qtbot.waitSignal(dialog.export_finished, timeout=30_000) as blocker:
         assert dialog.start_export(), dialog.status.text()
-    return blocker.args[0]
+    result = blocker.args[0]
+    assert isinstance(result, ExportResult)
+    return result
 
 
 def test_identifiers_are_not_kept_by_default_and_keeping_them_warns(
@@ -125,12 +128,12 @@ def test_identifiers_are_not_kept_by_default_and_keeping_them_warns(
     assert dialog.form.keep_warning.isHidden()
     # the header's red text lies outside the calibrated region: the exported figure has none
     result = export_and_wait(qtbot, dialog, tmp_path / "plain.png")
-    assert red_pixels(np.asarray(Image.open(result.path).convert("RGB"))) == 0  # type: ignore[attr-defined]
+    assert red_pixels(np.asarray(Image.open(result.path).convert("RGB"))) == 0
     dialog.form.keep_identifiers.setChecked(True)
     assert not dialog.form.keep_warning.isHidden()
     assert dialog.read_choices().to_options().keep_identifiers
     kept = export_and_wait(qtbot, dialog, tmp_path / "kept.png")
-    assert red_pixels(np.asarray(Image.open(kept.path).convert("RGB"))) > 100  # type: ignore[attr-defined]
+    assert red_pixels(np.asarray(Image.open(kept.path).convert("RGB"))) > 100
     # never remembered: the next dialog de-identifies again
     dialog.close()
     again = open_dialog("figure-current")
@@ -167,14 +170,14 @@ def test_edited_caption_is_the_exported_one(qtbot: QtBot, open_dialog: DialogFac
     dialog.form.caption.setPlainText(mine)
     assert dialog.form.caption_edited
     result = export_and_wait(qtbot, dialog, tmp_path / "fig.png")
-    assert result.caption == mine  # type: ignore[attr-defined]
+    assert result.caption == mine
     with Image.open(tmp_path / "fig.png") as png:
         assert round(png.info["dpi"][0]) == 300
         assert png.width == round(85 / 25.4 * 300)
     # SVG sets the caption as text under the panels
     dialog.form.select_format(".svg")
     svg = export_and_wait(qtbot, dialog, tmp_path / "fig.svg")
-    assert "gap widens on contraction" in Path(svg.path).read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    assert "gap widens on contraction" in Path(svg.path).read_text(encoding="utf-8")
     # "Use the draft" forgets the edit
     with qtbot.waitSignal(dialog.preview_updated, timeout=10_000):
         dialog.form.use_draft.click()
@@ -192,12 +195,12 @@ def test_mp4_export_reports_progress_to_the_end(qtbot: QtBot, open_dialog: Dialo
     result = export_and_wait(qtbot, dialog, tmp_path / "clip.mp4")
     assert seen[-1] == pytest.approx(1.0) and len(seen) > FRAMES // 2
     assert seen == sorted(seen)
-    with av.open(str(result.path)) as container:  # type: ignore[attr-defined]
+    with av.open(str(result.path)) as container:
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.pix_fmt == "yuv420p"
         assert sum(1 for _ in container.decode(stream)) == FRAMES
-    capture = cv2.VideoCapture(str(result.path))  # type: ignore[attr-defined]
+    capture = cv2.VideoCapture(str(result.path))
     ok, frame = capture.read()
     capture.release()
     assert ok and red_pixels(frame[..., ::-1]) == 0
@@ -246,7 +249,7 @@ def test_settings_are_remembered_across_dialogs(qtbot: QtBot, open_dialog: Dialo
     folder.mkdir()
     form.select_format(".tif")
     result = export_and_wait(qtbot, dialog, folder / "fig.tif")
-    with Image.open(result.path) as tif:  # type: ignore[attr-defined]
+    with Image.open(result.path) as tif:
         assert tif.width == round(120 / 25.4 * 150)
     dialog.close()
 
@@ -323,7 +326,12 @@ def test_replacing_a_file_asks_first(qtbot: QtBot, open_dialog: DialogFactory, t
     target = tmp_path / "m.json"
     target.write_text("old")
     answers: list[Path] = []
-    monkeypatch.setattr(export_dialog_module, "confirm_replace", lambda parent, path: answers.append(path) or False)
+
+    def refuse(parent: object, path: Path) -> bool:
+        answers.append(path)
+        return False
+
+    monkeypatch.setattr(export_dialog_module, "confirm_replace", refuse)
     set_path(dialog, target)
     assert not dialog.start_export()
     assert target.read_text() == "old" and answers == [target]

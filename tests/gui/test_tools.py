@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -270,3 +271,19 @@ def test_editing_a_dynamic_annotation_makes_a_keyframe_on_that_frame(h: Harness)
     assert sorted(ann.keyframes) == [0, 5, 10]
     assert ann.keyframes[5] == [(10, 10), (60, 30)]
     assert ann.points_at(3) == [(10, 10), pytest.approx((56, 22))]
+
+
+def test_select_picks_an_annotation_by_its_label_and_double_click_asks_to_edit(h: Harness) -> None:
+    h.case.annotations.append(Annotation.single("a1", "m1", "line", 0, [(10, 80), (60, 80)], label="gap"))
+    label_box = (100.0, 10.0, 140.0, 20.0)  # far from the line, where the renderer put its label
+    tool = SelectTool(lambda: replace(h.context(), labels=[("a1", label_box)]))
+    h.click(tool, (120, 15))
+    assert h.selection == ["a1"]
+    h.click(tool, (120, 40))  # empty image: nothing
+    assert h.selection == []
+    edit = h.apply(tool.double_click((120, 15), L, NONE))
+    assert edit.edit == "a1" and h.selection == ["a1"] and not edit.commands
+    assert tool.double_click((35, 80.5), L, NONE).edit == "a1"  # on the line itself
+    assert tool.double_click((120, 40), L, NONE).edit is None
+    hidden = SelectTool(lambda: replace(h.context(), labels=[("a1", label_box)], hidden=frozenset({"a1"})))
+    assert hidden.double_click((120, 15), L, NONE).edit is None

@@ -202,3 +202,33 @@ def test_svg_output_keeps_values_as_text(grey_frame: np.ndarray, calibration: Ca
     svg = bytes(data.data()).decode()
     assert "gap  24.0 mm" in svg  # 120 px at 0.2 mm/px, as text, not outlines
     assert "5 mm" in svg
+
+
+def test_paint_scene_says_where_each_label_went(grey_frame: np.ndarray, calibration: Calibration,
+                                               measure: MeasureFn) -> None:
+    """The boxes it returns (for clicks on labels) cover exactly the label pixels it painted."""
+    text = Annotation.single("t1", "m1", "text", 0, [(30, 20)], text="VL")
+    hidden = caliper("a2", label="hidden")
+    scene = FrameScene(grey_frame, 0, 0.0, [caliper(label="gap"), text, hidden], calibration, measure)
+    options = RenderOptions(scale_bar=False, hidden=frozenset({"a2"}))
+    image = QImage(160, 120, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    boxes = paint_scene(painter, scene, crop_transform((0, 0, 160, 120), 1.0), options)
+    painter.end()
+    assert [ident for ident, _ in boxes] == ["a1", "t1"]  # painting order; nothing for a hidden one
+    # a text annotation is nothing but its box: leave it out too
+    shapes_only = qimage_to_numpy(render_scene(scene, RenderOptions(scale_bar=False, show_labels=False,
+                                                                    show_values=False, hidden=frozenset({"a2", "t1"}))))
+    label_pixels = changed(qimage_to_numpy(image), shapes_only)
+    inside = np.zeros_like(label_pixels)
+    for _ident, rect in boxes:
+        x0, y0 = math.floor(rect.left()), math.floor(rect.top())
+        inside[max(y0, 0):math.ceil(rect.bottom()) + 1, max(x0, 0):math.ceil(rect.right()) + 1] = True
+        assert label_pixels[max(y0, 0):math.ceil(rect.bottom()), max(x0, 0):math.ceil(rect.right())].mean() > 0.5
+    assert not (label_pixels & ~inside).any()  # no label pixel outside the boxes
+    # without labels and values a caliper has no box; a text annotation keeps its words
+    bare = QImage(160, 120, QImage.Format.Format_RGB32)
+    painter = QPainter(bare)
+    boxes = paint_scene(painter, scene, crop_transform((0, 0, 160, 120), 1.0), BARE)
+    painter.end()
+    assert [ident for ident, _ in boxes] == ["t1"]

@@ -170,3 +170,25 @@ def test_adjusted_area_is_clamped_and_marked_as_the_users() -> None:
 def test_a_degenerate_rect_still_keeps_one_pixel(bad: tuple[int, int, int, int]) -> None:
     area = ImagingArea(bad, "motion").adjusted(bad, 10, 10)
     assert area.rect[2] >= 1 and area.rect[3] >= 1
+
+
+def test_descriptive_text_is_not_scrubbed_from_captions_but_names_are() -> None:
+    """Series descriptions and comments are anatomy, not identity: a caption keeps its
+    anatomy words, while every part of the patient's name goes."""
+    from pydicom.dataset import Dataset
+
+    from annotator.export.deid import IdentifierSet, _collect
+
+    ds = Dataset()
+    ds.PatientName = "DOE^JOHNATHAN"
+    ds.PatientID = "MRN0042"
+    ds.SeriesDescription = "Medial gastrocnemius, long axis, contraction"
+    ds.ImageComments = "right calf for review"
+    found = IdentifierSet()
+    _collect(ds, found)
+    caption = "Tear of the right medial gastrocnemius on contraction (Johnathan Doe, MRN0042)"
+    scrubbed = found.scrub(caption)
+    assert "medial gastrocnemius on contraction" in scrubbed
+    assert "right" in scrubbed and "for" not in found.values
+    for identity in ("Johnathan", "Doe", "MRN0042"):
+        assert identity.lower() not in scrubbed.lower()

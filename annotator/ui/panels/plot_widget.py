@@ -2,20 +2,17 @@
 figure export), this widget adds the playhead cursor, click or drag to go to a frame, a hover
 tooltip per sample, and a context menu to set rest or peak at the clicked frame.
 
-Clicks map to frames through ``PlotGeometry``, which follows the layout rules of
-``render.plot`` for a plot without title and caption (the panel shows those itself); a test
-checks the painted cursor lands where the geometry says.
+Clicks map to frames through ``render.plot.plot_geometry``, the layout the painter itself
+uses; a test checks the painted cursor lands where the geometry says.
 """
 
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
-    QFontMetricsF,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -24,58 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
 from annotator.dynamics.series import TRUSTED_CONFIDENCE, Series
-from annotator.render.plot import (
-    FONT_PX,
-    PlotOptions,
-    _font,
-    _tick_text,
-    _time_range,
-    _value_range,
-    nice_ticks,
-    paint_series_plot,
-)
-
-#: the plot on screen: the panel shows the title and the statistics as widgets
-SCREEN_OPTIONS = PlotOptions(title="", caption=False, fill_background=True)
-
-
-@dataclass(frozen=True)
-class PlotGeometry:
-    """Where time runs inside a painted plot: the axes' rectangle and its time span."""
-
-    area: QRectF
-    t0: float
-    t1: float
-
-    def x_of_time(self, t: float) -> float:
-        return self.area.left() + (t - self.t0) / (self.t1 - self.t0) * self.area.width()
-
-    def time_at(self, x: float) -> float:
-        return self.t0 + (x - self.area.left()) / max(self.area.width(), 1e-9) * (self.t1 - self.t0)
-
-
-def plot_geometry(rect: QRectF, series: Series, options: PlotOptions = SCREEN_OPTIONS) -> PlotGeometry:
-    """The axes of ``paint_series_plot(painter, rect, series, options)`` for a plot with no
-    title and no caption (as ``render.plot._draw_axes`` lays them out)."""
-    if options.title != "" or (options.caption and series.valid):
-        raise ValueError("plot_geometry follows plots without title and caption only")
-    k = max(options.symbol_scale, 0.1)
-    pad = 6.0 * k
-    body = rect.adjusted(pad, pad, -pad, -pad)
-    t0, t1 = _time_range(series)
-    if not series.valid:
-        return PlotGeometry(body, t0, t1)
-    fm = QFontMetricsF(_font(FONT_PX * 0.95 * k))
-    v_range = _value_range(series)
-    v_ticks = [v for v in nice_ticks(*v_range, target=6) if v_range[0] <= v <= v_range[1]]
-    widest = max((fm.horizontalAdvance(_tick_text(v, v_ticks)) for v in v_ticks), default=0.0)
-    tick = 4.0 * k
-    left = fm.height() * 1.3 + widest + tick * 2
-    bottom = fm.height() * 2.4 + tick
-    area = body.adjusted(left, fm.height() * 0.5, -fm.horizontalAdvance("00") * 0.6, -bottom)
-    if area.width() < 10 or area.height() < 10:
-        area = body
-    return PlotGeometry(area, t0, t1)
+from annotator.render.plot import PlotGeometry, PlotOptions, paint_series_plot, plot_geometry
 
 
 def nearest_frame(series: Series, time_s: float) -> int:
@@ -212,5 +158,5 @@ class SeriesPlotWidget(QWidget):
         geometry = self.geometry_for_series()
         if geometry is None or self.series is None:
             raise ValueError("there is no plot to click")
-        x = geometry.x_of_time(self.series.sample(frame).time_s)
+        x = geometry.x(self.series.sample(frame).time_s)
         return QPoint(round(x), round(geometry.area.center().y()))
