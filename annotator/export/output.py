@@ -11,7 +11,7 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from annotator.case.fileutil import file_mode_for
@@ -44,9 +44,10 @@ def describe_os_error(out: Path, exc: OSError) -> str:
 
 
 @contextlib.contextmanager
-def atomic_output(out: Path, force: bool = False) -> Iterator[Path]:
+def atomic_output(out: Path, force: bool = False, before_replace: Callable[[], None] | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``out``; on success it replaces ``out``, on any failure it
-    is deleted and ``out`` is left as it was. OSErrors become ``ExportError``."""
+    is deleted and ``out`` is left as it was. OSErrors become ``ExportError``.
+    ``before_replace`` runs just before the rename: raising in it (a cancel) leaves nothing."""
     out = Path(out)
     check_destination(out, force)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".part{out.suffix}", dir=out.parent or ".")
@@ -60,6 +61,8 @@ def atomic_output(out: Path, force: bool = False) -> Iterator[Path]:
         _fsync(tmp)
         if out.exists() and not force:  # appeared while we worked
             raise ExportError(f"{out}: already exists (use --force to overwrite it)")
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, out)
     except OSError as exc:
         raise ExportError(describe_os_error(out, exc)) from exc

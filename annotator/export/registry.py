@@ -134,8 +134,18 @@ def export(document: CaseDocument, out: str | Path, options: ExportOptions | Non
     check_destination(out, options.force)
     if not document.case.media:
         raise ExportError(f"{out}: the case has no media to export")
-    ctx = ExportContext(document, options, progress, {} if found_areas is None else found_areas)
-    with atomic_output(out, options.force) as tmp:
+    reported = [1, 1]  # the last (done, total), said again as the last chance to cancel
+
+    def report(done: int, total: int) -> None:
+        reported[:] = [done, total]
+        if progress is not None:
+            progress(done, total)
+
+    ctx = ExportContext(document, options, None if progress is None else report,
+                        {} if found_areas is None else found_areas)
+    # figures report no steps of their own: a cancel while writing them is caught here
+    last_step = None if progress is None else (lambda: report(*reported))
+    with atomic_output(out, options.force, last_step) as tmp:
         result = kind.write(ctx, tmp, out.suffix.lower())
     if result is None:
         return ExportResult(out, kind.name)

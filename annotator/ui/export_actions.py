@@ -1,7 +1,6 @@
-"""File > Export: open the export dialog (``ui/dialogs/export_dialog.py``) on a kind of output.
-
-The dialog is looked up when it is asked for, so a build without it still starts and says
-where else to export (the command line).
+"""File > Export: open the export dialog (``ui/dialogs/export_dialog.py``, not modal) on a
+kind of output. The dialog is imported when first asked for, so a build without it still
+starts and says where else to export (the command line).
 """
 
 from __future__ import annotations
@@ -31,5 +30,9 @@ def open_export(window: MainWindow, kind: str | None = None) -> QWidget | None:
         window.show_error("Export", "Export from the window is not available in this build "
                           f"({exc}); use `us-annotator export CASE OUT` on the command line.")
         return None
-    dialog: QWidget | None = module.open_export_dialog(window.controller, window, kind)
+    try:
+        dialog: QWidget = module.open_export_dialog(window.controller, window, kind)
+    except ValueError as exc:  # the dialog's word on why it cannot open (e.g. no case)
+        window.controller.error.emit("Export", str(exc))
+        return None
     return dialog

@@ -91,9 +91,10 @@ def open_dialog(qtbot: QtBot, controller: AppController) -> Iterator[DialogFacto
 
     yield make
     for dialog in opened:
-        if dialog.task is not None:
-            dialog.task.cancel()
-            dialog.task.wait(10)
+        task = dialog.runner.task
+        if task is not None:
+            task.cancel()
+            task.wait(10)
         dialog.close()
         dialog.deleteLater()
 
@@ -123,6 +124,8 @@ def export_and_wait(qtbot: QtBot, dialog: ExportDialog, path: Path) -> ExportRes
 def test_identifiers_are_not_kept_by_default_and_keeping_them_warns(
         qtbot: QtBot, open_dialog: DialogFactory, tmp_path: Path, errors: list[str]) -> None:
     dialog = open_dialog("figure-current")
+    # named after the kind of output, never the case title (which may name the patient)
+    assert Path(dialog.form.path.text()) == tmp_path / "figure.png"
     assert not dialog.form.keep_identifiers.isChecked()
     assert not dialog.read_choices().to_options().keep_identifiers
     assert dialog.form.keep_warning.isHidden()
@@ -176,6 +179,7 @@ def test_edited_caption_is_the_exported_one(qtbot: QtBot, open_dialog: DialogFac
         assert png.width == round(85 / 25.4 * 300)
     # SVG sets the caption as text under the panels
     dialog.form.select_format(".svg")
+    assert Path(dialog.form.path.text()) == tmp_path / "fig.svg"  # the user's name, the format's extension
     svg = export_and_wait(qtbot, dialog, tmp_path / "fig.svg")
     assert "gap widens on contraction" in Path(svg.path).read_text(encoding="utf-8")
     # "Use the draft" forgets the edit
@@ -225,7 +229,7 @@ def test_cancelling_midway_leaves_no_file(qtbot: QtBot, open_dialog: DialogFacto
     dialog.export_started.connect(cancel_on_first_frame)
     with qtbot.waitSignal(dialog.export_cancelled, timeout=30_000):
         assert dialog.start_export()
-    qtbot.waitUntil(lambda: dialog.task is None, timeout=10_000)
+    qtbot.waitUntil(lambda: not dialog.runner.busy, timeout=10_000)
     assert cancelled_at and cancelled_at[0] < 0.5
     assert list(out.iterdir()) == []  # neither the file nor its temporary part
     assert "nothing was written" in dialog.status.text()
@@ -281,6 +285,15 @@ def test_imaging_area_is_shown_and_can_be_adjusted(qtbot: QtBot, open_dialog: Di
     with qtbot.waitSignal(dialog.preview_updated, timeout=10_000):
         crop.found_button.click()
     assert dialog.read_choices().crops == {}
+    # or dragged out on the picture of the whole frame
+    view = crop.view
+    corners = view._to_widget((40, 50, 100, 60))
+    with qtbot.waitSignal(dialog.preview_updated, timeout=10_000):
+        qtbot.mousePress(view, Qt.MouseButton.LeftButton, pos=corners.topLeft().toPoint())
+        qtbot.mouseMove(view, corners.bottomRight().toPoint())
+        qtbot.mouseRelease(view, Qt.MouseButton.LeftButton, pos=corners.bottomRight().toPoint())
+    x, y, w, h = dialog.read_choices().crops["m1"]
+    assert abs(x - 40) <= 2 and abs(y - 50) <= 2 and abs(w - 100) <= 3 and abs(h - 60) <= 3
 
 
 def test_editing_panels_makes_a_figure_of_chosen_frames(qtbot: QtBot, open_dialog: DialogFactory,
@@ -357,3 +370,100 @@ def test_file_export_action_opens_the_dialog(qtbot: QtBot, controller: AppContro
 def test_panel_spec_defaults_for_all_annotated_frames(open_dialog: DialogFactory) -> None:
     dialog = open_dialog("figure-annotated", wait=False)
     assert dialog.panels.panels() == [PanelSpec("m1", 0), PanelSpec("m1", 12), PanelSpec("m2", 0)]
+
+
+def test_a_plot_over_time_can_be_a_panel(qtbot: QtBot, open_dialog: DialogFactory) -> None:
+    dialog = open_dialog("figure-panels")
+    assert dialog.form.plot.isEnabled() and "gap" in dialog.form.plot.text()
+    with qtbot.waitSignal(dialog.preview_updated, timeout=10_000) as blocker:
+        dialog.form.plot.setChecked(True)
+    assert dialog.read_choices().to_options().plots == ["a1"]
+    assert "3 panels" in blocker.args[0].summary
+    assert "over time" in dialog.form.caption.toPlainText()
+
+
+def test_a_case_without_media_says_what_is_missing(qtbot: QtBot, controller: AppController) -> None:
+    controller.set_document(CaseDocument.new())
+    dialog = open_export_dialog(controller, None, "figure-current")
+    assert isinstance(dialog, ExportDialog)
+    try:
+        assert not dialog.export_button.isEnabled()
+        assert "panel" in dialog.status.text()
+        dialog.set_kind("clip")
+        assert "no clip" in dialog.status.text()
+        assert not dialog.export_button.isEnabled()
+    finally:
+        dialog.close()
+
+
+def test_cancelling_while_a_figure_is_written_leaves_no_file(qtbot: QtBot, open_dialog: DialogFactory,
+                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import annotator.export.raster as raster
+
+    dialog = open_dialog("figure-current")
+    started: list[Task] = []
+    dialog.export_started.connect(started.append)
+    save = raster.save_raster
+
+    def save_then_cancel(*args: object, **kwargs: object) -> None:
+        save(*args, **kwargs)  # type: ignore[arg-type]
+        started[0].cancel()  # the user clicks Cancel while the file is being written
+
+    monkeypatch.setattr(raster, "save_raster", save_then_cancel)
+    set_path(dialog, tmp_path / "fig.png")
+    with qtbot.waitSignal(dialog.export_cancelled, timeout=30_000):
+        assert dialog.start_export()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_closing_the_dialog_stops_its_export(qtbot: QtBot, open_dialog: DialogFactory, tmp_path: Path) -> None:
+    import threading
+
+    dialog = open_dialog("clip")
+    out = tmp_path / "exports"
+    out.mkdir()
+    set_path(dialog, out / "closed.mp4")
+    at_frame, go_on = threading.Event(), threading.Event()
+
+    def hold_first_frame(task: Task) -> None:
+        def step(fraction: float, _text: str) -> None:
+            if 0 < fraction < 1 and not at_frame.is_set():
+                at_frame.set()
+                go_on.wait(10)  # the worker waits here while the user closes the dialog
+
+        task.progressed.connect(step, Qt.ConnectionType.DirectConnection)
+
+    dialog.export_started.connect(hold_first_frame)
+    assert dialog.start_export()
+    qtbot.waitUntil(at_frame.is_set, timeout=10_000)
+    with qtbot.waitSignal(dialog.export_cancelled, timeout=30_000):
+        dialog.close()
+        go_on.set()
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("kind", "suffix"), [
+    ("figure-annotated", ".jpg"), ("figure-current", ".pdf"), ("clip", ".gif"), ("slides", ".pptx"),
+    ("report", ".html"), ("report", ".pdf"), ("dicom-sr", ".dcm"), ("dicom-sc", ".dcm"), ("measurements", ".csv"),
+])
+def test_every_kind_exports_from_the_dialog(qtbot: QtBot, open_dialog: DialogFactory, tmp_path: Path,
+                                            errors: list[str], kind: str, suffix: str) -> None:
+    dialog = open_dialog(kind)
+    assert dialog.form.select_format(suffix) or dialog.read_choices().suffix == suffix
+    result = export_and_wait(qtbot, dialog, tmp_path / f"out{suffix}")
+    data = result.path.read_bytes()
+    assert errors == [] and len(data) > 100
+    magic = {".jpg": b"\xff\xd8", ".pdf": b"%PDF", ".gif": b"GIF8", ".pptx": b"PK"}
+    if suffix in magic:
+        assert data.startswith(magic[suffix])
+    if suffix == ".dcm":
+        import pydicom
+
+        ds = pydicom.dcmread(result.path)
+        if kind == "dicom-sr":
+            assert ds.Modality == "SR"
+        else:  # a Secondary Capture image of the figure
+            assert ds.SOPClassUID.startswith("1.2.840.10008.5.1.4.1.1.7") and ds.Rows > 100
+        assert ds.PatientIdentityRemoved == "YES"
+    if suffix in (".html", ".csv"):
+        assert "gap" in data.decode("utf-8")

@@ -67,13 +67,14 @@ def label_point(window: MainWindow, ident: str) -> QPoint:
     return at(window, (x0 + x1) / 2, (y0 + y1) / 2)
 
 
-def right_click(window: MainWindow, where: QPoint, drag: QPoint = QPoint()) -> list[tuple[str, QPoint]]:
+def right_click(window: MainWindow, where: QPoint, drag: QPoint | None = None) -> list[tuple[str, QPoint]]:
     asked: list[tuple[str, QPoint]] = []
     window.viewer.context_menu_requested.connect(lambda ident, pos: asked.append((ident, pos)))
     QTest.mousePress(window.viewer, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, where)
-    if not drag.isNull():
-        QTest.mouseMove(window.viewer, where + drag)
-    QTest.mouseRelease(window.viewer, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, where + drag)
+    end = where if drag is None else where + drag
+    if drag is not None:
+        QTest.mouseMove(window.viewer, end)
+    QTest.mouseRelease(window.viewer, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, end)
     return asked
 
 
@@ -82,8 +83,15 @@ def yellow_pixels(window: MainWindow) -> int:
     return int(((image[..., 0] > 200) & (image[..., 1] > 170) & (image[..., 2] < 90)).sum())
 
 
-def entries(menu: QMenu) -> dict[str, QAction]:
+def entries(menu: QMenu | None) -> dict[str, QAction]:
+    assert menu is not None
     return {a.text().replace("&", ""): a for a in menu.actions() if a.text()}
+
+
+def submenu(action: QAction) -> QMenu:
+    menu = action.menu()
+    assert isinstance(menu, QMenu)
+    return menu
 
 
 # -- right click -------------------------------------------------------------------------------
@@ -126,7 +134,7 @@ def test_menu_toggles_the_value_as_one_undo_step(win: MainWindow) -> None:
     assert c.undo_stack.count() == 1
     c.undo_stack.undo()
     assert c.document.case.annotation("a1").style.show_value  # type: ignore[union-attr]
-    jump = entries(items["Go to Keyframe"].menu())
+    jump = entries(submenu(items["Go to Keyframe"]))
     jump["Frame 9, 0.36 s"].trigger()
     assert c.current_frame == 9
     text_items = entries(build_context_menu(win, "t1"))
@@ -136,12 +144,12 @@ def test_menu_toggles_the_value_as_one_undo_step(win: MainWindow) -> None:
 def test_menu_links_to_a_finding_or_a_new_one_in_one_step(win: MainWindow) -> None:
     c = win.controller
     case = c.document.case  # type: ignore[union-attr]
-    links = entries(entries(build_context_menu(win, "a1"))["Link to Finding"].menu())
+    links = entries(submenu(entries(build_context_menu(win, "a1"))["Link to Finding"]))
     assert links["Not Linked"].isChecked()
     next(a for name, a in links.items() if "vastus lateralis" in name.lower()).trigger()
     assert case.annotation("a1").finding == "f1"
-    links = entries(entries(build_context_menu(win, "a1"))["Link to Finding"].menu())
-    entries(links["New Finding"].menu())["Atrophy"].trigger()
+    links = entries(submenu(entries(build_context_menu(win, "a1"))["Link to Finding"]))
+    entries(submenu(links["New Finding"]))["Atrophy"].trigger()
     new = case.annotation("a1").finding
     assert new not in (None, "f1") and case.finding(new).type == "atrophy"  # type: ignore[arg-type]
     assert c.undo_stack.count() == 2

@@ -187,11 +187,12 @@ def test_export_without_the_dialog_module_says_how_else(qtbot: QtBot, window: Ma
 def test_space_toggles_playback_whichever_button_has_the_focus(qtbot: QtBot, window: MainWindow) -> None:
     load(window, qtbot)
     clicked: list[str] = []
-    buttons: list[QWidget] = [b for b in window.findChildren(QPushButton) if b.isVisible() and b.isEnabled()][:3]
-    buttons += [b for b in window.transport.findChildren(QToolButton) if b.isEnabled()][:2]
+    pushes = [b for b in window.findChildren(QPushButton) if b.isVisible() and b.isEnabled()][:3]
+    tools = [b for b in window.transport.findChildren(QToolButton) if b.isEnabled()][:2]
+    buttons: list[QPushButton | QToolButton] = [*pushes, *tools]
     assert len(buttons) == 5
     for button in buttons:
-        button.clicked.connect(lambda _c=False, b=button: clicked.append(b.objectName() or str(b)))  # type: ignore[attr-defined]
+        button.clicked.connect(lambda _c=False, b=button: clicked.append(b.objectName() or str(b)))
     play = window.action_by_id["play"]
     assert not play.autoRepeat()  # Space held down toggles once, never flickers
     for button in buttons:
@@ -225,3 +226,18 @@ def test_space_on_a_still_leaves_play_unchecked_and_clicks_nothing(qtbot: QtBot,
     assert window.playback.playing and window.action_by_id["play"].isChecked()
     window.playback.pause()
     assert not window.action_by_id["play"].isChecked()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", r"support raise\(\)")  # offscreen: cannot raise it
+def test_export_clip_opens_the_real_dialog_on_clips(qtbot: QtBot, window: MainWindow,
+                                                    errors: list[tuple[str, str]]) -> None:
+    from annotator.ui.dialogs.export_dialog import ExportDialog
+
+    load(window, qtbot)
+    window.action_by_id["export_clip"].trigger()
+    (dialog,) = opened(window, ExportDialog)
+    assert dialog.choices.kind == "clip"
+    window.action_by_id["export_report"].trigger()  # the open dialog turns to the report
+    assert opened(window, ExportDialog) == [dialog] and dialog.choices.kind == "report"
+    dialog.close()
+    assert errors == []

@@ -174,3 +174,28 @@ def test_plot_panel_from_the_command_line_options(document: CaseDocument, tmp_pa
     with pytest.raises(ExportError, match="no annotation 'zz'"):
         export(document, tmp_path / "bad.png", ExportOptions(plots=["zz"]))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["with_plot.png"]
+
+
+def test_options_name_panels_across_media_with_their_own_crops(document: CaseDocument, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from annotator.export.figure import figure_spec_from_options
+
+    options = ExportOptions(panels=[PanelSpec("m2", 3, "Contraction"), PanelSpec("m1", 1, "Rest")],
+                            layout="1x2", crops={"m2": (0, 0, 120, 180)}, scale_bar=False,
+                            caption_in_figure=True, caption="Both sides.")
+    ctx = ExportContext(document, options)
+    assert options.chooses_figure
+    spec = figure_spec_from_options(ctx)
+    assert [(p.media, p.frame, p.title) for p in spec.panels] == [("m2", 3, "Contraction"), ("m1", 1, "Rest")]
+    plan = plan_figure(spec, ctx)
+    # m2 keeps the user's crop, m1 its calibrated region
+    assert [p.crop for p in plan.panels] == [(0, 0, 120, 180), (10, 20, 200, 150)]
+    assert all(p.content is not None and p.content.scale_bar_mm is None for p in plan.panels)
+    assert plan.caption == "Both sides." and plan.caption_box is not None  # set under the raster too
+    without = plan_figure(FigureSpec(spec.panels, 1, 2), ctx)
+    assert plan.height > without.height and "scale bar" in without.caption.lower()
+    result = export(document, tmp_path / "two.png", options)
+    assert result.caption == "Both sides."
+    with Image.open(result.path) as png:
+        assert png.height == plan.height

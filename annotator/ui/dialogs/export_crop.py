@@ -31,8 +31,8 @@ SOURCE_TEXT = {
     "texture": "the speckled image area",
     "full": "the whole frame (no imaging area found)",
 }
-#: (frame pixels, found area) of a media, computed on a worker
-AreaLoader = Callable[[str], tuple[np.ndarray, ImagingArea]]
+#: for a media id, the work (run on a worker) giving its frame pixels and found imaging area
+AreaLoader = Callable[[str], Callable[[], tuple[np.ndarray, ImagingArea]]]
 
 
 class CropView(QWidget):
@@ -214,6 +214,18 @@ class CropEditor(QWidget):
         self.keep_identifiers = keep
         self._show_info()
 
+    def exported_rect(self, media_id: str) -> Rect | None:
+        """The area an export keeps: the chosen one, else the whole frame when identifiers are
+        kept, else the found one (None while it is being found)."""
+        chosen = self.crops.get(media_id)
+        if chosen is not None:
+            return chosen
+        size = self.sizes.get(media_id)
+        if self.keep_identifiers and size is not None:
+            return (0, 0, size[0], size[1])
+        found = self.found.get(media_id)
+        return found.rect if found is not None else None
+
     def _show(self) -> None:
         media_id = self.media_id
         if media_id is None:
@@ -224,18 +236,18 @@ class CropEditor(QWidget):
             self._load(media_id)
         else:
             found = self.found.get(media_id)
-            self.view.set_frame(self._frames[media_id], found.rect if found else None, self.crops.get(media_id))
+            self.view.set_frame(self._frames[media_id], found.rect if found else None, self.exported_rect(media_id))
         self._show_info()
 
     def _load(self, media_id: str) -> None:
         if media_id in self._loading:
             return
         self._loading.add(media_id)
-        loader = self.loader
+        load = self.loader(media_id)
 
         def work(_progress: object) -> tuple[str, np.ndarray | None, ImagingArea | None, str]:
             try:
-                rgb, found = loader(media_id)
+                rgb, found = load()
             except Exception as exc:  # noqa: BLE001 - shown in the editor, never lost
                 return media_id, None, None, str(exc)
             return media_id, rgb, found, ""
@@ -272,7 +284,8 @@ class CropEditor(QWidget):
             elif self.keep_identifiers:
                 text += " Identifiers are kept: the whole frame is exported unless you choose an area."
             self.info.setText(text)
-            rect = chosen or found.rect
+            rect = self.exported_rect(media_id or "")
+        self.view.set_chosen(self.exported_rect(media_id or ""))
         size = self.sizes.get(media_id or "")
         for spin in self.spins.values():
             spin.blockSignals(True)
@@ -295,8 +308,7 @@ class CropEditor(QWidget):
         media_id = self.media_id
         if media_id is None or media_id not in self.sizes:
             return
-        current = self.crops.get(media_id) or (self.found[media_id].rect if media_id in self.found else None)
-        if rect != current:
+        if rect != self.exported_rect(media_id):
             self._set((rect[0], rect[1], rect[2], rect[3]))
 
     def _whole(self) -> None:
@@ -315,6 +327,5 @@ class CropEditor(QWidget):
             self.crops.pop(media_id, None)
         else:
             self.crops[media_id] = rect
-        self.view.set_chosen(rect)
         self._show_info()
         self.changed.emit(media_id, rect)

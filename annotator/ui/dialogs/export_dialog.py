@@ -8,16 +8,13 @@ export starts de-identified: "Keep identifiers" is never remembered.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -33,14 +30,11 @@ from annotator.case.document import CaseDocument
 from annotator.case.model import CaseEvent
 from annotator.export.context import ExportContext
 from annotator.export.imaging_area import ImagingArea
-from annotator.export.output import ExportError
-from annotator.export.registry import ExportResult, export
-from annotator.media.base import MediaError
+from annotator.export.registry import ExportResult
+from annotator.ui.controller import AppController
 from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.dialogs.export_choices import (
-    KIND_BY_ID,
     ExportChoices,
-    free_path,
     recall,
     remember,
     remembered_folder,
@@ -56,10 +50,8 @@ from annotator.ui.dialogs.export_preview import (
     PreviewResult,
     PreviewScheduler,
 )
+from annotator.ui.dialogs.export_runner import ExportRunner
 from annotator.ui.settings import Settings
-from annotator.ui.tasks import Progress, Task
-
-log = logging.getLogger(__name__)
 
 
 def confirm_replace(parent: QWidget, path: Path) -> bool:
@@ -89,14 +81,10 @@ class ExportDialog(QDialog):
         self.snapshot = snapshot_document(self.document)
         self._stale = False
         self.found_areas: dict[str, ImagingArea] = {}
-        self.task: Task | None = None
+        self.runner = ExportRunner(self)
         self.last_preview: PreviewResult | None = None
         self.last_result: ExportResult | None = None
-        self._custom_name = False
-        self._confirmed: Path | None = None
         self._clip_shown: str | None = None
-        self._outcome: Callable[[], None] | None = None  # the signal to send when the task ends
-        self._error: str | None = None
         self._showing_problem = False
         self.choices: ExportChoices = recall(self.settings, kind)
         self.state.fill_defaults(self.choices)
@@ -126,15 +114,20 @@ class ExportDialog(QDialog):
         self.preview.failed.connect(self._preview_failed)
         self.form.changed.connect(self._refresh)
         self.form.kind_changed.connect(self._kind_changed)
-        self.form.browse_requested.connect(self.browse)
+        self.form.format_changed.connect(self._follow_format)
         self.form.draft_requested.connect(self._refresh)
-        self.form.path.textEdited.connect(self._path_typed)
+        self.form.file.named.connect(self._named)
         self.form.keep_identifiers.toggled.connect(self.crop.set_keep_identifiers)
         self.panels.changed.connect(self._panels_edited)
         self.panels.add_requested.connect(self._add_current_frame)
         self.panels.rest_peak_requested.connect(self._use_rest_peak)
         self.panels.table.itemSelectionChanged.connect(self._update_crop_media)
         self.crop.changed.connect(lambda _m, _r: self._refresh())
+        self.runner.started.connect(self.export_started)
+        self.runner.progressed.connect(self._progressed)
+        self.runner.finished.connect(self._export_done)
+        self.runner.failed.connect(self._export_failed)
+        self.runner.cancelled.connect(self._export_cancelled)
         self.export_button.clicked.connect(self.start_export)
         self.cancel_button.clicked.connect(self.cancel_export)
         close.clicked.connect(self.close)
@@ -142,7 +135,8 @@ class ExportDialog(QDialog):
         state.closed.connect(self.close)
         self._show_choices()
         self._clip_shown = self.choices.clip_media
-        self.form.path.setText(str(self._default_path()))
+        self.form.file.default_folder = lambda: remembered_folder(self.settings, self.document)
+        self.form.file.follow(self.choices.kind_choice, self.choices.suffix)
         self._refresh()
 
     def _layout_widgets(self, close: QPushButton) -> None:
@@ -203,7 +197,7 @@ class ExportDialog(QDialog):
         c.panels = self.state.default_panels(kind)
         self.panels.set_panels(c.panels)
         self._update_crop_media()
-        self._retype_path()
+        self._follow_format()
 
     def _panels_edited(self) -> None:
         if self.form.kind.currentData() in ("figure-current", "figure-annotated"):
@@ -238,14 +232,19 @@ class ExportDialog(QDialog):
             current = c.panels[rows[0].row()].media if rows and rows[0].row() < len(c.panels) else None
         self.crop.set_media([entries[i] for i in ids if i in entries], current)
 
-    def _load_area(self, media_id: str) -> tuple[np.ndarray, ImagingArea]:
-        """On a worker: the frame the crop editor shows and the media's found imaging area."""
-        frame = next((p.frame for p in self.choices.panels if p.media == media_id), 0)
-        if self.choices.kind_choice.clip and media_id == self.choices.clip_media:
-            frame = self.choices.frame_from
+    def _load_area(self, media_id: str) -> Callable[[], tuple[np.ndarray, ImagingArea]]:
+        """The crop editor's work for a media, to run on a worker: the frame it shows (of the
+        panel or the clip's first frame) and the media's found imaging area."""
+        c = self.choices
+        frame = next((p.frame for p in c.panels if p.media == media_id), 0)
+        if c.kind_choice.clip and media_id == c.clip_media:
+            frame = c.frame_from
         ctx = ExportContext(self.snapshot, found_areas=self.found_areas)
-        found = ctx.found_area(media_id, frame)
-        return ctx.media(media_id).frame(frame), found
+
+        def work() -> tuple[np.ndarray, ImagingArea]:
+            return ctx.media(media_id).frame(frame), ctx.found_area(media_id, frame)
+
+        return work
 
     # -- preview ---------------------------------------------------------------------------
     def _refresh(self) -> None:
@@ -255,9 +254,9 @@ class ExportDialog(QDialog):
             self.form.set_frame_limits(self.state.frame_count(c.clip_media), whole=True)
             c = self.read_choices()
             self._update_crop_media()
-        problem = c.problem() or self._path_problem()
-        self.export_button.setEnabled(problem is None and self.task is None)
-        if self.task is None and (problem or self._showing_problem):
+        problem = c.problem() or self.form.file.problem()
+        self.export_button.setEnabled(problem is None and not self.runner.busy)
+        if not self.runner.busy and (problem or self._showing_problem):
             self.status.setText(problem or "")  # outcomes of exports stay until a problem shows
             self._showing_problem = problem is not None
         if c.problem():
@@ -293,158 +292,93 @@ class ExportDialog(QDialog):
         self._refresh()
 
     # -- the file --------------------------------------------------------------------------
-    def _default_path(self) -> Path:
-        folder = remembered_folder(self.settings, self.document)
-        return free_path(folder, KIND_BY_ID[self.choices.kind].default_name, self.choices.suffix)
-
-    def _retype_path(self) -> None:
-        """The file name follows the kind and format until the user names the file."""
+    def _follow_format(self, _suffix: str = "") -> None:
         c = self.read_choices()
-        current = Path(self.form.path.text().strip() or str(self._default_path()))
-        if self._custom_name:
-            path = current.with_suffix(c.suffix)
-        else:
-            path = free_path(current.parent, c.kind_choice.default_name, c.suffix)
-        self.form.path.setText(str(path))
+        self.form.file.follow(c.kind_choice, c.suffix)
         self._refresh()
 
-    def _path_typed(self, text: str) -> None:
-        self._custom_name = True
-        suffix = Path(text.strip()).suffix.lower()
+    def _named(self, suffix: str) -> None:
         if suffix and self.form.select_format(suffix):
             return  # the format's change refreshes
         self._refresh()
 
-    def _path_problem(self) -> str | None:
-        text = self.form.path.text().strip()
-        if not text:
-            return "Choose a file to write"
-        suffix = Path(text).suffix.lower()
-        if suffix != self.choices.suffix:
-            return f"The file name should end in {self.choices.suffix} for this format"
-        return None
-
     def target_path(self) -> Path:
-        path = Path(self.form.path.text().strip()).expanduser()
-        return path if path.is_absolute() else remembered_folder(self.settings, self.document) / path
-
-    def browse(self) -> None:
-        c = self.read_choices()
-        filters = ";;".join(f"{d} (*{s})" for s, d in c.kind_choice.formats)
-        chosen = dict((s, d) for s, d in c.kind_choice.formats)[c.suffix]
-        name, _ = QFileDialog.getSaveFileName(self, "Export to", str(self.target_path()), filters,
-                                              f"{chosen} (*{c.suffix})")
-        if not name:
-            return
-        path = Path(name)
-        if not path.suffix:
-            path = path.with_suffix(c.suffix)
-        self._custom_name = True
-        self._confirmed = path  # the file dialog asked about replacing it
-        self.form.path.setText(str(path))
-        self._path_typed(str(path))
+        return self.form.file.target()
 
     # -- exporting -------------------------------------------------------------------------
     def start_export(self) -> bool:
         """Start writing the file on a worker; False when it could not start."""
-        if self.task is not None:
+        if self.runner.busy:
             return False
         c = self.read_choices()
-        problem = c.problem() or self._path_problem()
+        problem = c.problem() or self.form.file.problem()
         if problem:
             self.status.setText(problem)
             return False
         path = self.target_path()
         force = path.exists()
-        if force and path != self._confirmed and not confirm_replace(self, path):
+        if force and path != self.form.file.confirmed and not confirm_replace(self, path):
             return False
         if self._stale:
             self.snapshot = snapshot_document(self.document)
             self._stale = False
-        options = c.to_options(force)
         remember(self.settings, c, path.parent)
-        snapshot, found = self.snapshot, self.found_areas
-
-        def work(progress: Progress) -> ExportResult:
-            progress.report(0.0, "Preparing\u2026")
-
-            def step(done: int, total: int) -> None:
-                progress.report(done / max(total, 1), f"{done} of {total}")
-
-            return export(snapshot, path, options, step, found)
-
-        task = Task(work, f"Exporting {path.name}")
-        task.progressed.connect(self._progressed, Qt.ConnectionType.QueuedConnection)
-        task.succeeded.connect(self._export_done, Qt.ConnectionType.QueuedConnection)
-        task.failed.connect(self._export_error, Qt.ConnectionType.QueuedConnection)
-        task.cancelled.connect(self._export_cancelled, Qt.ConnectionType.QueuedConnection)
-        task.ended.connect(self._export_ended, Qt.ConnectionType.QueuedConnection)
-        self.task = task
         self.progress.setRange(0, 0)  # busy until the first step
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.export_button.setEnabled(False)
         self.status.setText(f"Exporting {path}\u2026")
-        self.export_started.emit(task)
-        task.start()
+        self.runner.start(self.snapshot, path, c.to_options(force), self.found_areas)
         return True
 
     def cancel_export(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        if self.runner.busy:
+            self.runner.cancel()
             self.status.setText("Cancelling\u2026")
 
     def _progressed(self, fraction: float, text: str) -> None:
         if fraction > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(round(fraction * 1000))
-        if text and self.task is not None and not self.task.progress.cancelled:
+        if text and not self.runner.cancelling:
             self.status.setText(f"Exporting: {text}")
 
-    def _export_done(self, result: ExportResult) -> None:
-        self.last_result = result
-        self._outcome = lambda: self.export_finished.emit(result)
-        self.status.setText(f"Saved {result.path}" + ("" if self.choices.keep_identifiers else " (de-identified)"))
-        if self.target_path().exists():  # the next export gets a fresh name
-            self._custom_name = False
-            self.form.path.setText(str(free_path(result.path.parent, self.choices.kind_choice.default_name,
-                                                 self.choices.suffix)))
-
-    def _export_error(self, exc: Exception) -> None:
-        known = isinstance(exc, ExportError | MediaError | OSError)
-        message = str(exc) if known else f"Unexpected problem: {type(exc).__name__}: {exc}"
-        self.status.setText(f"Export failed: {message}")
-        self._outcome = lambda: self.export_failed.emit(message)
-        self._error = message
-
-    def _export_cancelled(self) -> None:
-        self.status.setText("Export cancelled: nothing was written.")
-        self._outcome = self.export_cancelled.emit
-
     def _export_ended(self) -> None:
-        """After the outcome: the dialog is ready for the next export, then says what happened."""
-        self.task = None
+        """Ready for the next export (the runner has ended its task)."""
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         self._refresh()
-        outcome, self._outcome = self._outcome, None
-        error, self._error = self._error, None
-        if outcome is not None:
-            outcome()
-        if error is not None:
-            show_error(self, "Export failed", error)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        self.cancel_export()  # a half-written export leaves nothing behind
-        super().closeEvent(event)
+    def _export_done(self, result: ExportResult) -> None:
+        self._export_ended()
+        self.last_result = result
+        self.status.setText(f"Saved {result.path}" + ("" if self.choices.keep_identifiers else " (de-identified)"))
+        self.form.file.exported(result.path)
+        self.export_finished.emit(result)
+
+    def _export_failed(self, message: str) -> None:
+        self._export_ended()
+        self.status.setText(f"Export failed: {message}")
+        self.export_failed.emit(message)
+        show_error(self, "Export failed", message)
+
+    def _export_cancelled(self) -> None:
+        self._export_ended()
+        self.status.setText("Export cancelled: nothing was written.")
+        self.export_cancelled.emit()
+
+    def done(self, result: int) -> None:
+        """Closed (the Close button, Esc or the window's close box): stop a running export,
+        which then leaves nothing behind."""
+        self.cancel_export()
+        super().done(result)
 
 
-def open_export_dialog(controller: object, parent: QWidget | None = None, kind: str | None = None) -> QDialog:
+def open_export_dialog(controller: AppController, parent: QWidget | None = None,
+                       kind: str | None = None) -> QDialog:
     """Show the export dialog for the controller's case (not modal; returns at once). An open
-    one is brought forward. ``kind``: an id of ``export_choices.KINDS``, e.g. "clip"."""
-    from annotator.ui.controller import AppController
-
-    assert isinstance(controller, AppController)
+    one is brought forward. ``kind``: an id of ``export_choices.KINDS``, e.g. "clip".
+    ValueError when there is no case."""
     if controller.document is None:
         raise ValueError("there is no case to export")
     existing = parent.findChild(ExportDialog) if parent is not None else None
@@ -458,11 +392,14 @@ def open_export_dialog(controller: object, parent: QWidget | None = None, kind: 
     dialog = ExportDialog(AppState(controller, parent), kind,
                           settings if isinstance(settings, Settings) else None, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    screen = dialog.screen().availableGeometry()  # never larger than a small laptop screen
+    hint = dialog.sizeHint()
+    dialog.resize(min(hint.width(), int(screen.width() * 0.95)), min(hint.height(), int(screen.height() * 0.9)))
     dialog.show()
     return dialog
 
 
-def show_export_dialog(window: QWidget, controller: object) -> None:
+def show_export_dialog(window: QWidget, controller: AppController) -> None:
     """The main window's File > Export."""
     try:
         open_export_dialog(controller, window)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -31,6 +30,7 @@ from annotator.ui.dialogs.export_choices import (
     PRINT_WIDTHS_MM,
     ExportChoices,
 )
+from annotator.ui.dialogs.export_file import FileField
 from annotator.ui.dialogs.export_panels import MediaEntry
 
 ORIENTATION_WORDS = ("", "Proximal", "Distal", "Medial", "Lateral", "Cranial", "Caudal", "Superficial", "Deep")
@@ -52,7 +52,7 @@ def _row(*widgets: QWidget, stretch: bool = True) -> QHBoxLayout:
 class ExportOptionsForm(QWidget):
     changed = Signal()  # any choice the user made
     kind_changed = Signal(str)
-    browse_requested = Signal()
+    format_changed = Signal(str)  # the suffix the user picked
     draft_requested = Signal()  # "Use the draft" for the caption
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -95,7 +95,7 @@ class ExportOptionsForm(QWidget):
         self.left_word.currentTextChanged.connect(self._left_word_changed)
         self.right_word.currentTextChanged.connect(self._edited)
         self.caption.textChanged.connect(self._caption_typed)
-        self.path.textEdited.connect(self._edited)
+        self.format.currentIndexChanged.connect(self._format_picked)
 
     # -- groups ----------------------------------------------------------------------------
     def _figure_group(self) -> QGroupBox:
@@ -210,14 +210,10 @@ class ExportOptionsForm(QWidget):
 
     def _file_group(self) -> QGroupBox:
         box = QGroupBox("File")
-        self.path = QLineEdit()
-        self.path.setObjectName("export_path")
-        browse = QPushButton("Browse\u2026")
-        browse.setAutoDefault(False)
-        browse.clicked.connect(self.browse_requested)
-        row = QHBoxLayout(box)
-        row.addWidget(self.path, 1)
-        row.addWidget(browse)
+        self.file = FileField()
+        self.path = self.file.line
+        column = QVBoxLayout(box)
+        column.addWidget(self.file)
         return box
 
     # -- showing and reading choices -------------------------------------------------------
@@ -338,6 +334,10 @@ class ExportOptionsForm(QWidget):
         if index >= 0 and index != self.format.currentIndex():
             self.format.setCurrentIndex(index)
         return index >= 0
+
+    def _format_picked(self) -> None:
+        if not self._setting:
+            self.format_changed.emit(str(self.format.currentData() or ""))
 
     def _kind_picked(self) -> None:
         if self._setting:
