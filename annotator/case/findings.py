@@ -222,7 +222,10 @@ def finding_summary(source: CaseDocument | Case, finding: Finding, measure: Meas
         head = f"Enlargement of {_structure_phrase(finding, nerve)}" + (f" at the {site}" if site else "")
         csa = shown("csa")
         ref = v["reference_uln"]
-        if csa:
+        if csa and v["csa"].unit != "mm2":
+            # A px² area cannot be set against a limit in mm²: say so rather than compare.
+            parts.append(f"CSA {csa} (not calibrated: not compared with the upper limit of normal)")
+        elif csa:
             if ref.ok and ref.reference is not None:
                 parts.append(f"CSA {csa} ({ref.reference.describe()})")
             elif ref.ok:

@@ -1,7 +1,8 @@
 """Drafting a figure caption from the case's findings and the panels' measurements.
 
 The draft reads like a case-report legend: the findings' summaries, then each panel with its
-letter, what it shows and its values, then what the symbols and scale bars mean. The user edits
+letter, what it shows and its values (an uncalibrated one flagged with its reason), then what
+the symbols and scale bars mean. The user edits
 it (``FigureSpec.caption`` overrides it); either way it passes de-identification.
 """
 
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF
 
-from annotator.case.findings import finding_summary
 from annotator.case.measure import Measurement, primary_measurement
 from annotator.case.model import Annotation, Finding
 from annotator.export.context import ExportContext
 from annotator.export.layout import panel_letter
+from annotator.export.measurements import finding_summary_flagged
+from annotator.export.uncalibrated import flagged_display
 from annotator.media.base import MediaError
 from annotator.render import scale_bar_length_mm
 from annotator.render.overlays import scale_bar_region
@@ -87,7 +89,7 @@ def _value_phrase(ctx: ExportContext, ann: Annotation, frame: int) -> str | None
     if m is None:
         return None
     name = ann.label.strip() or SYMBOL_MEANINGS.get(ann.kind) or m.quantity
-    return f"{name} {m.display()}"
+    return f"{name} {flagged_display(m)}"
 
 
 def _panel_phrase(ctx: ExportContext, panel: PanelContent, lettered: bool) -> str:
@@ -144,7 +146,7 @@ def draft_caption(ctx: ExportContext, panels: Sequence[PanelContent], plot_title
     """A caption: findings, panels (letters when more than one), plots, symbols and scale."""
     sentences = []
     for finding in linked_findings(ctx, panels):
-        sentences.append(finding_summary(ctx.document, finding).rstrip(".") + ".")
+        sentences.append(finding_summary_flagged(ctx, finding).rstrip(".") + ".")
     lettered = len(panels) + len(plot_titles) > 1
     phrases = [_panel_phrase(ctx, p, lettered) for p in panels]
     phrases += [(f"({letter}) " if lettered else "") + title for letter, title in plot_titles]

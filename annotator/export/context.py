@@ -23,7 +23,9 @@ from annotator.export.imaging_area import (
     mask_outside,
     needs_mask,
 )
+from annotator.export.measure_cache import MeasurementCache
 from annotator.export.output import ExportError
+from annotator.export.uncalibrated import flag_all
 from annotator.media.base import Media, MediaError
 from annotator.render import FrameScene
 
@@ -87,6 +89,7 @@ class ExportContext:
     def __post_init__(self) -> None:
         self.uid_map = UidMap(self.options.uid_salt)
         self._areas: dict[str, ImagingArea] = {}
+        self.measure_cache = MeasurementCache(self.document)
 
     # -- the case ------------------------------------------------------------------------------
     @property
@@ -204,14 +207,20 @@ class ExportContext:
             measure=self.measure_shown,
         )
 
-    def measure(self, annotation: Annotation, frame: int) -> list[Measurement]:
-        """Every measurement, grey-level statistics included (tables, SR, captions)."""
-        return self.document.measure(annotation, frame)
+    def measure(self, annotation: Annotation, frame: int | None = None) -> list[Measurement]:
+        """Every measurement, grey-level statistics included (tables, SR, captions); None =
+        the annotation's anchor frame. Remembered for the export (``measure_cache``)."""
+        return self.measure_cache.measure(annotation, frame)
 
     def measure_shown(self, annotation: Annotation, frame: int) -> list[Measurement]:
         """The measurements a picture shows next to a shape: no grey-level statistics, which
         would cost a mask per shape on every frame of a clip."""
-        return self.document.measure(annotation, frame, with_image=False)
+        return self.measure_cache.measure(annotation, frame, with_image=False)
+
+    def measure_flagged(self, annotation: Annotation, frame: int | None = None) -> list[Measurement]:
+        """``measure`` with every uncalibrated value's ``display()`` saying so and why: for
+        text drafted by code that formats through ``display()`` (finding summaries)."""
+        return flag_all(self.measure(annotation, frame))
 
     def annotated_frames(self, media_id: str | None = None) -> list[tuple[str, int]]:
         """(media id, frame) of every frame with an annotation, in case order: the anchor frame

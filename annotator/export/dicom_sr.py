@@ -5,6 +5,12 @@ a planar ROI group (TID 1410) whose image region (SCOORD on the source image and
 annotation's shape; without one (video, stills), a group of measurements (TID 1501). Values
 carry UCUM units (mm, mm2, deg, {grey}); a finding linked to the annotation gives the group's
 finding type and site (with laterality).
+
+A value that could not be calibrated (pixels, or an angle on the pixel grid) is left out: UCUM
+has no pixel unit, "{px}" is UCUM for the pure number 1, a reader that takes Length and Angle
+by their concept would read it as mm or as a true angle, and no unit can mark an angle's value
+as untrustworthy. Its group keeps the region and says "Not calibrated" (a coded qualitative
+evaluation), and the export's notes list each value left out with its reason.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from annotator.export.dicom_common import (
     study_header,
 )
 from annotator.export.output import ExportError
+from annotator.export.uncalibrated import flagged_display
 from annotator.media.base import MediaError
 
 UCUM_UNITS: dict[str, tuple[str, str]] = {
@@ -41,9 +48,7 @@ UCUM_UNITS: dict[str, tuple[str, str]] = {
     "mm2": ("mm2", "square millimeter"),
     "deg": ("deg", "degree"),
     "grey": ("{grey}", "grey level"),
-    "px": ("{px}", "pixels"),
-    "px2": ("{px2}", "square pixels"),
-    "count": ("{pixels}", "pixels"),
+    "count": ("{pixels}", "pixels"),  # a number of pixels (grey-level statistics), no length
     "ratio": ("1", "no units"),
     "%": ("%", "percent"),
 }
@@ -69,10 +74,15 @@ FINDING_TYPES: dict[str, CodedConcept] = {
 LATERALITY = {"left": codes.SCT.Left, "right": codes.SCT.Right}
 PROCEDURE = CodedConcept.from_code(codes.SCT.DiagnosticUltrasonography)
 DEVICE_UID_ROOT = "us-annotator device"
+#: the qualitative evaluation of a group whose uncalibrated values were left out
+CALIBRATION_STATUS = local_code("calib-status", "Calibration of measurements")
+NOT_CALIBRATED = local_code("not-calibrated", "Not calibrated: values in pixel space left out")
 
 
 def _unit(unit: str) -> CodedConcept:
-    value, meaning = UCUM_UNITS.get(unit, (f"{{{unit}}}", unit))
+    if unit not in UCUM_UNITS:  # px, px2: never in an SR (see the module notes)
+        raise ValueError(f"no UCUM unit for {unit!r}")
+    value, meaning = UCUM_UNITS[unit]
     return CodedConcept(value=value, scheme_designator="UCUM", meaning=meaning)
 
 
@@ -119,17 +129,20 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     items = [
         hd.sr.Measurement(name=QUANTITY_CODES.get(m.quantity, local_code(m.quantity, m.quantity)),
                           value=float(m.value), unit=_unit(m.unit))
-        for m in measurements if math.isfinite(m.value)
+        for m in measurements if m.calibrated and math.isfinite(m.value)
     ]
-    if not items:
+    left_out = any(not m.calibrated for m in measurements)
+    if not items and not left_out:
         return None
+    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else None
     finding_type = FINDING_TYPES.get(finding.type) if finding else None
     sites = _finding_sites(ctx, finding)
     points = annotation.points_at(frame)
     graphic = _graphic(annotation, points) if points else None
     if source is None or graphic is None:
         return hd.sr.MeasurementsAndQualitativeEvaluations(
-            tracking_identifier=tracking, finding_type=finding_type, finding_sites=sites, measurements=items,
+            tracking_identifier=tracking, finding_type=finding_type, finding_sites=sites,
+            measurements=items or None, qualitative_evaluations=evaluations,
         )
     frames = [frame + 1] if source.frames > 1 else None
     region = hd.sr.ImageRegion(
@@ -138,11 +151,19 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     )
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=tracking, referenced_region=region, finding_type=finding_type,
-        finding_sites=sites, measurements=items,
+        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations,
     )
 
 
-def build_measurement_report(ctx: ExportContext) -> hd.sr.Comprehensive3DSR:
+def left_out_note(ctx: ExportContext, annotation: Annotation, m: Measurement) -> str:
+    """What the export says about a value the SR leaves out."""
+    name = ctx.text(annotation.label.strip()) or annotation.id
+    return (f"left out of the SR: {name} ({annotation.kind}), frame {m.frame}, {m.quantity.replace('_', ' ')} "
+            f"{ctx.text(flagged_display(m))}")
+
+
+def build_measurement_report(ctx: ExportContext, left_out: list[str] | None = None) -> hd.sr.Comprehensive3DSR:
+    """The SR; ``left_out`` receives a note for each uncalibrated value not in it."""
     sources = source_images(ctx)
     groups = []
     for annotation in ctx.case.annotations:
@@ -153,6 +174,8 @@ def build_measurement_report(ctx: ExportContext) -> hd.sr.Comprehensive3DSR:
                 measured = ctx.measure(annotation, frame)
             except (MediaError, IndexError) as exc:
                 raise ExportError(f"cannot measure annotation {annotation.id}: {exc}") from exc
+            if left_out is not None:
+                left_out += [left_out_note(ctx, annotation, m) for m in measured if not m.calibrated]
             group = _group(ctx, annotation, frame, measured, sources.get(annotation.media))
             if group is not None:
                 groups.append(group)
@@ -198,5 +221,8 @@ def _stand_in_evidence(header: Dataset) -> Dataset:
     return ds
 
 
-def write_sr(ctx: ExportContext, path: Path) -> None:
-    build_measurement_report(ctx).save_as(path, enforce_file_format=True)
+def write_sr(ctx: ExportContext, path: Path) -> list[str]:
+    """Write the SR; returns the notes on values left out (not calibrated)."""
+    left_out: list[str] = []
+    build_measurement_report(ctx, left_out).save_as(path, enforce_file_format=True)
+    return left_out

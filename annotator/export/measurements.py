@@ -1,7 +1,9 @@
 """Measurements as CSV and JSON, and the findings table the report and slides share.
 
 Rows name media by their label or number, never by file name, unless identifiers are kept;
-every free text (labels, notes, structure names) passes de-identification.
+every free text (labels, notes, structure names) passes de-identification. A value that could
+not be calibrated is flagged with its reason in ``display`` (and ``calibrated`` is false), in
+the findings' values and in their summary sentences (``uncalibrated``).
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from typing import Any
 
 from annotator import __version__
 from annotator.case.attributes import attribute_spec
-from annotator.case.findings import finding_summary, resolve_all
+from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
 from annotator.export.context import ExportContext
 from annotator.export.output import ExportError
+from annotator.export.uncalibrated import FROM_UNCALIBRATED, NOT_CALIBRATED, flagged_display
 from annotator.media.base import MediaError
 
 CSV_COLUMNS = (
     "annotation", "label", "media", "frame", "time_s", "kind", "quantity", "value", "unit",
-    "display", "calibration", "note", "finding", "finding_type", "structure", "side",
+    "display", "calibrated", "calibration", "note", "finding", "finding_type", "structure", "side",
 )
 
 
@@ -32,14 +35,15 @@ def measurement_rows(ctx: ExportContext) -> list[dict[str, Any]]:
     """One row per measurement of every annotation, at each keyframe of a dynamic one."""
     rows = []
     selected = ctx.options.media
-    try:
-        measurements = ctx.document.measurements(frames="keyframes")
-    except (MediaError, IndexError) as exc:
-        raise ExportError(f"cannot measure the case's annotations: {exc}") from exc
-    for m in measurements:
-        if selected is not None and m.media != selected:
+    for ann in ctx.case.annotations:
+        if selected is not None and ann.media != selected:
             continue
-        rows.append(_row(ctx, m))
+        for frame in sorted(set(ann.keyframes) | {ann.frame}):
+            try:
+                measured = ctx.measure(ann, frame)
+            except (MediaError, IndexError) as exc:
+                raise ExportError(f"cannot measure the case's annotations: {exc}") from exc
+            rows += [_row(ctx, m) for m in measured]
     return rows
 
 
@@ -58,7 +62,8 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
         "quantity": m.quantity,
         "value": m.value,
         "unit": m.unit,
-        "display": m.display(),
+        "display": ctx.text(flagged_display(m)),
+        "calibrated": m.calibrated,
         "calibration": m.source or "none",
         "note": ctx.text(m.note),
         "finding": finding.id if finding else "",
@@ -92,10 +97,53 @@ class FindingRow:
     summary: str
 
 
+#: derived attributes and what they are computed from (``annotator.case.findings``)
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "swelling_ratio": ("csa", "csa_reference_site"),
+    "side_to_side_ratio": ("csa", "csa_other_side"),
+}
+
+
+def _uncalibrated_input(resolved: dict[str, ResolvedValue], name: str) -> bool:
+    """True when a derived value is computed from a value that is not calibrated."""
+    for source in DERIVED_FROM.get(name, ()):
+        r = resolved.get(source)
+        if r is None or not r.ok:
+            continue
+        if (r.measurement is not None and not r.measurement.calibrated) or r.unit in ("px", "px2"):
+            return True
+    return False
+
+
+def _value_text(resolved: dict[str, ResolvedValue], name: str) -> str:
+    """An attribute's value for a table; measured values come flagged from ``measure_flagged``,
+    a ratio of uncalibrated values and a typed-in pixel value are flagged here."""
+    r = resolved[name]
+    shown = r.display()
+    if r.origin == "derived" and _uncalibrated_input(resolved, name):
+        return f"{shown} ({FROM_UNCALIBRATED})"
+    if r.origin == "typed" and r.unit in ("px", "px2"):
+        return f"{shown} ({NOT_CALIBRATED})"
+    return shown
+
+
+def finding_summary_flagged(ctx: ExportContext, finding: Finding,
+                            resolved: dict[str, ResolvedValue] | None = None) -> str:
+    """The finding's summary sentence with each uncalibrated value flagged with its reason,
+    and a note when a ratio in it comes from such values."""
+    resolved = resolved if resolved is not None else resolve_all(ctx.document, finding, ctx.measure_flagged)
+    text = finding_summary(ctx.document, finding, ctx.measure_flagged)
+    derived = [name.replace("_", " ") for name, r in resolved.items()
+               if r.ok and r.origin == "derived" and _uncalibrated_input(resolved, name)]
+    if derived:
+        text += f" ({' and '.join(derived)} {FROM_UNCALIBRATED})"
+    return text
+
+
 def finding_rows(ctx: ExportContext) -> list[FindingRow]:
     rows = []
     for f in ctx.case.findings:
-        resolved = resolve_all(ctx.document, f)
+        resolved = resolve_all(ctx.document, f, ctx.measure_flagged)
         values, reference, grade = [], "", ""
         for name, r in resolved.items():
             if not r.ok:
@@ -108,11 +156,11 @@ def finding_rows(ctx: ExportContext) -> list[FindingRow]:
                 continue
             spec = attribute_spec(f.type, name)
             label = spec.label if spec else name.replace("_", " ")
-            values.append((label, ctx.text(r.display())))
+            values.append((label, ctx.text(_value_text(resolved, name))))
         rows.append(FindingRow(
             f.id, f.type.replace("_", " "), ctx.text(f.structure), f.side if f.side != "none" else "",
             ctx.text(f.site), grade, values, ctx.text(reference),
-            ctx.text(finding_summary(ctx.document, f)),
+            ctx.text(finding_summary_flagged(ctx, f, resolved)),
         ))
     return rows
 
@@ -122,7 +170,9 @@ def measurements_csv(ctx: ExportContext) -> str:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     for row in measurement_rows(ctx):
-        writer.writerow({k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS})
+        cells = {k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS}
+        cells["calibrated"] = "yes" if row["calibrated"] else "no"
+        writer.writerow(cells)
     return buffer.getvalue()
 
 

@@ -75,10 +75,10 @@ def _report(ctx: ExportContext, path: Path, suffix: str) -> None:
     (write_html_report if suffix in (".html", ".htm") else write_pdf_report)(ctx, path)
 
 
-def _sr(ctx: ExportContext, path: Path, suffix: str) -> None:
+def _sr(ctx: ExportContext, path: Path, suffix: str) -> ExportResult:
     from annotator.export.dicom_sr import write_sr
 
-    write_sr(ctx, path)
+    return ExportResult(path, "dicom-sr", notes=write_sr(ctx, path))
 
 
 def _sc(ctx: ExportContext, path: Path, suffix: str) -> ExportResult:

@@ -2,7 +2,8 @@
 
 Both hold the title, the findings table (structure, side, type, grade, values with units,
 reference values where they exist), the figures with their captions (one per finding, then one
-for annotations of no finding), every measurement, and the case notes; all de-identified.
+for annotations of no finding), every measurement, and the case notes; all de-identified. A value
+that could not be calibrated is flagged with its reason wherever it appears.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from annotator.export.figure import (
 from annotator.export.layout import auto_layout
 from annotator.export.measurements import FindingRow, finding_rows, measurement_rows
 from annotator.export.raster import save_raster
+from annotator.export.uncalibrated import EXPLANATION, NOT_CALIBRATED
 from annotator.export.vector import CREATOR, document_title
 
 FIGURE_WIDTH_MM = 160.0
@@ -118,19 +120,28 @@ def _findings_table(rows: list[FindingRow]) -> str:
 
 
 def _measurements_table(rows: list[dict[str, object]]) -> str:
+    """Every measurement; an uncalibrated value carries its reason in the Value cell itself
+    (a reader of the value cannot miss it) and the table is followed by what that means."""
     if not rows:
         return "<p>No measurements.</p>"
     head = "<tr><th>Annotation</th><th>Media</th><th>Frame</th><th>Quantity</th><th>Value</th><th>Calibration</th></tr>"
     body = []
     for r in rows:
         label = html.escape(str(r["label"] or r["annotation"]))
-        note = f"<br><small>{html.escape(str(r['note']))}</small>" if r["note"] else ""
+        calibrated = bool(r["calibrated"])
+        value = html.escape(str(r["display"]))
+        if not calibrated:
+            value = f"<b>{value}</b>"
+        source = html.escape(str(r["calibration"])) if r["calibration"] != "none" else NOT_CALIBRATED
+        # an uncalibrated row's note is its reason, already in the Value cell
+        note = f"<br><small>{html.escape(str(r['note']))}</small>" if r["note"] and calibrated else ""
         body.append(
             f"<tr><td>{label}</td><td>{html.escape(str(r['media']))}</td><td>{r['frame']}</td>"
-            f"<td>{html.escape(str(r['quantity']))}</td><td>{html.escape(str(r['display']))}</td>"
-            f"<td>{html.escape(str(r['calibration']))}{note}</td></tr>"
+            f"<td>{html.escape(str(r['quantity']))}</td><td>{value}</td>"
+            f"<td>{source}{note}</td></tr>"
         )
-    return f"<table>{head}{''.join(body)}</table>"
+    explained = f"<p><small>{html.escape(EXPLANATION)}</small></p>" if any(not r["calibrated"] for r in rows) else ""
+    return f"<table>{head}{''.join(body)}</table>{explained}"
 
 
 def report_html(content: ReportContent, image_src: list[str], css: bool = True, image_width: int = 760) -> str:

@@ -1,7 +1,8 @@
 """Slides (python-pptx): a title slide, then one slide per figure and per annotated clip.
 
 Each slide has a title, the picture or the embedded MP4 (with its first painted frame as the
-poster), the caption under it, and the measurements in the speaker notes. The file's core
+poster), the caption under it, and the measurements in the speaker notes (an uncalibrated value
+flagged with its reason). The file's core
 properties carry the de-identified title only: no author, no "last modified by", no dates.
 """
 
@@ -102,7 +103,8 @@ def _measurement_lines(ctx: ExportContext, media_id: str, frames: set[int] | Non
         if row["media_id"] != media_id or (frames is not None and row["frame"] not in frames):
             continue
         name = row["label"] or row["kind"]
-        note = f" ({row['note']})" if row["note"] else ""
+        # an uncalibrated value's display already says why; other notes (grey levels) follow
+        note = f" ({row['note']})" if row["note"] and row["calibrated"] else ""
         lines.append(f"{name}, {row['quantity']}: {row['display']} (frame {row['frame']}){note}")
     return lines
 

@@ -77,12 +77,17 @@ class Region:
         return self.x0 - 0.5 <= x <= self.x1 + 0.5 and self.y0 - 0.5 <= y <= self.y1 + 0.5
 
     @property
-    def description(self) -> str:
+    def name(self) -> str:
+        """What the region shows, e.g. "2D tissue region" or "waveform ECG region"."""
         fmt = SPATIAL_FORMAT_NAMES.get(self.spatial_format, str(self.spatial_format))
         dtype = DATA_TYPE_NAMES.get(self.data_type, hex(self.data_type))
+        return f"{fmt} {dtype} region"
+
+    @property
+    def description(self) -> str:
         ux = UNIT_NAMES.get(self.units_x, str(self.units_x))
         uy = UNIT_NAMES.get(self.units_y, str(self.units_y))
-        return f"{fmt} {dtype} region ({ux} x {uy})"
+        return f"{self.name} ({ux} x {uy})"
 
     def to_json(self) -> dict[str, object]:
         """The ``info --json`` shape of a spatially calibrated region."""
@@ -211,18 +216,45 @@ class Calibration:
             return Scale(None, None, None, None, "no points")
         found = [self.region_index_at(p[0], p[1]) for p in pts]
         indices = {i for i in found if i is not None}
-        if len(indices) < len(set(found)):
-            return Scale(None, None, None, None, "a point lies outside every calibrated region")
+        if None in found:
+            return Scale(None, None, None, None, self._why_outside(indices))
         if len(indices) > 1:
             common = self._common_region(pts, indices)
             if common is None:
-                return Scale(None, None, None, None, "points lie in different regions")
+                return Scale(None, None, None, None, self._why_mixed(indices))
             indices = {common}
         (idx,) = indices
         region = self.regions[idx]
         if not region.is_spatial:
             return Scale(None, None, None, idx, f"points lie in a {region.description}, not a 2D length region")
         return Scale(region.mm_per_px_x, region.mm_per_px_y, region.source, idx)
+
+    def _why_outside(self, indices: set[int]) -> str:
+        """Why points of which some lie in no region at all give no length."""
+        touched = [self.regions[i] for i in sorted(indices)]
+        spatial = [r for r in touched if r.is_spatial]
+        other = [r for r in touched if not r.is_spatial]
+        if other and spatial:  # the non-length region is the more telling part
+            return f"a point lies in a {other[0].name}, not in the {spatial[0].name}"
+        if other:
+            return f"a point lies outside every region (another lies in a {other[0].name})"
+        if len(spatial) == 1:
+            return f"a point lies outside the calibrated {spatial[0].name}"
+        if spatial:
+            return "a point lies outside every calibrated region"
+        return "the points lie outside every calibrated region"
+
+    def _why_mixed(self, indices: set[int]) -> str:
+        """Why points that lie in several regions give no length."""
+        touched = [self.regions[i] for i in sorted(indices)]
+        spatial = [r for r in touched if r.is_spatial]
+        other = [r for r in touched if not r.is_spatial]
+        if other and spatial:
+            return f"a point lies in a {other[0].name}, not in the {spatial[0].name}"
+        if other:
+            names = " and a ".join(dict.fromkeys(r.name for r in other))
+            return f"the points lie in a {names}, none of them a 2D length region"
+        return "points lie in different regions with different scales"
 
     def _common_region(self, pts: list[tuple[float, ...]], indices: set[int]) -> int | None:
         """One spatial region holding every point when the points' own regions share its scale.

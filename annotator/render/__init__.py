@@ -4,6 +4,7 @@
 QPainter; ``render_scene`` returns it as a QImage for exports and thumbnails.
 """
 
+from annotator.render.aspect import pixel_aspect
 from annotator.render.geometry import EllipseGeometry, angle_degrees, ellipse_geometry
 from annotator.render.overlays import scale_bar_length_mm
 from annotator.render.painter import (
@@ -28,6 +29,7 @@ __all__ = [
     "ellipse_geometry",
     "numpy_to_qimage",
     "paint_scene",
+    "pixel_aspect",
     "primary_value_text",
     "qimage_to_numpy",
     "render_scene",

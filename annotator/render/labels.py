@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
@@ -9,36 +11,65 @@ from annotator.render.style import LABEL_BOX_COLOR, Metrics
 
 
 class LabelLayout:
-    """Places text boxes near their anchors, nudging each off the ones placed before it."""
+    """Places text boxes near their anchors: inside ``bounds`` (the visible crop) and off the
+    boxes placed before and the ``obstacles`` (scale bar, time stamp) when it can, flipping to
+    the other side of the anchor or sliding along before it gives up and overlaps."""
 
-    def __init__(self, bounds: QRectF | None) -> None:
+    def __init__(self, bounds: QRectF | None, obstacles: Sequence[QRectF] = ()) -> None:
         self.bounds = bounds
         self.placed: list[QRectF] = []
+        self.obstacles = [r for r in obstacles if not r.isEmpty()]
 
     def place(self, size: QRectF, anchor: QPointF, direction: QPointF, gap: float) -> QRectF:
-        # put the box on the side the direction points to, touching the anchor
-        x = anchor.x() + (gap if direction.x() >= 0 else -gap - size.width())
-        if abs(direction.x()) < 0.3:
-            x = anchor.x() - size.width() / 2
-        y = anchor.y() - size.height() / 2 + direction.y() * (size.height() / 2 + gap)
-        rect = QRectF(x, y, size.width(), size.height())
-        rect = self._inside(rect)
-        step = size.height() + gap / 2
-        for attempt in range(8):
-            if not any(rect.intersects(r) for r in self.placed):
-                break
-            shift = step * (attempt // 2 + 1) * (1 if attempt % 2 == 0 else -1)
-            rect = self._inside(QRectF(x, y + shift, size.width(), size.height()))
-        self.placed.append(rect)
-        return rect
+        w, h = size.width(), size.height()
+        best: tuple[int, float, QRectF] | None = None
+        for wanted, cost in self._candidates(w, h, anchor, direction, gap):
+            rect = self._inside(wanted)
+            slid = abs(rect.left() - wanted.left()) + abs(rect.top() - wanted.top())
+            clashes = sum(rect.intersects(r) for r in (*self.placed, *self.obstacles))
+            score = (clashes, cost + slid)
+            if best is None or score < best[:2]:
+                best = (clashes, cost + slid, rect)
+            if clashes == 0 and slid == 0 and cost == 0:
+                break  # where it wanted to be, and free
+        assert best is not None
+        self.placed.append(best[2])
+        return best[2]
+
+    @staticmethod
+    def _candidates(w: float, h: float, anchor: QPointF, direction: QPointF,
+                    gap: float) -> list[tuple[QRectF, float]]:
+        """Boxes around the anchor, each with what it costs to move there (device pixels):
+        the preferred side, nudged up or down, the mirrored sides, straight above or below."""
+
+        def box(dx: float, dy: float) -> QRectF:
+            x = anchor.x() + (gap if dx >= 0 else -gap - w)
+            if abs(dx) < 0.3:
+                x = anchor.x() - w / 2
+            y = anchor.y() - h / 2 + dy * (h / 2 + gap)
+            return QRectF(x, y, w, h)
+
+        dx, dy = direction.x(), direction.y()
+        out = [(box(dx, dy), 0.0)]
+        step = h + gap / 2
+        for k in (1, 2, 3, 4):
+            out.append((box(dx, dy).translated(0, -step * k), step * k))
+            out.append((box(dx, dy).translated(0, step * k), step * k))
+        out.append((box(-dx, dy), w * 0.75))
+        out.append((box(dx, -dy), h * 1.5))
+        out.append((box(-dx, -dy), w * 0.75 + h * 1.5))
+        out.append((box(0.0, -1.0), w * 0.5 + h))
+        out.append((box(0.0, 1.0), w * 0.5 + h))
+        return out
 
     def _inside(self, rect: QRectF) -> QRectF:
+        """Slid into the bounds; a box wider (taller) than them keeps its start visible."""
         if self.bounds is None or self.bounds.isEmpty():
             return rect
         b = self.bounds
-        dx = max(b.left() - rect.left(), 0.0) + min(b.right() - rect.right(), 0.0)
-        dy = max(b.top() - rect.top(), 0.0) + min(b.bottom() - rect.bottom(), 0.0)
-        return rect.translated(dx, dy)
+        x = min(max(rect.left(), b.left()), b.right() - rect.width())
+        y = min(max(rect.top(), b.top()), b.bottom() - rect.height())
+        return QRectF(max(x, b.left()), max(y, b.top()), rect.width(), rect.height())
 
 
 def text_box_size(font: QFont, lines: list[str], m: Metrics) -> QRectF:

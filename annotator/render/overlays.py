@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QTransform
@@ -52,41 +53,88 @@ def format_mm(value: float) -> str:
     return f"{value:g} mm"
 
 
-def paint_scale_bar(painter: QPainter, calibration: Calibration, visible_image: QRectF,
-                    xf: QTransform, m: Metrics) -> None:
-    """A horizontal bar of a round length at the bottom right of the calibrated area (and a
-    vertical one too when the region's pixels are not square); a px note when uncalibrated."""
+@dataclass(frozen=True)
+class ScaleBarGeometry:
+    """Where the scale bar goes (device coordinates): shared by painting and label layout."""
+
+    length_mm: float
+    right: float
+    bottom: float
+    bar_w: float
+    bar_h: float | None  # the vertical bar for non-square pixels
+    tick: float
+    text_box: QRectF
+
+    def box(self, m: Metrics) -> QRectF:
+        """Everything the bar covers, with its dark edge."""
+        top = self.bottom - (self.bar_h or 0.0)
+        pad = m.px(3.0)
+        bar = QRectF(self.right - self.bar_w - pad, min(top, self.bottom - self.tick) - pad,
+                     self.bar_w + 2 * pad, self.bottom - min(top, self.bottom - self.tick) + self.tick + 2 * pad)
+        return bar.united(self.text_box)
+
+
+def scale_bar_geometry(calibration: Calibration, visible_image: QRectF, xf: QTransform,
+                       m: Metrics) -> ScaleBarGeometry | None:
     region = scale_bar_region(calibration, visible_image)
     if region is None:
-        area = xf.mapRect(visible_image)
-        _corner_note(painter, area, "uncalibrated: values in px", m)
-        return
+        return None
     sx, sy = region.mm_per_px_x, region.mm_per_px_y
     assert sx is not None and sy is not None
     part = _region_rect(region).intersected(visible_image)
     if part.isEmpty():
-        return
+        return None
     length_mm = scale_bar_length_mm(sx, part.width())
     area = xf.mapRect(part)
     dev_per_px_x = math.hypot(xf.m11(), xf.m12())
     dev_per_px_y = math.hypot(xf.m21(), xf.m22())
     bar_w = length_mm / sx * dev_per_px_x
     margin = m.px(12.0)
-    thick = m.px(3.0)
     right = area.right() - margin
     bottom = area.bottom() - margin
+    tick = m.px(5.0)
+    anisotropic = abs(sx - sy) > 0.01 * max(sx, sy)
+    bar_h = length_mm / sy * dev_per_px_y if anisotropic else None
+    size = text_box_size(m.font(bold=True), [format_mm(length_mm)], m)
+    box = QRectF(right - bar_w / 2 - size.width() / 2, bottom - tick - m.px(3) - size.height(),
+                 size.width(), size.height())
+    return ScaleBarGeometry(length_mm, right, bottom, bar_w, bar_h, tick, box)
+
+
+def scale_bar_box(calibration: Calibration, visible_image: QRectF, xf: QTransform, m: Metrics) -> QRectF | None:
+    """The device rectangle the scale bar (or the uncalibrated note) covers: labels keep off it."""
+    geometry = scale_bar_geometry(calibration, visible_image, xf, m)
+    if geometry is not None:
+        return geometry.box(m)
+    if scale_bar_region(calibration, visible_image) is None:
+        return _corner_note_box(xf.mapRect(visible_image), UNCALIBRATED_NOTE, m)
+    return None
+
+
+UNCALIBRATED_NOTE = "uncalibrated: values in px"
+
+
+def paint_scale_bar(painter: QPainter, calibration: Calibration, visible_image: QRectF,
+                    xf: QTransform, m: Metrics) -> None:
+    """A horizontal bar of a round length at the bottom right of the calibrated area (and a
+    vertical one too when the region's pixels are not square); a px note when uncalibrated."""
+    if scale_bar_region(calibration, visible_image) is None:
+        _corner_note(painter, xf.mapRect(visible_image), UNCALIBRATED_NOTE, m)
+        return
+    g = scale_bar_geometry(calibration, visible_image, xf, m)
+    if g is None:
+        return
+    right, bottom, bar_w, tick = g.right, g.bottom, g.bar_w, g.tick
     bar = QPainterPath()
     bar.moveTo(right - bar_w, bottom)
     bar.lineTo(right, bottom)
-    tick = m.px(5.0)
     for x in (right - bar_w, right):
         bar.moveTo(x, bottom - tick)
         bar.lineTo(x, bottom + tick * 0.4)
-    anisotropic = abs(sx - sy) > 0.01 * max(sx, sy)
-    if anisotropic:  # the same length upwards, in the y scale
-        bar_h = length_mm / sy * dev_per_px_y
+    if g.bar_h is not None:  # the same length upwards, in the y scale
         bar.moveTo(right, bottom)
-        bar.lineTo(right, bottom - bar_h)
+        bar.lineTo(right, bottom - g.bar_h)
+    thick = m.px(3.0)
     pen = QPen(QColor("#ffffff"), thick)
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     dark = QPen(OUTLINE_COLOR, thick + m.px(2.5))
@@ -95,34 +143,38 @@ def paint_scale_bar(painter: QPainter, calibration: Calibration, visible_image: 
     for stroke in (dark, pen):
         painter.setPen(stroke)
         painter.drawPath(bar)
-    font = m.font(bold=True)
-    text = format_mm(length_mm)
-    size = text_box_size(font, [text], m)
-    box = QRectF(right - bar_w / 2 - size.width() / 2, bottom - tick - m.px(3) - size.height(),
-                 size.width(), size.height())
-    draw_text_box(painter, box, [text], font, QColor("#ffffff"), m)
+    draw_text_box(painter, g.text_box, [format_mm(g.length_mm)], m.font(bold=True), QColor("#ffffff"), m)
+
+
+def _corner_note_box(area: QRectF, text: str, m: Metrics) -> QRectF:
+    size = text_box_size(m.font(factor=0.85), [text], m)
+    margin = m.px(8.0)
+    return QRectF(area.right() - margin - size.width(), area.bottom() - margin - size.height(),
+                  size.width(), size.height())
 
 
 def _corner_note(painter: QPainter, area: QRectF, text: str, m: Metrics) -> None:
-    font = m.font(factor=0.85)
-    size = text_box_size(font, [text], m)
-    margin = m.px(8.0)
-    box = QRectF(area.right() - margin - size.width(), area.bottom() - margin - size.height(),
-                 size.width(), size.height())
-    draw_text_box(painter, box, [text], font, QColor("#ffd9a0"), m)
+    draw_text_box(painter, _corner_note_box(area, text, m), [text], m.font(factor=0.85), QColor("#ffd9a0"), m)
 
 
 def format_time(time_ms: float) -> str:
     return f"{time_ms / 1000.0:.3f} s"
 
 
-def paint_timestamp(painter: QPainter, time_ms: float, frame: int, area: QRectF, m: Metrics) -> None:
-    text = f"{format_time(time_ms)}   frame {frame}"
-    font = m.font(bold=True)
-    size = text_box_size(font, [text], m)
+def timestamp_box(time_ms: float, frame: int, area: QRectF, m: Metrics) -> QRectF:
+    """Where the time stamp goes (top left of ``area``, device coordinates)."""
+    size = text_box_size(m.font(bold=True), [_timestamp_text(time_ms, frame)], m)
     margin = m.px(8.0)
-    box = QRectF(area.left() + margin, area.top() + margin, size.width(), size.height())
-    draw_text_box(painter, box, [text], font, QColor("#ffffff"), m)
+    return QRectF(area.left() + margin, area.top() + margin, size.width(), size.height())
+
+
+def _timestamp_text(time_ms: float, frame: int) -> str:
+    return f"{format_time(time_ms)}   frame {frame}"
+
+
+def paint_timestamp(painter: QPainter, time_ms: float, frame: int, area: QRectF, m: Metrics) -> None:
+    draw_text_box(painter, timestamp_box(time_ms, frame, area, m), [_timestamp_text(time_ms, frame)],
+                  m.font(bold=True), QColor("#ffffff"), m)
 
 
 def paint_region_outlines(painter: QPainter, calibration: Calibration, xf: QTransform, m: Metrics) -> None:

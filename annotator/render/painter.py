@@ -15,12 +15,15 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
 
 from annotator.case.measure import PRIMARY_QUANTITY
 from annotator.case.model import POINT_COUNTS, Annotation
+from annotator.render.aspect import pixel_aspect
 from annotator.render.geometry import ellipse_geometry
 from annotator.render.labels import LabelLayout, draw_text_box, text_box_size
 from annotator.render.overlays import (
     paint_region_outlines,
     paint_scale_bar,
     paint_timestamp,
+    scale_bar_box,
+    timestamp_box,
     visible_image_rect,
 )
 from annotator.render.qimage import wrap_rgb
@@ -34,6 +37,7 @@ from annotator.render.style import (
     annotation_color,
     annotation_pen,
 )
+from annotator.render.value_notes import flag_value
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +45,8 @@ LOW_CONFIDENCE = 0.5
 _measure_failures: set[str] = set()
 
 
-def primary_value_text(scene: FrameScene, annotation: Annotation) -> str | None:
-    """The display text of the annotation's main measurement on this frame, if any."""
+def primary_measurement(scene: FrameScene, annotation: Annotation) -> MeasurementLike | None:
+    """The annotation's main measurement on this frame, if any."""
     if scene.measure is None or annotation.kind not in PRIMARY_QUANTITY:
         return None
     try:
@@ -55,22 +59,32 @@ def primary_value_text(scene: FrameScene, annotation: Annotation) -> str | None:
     if not measurements:
         return None
     wanted = PRIMARY_QUANTITY[annotation.kind]
-    chosen = next((m for m in measurements if m.quantity == wanted), measurements[0])
-    return chosen.display()
+    return next((m for m in measurements if m.quantity == wanted), measurements[0])
+
+
+def primary_value_text(scene: FrameScene, annotation: Annotation) -> str | None:
+    """The display text of the annotation's main measurement on this frame, if any."""
+    chosen = primary_measurement(scene, annotation)
+    return None if chosen is None else chosen.display()
 
 
 def _label_lines(scene: FrameScene, ann: Annotation, options: RenderOptions) -> list[str]:
     words = []
+    reason: str | None = None
     if options.show_labels and ann.style.show_label and ann.label:
         words.append(ann.label)
     if options.show_values and ann.style.show_value:
-        value = primary_value_text(scene, ann)
-        if value:
+        chosen = primary_measurement(scene, ann)
+        if chosen is not None:
+            value = chosen.display()
+            if options.value_warnings:
+                value, reason = flag_value(value, chosen, scene.calibration, ann.points_at(scene.frame) or [])
             conf = ann.confidence.get(scene.frame)
             if conf is not None and conf < LOW_CONFIDENCE:
                 value += " (low confidence)"
             words.append(value)
-    return ["  ".join(words)] if words else []
+    lines = ["  ".join(words)] if words else []
+    return [*lines, reason] if reason else lines
 
 
 def _has_enough_points(ann: Annotation, points: Sequence[tuple[float, float]]) -> bool:
@@ -111,7 +125,7 @@ LabelBox = tuple[str, QRectF]
 
 
 def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, options: RenderOptions,
-                      bounds: QRectF | None, m: Metrics) -> list[LabelBox]:
+                      bounds: QRectF | None, m: Metrics, obstacles: Sequence[QRectF] = ()) -> list[LabelBox]:
     """Shapes first, then every label on top (so no stroke crosses text), then handles.
     Returns the label boxes, for clicks on labels."""
     labels: list[tuple[Annotation, list[str], LabelAnchor]] = []
@@ -138,7 +152,7 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
                 labels.append((ann, lines, anchor))
         if options.show_handles and ann.id in options.selected:
             handles.append(([xf.map(QPointF(x, y)) for x, y in points], ann.is_keyframe(scene.frame)))
-    layout = LabelLayout(bounds)
+    layout = LabelLayout(bounds, obstacles)
     boxes: list[LabelBox] = []
     for ann, lines, (where, direction) in labels:
         is_text = ann.kind == "text"
@@ -183,7 +197,14 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         m = Metrics(options.symbol_scale)
         if options.region_outlines:
             paint_region_outlines(painter, scene.calibration, image_to_device, m)
-        boxes = paint_annotations(painter, scene, image_to_device, options, bounds, m)
+        obstacles = []  # what labels keep off: the scale bar and the time stamp
+        if options.scale_bar:
+            bar = scale_bar_box(scene.calibration, visible, image_to_device, m)
+            if bar is not None:
+                obstacles.append(bar)
+        if options.timestamp:
+            obstacles.append(timestamp_box(scene.time_ms, scene.frame, bounds, m))
+        boxes = paint_annotations(painter, scene, image_to_device, options, bounds, m, obstacles)
         if options.scale_bar:
             paint_scale_bar(painter, scene.calibration, visible, image_to_device, m)
         if options.timestamp:
@@ -193,15 +214,18 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         painter.restore()
 
 
-def crop_transform(crop: tuple[int, int, int, int], scale: float) -> QTransform:
-    """Image -> output pixels for a crop (x, y, w, h): pixel (x, y) lands on output pixel (0, 0)."""
+def crop_transform(crop: tuple[int, int, int, int], scale: float,
+                   aspect: tuple[float, float] = (1.0, 1.0)) -> QTransform:
+    """Image -> output pixels for a crop (x, y, w, h): pixel (x, y) lands on output pixel (0, 0).
+    ``aspect`` stretches each axis (``pixel_aspect``: non-square pixels at their true shape)."""
     x, y, _w, _h = crop
-    return QTransform().scale(scale, scale).translate(0.5 - x, 0.5 - y)
+    return QTransform().scale(scale * aspect[0], scale * aspect[1]).translate(0.5 - x, 0.5 - y)
 
 
 def render_scene(scene: FrameScene, options: RenderOptions,
                  crop: tuple[int, int, int, int] | None = None, scale: float = 1.0) -> QImage:
-    """The scene as a new opaque QImage (Format_RGB32) of the crop (x, y, w, h) times ``scale``."""
+    """The scene as a new opaque QImage (Format_RGB32) of the crop (x, y, w, h) times ``scale``
+    (and, with ``options.aspect``, stretched so non-square pixels show their true shape)."""
     if not scale > 0:
         raise ValueError(f"render scale must be positive, not {scale}")
     if crop is None:
@@ -212,13 +236,14 @@ def render_scene(scene: FrameScene, options: RenderOptions,
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f"crop {crop} lies outside the {scene.width}x{scene.height} image")
     crop = (x0, y0, x1 - x0, y1 - y0)
-    out_w, out_h = max(1, round(crop[2] * scale)), max(1, round(crop[3] * scale))
+    ax, ay = pixel_aspect(scene.calibration, scene.width, scene.height) if options.aspect else (1.0, 1.0)
+    out_w, out_h = max(1, round(crop[2] * scale * ax)), max(1, round(crop[3] * scale * ay))
     image = QImage(out_w, out_h, QImage.Format.Format_RGB32)
     image.fill(QColor(0, 0, 0))
     painter = QPainter(image)
     try:
         source = QRectF(x0 - 0.5, y0 - 0.5, crop[2], crop[3])
-        paint_scene(painter, scene, crop_transform(crop, scale), options, source)
+        paint_scene(painter, scene, crop_transform(crop, scale, (ax, ay)), options, source)
     finally:
         painter.end()
     return image

@@ -60,3 +60,8 @@ class RenderOptions:
     region_outlines: bool = False
     symbol_scale: float = 1.0  # multiplies line widths, handle and font sizes (print > 1)
     pixelated: bool = False  # nearest-neighbour magnification (screen zoom to inspect pixels)
+    #: a warning sign and a few words on a value that is not in mm on a calibrated image
+    value_warnings: bool = True
+    #: ``render_scene`` draws non-square pixels at their true physical shape (``pixel_aspect``);
+    #: painters given their own transform build it with ``crop_transform(..., aspect=...)``
+    aspect: bool = False

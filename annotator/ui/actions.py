@@ -76,6 +76,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("show_values", "Measurement &Values", "Shift+V", checkable=True,
        tip="Show values next to shapes", menu="View"),
     _a("show_labels", "&Labels", "Shift+L", checkable=True, tip="Show annotation labels", menu="View"),
+    _a("true_aspect", "True Pixel &Shape", checkable=True, menu="View",
+       tip="Show non-square pixels at their physical shape, as they are measured (display only)"),
     _a("show_annotations", "&Annotations", "Shift+A", checkable=True, menu="View", section="visibility",
        tip="Show or hide every annotation on screen (display only: exports show them all)"),
     _a("hide_selected", "&Hide Selected Annotations", "H", menu="View", section="visibility",

@@ -7,15 +7,19 @@ import logging
 import logging.handlers
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 
 from annotator import __version__
+
+if TYPE_CHECKING:
+    from annotator.ui.main_window import MainWindow
 
 log = logging.getLogger("annotator")
 
@@ -78,6 +82,16 @@ def make_excepthook(parent: Callable[[], QWidget | None]) -> ExceptHook:
     return hook
 
 
+def start_window(window: MainWindow, paths: Sequence[str], demo: bool) -> None:
+    """What the window shows first: recovered work if the user wants it, then the files
+    asked for (added to the recovered case, or a case of their own), or the demo."""
+    recovered = window.offer_recovery()
+    if paths:
+        window.open_paths([Path(p) for p in paths])
+    elif demo and not recovered:
+        window.open_demo()
+
+
 def run_app(paths: list[str], demo: bool = False) -> int:
     setup_logging()
     if QApplication.instance() is None:  # only possible before the application exists
@@ -100,15 +114,7 @@ def run_app(paths: list[str], demo: bool = False) -> int:
     sys.excepthook = make_excepthook(lambda: window)
     window.show()
 
-    def start() -> None:
-        if window.offer_recovery():
-            return  # the recovered work comes first; files can be opened next
-        if paths:
-            window.open_paths([Path(p) for p in paths])
-        elif demo:
-            window.open_demo()
-
-    QTimer.singleShot(0, start)
+    QTimer.singleShot(0, lambda: start_window(window, paths, demo))
     try:
         return int(app.exec())
     finally:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
-from annotator.case.autosave import discard_autosave, recover_autosave
+from annotator.case.autosave import autosave_for, discard_autosave, recover_autosave
 from annotator.case.commands import AddMedia, Command
 from annotator.case.document import CaseDocument, MediaOpener
 from annotator.case.errors import CaseError
@@ -42,6 +42,7 @@ class AppController(QObject):
     error = Signal(str, str)  # (title, message) for a dialog; the window shows it
     status = Signal(str)  # a short message for the status bar
     busy_changed = Signal(bool)  # work in the background (opening files)
+    saved = Signal(object)  # Path: the case was saved there (Save As may change the path)
 
     def __init__(self, parent: QObject | None = None, opener: MediaOpener | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +55,9 @@ class AppController(QObject):
         #: the window sets these: a widget to parent progress dialogs, and the unsaved prompt
         self.dialog_parent: QWidget | None = None
         self.confirm_discard: Callable[[], bool] = lambda: True
+        #: asked when a case being opened has a newer autosave: (case, autosave) -> "recover",
+        #: "open" (the saved file; the autosave is deleted) or "cancel"
+        self.ask_recover_case: Callable[[Path, Path], str] = lambda _case, _autosave: "recover"
         self.session = f"{os.getpid()}-{next(_sessions)}"
         self._recovered_unsaved = False  # a recovered case is unsaved work until saved
         self._fresh = False  # the open case was created just now for the files being opened
@@ -250,6 +254,16 @@ class AppController(QObject):
     def open_case(self, path: Path) -> None:
         if self.is_modified and not self.confirm_discard():
             return
+        autosave = autosave_for(path) if Path(path).exists() else None
+        if autosave is not None:  # a crash left newer work of this very case behind
+            answer = self.ask_recover_case(Path(path), autosave)
+            if answer == "cancel":
+                return
+            if answer == "recover":
+                if self.recover(autosave):
+                    return
+            else:
+                discard_autosave(autosave)
         opener = self.opener
 
         def load(progress: Progress) -> CaseDocument:
@@ -299,6 +313,7 @@ class AppController(QObject):
         self.undo_stack.setClean()
         self.clean_changed.emit(True)
         self.status.emit(f"Saved {saved}")
+        self.saved.emit(saved)
         return True
 
     # -- background work -------------------------------------------------------------------

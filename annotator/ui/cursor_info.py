@@ -16,7 +16,8 @@ class CursorInfo:
     x: float  # image pixels
     y: float
     inside: bool
-    mm: tuple[float, float] | None  # from the origin of the calibrated region under the cursor
+    #: (across from the left edge, depth from the top) of the calibrated region under the cursor
+    mm: tuple[float, float] | None
     value: str  # grey level, or R G B
     frame: int
     time_ms: float
@@ -25,7 +26,7 @@ class CursorInfo:
     def text(self) -> str:
         parts = [f"x {self.x:.0f}  y {self.y:.0f} px"]
         if self.mm is not None:
-            parts.append(f"{self.mm[0]:.1f}, {self.mm[1]:.1f} mm")
+            parts.append(f"x {self.mm[0]:.1f} mm  depth {self.mm[1]:.1f} mm")
         if self.value:
             parts.append(self.value)
         parts.append(f"frame {self.frame}  {self.time_ms / 1000:.3f} s")
@@ -61,7 +62,7 @@ def cursor_info(frame: np.ndarray | None, calibration: Calibration, x: float, y:
     if region is not None and region.is_spatial:
         sx, sy = region.mm_per_px_x, region.mm_per_px_y
         assert sx is not None and sy is not None
-        ox = region.x0 + (region.reference_x0 or 0)
-        oy = region.y0 + (region.reference_y0 or 0)
-        mm = ((x - ox) * sx, (y - oy) * sy)
+        # edges, not the reference pixel (which may lie far outside, e.g. a sector's apex):
+        # depth is measured from the top of the image region, where the skin is
+        mm = ((x - (region.x0 - 0.5)) * sx, (y - (region.y0 - 0.5)) * sy)
     return CursorInfo(x, y, inside, mm, value, frame_index, time_ms, calibration_text(calibration, x, y))

@@ -9,11 +9,11 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFrame,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QScrollArea,
     QStackedWidget,
     QToolBar,
@@ -21,23 +21,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.case.autosave import find_recoverable
+from annotator.ui import prompts, window_files
 from annotator.ui.actions import ACTIONS, EXPORT_KINDS, MENUS, create_actions
 from annotator.ui.annotation_menu import edit_words, popup_context_menu
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import CursorInfo
 from annotator.ui.dialogs.error_dialog import show_error
+from annotator.ui.focus_keys import NavigationKeysToFocus
 from annotator.ui.playback import Playback
 from annotator.ui.settings import Settings, is_case_path
 from annotator.ui.timeline import Timeline
 from annotator.ui.transport import TransportBar
 from annotator.ui.viewer import Viewer
-from annotator.ui.window_actions import choose_tool, save, wire_actions
+from annotator.ui.window_actions import choose_tool, wire_actions
 
 log = logging.getLogger(__name__)
 TOOLBAR_TOOLS = ("tool_select", "tool_caliper", "tool_polyline", "tool_polygon", "tool_trace",
                  "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_calibrate")
 TOOLBAR_FILE = ("open", "save", "undo", "redo")
+DIALOG_TOOLS = frozenset({"text", "calibrate"})  # tools whose first click asks something
 
 
 def _panel(name: str, controller: AppController, parent: QWidget) -> QWidget:
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self.controller = controller or AppController(self)
         self.controller.dialog_parent = self
         self.controller.confirm_discard = self.confirm_discard
+        self.controller.ask_recover_case = lambda case, autosave: prompts.ask_recover_case(self, case, autosave)
         self.action_by_id = create_actions(self)
         self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
 
@@ -128,6 +131,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cursor_label)
         self.statusBar().addPermanentWidget(self.zoom_label)
         self.setAcceptDrops(True)
+        app = QApplication.instance()
+        if app is not None:  # End in a table moves in the table, not the clip
+            app.installEventFilter(NavigationKeysToFocus(self))
         self._wire()
         wire_actions(self)
         self._restore_settings()
@@ -162,6 +168,7 @@ class MainWindow(QMainWindow):
         c.document_changed.connect(self._document_changed)
         c.clean_changed.connect(lambda clean: self.setWindowModified(not clean))
         c.case_event.connect(lambda _e: self._update_title())
+        c.saved.connect(lambda _path: self._update_title())  # Save As gives the case a name
         c.case_event.connect(lambda _e: self._update_hidden_note())
         c.current_media_changed.connect(lambda _m: self._update_hidden_note())
         c.visibility.changed.connect(self._update_hidden_note)
@@ -191,12 +198,15 @@ class MainWindow(QMainWindow):
         show_values = self.settings.show_values()
         self.action_by_id["show_values"].setChecked(show_values)
         self.action_by_id["show_labels"].setChecked(True)
+        self.action_by_id["true_aspect"].setChecked(self.viewer.true_aspect)
         self.viewer.show_values = show_values
         adjust = self.settings.display_adjustments()
         from annotator.ui.display import DisplayLut
 
         self.viewer.set_display(DisplayLut(adjust.brightness, adjust.contrast, adjust.gamma))
-        choose_tool(self, self.settings.last_tool() or "select")
+        last = self.settings.last_tool()
+        # a tool that opens a dialog on the first click is no way to start a session
+        choose_tool(self, last if last and last not in DIALOG_TOOLS else "select")
 
     def _default_dock_sizes(self) -> None:
         self.resizeDocks([self.docks["measurements"]], [max(180, self.height() // 4)], Qt.Orientation.Vertical)
@@ -248,20 +258,10 @@ class MainWindow(QMainWindow):
 
     # -- files -----------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> None:
-        for p in paths:
-            if Path(p).is_file():
-                self.settings.add_recent(p)
-        self.controller.open_paths([Path(p) for p in paths])
+        window_files.open_paths(self, paths)
 
     def open_demo(self) -> None:
-        from annotator.demo import demo_case_path
-
-        try:
-            path = demo_case_path()
-        except (OSError, FileNotFoundError) as exc:
-            self.show_error("Cannot open the demo", str(exc))
-            return
-        self.controller.open_paths([path])
+        window_files.open_demo(self)
 
     def show_start_screen(self) -> None:
         if self.controller.close_document():
@@ -269,29 +269,11 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """After a crash: offer the autosaves left behind; True when one was recovered."""
-        folders = {r.path.parent for r in self.settings.recent_files("case")}
-        found = [p for p in find_recoverable(folders) if not p.name.startswith(f"unsaved-{self.controller.session}.")]
-        if not found:
-            return False
-        from annotator.ui.dialogs.recovery_dialog import offer_recovery
-
-        chosen = offer_recovery(self, found)
-        if chosen is None or (self.controller.is_modified and not self.controller.confirm_discard()):
-            return False
-        return self.controller.recover(chosen)
+        return window_files.offer_recovery(self)
 
     def confirm_discard(self) -> bool:
         """Save, discard or keep unsaved changes; True when it is fine to go on."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
-                          "The case has changes that are not saved.", parent=self)
-        box.setInformativeText("Save them before closing?")
-        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                               | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        answer = box.exec()
-        if answer == QMessageBox.StandardButton.Save:
-            return save(self)
-        return answer == QMessageBox.StandardButton.Discard
+        return window_files.confirm_discard(self)
 
     # -- Qt events -------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

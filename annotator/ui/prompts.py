@@ -4,8 +4,10 @@ module (``prompts.ask_text(...)``) so tests can answer them instead of a user.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
@@ -28,3 +30,20 @@ def ask_item(parent: QWidget | None, title: str, label: str, items: Sequence[str
     if not ok or answer not in items:
         return None
     return list(items).index(answer)
+
+
+def ask_recover_case(parent: QWidget | None, case: Path, autosave: Path) -> str:
+    """A case being opened has newer unsaved work in its autosave: "recover", "open" (the
+    saved file, deleting the autosave) or "cancel"."""
+    when = datetime.fromtimestamp(autosave.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved changes",
+                      f"{case.name} has changes from {when} that were never saved "
+                      "(the app did not close normally).", parent=parent)
+    box.setInformativeText("Recover them? Opening the saved version deletes these changes.")
+    recover = box.addButton("Recover Changes", QMessageBox.ButtonRole.AcceptRole)
+    saved = box.addButton("Open Saved Version", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(recover)
+    box.exec()
+    clicked = box.clickedButton()
+    return "recover" if clicked is recover else "open" if clicked is saved else "cancel"

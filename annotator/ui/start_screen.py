@@ -1,4 +1,5 @@
-"""The start screen: recent cases and media with their dates, the demo, Open…, and a drop target."""
+"""The start screen: recent cases and media with their dates, the demo, Open…, a drop target,
+and the choice of light or dark theme (switched at once and remembered)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QShowEvent
 from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.ui.settings import RecentFile, Settings
+from annotator.ui.theme import THEMES, choose_theme, current_choice
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
@@ -124,10 +128,19 @@ class StartScreen(QWidget):
         self.open_button.setDefault(True)
         self.demo_button.clicked.connect(self.demo_requested)
         self.open_button.clicked.connect(self.open_dialog_requested)
+        self.theme = QComboBox()
+        self.theme.setAccessibleName("theme")
+        self.theme.setToolTip("Dark suits reading images in a dim room; System follows the desktop")
+        for theme in THEMES:
+            self.theme.addItem(theme.capitalize(), theme)
+        self._show_theme()
+        self.theme.activated.connect(self._theme_chosen)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.demo_button)
         buttons.addStretch(1)
+        buttons.addWidget(QLabel("Theme:"))
+        buttons.addWidget(self.theme)
 
         self.recent_cases = RecentList("No recent cases yet.")
         self.recent_media = RecentList("No recent media yet.")
@@ -165,12 +178,23 @@ class StartScreen(QWidget):
         self.recent_cases.set_files(self.settings.recent_files("case"))
         self.recent_media.set_files(self.settings.recent_files("media"))
 
+    def _show_theme(self) -> None:
+        app = QApplication.instance()
+        chosen = self.settings.theme()
+        if isinstance(app, QApplication) and app.property("us_annotator_theme") is not None:
+            chosen = current_choice(app)  # what is on screen, if a theme was applied
+        self.theme.setCurrentIndex(max(0, self.theme.findData(chosen)))
+
+    def _theme_chosen(self, index: int) -> None:
+        choose_theme(str(self.theme.itemData(index)), self.settings)
+
     def _forget(self, path: Path) -> None:
         self.settings.remove_recent(path)
         self.refresh()
 
     def showEvent(self, event: QShowEvent) -> None:
         self.refresh()
+        self._show_theme()
         super().showEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

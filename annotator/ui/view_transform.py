@@ -22,22 +22,45 @@ class ViewTransform:
     offset_x: float = 0.0  # widget position of the image's top-left edge (-0.5, -0.5)
     offset_y: float = 0.0
     fit: bool = True  # follow the widget size until the user zooms or pans
+    #: widget units per image pixel at zoom 1, per axis: non-square pixels are shown at their
+    #: true physical shape (e.g. (1.25, 1.0) for 0.286 x 0.229 mm pixels); 1:1 by default
+    aspect_x: float = 1.0
+    aspect_y: float = 1.0
+
+    @property
+    def scale_x(self) -> float:
+        """Widget units per image pixel across."""
+        return self.zoom * self.aspect_x
+
+    @property
+    def scale_y(self) -> float:
+        """Widget units per image pixel down."""
+        return self.zoom * self.aspect_y
+
+    @property
+    def min_scale(self) -> float:
+        """Widget units per image pixel along the finer axis (for tolerances in image pixels)."""
+        return min(self.scale_x, self.scale_y)
+
+    def set_aspect(self, aspect_x: float, aspect_y: float) -> None:
+        self.aspect_x, self.aspect_y = aspect_x, aspect_y
 
     def to_widget(self) -> QTransform:
-        # image (x, y) -> widget: (x + 0.5) * zoom + offset
-        return QTransform(self.zoom, 0, 0, self.zoom, self.offset_x + 0.5 * self.zoom,
-                          self.offset_y + 0.5 * self.zoom)
+        # image (x, y) -> widget: (x + 0.5) * scale + offset, per axis
+        sx, sy = self.scale_x, self.scale_y
+        return QTransform(sx, 0, 0, sy, self.offset_x + 0.5 * sx, self.offset_y + 0.5 * sy)
 
     def widget_to_image(self, x: float, y: float) -> tuple[float, float]:
-        return ((x - self.offset_x) / self.zoom - 0.5, (y - self.offset_y) / self.zoom - 0.5)
+        return ((x - self.offset_x) / self.scale_x - 0.5, (y - self.offset_y) / self.scale_y - 0.5)
 
     def image_rect_in_widget(self, width: int, height: int) -> QRectF:
-        return QRectF(self.offset_x, self.offset_y, width * self.zoom, height * self.zoom)
+        return QRectF(self.offset_x, self.offset_y, width * self.scale_x, height * self.scale_y)
 
     def fit_to(self, image_w: int, image_h: int, widget_w: float, widget_h: float, margin: float = 8.0) -> None:
         if image_w <= 0 or image_h <= 0 or widget_w <= 0 or widget_h <= 0:
             return
-        zoom = min((widget_w - 2 * margin) / image_w, (widget_h - 2 * margin) / image_h)
+        zoom = min((widget_w - 2 * margin) / (image_w * self.aspect_x),
+                   (widget_h - 2 * margin) / (image_h * self.aspect_y))
         self.zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
         self._centre(image_w, image_h, widget_w, widget_h)
         self.fit = True
@@ -48,8 +71,8 @@ class ViewTransform:
         self.fit = False
 
     def _centre(self, image_w: int, image_h: int, widget_w: float, widget_h: float) -> None:
-        ox = (widget_w - image_w * self.zoom) / 2
-        oy = (widget_h - image_h * self.zoom) / 2
+        ox = (widget_w - image_w * self.scale_x) / 2
+        oy = (widget_h - image_h * self.scale_y) / 2
         if self.zoom >= 1.0 and float(self.zoom).is_integer():
             ox, oy = math.floor(ox), math.floor(oy)  # whole pixels: an exact 1:1 (or 2:1) picture
         self.offset_x, self.offset_y = ox, oy
@@ -61,8 +84,8 @@ class ViewTransform:
             return
         ix, iy = self.widget_to_image(at.x(), at.y())
         self.zoom = new_zoom
-        self.offset_x = at.x() - (ix + 0.5) * new_zoom
-        self.offset_y = at.y() - (iy + 0.5) * new_zoom
+        self.offset_x = at.x() - (ix + 0.5) * self.scale_x
+        self.offset_y = at.y() - (iy + 0.5) * self.scale_y
         self.fit = False
 
     def pan(self, dx: float, dy: float) -> None:

@@ -25,7 +25,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from annotator.media.calibration import Calibration
-from annotator.render import FrameScene, RenderOptions, paint_scene
+from annotator.render import FrameScene, RenderOptions, paint_scene, pixel_aspect
+from annotator.render.painter import primary_measurement
+from annotator.render.value_notes import full_reason, needs_warning
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import cursor_info
 from annotator.ui.display import DisplayCache, DisplayLut
@@ -63,6 +65,8 @@ class Viewer(QWidget):
     context_menu_requested = Signal(str, QPoint)
     edit_requested = Signal(str)  # double click on an annotation or its label: edit its words
     _arrived = Signal(str, int)  # (media id, frame) decoded on the worker
+    #: non-square pixels shown at their true physical shape (View > True Pixel Shape)
+    true_aspect: bool = True
 
     def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +166,8 @@ class Viewer(QWidget):
     def _set_frame(self, media_id: str, index: int, frame: np.ndarray) -> None:
         first = self._frame is None or self._frame_media != media_id
         self._frame, self._frame_index, self._frame_media = frame, index, media_id
+        if first:
+            self._update_aspect()
         if first and self.view.fit:
             self.fit()
         self.update()
@@ -169,6 +175,26 @@ class Viewer(QWidget):
 
     def _case_changed(self, _event: object) -> None:
         self._calibration = None
+        self._update_aspect()  # a manual calibration may change the pixels' shape
+        self.update()
+
+    def _update_aspect(self) -> None:
+        """Stretch the view along the coarser pixel axis when pixels are not square."""
+        w, h = self.image_size()
+        aspect = pixel_aspect(self.calibration(), w, h) if self.true_aspect and w and h else (1.0, 1.0)
+        if aspect == (self.view.aspect_x, self.view.aspect_y):
+            return
+        centre = self.view.widget_to_image(self.width() / 2, self.height() / 2)
+        self.view.set_aspect(*aspect)
+        if self.view.fit:
+            self.fit()
+        else:  # keep the same image point in the middle
+            self.view.offset_x = self.width() / 2 - (centre[0] + 0.5) * self.view.scale_x
+            self.view.offset_y = self.height() / 2 - (centre[1] + 0.5) * self.view.scale_y
+
+    def set_true_aspect(self, on: bool) -> None:
+        self.true_aspect = on
+        self._update_aspect()
         self.update()
 
     def _visibility_changed(self) -> None:
@@ -226,7 +252,7 @@ class Viewer(QWidget):
         return RenderOptions(
             show_handles=True, selected=frozenset(self.controller.selection), hover=self._result.hover,
             hidden=self.hidden(), show_labels=self.show_labels, show_values=self.show_values, scale_bar=True,
-            region_outlines=self.show_regions, pixelated=self.view.zoom >= 4.0,
+            region_outlines=self.show_regions, pixelated=self.view.min_scale >= 4.0, aspect=self.true_aspect,
         )
 
     def scene(self) -> FrameScene | None:
@@ -285,7 +311,7 @@ class Viewer(QWidget):
         doc = self.controller.document
         assert doc is not None and self._frame_media is not None
         return ToolContext(doc.case, self._frame_media, self._frame_index, self.image_size(),
-                           HANDLE_TOLERANCE_PX / self.view.zoom, list(self.controller.selection),
+                           HANDLE_TOLERANCE_PX / self.view.min_scale, list(self.controller.selection),
                            self.hidden(), self.label_boxes)
 
     def request_context_menu(self, widget_pos: QPointF, global_pos: QPoint) -> None:
@@ -311,6 +337,9 @@ class Viewer(QWidget):
             self.controller.push(command)
         if result.select is not None:
             self.controller.select(result.select)
+        was_drawing = self._result.preview is not None
+        if result.hover != self._result.hover:
+            self._explain_hover(result.hover)
         self._result = result
         cursor = _CURSORS.get(result.cursor)
         if cursor is not None:
@@ -319,11 +348,26 @@ class Viewer(QWidget):
             self.setCursor(Qt.CursorShape.ArrowCursor if self.tool.name == "select" else Qt.CursorShape.CrossCursor)
         if result.hint:
             self.hint.emit(result.hint)
+        elif self.tool is not None and (result.done or (was_drawing and result.preview is None)):
+            self.hint.emit(self.tool.hint)  # done or cancelled: what starts the next shape
         if result.done and self.tool is not None:
             self.tool_done.emit(self.tool.name)
         if result.edit is not None:
             self.edit_requested.emit(result.edit)
         self.update()
+
+    def _explain_hover(self, ident: str | None) -> None:
+        """Over a value that is not in mm on a calibrated image: say why (tooltip, status bar)."""
+        reason = ""
+        scene = self.scene()
+        ann = next((a for a in self.controller.annotations(self._frame_media) if a.id == ident), None)
+        if scene is not None and ann is not None:
+            chosen = primary_measurement(scene, ann)
+            if chosen is not None and needs_warning(chosen, scene.calibration):
+                reason = f"{chosen.display()} is not in mm: {full_reason(chosen)}"
+        self.setToolTip(reason)
+        if reason:
+            self.hint.emit(reason)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.setFocus(Qt.FocusReason.MouseFocusReason)

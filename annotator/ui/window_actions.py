@@ -7,7 +7,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
 from annotator.case.commands import RemoveAnnotations, SetCalibration
 from annotator.ui import prompts
@@ -173,16 +183,45 @@ def toggle_display(window: MainWindow, what: str, on: bool) -> None:
     window.viewer.update()
 
 
+MOUSE_HELP = ("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
+              "Middle or right drag: pan. Alt + drag: brightness/contrast. "
+              "Right-click a shape: its menu. Double-click a shape or its label: edit the label.")
+
+
+def shortcuts_dialog(window: MainWindow) -> QDialog:
+    """Every shortcut in a scrolling table (about 70 rows: a message box would outgrow the
+    screen), sized to fit the screen."""
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Keyboard shortcuts")
+    specs = [spec for spec in ACTIONS if spec.shortcut]
+    table = QTableWidget(len(specs), 2, dialog)
+    table.setHorizontalHeaderLabels(["Action", "Keys"])
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    native = QKeySequence.SequenceFormat.NativeText
+    for row, spec in enumerate(specs):
+        keys = " / ".join(QKeySequence(k).toString(native) or k for k in spec.shortcut)
+        table.setItem(row, 0, QTableWidgetItem(spec.text.replace("&", "").removesuffix("\u2026")))
+        table.setItem(row, 1, QTableWidgetItem(keys))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    mouse = QLabel(MOUSE_HELP, dialog)
+    mouse.setWordWrap(True)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(table, 1)
+    layout.addWidget(mouse)
+    layout.addWidget(buttons)
+    screen = (window.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+    dialog.resize(min(560, screen.width() - 40), min(640, int(screen.height() * 0.8)))
+    return dialog
+
+
 def show_shortcuts(window: MainWindow) -> None:
-    rows = "".join(
-        f"<tr><td>{spec.text.replace('&', '')}</td><td><b>{' / '.join(spec.shortcut)}</b></td></tr>"
-        for spec in ACTIONS if spec.shortcut
-    )
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", parent=window)
-    box.setInformativeText("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
-                           "Middle or right drag: pan. Alt + drag: brightness/contrast. "
-                           "Right-click a shape: its menu. Double-click a shape or its label: edit the label.")
-    box.exec()
+    shortcuts_dialog(window).exec()
 
 
 def show_about(window: MainWindow) -> None:
@@ -243,6 +282,7 @@ def wire_actions(window: MainWindow) -> None:
     a["show_regions"].toggled.connect(lambda on: toggle_display(window, "show_regions", on))
     a["show_values"].toggled.connect(lambda on: toggle_display(window, "show_values", on))
     a["show_labels"].toggled.connect(lambda on: toggle_display(window, "show_labels", on))
+    a["true_aspect"].toggled.connect(v.set_true_aspect)
     a["show_annotations"].toggled.connect(c.visibility.set_showing_annotations)
     c.visibility.changed.connect(lambda: a["show_annotations"].setChecked(c.visibility.showing_annotations))
     a["show_annotations"].setChecked(c.visibility.showing_annotations)
@@ -256,7 +296,8 @@ def wire_actions(window: MainWindow) -> None:
     c.undo_stack.redoTextChanged.connect(lambda t: a["redo"].setText(f"&Redo {t}".rstrip()))
     a["undo"].setEnabled(False)
     a["redo"].setEnabled(False)
-    toggles = {"play", "bounce", "show_regions", "show_values", "show_labels", "show_annotations", "full_screen"}
+    toggles = {"play", "bounce", "show_regions", "show_values", "show_labels", "show_annotations", "full_screen",
+               "true_aspect"}
     assert set(handlers) | set(TOOL_ACTIONS) | set(EXPORT_KINDS) | toggles | set(DYNAMICS_ACTIONS) == set(SPECS), \
         "an action has no handler"
     bind = getattr(window.panels.get("dynamics"), "bind_actions", None)

@@ -13,7 +13,7 @@ import av
 import cv2
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 from annotator.case.io import save_case
 from annotator.case.model import Annotation, AttributeValue, Case, Finding, MediaRef
@@ -90,8 +90,8 @@ def write_us_dicom(path: Path, frames: np.ndarray | None = None) -> Path:
     pixels = ultrasound_pixels() if frames is None else frames
     count, rows, cols = pixels.shape[:3]
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
-    meta.MediaStorageSOPInstanceUID = IDENTIFIERS["SOPInstanceUID"]
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.3.1")
+    meta.MediaStorageSOPInstanceUID = UID(IDENTIFIERS["SOPInstanceUID"])
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
     ds.file_meta = meta

@@ -55,6 +55,7 @@ def _read(path: Path) -> tuple[list[np.ndarray], list[float], av.video.stream.Vi
     frames, times = [], []
     for frame in container.decode(video=0):
         frames.append(frame.to_ndarray(format="rgb24"))
+        assert frame.pts is not None and frame.time_base is not None
         times.append(float(frame.pts * frame.time_base))
     container.close()
     return frames, times, stream
@@ -139,3 +140,29 @@ def test_progress_is_reported_and_can_cancel(tmp_path: Path) -> None:
     with pytest.raises(Cancelled):
         export(doc, tmp_path / "cancelled.mp4", progress=cancel)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.mp4"]
+
+
+def test_an_encoder_failure_mid_clip_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the encoder thread writes frame 5: the half-written temporary
+    file is removed and the error names the file."""
+    import errno
+
+    from annotator.export import encoder as encoder_module
+    from annotator.export.registry import export
+
+    doc, _ = _document(frames=12)
+    real_add = encoder_module.VideoEncoder.add
+    written: list[int] = []
+
+    def add(self: encoder_module.VideoEncoder, pixels: np.ndarray, time_ms: float) -> None:
+        if len(written) == 5:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_add(self, pixels, time_ms)
+        written.append(1)
+
+    monkeypatch.setattr(encoder_module.VideoEncoder, "add", add)
+    with pytest.raises(ExportError, match="disk is full") as failure:
+        export(doc, tmp_path / "clip.mp4")
+    assert "clip.mp4" in str(failure.value)
+    assert len(written) == 5  # it did fail part way, after writing frames
+    assert list(tmp_path.iterdir()) == []

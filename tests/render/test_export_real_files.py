@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import cast
 
 import highdicom as hd
 import numpy as np
@@ -62,8 +63,15 @@ def test_pydicom_data_us_image_to_sr_and_sc(pydicom_data: Path, tmp_path: Path) 
             assert value not in text, value
         assert ds.PatientIdentityRemoved == "YES"
         assert not _dciodvfy_errors(out)
-    sr = pydicom.dcmread(tmp_path / "sr.dcm")
-    assert "px" in str(sr)  # no calibration in this file: the SR says pixels, not mm
+    # no calibration in this file: pixel values are left out (never "mm", never "{px}"); each
+    # shape's group stays, marked not calibrated, and the polygon keeps its grey levels
+    sr = hd.sr.srread(tmp_path / "sr.dcm")
+    groups = cast(hd.sr.MeasurementReport, sr.content).get_planar_roi_measurement_groups()
+    assert len(groups) == 2
+    units = {m.unit.value for g in groups for m in g.get_measurements()}
+    assert units == {"{grey}", "{pixels}"}
+    marks = [cast(hd.sr.CodedConcept, e.value).value for g in groups for e in g.get_qualitative_evaluations()]
+    assert marks == ["not-calibrated", "not-calibrated"]
 
 
 @pytest.mark.corpus
@@ -81,7 +89,7 @@ def test_voluson_clip_figure_is_cropped_to_its_region(corpus: Path, tmp_path: Pa
         assert area.source == "regions" and area.rect == (1, 74, 959, 669)  # region x 1..959, y 74..742
     sr = tmp_path / "sr.dcm"
     assert run_cli(str(case_path), str(sr)) == 0
-    groups = hd.sr.srread(sr).content.get_planar_roi_measurement_groups()
+    groups = cast(hd.sr.MeasurementReport, hd.sr.srread(sr).content).get_planar_roi_measurement_groups()
     (length,) = [m for g in groups for m in g.get_measurements() if m.name.meaning == "Length"]
     assert length.value == pytest.approx(200 * 0.2594, abs=0.01) and length.unit.value == "mm"
     assert not _dciodvfy_errors(sr)

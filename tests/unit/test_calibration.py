@@ -83,10 +83,30 @@ def test_uncalibrated_cases_say_why() -> None:
     dual = Calibration((tissue(0, 0, 49, 99), tissue(50, 0, 99, 99, 0.02, 0.02), doppler(0, 100, 99, 149)))
     assert "different regions" in dual.scale_for([(10, 10), (60, 10)]).reason
     assert "outside" in dual.scale_for([(10, 10), (10, 200)]).reason
+    assert "different regions with different scales" in dual.scale_for([(10, 10), (60, 10)]).reason
     in_strip = dual.scale_for([(10, 110), (20, 120)])
     assert not in_strip.calibrated and in_strip.region_index == 2 and "spectral" in in_strip.reason
-    assert "different regions" in dual.scale_for([(10, 10), (10, 110)]).reason
     assert dual.scale_for([]).reason == "no points"
+
+
+def test_reasons_name_the_region_a_point_strays_into() -> None:
+    # the layout of a scanner screen: the 2D image with an ECG strip under it, nothing around
+    ecg = Region(0, 110, 99, 129, UNIT_SECONDS, 0, 0.005, 0.0, spatial_format=4, data_type=0x0A)
+    cal = Calibration((tissue(0, 0, 99, 99), ecg))
+    into_ecg = cal.scale_for([(50, 50), (50, 120)])
+    assert not into_ecg.calibrated
+    assert into_ecg.reason == "a point lies in a waveform ECG region, not in the 2D tissue region"
+    outside = cal.scale_for([(50, 50), (50, 105)])  # the gap between image and strip
+    assert outside.reason == "a point lies outside the calibrated 2D tissue region"
+    assert cal.scale_for([(50, 50), (50, 120), (50, 140)]).reason.startswith("a point lies in a waveform ECG")
+    assert "outside every region" in cal.scale_for([(50, 120), (50, 140)]).reason
+    assert cal.scale_for([(50, 140), (60, 150)]).reason == "the points lie outside every calibrated region"
+    strips = Calibration((tissue(0, 0, 99, 99), ecg, doppler(0, 130, 99, 149)))
+    both = strips.scale_for([(10, 120), (10, 140)])
+    assert "waveform ECG region" in both.reason and "spectral PW doppler region" in both.reason
+    assert "none of them a 2D length region" in both.reason
+    still_in_ecg = cal.scale_for([(10, 115), (20, 125)])
+    assert still_in_ecg.region_index == 1 and "ECG" in still_in_ecg.reason
 
 
 def test_nested_region_with_the_same_scale_measures_through_the_outer_one() -> None:

@@ -170,6 +170,14 @@ def test_summary_of_nerve_enlargement() -> None:
     assert text.endswith("side-to-side ratio 2.00")
 
 
+def test_an_uncalibrated_nerve_area_is_not_compared_with_the_limit_in_mm2() -> None:
+    doc = document(calibrated=False)
+    text = finding_summary(doc, nerve(csa=AttributeValue(annotation="a3")))
+    assert "CSA 5000.0 px²" in text
+    assert "not compared with the upper limit of normal" in text
+    assert "11 mm²" not in text
+
+
 def test_summary_without_attributes() -> None:
     assert finding_summary(Case(), Finding("f", "other", "", "none")) == "Finding of an unnamed structure"
     assert finding_summary(Case(), Finding("f", "tear", "soleus", "none")) == "Tear of the soleus"

@@ -1,4 +1,6 @@
-"""After a crash: offer the autosaves left behind, newest first, with what each one holds."""
+"""After a crash: offer the autosaves left behind, newest first, with what each one holds
+(title, media file names, when it was saved, how many annotations), so several unsaved cases,
+all "Untitled case", can be told apart."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -22,6 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.case.io import discard_autosave
+from annotator.ui.start_screen import describe_when
+
+MEDIA_NAMES_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,34 @@ class AutosaveSummary:
     of: str | None  # the case file it belongs to; None for a case never saved
     saved: datetime | None
     annotations: int | None
+    media: tuple[str, ...] = ()  # file names (or labels) of the case's media
+
+    def media_text(self) -> str:
+        if not self.media:
+            return "no media"
+        shown = ", ".join(self.media[:MEDIA_NAMES_SHOWN])
+        more = len(self.media) - MEDIA_NAMES_SHOWN
+        return f"{shown} (+{more} more)" if more > 0 else shown
 
     def describe(self) -> str:
-        when = self.saved.astimezone().strftime("%Y-%m-%d %H:%M") if self.saved else "unknown time"
+        when = describe_when(self.saved) if self.saved else "at an unknown time"
         where = f"of {self.of}" if self.of else "an unsaved case"
         count = "" if self.annotations is None else f", {self.annotations} annotation(s)"
-        return f"{self.title}\n{where}, autosaved {when}{count}"
+        return f"{self.title}: {self.media_text()}\nautosaved {when}, {where}{count}"
+
+
+def _media_names(entries: object) -> tuple[str, ...]:
+    names: list[str] = []
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        label, path = entry.get("label"), entry.get("path")
+        if isinstance(path, str) and path:
+            name = PurePath(path.replace("\\", "/")).name
+            names.append(f"{label} ({name})" if isinstance(label, str) and label and label != name else name)
+        elif isinstance(label, str) and label:
+            names.append(label)
+    return tuple(names)
 
 
 def summarize_autosave(path: Path) -> AutosaveSummary:
@@ -63,6 +90,7 @@ def summarize_autosave(path: Path) -> AutosaveSummary:
         str(of) if of else None,
         saved,
         len(annotations) if isinstance(annotations, list) else None,
+        _media_names(data.get("media")),
     )
 
 
@@ -84,7 +112,7 @@ class RecoveryDialog(QDialog):
             summary = summarize_autosave(Path(p))
             item = QListWidgetItem(summary.describe())
             item.setData(Qt.ItemDataRole.UserRole, str(summary.path))
-            item.setToolTip(str(summary.path))
+            item.setToolTip(f"{summary.path}\nMedia: {', '.join(summary.media) or 'none'}")
             self.list.addItem(item)
         self.buttons = QDialogButtonBox()
         self.recover_button = self.buttons.addButton("Recover", QDialogButtonBox.ButtonRole.AcceptRole)

@@ -1,5 +1,10 @@
 """The case's media as thumbnails with kind, frame count and calibration source; click one to
-show it, add media with Add…, remove the selected one (and its annotations) with Remove."""
+show it, add media with Add…, remove the selected one (and its annotations) with Remove.
+
+Every entry has one fixed size (thumbnails centred on a fixed canvas, a fixed item size), so
+entries never move when a thumbnail or caption arrives: moving entries left stale captions on
+screen and pushed a just-added entry out of view.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import copy
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QThreadPool
+from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -15,7 +20,6 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,11 +28,26 @@ from PySide6.QtWidgets import (
 from annotator.case.commands import RemoveMedia
 from annotator.case.model import CaseEvent
 from annotator.media import Media, open_media
-from annotator.ui.panels.common import ControllerLike, Debouncer, push_safely
-from annotator.ui.panels.thumbnails import THUMB_SIZE, MediaInfo, ThumbnailJob, ThumbnailSignals
+from annotator.ui.panels.common import (
+    AskFn,
+    ControllerLike,
+    Debouncer,
+    ask_yes_no,
+    push_safely,
+    unlink_summary,
+)
+from annotator.ui.panels.thumbnails import (
+    THUMB_SIZE,
+    MediaInfo,
+    ThumbnailJob,
+    ThumbnailSignals,
+    on_canvas,
+)
 
 log = logging.getLogger(__name__)
 MEDIA_ROLE = Qt.ItemDataRole.UserRole
+GRID_SIZE = QSize(THUMB_SIZE[0] + 40, THUMB_SIZE[1] + 112)
+ITEM_SIZE = QSize(GRID_SIZE.width() - 8, GRID_SIZE.height() - 8)  # a caption of up to 6 lines
 MEDIA_FILTER = ("Media (*.dcm *.dicom *.mp4 *.m4v *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg "
                 "*.bmp *.tif *.tiff);;All files (*)")
 
@@ -51,7 +70,7 @@ class CaseBrowser(QWidget):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setIconSize(QSize(*THUMB_SIZE))
-        self.list.setGridSize(QSize(THUMB_SIZE[0] + 40, THUMB_SIZE[1] + 112))
+        self.list.setGridSize(GRID_SIZE)
         self.list.setSpacing(4)
         self.list.setWordWrap(True)
         self.add_button = QPushButton("Add…")
@@ -77,6 +96,7 @@ class CaseBrowser(QWidget):
         self.info: dict[str, MediaInfo] = {}
         self.errors: dict[str, str] = {}
         self._thumbs: dict[str, QImage] = {}
+        self.ask: AskFn = ask_yes_no  # tests answer instead of a user
 
         self.list.currentItemChanged.connect(self._current_item_changed)
         self.add_button.clicked.connect(self._add_dialog)
@@ -99,6 +119,7 @@ class CaseBrowser(QWidget):
             for ref in doc.case.media if doc is not None else []:
                 item = QListWidgetItem(self._placeholder_icon(), "")
                 item.setData(MEDIA_ROLE, ref.id)
+                item.setSizeHint(ITEM_SIZE)
                 self.list.addItem(item)
         finally:
             self.list.blockSignals(False)
@@ -134,7 +155,8 @@ class CaseBrowser(QWidget):
                 detail = "reading…"
             notes = f"{count} annotation(s)" if count else "no annotations"
             item.setText(f"{name}\n{detail}\n{notes}")
-            item.setToolTip(f"{media_id}: {doc.case.resolve_media_path(ref)}")
+            item.setToolTip(f"{media_id}: {doc.case.resolve_media_path(ref)}\n{detail}\n{notes}")
+        self.list.viewport().update()  # repaint whole: no stale caption stays behind
 
     def refresh_thumbnails(self) -> None:
         """Queue a thumbnail job per media; results of older rounds are ignored."""
@@ -171,7 +193,7 @@ class CaseBrowser(QWidget):
         self._thumbs[media_id] = picture
         item = self._item(media_id)
         if item is not None:
-            item.setIcon(QIcon(QPixmap.fromImage(picture)))
+            item.setIcon(QIcon(QPixmap.fromImage(on_canvas(picture))))
         self._update_texts()
 
     def _thumbnail_failed(self, media_id: str, generation: int, message: str) -> None:
@@ -179,6 +201,13 @@ class CaseBrowser(QWidget):
             return
         self.errors[media_id] = message
         self._update_texts()
+
+    def ensure_current_visible(self) -> None:
+        """Scroll the current entry fully into view (once the list has laid it out)."""
+        item = self.list.currentItem()
+        if item is not None:
+            self.list.doItemsLayout()
+            self.list.scrollToItem(item, QListWidget.ScrollHint.EnsureVisible)
 
     def _on_case_event(self, event: CaseEvent) -> None:
         if event.what in ("media", "case"):
@@ -199,6 +228,8 @@ class CaseBrowser(QWidget):
         finally:
             self.list.blockSignals(False)
         self.remove_button.setEnabled(item is not None)
+        if item is not None:
+            QTimer.singleShot(0, self, self.ensure_current_visible)  # after the list's delayed layout
 
     def _current_item_changed(self, current: QListWidgetItem | None, _previous: QListWidgetItem | None) -> None:
         self.remove_button.setEnabled(current is not None)
@@ -215,21 +246,34 @@ class CaseBrowser(QWidget):
             if callable(open_paths):
                 open_paths([Path(n) for n in names])
 
+    def removal_question(self, media_id: str) -> str | None:
+        """What removing the media takes with it, as a question; None when it takes nothing."""
+        doc = self.controller.document
+        if doc is None:
+            return None
+        ids = [a.id for a in doc.case.annotations if a.media == media_id]
+        if not ids:
+            return None
+        try:
+            ref = doc.case.media_ref(media_id)
+            name = ref.label or Path(ref.path).name
+        except KeyError:
+            name = media_id
+        text = f"Remove \u201c{name}\u201d and its {len(ids)} annotation(s) from the case?"
+        losses = unlink_summary(doc.case, ids)
+        if losses:
+            text += "\n\nFindings measured on them lose these values:\n" + "\n".join(f"\u2022 {line}" for line in losses)
+        return text + "\n\nYou can undo this; the file itself is not deleted."
+
     def remove_current(self, confirm: bool = True) -> bool:
         item = self.list.currentItem()
         doc = self.controller.document
         if item is None or doc is None:
             return False
         media_id = str(item.data(MEDIA_ROLE))
-        count = sum(1 for a in doc.case.annotations if a.media == media_id)
-        if confirm and count:
-            answer = QMessageBox.question(
-                self, "Remove media",
-                f"Remove this media and its {count} annotation(s) from the case? "
-                "You can undo this; the file itself is not deleted.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
+        question = self.removal_question(media_id)
+        if confirm and question is not None and not self.ask(self, "Remove media", question, "Remove"):
+            return False
         return push_safely(self.controller, RemoveMedia(media_id), "Remove media")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

@@ -7,18 +7,24 @@ The panels observe the case through the controller's signals and change it only 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QTimer, SignalInstance
+from PySide6.QtWidgets import QMessageBox, QWidget
 
-from annotator.case.model import Annotation
+from annotator.case.findings import attribute_spec
+from annotator.case.model import Annotation, Case, Finding
 
 if TYPE_CHECKING:
     from annotator.case.commands import Command
     from annotator.case.document import CaseDocument
 
 log = logging.getLogger(__name__)
+TYPE_TITLES = {"tear": "Tear", "atrophy": "Atrophy", "nerve_enlargement": "Nerve enlargement",
+               "other": "Other finding"}
+#: a yes/no question: (parent, title, text, yes button text) -> answer; tests answer it
+AskFn = Callable[[QWidget | None, str, str, str], bool]
 
 
 class ControllerLike(Protocol):
@@ -86,3 +92,40 @@ class Debouncer(QObject):
     @property
     def pending(self) -> bool:
         return self._timer.isActive()
+
+
+def ask_yes_no(parent: QWidget | None, title: str, text: str, yes_text: str = "Yes") -> bool:
+    """A warning with a Yes (named ``yes_text``) and a default Cancel; True for Yes."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Cancel, parent)
+    yes = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    try:
+        box.exec()
+        return box.clickedButton() is yes
+    finally:
+        box.deleteLater()
+
+
+def finding_title(finding: Finding) -> str:
+    """"Tear of medial gastrocnemius (f1)": short enough for a list in a question."""
+    kind = TYPE_TITLES.get(finding.type, finding.type)
+    return f"{kind} of {finding.structure} ({finding.id})" if finding.structure else f"{kind} ({finding.id})"
+
+
+def unlink_summary(case: Case, annotation_ids: Iterable[str]) -> list[str]:
+    """What removing these annotations takes from the findings, one line per finding: the
+    values measured on them (cleared) or else the links to the finding. Empty: nothing."""
+    ids = set(annotation_ids)
+    lines: list[str] = []
+    for f in case.findings:
+        values = []
+        for name, value in f.attributes.items():
+            if value.is_link and value.annotation in ids:
+                spec = attribute_spec(f.type, name)
+                values.append(spec.label if spec is not None else name)
+        linked = sum(1 for a in case.annotations if a.id in ids and a.finding == f.id)
+        if values:
+            lines.append(f"{finding_title(f)}: {', '.join(values)} will be cleared")
+        elif linked:
+            lines.append(f"{finding_title(f)}: {linked} linked annotation(s) will be unlinked")
+    return lines

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from annotator.case.commands import AddFinding, Command, LinkAnnotation, Macro, RemoveFinding
 from annotator.case.findings import Vocabulary, finding_summary
 from annotator.case.model import Finding
-from annotator.ui.panels.common import ControllerLike, Debouncer, push_safely
-from annotator.ui.panels.finding_editor import TYPE_TITLES, FindingEditor
+from annotator.ui.panels.common import TYPE_TITLES, ControllerLike, Debouncer, push_safely
+from annotator.ui.panels.finding_editor import FindingEditor
 
 log = logging.getLogger(__name__)
 FINDING_ROLE = Qt.ItemDataRole.UserRole

@@ -3,6 +3,8 @@
 Rows are computed from the case through ``CaseDocument.measure``, so the table always shows
 what the case says; a media file that cannot be read gives a row that says why instead of
 breaking the table. Values keep full precision (CSV); the table shows display rounding.
+A shape left in pixels on a calibrated image is the surprising case: its Source says
+"none (why)" right after the value, and the value carries a warning mark.
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QStyle
 
 from annotator.case.document import CaseDocument
 from annotator.case.measure import PRIMARY_QUANTITY, Measurement
 from annotator.case.model import Annotation
 from annotator.media import MediaError
+
+UNCALIBRATED = "uncalibrated"
 
 COLUMNS = ("Annotation", "Media", "Frame", "Time (s)", "Kind", "Quantity", "Value", "Unit",
            "Source", "Note")
@@ -50,6 +55,27 @@ class MeasurementRow:
     source: str
     note: str
     primary: bool
+    calibrated: bool = True  # the value is in calibrated units (mm, mm², a calibrated angle)
+    reason: str = ""  # why the shape is not calibrated; empty when it is
+    image_calibrated: bool = False  # the frame has a spatial calibration somewhere
+
+    @property
+    def flagged(self) -> bool:
+        """In pixels although the image is calibrated: the value needs its reason beside it."""
+        return not self.calibrated and self.image_calibrated
+
+    def source_text(self) -> str:
+        if self.source == UNCALIBRATED and self.image_calibrated:
+            return f"none ({self.reason or 'uncalibrated'})"
+        return self.source
+
+    def note_text(self) -> str:
+        """The note without the reason the Source column already gives."""
+        if self.source == UNCALIBRATED and self.image_calibrated and self.reason:
+            rest = self.note.removeprefix(self.reason)
+            if rest != self.note:
+                return rest.lstrip("; ")
+        return self.note
 
     def value_text(self) -> str:
         if self.value is None:
@@ -65,13 +91,13 @@ class MeasurementRow:
         time = "" if self.time_ms is None else f"{self.time_ms / 1000.0:.3f}"
         return (self.label, self.media_label, str(self.frame), time, self.kind,
                 QUANTITY_TEXT.get(self.quantity, self.quantity), self.value_text(),
-                UNIT_TEXT.get(self.unit, self.unit), self.source, self.note)
+                UNIT_TEXT.get(self.unit, self.unit), self.source_text(), self.note_text())
 
     def sort_keys(self) -> tuple[Any, ...]:
         time = -1.0 if self.time_ms is None else self.time_ms
         value = float("-inf") if self.value is None else self.value
         return (self.label.lower(), self.media_label.lower(), self.frame, time, self.kind,
-                self.quantity, value, self.unit, self.source, self.note)
+                self.quantity, value, self.unit, self.source_text(), self.note_text())
 
 
 def _frames_of(annotation: Annotation, all_keyframes: bool) -> list[int]:
@@ -96,6 +122,17 @@ def _time_ms(document: CaseDocument, media_id: str, frame: int) -> float | None:
         return None
 
 
+def _calibration_state(document: CaseDocument, annotation: Annotation, frame: int) -> tuple[bool, str]:
+    """Whether the frame is calibrated at all, and why this shape's scale is not (or "")."""
+    try:
+        calibration = document.calibration(annotation.media, frame)
+    except (MediaError, IndexError, OSError, KeyError, ValueError):
+        return False, ""
+    points = annotation.points_at(frame)
+    reason = calibration.scale_for(points).reason if points is not None else ""
+    return bool(calibration.spatial_regions), reason
+
+
 def collect_rows(document: CaseDocument, all_keyframes: bool = True,
                  primary_only: bool = False) -> list[MeasurementRow]:
     """One row per measured quantity of every measurable annotation, in case order."""
@@ -114,13 +151,15 @@ def collect_rows(document: CaseDocument, all_keyframes: bool = True,
                                            f"cannot measure: {exc}", True))
                 continue
             time_ms = _time_ms(document, a.media, frame)
+            image_calibrated, reason = _calibration_state(document, a, frame) if measurements else (False, "")
             for m in measurements:
                 primary = m.quantity == PRIMARY_QUANTITY[a.kind]
                 if primary_only and not primary:
                     continue
                 rows.append(MeasurementRow(a.id, label, a.media, media_label, frame, time_ms,
                                            a.kind, m.quantity, m.value, m.unit,
-                                           m.source or "uncalibrated", m.note, primary))
+                                           m.source or UNCALIBRATED, m.note, primary, m.calibrated,
+                                           reason, image_calibrated))
     return rows
 
 
@@ -184,8 +223,19 @@ class MeasurementsModel(QAbstractTableModel):
             return r.sort_keys()[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[col] in ("Frame", "Time (s)", "Value"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and r.flagged and COLUMNS[col] == "Value":
+            return _warning_icon()
         if role == Qt.ItemDataRole.ToolTipRole:
+            if r.flagged:
+                return f"Not calibrated: {r.reason or r.note}. The value is in {UNIT_TEXT.get(r.unit, r.unit)}."
             if r.value is None or r.note:
                 return r.note or None
             return f"{r.value!r} {r.unit} (full precision)"
         return None
+
+
+def _warning_icon() -> object:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return None
+    return app.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)

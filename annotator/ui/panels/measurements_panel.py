@@ -2,6 +2,8 @@
 
 Selecting a row selects its annotation and shows its media and frame. The table refreshes
 after every change of the case (debounced, so dragging a handle does not re-measure per event).
+Copy copies the rows the user picked in the table, else the whole table: rows highlighted only
+because the annotation is selected in the image are not a choice to copy just those.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.case.document import CaseDocument
 from annotator.ui.panels.common import ControllerLike, Debouncer, go_to_annotation
 from annotator.ui.panels.measurements_model import (
     SORT_ROLE,
@@ -33,8 +36,37 @@ from annotator.ui.panels.measurements_model import (
     rows_to_csv,
     rows_to_tsv,
 )
+from annotator.ui.settings import Settings
 
 log = logging.getLogger(__name__)
+DEFAULT_TITLE = "Untitled case"
+
+
+def _safe_name(text: str) -> str:
+    """A file-name stem from a title: no path separators or characters file systems refuse."""
+    cleaned = "".join(c if c.isalnum() or c in " -_." else "-" for c in text).strip(" .-")
+    return cleaned[:80]
+
+
+def default_csv_path(document: CaseDocument | None, media_id: str | None, fallback: Path) -> Path:
+    """Where Save CSV… starts: next to the saved case, else next to the media on screen (the
+    folder Save As suggests), else ``fallback``; named after the case, or measurements.csv."""
+    if document is not None and document.path is not None:
+        stem = document.path.name.removesuffix(".uscase.json").removesuffix(".json")
+        return document.path.parent / f"{stem}-measurements.csv"
+    folder = fallback
+    if document is not None:
+        refs = document.case.media
+        ordered = [r for r in refs if r.id == media_id] + [r for r in refs if r.id != media_id]
+        for ref in ordered:
+            media_path = document.case.resolve_media_path(ref)
+            if media_path.is_absolute() and media_path.exists():
+                folder = media_path.parent
+                break
+    title = _safe_name(document.case.title) if document is not None else ""
+    if not title or title == DEFAULT_TITLE:
+        return folder / "measurements.csv"
+    return folder / f"{title}-measurements.csv"
 
 
 class MeasurementsPanel(QWidget):
@@ -65,8 +97,9 @@ class MeasurementsPanel(QWidget):
         self.all_keyframes.setToolTip("Measure dynamic annotations on each keyframe, not only the first")
         self.main_only = QCheckBox("Main values only")
         self.main_only.setToolTip("Only the length, area or angle of each annotation")
-        self.copy_button = QPushButton("Copy")
-        self.copy_button.setToolTip("Copy the selected rows (or all) as tab-separated text")
+        self.copy_button = QPushButton("Copy all")
+        self.copy_button.setToolTip("Copy the rows you selected in the table, or the whole table, "
+                                    "as tab-separated text")
         self.save_button = QPushButton("Save CSV…")
         self.all_keyframes.toggled.connect(self.refresh)
         self.main_only.toggled.connect(self.refresh)
@@ -93,6 +126,7 @@ class MeasurementsPanel(QWidget):
         layout.addWidget(self.status)
 
         self._syncing = False
+        self._user_picked_rows = False  # rows chosen in the table, not mirrored from the image
         self.refresh_later = Debouncer(self.refresh, 40, self)
         controller.case_event.connect(self.refresh_later)
         controller.document_changed.connect(self.refresh)
@@ -137,13 +171,22 @@ class MeasurementsPanel(QWidget):
         indexes = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
         return [self.model.row_at(self.proxy.mapToSource(i).row()) for i in indexes]
 
+    def rows_to_copy(self) -> list[MeasurementRow]:
+        """The rows the user picked in the table, else every row."""
+        picked = self.selected_rows() if self._user_picked_rows else []
+        return picked or self.rows()
+
     # -- copy and save ---------------------------------------------------------------------
     def copy_to_clipboard(self) -> str:
-        rows = self.selected_rows() or self.rows()
+        rows = self.rows_to_copy()
         text = rows_to_tsv(rows)
         QGuiApplication.clipboard().setText(text)
         self.status.setText(f"Copied {len(rows)} row(s)")
         return text
+
+    def _update_copy_button(self) -> None:
+        picked = self.selected_rows() if self._user_picked_rows else []
+        self.copy_button.setText(f"Copy {len(picked)} row(s)" if picked else "Copy all")
 
     def save_csv(self, path: Path) -> None:
         """Write every row (full precision) to ``path``; OSError on failure."""
@@ -155,13 +198,14 @@ class MeasurementsPanel(QWidget):
             tmp.unlink(missing_ok=True)
             raise
 
+    def suggested_csv_path(self) -> Path:
+        settings = Settings()
+        return default_csv_path(self.controller.document, self.controller.current_media_id,
+                                settings.last_folder())
+
     def _save_dialog(self) -> None:
-        document = self.controller.document
-        folder = document.path.parent if document is not None and document.path else Path.home()
-        stem = document.path.name.removesuffix(".uscase.json") if document and document.path else "measurements"
         name, _ = QFileDialog.getSaveFileName(self, "Save measurements as CSV",
-                                              str(folder / f"{stem}-measurements.csv"),
-                                              "CSV files (*.csv)")
+                                              str(self.suggested_csv_path()), "CSV files (*.csv)")
         if not name:
             return
         path = Path(name) if name.lower().endswith(".csv") else Path(name + ".csv")
@@ -170,6 +214,7 @@ class MeasurementsPanel(QWidget):
         except OSError as exc:
             self.controller.error.emit("Save measurements", f"{path}: {exc.strerror or exc}")
             return
+        Settings().set_last_folder(path.parent)
         self.status.setText(f"Saved {path.name}")
 
     # -- selection both ways ---------------------------------------------------------------
@@ -177,6 +222,8 @@ class MeasurementsPanel(QWidget):
         if self._syncing:
             return
         rows = self.selected_rows()
+        self._user_picked_rows = bool(rows)
+        self._update_copy_button()
         document = self.controller.document
         if not rows or document is None:
             return
@@ -198,6 +245,7 @@ class MeasurementsPanel(QWidget):
         """Highlight the rows of the annotations selected elsewhere (viewer, findings)."""
         if self._syncing:
             return
+        self._user_picked_rows = False
         wanted = set(ids)
         selection = QItemSelection()
         for r in range(self.proxy.rowCount()):
@@ -212,6 +260,7 @@ class MeasurementsPanel(QWidget):
             self.table.selectionModel().select(selection, flags.ClearAndSelect | flags.Rows)
         finally:
             self._syncing = False
+        self._update_copy_button()
 
     def current_index(self) -> QModelIndex:
         return self.table.currentIndex()

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QPoint, QRunnable, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from annotator.case.model import Annotation, MediaRef
 from annotator.media import Media, MediaError
@@ -38,9 +38,12 @@ class MediaInfo:
     width: int
     height: int
     calibration: str  # e.g. "DICOM ultrasound region, 0.100 mm/px" or "uncalibrated"
+    file_format: str = ""  # e.g. "GIF", from the file name
 
     def describe(self) -> str:
         kind = {"dicom": "DICOM", "video": "video", "image": "image"}.get(self.kind, self.kind)
+        if self.kind == "image" and self.frame_count > 1:  # an animated GIF or a TIFF stack
+            kind = f"clip ({self.file_format})" if self.file_format else "clip"
         if self.frame_count > 1:
             rate = f", {self.fps:.0f} fps" if self.fps else ""
             frames = f"{self.frame_count} frames{rate}"
@@ -68,6 +71,20 @@ def thumbnail_frame(annotations: Sequence[Annotation], frame_count: int) -> int:
     return min(frames) if frames else 0
 
 
+def on_canvas(picture: QImage, size: tuple[int, int] = THUMB_SIZE) -> QImage:
+    """The picture centred on a black canvas of ``size``: every icon of the case list then has
+    the same shape as the placeholder it replaces, so the captions never move (a moving caption
+    left stale copies of itself on screen)."""
+    canvas = QImage(size[0], size[1], QImage.Format.Format_RGB32)
+    canvas.fill(QColor(Qt.GlobalColor.black))
+    painter = QPainter(canvas)
+    try:
+        painter.drawImage(QPoint((size[0] - picture.width()) // 2, (size[1] - picture.height()) // 2), picture)
+    finally:
+        painter.end()
+    return canvas
+
+
 def make_thumbnail(media: Media, ref: MediaRef, annotations: Sequence[Annotation]) -> tuple[QImage, MediaInfo]:
     frame = thumbnail_frame(annotations, media.frame_count)
     calibration = media.calibration_at(frame).with_manual(ref.calibration, media.width, media.height)
@@ -78,7 +95,8 @@ def make_thumbnail(media: Media, ref: MediaRef, annotations: Sequence[Annotation
                             symbol_scale=max(0.5, 2.0 * scale))
     picture = render_scene(scene, options, scale=scale)
     info = MediaInfo(media.kind, media.frame_count, media.fps, media.width, media.height,
-                     calibration_text(media.calibration_at(frame), ref.calibration))
+                     calibration_text(media.calibration_at(frame), ref.calibration),
+                     Path(ref.path).suffix.lstrip(".").upper())
     return picture, info
 
 
