@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
@@ -17,10 +18,17 @@ from pytestqt.qtbot import QtBot
 
 from annotator.case.autosave import autosave_path
 from annotator.case.commands import AddAnnotation
-from annotator.case.model import Annotation
+from annotator.case.document import CaseDocument
+from annotator.case.model import Annotation, Case, MediaRef
+from annotator.media import ArrayMedia
+from annotator.media.calibration import UNIT_CM, UNIT_NONE, Calibration, Region
 from annotator.ui import app as app_module
+from annotator.ui.controller import AppController
+from annotator.ui.cursor_info import cursor_info
 from annotator.ui.main_window import MainWindow
 from annotator.ui.settings import Settings
+from annotator.ui.tools import ToolResult
+from annotator.ui.viewer import Viewer
 from annotator.ui.window_actions import shortcuts_dialog
 
 OpenFn = Callable[[MainWindow, Path], None]
@@ -181,3 +189,36 @@ def test_end_in_a_table_moves_in_the_table_not_the_clip(qtbot: QtBot, window: Ma
     qtbot.waitUntil(window.viewer.hasFocus, timeout=2000)
     QTest.keyClick(window.viewer, Qt.Key.Key_End, Qt.KeyboardModifier.NoModifier)
     assert window.controller.current_frame > 0
+
+
+def test_cursor_mm_is_from_the_region_edges_with_depth_from_the_top() -> None:
+    """A sector's reference pixel (its apex) lies far above the image: depth is still from
+    the top of the region, x from its left edge."""
+    region = Region(20, 10, 179, 139, UNIT_CM, UNIT_CM, 0.01, 0.02, reference_x0=80, reference_y0=-300)
+    image = np.zeros((150, 200, 3), np.uint8)
+    info = cursor_info(image, Calibration((region,)), 120.0, 90.0, 0, 0.0)
+    assert info.mm == pytest.approx(((120 - 19.5) * 0.1, (90 - 9.5) * 0.2))
+    assert "depth 16.1 mm" in info.text()
+
+
+def test_hovering_a_value_that_is_not_in_mm_says_why(qtbot: QtBot) -> None:
+    bmode = Region(0, 0, 199, 119, UNIT_CM, UNIT_CM, 0.02, 0.02)
+    ecg = Region(0, 120, 199, 159, 4, UNIT_NONE, 0.01, 1.0, spatial_format=4, data_type=0x0A)
+    controller = AppController()
+    doc = CaseDocument(Case(media=[MediaRef("m1", "memory.dcm")]))
+    doc.set_media("m1", ArrayMedia(np.zeros((1, 160, 200, 3), np.uint8), regions=[bmode, ecg], kind="dicom"))
+    controller.set_document(doc)
+    viewer = Viewer(controller)
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitUntil(lambda: viewer.frame_image is not None, timeout=5000)
+    controller.push(AddAnnotation(Annotation.single("a1", "m1", "line", 0, [(100, 60), (100, 150)])))
+    controller.push(AddAnnotation(Annotation.single("a2", "m1", "line", 0, [(20, 20), (80, 20)])))
+    hints: list[str] = []
+    viewer.hint.connect(hints.append)
+    viewer.apply(ToolResult(hover="a1"))
+    assert "90.0 px is not in mm" in viewer.toolTip() and "ECG" in viewer.toolTip()
+    assert hints and hints[-1] == viewer.toolTip()
+    viewer.apply(ToolResult(hover="a2"))  # calibrated: nothing to explain
+    assert viewer.toolTip() == ""
+    controller.set_document(None)

@@ -1,5 +1,6 @@
 """The findings panel, the measurements table and the case browser, driven through the real
-AppController on a small in-memory case (and once on the bundled demo)."""
+AppController on a small in-memory case (and once on the bundled demo). A modal dialog fails
+the test (``no_modal_dialogs``): questions are answered through the panels' ``ask``."""
 
 from __future__ import annotations
 
@@ -7,19 +8,16 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
+from panel_cases import Answers, controller_for, finish_editing, small_case
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from annotator.case.commands import SetPoints
 from annotator.case.document import CaseDocument
-from annotator.case.model import Annotation, AttributeValue, Case, Finding, MediaRef
+from annotator.case.model import Annotation, Case, MediaRef
 from annotator.demo import demo_case_path
-from annotator.media import ArrayMedia
-from annotator.media.calibration import UNIT_CM, Region
 from annotator.ui.controller import AppController
 from annotator.ui.panels.attribute_rows import ChoiceRow, IntegerRow, ValueRow
 from annotator.ui.panels.case_browser import CaseBrowser
@@ -27,50 +25,11 @@ from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_model import COLUMNS
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
 
-W, H = 80, 60
-MM_PER_PX = 0.1
-
-
-def _region() -> Region:
-    return Region(0, 0, W - 1, H - 1, UNIT_CM, UNIT_CM, MM_PER_PX / 10, MM_PER_PX / 10)
-
-
-def _small_case() -> tuple[Case, dict[str, ArrayMedia]]:
-    rng = np.random.default_rng(1)
-    clip = ArrayMedia(rng.integers(0, 255, (6, H, W), dtype=np.uint8), regions=[_region()],
-                      path="clip.dcm", kind="dicom")
-    still = ArrayMedia(np.full((H, W), 100, np.uint8), path="still.png", kind="image")
-    case = Case(title="Panels")
-    case.media = [MediaRef("m1", "clip.dcm", label="Calf clip", side="left"),
-                  MediaRef("m2", "still.png", label="Wrist still")]
-    case.annotations = [
-        # a caliper 30 px long at rest and 50 px on frame 5: 3.0 mm and 5.0 mm
-        Annotation("a1", "m1", "line", 0, {0: [(10.0, 20.0), (40.0, 20.0)], 5: [(10.0, 20.0), (60.0, 20.0)]},
-                   frame_end=5, label="gap", finding="f1"),
-        # a 20 x 10 px rectangle on an uncalibrated still: 200 px²
-        Annotation.single("a2", "m2", "polygon", 0, [(10, 10), (30, 10), (30, 20), (10, 20)], label="CSA"),
-        Annotation.single("a3", "m1", "arrow", 0, [(5, 5), (15, 15)], label="stump"),
-    ]
-    case.findings = [Finding("f1", "tear", "medial gastrocnemius", "left", "", {
-        "gap": AttributeValue(unit="mm", annotation="a1", quantity="length", frame=0)})]
-    return case, {"m1": clip, "m2": still}
-
-
-def _finish(combo: QComboBox) -> None:
-    """What leaving an editable combo box after typing does."""
-    line = combo.lineEdit()
-    assert line is not None
-    line.editingFinished.emit()
-
+pytestmark = pytest.mark.usefixtures("no_modal_dialogs")
 
 @pytest.fixture
 def controller(qtbot: QtBot) -> Iterator[AppController]:
-    case, media = _small_case()
-    document = CaseDocument(case)
-    for media_id, m in media.items():
-        document.set_media(media_id, m)
-    ctrl = AppController()
-    ctrl.set_document(document)
+    ctrl = controller_for(*small_case())
     yield ctrl
     ctrl.shutdown()
 
@@ -216,7 +175,7 @@ def test_editing_fields_and_typed_attributes_pushes_commands(qtbot: QtBot, contr
     editor.side.activated.emit(editor.side.currentIndex())
     assert finding.side == "right"
     editor.structure.setEditText("rectus femoris")
-    _finish(editor.structure)
+    finish_editing(editor.structure)
     assert finding.structure == "rectus femoris"
     thickness = editor.rows["thickness"]
     assert isinstance(thickness, ChoiceRow)
@@ -275,9 +234,9 @@ def test_nerve_csa_against_the_upper_limit_of_normal(qtbot: QtBot, controller: A
     assert new_id is not None
     editor = panel.editor
     editor.structure.setEditText("median nerve")
-    _finish(editor.structure)
+    finish_editing(editor.structure)
     editor.site.setEditText("carpal tunnel inlet")
-    _finish(editor.site)
+    finish_editing(editor.site)
     assert editor.rows["reference_uln"].edit.text() == "11.0 mm²"  # type: ignore[attr-defined]
     csa = editor.rows["csa"]
     assert isinstance(csa, ValueRow)
@@ -290,9 +249,11 @@ def test_nerve_csa_against_the_upper_limit_of_normal(qtbot: QtBot, controller: A
     csa.edit.editingFinished.emit()
     assert editor.comparison.property("status") == "within"
     assert "Within normal limits" in editor.comparison.text()
-    # an uncalibrated trace cannot be compared with mm²
+    # an uncalibrated trace cannot be compared with mm² (linked only once the user agrees)
+    editor.ask = answers = Answers(True)
     controller.select(["a2"])
     csa.link_button.click()
+    assert len(answers.asked) == 1 and "200.0 px²" in answers.asked[0]
     assert editor.comparison.property("status") == "unknown"
     assert "px2" in editor.comparison.text()
 

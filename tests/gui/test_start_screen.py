@@ -19,6 +19,7 @@ from annotator.ui.dialogs.calibration_dialog import KnownDistanceDialog, ask_kno
 from annotator.ui.dialogs.recovery_dialog import RecoveryDialog, offer_recovery, summarize_autosave
 from annotator.ui.settings import Settings
 from annotator.ui.start_screen import StartScreen, describe_when
+from annotator.ui.theme import apply_theme, current_theme
 
 
 def when_modal(action: Callable[[QWidget], None]) -> None:
@@ -146,6 +147,41 @@ def test_recovery_dialog_describes_each_autosave(qtbot: QtBot, tmp_path: Path) -
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 2
     assert dialog.selected_path() == good  # the newest comes first and is preselected
+
+
+def test_recovery_tells_untitled_cases_apart_by_media_and_time(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / ".untitled-1.uscase.json.autosave"
+    media = [{"id": f"m{i}", "path": f"/scans/clip{i}.mp4"} for i in range(4)]
+    media[0]["label"] = "Left calf"
+    path.write_text(json.dumps({
+        "format": "us-annotator-case", "version": 1, "title": "Untitled case", "media": media,
+        "findings": [], "annotations": [{}],
+        "autosave": {"saved_at": datetime.now(UTC).isoformat()},
+    }))
+    summary = summarize_autosave(path)
+    assert summary.media == ("Left calf (clip0.mp4)", "clip1.mp4", "clip2.mp4", "clip3.mp4")
+    text = summary.describe()
+    assert text.startswith("Untitled case: Left calf (clip0.mp4), clip1.mp4, clip2.mp4 (+1 more)")
+    assert "autosaved today " in text and "an unsaved case" in text and "1 annotation(s)" in text
+    dialog = RecoveryDialog(None, [path])
+    qtbot.addWidget(dialog)
+    assert dialog.list.item(0).text() == text
+    assert "clip3.mp4" in dialog.list.item(0).toolTip()
+    no_media = _autosave(tmp_path, "b.autosave", "Untitled case", 0)
+    saved = describe_when(datetime.fromisoformat("2024-06-10T10:30:00+00:00"))
+    assert summarize_autosave(no_media).describe().startswith(f"Untitled case: no media\nautosaved {saved},")
+
+
+def test_the_start_screen_switches_the_theme_and_remembers_it(qtbot: QtBot, qapp: QApplication) -> None:
+    apply_theme(qapp, "dark")
+    settings = Settings()
+    screen = StartScreen(settings=settings)
+    qtbot.addWidget(screen)
+    assert screen.theme.currentData() == "dark"
+    screen.theme.setCurrentIndex(screen.theme.findData("light"))
+    screen.theme.activated.emit(screen.theme.currentIndex())
+    assert current_theme(qapp) == "light" and Settings().theme() == "light"
+    apply_theme(qapp, "dark")
 
 
 def test_offer_recovery_returns_the_chosen_autosave(qtbot: QtBot, tmp_path: Path) -> None:

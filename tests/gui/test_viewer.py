@@ -17,7 +17,7 @@ from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.media import ArrayMedia
 from annotator.media.calibration import UNIT_CM, Region
-from annotator.render import qimage_to_numpy, render_scene
+from annotator.render import FrameScene, RenderOptions, qimage_to_numpy, render_scene
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import CursorInfo
 from annotator.ui.display import DisplayLut
@@ -59,25 +59,42 @@ def add_shapes(controller: AppController) -> None:
 
 
 def test_viewer_at_1_to_1_shows_the_exported_picture(qtbot: QtBot, viewer: Viewer) -> None:
+    """The fixture's pixels are 0.1 x 0.2 mm: both show them twice as tall as wide."""
     add_shapes(viewer.controller)
     viewer.controller.select([])
+    viewer.resize(260, 340)
     viewer.actual_size()
     viewer.show_regions = True
     viewer.update()
+    assert (viewer.view.scale_x, viewer.view.scale_y) == (1.0, 2.0)
     screen = qimage_to_numpy(viewer.grab().toImage())
     x0, y0 = int(viewer.view.offset_x), int(viewer.view.offset_y)
-    assert (viewer.view.offset_x, viewer.view.offset_y) == (x0, y0)
-    on_screen = screen[y0 : y0 + H, x0 : x0 + W].astype(int)
+    assert (viewer.view.offset_x, viewer.view.offset_y) == (x0, y0) and x0 >= 0 and y0 >= 0
+    on_screen = screen[y0 : y0 + 2 * H, x0 : x0 + W].astype(int)
 
     scene = viewer.scene()
     assert scene is not None
     options = viewer.render_options()
     exported = qimage_to_numpy(render_scene(scene, options)).astype(int)
+    assert exported.shape[:2] == (2 * H, W)
 
     diff = np.abs(on_screen - exported).max(axis=2)
     assert (diff > 8).mean() < 0.001, f"{(diff > 8).sum()} pixels differ"
     assert diff.mean() < 0.5
-    assert (np.abs(exported - speckle()[0]).max(axis=2) > 30).sum() > 500  # overlays were drawn
+    bare = RenderOptions(scale_bar=False, show_labels=False, show_values=False, aspect=True, hidden=frozenset("x"))
+    plain = qimage_to_numpy(render_scene(FrameScene(scene.image, 0, 0.0, [], scene.calibration), bare)).astype(int)
+    assert (np.abs(exported - plain).max(axis=2) > 30).sum() > 500  # overlays were drawn
+
+
+def test_non_square_pixels_map_the_pointer_exactly(qtbot: QtBot, viewer: Viewer) -> None:
+    """Shown at true aspect, a pointer position still maps to the exact image pixel."""
+    view = viewer.view
+    assert view.aspect_y == pytest.approx(2 * view.aspect_x)
+    for x, y in ((0.0, 0.0), (57.0, 33.0), (W - 1.0, H - 1.0)):
+        p = view.to_widget().map(QPointF(x, y))
+        assert view.widget_to_image(p.x(), p.y()) == pytest.approx((x, y))
+    viewer.set_true_aspect(False)
+    assert (view.aspect_x, view.aspect_y) == (1.0, 1.0)
 
 
 def test_wheel_zooms_at_the_cursor(qtbot: QtBot, viewer: Viewer) -> None:
@@ -137,7 +154,8 @@ def test_cursor_read_out_gives_px_mm_grey_and_source(qtbot: QtBot, viewer: Viewe
     target = viewer.view.to_widget().map(QPointF(60, 45))
     QTest.mouseMove(viewer, QPoint(math.floor(target.x()), math.floor(target.y())))
     info = seen[-1]
-    assert info is not None and (info.x, info.y) == (60, 45)
+    # a screen pixel is half an image row tall here (0.2 mm rows shown at true aspect)
+    assert info is not None and info.x == 60 and info.y == pytest.approx(45, abs=0.5)
     assert info.mm == pytest.approx(((60 - 10) * 0.1, (45 - 5) * 0.2), abs=0.2)
     assert info.value == f"grey {speckle()[0, 45, 60, 0]}"
     assert "us-region" in info.calibration and "0.100 x 0.200 mm/px" in info.calibration

@@ -262,7 +262,7 @@ class CaseBrowser(QWidget):
         text = f"Remove \u201c{name}\u201d and its {len(ids)} annotation(s) from the case?"
         losses = unlink_summary(doc.case, ids)
         if losses:
-            text += "\n\nFindings measured on them lose these values:\n" + "\n".join(f"\u2022 {line}" for line in losses)
+            text += "\n\nFindings that use them:\n" + "\n".join(f"\u2022 {line}" for line in losses)
         return text + "\n\nYou can undo this; the file itself is not deleted."
 
     def remove_current(self, confirm: bool = True) -> bool:

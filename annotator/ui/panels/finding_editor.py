@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,16 +29,13 @@ from PySide6.QtWidgets import (
 from annotator.case.commands import ChangeFinding, Command, LinkAnnotation, Macro, SetAttribute
 from annotator.case.document import CaseDocument
 from annotator.case.findings import (
-    AttributeSpec,
     Vocabulary,
     attribute_spec,
     attribute_specs,
     load_vocabulary,
     resolve_attribute,
 )
-from annotator.case.measure import Measurement, find_measurement
-from annotator.case.model import SIDES, Annotation, AttributeValue, Finding
-from annotator.media import MediaError
+from annotator.case.model import SIDES, AttributeValue, Finding
 from annotator.ui.panels.attribute_rows import KIND_QUANTITIES, AttributeRow, ValueRow, make_row
 from annotator.ui.panels.common import (
     TYPE_TITLES,
@@ -47,6 +44,12 @@ from annotator.ui.panels.common import (
     ask_yes_no,
     go_to_annotation,
     push_safely,
+)
+from annotator.ui.panels.link_checks import (
+    link_unit,
+    measurement_for_link,
+    unit_fits,
+    unit_question,
 )
 
 ANNOTATION_ROLE = Qt.ItemDataRole.UserRole
@@ -226,19 +229,14 @@ class FindingEditor(QWidget):
         """Nothing selected: empty every field, so no value of a closed case lingers."""
         self.title.setText("No finding selected")
         self._build_rows(None)
+        blockers = [QSignalBlocker(w) for w in (self.structure, self.site, self.side, self.notes)]
         for combo in (self.structure, self.site):
-            combo.blockSignals(True)
             combo.clear()
             combo.setEditText("")
-            combo.blockSignals(False)
-        self.side.blockSignals(True)
         self.side.setCurrentIndex(-1)
-        self.side.blockSignals(False)
-        self.notes.blockSignals(True)
         self.notes.clear()
-        self.notes.blockSignals(False)
+        del blockers
         self.comparison.hide()
-        self.comparison.clear()
         self.linked.clear()
 
     def _build_rows(self, finding_type: str | None) -> None:
@@ -370,42 +368,17 @@ class FindingEditor(QWidget):
         frame = self.controller.current_frame if annotation.is_dynamic else None
         if frame is not None and not annotation.on_frame(frame):
             frame = annotation.frame
-        measured = self._measure(annotation, frame, spec)
-        if (measured is not None and not self._unit_fits(measured, spec)
+        measured = measurement_for_link(doc, annotation, frame, spec)
+        if (measured is not None and not unit_fits(measured, spec)
                 and not self.ask(self, "Link an uncalibrated measurement",
-                                 self._unit_question(annotation, measured, spec), "Link anyway")):
+                                 unit_question(annotation, measured, spec), "Link anyway")):
             return
-        # a link's unit is what the measurement gives: say mm only when it gives mm now
-        unit = spec.unit if measured is not None and self._unit_fits(measured, spec) else None
+        unit = link_unit(measured, spec)  # never "mm" beside a value in pixels
         value = AttributeValue(unit=unit, annotation=annotation.id, quantity=spec.quantity, frame=frame)
         commands: list[Command] = [SetAttribute(finding.id, name, value)]
         if annotation.finding != finding.id:
             commands.append(LinkAnnotation(annotation.id, finding.id))
         self._push(Macro(f"Link {spec.label.lower()}", commands), f"Link {spec.label.lower()}")
-
-    def _measure(self, annotation: Annotation, frame: int | None, spec: AttributeSpec) -> Measurement | None:
-        doc = self.controller.document
-        if doc is None or spec.quantity is None:
-            return None
-        try:
-            measurements = doc.measure(annotation, frame, with_image=spec.kind == "grey")
-        except (MediaError, OSError, IndexError, ValueError):
-            return None  # the link will say why once it is resolved
-        return find_measurement(measurements, spec.quantity)
-
-    @staticmethod
-    def _unit_fits(measured: Measurement, spec: AttributeSpec) -> bool:
-        return measured.calibrated and (spec.unit is None or measured.unit == spec.unit)
-
-    @staticmethod
-    def _unit_question(annotation: Annotation, measured: Measurement, spec: AttributeSpec) -> str:
-        name = annotation.label or annotation.id
-        wanted = {"mm2": "mm²", "deg": "degrees"}.get(spec.unit or "", spec.unit or "calibrated units")
-        why = measured.note or "the image is not calibrated"
-        return (f"\u201c{name}\u201d measures {measured.display()}, not {wanted}: {why}.\n\n"
-                f"Link it to {spec.label} anyway? The finding will show the value in "
-                f"{measured.unit} until the shape lies in a calibrated region or the image is "
-                "calibrated.")
 
     def link_selected(self) -> None:
         finding = self.finding()

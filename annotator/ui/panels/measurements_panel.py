@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from annotator.case.document import CaseDocument
 from annotator.ui.panels.common import ControllerLike, Debouncer, go_to_annotation
 from annotator.ui.panels.measurements_model import (
+    COLUMNS,
     SORT_ROLE,
     MeasurementRow,
     MeasurementsModel,
@@ -127,6 +128,7 @@ class MeasurementsPanel(QWidget):
 
         self._syncing = False
         self._user_picked_rows = False  # rows chosen in the table, not mirrored from the image
+        self._columns_fitted = False
         self.refresh_later = Debouncer(self.refresh, 40, self)
         controller.case_event.connect(self.refresh_later)
         controller.document_changed.connect(self.refresh)
@@ -151,6 +153,13 @@ class MeasurementsPanel(QWidget):
             self._syncing = False
         self.copy_button.setEnabled(bool(rows))
         self.save_button.setEnabled(bool(rows))
+        if rows and not self._columns_fitted:  # once: later widths are the user's
+            self._columns_fitted = True
+            self.table.resizeColumnsToContents()
+            for column in range(len(COLUMNS)):
+                self.table.setColumnWidth(column, min(self.table.columnWidth(column), 480))
+        if any(r.flagged for r in rows):
+            self._widen_to_fit(COLUMNS.index("Source"))
         if error:
             self.status.setText(error)
         elif rows:
@@ -161,6 +170,12 @@ class MeasurementsPanel(QWidget):
         else:
             self.status.setText("No measurements yet: draw a caliper, trace, ellipse or angle.")
         self._on_controller_selection(list(self.controller.selection))
+
+    def _widen_to_fit(self, column: int, cap: int = 480) -> None:
+        """Make room for a "none (why)" text; never narrows what the user widened."""
+        wanted = min(cap, self.table.sizeHintForColumn(column) + 12)
+        if self.table.columnWidth(column) < wanted:
+            self.table.setColumnWidth(column, wanted)
 
     def rows(self) -> list[MeasurementRow]:
         """All rows in the order the table shows them (sorted as the user sorted)."""
