@@ -37,7 +37,7 @@ from annotator.render.style import (
     annotation_color,
     annotation_pen,
 )
-from annotator.render.value_notes import flag_value
+from annotator.render.value_notes import flag_value, full_reason, needs_warning
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,15 @@ def primary_value_text(scene: FrameScene, annotation: Annotation) -> str | None:
     """The display text of the annotation's main measurement on this frame, if any."""
     chosen = primary_measurement(scene, annotation)
     return None if chosen is None else chosen.display()
+
+
+def value_warning(scene: FrameScene, annotation: Annotation) -> str:
+    """Why the annotation's value is not in mm on this calibrated image ("" when it is, or
+    when the whole image is uncalibrated): for a tooltip or the status bar."""
+    chosen = primary_measurement(scene, annotation)
+    if chosen is None or not needs_warning(chosen, scene.calibration):
+        return ""
+    return f"{chosen.display()} is not in mm: {full_reason(chosen)}"
 
 
 def _label_lines(scene: FrameScene, ann: Annotation, options: RenderOptions) -> list[str]:

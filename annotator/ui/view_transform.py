@@ -42,8 +42,13 @@ class ViewTransform:
         """Widget units per image pixel along the finer axis (for tolerances in image pixels)."""
         return min(self.scale_x, self.scale_y)
 
-    def set_aspect(self, aspect_x: float, aspect_y: float) -> None:
+    def set_aspect(self, aspect_x: float, aspect_y: float, centre: QPointF | None = None) -> None:
+        """Change the pixel shape keeping the image point at ``centre`` (widget) where it is."""
+        keep = self.widget_to_image(centre.x(), centre.y()) if centre is not None else None
         self.aspect_x, self.aspect_y = aspect_x, aspect_y
+        if centre is not None and keep is not None:
+            self.offset_x = centre.x() - (keep[0] + 0.5) * self.scale_x
+            self.offset_y = centre.y() - (keep[1] + 0.5) * self.scale_y
 
     def to_widget(self) -> QTransform:
         # image (x, y) -> widget: (x + 0.5) * scale + offset, per axis

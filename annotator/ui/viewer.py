@@ -26,8 +26,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from annotator.media.calibration import Calibration
 from annotator.render import FrameScene, RenderOptions, paint_scene, pixel_aspect
-from annotator.render.painter import primary_measurement
-from annotator.render.value_notes import full_reason, needs_warning
+from annotator.render.painter import value_warning
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import cursor_info
 from annotator.ui.display import DisplayCache, DisplayLut
@@ -184,13 +183,9 @@ class Viewer(QWidget):
         aspect = pixel_aspect(self.calibration(), w, h) if self.true_aspect and w and h else (1.0, 1.0)
         if aspect == (self.view.aspect_x, self.view.aspect_y):
             return
-        centre = self.view.widget_to_image(self.width() / 2, self.height() / 2)
-        self.view.set_aspect(*aspect)
+        self.view.set_aspect(*aspect, centre=QPointF(self.width() / 2, self.height() / 2))
         if self.view.fit:
             self.fit()
-        else:  # keep the same image point in the middle
-            self.view.offset_x = self.width() / 2 - (centre[0] + 0.5) * self.view.scale_x
-            self.view.offset_y = self.height() / 2 - (centre[1] + 0.5) * self.view.scale_y
 
     def set_true_aspect(self, on: bool) -> None:
         self.true_aspect = on
@@ -358,13 +353,9 @@ class Viewer(QWidget):
 
     def _explain_hover(self, ident: str | None) -> None:
         """Over a value that is not in mm on a calibrated image: say why (tooltip, status bar)."""
-        reason = ""
         scene = self.scene()
         ann = next((a for a in self.controller.annotations(self._frame_media) if a.id == ident), None)
-        if scene is not None and ann is not None:
-            chosen = primary_measurement(scene, ann)
-            if chosen is not None and needs_warning(chosen, scene.calibration):
-                reason = f"{chosen.display()} is not in mm: {full_reason(chosen)}"
+        reason = value_warning(scene, ann) if scene is not None and ann is not None else ""
         self.setToolTip(reason)
         if reason:
             self.hint.emit(reason)
