@@ -65,10 +65,14 @@ def default_clip_spec(ctx: ExportContext) -> ClipSpec:
     return spec
 
 
-def output_size(crop: Rect, max_width: int | None) -> tuple[int, int]:
+def output_size(crop: Rect, max_width: int | None,
+                aspect: tuple[float, float] = (1.0, 1.0)) -> tuple[int, int]:
+    """Even (H.264 yuv420p) output width and height of the crop, each axis stretched by
+    ``aspect`` (``ExportContext.pixel_aspect``) and the whole scaled down to ``max_width``."""
     _x, _y, w, h = crop
-    scale = 1.0 if max_width is None or w <= max_width else max_width / w
-    return even(round(w * scale)), even(round(h * scale))
+    w_true, h_true = w * aspect[0], h * aspect[1]
+    scale = 1.0 if max_width is None or w_true <= max_width else max_width / w_true
+    return even(round(w_true * scale)), even(round(h_true * scale))
 
 
 def clip_symbol_scale(width: int, height: int) -> float:
@@ -98,7 +102,7 @@ def write_clip(ctx: ExportContext, path: Path, kind: str, spec: ClipSpec | None 
     spec.check(media.frame_count)
     area = ctx.area(spec.media, spec.first)
     max_width = spec.max_width or (GIF_DEFAULT_MAX_WIDTH if kind == "gif" else None)
-    width, height = output_size(area.rect, max_width)
+    width, height = output_size(area.rect, max_width, ctx.pixel_aspect(spec.media, spec.first))
     times = media.frame_times_ms
     min_delay = GIF_MIN_DELAY_MS if kind == "gif" else 0.0
     indices = output_frames(times, spec.first, spec.last, spec.speed, min_delay)

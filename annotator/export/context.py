@@ -27,7 +27,7 @@ from annotator.export.measure_cache import MeasurementCache
 from annotator.export.output import ExportError
 from annotator.export.uncalibrated import flag_all
 from annotator.media.base import Media, MediaError
-from annotator.render import FrameScene
+from annotator.render import FrameScene, pixel_aspect
 
 if TYPE_CHECKING:
     from annotator.case.document import CaseDocument
@@ -54,6 +54,8 @@ class ExportOptions:
     panels: list[PanelSpec] | None = None  # a figure's panels, over media/frame/frames
     legend: bool = True
     scale_bar: bool = True
+    #: non-square pixels (e.g. 0.286 x 0.229 mm) drawn at their true physical shape, as the viewer shows them
+    true_aspect: bool = True
     caption_in_figure: bool = False  # rasters: set the caption under the panels too
     orientation: tuple[str, str] | None = None  # labels of the left and right image edges
     speed: float = 1.0  # clip playback speed (0.5 = half speed)
@@ -206,6 +208,14 @@ class ExportContext:
             calibration=self.document.calibration(media_id, frame),
             measure=self.measure_shown,
         )
+
+    def pixel_aspect(self, media_id: str, frame: int = 0) -> tuple[float, float]:
+        """(x, y) stretch that draws the media's pixels at their true shape; (1, 1) for square
+        or uncalibrated pixels, or when the options ask for square output pixels."""
+        if not self.options.true_aspect:
+            return 1.0, 1.0
+        media = self.media(media_id)
+        return pixel_aspect(self.document.calibration(media_id, frame), media.width, media.height)
 
     def measure(self, annotation: Annotation, frame: int | None = None) -> list[Measurement]:
         """Every measurement, grey-level statistics included (tables, SR, captions); None =

@@ -72,6 +72,7 @@ class FigureSpec:
     show_labels: bool = True
     timestamp: bool = False
     scale_bar: bool = True
+    true_aspect: bool = True  # non-square pixels at their true physical shape
 
     def check(self) -> None:
         if not self.panels:
@@ -121,7 +122,8 @@ def figure_spec_from_options(ctx: ExportContext) -> FigureSpec:
         )
     return FigureSpec(panels, rows, cols, opts.width_mm, opts.dpi, caption=opts.caption,
                       show_caption=opts.caption_in_figure, legend=opts.legend,
-                      orientation=opts.orientation, timestamp=opts.timestamp, scale_bar=opts.scale_bar)
+                      orientation=opts.orientation, timestamp=opts.timestamp, scale_bar=opts.scale_bar,
+                      true_aspect=opts.true_aspect)
 
 
 def _first_annotated_media(ctx: ExportContext) -> str:
@@ -136,6 +138,8 @@ class PlannedPanel:
     letter: str
     box: Box  # where the picture goes, in output pixels
     crop: Rect | None = None  # image panels
+    #: (x, y) output stretch of each image pixel (``pixel_aspect``): the box is crop w*ax by h*ay
+    aspect: tuple[float, float] = (1.0, 1.0)
     content: PanelContent | None = None
     series: Series | None = None  # plot panels
 
@@ -174,25 +178,29 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
     gap = mm_to_px(GAP_MM, spec.dpi)
     lettered = spec.letters if spec.letters is not None else len(spec.panels) > 1
     crops: list[Rect | None] = []
+    stretches: list[tuple[float, float]] = []
     aspects: list[float | None] = []
     for p in spec.panels:
         if p.plot is not None:
             crops.append(None)
+            stretches.append((1.0, 1.0))
             aspects.append(None)
             continue
         media = ctx.media(p.media)
         rect = clamp_rect(p.crop, media.width, media.height) if p.crop else ctx.area(p.media, p.frame).rect
+        ax, ay = ctx.pixel_aspect(p.media, p.frame) if spec.true_aspect else (1.0, 1.0)
         crops.append(rect)
-        aspects.append(rect[3] / rect[2])
+        stretches.append((ax, ay))
+        aspects.append(rect[3] * ay / (rect[2] * ax))
     known = [a for a in aspects if a is not None]
     fallback = max(known) if known else PLOT_ASPECT
     grid = grid_geometry([fallback if a is None else a for a in aspects], spec.rows, spec.cols, width, gap)
     plan = FigurePlan(spec, width, 0, figure_symbol_scale(spec.dpi), [])
     plot_titles: list[tuple[str, str]] = []
-    for i, (p, crop) in enumerate(zip(spec.panels, crops, strict=True)):
+    for i, (p, crop, stretch) in enumerate(zip(spec.panels, crops, stretches, strict=True)):
         letter = panel_letter(i) if lettered else ""
         box = grid.pictures[i] if crop is not None else grid.cells[i]
-        planned = PlannedPanel(p, letter, box, crop)
+        planned = PlannedPanel(p, letter, box, crop, stretch)
         if crop is None:
             planned.series = _series(ctx, p)
             plot_titles.append((panel_letter(i), ctx.text(p.title or planned.series.title) + " over time"))
@@ -269,9 +277,10 @@ def _paint_image_panel(painter: QPainter, panel: PlannedPanel, ctx: ExportContex
                        options: RenderOptions, orientation: tuple[str, str] | None) -> None:
     assert panel.crop is not None
     x, y, w, h = panel.crop
+    ax, ay = panel.aspect
     b = panel.box
-    scale = b.w / w
-    xf = QTransform().translate(b.x, b.y).scale(scale, scale).translate(0.5 - x, 0.5 - y)
+    scale = b.w / (w * ax)  # output px per finer-axis image px; the scale bar reads x from it
+    xf = QTransform().translate(b.x, b.y).scale(scale * ax, scale * ay).translate(0.5 - x, 0.5 - y)
     scene = ctx.scene(panel.spec.media, panel.spec.frame)
     painter.fillRect(QRectF(b.x, b.y, b.w, b.h), QColor(0, 0, 0))
     paint_scene(painter, scene, xf, options, QRectF(x - 0.5, y - 0.5, w, h))

@@ -88,7 +88,7 @@ def _figure_specs(ctx: ExportContext) -> list[FigureSpec]:
         rows, cols = auto_layout(len(group))
         panels = [PanelSpec(m, f, crop=ctx.options.crop) for m, f in group]
         specs.append(FigureSpec(panels, rows, cols, FIGURE_WIDTH_MM, FIGURE_DPI, legend=ctx.options.legend,
-                                orientation=ctx.options.orientation))
+                                orientation=ctx.options.orientation, true_aspect=ctx.options.true_aspect))
     return specs
 
 

@@ -136,9 +136,11 @@ def _clip_slide(prs: PresentationType, ctx: ExportContext, media_id: str, folder
     movie = folder / f"clip-{index}.mp4"
     write_clip(ctx, movie, "mp4", spec)
     area = ctx.area(media_id)
-    width, height = output_size(area.rect, spec.max_width)
-    poster = render_scene(ctx.scene(media_id, 0), RenderOptions(symbol_scale=clip_symbol_scale(width, height)),
-                          crop=area.rect, scale=width / area.rect[2])
+    aspect = ctx.pixel_aspect(media_id, spec.first)  # as write_clip sizes the movie
+    width, height = output_size(area.rect, spec.max_width, aspect)
+    poster = render_scene(ctx.scene(media_id, 0),
+                          RenderOptions(symbol_scale=clip_symbol_scale(width, height), aspect=aspect != (1.0, 1.0)),
+                          crop=area.rect, scale=width / (area.rect[2] * aspect[0]))
     poster_file = folder / f"poster-{index}.png"
     save_raster(poster, poster_file, "PNG", 96)
     name = ctx.media_name(media_id)
@@ -168,7 +170,8 @@ def build_presentation(ctx: ExportContext, folder: Path, progress: Progress | No
             if progress:
                 progress(f"slide for {media_id} frame {frame}")
             _figure_slide(prs, ctx, FigureSpec([PanelSpec(media_id, frame, crop=ctx.options.crop)],
-                                               legend=ctx.options.legend, orientation=ctx.options.orientation))
+                                               legend=ctx.options.legend, orientation=ctx.options.orientation,
+                                               true_aspect=ctx.options.true_aspect))
     annotated = {a.media for a in ctx.case.annotations}
     for ref in ctx.case.media:
         if ctx.options.media not in (None, ref.id) or ref.id not in annotated:

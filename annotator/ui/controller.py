@@ -16,7 +16,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QWidget
 
 from annotator.case.autosave import autosave_for, discard_autosave, recover_autosave
-from annotator.case.commands import AddMedia, Command
+from annotator.case.commands import AddMedia, Command, RemoveAnnotations
 from annotator.case.document import CaseDocument, MediaOpener
 from annotator.case.errors import CaseError
 from annotator.case.measure import Measurement
@@ -55,6 +55,8 @@ class AppController(QObject):
         #: the window sets these: a widget to parent progress dialogs, and the unsaved prompt
         self.dialog_parent: QWidget | None = None
         self.confirm_discard: Callable[[], bool] = lambda: True
+        #: asked before annotations that findings rely on are removed (the window asks the user)
+        self.confirm_removal: Callable[[list[str]], bool] = lambda _ids: True
         #: asked when a case being opened has a newer autosave: (case, autosave) -> "recover",
         #: "open" (the saved file; the autosave is deleted) or "cancel"
         self.ask_recover_case: Callable[[Path, Path], str] = lambda _case, _autosave: "recover"
@@ -125,6 +127,8 @@ class AppController(QObject):
     def push(self, command: Command) -> None:
         """Run ``command`` and put it on the undo stack; a refused edit becomes an error."""
         if self.document is None:
+            return
+        if isinstance(command, RemoveAnnotations) and not self.confirm_removal(list(command.ids)):
             return
         try:
             command.redo(self.document.case)

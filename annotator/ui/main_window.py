@@ -4,6 +4,7 @@ timeline, panels and start screen observe it; ``window_actions`` says what actio
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
@@ -28,8 +29,14 @@ from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import CursorInfo
 from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.focus_keys import NavigationKeysToFocus
+from annotator.ui.panels.case_browser import CaseBrowser
+from annotator.ui.panels.common import unlink_summary
+from annotator.ui.panels.dynamics_panel import DynamicsPanel
+from annotator.ui.panels.findings_panel import FindingsPanel
+from annotator.ui.panels.measurements_panel import MeasurementsPanel
 from annotator.ui.playback import Playback
 from annotator.ui.settings import Settings, is_case_path
+from annotator.ui.theme import theme_menu
 from annotator.ui.timeline import Timeline
 from annotator.ui.transport import TransportBar
 from annotator.ui.viewer import Viewer
@@ -43,25 +50,12 @@ DIALOG_TOOLS = frozenset({"text", "calibrate"})  # tools whose first click asks 
 
 
 def _panel(name: str, controller: AppController, parent: QWidget) -> QWidget:
-    """A panel from the panels package, or a placeholder saying it is not there yet."""
-    try:
-        if name == "findings":
-            from annotator.ui.panels.findings_panel import FindingsPanel
-            return FindingsPanel(controller, parent)
-        if name == "measurements":
-            from annotator.ui.panels.measurements_panel import MeasurementsPanel
-            return MeasurementsPanel(controller, parent)
-        if name == "dynamics":
-            from annotator.ui.panels.dynamics_panel import DynamicsPanel
-            return DynamicsPanel(controller, parent)
-        from annotator.ui.panels.case_browser import CaseBrowser
-        return CaseBrowser(controller, parent)
-    except ImportError as exc:
-        log.warning("panel %s is not available: %s", name, exc)
-        label = QLabel(f"The {name} panel is not available in this build.", parent)
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return label
+    """The dock panel called ``name``."""
+    panels: dict[str, Callable[[AppController, QWidget], QWidget]] = {
+        "findings": FindingsPanel, "measurements": MeasurementsPanel,
+        "dynamics": DynamicsPanel, "browser": CaseBrowser,
+    }
+    return panels[name](controller, parent)
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +66,7 @@ class MainWindow(QMainWindow):
         self.controller = controller or AppController(self)
         self.controller.dialog_parent = self
         self.controller.confirm_discard = self.confirm_discard
+        self.controller.confirm_removal = self.confirm_removal
         self.controller.ask_recover_case = lambda case, autosave: prompts.ask_recover_case(self, case, autosave)
         self.action_by_id = create_actions(self)
         self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
@@ -151,6 +146,8 @@ class MainWindow(QMainWindow):
             previous[spec.menu] = together
             menu.addAction(self.action_by_id[spec.id])
         view = menus["View"]
+        view.addSeparator()
+        view.addMenu(theme_menu(self, self.settings))
         view.addSeparator()
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
@@ -270,6 +267,15 @@ class MainWindow(QMainWindow):
     def offer_recovery(self) -> bool:
         """After a crash: offer the autosaves left behind; True when one was recovered."""
         return window_files.offer_recovery(self)
+
+    def confirm_removal(self, ids: list[str]) -> bool:
+        """Before deleting annotations that findings rely on, say what they take with them."""
+        doc = self.controller.document
+        lost = unlink_summary(doc.case, ids) if doc is not None else []
+        if not lost:
+            return True
+        text = "Deleting this takes from the findings:\n" + "\n".join(lost) + "\n\n(Undo brings it back.)"
+        return prompts.ask_confirm(self, "Delete annotations", text, "Delete")
 
     def confirm_discard(self) -> bool:
         """Save, discard or keep unsaved changes; True when it is fine to go on."""

@@ -47,3 +47,10 @@ def ask_recover_case(parent: QWidget | None, case: Path, autosave: Path) -> str:
     box.exec()
     clicked = box.clickedButton()
     return "recover" if clicked is recover else "open" if clicked is saved else "cancel"
+
+
+def ask_confirm(parent: QWidget | None, title: str, text: str, yes_text: str) -> bool:
+    """A warning whose default is Cancel; True when the user chose ``yes_text``."""
+    from annotator.ui.panels.common import ask_yes_no
+
+    return ask_yes_no(parent, title, text, yes_text)

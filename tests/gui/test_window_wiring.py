@@ -3,8 +3,6 @@ play/pause whatever has the keyboard focus. Generated in-memory clips; no sleeps
 
 from __future__ import annotations
 
-import sys
-import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +18,7 @@ from annotator.case.model import Annotation, Case, MediaRef
 from annotator.dynamics.series import measurement_series, suggest_rest_peak
 from annotator.media import ArrayMedia
 from annotator.media.calibration import UNIT_CM, Region
-from annotator.ui import prompts
+from annotator.ui import export_actions, prompts
 from annotator.ui.actions import EXPORT_KINDS
 from annotator.ui.compare import FrameComparison, MediaComparison
 from annotator.ui.compare_actions import partner_candidates
@@ -155,9 +153,8 @@ def test_compare_two_media_with_one_other_opens_without_asking_and_one_alone_say
 def test_every_export_entry_opens_the_export_dialog_on_its_kind(
         qtbot: QtBot, window: MainWindow, errors: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[object, object, str | None]] = []
-    fake = types.ModuleType("annotator.ui.dialogs.export_dialog")
-    fake.open_export_dialog = lambda controller, parent=None, kind=None: calls.append((controller, parent, kind))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "annotator.ui.dialogs.export_dialog", fake)
+    monkeypatch.setattr(export_actions, "open_export_dialog",
+                        lambda controller, parent=None, kind=None: calls.append((controller, parent, kind)))
     window.action_by_id["export"].trigger()
     assert calls == []  # no case: nothing to export (and the entries are disabled)
     assert not window.action_by_id["export_clip"].isEnabled()
@@ -170,17 +167,9 @@ def test_every_export_entry_opens_the_export_dialog_on_its_kind(
 
 
 def test_export_kinds_are_kinds_the_dialog_knows() -> None:
-    choices = pytest.importorskip("annotator.ui.dialogs.export_choices")
+    from annotator.ui.dialogs import export_choices as choices
+
     assert {k for k in EXPORT_KINDS.values() if k is not None} <= set(choices.KIND_BY_ID)
-
-
-def test_export_without_the_dialog_module_says_how_else(qtbot: QtBot, window: MainWindow,
-                                                       errors: list[tuple[str, str]],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "annotator.ui.dialogs.export_dialog", None)  # import fails
-    load(window, qtbot)
-    window.action_by_id["export_figure"].trigger()
-    assert len(errors) == 1 and errors[0][0] == "Export" and "us-annotator export" in errors[0][1]
 
 
 # -- Space ---------------------------------------------------------------------------------------
@@ -241,3 +230,39 @@ def test_export_clip_opens_the_real_dialog_on_clips(qtbot: QtBot, window: MainWi
     assert opened(window, ExportDialog) == [dialog] and dialog.choices.kind == "report"
     dialog.close()
     assert errors == []
+
+
+# -- Deleting what findings rely on, and the theme -----------------------------------------------
+def test_deleting_a_linked_annotation_asks_first_and_cancel_keeps_it(
+        qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotator.case.commands import AddFinding, LinkAnnotation, RemoveAnnotations
+    from annotator.case.model import Finding
+
+    load(window, qtbot)
+    c = window.controller
+    assert c.document is not None
+    case = c.document.case
+    ann = case.annotations[0]
+    c.push(AddFinding(Finding("f9", "tear", "soleus", "left")))
+    c.push(LinkAnnotation(ann.id, "f9"))
+    questions: list[str] = []
+    answer = {"value": False}
+
+    def confirm(_parent: object, _title: str, text: str, _yes: str) -> bool:
+        questions.append(text)
+        return answer["value"]
+
+    monkeypatch.setattr(prompts, "ask_confirm", confirm)
+    c.push(RemoveAnnotations([ann.id]))
+    assert len(questions) == 1  # it said what the finding loses before anything happened
+    assert any(a.id == ann.id for a in case.annotations)  # Cancel kept it
+    answer["value"] = True
+    c.push(RemoveAnnotations([ann.id]))
+    assert all(a.id != ann.id for a in case.annotations)
+
+
+def test_the_view_menu_offers_the_theme(window: MainWindow) -> None:
+    titles = [a.text() for a in window.menuBar().actions()]
+    view = window.menuBar().actions()[titles.index("&View")].menu()
+    assert view is not None
+    assert any(a.menu() is not None and a.menu().objectName() == "theme_menu" for a in view.actions())
