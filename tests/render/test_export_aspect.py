@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
@@ -50,7 +50,7 @@ def circle_frames() -> np.ndarray:
 def write_non_square_dicom(path: Path) -> Path:
     frames = circle_frames()
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.3.1")
     meta.MediaStorageSOPInstanceUID = generate_uid()
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
@@ -179,3 +179,15 @@ def test_output_size_stretches_then_fits_and_stays_even() -> None:
     assert output_size((0, 0, 320, 240), 200, (1.25, 1.0)) == (200, 120)
     width, height = output_size((0, 0, 145, 211), None, (1.0, 1.3))
     assert width % 2 == 0 and height % 2 == 0 and (width, height) == (144, 274)
+
+
+def test_the_dialogs_clip_preview_has_the_clips_true_aspect(case_path: Path) -> None:
+    """The export dialog previews a clip with the same physical shape the MP4 will have."""
+    from annotator.ui.dialogs.export_choices import ExportChoices
+    from annotator.ui.dialogs.export_preview import _clip_preview
+
+    doc = CaseDocument.load(case_path)
+    ctx = ExportContext(doc)
+    result = _clip_preview(ctx, ExportChoices(kind="clip", suffix=".mp4"), 800)
+    _x, _y, w, h = ctx.area("m1").rect
+    assert result.image.width() / result.image.height() == pytest.approx(w * MM_X / (h * MM_Y), rel=0.02)

@@ -83,11 +83,13 @@ def _clip_preview(ctx: ExportContext, choices: ExportChoices, max_width: int) ->
     media = ctx.media(spec.media)
     area = ctx.area(spec.media, spec.first)
     gif = choices.suffix == ".gif"
-    width, height = output_size(area.rect, GIF_PREVIEW_WIDTH if gif else None)
+    aspect = ctx.pixel_aspect(spec.media, spec.first)  # (1, 1) unless non-square pixels
+    width, height = output_size(area.rect, GIF_PREVIEW_WIDTH if gif else None, aspect)
     options = RenderOptions(timestamp=spec.timestamp, scale_bar=ctx.options.scale_bar,
-                            symbol_scale=clip_symbol_scale(width, height))
+                            symbol_scale=clip_symbol_scale(width, height),
+                            aspect=aspect != (1.0, 1.0))
     # drawn at the preview's size: a small clip is enlarged, overlays and all, as a player would
-    scale = width / area.rect[2] * min(4.0, max_width / width)
+    scale = width / (area.rect[2] * aspect[0]) * min(4.0, max_width / width)
     image = render_scene(ctx.scene(spec.media, spec.first), options, crop=area.rect, scale=scale)
     times = media.frame_times_ms
     count = len(output_frames(times, spec.first, spec.last, spec.speed, GIF_MIN_DELAY_MS if gif else 0.0))
