@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRect, QSize, QSizeF
-from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtGui import QPageLayout, QPageSize, QPaintDevice, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 
 from annotator import __version__
@@ -33,10 +33,17 @@ def _vector_plan(ctx: ExportContext) -> FigurePlan:
     return plan_figure(spec, ctx)
 
 
-def _paint(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> None:
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-    paint_figure(painter, plan, ctx)
+def _paint_onto(device: QPaintDevice, what: str, path: Path, plan: FigurePlan, ctx: ExportContext) -> None:
+    """Paint the figure onto an SVG generator or PDF writer (vectors, text as text)."""
+    painter = QPainter()
+    if not painter.begin(device):
+        raise OSError(f"cannot write {what} to {path}")
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        paint_figure(painter, plan, ctx)
+    finally:
+        painter.end()
 
 
 def write_svg_figure(ctx: ExportContext, path: Path) -> FigurePlan:
@@ -48,13 +55,7 @@ def write_svg_figure(ctx: ExportContext, path: Path) -> FigurePlan:
     generator.setResolution(plan.spec.dpi)
     generator.setTitle(document_title(ctx))
     generator.setDescription(f"Figure exported by {CREATOR}")
-    painter = QPainter()
-    if not painter.begin(generator):
-        raise OSError(f"cannot write SVG to {path}")
-    try:
-        _paint(painter, plan, ctx)
-    finally:
-        painter.end()
+    _paint_onto(generator, "SVG", path, plan, ctx)
     return plan
 
 
@@ -77,11 +78,5 @@ def begin_pdf(path: Path, ctx: ExportContext, width_px: int, height_px: int, dpi
 def write_pdf_figure(ctx: ExportContext, path: Path) -> FigurePlan:
     plan = _vector_plan(ctx)
     writer = begin_pdf(path, ctx, plan.width, plan.height, plan.spec.dpi)
-    painter = QPainter()
-    if not painter.begin(writer):
-        raise OSError(f"cannot write PDF to {path}")
-    try:
-        _paint(painter, plan, ctx)
-    finally:
-        painter.end()
+    _paint_onto(writer, "PDF", path, plan, ctx)
     return plan

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -94,18 +96,27 @@ class BlockingTracker:
         raise AssertionError("the test always cancels or edits")
 
 
+@contextmanager
+def tracking_held(qtbot: QtBot, panel: DynamicsPanel, fake: BlockingTracker,
+                  timeout: int = 10_000) -> Iterator[Any]:
+    """Start "Track to end", hold the worker inside the tracker while the block runs, then
+    let it go; yields the blocker whose args hold the outcome."""
+    with qtbot.waitSignal(panel.tracker.finished, timeout=timeout) as blocker:
+        assert panel.track_to_end()
+        assert fake.started.wait(10)
+        yield blocker
+        fake.release.set()
+
+
 def test_cancel_writes_nothing(qtbot: QtBot, panel: DynamicsPanel, controller: AppController,
                                monkeypatch: pytest.MonkeyPatch) -> None:
     fake = BlockingTracker()
     monkeypatch.setattr(dynamics_tracking, "track_annotation", fake)
     controller.select(["a1"])
-    with qtbot.waitSignal(panel.tracker.finished, timeout=10_000) as blocker:
-        assert panel.track_to_end()
-        assert fake.started.wait(10)
+    with tracking_held(qtbot, panel, fake) as blocker:
         assert panel.tracking.progress_row.isVisible()
         assert not panel.tracking.buttons["track_forward"].isEnabled()
         panel.tracking.cancel_button.click()
-        fake.release.set()
     assert blocker.args[0].cancelled and not blocker.args[0].applied
     assert controller.undo_stack.count() == 0
     assert annotation(controller, "a1").frame_end is None
@@ -118,11 +129,8 @@ def test_closing_the_case_while_tracking_stops_it(qtbot: QtBot, panel: DynamicsP
     fake = BlockingTracker()
     monkeypatch.setattr(dynamics_tracking, "track_annotation", fake)
     controller.select(["a1"])
-    with qtbot.waitSignal(panel.tracker.finished, timeout=10_000) as blocker:
-        assert panel.track_to_end()
-        assert fake.started.wait(10)
+    with tracking_held(qtbot, panel, fake) as blocker:
         controller.set_document(CaseDocument(Case(title="Another")))  # cancels the run
-        fake.release.set()
     outcome = blocker.args[0]
     assert outcome.case_closed and outcome.cancelled and not outcome.applied
     assert panel.reports == {} and panel.tracking.report.text() == ""
@@ -143,11 +151,8 @@ def test_a_result_for_an_annotation_edited_meanwhile_is_dropped(
 
     monkeypatch.setattr(dynamics_tracking, "track_annotation", tracked_after_release)
     controller.select(["a1"])
-    with qtbot.waitSignal(panel.tracker.finished, timeout=20_000) as blocker:
-        assert panel.track_to_end()
-        assert fake.started.wait(10)
+    with tracking_held(qtbot, panel, fake, timeout=20_000) as blocker:
         controller.push(SetPoints("a1", 0, [(p[0] - 1.0, p[1]) for p in clip.truth[0]]))
-        fake.release.set()
     outcome = blocker.args[0]
     assert not outcome.applied and "edited while tracking" in outcome.message
     assert controller.undo_stack.count() == 1  # only the edit
