@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pydicom
 import pytest
@@ -137,8 +138,19 @@ def test_demo_dicoms_hold_no_identifiers_and_say_they_are_synthetic() -> None:
         assert ds.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.50"
 
 
+def _grey(frame: np.ndarray) -> np.ndarray:
+    return (frame.mean(axis=2) if frame.ndim == 3 else frame).astype(np.float64)
+
+
+def _smooth(image: np.ndarray) -> np.ndarray:
+    # JPEG rounding differs between libjpeg builds as high-frequency noise; the picture does not
+    return cv2.GaussianBlur(image, (0, 0), 1.5)
+
+
 def test_regenerating_the_demo_matches_the_bundled_one(tmp_path: Path) -> None:
-    """``python -m annotator.demo --write DIR`` is seeded: same case, same pictures."""
+    """``python -m annotator.demo --write DIR`` is seeded: same case, same pictures. Checked
+    against the seeded source pictures and after smoothing, never against one codec's bytes
+    or rounding (OpenCV 4 and 5 encode the same quality differently)."""
     assert demo_main(["--write", str(tmp_path)]) == 0
     fresh = json.loads((tmp_path / DEMO_CASE_NAME).read_text())
     bundled = json.loads((BUNDLED / DEMO_CASE_NAME).read_text())
@@ -147,10 +159,16 @@ def test_regenerating_the_demo_matches_the_bundled_one(tmp_path: Path) -> None:
             m.pop("sha256")  # JPEG bytes may differ between OpenCV builds; pixels may not
     assert fresh == bundled
     assert load_case(tmp_path / DEMO_CASE_NAME).load_warnings == []
+    sources = {CLIP_NAME: muscle_clip.render_clip(), STILL_NAME: nerve_still.render_still()}
     for name in (CLIP_NAME, STILL_NAME):
+        source = sources[name].reshape(-1, *sources[name].shape[-2:])
         with open_media(tmp_path / name) as new, open_media(BUNDLED / name) as old:
-            assert new.frame_count == old.frame_count
-            last = new.frame_count - 1
-            for i in {0, last}:
-                diff = np.abs(new.frame(i).astype(int) - old.frame(i).astype(int))
-                assert diff.mean() < 1.0
+            assert new.frame_count == old.frame_count == len(source)
+            for i in {0, new.frame_count // 2, new.frame_count - 1}:
+                truth = source[i].astype(np.float64)
+                for media in (new, old):
+                    # lossy, but a faithful picture of the seeded source (q60: ~2-3 grey levels)
+                    assert np.abs(_grey(media.frame(i)) - truth).mean() < 5.0
+                    assert np.abs(_smooth(_grey(media.frame(i))) - _smooth(truth)).mean() < 1.5
+                pair = np.abs(_smooth(_grey(new.frame(i))) - _smooth(_grey(old.frame(i))))
+                assert pair.mean() < 1.0
