@@ -171,6 +171,16 @@ class Media(ABC):
                 pass  # cancelled by cancel_prefetch meanwhile: decode here
         return self._decode_and_cache(index)
 
+    def prepare(self) -> None:  # noqa: B027 - optional: only clips with slow seeks prepare
+        """Start background preparation for instant random access (a no-op for readers whose
+        frames are independent, such as DICOM and stills)."""
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """True once ``frame(i)`` is fast for any i (preparation finished); False when the
+        time-out passed first, or preparation stopped short (then frames still decode, from
+        the file). Starts preparation if ``prepare`` was not called."""
+        return True
+
     def cached_frame(self, index: int) -> np.ndarray | None:
         """The frame if it is already decoded, else None; never blocks (for the UI thread)."""
         if not isinstance(index, (int, np.integer)) or not 0 <= index < self.frame_count:

@@ -17,12 +17,14 @@ import numpy as np
 
 from annotator.media.base import Media, MediaError
 from annotator.media.video_index import VideoIndex, build_index
+from annotator.media.video_pixels import to_rgb
 from annotator.media.video_probe import (
     display_rotation,
     open_container,
     video_metadata,
     video_stream,
 )
+from annotator.media.video_proxy import PreparedClip
 
 
 class VideoMedia(Media):
@@ -56,19 +58,44 @@ class VideoMedia(Media):
         self.metadata.add("duration", "Duration", f"{self.duration_ms / 1000.0:.3f} s")
         if not index.by_pts:
             self.metadata.add("timing", "Frame timing", "estimated: the file has no usable timestamps")
-        self._cursor = _Cursor(self.path, container, stream, index, (stored_w, stored_h))
+        self._stored_size = (stored_w, stored_h)
+        self._cursor = _Cursor(self.path, container, stream, index, self._stored_size)
+        self._prepared = PreparedClip(self.path, stream.index, index, self._stored_size)
+
+    def prepare(self) -> None:
+        """Start preparing the clip for instant random access (see ``video_proxy``)."""
+        if self.frame_count > 1 and not self._closed:
+            self._prepared.start()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        if self.frame_count < 2:
+            return True
+        return self._prepared.wait(timeout)
 
     def _decode(self, index: int) -> np.ndarray:
-        rgb = self._cursor.read(index)  # a view into the decoder's picture, rows padded
-        if self.rotation:
-            rgb = np.rot90(rgb, self.rotation // 90)
-        out = self._frame_buffer(rgb.shape)  # memory of its own, so the cache may keep it
-        np.copyto(out, rgb)
+        # Without rotation the picture is converted straight into the frame's own memory
+        # (the cache may keep it); with rotation, into a scratch buffer first.
+        buffer = self._frame_buffer if not self.rotation else _scratch
+        rgb = self._prepared.read(index, buffer)
+        if rgb is None:
+            frame = self._cursor.read(index)
+            w, h = self._stored_size
+            rgb = to_rgb(frame, self._stored_size, buffer((h, w, 3)))
+        if not self.rotation:
+            return rgb
+        turned = np.rot90(rgb, self.rotation // 90)
+        out = self._frame_buffer(turned.shape)
+        np.copyto(out, turned)
         return out
 
     def _close(self) -> None:
+        self._prepared.close()
         with self._decode_lock:
             self._cursor.close()
+
+
+def _scratch(shape: tuple[int, ...]) -> np.ndarray:
+    return np.empty(shape, np.uint8)
 
 
 class _Cursor:
@@ -99,15 +126,11 @@ class _Cursor:
             self._container.close()
             self._container = None
 
-    def read(self, i: int) -> np.ndarray:
+    def read(self, i: int) -> av.VideoFrame:
+        """The decoded picture shown as frame ``i`` (converted by the caller)."""
         if self._container is None:
             raise MediaError(self._path, "the video is closed")
-        frame = self._read_by_pts(i) if self._index.by_pts else self._read_by_count(i)
-        width, height = self._size
-        if frame.width != width or frame.height != height:
-            # A stream that changes size midway: keep every frame at the declared size.
-            return frame.to_ndarray(format="rgb24", width=width, height=height)
-        return frame.to_ndarray(format="rgb24")
+        return self._read_by_pts(i) if self._index.by_pts else self._read_by_count(i)
 
     # -- finding frame i by its presentation timestamp -------------------------------------
     def _read_by_pts(self, i: int) -> av.VideoFrame:

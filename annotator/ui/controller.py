@@ -85,12 +85,14 @@ class AppController(QObject):
         if self.document is None or self.current_media_id is None or self.current_media_id in self.unreadable:
             return None
         try:
-            return self.document.media(self.current_media_id)
+            media = self.document.media(self.current_media_id)
         except MediaError as exc:
             if self.current_media_id not in self.unreadable:  # say it once, not on every paint
                 self.unreadable.add(self.current_media_id)
                 self.error.emit("Cannot read the media", str(exc))
             return None
+        media.prepare()  # the clip on screen gets instant scrubbing (idempotent, cheap)
+        return media
 
     def calibration(self, frame: int | None = None) -> Calibration:
         if self.document is None or self.current_media_id is None:

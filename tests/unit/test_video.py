@@ -19,6 +19,7 @@ import pytest
 
 from annotator.media.base import MediaError
 from annotator.media.video import VideoMedia
+from annotator.media.video_pixels import to_rgb
 
 WIDTH, HEIGHT, FRAMES, FPS = 128, 72, 64, 30
 BAR = WIDTH // 8
@@ -70,8 +71,13 @@ def encode(path: Path, n: int = FRAMES, codec: str = "libx264", pix_fmt: str = "
 
 
 def plain_decode(path: Path) -> list[np.ndarray]:
+    """A plain sequential PyAV decode, converted to RGB by the engine's converter (whose
+    agreement with FFmpeg's swscale is checked in test_video_prepared.py)."""
     with av.open(str(path)) as container:
-        return [f.to_ndarray(format="rgb24") for f in container.decode(container.streams.video[0])]
+        stream = container.streams.video[0]
+        size = (stream.codec_context.width, stream.codec_context.height)
+        return [to_rgb(f, size, np.empty((size[1], size[0], 3), np.uint8))
+                for f in container.decode(stream)]
 
 
 VFR_PTS = [i * 33 + (i // 10) * 50 for i in range(40)]  # steps of 33 ms with 83 ms gaps
