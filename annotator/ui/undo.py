@@ -4,6 +4,7 @@ edits as the headless CommandStack (merge ids become QUndoCommand ids)."""
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
@@ -13,14 +14,15 @@ from annotator.case.model import Case
 
 log = logging.getLogger(__name__)
 
-_merge_numbers: dict[str, int] = {}
-
-
 def merge_number(merge_id: str | None) -> int:
-    """A stable int per merge id string (Qt merges commands with equal ``id()`` >= 0)."""
+    """A stable int per merge id string (Qt merges commands with equal ``id()`` >= 0).
+
+    A hash, not a registry: nothing grows with every drag of a session. Two merge ids that
+    share a number never merge wrongly, because ``mergeWith`` compares the strings too.
+    """
     if merge_id is None:
         return -1
-    return _merge_numbers.setdefault(merge_id, len(_merge_numbers) + 1)
+    return zlib.crc32(merge_id.encode("utf-8", "surrogatepass")) & 0x7FFFFFFF
 
 
 class CaseUndoCommand(QUndoCommand):
