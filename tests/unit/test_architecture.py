@@ -54,6 +54,17 @@ def test_render_and_export_never_import_widgets(room: str) -> None:
     assert not offenders, offenders
 
 
+def test_tools_are_plain_objects_without_widgets() -> None:
+    """Tools take (position, buttons, modifiers) and return commands: testable without widgets."""
+    offenders = [
+        f"{path.relative_to(PACKAGE.parent)} imports {name}"
+        for path in python_files("ui/tools")
+        for name in imported_modules(path)
+        if name.startswith("PySide6.QtWidgets")
+    ]
+    assert not offenders, offenders
+
+
 def test_import_linter_contracts_hold() -> None:
     exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert exe, "import-linter is a test dependency"
