@@ -4,7 +4,7 @@ folder, the shortcuts list's size, the hint after a shape, and table keys vs pla
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -47,9 +47,12 @@ def _crashed_demo_session(qtbot: QtBot) -> Path:
     assert c.document is not None
     media = c.document.case.media[0].id
     c.push(AddAnnotation(Annotation.single("qa1", media, "line", 0, [(20, 20), (60, 20)], label="drawn")))
-    time.sleep(0.02)  # the sidecar must be newer than the case file
     written = c.autosave.write_now()
     assert written is not None and written == autosave_path(c.document.path)
+    # the sidecar must be newer than the case file: age the case file rather than sleep
+    assert c.document.path is not None
+    age = written.stat().st_mtime - 5
+    os.utime(c.document.path, (age, age))
     # the crash: nothing is closed, the autosave stays; later windows must find it
     c.autosave.reset()
     return written
