@@ -9,7 +9,8 @@ import os
 from pathlib import Path
 
 from annotator.media.base import Media, MediaError
-from annotator.media.sniff import HEAD_BYTES, Format, sniff_format
+from annotator.media.kinds import Format, MediaKind, kind_of_format
+from annotator.media.sniff import HEAD_BYTES, sniff_format
 
 
 def _read_head(path: Path) -> bytes:
@@ -45,39 +46,23 @@ def open_media(path: str | Path) -> Media:
     """Open a DICOM file, a clip or a still; raises MediaError for anything it cannot read."""
     path = Path(os.path.expanduser(str(path)))
     fmt = detect_format(path)
-    if fmt == "dicom":
-        from annotator.media.dicom import DicomMedia
-
-        return _guarded(DicomMedia, path)
-    if fmt == "video":
-        return _video(path)
-    if fmt == "gif":
-        # Animated GIFs carry per-frame durations the still reader keeps; the video reader is
-        # the second choice.
-        try:
-            return _image(path)
-        except MediaError as first:
-            try:
-                return _video(path)
-            except MediaError:
-                raise first from None
-    return _image(path)
-
-
-def _video(path: Path) -> Media:
     try:
-        from annotator.media.video import VideoMedia
-    except ImportError as exc:
-        raise MediaError(path, f"the video reader is not available ({exc})") from None
-    return _guarded(VideoMedia, path)
+        return _open_as(kind_of_format(fmt), path)
+    except MediaError as first:
+        if fmt != "gif":
+            raise
+        try:  # a GIF the still reader refuses: the video reader is the second choice
+            return _open_as(kind_of_format("video"), path)
+        except MediaError:
+            raise first from None
 
 
-def _image(path: Path) -> Media:
+def _open_as(kind: MediaKind, path: Path) -> Media:
     try:
-        from annotator.media.image import ImageMedia
+        reader = kind.reader_class()
     except ImportError as exc:
-        raise MediaError(path, f"the image reader is not available ({exc})") from None
-    return _guarded(ImageMedia, path)
+        raise MediaError(path, f"the {kind.title} reader is not available ({exc})") from None
+    return _guarded(reader, path)
 
 
 def _guarded(reader: type[Media], path: Path) -> Media:

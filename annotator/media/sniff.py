@@ -7,18 +7,11 @@ extension (or ``.img``, ``IM_0001``), and clips get renamed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
-Format = Literal["dicom", "video", "image", "gif"]
+from annotator.media.kinds import Format, kind_of_path
 
 #: bytes read from the start of a file to recognise it
 HEAD_BYTES = 512
-
-DICOM_EXTENSIONS = frozenset({".dcm", ".dicom", ".dic", ".dcm30"})
-VIDEO_EXTENSIONS = frozenset(
-    {".mp4", ".m4v", ".mov", ".qt", ".avi", ".mkv", ".webm", ".wmv", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".3gp"}
-)
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".jpe", ".bmp", ".dib", ".tif", ".tiff", ".webp"})
 
 # Explicit VR codes: a file without the 128-byte preamble still starts with a tag and a VR.
 _VRS = frozenset(
@@ -83,16 +76,8 @@ def sniff_content(head: bytes) -> Format | None:
 
 
 def sniff_extension(path: Path) -> Format | None:
-    suffix = path.suffix.lower()
-    if suffix in DICOM_EXTENSIONS:
-        return "dicom"
-    if suffix == ".gif":
-        return "gif"
-    if suffix in VIDEO_EXTENSIONS:
-        return "video"
-    if suffix in IMAGE_EXTENSIONS:
-        return "image"
-    return None
+    kind = kind_of_path(path)
+    return None if kind is None else kind.format
 
 
 def sniff_format(path: Path, head: bytes) -> Format | None:

@@ -12,11 +12,8 @@ from annotator.case.fileutil import sha256_file
 from annotator.case.media_files import relative_media_path
 from annotator.case.model import Case, MediaRef
 from annotator.media import Media, MediaError
-from annotator.media.sniff import DICOM_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from annotator.media.kinds import CASE_SUFFIX, MEDIA_EXTENSIONS
 from annotator.ui.tasks import Progress
-
-CASE_SUFFIX = ".uscase.json"
-MEDIA_EXTENSIONS = DICOM_EXTENSIONS | VIDEO_EXTENSIONS | IMAGE_EXTENSIONS | {".gif"}
 
 
 def is_case_file(path: Path) -> bool:

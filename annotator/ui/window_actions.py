@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.case.commands import RemoveAnnotations, SetCalibration
+from annotator.media.kinds import dialog_filter
 from annotator.ui import prompts
 from annotator.ui.actions import ACTIONS, DYNAMICS_ACTIONS, EXPORT_KINDS, SPECS, TOOL_ACTIONS
 from annotator.ui.annotation_menu import edit_words, hide_annotations
@@ -44,11 +45,7 @@ from annotator.ui.tools import (
 if TYPE_CHECKING:
     from annotator.ui.main_window import MainWindow
 
-OPEN_FILTER = (
-    "Cases and media (*.uscase.json *.dcm *.dicom *.mp4 *.m4v *.mov *.avi *.mkv *.gif *.png *.jpg "
-    "*.jpeg *.bmp *.tif *.tiff);;Cases (*.uscase.json);;DICOM (*.dcm *.dicom);;"
-    "Clips (*.mp4 *.m4v *.mov *.avi *.mkv *.gif);;Images (*.png *.jpg *.jpeg *.bmp *.tif *.tiff);;All files (*)"
-)
+OPEN_FILTER = dialog_filter(with_cases=True)
 
 
 def make_tool(window: MainWindow, name: str) -> Tool:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from annotator.case.commands import RemoveMedia
 from annotator.case.model import CaseEvent
 from annotator.media import Media, open_media
+from annotator.media.kinds import dialog_filter
 from annotator.ui.panels.common import (
     AskFn,
     ControllerLike,
@@ -48,8 +49,7 @@ log = logging.getLogger(__name__)
 MEDIA_ROLE = Qt.ItemDataRole.UserRole
 GRID_SIZE = QSize(THUMB_SIZE[0] + 40, THUMB_SIZE[1] + 112)
 ITEM_SIZE = QSize(GRID_SIZE.width() - 8, GRID_SIZE.height() - 8)  # a caption of up to 6 lines
-MEDIA_FILTER = ("Media (*.dcm *.dicom *.mp4 *.m4v *.mov *.avi *.mkv *.webm *.gif *.png *.jpg *.jpeg "
-                "*.bmp *.tif *.tiff);;All files (*)")
+MEDIA_FILTER = dialog_filter(with_cases=False)
 
 
 def _opened_media(document: object, media_id: str) -> Media | None:
