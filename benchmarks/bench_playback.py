@@ -132,8 +132,8 @@ def main() -> int:
         viewer = Viewer(controller)
         viewer.resize(WIDTH + 40, HEIGHT + 40)
         viewer.show()
-        playback = Playback(controller.current_media, lambda: controller.current_frame,
-                            controller.set_current_frame)
+        playback = Playback.single(controller.current_media, lambda: controller.current_frame,
+                                   controller.set_current_frame)
         while viewer.frame_image is None:
             app.processEvents()
         viewer.actual_size()

@@ -73,8 +73,8 @@ class MainWindow(QMainWindow):
 
         self.viewer = Viewer(self.controller)
         self.timeline = Timeline(self.controller)
-        self.playback = Playback(self.controller.current_media, lambda: self.controller.current_frame,
-                                 self.controller.set_current_frame, self)
+        self.playback = Playback.single(self.controller.current_media, lambda: self.controller.current_frame,
+                                        self.controller.set_current_frame, self)
         self.transport = TransportBar(self.controller, self.playback, self.timeline, self.action_by_id)
         work = QWidget()
         column = QVBoxLayout(work)

@@ -1,80 +1,135 @@
-"""Cine playback: a timer picks the frame for the clip's clock (its own frame times, also
-when they vary, times the speed), shows it only when the read-ahead has decoded it, and
-counts the frames it had to skip. Nothing is decoded on the UI thread."""
+"""Cine playback of one view or several in step: one timer drives the Qt-free clock
+(``media.playback_clock``), and every view shows the frame due at the clock's phase.
+
+A tick shows its frames only when every view's frame is already decoded (the read-ahead
+works ahead of the playhead), so views never drift apart and nothing is decoded on the UI
+thread. A single view is the one-view case: the main window plays the current clip with one
+side, a comparison plays its two sides with the same class.
+"""
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from annotator.media import Media
+from annotator.media.playback_clock import (
+    SPEEDS,
+    PlaybackClock,
+    clip_frame_at,
+    frame_at_phase,
+    phase_of_frame,
+    read_ahead,
+    skipped_frames,
+)
 
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
-READ_AHEAD = 12  # frames queued ahead of the playhead
+__all__ = ["SPEEDS", "FunctionSide", "Playback", "PlaybackSide", "clip_frame_at"]
+
+READ_AHEAD = 12  # frames queued ahead of the playhead, per view
 
 
-def clip_frame_at(media: Media, clip_ms: float, bounce: bool) -> tuple[int, int]:
-    """(frame, direction) at ``clip_ms`` since the start of a looping or bouncing clip."""
-    duration = media.duration_ms
-    if duration <= 0:
-        return 0, 1
-    if bounce:
-        period = 2 * duration
-        p = math.fmod(clip_ms, period)
-        if p < duration:
-            return media.frame_at_time(p), 1
-        return media.frame_at_time(period - p), -1
-    return media.frame_at_time(math.fmod(clip_ms, duration)), 1
+class PlaybackSide(Protocol):
+    """One view that playback drives."""
+
+    @property
+    def current_frame(self) -> int: ...
+
+    def current_media(self) -> Media | None: ...
+
+    def set_frame(self, frame: int) -> None: ...
+
+
+class FunctionSide:
+    """A view given as three functions (the main window: the controller's current clip)."""
+
+    def __init__(self, media: Callable[[], Media | None], current: Callable[[], int],
+                 show: Callable[[int], None]) -> None:
+        self._media, self._current, self._show = media, current, show
+
+    @property
+    def current_frame(self) -> int:
+        return self._current()
+
+    def current_media(self) -> Media | None:
+        return self._media()
+
+    def set_frame(self, frame: int) -> None:
+        self._show(frame)
 
 
 class Playback(QObject):
-    """Plays the current media of a frame source. ``show_frame(i)`` is called only for frames
-    already decoded; ``current()`` tells where the user is (they may scrub while playing)."""
+    """Plays any number of views in step; ``current_frame`` of a view tells where the user
+    is (they may scrub while playing, and the clock then continues from there)."""
 
     playing_changed = Signal(bool)
     speed_changed = Signal(float)
     bounce_changed = Signal(bool)
+    phase_changed = Signal(float)  # the phase on screen
 
-    def __init__(self, media: Callable[[], Media | None], current: Callable[[], int],
-                 show_frame: Callable[[int], None], parent: QObject | None = None,
+    def __init__(self, sides: Sequence[PlaybackSide], parent: QObject | None = None,
                  clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__(parent)
-        self._media = media
-        self._current = current
-        self._show = show_frame
-        self._clock = clock
-        self.speed = 1.0
-        self.bounce = False
+        self.sides = list(sides)
+        self._clock = PlaybackClock(clock)
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.timeout.connect(self.tick)
-        self._anchor_wall = 0.0
-        self._anchor_clip = 0.0
-        self._last_shown = -1
-        self._direction = 1
-        self.shown = 0
-        self.dropped = 0
+        self._last: list[int] = [0] * len(self.sides)  # the frames playback last put up
+        self.shown = 0  # ticks that put new frames on screen
+        self.dropped = 0  # frames of the finest clip that were due but never shown
+        self.late = 0  # ticks that waited for a decode
+
+    @classmethod
+    def single(cls, media: Callable[[], Media | None], current: Callable[[], int],
+               show: Callable[[int], None], parent: QObject | None = None,
+               clock: Callable[[], float] = time.perf_counter) -> Playback:
+        return cls([FunctionSide(media, current, show)], parent, clock)
 
     # -- state -----------------------------------------------------------------------------
+    def medias(self) -> list[Media | None]:
+        return [s.current_media() for s in self.sides]
+
+    @property
+    def cycle_ms(self) -> float:
+        """Wall time of one pass at 1x: the longest clip's duration."""
+        return max((m.duration_ms for m in self.medias() if m is not None), default=0.0)
+
+    @property
+    def can_play(self) -> bool:
+        return any(m is not None and m.frame_count > 1 for m in self.medias()) and self.cycle_ms > 0
+
     @property
     def playing(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def phase(self) -> float:
+        return self._clock.phase
+
+    @property
+    def speed(self) -> float:
+        return self._clock.speed
+
+    @property
+    def bounce(self) -> bool:
+        return self._clock.bounce
+
+    def frames_at(self, phase: float, direction: int = 1) -> list[int]:
+        return [0 if m is None else frame_at_phase(m, phase, direction) for m in self.medias()]
+
     def reset_stats(self) -> None:
-        self.shown = self.dropped = 0
+        self.shown = self.dropped = self.late = 0
 
     def set_speed(self, speed: float) -> None:
-        speed = min(max(float(speed), SPEEDS[0]), SPEEDS[-1])
-        if speed == self.speed:
-            return
         if self.playing:
-            self._reanchor(self._current())
-        self.speed = speed
-        self._tune_timer()
-        self.speed_changed.emit(speed)
+            self._clock.anchor()
+        before = self._clock.speed
+        if self._clock.set_speed(speed) != before:
+            self._timer.setInterval(self._clock.interval_ms(self.medias(), self.cycle_ms))
+            self.speed_changed.emit(self._clock.speed)
 
     def faster(self) -> None:
         self.set_speed(self.speed * 2)
@@ -83,22 +138,25 @@ class Playback(QObject):
         self.set_speed(self.speed / 2)
 
     def set_bounce(self, bounce: bool) -> None:
-        if bounce != self.bounce:
-            self.bounce = bounce
-            if self.playing:
-                self._reanchor(self._current())
-            self.bounce_changed.emit(bounce)
+        if bounce == self._clock.bounce:
+            return
+        self._clock.bounce = bool(bounce)
+        self._clock.direction = 1
+        if self.playing:
+            self._clock.anchor()
+        self.bounce_changed.emit(bool(bounce))
 
     # -- transport -------------------------------------------------------------------------
     def play(self) -> None:
-        media = self._media()
-        if media is None or media.frame_count < 2 or self.playing:
+        if self.playing or not self.can_play:
             return
-        start = self._current()
-        self._reanchor(start)
-        self._last_shown = start
-        self._tune_timer()
-        media.prefetch(self._ahead(media, start))
+        self._follow_views(force=True)
+        if self._clock.phase >= 1.0 and not self._clock.bounce:
+            self._clock.phase = 0.0
+        self._clock.anchor()
+        self._last = [s.current_frame for s in self.sides]
+        self._timer.setInterval(self._clock.interval_ms(self.medias(), self.cycle_ms))
+        self._prefetch(self._last, self._clock.direction)
         self._timer.start()
         self.playing_changed.emit(True)
 
@@ -110,85 +168,84 @@ class Playback(QObject):
     def toggle(self) -> None:
         self.pause() if self.playing else self.play()
 
+    def seek(self, phase: float) -> None:
+        """Show every view at ``phase`` (a scrub; playing goes on from there)."""
+        self._clock.anchor(phase)
+        targets = self.frames_at(self._clock.phase)
+        for side, frame in zip(self.sides, targets, strict=True):
+            if side.current_frame != frame:
+                side.set_frame(frame)
+        self._last = targets
+        self.phase_changed.emit(self._clock.phase)
+
     def step(self, delta: int) -> None:
-        media = self._media()
+        """Pause and move by ``delta`` frames of the clip with the most frames."""
         self.pause()
-        if media is not None:
-            self._show(min(max(self._current() + delta, 0), media.frame_count - 1))
+        k = self._finest()
+        media = self.sides[k].current_media() if k is not None else None
+        if k is None or media is None:
+            return
+        frame = min(max(self.sides[k].current_frame + delta, 0), media.frame_count - 1)
+        self.seek(phase_of_frame(media, frame))
 
     def first(self) -> None:
         self.pause()
-        self._show(0)
+        self.seek(0.0)
 
     def last(self) -> None:
-        media = self._media()
         self.pause()
-        if media is not None:
-            self._show(media.frame_count - 1)
+        self.seek(1.0)
 
-    # -- the clock -------------------------------------------------------------------------
-    def _reanchor(self, frame: int) -> None:
-        """Continue the clip's clock from ``frame`` (after a seek or a change of speed)."""
-        media = self._media()
-        self._anchor_wall = self._clock()
-        self._anchor_clip = media.time_ms(frame) if media is not None else 0.0
-        if self.bounce and self._direction < 0 and media is not None:
-            self._anchor_clip = 2 * media.duration_ms - self._anchor_clip
-        self._last_shown = frame
-
-    def _tune_timer(self) -> None:
-        media = self._media()
-        if media is None or media.frame_count < 2:
-            return
-        steps = media.frame_times_ms[1:] - media.frame_times_ms[:-1]
-        shortest = float(steps[steps > 0].min()) if (steps > 0).any() else 33.0
-        # tick twice per frame so a frame is never late by more than half its time
-        self._timer.setInterval(int(min(max(shortest / self.speed / 2, 2.0), 15.0)))
-
+    # -- the timer -------------------------------------------------------------------------
     def tick(self) -> None:
-        media = self._media()
-        if media is None or media.frame_count < 2:
+        cycle = self.cycle_ms
+        if cycle <= 0:
             self.pause()
             return
-        current = self._current()
-        if current != self._last_shown:  # the user scrubbed while playing
-            self._reanchor(current)
-        # a hair past the exact time, so float noise never holds back a frame that is due
-        clip_ms = self._anchor_clip + (self._clock() - self._anchor_wall) * 1000.0 * self.speed + 1e-6
-        target, direction = clip_frame_at(media, clip_ms, self.bounce)
-        self._direction = direction
-        media.prefetch(self._ahead(media, target))
-        if target == self._last_shown:
+        self._follow_views(force=False)
+        phase, direction = self._clock.advance(cycle)
+        targets = self.frames_at(phase, direction)
+        self._prefetch(targets, direction)
+        medias = self.medias()
+        missing = [(m, f) for m, f in zip(medias, targets, strict=True)
+                   if m is not None and m.cached_frame(f) is None]
+        if missing:
+            for m, f in missing:
+                m.frame_future(f)  # keep the frames on screen until every one is decoded
+            self.late += 1
             return
-        if media.cached_frame(target) is None:
-            media.frame_future(target)  # late: keep the old frame up until this one is ready
+        self._clock.settle(phase, direction)
+        if targets == self._last:
             return
-        self.dropped += self._skipped(media, self._last_shown, target, direction)
+        k = self._finest()
+        finest = medias[k] if k is not None else None
+        if k is not None and finest is not None and targets[k] != self._last[k]:
+            self.dropped += skipped_frames(finest.frame_count, self._last[k], targets[k], direction)
+        for side, frame in zip(self.sides, targets, strict=True):
+            if side.current_frame != frame:
+                side.set_frame(frame)
+        self._last = targets
         self.shown += 1
-        self._last_shown = target
-        self._show(target)
+        self.phase_changed.emit(phase)
 
-    def _ahead(self, media: Media, frame: int) -> list[int]:
-        n = media.frame_count
-        out = []
-        f, d = frame, self._direction
-        for _ in range(min(READ_AHEAD, n - 1)):
-            f += d
-            if f >= n:
-                if self.bounce:
-                    f, d = n - 2, -1
-                else:
-                    f = 0
-            elif f < 0:
-                f, d = 1, 1
-            out.append(f)
-        return out
+    def _follow_views(self, force: bool) -> None:
+        """Continue from a view the user moved (a scrub or a step while playing)."""
+        for k, side in enumerate(self.sides):
+            media = side.current_media()
+            if media is None or media.frame_count < 2:
+                continue
+            moved = side.current_frame != self._last[k] if k < len(self._last) else True
+            on_phase = frame_at_phase(media, self._clock.phase, self._clock.direction) == side.current_frame
+            if moved or (force and not on_phase):
+                self._clock.anchor(phase_of_frame(media, side.current_frame))
+                self._last = [s.current_frame for s in self.sides]
+                return
 
-    @staticmethod
-    def _skipped(media: Media, before: int, after: int, direction: int) -> int:
-        """Frames that were due between two shown ones but never shown."""
-        n = media.frame_count
-        steps = (after - before) * direction
-        if steps < 0:  # wrapped around the end of a loop, or turned at the end of a bounce
-            steps = (n - before) + after if direction > 0 else before + after
-        return max(steps - 1, 0)
+    def _finest(self) -> int | None:
+        clips = [(m.frame_count, k) for k, m in enumerate(self.medias()) if m is not None and m.frame_count > 1]
+        return max(clips)[1] if clips else None
+
+    def _prefetch(self, frames: Sequence[int], direction: int) -> None:
+        for media, frame in zip(self.medias(), frames, strict=True):
+            if media is not None and media.frame_count > 1:
+                media.prefetch(read_ahead(media, frame, direction, self._clock.bounce, READ_AHEAD))

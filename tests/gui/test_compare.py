@@ -19,6 +19,7 @@ from annotator.case.model import Annotation, Case, MediaRef
 from annotator.dynamics.series import measurement_series, suggest_rest_peak
 from annotator.media import ArrayMedia, Media
 from annotator.media.calibration import UNIT_CM, Region
+from annotator.media.playback_clock import frame_at_phase, phase_of_frame, wrap_phase
 from annotator.render import qimage_to_numpy
 from annotator.ui.compare import (
     ComparisonError,
@@ -28,14 +29,9 @@ from annotator.ui.compare import (
     open_media_comparison,
 )
 from annotator.ui.compare.panel import CompareViewer
-from annotator.ui.compare.time_sync import (
-    SyncedPlayback,
-    frame_at_phase,
-    phase_of_frame,
-    wrap_phase,
-)
 from annotator.ui.compare.view_sync import shared_view
 from annotator.ui.controller import AppController
+from annotator.ui.playback import Playback
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.qt_log_level_fail("WARNING")]
 
@@ -316,7 +312,7 @@ def test_synced_playback_advances_both_sides_by_phase(qtbot: QtBot) -> None:
     for side in sides:
         for i in range(side.media.frame_count):
             side.media.frame(i)  # decoded: every tick can show its pair
-    playback = SyncedPlayback(sides, clock=lambda: now[0])
+    playback = Playback(sides, clock=lambda: now[0])
     assert playback.cycle_ms == pytest.approx(1000.0)
     playback.play()
     try:
@@ -339,7 +335,7 @@ def test_synced_playback_advances_both_sides_by_phase(qtbot: QtBot) -> None:
 def test_synced_playback_waits_for_both_frames(qtbot: QtBot) -> None:
     now = [0.0]
     sides = [FakeSide(clip(30, 30.0)), FakeSide(clip(61, 61.0))]
-    playback = SyncedPlayback(sides, clock=lambda: now[0])
+    playback = Playback(sides, clock=lambda: now[0])
     playback.play()
     try:
         now[0] = 0.5

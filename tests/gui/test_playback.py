@@ -31,7 +31,7 @@ class Harness:
         self.frame = 0
         self.shown: list[int] = []
         self.clock = Clock()
-        self.playback = Playback(lambda: self.media, lambda: self.frame, self.show, clock=self.clock)
+        self.playback = Playback.single(lambda: self.media, lambda: self.frame, self.show, clock=self.clock)
 
     def show(self, frame: int) -> None:
         self.frame = frame

@@ -23,11 +23,10 @@ from annotator.media import MediaError
 from annotator.ui.compare.errors import ComparisonError
 from annotator.ui.compare.panel import CompareViewer
 from annotator.ui.compare.source import FrameSource
-from annotator.ui.compare.time_sync import SyncedPlayback
 from annotator.ui.compare.titles import bold, side_label
 from annotator.ui.compare.view_sync import ViewSync, link_display, media_frames
 from annotator.ui.controller import AppController
-from annotator.ui.playback import SPEEDS
+from annotator.ui.playback import SPEEDS, Playback
 from annotator.ui.transport import speed_text
 
 SCRUB_STEPS = 1000  # scrubber resolution: a thousandth of each clip
@@ -78,7 +77,7 @@ class MediaComparison(QWidget):
         self.controller = controller
         self.setObjectName("media_comparison")
         self.sides = [MediaSide(controller, media_a, self), MediaSide(controller, media_b, self)]
-        self.playback = SyncedPlayback([s.source for s in self.sides], self)
+        self.playback = Playback([s.source for s in self.sides], self)
         self.sync = ViewSync(self)
         doc = controller.document
         assert doc is not None
