@@ -2,7 +2,7 @@
 
 Generates a 1024x768 clip laid out as a scanner's screen (a header bar, black margins, a linear
 probe's 640x672 image darkening with depth); the image is speckle whose two halves retract from
-a central gap (a torn muscle opening, ``annotator.dynamics.synthetic.tear_clip``). Writes
+a central gap (a torn muscle opening, ``tests.synthetic.tear_clip``). Writes
 it (in a temporary folder) as a scanner would, a JPEG Baseline YBR_FULL_422 multi-frame DICOM
 with the image as its region calibrated at 0.1 mm/px (``benchmarks.jpeg_dicom``; about 180 kB
 a frame, where real scanners' loops hold 40-100 kB), and as an MJPEG AVI, then measures:
@@ -127,10 +127,10 @@ def write_avi(path: Path, frames: np.ndarray) -> bool:
 
 def main() -> int:
     from annotator.case.model import Annotation
-    from annotator.dynamics.synthetic import tear_clip
     from annotator.dynamics.tracking import TrackResult, track_annotation
     from annotator.media import ArrayMedia, open_media
     from annotator.media.calibration import UNIT_CM, Region
+    from tests.synthetic import tear_clip
 
     started = time.perf_counter()
     retraction = 12.0 * (1 - np.cos(np.linspace(0, 2 * np.pi, FRAMES)))  # open and close again

@@ -15,9 +15,9 @@ import pytest
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, MediaRef
 from annotator.dynamics.series import Series, SeriesSample, measurement_series, suggest_rest_peak
-from annotator.dynamics.synthetic import mm_region
 from annotator.media.base import ArrayMedia
 from annotator.media.calibration import UNIT_CM, ManualCalibration, Region
+from tests.synthetic import mm_region
 
 
 def clip(frames: int = 10, regions: tuple[Region, ...] | None = None, frame_ms: float = 40.0) -> ArrayMedia:

@@ -16,8 +16,8 @@ from annotator.case.io import load_case, save_case
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.case.validation import check_case_file
 from annotator.cli import main
-from annotator.dynamics.synthetic import TearClip, tear_clip
 from annotator.media.base import ArrayMedia
+from tests.synthetic import TearClip, tear_clip
 
 FRAMES = 24
 FRAME_MS = 40.0

@@ -12,7 +12,10 @@ import pytest
 from annotator.case.commands import CommandStack, SetKeyframes
 from annotator.case.measure import measure_annotation
 from annotator.case.model import Annotation, Case, MediaRef
-from annotator.dynamics.synthetic import (
+from annotator.dynamics.tracking import TrackingError, TrackOptions, TrackResult, track_annotation
+from annotator.media.base import ArrayMedia
+from annotator.media.calibration import UNIT_CM, Region
+from tests.synthetic import (
     affine_clip,
     apply_affine,
     mm_region,
@@ -21,9 +24,6 @@ from annotator.dynamics.synthetic import (
     tear_clip,
     translation,
 )
-from annotator.dynamics.tracking import TrackingError, TrackOptions, TrackResult, track_annotation
-from annotator.media.base import ArrayMedia
-from annotator.media.calibration import UNIT_CM, Region
 
 MM_PER_PX = 0.1
 

@@ -12,10 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, Case, MediaRef
-from annotator.dynamics.synthetic import TearClip, tear_clip
 from annotator.media import ArrayMedia
 from annotator.ui.controller import AppController
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
+from tests.synthetic import TearClip, tear_clip
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from pytestqt.qtbot import QtBot
 from annotator.case.commands import SetKeyframes, SetPoints
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, Case
-from annotator.dynamics.synthetic import TearClip
 from annotator.ui.controller import AppController
 from annotator.ui.panels import dynamics_tracking
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.dynamics_tracking import TrackRequest, plan_tracking
+from tests.synthetic import TearClip
 
 
 # -- tracking -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Generated clips whose tissue moves by a known amount, for tests and the tracking benchmark.
+"""Generated clips whose tissue moves by a known amount, for the tests and the tracking benchmark
+(not shipped in the package: the app never needs them).
 
 ``speckle_texture`` is a smooth random texture like B-mode speckle; ``tear_clip`` opens a gap
 (a torn muscle whose ends retract) by a known number of pixels per frame, so the true caliper
