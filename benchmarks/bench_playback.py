@@ -82,7 +82,7 @@ def play(viewer: Viewer, playback: Playback, seconds: float) -> tuple[float, int
     """Play from frame 0 at 1x; (frames shown per second, shown, dropped)."""
     from PySide6.QtWidgets import QApplication
 
-    controller = viewer.controller
+    controller = viewer.source
     controller.set_current_frame(0)
     playback.reset_stats()
     playback.play()
@@ -98,7 +98,7 @@ def play(viewer: Viewer, playback: Playback, seconds: float) -> tuple[float, int
 
 def paint_rate(viewer: Viewer, frames: int) -> float:
     """Frames painted per second with every frame already decoded (the painter's ceiling)."""
-    controller = viewer.controller
+    controller = viewer.source
     start = time.perf_counter()
     for i in range(frames):
         controller.set_current_frame(i % FRAMES)

@@ -94,6 +94,9 @@ class AppController(QObject):
         media.prepare()  # the clip on screen gets instant scrubbing (idempotent, cheap)
         return media
 
+    def media_unreadable(self) -> bool:
+        return self.current_media_id is not None and self.current_media_id in self.unreadable
+
     def calibration(self, frame: int | None = None) -> Calibration:
         if self.document is None or self.current_media_id is None:
             return Calibration()

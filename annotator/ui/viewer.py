@@ -27,7 +27,6 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from annotator.media.calibration import Calibration
 from annotator.render import FrameScene, RenderOptions, paint_scene, pixel_aspect
 from annotator.render.painter import value_warning
-from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import cursor_info
 from annotator.ui.display import DisplayCache, DisplayLut
 from annotator.ui.tools import PREVIEW_ID, Tool, ToolContext, ToolResult
@@ -41,6 +40,7 @@ from annotator.ui.viewer_input import (
     keyboard_menu_target,
     modifiers_of,
 )
+from annotator.ui.viewer_source import ViewerSource
 
 BACKGROUND = QColor(24, 24, 26)
 HANDLE_TOLERANCE_PX = 6.0  # screen pixels within which a click catches a shape or handle
@@ -67,9 +67,9 @@ class Viewer(QWidget):
     #: non-square pixels shown at their true physical shape (View > True Pixel Shape)
     true_aspect: bool = True
 
-    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+    def __init__(self, source: ViewerSource, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controller = controller
+        self.source = source
         self.view = ViewTransform()
         self.lut = DisplayLut()
         self.show_regions = False
@@ -92,13 +92,13 @@ class Viewer(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setObjectName("viewer")
         self._arrived.connect(self._frame_arrived, Qt.ConnectionType.QueuedConnection)
-        controller.current_media_changed.connect(self._media_changed)
-        controller.current_frame_changed.connect(self.request_frame)
-        controller.document_changed.connect(self._media_changed)
-        controller.case_event.connect(self._case_changed)
-        controller.selection_changed.connect(lambda _ids: self.update())
-        controller.visibility.changed.connect(self._visibility_changed)
-        if controller.current_media_id is not None:
+        source.current_media_changed.connect(self._media_changed)
+        source.current_frame_changed.connect(self.request_frame)
+        source.document_changed.connect(self._media_changed)
+        source.case_event.connect(self._case_changed)
+        source.selection_changed.connect(lambda _ids: self.update())
+        source.visibility.changed.connect(self._visibility_changed)
+        if source.current_media_id is not None:
             self._media_changed()
 
     # -- frames ----------------------------------------------------------------------------
@@ -124,11 +124,11 @@ class Viewer(QWidget):
         if self.tool is not None:
             self.tool.cancel()
         self.view.fit = True
-        self.request_frame(self.controller.current_frame)
+        self.request_frame(self.source.current_frame)
 
     def request_frame(self, index: int) -> None:
-        media_id = self.controller.current_media_id
-        media = self.controller.current_media()
+        media_id = self.source.current_media_id
+        media = self.source.current_media()
         if media is None or media_id is None:
             self._frame, self._wanted = None, None
             self.update()
@@ -149,7 +149,7 @@ class Viewer(QWidget):
     def _frame_arrived(self, media_id: str, index: int) -> None:
         if self._wanted != (media_id, index):
             return  # the user moved on
-        media = self.controller.current_media()
+        media = self.source.current_media()
         if media is None:
             return
         future: Future[np.ndarray] = media.frame_future(index)
@@ -158,7 +158,7 @@ class Viewer(QWidget):
         try:
             frame = future.result()
         except Exception as exc:  # a damaged frame: say so, keep the app running
-            self.controller.error.emit("Cannot show this frame", f"{media.path}: frame {index}: {exc}")
+            self.source.error.emit("Cannot show this frame", f"{media.path}: frame {index}: {exc}")
             return
         self._set_frame(media_id, index, frame)
 
@@ -198,12 +198,12 @@ class Viewer(QWidget):
 
     def hidden(self) -> frozenset[str]:
         """Annotations of this media left off the screen (hidden one by one, or all)."""
-        return self.controller.visibility.hidden_ids(a.id for a in self.controller.annotations(self._frame_media))
+        return self.source.visibility.hidden_ids(a.id for a in self.source.annotations(self._frame_media))
 
     def calibration(self) -> Calibration:
         key = (self._frame_media or "", self._frame_index)
         if self._calibration is None or self._calibration[0] != key:
-            self._calibration = (key, self.controller.calibration(self._frame_index))
+            self._calibration = (key, self.source.calibration(self._frame_index))
         return self._calibration[1]
 
     # -- view ------------------------------------------------------------------------------
@@ -245,7 +245,7 @@ class Viewer(QWidget):
 
     def render_options(self) -> RenderOptions:
         return RenderOptions(
-            show_handles=True, selected=frozenset(self.controller.selection), hover=self._result.hover,
+            show_handles=True, selected=frozenset(self.source.selection), hover=self._result.hover,
             hidden=self.hidden(), show_labels=self.show_labels, show_values=self.show_values, scale_bar=True,
             region_outlines=self.show_regions, pixelated=self.view.min_scale >= 4.0, aspect=self.true_aspect,
         )
@@ -253,14 +253,14 @@ class Viewer(QWidget):
     def scene(self) -> FrameScene | None:
         if self._frame is None or self._frame_media is None:
             return None
-        media = self.controller.current_media()
+        media = self.source.current_media()
         time_ms = media.time_ms(self._frame_index) if media is not None else 0.0
-        annotations = self.controller.annotations(self._frame_media)
+        annotations = self.source.annotations(self._frame_media)
         if self._result.preview is not None:
             annotations = [*annotations, self._result.preview]
         image = self._display.apply((self._frame_media, self._frame_index), self._frame, self.lut)
         return FrameScene(image, self._frame_index, time_ms, annotations, self.calibration(),
-                          self.controller.measure)
+                          self.source.measure)
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
@@ -292,7 +292,7 @@ class Viewer(QWidget):
     def _placeholder(self) -> str:
         if self._wanted is not None:
             return "Loading\u2026"
-        if self.controller.current_media_id in self.controller.unreadable:
+        if self.source.media_unreadable():
             return "This media file cannot be read (see the Case panel to find or remove it)"
         return "Open a clip, a still or a case (Ctrl+O), or drop files here"
 
@@ -303,17 +303,17 @@ class Viewer(QWidget):
 
     # -- input -----------------------------------------------------------------------------
     def tool_context(self) -> ToolContext:
-        doc = self.controller.document
+        doc = self.source.document
         assert doc is not None and self._frame_media is not None
         return ToolContext(doc.case, self._frame_media, self._frame_index, self.image_size(),
-                           HANDLE_TOLERANCE_PX / self.view.min_scale, list(self.controller.selection),
+                           HANDLE_TOLERANCE_PX / self.view.min_scale, list(self.source.selection),
                            self.hidden(), self.label_boxes)
 
     def request_context_menu(self, widget_pos: QPointF, global_pos: QPoint) -> None:
         """Select the annotation under the point (it is what the menu acts on) and ask for its menu."""
-        ident = annotation_at(self, widget_pos) if self._frame is not None and self.controller.document else None
-        if ident is not None and ident not in self.controller.selection:
-            self.controller.select([ident])
+        ident = annotation_at(self, widget_pos) if self._frame is not None and self.source.document else None
+        if ident is not None and ident not in self.source.selection:
+            self.source.select([ident])
         self.context_menu_requested.emit(ident or "", global_pos)
 
     def _image_pos(self, event: QMouseEvent | QWheelEvent) -> tuple[float, float]:
@@ -324,14 +324,14 @@ class Viewer(QWidget):
         return self.view.widget_to_image(x, y)
 
     def _tool_ready(self) -> bool:
-        return self.tool is not None and self._frame is not None and self.controller.document is not None
+        return self.tool is not None and self._frame is not None and self.source.document is not None
 
     def apply(self, result: ToolResult) -> None:
         """Carry out what a tool asked for: commands, selection, preview, hints."""
         for command in result.commands:
-            self.controller.push(command)
+            self.source.push(command)
         if result.select is not None:
-            self.controller.select(result.select)
+            self.source.select(result.select)
         was_drawing = self._result.preview is not None
         if result.hover != self._result.hover:
             self._explain_hover(result.hover)
@@ -354,7 +354,7 @@ class Viewer(QWidget):
     def _explain_hover(self, ident: str | None) -> None:
         """Over a value that is not in mm on a calibrated image: say why (tooltip, status bar)."""
         scene = self.scene()
-        ann = next((a for a in self.controller.annotations(self._frame_media) if a.id == ident), None)
+        ann = next((a for a in self.source.annotations(self._frame_media) if a.id == ident), None)
         reason = value_warning(scene, ann) if scene is not None and ann is not None else ""
         self.setToolTip(reason)
         if reason:
@@ -372,7 +372,7 @@ class Viewer(QWidget):
             return
         x, y = self._image_pos(event)
         if self._frame is not None:
-            media = self.controller.current_media()
+            media = self.source.current_media()
             t = media.time_ms(self._frame_index) if media is not None else 0.0
             self.cursor_moved.emit(cursor_info(self._frame, self.calibration(), x, y, self._frame_index, t))
         if self._tool_ready() and self.tool is not None:

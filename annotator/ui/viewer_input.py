@@ -131,9 +131,9 @@ def keyboard_menu_target(viewer: Viewer) -> tuple[str, QPointF]:
     """For the menu key: the first selected annotation shown on this frame ("" for none) and
     where its menu opens (its first point, else the middle of the viewer)."""
     hidden = viewer.hidden()
-    shown = {a.id: a for a in viewer.controller.annotations(viewer.controller.current_media_id)
+    shown = {a.id: a for a in viewer.source.annotations(viewer.source.current_media_id)
              if a.id not in hidden and a.on_frame(viewer.frame_index)}
-    ident = next((i for i in viewer.controller.selection if i in shown), "")
+    ident = next((i for i in viewer.source.selection if i in shown), "")
     points = shown[ident].points_at(viewer.frame_index) if ident else None
     if points:
         return ident, viewer.view.to_widget().map(QPointF(*points[0]))

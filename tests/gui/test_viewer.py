@@ -60,8 +60,8 @@ def add_shapes(controller: AppController) -> None:
 
 def test_viewer_at_1_to_1_shows_the_exported_picture(qtbot: QtBot, viewer: Viewer) -> None:
     """The fixture's pixels are 0.1 x 0.2 mm: both show them twice as tall as wide."""
-    add_shapes(viewer.controller)
-    viewer.controller.select([])
+    add_shapes(viewer.source)
+    viewer.source.select([])
     viewer.resize(260, 340)
     viewer.actual_size()
     viewer.show_regions = True
@@ -125,7 +125,7 @@ def test_middle_drag_pans(qtbot: QtBot, viewer: Viewer) -> None:
     QTest.mouseMove(viewer, QPoint(130, 90))
     QTest.mouseRelease(viewer, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, QPoint(130, 90))
     assert (viewer.view.offset_x, viewer.view.offset_y) == (x + 30, y - 10)
-    assert viewer.controller.document is not None and viewer.controller.document.case.annotations == []
+    assert viewer.source.document is not None and viewer.source.document.case.annotations == []
 
 
 def test_display_lut_changes_the_screen_not_the_pixels(qtbot: QtBot, viewer: Viewer) -> None:
@@ -135,7 +135,7 @@ def test_display_lut_changes_the_screen_not_the_pixels(qtbot: QtBot, viewer: Vie
     viewer.set_display(DisplayLut(brightness=0.2, contrast=1.5, gamma=1.2))
     bright = qimage_to_numpy(viewer.grab().toImage())
     assert bright.astype(int).mean() > plain.astype(int).mean() + 10
-    media = viewer.controller.current_media()
+    media = viewer.source.current_media()
     assert media is not None and stored is not None
     assert np.array_equal(media.frame(0), stored)
     assert viewer.frame_image is not None and np.array_equal(viewer.frame_image, stored)
@@ -164,7 +164,7 @@ def test_cursor_read_out_gives_px_mm_grey_and_source(qtbot: QtBot, viewer: Viewe
 
 def test_frames_are_shown_when_decoded_not_before(qtbot: QtBot, viewer: Viewer) -> None:
     with qtbot.waitSignal(viewer.frame_shown, timeout=3000) as shown:
-        viewer.controller.set_current_frame(2)
+        viewer.source.set_current_frame(2)
     assert shown.args == [2]
     assert viewer.frame_index == 2
     assert viewer.frame_image is not None and np.array_equal(viewer.frame_image, speckle()[2])
@@ -190,13 +190,13 @@ def test_a_caliper_being_drawn_shows_its_live_value(qtbot: QtBot, viewer: Viewer
                        QPoint(math.floor(end.x()), math.floor(end.y())))
     scene = viewer.scene()
     assert scene is not None and all(a.id != "__preview__" for a in scene.annotations)
-    assert viewer.controller.document is not None and len(viewer.controller.document.case.annotations) == 1
+    assert viewer.source.document is not None and len(viewer.source.document.case.annotations) == 1
 
 
 def test_timeline_marks_annotated_frames_and_keyframes(qtbot: QtBot, viewer: Viewer) -> None:
     from annotator.ui.timeline import Timeline, collect_marks
 
-    c = viewer.controller
+    c = viewer.source
     c.push(AddAnnotation(Annotation.single("s1", "m1", "point", 1, [(5, 5)])))
     c.push(AddAnnotation(Annotation("d1", "m1", "line", 0, {0: [(1, 1), (9, 9)], 2: [(2, 2), (8, 8)]},
                                     frame_end=2)))

@@ -96,3 +96,12 @@ def test_modules_stay_small() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 600
     ]
     assert not too_big, too_big
+
+
+def test_the_viewer_asks_for_a_small_interface_not_the_controller() -> None:
+    """Viewer depends on ``ViewerSource``; comparison panels provide it without a proxy."""
+    viewer = imported_modules(PACKAGE / "ui" / "viewer.py")
+    assert "annotator.ui.controller" not in viewer
+    assert "annotator.ui.viewer_source.ViewerSource" in viewer
+    source = (PACKAGE / "ui" / "compare" / "source.py").read_text(encoding="utf-8")
+    assert "__getattr__" not in source and "cast(" not in source

@@ -44,7 +44,7 @@ class CompareViewer(Viewer):
     true_aspect = False
 
     def __init__(self, source: FrameSource, parent: QWidget | None = None) -> None:
-        super().__init__(source.as_controller(), parent)
+        super().__init__(source, parent)
         self.source = source
         self.setMinimumSize(200, 150)
         self.set_tool(PickTool(self.tool_context))

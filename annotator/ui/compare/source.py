@@ -2,15 +2,15 @@
 controller, but its own media and frame, so two panels can show two frames (or two clips)
 while the main viewer stays where the user left it.
 
-``FrameSource`` offers what ``Viewer`` reads from ``AppController`` (the signals, the current
-media and frame, calibration, annotations, measure, push, select); anything else is looked up
-on the main controller, so the real viewer and its renderer draw each panel unchanged.
+``FrameSource`` provides the viewer's interface (``ViewerSource``): the signals, the current
+media and frame, calibration, annotations, measure, push and select, so the real viewer and
+its renderer draw each panel unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -22,6 +22,7 @@ from annotator.media import Calibration, Media, MediaError
 
 if TYPE_CHECKING:
     from annotator.ui.controller import AppController
+    from annotator.ui.visibility import AnnotationVisibility
 
 
 class FrameSource(QObject):
@@ -45,19 +46,9 @@ class FrameSource(QObject):
         self.error.connect(controller.error)
         self.set_frame(frame)
 
-    def __getattr__(self, name: str) -> Any:
-        # whatever the viewer may read that is not about the current media or frame
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.main, name)
-
     @property
     def main(self) -> AppController:
         return self._main
-
-    def as_controller(self) -> AppController:
-        """This source typed as what ``Viewer`` expects (it offers the same members)."""
-        return cast("AppController", self)
 
     # -- the case, shared with the main window ---------------------------------------------
     @property
@@ -67,6 +58,13 @@ class FrameSource(QObject):
     @property
     def selection(self) -> list[str]:
         return self.main.selection
+
+    @property
+    def visibility(self) -> AnnotationVisibility:
+        return self.main.visibility  # hiding is the case's, shown alike in every view
+
+    def media_unreadable(self) -> bool:
+        return self.current_media_id is not None and self.current_media_id in self.main.unreadable
 
     def measure(self, annotation: Annotation, frame: int) -> list[Measurement]:
         return self.main.measure(annotation, frame)
