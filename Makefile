@@ -28,13 +28,13 @@ run: $(STAMP)
 	$(BIN)/us-annotator --demo
 
 test: $(STAMP)
-	$(BIN)/ruff check annotator tests benchmarks
+	$(BIN)/ruff check annotator tests benchmarks packaging
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check annotator tests benchmarks
+	$(BIN)/ruff check annotator tests benchmarks packaging
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -85,11 +85,15 @@ class Check:
 class Bundle:
     def __init__(self, folder: Path, home: Path, tmp: Path) -> None:
         self.folder = folder
-        self.exe = folder / ("us-annotator.exe" if os.name == "nt" else "us-annotator")
+        # on Windows the windowed launcher has no stdout: the console one prints
+        self.exe = folder / ("us-annotator-cli.exe" if os.name == "nt" else "us-annotator")
         self.env = {"HOME": str(home), "TMPDIR": str(tmp), "LANG": "C.UTF-8",
                     "QT_QPA_PLATFORM": "offscreen"}
-        if os.name == "nt":  # Windows cannot start a program without these
+        if os.name == "nt":  # what Windows needs to start a program, and its user folders
             self.env.update({k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR") if k in os.environ})
+            self.env.update({"USERPROFILE": str(home), "APPDATA": str(home / "AppData" / "Roaming"),
+                             "LOCALAPPDATA": str(home / "AppData" / "Local"), "TEMP": str(tmp),
+                             "TMP": str(tmp)})
 
     def run(self, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(self.exe), *args], env=self.env, cwd=cwd or self.env["TMPDIR"],
@@ -368,11 +372,10 @@ def check_screenshot(shot: Path, report: dict[str, object], check: Check) -> Non
 GLIBC = re.compile(rb"GLIBC_(\d+)\.(\d+)(?:\.(\d+))?")
 
 
-def glibc_needed(folder: Path) -> tuple[tuple[int, ...], str, int]:
-    """The newest GLIBC_x.y symbol version named by any ELF file of the bundle, one file that
-    names it, and how many ELF files were read."""
-    newest: tuple[int, ...] = (0,)
-    where, count = "", 0
+def glibc_needed(folder: Path) -> dict[str, tuple[int, ...]]:
+    """The newest GLIBC_x.y symbol version each ELF file of the bundle names (relative path ->
+    version), from the version strings in its dynamic section."""
+    needs: dict[str, tuple[int, ...]] = {}
     for path in folder.rglob("*"):
         if path.is_symlink() or not path.is_file():
             continue
@@ -380,12 +383,22 @@ def glibc_needed(folder: Path) -> tuple[tuple[int, ...], str, int]:
             if f.read(4) != b"\x7fELF":
                 continue
             data = f.read()
-        count += 1
-        for match in set(GLIBC.findall(data)):
-            version = tuple(int(x) for x in match if x)
-            if version > newest:
-                newest, where = version, str(path.relative_to(folder))
-    return newest, where, count
+        versions = [tuple(int(x) for x in match if x) for match in set(GLIBC.findall(data))]
+        needs[str(path.relative_to(folder))] = max(versions, default=(0,))
+    return needs
+
+
+def glibc_report(folder: Path, check: Check) -> None:
+    needs = glibc_needed(folder)
+    newest = max(needs.values(), default=(0,))
+    over = sorted((v, name) for name, v in needs.items() if v[:2] > GLIBC_TARGET)
+    text = ".".join(map(str, newest))
+    detail = f"{text}; {len(needs)} ELF files"
+    if over:
+        names = ", ".join(f"{Path(n).name} ({'.'.join(map(str, v))})" for v, n in over[-6:])
+        detail += f"; {len(over)} need more than {'.'.join(map(str, GLIBC_TARGET))}: {names}"
+    check.target("glibc needed (newest GLIBC_ symbol version)", detail,
+                 f"<= {'.'.join(map(str, GLIBC_TARGET))}", newest[:2] <= GLIBC_TARGET)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -437,10 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         unpacked = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
         print(f"unpacked size {unpacked / 1e6:.0f} MB")
         if sys.platform == "linux":
-            newest, where, count = glibc_needed(folder)
-            text = ".".join(map(str, newest))
-            check.target("glibc needed (newest GLIBC_ symbol version)", f"{text} ({where}; {count} ELF files)",
-                         f"<= {'.'.join(map(str, GLIBC_TARGET))}", newest[:2] <= GLIBC_TARGET)
+            glibc_report(folder, check)
     finally:
         if args.keep:
             print(f"kept {work}")
