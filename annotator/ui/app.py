@@ -88,7 +88,8 @@ def show_notice(parent: QWidget, title: str, text: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("startup_notice")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.show()
     return box
 
 

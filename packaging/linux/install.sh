@@ -84,7 +84,7 @@ command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t 
 command -v xdg-mime >/dev/null 2>&1 && [ "$mode" = user ] \
   && xdg-mime default us-annotator.desktop application/x-us-annotator-case 2>/dev/null || true
 
-echo "installed us-annotator $("$app_dir/us-annotator" --version 2>/dev/null | head -n 1 || echo '(version unknown)')"
+echo "installed $("$app_dir/us-annotator" --version 2>/dev/null | head -n 1 || echo "us-annotator (version unknown)")"
 echo "  command: $bin_dir/us-annotator"
 case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "  note: $bin_dir is not on your PATH" ;; esac
 echo "  remove it with: $manifest_dir/uninstall.sh"
