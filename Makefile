@@ -49,7 +49,7 @@ demo: $(STAMP)
 VERSION = $(shell $(BIN)/python -c "import annotator; print(annotator.__version__)" 2>/dev/null)
 PLATFORM_TAG = linux-$(shell uname -m)
 dist: $(STAMP)
-	rm -rf build/lib build/bdist.* build/wheel-site dist/us-annotator dist/*.whl
+	rm -rf build/lib build/bdist.* build/wheel-site dist/us-annotator dist/*.whl dist/*.tar.gz dist/SHA256SUMS.txt
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation -w dist .
 	$(BIN)/python -m zipfile -e dist/us_annotator-$(VERSION)-py3-none-any.whl build/wheel-site
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/make_icons.py build/icons
@@ -61,6 +61,7 @@ dist: $(STAMP)
 	cp packaging/linux/icons/us-annotator.svg build/icons/us-annotator-*.png dist/us-annotator/share/icons/
 	cp packaging/linux/install.sh packaging/linux/uninstall.sh CHANGELOG.md LICENSE dist/us-annotator/
 	tar -C dist -czf dist/us-annotator-$(VERSION)-$(PLATFORM_TAG).tar.gz us-annotator
+	cd dist && sha256sum us-annotator-$(VERSION)-$(PLATFORM_TAG).tar.gz *.whl > SHA256SUMS.txt
 	@ls -l dist/*.whl dist/*.tar.gz
 
 # Smoke-test the bundle away from the venv (env -i, a copy in a temporary folder).

@@ -445,6 +445,8 @@ class AppController(QObject):
         if self.document is None or not self.is_modified:
             return None
         path = self.document.autosave(self.session, detached=self.read_only_holder is not None)
+        if self.case_lock is not None:  # other hosts see the lock is alive (not stale)
+            self.case_lock.refresh()
         if self._recovered_from is not None and self._recovered_from.absolute() != path.absolute():
             discard_autosave(self._recovered_from)  # our own autosave holds the work now
             self._recovered_from = None

@@ -77,6 +77,9 @@ for png in "$here"/share/icons/us-annotator-*.png; do
 done
 echo "$app_dir" >> "$manifest"
 
+cp "$here/uninstall.sh" "$manifest_dir/uninstall.sh"
+chmod +x "$manifest_dir/uninstall.sh"
+
 # Refresh the desktop's caches when the tools exist (they do on every desktop install).
 command -v update-mime-database >/dev/null 2>&1 && update-mime-database "$mime_dir" || true
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$apps_dir" || true
@@ -88,5 +91,3 @@ echo "installed $("$app_dir/us-annotator" --version 2>/dev/null | head -n 1 || e
 echo "  command: $bin_dir/us-annotator"
 case ":$PATH:" in *":$bin_dir:"*) ;; *) echo "  note: $bin_dir is not on your PATH" ;; esac
 echo "  remove it with: $manifest_dir/uninstall.sh"
-cp "$here/uninstall.sh" "$manifest_dir/uninstall.sh"
-chmod +x "$manifest_dir/uninstall.sh"

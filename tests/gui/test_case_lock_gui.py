@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import OpenFn
 from pytestqt.qtbot import QtBot
 
 from annotator.case.autosave import autosave_folder, autosave_path
@@ -24,7 +23,7 @@ HOLD = ("import sys, time; from annotator.case.lock import acquire; acquire(sys.
 
 
 @pytest.fixture
-def case_file(tmp_path: Path, clip_path: Path) -> Path:
+def case_file(tmp_path: Path) -> Path:
     case = Case(title="knee")
     path = tmp_path / "knee.uscase.json"
     save_case(case, path)
@@ -94,7 +93,7 @@ def test_the_second_copy_may_cancel(qtbot: QtBot, window: MainWindow, case_file:
 
 
 def test_a_crashed_copy_does_not_block(qtbot: QtBot, window: MainWindow, case_file: Path,
-                                       other_copy: subprocess.Popen[str], open_and_wait: OpenFn) -> None:
+                                       other_copy: subprocess.Popen[str]) -> None:
     other_copy.kill()
     other_copy.wait()
     asked: list[LockInfo] = []
