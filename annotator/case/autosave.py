@@ -47,8 +47,10 @@ def _fallback_path(case_path: Path) -> Path:
     return autosave_folder() / f"{case_path.name}-{key}{AUTOSAVE_SUFFIX}"
 
 
-def write_autosave(case: Case, session: str | None = None) -> Path:
-    """Write the case's autosave atomically and return where it went."""
+def write_autosave(case: Case, session: str | None = None, detached: bool = False) -> Path:
+    """Write the case's autosave atomically and return where it went. ``detached``: in the
+    data folder under ``session`` even for a saved case (a case opened read-only, whose sidecar
+    belongs to the copy of the app that holds it)."""
     media_paths = {ref.id: case.resolve_media_path(ref).absolute().as_posix() for ref in case.media}
     d = case_to_dict(case, media_paths)
     d["autosave"] = {
@@ -56,13 +58,13 @@ def write_autosave(case: Case, session: str | None = None) -> Path:
         "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }
     text = json.dumps(d, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
-    target = autosave_path(case.path, session)
-    if case.path is None:
+    target = autosave_path(None if detached else case.path, session)
+    if case.path is None or detached:
         target.parent.mkdir(parents=True, exist_ok=True)
     try:
         atomic_write_text(target, text)
     except OSError:
-        if case.path is None:
+        if case.path is None or detached:
             raise
         target = _fallback_path(Path(case.path))
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -59,8 +59,8 @@ class CaseDocument:
     def save(self, path: str | Path | None = None) -> Path:
         return save_case(self.case, path)
 
-    def autosave(self, session: str | None = None) -> Path:
-        return write_autosave(self.case, session)
+    def autosave(self, session: str | None = None, detached: bool = False) -> Path:
+        return write_autosave(self.case, session, detached)
 
     def close(self) -> None:
         for media in self._media.values():

@@ -14,13 +14,27 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from annotator import __version__
-
 SUBCOMMANDS = ("info", "measure", "validate", "track", "export")
 
 
 class CliError(Exception):
     """A user-facing failure: printed as one ``error: ...`` line, exit status 2."""
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the app's version and its decoders' (imported only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "print the version of us-annotator and of its decoders, then exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from annotator.platform.versions import version_text
+
+        print(version_text())
+        parser.exit()
 
 
 def _subcommand_module(name: str) -> ModuleType:
@@ -33,7 +47,7 @@ def build_parser(modules: dict[str, ModuleType]) -> argparse.ArgumentParser:
         prog="us-annotator",
         description="Annotate and measure musculoskeletal ultrasound stills and clips.",
     )
-    parser.add_argument("--version", action="version", version=f"us-annotator {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in modules.values():
         module.add_parser(sub)
@@ -51,7 +65,9 @@ def _gui_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", help="media or case files, or folders of media")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo case")
-    parser.add_argument("--version", action="version", version=f"us-annotator {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
+    # diagnostics for make dist-check: save a picture of the window once the case shows, then quit
+    parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)
     return parser
 
 
@@ -75,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(devnull, sys.stdout.fileno())
             return 1
     gui_args = _gui_parser().parse_args(args_list)
+    from annotator.platform.display import check_display_libraries
+
+    missing = check_display_libraries()  # before Qt loads them and aborts with a cryptic message
+    if missing is not None:
+        print(f"error: {missing.message()}", file=sys.stderr)
+        return 2
     from annotator.ui.app import run_app  # Qt is imported only for the desktop app
 
-    return run_app(gui_args.paths, demo=gui_args.demo)
+    return run_app(gui_args.paths, demo=gui_args.demo, screenshot=gui_args.screenshot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from annotator import __version__
 
@@ -82,6 +83,16 @@ def make_excepthook(parent: Callable[[], QWidget | None]) -> ExceptHook:
     return hook
 
 
+def show_notice(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """A warning that does not stop the app from starting (non-modal)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("startup_notice")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.show()
+    return box
+
+
 def start_window(window: MainWindow, paths: Sequence[str], demo: bool) -> None:
     """What the window shows first: recovered work if the user wants it, then the files
     asked for (added to the recovered case, or a case of their own), or the demo."""
@@ -92,7 +103,8 @@ def start_window(window: MainWindow, paths: Sequence[str], demo: bool) -> None:
         window.open_demo()
 
 
-def run_app(paths: list[str], demo: bool = False) -> int:
+def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None) -> int:
+    started = time.perf_counter()
     setup_logging()
     if QApplication.instance() is None:  # only possible before the application exists
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
@@ -113,8 +125,18 @@ def run_app(paths: list[str], demo: bool = False) -> int:
     previous_hook = sys.excepthook
     sys.excepthook = make_excepthook(lambda: window)
     window.show()
+    from annotator.case.userdirs import fallback_notice
+
+    notice = fallback_notice()
+    if notice:  # settings and autosaves go to a temporary place: say so, without blocking
+        log.warning("%s", notice)
+        QTimer.singleShot(0, lambda: show_notice(window, "No writable home folder", notice))
 
     QTimer.singleShot(0, lambda: start_window(window, paths, demo))
+    if screenshot:
+        from annotator.ui.diagnostics import screenshot_when_shown
+
+        screenshot_when_shown(window, Path(screenshot), started)
     try:
         return int(app.exec())
     finally:

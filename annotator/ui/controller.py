@@ -19,6 +19,7 @@ from annotator.case.autosave import autosave_for, discard_autosave, recover_auto
 from annotator.case.commands import AddMedia, Command, RemoveAnnotations
 from annotator.case.document import CaseDocument, MediaOpener
 from annotator.case.errors import CaseError
+from annotator.case.lock import CaseLock, CaseLocked, LockInfo, acquire
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, CaseEvent
 from annotator.media import Calibration, Media, MediaError, open_media
@@ -60,6 +61,11 @@ class AppController(QObject):
         #: asked when a case being opened has a newer autosave: (case, autosave) -> "recover",
         #: "open" (the saved file; the autosave is deleted) or "cancel"
         self.ask_recover_case: Callable[[Path, Path], str] = lambda _case, _autosave: "recover"
+        #: asked when the case is open in another copy of the app: (case, holder) -> "read-only"
+        #: (open it without saving over the other copy's work) or "cancel"
+        self.ask_locked_case: Callable[[Path, LockInfo], str] = lambda _case, _holder: "read-only"
+        self.case_lock: CaseLock | None = None  # our lock on the open case file
+        self.read_only_holder: LockInfo | None = None  # who holds the case we opened read-only
         self.session = f"{os.getpid()}-{next(_sessions)}"
         self._recovered_unsaved = False  # a recovered case is unsaved work until saved
         self._fresh = False  # the open case was created just now for the files being opened
@@ -193,9 +199,14 @@ class AppController(QObject):
         self.clean_changed.emit(clean and not self._recovered_unsaved)
 
     # -- documents -------------------------------------------------------------------------
-    def set_document(self, document: CaseDocument | None) -> None:
-        """Replace the open case (the caller has dealt with unsaved changes)."""
+    def set_document(self, document: CaseDocument | None, lock: CaseLock | None = None,
+                     holder: LockInfo | None = None) -> None:
+        """Replace the open case (the caller has dealt with unsaved changes); ``lock`` is ours
+        on its file, ``holder`` the other copy of the app that has it open (read-only here)."""
         old = self.document
+        if self.case_lock is not None and self.case_lock is not lock:
+            self.case_lock.release()
+        self.case_lock, self.read_only_holder = lock, holder
         if old is not None:
             if self._on_case_event in old.case.listeners:
                 old.case.listeners.remove(self._on_case_event)
@@ -260,39 +271,64 @@ class AppController(QObject):
             self._media_opened, "Opening media\u2026",
         )
 
+    def _lock_case(self, path: Path) -> tuple[CaseLock | None, LockInfo | None, bool]:
+        """(our lock, the other holder, go on?) for opening ``path``."""
+        try:
+            return acquire(path), None, True
+        except CaseLocked as exc:
+            return None, exc.holder, self.ask_locked_case(Path(path), exc.holder) == "read-only"
+        except OSError as exc:  # nowhere to write a lock: open as before, unprotected
+            log.warning("cannot lock %s: %s", path, exc)
+            return None, None, True
+
     def open_case(self, path: Path) -> None:
         if self.is_modified and not self.confirm_discard():
             return
-        autosave = autosave_for(path) if Path(path).exists() else None
+        lock, holder, go_on = self._lock_case(Path(path)) if Path(path).exists() else (None, None, True)
+        if not go_on:
+            return
+        # a newer autosave of a case another copy holds is that copy's work in progress
+        autosave = autosave_for(path) if Path(path).exists() and holder is None else None
         if autosave is not None:  # a crash left newer work of this very case behind
             answer = self.ask_recover_case(Path(path), autosave)
             if answer == "cancel":
+                if lock is not None:
+                    lock.release()
                 return
             if answer == "recover":
-                if self.recover(autosave):
+                if self.recover(autosave, lock):
                     return
             else:
                 discard_autosave(autosave)
         opener = self.opener
 
         def load(progress: Progress) -> CaseDocument:
-            document = CaseDocument.load(path, opener)
+            try:
+                document = CaseDocument.load(path, opener)
+            except BaseException:
+                if lock is not None:
+                    lock.release()
+                raise
             for i, ref in enumerate(document.case.media):  # open (not decode) here, off the UI thread
                 progress.report((i + 1) / (len(document.case.media) + 1), f"Opening {Path(ref.path).name}\u2026")
                 with contextlib.suppress(MediaError):  # reported when the media is shown
                     document.media(ref.id)
             return document
 
-        self._start(load, self._case_loaded, f"Opening {path.name}\u2026")
+        self._start(load, lambda document: self._case_loaded(document, lock, holder),
+                    f"Opening {path.name}\u2026")
 
-    def recover(self, autosave: Path) -> bool:
+    def recover(self, autosave: Path, lock: CaseLock | None = None) -> bool:
         """Open the case held in an autosave as unsaved work."""
         try:
             case = recover_autosave(autosave)
         except (CaseError, OSError) as exc:
             self.error.emit("Could not recover the case", str(exc))
             return False
-        self.set_document(CaseDocument(case, self.opener))
+        holder = None
+        if lock is None and case.path is not None and Path(case.path).exists():
+            lock, holder, _ = self._lock_case(Path(case.path))
+        self.set_document(CaseDocument(case, self.opener), lock, holder)
         self._recovered_unsaved = True
         self._recovered_from = autosave
         self.autosave.edited()
@@ -308,11 +344,28 @@ class AppController(QObject):
             return False
         if path is None and doc.case.path is None:
             raise ValueError("an unsaved case needs a path")
+        target = Path(path if path is not None else doc.case.path).absolute()  # type: ignore[arg-type]
+        new_lock = self.case_lock
+        if self.case_lock is None or self.case_lock.case_path != target:
+            try:
+                new_lock = acquire(target)
+            except CaseLocked as exc:
+                self.error.emit("Could not save the case", f"{exc}. It was opened read-only here: "
+                                "use Save As to keep your changes in another file.")
+                return False
+            except OSError:
+                new_lock = None  # the save itself reports an unwritable folder
         try:
             saved = doc.save(path)
         except (CaseError, OSError) as exc:
+            if new_lock is not None and new_lock is not self.case_lock:
+                new_lock.release()
             self.error.emit("Could not save the case", str(exc))
             return False
+        if new_lock is not self.case_lock:
+            if self.case_lock is not None:
+                self.case_lock.release()
+            self.case_lock, self.read_only_holder = new_lock, None
         discard_autosave(None, self.session)
         if self._recovered_from is not None:
             discard_autosave(self._recovered_from)
@@ -348,13 +401,16 @@ class AppController(QObject):
         """Block until background work has finished (tests; signals still need the loop)."""
         return all(t.wait(timeout) for t in list(self._tasks))
 
-    def _case_loaded(self, document: CaseDocument) -> None:
+    def _case_loaded(self, document: CaseDocument, lock: CaseLock | None = None,
+                     holder: LockInfo | None = None) -> None:
         if self.is_modified and not self.confirm_discard():
             document.close()
+            if lock is not None:
+                lock.release()
             return
-        self.set_document(document)
+        self.set_document(document, lock, holder)
         self._report_warnings(document.warnings)
-        self.status.emit(f"Opened {document.path}")
+        self.status.emit(f"Opened {document.path}" + (f" read-only: open by {holder.describe()}" if holder else ""))
 
     def _media_opened(self, opened: list[OpenedMedia]) -> None:
         doc = self.document
@@ -393,7 +449,9 @@ class AppController(QObject):
     def _write_autosave(self) -> Path | None:
         if self.document is None or not self.is_modified:
             return None
-        path = self.document.autosave(self.session)
+        path = self.document.autosave(self.session, detached=self.read_only_holder is not None)
+        if self.case_lock is not None:  # other hosts see the lock is alive (not stale)
+            self.case_lock.refresh()
         if self._recovered_from is not None and self._recovered_from.absolute() != path.absolute():
             discard_autosave(self._recovered_from)  # our own autosave holds the work now
             self._recovered_from = None

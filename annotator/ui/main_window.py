@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.controller.confirm_discard = self.confirm_discard
         self.controller.confirm_removal = self.confirm_removal
         self.controller.ask_recover_case = lambda case, autosave: prompts.ask_recover_case(self, case, autosave)
+        self.controller.ask_locked_case = lambda case, holder: prompts.ask_locked_case(self, case, holder)
         self.action_by_id = create_actions(self)
         self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
 
@@ -226,6 +227,8 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("us-annotator")
             return
         name = doc.path.name if doc.path is not None else "unsaved"
+        if self.controller.read_only_holder is not None:
+            name += ", read-only"
         self.setWindowTitle(f"{doc.case.title} ({name})[*] \u2014 us-annotator")
         self.setWindowModified(self.controller.is_modified)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
+from annotator.case.lock import LockInfo
+
 
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
     """One line of text; None when cancelled."""
@@ -54,3 +56,17 @@ def ask_confirm(parent: QWidget | None, title: str, text: str, yes_text: str) ->
     from annotator.ui.panels.common import ask_yes_no
 
     return ask_yes_no(parent, title, text, yes_text)
+
+
+def ask_locked_case(parent: QWidget | None, case: Path, holder: LockInfo) -> str:
+    """The case is open in another copy of the app: "read-only" or "cancel"."""
+    box = QMessageBox(QMessageBox.Icon.Information, "Case already open",
+                      f"{case.name} is already open in us-annotator: {holder.describe()}.",
+                      parent=parent)
+    box.setInformativeText("Open it read-only? You can look and measure, and Save As keeps your "
+                           "changes in another file; the other copy's work is not overwritten.")
+    read_only = box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(read_only)
+    box.exec()
+    return "read-only" if box.clickedButton() is read_only else "cancel"

@@ -1,7 +1,7 @@
 """The app's remembered settings: a typed wrapper over QSettings.
 
 Stored in the platform's usual place (an INI file under ``~/.config/us-annotator`` on Linux),
-or in ``$US_ANNOTATOR_SETTINGS_DIR/us-annotator.ini`` when that variable is set (tests set it
+in the fallback folder of ``annotator.case.userdirs`` when that cannot be written, or in ``$US_ANNOTATOR_SETTINGS_DIR/us-annotator.ini`` when that variable is set (tests set it
 so each test starts clean). Values are read defensively: a hand-edited or corrupt entry falls
 back to its default instead of breaking the app.
 """
@@ -90,6 +90,11 @@ class Settings:
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
             return QSettings(str(Path(folder) / f"{APPLICATION}.ini"), QSettings.Format.IniFormat)
+        from annotator.case.userdirs import config_dir, preferred_config_dir, writable
+
+        preferred = preferred_config_dir()
+        if preferred is None or not writable(preferred):  # no writable home: the fallback folder
+            return QSettings(str(config_dir() / f"{APPLICATION}.ini"), QSettings.Format.IniFormat)
         return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
 
     @property
