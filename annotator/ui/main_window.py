@@ -26,7 +26,6 @@ from annotator.ui import prompts, window_files
 from annotator.ui.actions import ACTIONS, EXPORT_KINDS, MENUS, create_actions
 from annotator.ui.annotation_menu import edit_words, popup_context_menu
 from annotator.ui.controller import AppController
-from annotator.ui.cursor_info import CursorInfo
 from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.focus_keys import NavigationKeysToFocus
 from annotator.ui.panels.case_browser import CaseBrowser
@@ -36,6 +35,7 @@ from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
 from annotator.ui.playback import Playback
 from annotator.ui.settings import Settings, is_case_path
+from annotator.ui.status_readouts import StatusReadouts
 from annotator.ui.theme import theme_menu
 from annotator.ui.timeline import Timeline
 from annotator.ui.transport import TransportBar
@@ -44,7 +44,8 @@ from annotator.ui.window_actions import choose_tool, wire_actions
 
 log = logging.getLogger(__name__)
 TOOLBAR_TOOLS = ("tool_select", "tool_caliper", "tool_polyline", "tool_polygon", "tool_trace",
-                 "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_calibrate")
+                 "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_window_level",
+                 "tool_calibrate")
 TOOLBAR_FILE = ("open", "save", "undo", "redo")
 DIALOG_TOOLS = frozenset({"text", "calibrate"})  # tools whose first click asks something
 
@@ -117,14 +118,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_menus_and_toolbars()
 
-        self.cursor_label = QLabel()
-        self.cursor_label.setObjectName("cursor_info")
-        self.zoom_label = QLabel()
         self.hidden_label = QLabel()  # a reminder that some annotations are off the screen
         self.hidden_label.setObjectName("hidden_annotations")
-        self.statusBar().addPermanentWidget(self.hidden_label)
-        self.statusBar().addPermanentWidget(self.cursor_label)
-        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.readouts = StatusReadouts(self.statusBar(), self.viewer, self.controller, (self.hidden_label,))
+        self.cursor_label, self.zoom_label = self.readouts.cursor, self.readouts.zoom
         self.setAcceptDrops(True)
         app = QApplication.instance()
         if app is not None:  # End in a table moves in the table, not the clip
@@ -170,9 +167,7 @@ class MainWindow(QMainWindow):
         c.current_media_changed.connect(lambda _m: self._update_hidden_note())
         c.visibility.changed.connect(self._update_hidden_note)
         c.current_media_changed.connect(lambda _m: self.playback.pause())
-        self.viewer.cursor_moved.connect(self._cursor_moved)
         self.viewer.hint.connect(lambda text: self.statusBar().showMessage(text))
-        self.viewer.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.viewer.display_changed.connect(self._display_changed)
         self.viewer.context_menu_requested.connect(lambda ident, at: popup_context_menu(self, ident, at))
         # after the double click has been handled: the dialog must not open inside a mouse event
@@ -240,9 +235,6 @@ class MainWindow(QMainWindow):
         self.hidden_label.setText(text)
         self.hidden_label.setToolTip("Annotations off the screen (display only; exports show them). "
                                      "View > Show Hidden Annotations brings them back." if text else "")
-
-    def _cursor_moved(self, info: CursorInfo | None) -> None:
-        self.cursor_label.setText("" if info is None else info.text())
 
     def _display_changed(self, lut: object) -> None:
         from annotator.ui.settings import DisplayAdjustments

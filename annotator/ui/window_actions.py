@@ -26,6 +26,7 @@ from annotator.ui.annotation_menu import edit_words, hide_annotations
 from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
 from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
+from annotator.ui.window_level import WindowLevelTool
 from annotator.ui.tools import (
     AngleTool,
     ArrowTool,
@@ -40,6 +41,7 @@ from annotator.ui.tools import (
     Tool,
     TraceTool,
 )
+from annotator.ui.tools.calibration_tool import KnownDistance
 
 if TYPE_CHECKING:
     from annotator.ui.main_window import MainWindow
@@ -57,7 +59,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
     def ask_text() -> str | None:
         return prompts.ask_text(window, "Text", "Words to show on the image:")
 
-    def ask_distance(px: float) -> float | None:
+    def ask_distance(px: float) -> KnownDistance | None:
         from annotator.ui.dialogs.calibration_dialog import ask_known_distance
 
         return ask_known_distance(window, px)
@@ -70,6 +72,8 @@ def make_tool(window: MainWindow, name: str) -> Tool:
         return TextTool(viewer.tool_context, ask_text)
     if name == "calibrate":
         return CalibrationTool(viewer.tool_context, ask_distance)
+    if name == "window_level":
+        return WindowLevelTool(viewer.tool_context)
     return simple.get(name, SelectTool)(viewer.tool_context)
 
 
@@ -184,7 +188,8 @@ def toggle_display(window: MainWindow, what: str, on: bool) -> None:
 
 
 MOUSE_HELP = ("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
-              "Middle or right drag: pan. Alt + drag: brightness/contrast. "
+              "Middle or right drag: pan. Brightness/contrast: the Window/Level tool (W), "
+              "Shift + right drag, or Alt + drag; Ctrl+R resets. "
               "Right-click a shape: its menu. Double-click a shape or its label: edit the label.")
 
 
