@@ -26,7 +26,6 @@ from annotator.ui.annotation_menu import edit_words, hide_annotations
 from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
 from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
-from annotator.ui.window_level import WindowLevelTool
 from annotator.ui.tools import (
     AngleTool,
     ArrowTool,
@@ -42,6 +41,7 @@ from annotator.ui.tools import (
     TraceTool,
 )
 from annotator.ui.tools.calibration_tool import KnownDistance
+from annotator.ui.window_level import WindowLevelTool
 
 if TYPE_CHECKING:
     from annotator.ui.main_window import MainWindow

@@ -16,7 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.ui.tools.calibration_tool import ZERO_AT_END, ZERO_AT_START, ZERO_UNKNOWN, KnownDistance
+from annotator.ui.tools.calibration_tool import (
+    ZERO_AT_END,
+    ZERO_AT_START,
+    ZERO_UNKNOWN,
+    KnownDistance,
+)
 
 #: where the ruler's zero is (status-bar depth is measured from it)
 ZERO_CHOICES = (
