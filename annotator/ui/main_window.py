@@ -34,6 +34,7 @@ from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
 from annotator.ui.playback import Playback
+from annotator.ui.recent_menu import RecentFiles
 from annotator.ui.settings import Settings, is_case_path
 from annotator.ui.status_readouts import StatusReadouts
 from annotator.ui.theme import theme_menu
@@ -142,6 +143,8 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
             previous[spec.menu] = together
             menu.addAction(self.action_by_id[spec.id])
+        self.recent = RecentFiles(self.settings, self.controller, self.open_paths, self)
+        menus["File"].insertMenu(self.action_by_id["save"], self.recent.menu)
         view = menus["View"]
         view.addSeparator()
         view.addMenu(theme_menu(self, self.settings))
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
         # after the double click has been handled: the dialog must not open inside a mouse event
         self.viewer.edit_requested.connect(lambda ident: edit_words(self, ident), Qt.ConnectionType.QueuedConnection)
         self.start_screen.open_requested.connect(self.open_paths)
+        self.recent.changed.connect(self.start_screen.refresh)
         self.start_screen.demo_requested.connect(self.open_demo)
         self.start_screen.open_dialog_requested.connect(self.action_by_id["open"].trigger)
 

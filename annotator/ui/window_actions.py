@@ -107,7 +107,6 @@ def save_as(window: MainWindow) -> bool:
         path = path.with_name(path.name.removesuffix(".json") + ".uscase.json")
     if window.controller.save(path):
         window.settings.set_last_folder(path.parent)
-        window.settings.add_recent(path)
         return True
     return False
 

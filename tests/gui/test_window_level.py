@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolBar
 from pytestqt.qtbot import QtBot
@@ -48,7 +48,7 @@ def test_the_tool_drags_and_double_click_resets(qtbot: QtBot, window: MainWindow
     window.action_by_id["tool_window_level"].trigger()
     assert window.viewer.tool is not None and window.viewer.tool.name == "window_level"
     toolbar = window.findChild(QToolBar, "toolbar_tools")
-    assert window.action_by_id["tool_window_level"] in toolbar.actions()
+    assert toolbar is not None and window.action_by_id["tool_window_level"] in toolbar.actions()
     centre = window.viewer.rect().center()
     with qtbot.waitSignal(window.viewer.display_changed):
         _drag(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre, centre + QPoint(80, -60))
@@ -68,9 +68,9 @@ def test_shift_right_drag_adjusts_and_a_plain_right_drag_still_pans(
     with qtbot.waitSignal(window.viewer.display_changed):
         _drag(window, Qt.MouseButton.RightButton, Qt.KeyboardModifier.ShiftModifier, centre, centre + QPoint(0, -80))
     assert window.viewer.lut.brightness == pytest.approx(0.2)
-    before = window.viewer.view.to_widget().map(0.0, 0.0)
+    before = window.viewer.view.to_widget().map(QPointF(0.0, 0.0))
     _drag(window, Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, centre, centre + QPoint(30, 0))
-    assert window.viewer.view.to_widget().map(0.0, 0.0)[0] == pytest.approx(before[0] + 30)
+    assert window.viewer.view.to_widget().map(QPointF(0.0, 0.0)).x() == pytest.approx(before.x() + 30)
     assert window.viewer.lut.brightness == pytest.approx(0.2)  # the pan left the display alone
     # the menu's reset, and double-click on the read-out
     window.action_by_id["reset_display"].trigger()
