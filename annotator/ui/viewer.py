@@ -276,8 +276,10 @@ class Viewer(QWidget):
             painter.end()
             return
         painter.setClipRect(self.rect())
-        boxes = paint_scene(painter, scene, self.view.to_widget(), self.render_options())
         to_image, _ok = self.view.to_widget().inverted()
+        # only the part on screen: the scale bar and labels stay in view when zoomed in
+        on_screen = to_image.mapRect(QRectF(self.rect()))
+        boxes = paint_scene(painter, scene, self.view.to_widget(), self.render_options(), on_screen)
         self._labels = []
         for ident, rect in boxes:
             if ident != PREVIEW_ID:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from annotator.case.io import save_case
@@ -61,7 +62,7 @@ def test_open_recent_lists_what_opened_and_forgets_what_failed(
 
     menu = window.recent.menu
     file_menu = window.menuBar().actions()[0].menu()
-    assert menu.menuAction() in file_menu.actions()
+    assert isinstance(file_menu, QMenu) and menu.menuAction() in file_menu.actions()
     window.recent.rebuild()
     entries = {Path(a.data()) for a in window.recent.file_actions()}
     assert entries == {clip.absolute(), case_path.absolute()}

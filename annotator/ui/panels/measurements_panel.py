@@ -34,6 +34,7 @@ from annotator.ui.panels.measurements_model import (
     MeasurementRow,
     MeasurementsModel,
     collect_rows,
+    rows_summary,
     rows_to_csv,
     rows_to_tsv,
 )
@@ -163,8 +164,7 @@ class MeasurementsPanel(QWidget):
         if error:
             self.status.setText(error)
         elif rows:
-            shapes = len({(r.annotation, r.frame) for r in rows})
-            self.status.setText(f"{len(rows)} values from {shapes} measured shape(s)")
+            self.status.setText(rows_summary(rows))
         elif document is None:
             self.status.setText("No case open.")
         else:
