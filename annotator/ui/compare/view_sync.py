@@ -8,7 +8,8 @@ millimetres from the top centre of their main calibrated region when both are ca
 else pixels from the top centre of the image.
 
 A linked view has the same scale (screen pixels per shared unit) and the same shared point at
-the centre of every panel; a panel fitted to its window makes the others fit theirs.
+the centre of every panel; a panel fitted to its window makes the others fit theirs, each at
+its own scale (``fit_together`` puts them at one scale instead).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class ViewSync(QObject):
         if enabled and leader is not None:
             self.follow(leader)
 
-    def _fit_together(self) -> None:
+    def fit_together(self) -> None:
         """Every image whole in its panel, all at one shared scale (the smallest fit), so two
         media calibrated in mm show at the same physical size."""
         placed = [(v, f) for v, f in zip(self._viewers, self._frames, strict=True)
@@ -144,8 +145,10 @@ class ViewSync(QObject):
             return
         self._following = True
         try:
-            if leader.view.fit:
-                self._fit_together()
+            if leader.view.fit:  # each side fits its own panel: Fit works per side
+                for other in self._viewers:
+                    if other is not leader and other.image_size() != (0, 0):
+                        other.fit()
                 return
             shared = shared_view(leader.view, leader.width(), leader.height(), self.frame_of(leader))
             for other in self._viewers:
