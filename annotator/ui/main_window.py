@@ -26,6 +26,7 @@ from annotator.ui import prompts, window_files
 from annotator.ui.actions import ACTIONS, EXPORT_KINDS, MENUS, create_actions
 from annotator.ui.annotation_menu import edit_words, popup_context_menu
 from annotator.ui.controller import AppController
+from annotator.ui.default_layout import apply_dock_sizes, first_run_size
 from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.focus_keys import NavigationKeysToFocus
 from annotator.ui.panels.case_browser import CaseBrowser
@@ -101,7 +102,8 @@ class MainWindow(QMainWindow):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{name}")
             panel = _panel(name, self.controller, dock)
-            if panel.minimumSizeHint().height() > 300:  # a tall panel must not squeeze the image
+            # a tall panel must not squeeze the image (unless it scrolls its own parts)
+            if panel.minimumSizeHint().height() > 300 and not getattr(panel, "scrolls_itself", False):
                 scroller = QScrollArea(dock)
                 scroller.setWidgetResizable(True)
                 scroller.setFrameShape(QFrame.Shape.NoFrame)
@@ -184,9 +186,11 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.window_geometry(), self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:  # first run: most of the screen, the image is what matters
-            screen = self.screen().availableGeometry()
-            self.resize(max(1000, int(screen.width() * 0.9)), max(700, int(screen.height() * 0.9)))
+        else:  # first run: most of the screen (all of a small one), the image is what matters
+            size, maximise = first_run_size(self.screen().availableGeometry())
+            self.resize(size)
+            if maximise:
+                self.setWindowState(Qt.WindowState.WindowMaximized)
         if state is not None:
             self.restoreState(state)
         else:  # first run: the image gets most of the room once the window has its size
@@ -205,8 +209,7 @@ class MainWindow(QMainWindow):
         choose_tool(self, last if last and last not in DIALOG_TOOLS else "select")
 
     def _default_dock_sizes(self) -> None:
-        self.resizeDocks([self.docks["measurements"]], [max(180, self.height() // 4)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["browser"], self.docks["findings"]], [220, 380], Qt.Orientation.Horizontal)
+        apply_dock_sizes(self)
 
     # -- reactions -------------------------------------------------------------------------
     def _document_changed(self) -> None:
