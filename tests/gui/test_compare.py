@@ -436,7 +436,8 @@ def test_a_still_beside_a_clip_stays_put(qtbot: QtBot, controller: AppController
     widget.scrubber.setValue(700)
     assert [s.frame for s in widget.sides] == [0, frame_at_phase(clip(30, 30.0), 0.7)]
     assert widget.sides[0].position.text() == "still image"
-    assert "px" in widget.link.text()  # a calibrated clip beside an uncalibrated still: pixels
+    # a calibrated clip beside an uncalibrated still: linked relative to each image's size
+    assert "relative" in widget.link.text()
 
 
 # -- closing ----------------------------------------------------------------------------------
@@ -498,7 +499,10 @@ def test_media_sides_fit_each_on_its_own_and_say_when_uncalibrated(qtbot: QtBot)
         assert big.title.text() == "Left: big.mp4" and small.title.text() == "small.mp4"
         assert big.notice.isHidden() and not small.notice.isHidden()
         assert "Uncalibrated" in small.notice.text()
-        big.viewer.zoom_by(2.0)  # linked: the small side follows at the big one's pixel scale
+        widget.fit_all()
+        fitted = small.viewer.view.zoom
+        big.viewer.zoom_by(2.0)  # linked relative to each image: the small side doubles too
+        assert small.viewer.view.zoom == pytest.approx(2 * fitted, rel=0.05)
         widget.fit_all()
         for side in widget.sides:  # each image fills its panel along one axis
             v = side.viewer

@@ -151,7 +151,7 @@ class MediaComparison(QWidget):
         bounce.toggled.connect(self.playback.set_bounce)
         self.link = QCheckBox(f"Link zoom and pan ({unit})", self)
         self.link.setToolTip("Zoom or pan one side and the other follows: at the same physical scale "
-                             "when both are calibrated (mm), else pixel for pixel")
+                             "when both are calibrated (mm), else relative to each image's size")
         self.link.setChecked(True)
         self.link.toggled.connect(self.sync.set_enabled)
         fit = QPushButton("Fit", self)

@@ -5,7 +5,7 @@ Panels share one coordinate system: each panel's image pixels map to it through 
 are, so a zoom or pan in one panel shows exactly the same pixels in the others. Two media use
 millimetres from the top centre of their main calibrated region when both are calibrated
 (left and right at the same physical scale, aligned at the skin under the probe's middle),
-else pixels from the top centre of the image.
+else image widths from the top centre of each image (each relative to its own size).
 
 A linked view has the same scale (screen pixels per shared unit) and the same shared point at
 the centre of every panel; a panel fitted to its window makes the others fit theirs, each at
@@ -48,9 +48,11 @@ class SharedView:
     centre_y: float
 
 
-def pixel_frame(width: int, height: int) -> ImageFrame:
-    """Image pixels from the top centre of the image (images of other sizes align there)."""
-    return ImageFrame((width - 1) / 2.0, -0.5)
+def relative_frame(width: int, height: int) -> ImageFrame:
+    """Image widths from the top centre of the image: two media without a common physical
+    scale zoom and pan together relative to their own size (a small image is not left tiny)."""
+    per_px = 1.0 / max(width, 1)
+    return ImageFrame((width - 1) / 2.0, -0.5, per_px, per_px, "relative")
 
 
 def physical_frame(calibration: Calibration) -> ImageFrame | None:
@@ -65,11 +67,12 @@ def physical_frame(calibration: Calibration) -> ImageFrame | None:
 
 
 def media_frames(calibrations: list[Calibration], sizes: list[tuple[int, int]]) -> list[ImageFrame]:
-    """Frames for two (or more) media: millimetres when every one is calibrated, else pixels."""
+    """Frames for two (or more) media: millimetres when every one is calibrated, else each
+    relative to its own width."""
     physical = [physical_frame(c) for c in calibrations]
     if all(f is not None for f in physical):
         return [f for f in physical if f is not None]
-    return [pixel_frame(w, h) for w, h in sizes]
+    return [relative_frame(w, h) for w, h in sizes]
 
 
 def shared_view(view: ViewTransform, widget_w: float, widget_h: float, frame: ImageFrame) -> SharedView:
