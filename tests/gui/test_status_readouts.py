@@ -99,3 +99,24 @@ def test_the_status_bar_forgets_a_closed_case_and_follows_the_keys(
     window.action_by_id["new_case"].trigger()
     assert window.cursor_label.text() == "" and window.zoom_label.text() == ""
     assert window.readouts.display.text() == "" and window.statusBar().currentMessage() == ""
+    # and after Close
+    open_and_wait(window, clip_path)
+    _hover(window, 60, 60)
+    qtbot.waitUntil(lambda: "frame 0 " in window.cursor_label.text())
+    assert window.readouts.display.text() == "W 255 L 128"
+    window.statusBar().showMessage("Calibrated: 0.2000 mm per pixel")
+    window.action_by_id["close_case"].trigger()
+    assert window.controller.document is None
+    assert window.cursor_label.text() == "" and window.zoom_label.text() == ""
+    assert window.readouts.display.text() == "" and window.statusBar().currentMessage() == ""
+
+
+def test_the_calibration_dialog_asks_where_the_rulers_zero_is(qtbot: QtBot) -> None:
+    from annotator.ui.dialogs.calibration_dialog import KnownDistanceDialog
+
+    dialog = KnownDistanceDialog(None, 100.0)
+    qtbot.addWidget(dialog)
+    assert dialog.answer() == KnownDistance(10.0, "start")  # the line usually starts at the ruler's 0
+    dialog.zero.setCurrentIndex(dialog.zero.findData("unknown"))
+    dialog.spin.setValue(20.0)
+    assert dialog.answer() == KnownDistance(20.0, "unknown")
