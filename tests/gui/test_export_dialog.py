@@ -494,3 +494,23 @@ def test_the_output_path_is_at_the_top_and_the_privacy_line_reads_clearly(
     qtbot.waitUntil(lambda: bool(picture.text()) and "Preparing" not in picture.text(), timeout=10_000)
     assert picture.wordWrap()
     assert picture.heightForWidth(picture.width()) <= picture.height()
+
+
+def test_the_preview_picture_fits_its_frame(qtbot: QtBot, open_dialog: DialogFactory) -> None:
+    from PySide6.QtGui import QImage
+
+    from annotator.ui.dialogs.export_preview import PreviewResult
+
+    dialog = open_dialog("figure-current")
+    dialog.resize(1000, 640)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    big = QImage(3000, 2000, QImage.Format.Format_RGB32)
+    big.fill(0x808080)
+    dialog.pane.show_result(PreviewResult(big, "3000 x 2000 px", None, (3000, 2000)))
+    picture = dialog.pane.picture
+    shown = picture.pixmap().deviceIndependentSize()
+    m = picture.margin()  # drawn inside the contents rectangle
+    room = picture.contentsRect().adjusted(m, m, -m, -m)
+    assert shown.width() <= room.width() + 0.5 and shown.height() <= room.height() + 0.5
+    assert shown.width() >= room.width() - 1 or shown.height() >= room.height() - 1  # scaled to fit, not tiny

@@ -198,7 +198,6 @@ class PreviewPane(QWidget):
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.picture.setStyleSheet("background: #3a3a3a; color: #dddddd;")
         self.picture.setWordWrap(True)  # a summary shown in its place wraps, never cut at the edges
-        self.picture.setMargin(12)
         self.summary = QLabel()
         self.summary.setObjectName("export_preview_summary")
         self.summary.setWordWrap(True)
