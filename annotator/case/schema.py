@@ -165,7 +165,7 @@ def _check_calibration(c: _Checker, cal: dict[str, Any], where: str) -> None:
     mm = c.field(cal, "mm_per_px", where, "number")
     if mm is not None and not (math.isfinite(mm) and mm > 0):
         c.add(f"{where}.mm_per_px", "must be a positive number")
-    for key in ("p0", "p1"):
+    for key in ("p0", "p1", "depth_zero"):
         if cal.get(key) is not None:
             c.point(cal[key], f"{where}.{key}")
     dist = c.field(cal, "distance_mm", where, "number", required=False)

@@ -56,6 +56,8 @@ def _media_to_dict(m: MediaRef, path: str) -> dict[str, Any]:
             cal["distance_mm"] = c.distance_mm
         if c.bounds is not None:
             cal["bounds"] = list(c.bounds)
+        if c.depth_zero is not None:
+            cal["depth_zero"] = [_num(c.depth_zero[0]), _num(c.depth_zero[1])]
         out["calibration"] = cal
     return out
 
@@ -139,6 +141,7 @@ def _media_from_dict(m: dict[str, Any]) -> MediaRef:
             None if p1 is None else (float(p1[0]), float(p1[1])),
             None if cal.get("distance_mm") is None else float(cal["distance_mm"]),
             None if bounds is None else (int(bounds[0]), int(bounds[1]), int(bounds[2]), int(bounds[3])),
+            None if cal.get("depth_zero") is None else (float(cal["depth_zero"][0]), float(cal["depth_zero"][1])),
         )
     return MediaRef(
         m["id"], m["path"], m.get("sha256"), manual, m.get("label") or "", m.get("side") or "none"

@@ -51,6 +51,8 @@ class Region:
     source: str = SOURCE_US_REGION
     reference_x0: int | None = None
     reference_y0: int | None = None
+    #: image y (pixel-centre coordinates) where depth is zero, when a manual calibration knows it
+    depth_zero_y: float | None = None
 
     @property
     def is_spatial(self) -> bool:
@@ -122,22 +124,27 @@ class ManualCalibration:
     p1: tuple[float, float] | None = None
     distance_mm: float | None = None
     bounds: tuple[int, int, int, int] | None = None
+    #: the ruler's zero (image pixels): where depth is measured from; None when not known
+    depth_zero: tuple[float, float] | None = None
 
     @classmethod
     def from_line(
-        cls, p0: tuple[float, float], p1: tuple[float, float], distance_mm: float
+        cls, p0: tuple[float, float], p1: tuple[float, float], distance_mm: float,
+        depth_zero: tuple[float, float] | None = None,
     ) -> ManualCalibration:
         length_px = math.dist(p0, p1)
         if length_px < 1.0:
             raise ValueError("calibration line is shorter than one pixel")
         if not (distance_mm > 0 and math.isfinite(distance_mm)):
             raise ValueError("calibration distance must be a positive number of mm")
-        return cls(distance_mm / length_px, tuple(p0), tuple(p1), float(distance_mm))  # type: ignore[arg-type]
+        zero = None if depth_zero is None else (float(depth_zero[0]), float(depth_zero[1]))
+        return cls(distance_mm / length_px, tuple(p0), tuple(p1), float(distance_mm), None, zero)  # type: ignore[arg-type]
 
     def as_region(self, width: int, height: int) -> Region:
         x0, y0, x1, y1 = self.bounds if self.bounds else (0, 0, width - 1, height - 1)
         d = self.mm_per_px / 10.0
-        return Region(x0, y0, x1, y1, UNIT_CM, UNIT_CM, d, d, 1, 1, SOURCE_MANUAL)
+        zero_y = None if self.depth_zero is None else self.depth_zero[1]
+        return Region(x0, y0, x1, y1, UNIT_CM, UNIT_CM, d, d, 1, 1, SOURCE_MANUAL, depth_zero_y=zero_y)
 
 
 @dataclass(frozen=True)

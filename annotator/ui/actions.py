@@ -112,6 +112,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Write on the image (T)"),
     _a("tool_point", "Point &Marker", "M", icon="tool:point", checkable=True, menu="Tools", group="tool",
        tip="Mark a point (M)"),
+    _a("tool_window_level", "&Window / Level", "W", icon="tool:window_level", checkable=True, menu="Tools",
+       group="tool", tip="Brightness and contrast: drag on the image; double-click resets (W)"),
     _a("tool_calibrate", "Cali&brate\u2026", "K", icon="tool:calibrate", checkable=True, menu="Tools",
        group="tool", tip="Draw along the depth ruler and type its length (K)"),
     # Playback
@@ -181,7 +183,7 @@ TOOL_ACTIONS: dict[str, str] = {  # action id -> tool name
     "tool_select": "select", "tool_caliper": "caliper", "tool_polyline": "polyline",
     "tool_polygon": "polygon", "tool_trace": "trace", "tool_ellipse": "ellipse",
     "tool_angle": "angle", "tool_arrow": "arrow", "tool_text": "text", "tool_point": "point",
-    "tool_calibrate": "calibrate",
+    "tool_calibrate": "calibrate", "tool_window_level": "window_level",
 }
 
 

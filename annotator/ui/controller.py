@@ -44,6 +44,8 @@ class AppController(QObject):
     status = Signal(str)  # a short message for the status bar
     busy_changed = Signal(bool)  # work in the background (opening files)
     saved = Signal(object)  # Path: the case was saved there (Save As may change the path)
+    opened = Signal(object)  # Path of a case or media file that opened
+    open_failed = Signal(object)  # Path of a case or media file that could not be opened
 
     def __init__(self, parent: QObject | None = None, opener: MediaOpener | None = None) -> None:
         super().__init__(parent)
@@ -316,7 +318,7 @@ class AppController(QObject):
             return document
 
         self._start(load, lambda document: self._case_loaded(document, lock, holder),
-                    f"Opening {path.name}\u2026")
+                    f"Opening {path.name}\u2026", lambda: self.open_failed.emit(Path(path)))
 
     def recover(self, autosave: Path, lock: CaseLock | None = None) -> bool:
         """Open the case held in an autosave as unsaved work."""
@@ -379,11 +381,14 @@ class AppController(QObject):
         return True
 
     # -- background work -------------------------------------------------------------------
-    def _start(self, work: Callable[..., object], done: Callable[..., None], title: str) -> None:
+    def _start(self, work: Callable[..., object], done: Callable[..., None], title: str,
+               on_failure: Callable[[], None] | None = None) -> None:
         task: Task | None = None
 
         def failed(exc: Exception) -> None:
             heading = "Could not open the case" if isinstance(exc, CaseError) else "Could not open"
+            if on_failure is not None:
+                on_failure()
             self.error.emit(heading, str(exc))
 
         def ended() -> None:
@@ -409,6 +414,8 @@ class AppController(QObject):
                 lock.release()
             return
         self.set_document(document, lock, holder)
+        if document.path is not None:
+            self.opened.emit(document.path)
         self._report_warnings(document.warnings)
         self.status.emit(f"Opened {document.path}" + (f" read-only: open by {holder.describe()}" if holder else ""))
 
@@ -433,6 +440,8 @@ class AppController(QObject):
                 self.push(AddMedia(ref))
             first = first or ref.id
         self._fresh = False
+        for o in opened:
+            (self.opened if o.media is not None else self.open_failed).emit(o.path)
         if first is not None:
             self.set_current_media(first)
         if failures:

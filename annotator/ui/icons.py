@@ -65,6 +65,12 @@ def _tool_pixmap(kind: str) -> QPixmap:
         letter.addText(QPointF(8, 25), font, "T")
         painter.strokePath(letter, QPen(QColor(20, 20, 20), 3))  # readable on light and dark bars
         painter.fillPath(letter, QColor("#f4f4f4"))
+    elif kind == "window_level":  # a disc half dark, half light: the usual window/level sign
+        painter.setPen(QPen(QColor(20, 20, 20), 2))
+        painter.setBrush(QColor("#f4f4f4"))
+        painter.drawEllipse(QPointF(16, 16), 11, 11)
+        painter.setBrush(QColor(40, 40, 40))
+        painter.drawPie(5, 5, 22, 22, 90 * 16, 180 * 16)
     elif kind == "calibrate":
         pen = QPen(QColor("#50e070"), 2)
         painter.setPen(pen)

@@ -26,7 +26,7 @@ from annotator.ui import prompts, window_files
 from annotator.ui.actions import ACTIONS, EXPORT_KINDS, MENUS, create_actions
 from annotator.ui.annotation_menu import edit_words, popup_context_menu
 from annotator.ui.controller import AppController
-from annotator.ui.cursor_info import CursorInfo
+from annotator.ui.default_layout import apply_dock_sizes, first_run_size
 from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.focus_keys import NavigationKeysToFocus
 from annotator.ui.panels.case_browser import CaseBrowser
@@ -35,7 +35,9 @@ from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
 from annotator.ui.playback import Playback
+from annotator.ui.recent_menu import RecentFiles
 from annotator.ui.settings import Settings, is_case_path
+from annotator.ui.status_readouts import StatusReadouts
 from annotator.ui.theme import theme_menu
 from annotator.ui.timeline import Timeline
 from annotator.ui.transport import TransportBar
@@ -44,7 +46,8 @@ from annotator.ui.window_actions import choose_tool, wire_actions
 
 log = logging.getLogger(__name__)
 TOOLBAR_TOOLS = ("tool_select", "tool_caliper", "tool_polyline", "tool_polygon", "tool_trace",
-                 "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_calibrate")
+                 "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_window_level",
+                 "tool_calibrate")
 TOOLBAR_FILE = ("open", "save", "undo", "redo")
 DIALOG_TOOLS = frozenset({"text", "calibrate"})  # tools whose first click asks something
 
@@ -100,7 +103,8 @@ class MainWindow(QMainWindow):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"dock_{name}")
             panel = _panel(name, self.controller, dock)
-            if panel.minimumSizeHint().height() > 300:  # a tall panel must not squeeze the image
+            # a tall panel must not squeeze the image (unless it scrolls its own parts)
+            if panel.minimumSizeHint().height() > 300 and not getattr(panel, "scrolls_itself", False):
                 scroller = QScrollArea(dock)
                 scroller.setWidgetResizable(True)
                 scroller.setFrameShape(QFrame.Shape.NoFrame)
@@ -118,14 +122,10 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_menus_and_toolbars()
 
-        self.cursor_label = QLabel()
-        self.cursor_label.setObjectName("cursor_info")
-        self.zoom_label = QLabel()
         self.hidden_label = QLabel()  # a reminder that some annotations are off the screen
         self.hidden_label.setObjectName("hidden_annotations")
-        self.statusBar().addPermanentWidget(self.hidden_label)
-        self.statusBar().addPermanentWidget(self.cursor_label)
-        self.statusBar().addPermanentWidget(self.zoom_label)
+        self.readouts = StatusReadouts(self.statusBar(), self.viewer, self.controller, (self.hidden_label,))
+        self.cursor_label, self.zoom_label = self.readouts.cursor, self.readouts.zoom
         self.setAcceptDrops(True)
         app = QApplication.instance()
         if app is not None:  # End in a table moves in the table, not the clip
@@ -146,6 +146,8 @@ class MainWindow(QMainWindow):
                 menu.addSeparator()
             previous[spec.menu] = together
             menu.addAction(self.action_by_id[spec.id])
+        self.recent = RecentFiles(self.settings, self.controller, self.open_paths, self)
+        menus["File"].insertMenu(self.action_by_id["save"], self.recent.menu)
         view = menus["View"]
         view.addSeparator()
         view.addMenu(theme_menu(self, self.settings))
@@ -171,14 +173,13 @@ class MainWindow(QMainWindow):
         c.current_media_changed.connect(lambda _m: self._update_hidden_note())
         c.visibility.changed.connect(self._update_hidden_note)
         c.current_media_changed.connect(lambda _m: self.playback.pause())
-        self.viewer.cursor_moved.connect(self._cursor_moved)
         self.viewer.hint.connect(lambda text: self.statusBar().showMessage(text))
-        self.viewer.zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.viewer.display_changed.connect(self._display_changed)
         self.viewer.context_menu_requested.connect(lambda ident, at: popup_context_menu(self, ident, at))
         # after the double click has been handled: the dialog must not open inside a mouse event
         self.viewer.edit_requested.connect(lambda ident: edit_words(self, ident), Qt.ConnectionType.QueuedConnection)
         self.start_screen.open_requested.connect(self.open_paths)
+        self.recent.changed.connect(self.start_screen.refresh)
         self.start_screen.demo_requested.connect(self.open_demo)
         self.start_screen.open_dialog_requested.connect(self.action_by_id["open"].trigger)
 
@@ -186,9 +187,11 @@ class MainWindow(QMainWindow):
         geometry, state = self.settings.window_geometry(), self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:  # first run: most of the screen, the image is what matters
-            screen = self.screen().availableGeometry()
-            self.resize(max(1000, int(screen.width() * 0.9)), max(700, int(screen.height() * 0.9)))
+        else:  # first run: most of the screen (all of a small one), the image is what matters
+            size, maximise = first_run_size(self.screen().availableGeometry())
+            self.resize(size)
+            if maximise:
+                self.setWindowState(Qt.WindowState.WindowMaximized)
         if state is not None:
             self.restoreState(state)
         else:  # first run: the image gets most of the room once the window has its size
@@ -207,8 +210,7 @@ class MainWindow(QMainWindow):
         choose_tool(self, last if last and last not in DIALOG_TOOLS else "select")
 
     def _default_dock_sizes(self) -> None:
-        self.resizeDocks([self.docks["measurements"]], [max(180, self.height() // 4)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["browser"], self.docks["findings"]], [220, 380], Qt.Orientation.Horizontal)
+        apply_dock_sizes(self)
 
     # -- reactions -------------------------------------------------------------------------
     def _document_changed(self) -> None:
@@ -243,9 +245,6 @@ class MainWindow(QMainWindow):
         self.hidden_label.setText(text)
         self.hidden_label.setToolTip("Annotations off the screen (display only; exports show them). "
                                      "View > Show Hidden Annotations brings them back." if text else "")
-
-    def _cursor_moved(self, info: CursorInfo | None) -> None:
-        self.cursor_label.setText("" if info is None else info.text())
 
     def _display_changed(self, lut: object) -> None:
         from annotator.ui.settings import DisplayAdjustments

@@ -128,13 +128,19 @@ class Settings:
         return result
 
     def _write_recent(self, files: list[RecentFile]) -> None:
-        data = [{"path": str(f.path), "opened": f.opened.isoformat(timespec="seconds")}
-                for f in files[:MAX_RECENT]]
+        # at most MAX_RECENT of each kind: opening many clips must not push the cases off
+        kept: list[RecentFile] = []
+        counts = {"case": 0, "media": 0}
+        for f in files:
+            if counts[f.kind] < MAX_RECENT:
+                counts[f.kind] += 1
+                kept.append(f)
+        data = [{"path": str(f.path), "opened": f.opened.isoformat(timespec="seconds")} for f in kept]
         self._s.setValue("recent/files", json.dumps(data))
 
     def recent_files(self, kind: str | None = None) -> list[RecentFile]:
-        """Most recent first, at most ``MAX_RECENT``, files that no longer exist dropped
-        (and forgotten). ``kind`` "case" or "media" filters."""
+        """Most recent first, at most ``MAX_RECENT`` cases and ``MAX_RECENT`` media, files that
+        no longer exist dropped (and forgotten). ``kind`` "case" or "media" filters."""
         files = self._read_recent()
         present = [f for f in files if f.exists]
         if len(present) != len(files):
@@ -152,8 +158,9 @@ class Settings:
         p = Path(path).expanduser().absolute()
         self._write_recent([f for f in self._read_recent() if f.path != p])
 
-    def clear_recent(self) -> None:
-        self._write_recent([])
+    def clear_recent(self, kind: str | None = None) -> None:
+        """Forget the recent files (of one kind, "case" or "media", or all)."""
+        self._write_recent([] if kind is None else [f for f in self._read_recent() if f.kind != kind])
 
     # -- folders and window ----------------------------------------------------------------
     def last_folder(self) -> Path:

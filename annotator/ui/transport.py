@@ -6,6 +6,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from annotator.ui.controller import AppController
+from annotator.ui.icons import action_icon
 from annotator.ui.playback import SPEEDS, Playback
 from annotator.ui.timeline import Timeline
 
@@ -45,9 +46,21 @@ class TransportBar(QWidget):
         bounce = QToolButton(self)
         bounce.setDefaultAction(actions["bounce"])
         layout.addWidget(bounce)
+        self._play = actions["play"]
+        playback.playing_changed.connect(self.show_playing)
         controller.current_frame_changed.connect(self.update_position)
         controller.current_media_changed.connect(self.update_position)
         self.update_position()
+
+    def show_playing(self, playing: bool) -> None:
+        """The play button becomes pause while the clip plays (and back)."""
+        icon = action_icon("std:SP_MediaPause" if playing else "std:SP_MediaPlay")
+        if icon is not None:
+            self._play.setIcon(icon)
+        self._play.setText("&Pause" if playing else "&Play")
+        tip = "Pause the clip (Space)" if playing else "Play the clip (Space)"
+        self._play.setToolTip(tip)
+        self._play.setStatusTip(tip)
 
     def _speed_changed(self, speed: float) -> None:
         index = self.speed.findData(speed)

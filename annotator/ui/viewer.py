@@ -85,6 +85,7 @@ class Viewer(QWidget):
         self._calibration: tuple[tuple[str, int], Calibration] | None = None
         self._result = ToolResult()
         self._labels: list[tuple[str, Rect]] = []  # label boxes of the last paint, image pixels
+        self._cursor: tuple[float, float] | None = None  # image point under the mouse, for the read-out
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
         self.setMouseTracking(True)
@@ -117,6 +118,7 @@ class Viewer(QWidget):
         return self._frame
 
     def _media_changed(self, *_args: object) -> None:
+        self.cursor_moved.emit(None)  # until this media's frame is up: nothing to read
         self._frame = None
         self._frame_media = None
         self._calibration = None
@@ -170,6 +172,7 @@ class Viewer(QWidget):
         if first and self.view.fit:
             self.fit()
         self.update()
+        self._emit_cursor()  # a frame stepped with the keys: the read-out follows
         self.frame_shown.emit(index)
 
     def _case_changed(self, _event: object) -> None:
@@ -273,8 +276,10 @@ class Viewer(QWidget):
             painter.end()
             return
         painter.setClipRect(self.rect())
-        boxes = paint_scene(painter, scene, self.view.to_widget(), self.render_options())
         to_image, _ok = self.view.to_widget().inverted()
+        # only the part on screen: the scale bar and labels stay in view when zoomed in
+        on_screen = to_image.mapRect(QRectF(self.rect()))
+        boxes = paint_scene(painter, scene, self.view.to_widget(), self.render_options(), on_screen)
         self._labels = []
         for ident, rect in boxes:
             if ident != PREVIEW_ID:
@@ -371,10 +376,8 @@ class Viewer(QWidget):
         if self.input.move(event, self):
             return
         x, y = self._image_pos(event)
-        if self._frame is not None:
-            media = self.source.current_media()
-            t = media.time_ms(self._frame_index) if media is not None else 0.0
-            self.cursor_moved.emit(cursor_info(self._frame, self.calibration(), x, y, self._frame_index, t))
+        self._cursor = (x, y)
+        self._emit_cursor()
         if self._tool_ready() and self.tool is not None:
             self.apply(self.tool.move((x, y), buttons_of(event), modifiers_of(event)))
 
@@ -388,6 +391,9 @@ class Viewer(QWidget):
             self.apply(self.tool.release(self._image_pos(event), buttons_of(event), modifiers_of(event)))
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.tool is not None and self.tool.name == "window_level":
+            self.set_display(DisplayLut())  # the window/level tool's reset
+            return
         if self._tool_ready() and self.tool is not None and event.button() == Qt.MouseButton.LeftButton:
             self.apply(self.tool.double_click(self._image_pos(event), buttons_of(event), modifiers_of(event)))
 
@@ -404,7 +410,16 @@ class Viewer(QWidget):
             self.zoom_by(WHEEL_ZOOM_PER_NOTCH**steps, event.position())
         event.accept()
 
+    def _emit_cursor(self) -> None:
+        if self._frame is None or self._cursor is None:
+            return
+        media = self.source.current_media()
+        t = media.time_ms(self._frame_index) if media is not None else 0.0
+        x, y = self._cursor
+        self.cursor_moved.emit(cursor_info(self._frame, self.calibration(), x, y, self._frame_index, t))
+
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802
+        self._cursor = None
         self.cursor_moved.emit(None)
         if self._result.hover is not None:
             self._result = ToolResult(preview=self._result.preview)

@@ -1,6 +1,7 @@
 """Viewer gestures that are not tools: pan (middle drag, Space + drag, or a right drag), a
-right click (no drag: the context menu) and brightness/contrast (Alt + drag); and Qt events
-turned into the tools' plain values."""
+right click (no drag: the context menu) and brightness/contrast (a left drag with the
+window/level tool, Shift + right drag, or Alt + drag where the window manager leaves it to
+us); and Qt events turned into the tools' plain values."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent
 from annotator.ui.display import DisplayLut
 from annotator.ui.tools import Button, Key, Mod
 from annotator.ui.tools.hit import hit_test
+from annotator.ui.window_level import dragged
 
 if TYPE_CHECKING:
     from annotator.ui.viewer import Viewer
@@ -70,16 +72,20 @@ class InputState:
 
     def press(self, event: QMouseEvent, viewer: Viewer) -> bool:
         button = event.button()
-        pan = button in (Qt.MouseButton.MiddleButton, Qt.MouseButton.RightButton) or (
-            button == Qt.MouseButton.LeftButton and self.space)
-        adjust = button == Qt.MouseButton.LeftButton and bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        left, right = button == Qt.MouseButton.LeftButton, button == Qt.MouseButton.RightButton
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        level_tool = viewer.tool is not None and viewer.tool.name == "window_level"
+        # most Linux window managers take Alt + drag: the tool and Shift + right drag also adjust
+        adjust = (left and (alt or level_tool) and not self.space) or (right and shift)
+        pan = not adjust and (button == Qt.MouseButton.MiddleButton or right or (left and self.space))
         if not (pan or adjust) or self.mode is not None:
             return self.mode is not None
         self.mode = "pan" if pan else "display"
         self.button = button
         self.last = self.start = event.position()
         self.start_lut = viewer.lut
-        self.click_pending = button == Qt.MouseButton.RightButton
+        self.click_pending = right and pan
         self.clicked = False
         if not self.click_pending:
             viewer.setCursor(Qt.CursorShape.ClosedHandCursor if pan else Qt.CursorShape.SizeAllCursor)
@@ -99,9 +105,7 @@ class InputState:
             self.space_dragged = self.space_dragged or self.space
             viewer.update()
         else:
-            dx, dy = p.x() - self.start.x(), p.y() - self.start.y()
-            lut = self.start_lut
-            viewer.set_display(DisplayLut(lut.brightness - dy / 400.0, lut.contrast * math.exp(dx / 250.0), lut.gamma))
+            viewer.set_display(dragged(self.start_lut, p.x() - self.start.x(), p.y() - self.start.y()))
         self.last = p
         return True
 

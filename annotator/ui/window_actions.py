@@ -41,6 +41,8 @@ from annotator.ui.tools import (
     Tool,
     TraceTool,
 )
+from annotator.ui.tools.calibration_tool import KnownDistance
+from annotator.ui.window_level import WindowLevelTool
 
 if TYPE_CHECKING:
     from annotator.ui.main_window import MainWindow
@@ -54,7 +56,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
     def ask_text() -> str | None:
         return prompts.ask_text(window, "Text", "Words to show on the image:")
 
-    def ask_distance(px: float) -> float | None:
+    def ask_distance(px: float) -> KnownDistance | None:
         from annotator.ui.dialogs.calibration_dialog import ask_known_distance
 
         return ask_known_distance(window, px)
@@ -67,6 +69,8 @@ def make_tool(window: MainWindow, name: str) -> Tool:
         return TextTool(viewer.tool_context, ask_text)
     if name == "calibrate":
         return CalibrationTool(viewer.tool_context, ask_distance)
+    if name == "window_level":
+        return WindowLevelTool(viewer.tool_context)
     return simple.get(name, SelectTool)(viewer.tool_context)
 
 
@@ -100,7 +104,6 @@ def save_as(window: MainWindow) -> bool:
         path = path.with_name(path.name.removesuffix(".json") + ".uscase.json")
     if window.controller.save(path):
         window.settings.set_last_folder(path.parent)
-        window.settings.add_recent(path)
         return True
     return False
 
@@ -181,7 +184,8 @@ def toggle_display(window: MainWindow, what: str, on: bool) -> None:
 
 
 MOUSE_HELP = ("Space: play/pause (hold and drag to pan). Wheel: zoom at the cursor. "
-              "Middle or right drag: pan. Alt + drag: brightness/contrast. "
+              "Middle or right drag: pan. Brightness/contrast: the Window/Level tool (W), "
+              "Shift + right drag, or Alt + drag; Ctrl+R resets. "
               "Right-click a shape: its menu. Double-click a shape or its label: edit the label.")
 
 

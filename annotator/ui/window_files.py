@@ -1,5 +1,5 @@
-"""Files from the window's point of view: opening (remembering recent cases and the folder),
-the demo, recovering autosaves after a crash, and the unsaved-changes prompt."""
+"""Files from the window's point of view: opening (remembering the folder; ``recent_menu``
+remembers the files that open), the demo, recovering autosaves after a crash, and the unsaved-changes prompt."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ if TYPE_CHECKING:
 
 
 def open_paths(window: MainWindow, paths: list[Path]) -> None:
-    for p in paths:
-        if Path(p).is_file():
-            window.settings.add_recent(p)
     existing = [Path(p) for p in paths if Path(p).exists()]
     if existing:  # File > Open starts where these came from (the command line, a drop)
         window.settings.set_last_folder(existing[0] if existing[0].is_dir() else existing[0].parent)

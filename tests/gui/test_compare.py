@@ -397,7 +397,8 @@ def test_media_link_zoom_at_the_same_physical_scale(qtbot: QtBot, controller: Ap
     pair = open_pair(qtbot, controller)
     a, b = (s.viewer for s in pair.sides)
     assert "mm" in pair.link.text()
-    # fitted: both whole, at one physical scale (the right clip has half the mm per pixel)
+    # Same Scale: both whole, at one physical scale (the right clip has half the mm per pixel)
+    pair.fit_same_scale()
     assert a.view.fit and b.view.fit
     assert a.view.zoom / 0.1 == pytest.approx(b.view.zoom / 0.05)
     for v in (a, b):
@@ -431,7 +432,8 @@ def test_a_still_beside_a_clip_stays_put(qtbot: QtBot, controller: AppController
     widget.scrubber.setValue(700)
     assert [s.frame for s in widget.sides] == [0, frame_at_phase(clip(30, 30.0), 0.7)]
     assert widget.sides[0].position.text() == "still image"
-    assert "px" in widget.link.text()  # a calibrated clip beside an uncalibrated still: pixels
+    # a calibrated clip beside an uncalibrated still: linked relative to each image's size
+    assert "relative" in widget.link.text()
 
 
 # -- closing ----------------------------------------------------------------------------------
@@ -475,3 +477,35 @@ def test_real_clips_of_different_rates_play_in_step(qtbot: QtBot, corpus: Path) 
         pair.close()
     finally:
         controller.set_document(None)
+
+
+def test_media_sides_fit_each_on_its_own_and_say_when_uncalibrated(qtbot: QtBot) -> None:
+    """A small uncalibrated image beside a big clip: Fit makes each fill its own panel, and the
+    small side says that its values are in px."""
+    c = make_controller({"m1": clip(10, 25.0, width=4 * W, height=4 * H), "m2": clip(10, 25.0, mm_per_px=None)},
+                        [MediaRef("m1", "big.mp4", side="left"), MediaRef("m2", "small.mp4")], [])
+    try:
+        widget = open_media_comparison(c, "m1", "m2")
+        assert isinstance(widget, MediaComparison)
+        widget.resize(1000, 500)
+        widget.show()
+        qtbot.waitExposed(widget)
+        qtbot.waitUntil(lambda: all(shown(s.viewer, s.frame) for s in widget.sides), timeout=5000)
+        big, small = widget.sides
+        assert big.title.text() == "Left: big.mp4" and small.title.text() == "small.mp4"
+        assert big.notice.isHidden() and not small.notice.isHidden()
+        assert "Uncalibrated" in small.notice.text()
+        widget.fit_all()
+        fitted = small.viewer.view.zoom
+        big.viewer.zoom_by(2.0)  # linked relative to each image: the small side doubles too
+        assert small.viewer.view.zoom == pytest.approx(2 * fitted, rel=0.05)
+        widget.fit_all()
+        for side in widget.sides:  # each image fills its panel along one axis
+            v = side.viewer
+            rect = v.view.image_rect_in_widget(*v.image_size())
+            # (the fit leaves an 8 px margin all round)
+            assert (rect.width() == pytest.approx(v.width() - 16, abs=1.0)
+                    or rect.height() == pytest.approx(v.height() - 16, abs=1.0))
+        assert small.viewer.view.zoom > 3 * big.viewer.view.zoom
+    finally:
+        c.set_document(None)  # closes the comparison window with the case

@@ -467,3 +467,50 @@ def test_every_kind_exports_from_the_dialog(qtbot: QtBot, open_dialog: DialogFac
         assert ds.PatientIdentityRemoved == "YES"
     if suffix in (".html", ".csv"):
         assert "gap" in data.decode("utf-8")
+
+
+def test_the_output_path_is_at_the_top_and_the_privacy_line_reads_clearly(
+        qtbot: QtBot, open_dialog: DialogFactory) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QScrollArea
+
+    dialog = open_dialog("report")
+    dialog.resize(1000, 640)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    box = dialog.form.file_box
+    parent = box.parentWidget()
+    while parent is not None and parent is not dialog:
+        assert not isinstance(parent, QScrollArea), "the output path scrolls away"
+        parent = parent.parentWidget()
+    assert box.isVisible() and box.mapTo(dialog, QPoint(0, 0)).y() < dialog.pane.mapTo(dialog, QPoint(0, 0)).y()
+    state = dialog.form.privacy_state
+    assert state.text().startswith("De-identification: on \u2014")
+    dialog.form.keep_identifiers.setChecked(True)
+    assert state.text().startswith("De-identification: off \u2014") and "identifiers are kept" in state.text()
+    dialog.form.keep_identifiers.setChecked(False)
+    # a report has no picture: its summary stands in the preview's place, wrapped, not cut off
+    picture = dialog.pane.picture
+    qtbot.waitUntil(lambda: bool(picture.text()) and "Preparing" not in picture.text(), timeout=10_000)
+    assert picture.wordWrap()
+    assert picture.heightForWidth(picture.width()) <= picture.height()
+
+
+def test_the_preview_picture_fits_its_frame(qtbot: QtBot, open_dialog: DialogFactory) -> None:
+    from PySide6.QtGui import QImage
+
+    from annotator.ui.dialogs.export_preview import PreviewResult
+
+    dialog = open_dialog("figure-current")
+    dialog.resize(1000, 640)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    big = QImage(3000, 2000, QImage.Format.Format_RGB32)
+    big.fill(0x808080)
+    dialog.pane.show_result(PreviewResult(big, "3000 x 2000 px", None, (3000, 2000)))
+    picture = dialog.pane.picture
+    shown = picture.pixmap().deviceIndependentSize()
+    m = picture.margin()  # drawn inside the contents rectangle
+    room = picture.contentsRect().adjusted(m, m, -m, -m)
+    assert shown.width() <= room.width() + 0.5 and shown.height() <= room.height() + 0.5
+    assert shown.width() >= room.width() - 1 or shown.height() >= room.height() - 1  # scaled to fit, not tiny

@@ -4,6 +4,7 @@ bounce, frames shown only once decoded, and dropped frames counted."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -25,8 +26,24 @@ class Clock:
         self.now += ms / 1000.0
 
 
+_HARNESSES: list[Harness] = []
+
+
+@pytest.fixture(autouse=True)
+def stop_playbacks() -> Iterator[None]:
+    """Stop every harness's timer after its test: a Harness and its Playback form a reference
+    cycle that only the garbage collector frees, at a random later moment, possibly while
+    that very timer's timeout is being delivered (a segfault in a later test)."""
+    yield
+    for harness in _HARNESSES:
+        harness.playback.pause()
+        harness.playback.deleteLater()
+    _HARNESSES.clear()
+
+
 class Harness:
     def __init__(self, media: ArrayMedia) -> None:
+        _HARNESSES.append(self)
         self.media = media
         self.frame = 0
         self.shown: list[int] = []

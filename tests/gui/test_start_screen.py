@@ -250,7 +250,8 @@ def test_ask_known_distance_returns_mm_or_none(qtbot: QtBot) -> None:
         widget.accept()
 
     when_modal(type_two_cm)
-    assert ask_known_distance(None, 150.0) == pytest.approx(20.0)
+    answer = ask_known_distance(None, 150.0)
+    assert answer is not None and answer.mm == pytest.approx(20.0) and answer.zero == "start"
     when_modal(lambda w: w.reject())  # type: ignore[attr-defined]
     assert ask_known_distance(None, 150.0) is None
     when_modal(lambda w: w.accept())  # type: ignore[attr-defined]  # the "too short" message

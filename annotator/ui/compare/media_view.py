@@ -43,12 +43,18 @@ class MediaSide(QWidget):
         bold(self.title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.viewer = CompareViewer(self.source, self)
+        self.notice = QLabel(self)  # said when this side has no mm: its sizes are not comparable
+        self.notice.setObjectName("side_uncalibrated")
+        self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #e0a030;")
         self.position = QLabel(self)
         self.position.setObjectName("side_position")
         self.position.setAlignment(Qt.AlignmentFlag.AlignCenter)
         column = QVBoxLayout(self)
         column.setContentsMargins(2, 2, 2, 2)
         column.addWidget(self.title)
+        column.addWidget(self.notice)
         column.addWidget(self.viewer, 1)
         column.addWidget(self.position)
         self.source.current_frame_changed.connect(self._show_position)
@@ -57,6 +63,10 @@ class MediaSide(QWidget):
     @property
     def frame(self) -> int:
         return self.source.current_frame
+
+    def show_calibration(self, calibrated: bool) -> None:
+        self.notice.setText("" if calibrated else "Uncalibrated: values in px, sizes not comparable in mm")
+        self.notice.setVisible(not calibrated)
 
     def _show_position(self, *_args: object) -> None:
         media = self.source.current_media()
@@ -82,8 +92,10 @@ class MediaComparison(QWidget):
         doc = controller.document
         assert doc is not None
         medias = [doc.media(m) for m in (media_a, media_b)]
-        frames = media_frames([doc.calibration(m, 0) for m in (media_a, media_b)],
-                              [(m.width, m.height) for m in medias])
+        calibrations = [doc.calibration(m, 0) for m in (media_a, media_b)]
+        frames = media_frames(calibrations, [(m.width, m.height) for m in medias])
+        for side, calibration in zip(self.sides, calibrations, strict=True):
+            side.show_calibration(bool(calibration.spatial_regions))
         for side, frame in zip(self.sides, frames, strict=True):
             self.sync.add(side.viewer, frame)
             side.viewer.play_toggle_requested.connect(self.playback.toggle)
@@ -138,17 +150,21 @@ class MediaComparison(QWidget):
         bounce.toggled.connect(self.playback.set_bounce)
         self.link = QCheckBox(f"Link zoom and pan ({unit})", self)
         self.link.setToolTip("Zoom or pan one side and the other follows: at the same physical scale "
-                             "when both are calibrated (mm), else pixel for pixel")
+                             "when both are calibrated (mm), else relative to each image's size")
         self.link.setChecked(True)
         self.link.toggled.connect(self.sync.set_enabled)
         fit = QPushButton("Fit", self)
-        fit.setToolTip("Show the whole image on both sides")
+        fit.setToolTip("Each side shows its whole image, as large as its panel allows")
         fit.clicked.connect(self.fit_all)
+        same = QPushButton("Same Scale", self)
+        same.setObjectName("compare_same_scale")
+        same.setToolTip(f"Both whole at one scale ({unit}): sizes compare at a glance")
+        same.clicked.connect(self.fit_same_scale)
         bar = QHBoxLayout()
         for w in (back, self.play_button, forward):
             bar.addWidget(w)
         bar.addWidget(self.scrubber, 1)
-        for w2 in (self.phase_label, speed, bounce, self.link, fit):
+        for w2 in (self.phase_label, speed, bounce, self.link, fit, same):
             bar.addWidget(w2)
         return bar
 
@@ -172,8 +188,13 @@ class MediaComparison(QWidget):
             self.close()
 
     def fit_all(self) -> None:
+        """Each side fitted to its own panel (a small image is not left tiny beside a big one)."""
         for side in self.sides:
             side.viewer.fit()
+
+    def fit_same_scale(self) -> None:
+        """Both whole at one shared scale (the same mm per screen pixel when both are calibrated)."""
+        self.sync.fit_together()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         key = Qt.Key(event.key())

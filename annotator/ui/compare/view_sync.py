@@ -5,10 +5,11 @@ Panels share one coordinate system: each panel's image pixels map to it through 
 are, so a zoom or pan in one panel shows exactly the same pixels in the others. Two media use
 millimetres from the top centre of their main calibrated region when both are calibrated
 (left and right at the same physical scale, aligned at the skin under the probe's middle),
-else pixels from the top centre of the image.
+else image widths from the top centre of each image (each relative to its own size).
 
 A linked view has the same scale (screen pixels per shared unit) and the same shared point at
-the centre of every panel; a panel fitted to its window makes the others fit theirs.
+the centre of every panel; a panel fitted to its window makes the others fit theirs, each at
+its own scale (``fit_together`` puts them at one scale instead).
 """
 
 from __future__ import annotations
@@ -47,9 +48,11 @@ class SharedView:
     centre_y: float
 
 
-def pixel_frame(width: int, height: int) -> ImageFrame:
-    """Image pixels from the top centre of the image (images of other sizes align there)."""
-    return ImageFrame((width - 1) / 2.0, -0.5)
+def relative_frame(width: int, height: int) -> ImageFrame:
+    """Image widths from the top centre of the image: two media without a common physical
+    scale zoom and pan together relative to their own size (a small image is not left tiny)."""
+    per_px = 1.0 / max(width, 1)
+    return ImageFrame((width - 1) / 2.0, -0.5, per_px, per_px, "relative")
 
 
 def physical_frame(calibration: Calibration) -> ImageFrame | None:
@@ -64,11 +67,12 @@ def physical_frame(calibration: Calibration) -> ImageFrame | None:
 
 
 def media_frames(calibrations: list[Calibration], sizes: list[tuple[int, int]]) -> list[ImageFrame]:
-    """Frames for two (or more) media: millimetres when every one is calibrated, else pixels."""
+    """Frames for two (or more) media: millimetres when every one is calibrated, else each
+    relative to its own width."""
     physical = [physical_frame(c) for c in calibrations]
     if all(f is not None for f in physical):
         return [f for f in physical if f is not None]
-    return [pixel_frame(w, h) for w, h in sizes]
+    return [relative_frame(w, h) for w, h in sizes]
 
 
 def shared_view(view: ViewTransform, widget_w: float, widget_h: float, frame: ImageFrame) -> SharedView:
@@ -122,7 +126,7 @@ class ViewSync(QObject):
         if enabled and leader is not None:
             self.follow(leader)
 
-    def _fit_together(self) -> None:
+    def fit_together(self) -> None:
         """Every image whole in its panel, all at one shared scale (the smallest fit), so two
         media calibrated in mm show at the same physical size."""
         placed = [(v, f) for v, f in zip(self._viewers, self._frames, strict=True)
@@ -144,8 +148,10 @@ class ViewSync(QObject):
             return
         self._following = True
         try:
-            if leader.view.fit:
-                self._fit_together()
+            if leader.view.fit:  # each side fits its own panel: Fit works per side
+                for other in self._viewers:
+                    if other is not leader and other.image_size() != (0, 0):
+                        other.fit()
                 return
             shared = shared_view(leader.view, leader.width(), leader.height(), self.frame_of(leader))
             for other in self._viewers:

@@ -16,6 +16,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.ui.tools.calibration_tool import (
+    ZERO_AT_END,
+    ZERO_AT_START,
+    ZERO_UNKNOWN,
+    KnownDistance,
+)
+
+#: where the ruler's zero is (status-bar depth is measured from it)
+ZERO_CHOICES = (
+    (ZERO_AT_START, "Where I started the line"),
+    (ZERO_AT_END, "Where I ended the line"),
+    (ZERO_UNKNOWN, "Neither (show no depth)"),
+)
 #: common ruler spans, offered as one-click choices (mm)
 PRESETS_MM = (5.0, 10.0, 20.0, 50.0)
 UNITS = {"mm": 1.0, "cm": 10.0}
@@ -50,9 +63,15 @@ class KnownDistanceDialog(QDialog):
             button.clicked.connect(lambda _=False, v=mm: self._set_mm(v))
             presets.addWidget(button)
         self.result_label = QLabel()
+        self.zero = QComboBox()
+        for key, text in ZERO_CHOICES:
+            self.zero.addItem(text, key)
+        self.zero.setAccessibleName("depth zero")
+        self.zero.setToolTip("The depth ruler's 0 (the skin line): the status bar measures depth from it")
         form = QFormLayout()
         form.addRow("Known distance:", row)
         form.addRow("Common spans:", presets)
+        form.addRow("Depth zero (ruler's 0):", self.zero)
         form.addRow("Scale:", self.result_label)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -75,6 +94,9 @@ class KnownDistanceDialog(QDialog):
     def distance_mm(self) -> float:
         return float(self.spin.value()) * UNITS[self.unit.currentText()]
 
+    def answer(self) -> KnownDistance:
+        return KnownDistance(self.distance_mm(), str(self.zero.currentData()))
+
     def mm_per_px(self) -> float:
         return self.distance_mm() / self.measured_px
 
@@ -82,9 +104,9 @@ class KnownDistanceDialog(QDialog):
         self.result_label.setText(f"{self.mm_per_px():.4f} mm per pixel")
 
 
-def ask_known_distance(parent: QWidget | None, measured_px: float) -> float | None:
-    """The length in mm of a line ``measured_px`` pixels long, or None if the user cancels
-    (or the line is too short to calibrate from)."""
+def ask_known_distance(parent: QWidget | None, measured_px: float) -> KnownDistance | None:
+    """The length in mm of a line ``measured_px`` pixels long and where the ruler's zero is,
+    or None if the user cancels (or the line is too short to calibrate from)."""
     if not measured_px >= 1.0:
         from annotator.ui.dialogs.error_dialog import show_error
 
@@ -94,6 +116,6 @@ def ask_known_distance(parent: QWidget | None, measured_px: float) -> float | No
     dialog = KnownDistanceDialog(parent, measured_px)
     try:
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        return dialog.distance_mm() if accepted else None
+        return dialog.answer() if accepted else None
     finally:
         dialog.deleteLater()  # not left to Python's garbage collector

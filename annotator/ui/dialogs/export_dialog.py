@@ -156,6 +156,7 @@ class ExportDialog(QDialog):
         buttons.addWidget(self.export_button)
         buttons.addWidget(close)
         column = QVBoxLayout(self)
+        column.addWidget(self.form.file_box)  # where it goes, first: never at the end of a scroll
         column.addWidget(split, 1)
         column.addWidget(self.status)
         column.addLayout(buttons)

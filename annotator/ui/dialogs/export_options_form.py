@@ -40,6 +40,15 @@ KEEP_WARNING = ("\u26a0 The file will hold the patient's name, IDs and dates fro
                 "scanner's header text in the pixels. Only share it where that is allowed.")
 
 
+def privacy_text(keep: bool) -> str:
+    """The de-identification state in words that cannot be misread."""
+    if keep:
+        return ("De-identification: off — identifiers are kept: the patient's name, IDs and dates in "
+                "the metadata, and the scanner's header text in the pixels.")
+    return ("De-identification: on — no patient data in the file's metadata, and only the imaging "
+            "area's pixels.")
+
+
 def _row(*widgets: QWidget, stretch: bool = True) -> QHBoxLayout:
     row = QHBoxLayout()
     for w in widgets:
@@ -80,8 +89,9 @@ class ExportOptionsForm(QWidget):
         self.file_box = self._file_group()
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
+        # the file box is not in this (scrolling) column: the dialog shows it at the top
         for box in (what, self.panels_box, self.figure_box, self.clip_box, self.crop_box, self.caption_box,
-                    privacy, self.file_box):
+                    privacy):
             column.addWidget(box)
         column.addStretch(1)
         self.kind.currentIndexChanged.connect(self._kind_picked)
@@ -200,13 +210,19 @@ class ExportOptionsForm(QWidget):
         self.keep_warning.setStyleSheet("color: #c62828; font-weight: bold;")
         self.keep_warning.setVisible(False)
         self.keep_identifiers.toggled.connect(self.keep_warning.setVisible)
-        note = QLabel("Off: no patient data in the file's metadata, and only the imaging area's pixels.")
-        note.setWordWrap(True)
+        self.privacy_state = QLabel()
+        self.privacy_state.setObjectName("export_privacy_state")
+        self.privacy_state.setWordWrap(True)
+        self.keep_identifiers.toggled.connect(self._show_privacy)
+        self._show_privacy(False)
         column = QVBoxLayout(box)
-        column.addWidget(note)
+        column.addWidget(self.privacy_state)
         column.addWidget(self.keep_identifiers)
         column.addWidget(self.keep_warning)
         return box
+
+    def _show_privacy(self, keep: bool) -> None:
+        self.privacy_state.setText(privacy_text(keep))
 
     def _file_group(self) -> QGroupBox:
         box = QGroupBox("File")

@@ -49,7 +49,7 @@ class PreviewResult:
 
 
 def _privacy(choices: ExportChoices) -> str:
-    return "identifiers KEPT" if choices.keep_identifiers else "de-identified"
+    return "identifiers kept (not de-identified)" if choices.keep_identifiers else "de-identified"
 
 
 def compute_preview(job: PreviewJob) -> PreviewResult:
@@ -197,6 +197,7 @@ class PreviewPane(QWidget):
         self.picture.setMinimumSize(QSize(320, 240))
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.picture.setStyleSheet("background: #3a3a3a; color: #dddddd;")
+        self.picture.setWordWrap(True)  # a summary shown in its place wraps, never cut at the edges
         self.summary = QLabel()
         self.summary.setObjectName("export_preview_summary")
         self.summary.setWordWrap(True)

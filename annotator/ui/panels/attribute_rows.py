@@ -196,6 +196,7 @@ class ValueRow(AttributeRow):
         layout.setSpacing(1)
         layout.addLayout(row)
         layout.addWidget(self.origin)
+        self.origin.hide()  # shown when it has something to say: an empty line costs a row
         self.edit.editingFinished.connect(self._commit)
         self.link_button.clicked.connect(lambda: self.link_requested.emit(self.spec.name))
         self.clear_button.clicked.connect(lambda: self._emit(None))
@@ -216,20 +217,24 @@ class ValueRow(AttributeRow):
         try:
             value = float(number)
         except ValueError:
-            self.origin.setText(f"\u201c{text}\u201d is not a number")
+            self._say(f"\u201c{text}\u201d is not a number")
             return
         if not math.isfinite(value) or (self.spec.minimum is not None and value < self.spec.minimum):
-            self.origin.setText(f"{text} is out of range")
+            self._say(f"{text} is out of range")
             return
         self._shown = text
         self._emit(AttributeValue(value, self.spec.unit))
+
+    def _say(self, text: str) -> None:
+        self.origin.setText(text)
+        self.origin.setVisible(bool(text))
 
     def show_value(self, stored: AttributeValue | None, resolved: ResolvedValue,
                    label_of: dict[str, str]) -> None:
         self._linked = stored is not None and stored.is_link
         self.edit.setReadOnly(self._linked)  # derived and reference values can be overridden
         self.clear_button.setEnabled(stored is not None)
-        self.origin.setText(describe_origin(resolved, stored, label_of))
+        self._say(describe_origin(resolved, stored, label_of))
         if self.edit.hasFocus() and not self._linked:
             return
         self._shown = resolved.display() if resolved.ok else ""

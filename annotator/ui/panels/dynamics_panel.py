@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -111,8 +112,6 @@ class DynamicsPanel(QWidget):
         column = QVBoxLayout(series_box)
         column.addWidget(self.header)
         column.addWidget(self.plot, 1)
-        column.addWidget(self.stats)
-        column.addLayout(picks)
 
         self.tracking = TrackingBox()
         self.tracking.track_requested.connect(lambda key: self.handlers()[key]())
@@ -136,12 +135,28 @@ class DynamicsPanel(QWidget):
         export.addWidget(self.csv_button)
         export.addWidget(self.plot_button)
 
-        layout = QVBoxLayout(self)
+        # side by side: the panel lives in a wide, short dock under the image, where a column
+        # would squeeze the plot (and its axis labels) to nothing
+        controls = QWidget()
+        side = QVBoxLayout(controls)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.stats)
+        side.addLayout(picks)
+        side.addWidget(self.tracking)
+        side.addWidget(key_box)
+        side.addLayout(export)
+        side.addStretch(1)
+        scroller = QScrollArea()
+        scroller.setObjectName("dynamics_controls")
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroller.setWidget(controls)
+        scroller.setMinimumWidth(160)  # a narrow window scrolls the buttons, not the plot
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(series_box, 1)
-        layout.addWidget(self.tracking)
-        layout.addWidget(key_box)
-        layout.addLayout(export)
+        layout.addWidget(series_box, 3)
+        layout.addWidget(scroller, 2)
+        self.setMinimumHeight(120)  # a short window may clip the plot rather than refuse to shrink
 
     # -- what is shown ---------------------------------------------------------------------
     def annotation(self) -> Annotation | None:

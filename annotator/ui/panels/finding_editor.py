@@ -137,7 +137,7 @@ class FindingEditor(QWidget):
         self.comparison.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.linked = QListWidget()
-        self.linked.setMaximumHeight(110)
+        self.linked.setMaximumHeight(86)  # four rows; the list scrolls beyond
         self.link_button = QPushButton("Link selected")
         self.link_button.setToolTip("Attach the annotations selected in the viewer to this finding")
         self.unlink_button = QPushButton("Unlink")
@@ -152,7 +152,15 @@ class FindingEditor(QWidget):
 
         self.notes = NotesEdit()
         self.notes.setPlaceholderText("Notes")
-        self.notes.setMaximumHeight(70)
+        self.notes.setMaximumHeight(64)
+        # the links and notes sit under the scrolling fields (the panel places ``footer``), so
+        # Link selected, Unlink and Notes stay in view however many fields a finding has
+        self.footer = QWidget()
+        self.footer.setObjectName("finding_footer")
+        footer_layout = QVBoxLayout(self.footer)
+        footer_layout.setContentsMargins(0, 0, 0, 0)
+        footer_layout.addWidget(links_box)
+        footer_layout.addWidget(self.notes)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -160,8 +168,6 @@ class FindingEditor(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.attributes_box)
         layout.addWidget(self.comparison)
-        layout.addWidget(links_box)
-        layout.addWidget(self.notes)
         layout.addStretch(1)
 
         self.structure.activated.connect(lambda _i: self._commit_field("structure", self.structure.currentText()))
@@ -180,7 +186,11 @@ class FindingEditor(QWidget):
         self.linked.itemClicked.connect(self._go_to_linked)
         self.linked.currentRowChanged.connect(lambda _r: self._update_buttons())
         controller.selection_changed.connect(lambda _ids: self._update_buttons())
-        self.setEnabled(False)
+        self._set_editing(False)
+
+    def _set_editing(self, on: bool) -> None:
+        self.setEnabled(on)
+        self.footer.setEnabled(on)
 
     # -- what is shown ---------------------------------------------------------------------
     def finding(self) -> Finding | None:
@@ -199,7 +209,7 @@ class FindingEditor(QWidget):
     def refresh(self) -> None:
         finding = self.finding()
         doc = self.controller.document
-        self.setEnabled(finding is not None)
+        self._set_editing(finding is not None)
         if finding is None or doc is None:
             self._clear()
             return

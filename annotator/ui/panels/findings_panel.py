@@ -33,6 +33,8 @@ ADD_CHOICES = (("tear", "Tear"), ("atrophy", "Atrophy"), ("nerve_enlargement", "
 
 
 class FindingsPanel(QWidget):
+    scrolls_itself = True  # the window need not wrap it in a scroll area (its fields scroll)
+
     def __init__(self, controller: ControllerLike, parent: QWidget | None = None,
                  vocabulary: Vocabulary | None = None) -> None:
         super().__init__(parent)
@@ -66,13 +68,27 @@ class FindingsPanel(QWidget):
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addLayout(buttons)
         top_layout.addWidget(self.list)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        # scroll up and down only: the panel asks for the width the fields need
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.editor.minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width())
+        fields = QWidget()  # the fields scroll; the links and notes stay under them
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.setContentsMargins(0, 0, 0, 0)
+        fields_layout.addWidget(scroll, 1)
+        fields_layout.addWidget(self.editor.footer)
         splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("findings_splitter")
         splitter.addWidget(top)
-        splitter.addWidget(scroll)
+        splitter.addWidget(fields)
         splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([110, 1000])  # about three findings listed; the editor gets the rest
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
+        self.setMinimumSize(150, 200)  # a small window may clip the links rather than refuse to shrink
 
         self.list.currentRowChanged.connect(self._current_changed)
         self.refresh_later = Debouncer(self.refresh, 40, self)

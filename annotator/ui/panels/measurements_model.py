@@ -239,3 +239,19 @@ def _warning_icon() -> object:
     if not isinstance(app, QApplication):
         return None
     return app.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def rows_summary(rows: Sequence[MeasurementRow]) -> str:
+    """What the table holds, in words: "1 measurement over 195 frames", "3 measurements on
+    frame 12"; the number of values only when a shape gives more than one (area and perimeter)."""
+    shapes = {r.annotation for r in rows}
+    frames = sorted({r.frame for r in rows})
+    text = _count(len(shapes), "measurement")
+    text += f" over {len(frames)} frames" if len(frames) > 1 else f" on frame {frames[0]}" if frames else ""
+    if len(rows) > len({(r.annotation, r.frame) for r in rows}):
+        text = f"{_count(len(rows), 'value')}: {text}"
+    return text

@@ -34,6 +34,7 @@ from annotator.ui.panels.measurements_model import (
     MeasurementRow,
     MeasurementsModel,
     collect_rows,
+    rows_summary,
     rows_to_csv,
     rows_to_tsv,
 )
@@ -87,6 +88,8 @@ class MeasurementsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
+        # one text line per row: more rows in the short dock under the image
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.setWordWrap(False)  # one line per row; full text in tooltips
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -163,8 +166,7 @@ class MeasurementsPanel(QWidget):
         if error:
             self.status.setText(error)
         elif rows:
-            shapes = len({(r.annotation, r.frame) for r in rows})
-            self.status.setText(f"{len(rows)} values from {shapes} measured shape(s)")
+            self.status.setText(rows_summary(rows))
         elif document is None:
             self.status.setText("No case open.")
         else:

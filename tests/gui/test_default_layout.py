@@ -1,0 +1,82 @@
+"""The default layout at 1366x768 and 1440x900: screenshots of the window on the demo case,
+with the geometry of what must be seen checked against what is actually visible (a widget
+scrolled or squeezed off-screen has a clipped visible region)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from annotator.ui.default_layout import apply_dock_sizes, bottom_height, first_run_size
+from annotator.ui.main_window import MainWindow
+from annotator.ui.panels.dynamics_panel import DynamicsPanel
+from annotator.ui.panels.findings_panel import FindingsPanel
+from annotator.ui.panels.measurements_panel import MeasurementsPanel
+
+pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.qt_log_level_fail("WARNING")]
+
+
+def fully_visible(widget: QWidget, window: MainWindow) -> bool:
+    """Shown, not clipped by a scroll area or splitter, and inside the window."""
+    if not widget.isVisible() or widget.visibleRegion().boundingRect() != widget.rect():
+        return False
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return window.rect().contains(QRect(top_left, widget.size()))
+
+
+def test_first_run_takes_all_of_a_small_screen() -> None:
+    assert first_run_size(QRect(0, 0, 1366, 740)) == (QRect(0, 0, 1366, 740).size(), True)
+    size, maximise = first_run_size(QRect(0, 0, 2560, 1400))
+    assert not maximise and size.width() == 2304
+    assert bottom_height(768) >= 240 and bottom_height(900) > bottom_height(768)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900)])
+def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow, tmp_path: Path,
+                                               size: tuple[int, int]) -> None:
+    window.resize(*size)
+    with qtbot.waitSignal(window.viewer.frame_shown, timeout=10_000):
+        window.open_demo()
+    qtbot.waitUntil(lambda: window.size().width() == size[0] and window.size().height() == size[1])
+    apply_dock_sizes(window)
+    findings = window.panels["findings"]
+    assert isinstance(findings, FindingsPanel)
+    findings.list.setCurrentRow(0)
+    c = window.controller
+    gap = next(a for a in c.annotations() if a.label == "gap")
+    c.select([gap.id])
+    qtbot.waitUntil(lambda: findings.editor.isEnabled() and window.docks["measurements"].height()
+                    >= bottom_height(size[1]) - 40 and window.docks["findings"].width() >= 340)
+
+    # the Findings links and notes
+    editor = findings.editor
+    for widget in (editor.link_button, editor.unlink_button, editor.notes):
+        assert fully_visible(widget, window), (widget, widget.visibleRegion().boundingRect(), widget.rect())
+    assert editor.link_button.isEnabled()  # gap is selected: it can be linked
+
+    # the Measurements table: more than three rows on screen
+    measurements = window.panels["measurements"]
+    assert isinstance(measurements, MeasurementsPanel)
+    table = measurements.table
+    assert fully_visible(table, window)
+    qtbot.waitUntil(lambda: table.model().rowCount() > 5)
+    rows_shown = table.viewport().height() // table.rowHeight(0)
+    assert rows_shown > 3, rows_shown
+    shot = window.grab()
+    assert (shot.width(), shot.height()) == size
+    shot.save(str(tmp_path / f"measurements-{size[0]}x{size[1]}.png"))
+
+    # the Over Time plot: whole, tall enough for its axis labels
+    window.docks["dynamics"].raise_()
+    dynamics = window.panels["dynamics"]
+    assert isinstance(dynamics, DynamicsPanel)
+    qtbot.waitUntil(lambda: dynamics.plot.isVisible())
+    assert dynamics.series is not None  # the selected gap is plotted
+    plot = dynamics.plot
+    assert fully_visible(plot, window)
+    assert plot.height() >= plot.minimumHeight() >= 140 and plot.width() >= 220
+    window.grab().save(str(tmp_path / f"over-time-{size[0]}x{size[1]}.png"))
