@@ -141,7 +141,7 @@ def _scale(calibration: Any, media: Any, mm_per_px: float | None,
         return (float(region.mm_per_px_x), float(region.mm_per_px_y)), ""
     others = [r for r in getattr(calibration, "other_regions", ()) if r.contains(*centre)]
     if others and not calibration.spatial_regions:
-        return None, f"doppler: the image centre lies in a {others[0].name()}, not a 2D tissue image"
+        return None, f"doppler: the image centre lies in a {others[0].name}, not a 2D tissue image"
     return None, "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px"
 
 

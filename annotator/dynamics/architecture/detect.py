@@ -67,7 +67,8 @@ class Work:
     """The working copy of the imaging area: ``image = area origin + work / scale``."""
 
     grey: np.ndarray  # float32, smoothed
-    ridges: np.ndarray  # float32 >= 0, bright-line strength
+    ridges: np.ndarray  # float32 >= 0, bright-line strength over scales (aponeuroses)
+    streaks: np.ndarray  # float32 >= 0, thin bright lines only (fascicles)
     scale: float
     area: Area
 
@@ -117,7 +118,7 @@ def prepare(grey: np.ndarray, area: Area) -> Work:
     size = (max(8, round(area.width * scale)), max(8, round(area.height * scale)))
     small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA).astype(np.float32)
     smooth = cv2.GaussianBlur(small, (0, 0), 1.0)
-    return Work(smooth, ridge_strength(small), scale, area)
+    return Work(smooth, ridge_strength(small), ridge_strength(small, (1.0,)), scale, area)
 
 
 def ridge_strength(image: np.ndarray, sigmas: tuple[float, ...] = (1.5, 3.0)) -> np.ndarray:
@@ -279,7 +280,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                          step_deg: float = 1.0) -> tuple[float | None, float]:
     """The dominant streak angle (screen slope dy/dx in image pixels) between the two lines,
     and how clearly it stands out (0..1). ``around_deg`` narrows the search to +-window."""
-    ridges = work.ridges
+    ridges = work.streaks
     h, w = ridges.shape
     xs = np.arange(w, dtype=np.float32)
     s0 = _work_y(work, superficial, xs)
