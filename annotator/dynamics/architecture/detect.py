@@ -148,9 +148,22 @@ def _shear(image: np.ndarray, slope: float, centre_x: float) -> np.ndarray:
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
 
 
+def _valid_counts(rows: np.ndarray, slope: float, xc: float, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """For lines y = row + slope (x - xc): the first and last column inside the image."""
+    if abs(slope) < 1e-9:
+        inside = (rows >= 0) & (rows <= h - 1)
+        return np.where(inside, 0, 1).astype(np.float64), np.where(inside, w - 1, 0).astype(np.float64)
+    a = xc - rows / slope
+    b = xc + (h - 1 - rows) / slope
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return np.clip(np.ceil(lo), 0, w - 1), np.clip(np.floor(hi), -1, w - 1)
+
+
 def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
                     rows: tuple[float, float] | None = None, keep: int = 8) -> list[Candidate]:
-    """Long bright near-horizontal lines, strongest first (one per row band)."""
+    """Long bright near-horizontal lines, strongest first (one per row band). With ``rows``,
+    only lines through those rows at the centre are looked for (a strip is sheared, not the
+    whole image)."""
     ridges = work.ridges
     h, w = ridges.shape
     cap = float(np.percentile(ridges, 99.0)) or 1.0
@@ -158,19 +171,28 @@ def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
     # a line may wander by a pixel: take the best of three rows per column
     clipped = cv2.dilate(clipped, np.ones((3, 1), np.uint8))
     present = float(np.percentile(ridges, 90.0))
+    background = float(np.median(clipped.mean(axis=1))) + 1e-6
     lo, hi = slope_range or (-math.tan(math.radians(APO_MAX_DEG)), math.tan(math.radians(APO_MAX_DEG)))
     step = math.tan(math.radians(APO_STEP_DEG))
     slopes = np.arange(lo, hi + step / 2, step) if hi > lo else np.array([lo])
     xc = (w - 1) / 2.0
+    y0, y1 = 0, h
+    if rows is not None:
+        pad = int(math.ceil(max(abs(lo), abs(hi)) * (xc + 1))) + 2
+        y0, y1 = max(0, int(rows[0]) - pad), min(h, int(math.ceil(rows[1])) + 1 + pad)
+    strip = clipped[y0:y1]
+    line_rows = np.arange(y0, y1, dtype=np.float64)
+    cols = np.arange(w)[None, :]
     scores = np.zeros((len(slopes), h), np.float32)
     coverage = np.zeros_like(scores)
-    for k, s in enumerate(slopes):
-        sheared = _shear(clipped, float(s), xc)
-        valid = _shear(np.ones_like(clipped), float(s), xc) > 0.5
-        n = np.maximum(valid.sum(axis=1), 1)
-        scores[k] = sheared.sum(axis=1) / n * np.minimum(1.0, n / (0.6 * w))
-        coverage[k] = ((sheared > present) & valid).sum(axis=1) / n
-    median = float(np.median(scores)) + 1e-6  # the background, before narrowing the rows
+    for k, sl in enumerate(slopes):
+        sheared = _shear(strip, float(sl), xc)
+        first, last = _valid_counts(line_rows, float(sl), xc, w, h)
+        n = np.maximum(last - first + 1, 1)
+        valid = (cols >= first[:, None]) & (cols <= last[:, None])
+        scores[k, y0:y1] = sheared.sum(axis=1) / n * np.minimum(1.0, n / (0.6 * w))
+        coverage[k, y0:y1] = ((sheared > present) & valid).sum(axis=1) / n
+    median = background
     if rows is not None:
         r0, r1 = max(0, int(rows[0])), min(h, int(math.ceil(rows[1])) + 1)
         scores[:, :r0] = 0
@@ -290,7 +312,8 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     mask = ((yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)).astype(np.float32)
     if mask.sum() < 200:
         return None, 0.0
-    region = ridges * mask
+    ys, xs_in = np.nonzero(mask)
+    values = ridges[ys, xs_in].astype(np.float64)
     apo_deg = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
     if around_deg is None:
         angles = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
@@ -300,16 +323,20 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     if not angles:
         return None, 0.0
     xc = (w - 1) / 2.0
+    dx = xs_in.astype(np.float64) - xc
+    yf = ys.astype(np.float64)
 
     def peakedness(deg: float) -> float:
-        s = math.tan(math.radians(deg))
-        sheared = _shear(region, s, xc)
-        counts = _shear(mask, s, xc).sum(axis=1)
+        """Variance of the mean streak strength along parallel lines at ``deg``."""
+        sl = math.tan(math.radians(deg))
+        index = np.rint(yf - sl * dx).astype(np.int64)
+        index -= index.min()
+        counts = np.bincount(index)
+        sums = np.bincount(index, weights=values)
         use = counts > 0.25 * w
         if use.sum() < 5:
             return 0.0
-        profile = sheared.sum(axis=1)[use] / counts[use]
-        return float(np.var(profile))
+        return float(np.var(sums[use] / counts[use]))
 
     coarse = np.array([peakedness(a) for a in angles])
     i = int(np.argmax(coarse))
