@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("decode", "playback", "tracking", "export", "scrub")
+BENCHMARKS = ("decode", "playback", "tracking", "export", "scrub", "architecture")
 
 
 def main(argv: list[str]) -> int:

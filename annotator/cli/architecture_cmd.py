@@ -1,0 +1,162 @@
+"""``us-annotator architecture MEDIA``: automatic muscle architecture per frame (pennation,
+fascicle and aponeurosis angles, thickness, fascicle length, confidence)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from annotator.cli import CliError
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "architecture",
+        help="measure muscle architecture (pennation, thickness, fascicle length) on every frame",
+        description=(
+            "Find the imaging area, the superficial and deep aponeuroses and the fascicle "
+            "orientation on every frame of a clip (or on a still), following them through the "
+            "clip without drift, and print one row per frame: frame, time_ms, pennation_deg, "
+            "fascicle_angle_deg, aponeurosis_angle_deg (to the image horizontal, positive when "
+            "rising to the right), thickness_mm, fascicle_length_mm (extrapolated past the image "
+            "when it must be, fascicle_extrapolated says so) and confidence (0..1; below 0.5 the "
+            "row gives a reason). Millimetres come from the DICOM ultrasound regions, the case's "
+            "calibration (--case/--media) or --mm-per-px; without any, the keys end in _px."
+        ),
+    )
+    p.add_argument("media", help="a DICOM, clip or still (or the media's path inside --case)")
+    p.add_argument("--case", type=Path, help="a case whose calibration of the media applies")
+    p.add_argument("--media", dest="media_id", help="the media's id in --case (default: by path)")
+    p.add_argument("--mm-per-px", type=float, metavar="V", help="pixel size in mm (square pixels)")
+    p.add_argument("--frames", metavar="A:B", help="frames A to B inclusive (default: all)")
+    p.add_argument("--roi", metavar="x0,y0,x1,y1", help="search only this rectangle (pixels)")
+    p.add_argument("--no-drift-correction", action="store_true",
+                   help="follow the first frame's structures with optical flow alone (for comparison)")
+    p.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotator.dynamics.architecture import analyse_sequence
+    from annotator.dynamics.frames import to_grey
+    from annotator.media import MediaError, open_media
+
+    roi = _roi(args.roi)
+    if args.mm_per_px is not None and not (math.isfinite(args.mm_per_px) and 0 < args.mm_per_px < 100):
+        raise CliError(f"--mm-per-px {args.mm_per_px}: give a pixel size in mm, above 0 and below 100")
+    doc = None
+    try:
+        if args.case is not None:
+            from annotator.case.document import CaseDocument
+            from annotator.case.io import CaseError
+
+            try:
+                doc = CaseDocument.load(args.case)
+            except CaseError as exc:
+                raise CliError(str(exc)) from None
+            media_id = args.media_id or _media_id(doc, args.media)
+            media = doc.media(media_id)
+            calibration = doc.calibration(media_id, 0)
+        else:
+            media = open_media(args.media)
+            calibration = media.calibration
+        with media:
+            first, last = _frames(args.frames, media.frame_count)
+            indices = list(range(first, last + 1))
+            scale, why = _scale(calibration, media, args.mm_per_px, roi)
+            if scale is None and why.startswith("doppler"):
+                rows = [{"frame": i, "time_ms": media.time_ms(i), "reason": why[len("doppler: "):]}
+                        for i in indices]
+            else:
+                frames = lambda i: to_grey(media.frame(i))  # noqa: E731
+                estimates = analyse_sequence(frames, indices, mm_per_px=scale, roi=roi,
+                                             times_ms=[media.time_ms(i) for i in indices],
+                                             drift_correction=not args.no_drift_correction)
+                rows = [e.to_row() for e in estimates]
+                if scale is None:
+                    for row in rows:
+                        row.setdefault("reason", why)
+    except MediaError as exc:
+        raise CliError(str(exc)) from None
+    except ValueError as exc:
+        raise CliError(f"{args.media}: {exc}") from None
+    finally:
+        if doc is not None:
+            doc.close()
+    if args.json:
+        print(json.dumps(rows, indent=2, allow_nan=False))
+    else:
+        print(_table(rows))
+    low = sum(1 for r in rows if not isinstance(c := r.get("confidence"), float) or c < 0.5)
+    if low:
+        print(f"warning: {low} of {len(rows)} frames below confidence 0.5 (see their reason)", file=sys.stderr)
+    return 0
+
+
+def _roi(text: str | None) -> tuple[int, int, int, int] | None:
+    if text is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (int(round(float(v))) for v in text.split(","))
+    except ValueError:
+        raise CliError(f"--roi {text!r}: give four numbers x0,y0,x1,y1 in pixels") from None
+    return x0, y0, x1, y1
+
+
+def _frames(text: str | None, count: int) -> tuple[int, int]:
+    if text is None:
+        return 0, count - 1
+    try:
+        a, _, b = text.partition(":")
+        first = int(a) if a else 0
+        last = int(b) if b else count - 1
+    except ValueError:
+        raise CliError(f"--frames {text!r}: give A:B, frame numbers from 0") from None
+    if not 0 <= first <= last < count:
+        raise CliError(f"--frames {text!r}: the media has frames 0 to {count - 1}")
+    return first, last
+
+
+def _media_id(doc: Any, path: str) -> str:
+    target = Path(path).name
+    for ref in doc.case.media:
+        if ref.id == path or Path(ref.path).name == target:
+            return str(ref.id)
+    known = ", ".join(f"{m.id} ({Path(m.path).name})" for m in doc.case.media) or "none"
+    raise CliError(f"{path}: not a media of the case (media: {known}); give --media ID")
+
+
+def _scale(calibration: Any, media: Any, mm_per_px: float | None,
+           roi: tuple[int, int, int, int] | None) -> tuple[tuple[float, float] | None, str]:
+    """(mm per px in x and y, or None with the reason)."""
+    if mm_per_px is not None:
+        return (mm_per_px, mm_per_px), ""
+    x0, y0, x1, y1 = roi or (0, 0, media.width, media.height)
+    centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+    region = calibration.region_at(*centre)
+    if region is not None and region.mm_per_px_x is not None and region.mm_per_px_y is not None:
+        return (float(region.mm_per_px_x), float(region.mm_per_px_y)), ""
+    others = [r for r in getattr(calibration, "other_regions", ()) if r.contains(*centre)]
+    if others and not calibration.spatial_regions:
+        return None, f"doppler: the image centre lies in a {others[0].name}, not a 2D tissue image"
+    return None, "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px"
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    unit = "mm" if any(k.endswith("_mm") for r in rows for k in r) else "px"
+    head = f"{'frame':>5} {'time_s':>8} {'pennation':>9} {'thick_' + unit:>9} {'fasc_' + unit:>8} {'conf':>5}  note"
+    lines = [head]
+    def f(r: dict[str, Any], key: str, width: int) -> str:
+        v = r.get(key)
+        return f"{v:>{width}.1f}" if isinstance(v, (int, float)) else f"{'-':>{width}}"
+
+    for r in rows:
+        t = r.get("time_ms")
+        note = r.get("reason") or ("extrapolated" if r.get("fascicle_extrapolated") else "")
+        conf = r.get("confidence")
+        lines.append(f"{r['frame']:>5} {(t or 0) / 1000.0:>8.3f} {f(r, 'pennation_deg', 9)} {f(r, 'thickness_' + unit, 9)}"
+                     f" {f(r, 'fascicle_length_' + unit, 8)} {conf if conf is not None else 0:>5.2f}  {note}")
+    return "\n".join(lines)

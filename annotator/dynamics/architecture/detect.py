@@ -1,0 +1,369 @@
+"""Finding the imaging area, the aponeuroses and the fascicle orientation in one grey frame.
+
+Everything runs on a working copy of the imaging area scaled to about ``WORK_WIDTH`` pixels:
+- **ridges**: bright line structures from the Hessian of a smoothed image (the larger
+  eigenvalue's magnitude where it is negative: a bright line has a strongly negative second
+  derivative across it);
+- **aponeuroses**: long near-horizontal ridges. A line's score is the mean ridge strength
+  along it (a Radon transform restricted to +-20 degrees, computed by shearing); aponeuroses
+  are long and continuous, fascicles are short, so they score low even at the same angle.
+  The superficial and deep aponeuroses are the strongest pair with no strong line between
+  them; each is then refined by a weighted fit of the ridge crest, column by column;
+- **fascicle orientation**: within the muscle between the two lines, the angle whose sheared
+  projection of the ridge map is the most peaked (a weighted Hough transform): fascicles are
+  many parallel bright streaks, speckle is short and isotropic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from annotator.dynamics.architecture.types import Line
+
+WORK_WIDTH = 320
+APO_MAX_DEG = 20.0  # aponeuroses lie within this of the image horizontal
+APO_STEP_DEG = 0.5
+FASCICLE_MIN_DEG = 3.0  # a fascicle is at least this far from the deep aponeurosis
+FASCICLE_MAX_DEG = 50.0
+MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
+PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
+GAP_POWER = 1.0
+BLOCKER_DEG = 6.0  # a line between them this parallel to them is a fascia: another muscle
+
+
+@dataclass(frozen=True)
+class Area:
+    """The imaging area (x0, y0, x1, y1), exclusive end, in image pixels."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+    @property
+    def width(self) -> int:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> int:
+        return self.y1 - self.y0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    row: float  # working-image row of the line at the centre column
+    slope: float  # working-image dy/dx
+    score: float  # mean ridge strength along the line
+    contrast: float  # score over the median score of its angle
+    coverage: float  # fraction of columns where the ridge is clearly present
+
+
+@dataclass(frozen=True)
+class Work:
+    """The working copy of the imaging area: ``image = area origin + work / scale``."""
+
+    grey: np.ndarray  # float32, smoothed
+    ridges: np.ndarray  # float32 >= 0, bright-line strength over scales (aponeuroses)
+    streaks: np.ndarray  # float32 >= 0, thin bright lines only (fascicles)
+    scale: float
+    area: Area
+
+    def to_image(self, x: float, y: float) -> tuple[float, float]:
+        return self.area.x0 + (x + 0.5) / self.scale - 0.5, self.area.y0 + (y + 0.5) / self.scale - 0.5
+
+
+def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None) -> Area:
+    """The B-mode image within a frame: the largest textured region (scanner screens carry a
+    header, rulers and text around it), or ``roi`` clipped to the frame."""
+    h, w = grey.shape
+    if roi is not None:
+        x0, y0, x1, y1 = roi
+        x0, x1 = sorted((max(0, min(w, int(x0))), max(0, min(w, int(x1)))))
+        y0, y1 = sorted((max(0, min(h, int(y0))), max(0, min(h, int(y1)))))
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            raise ValueError(f"the region {roi} is too small or outside the {w}x{h} image")
+        return Area(x0, y0, x1, y1)
+    f = max(1, round(max(w, h) / 400))
+    small = cv2.resize(grey, (w // f, h // f), interpolation=cv2.INTER_AREA).astype(np.float32)
+    mean = cv2.blur(small, (7, 7))
+    sd = np.sqrt(np.maximum(cv2.blur(small * small, (7, 7)) - mean * mean, 0))
+    raw = ((sd > 4.0) & (mean > 6.0)).astype(np.uint8)
+    closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    mask = np.asarray(cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)), np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+    if count < 2:
+        return Area(0, 0, w, h)
+    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, bw, bh = (int(v) for v in stats[best, :4])
+    if bw * bh < 0.1 * (w // f) * (h // f):
+        return Area(0, 0, w, h)
+    # the component's own rows and columns (a bounding box can include a stray corner)
+    inside = labels == best
+    cols: np.ndarray = np.flatnonzero(inside.mean(axis=0) > 0.5)
+    rows: np.ndarray = np.flatnonzero(inside.mean(axis=1) > 0.5)
+    if len(cols) < 8 or len(rows) < 8:
+        cols, rows = np.arange(x, x + bw), np.arange(y, y + bh)
+    margin = 2
+    return Area(min(w, int(cols[0] + margin) * f), min(h, int(rows[0] + margin) * f),
+                max(0, int(cols[-1] + 1 - margin) * f), max(0, int(rows[-1] + 1 - margin) * f))
+
+
+def prepare(grey: np.ndarray, area: Area) -> Work:
+    crop = grey[area.y0:area.y1, area.x0:area.x1]
+    scale = min(1.0, WORK_WIDTH / max(area.width, 1))
+    size = (max(8, round(area.width * scale)), max(8, round(area.height * scale)))
+    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    smooth = cv2.GaussianBlur(small, (0, 0), 1.0)
+    return Work(smooth, ridge_strength(small), ridge_strength(small, (1.0,)), scale, area)
+
+
+def ridge_strength(image: np.ndarray, sigmas: tuple[float, ...] = (1.5, 3.0)) -> np.ndarray:
+    """Bright-line strength over scales (thin fascicles, thick aponeuroses): the scale-
+    normalised maximum of minus the most negative Hessian eigenvalue."""
+    out = np.zeros(image.shape, np.float32)
+    for sigma in sigmas:
+        smooth = cv2.GaussianBlur(image, (0, 0), sigma)
+        np.maximum(out, _ridge(smooth) * (sigma * sigma), out=out)
+    return out
+
+
+def _ridge(smooth: np.ndarray) -> np.ndarray:
+    dxx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
+    dyy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3)
+    dxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3)
+    half_trace = 0.5 * (dxx + dyy)
+    root = np.sqrt(0.25 * (dxx - dyy) ** 2 + dxy * dxy)
+    return np.maximum(-(half_trace - root), 0.0).astype(np.float32)
+
+
+def _shear(image: np.ndarray, slope: float, centre_x: float) -> np.ndarray:
+    """Rows of the result follow lines ``y = row + slope * (x - centre_x)`` of ``image``."""
+    h, w = image.shape
+    m = np.array([[1, 0, 0], [slope, 1, -slope * centre_x]], np.float32)
+    return cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=0.0)
+
+
+def _valid_counts(rows: np.ndarray, slope: float, xc: float, w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """For lines y = row + slope (x - xc): the first and last column inside the image."""
+    if abs(slope) < 1e-9:
+        inside = (rows >= 0) & (rows <= h - 1)
+        return np.where(inside, 0, 1).astype(np.float64), np.where(inside, w - 1, 0).astype(np.float64)
+    a = xc - rows / slope
+    b = xc + (h - 1 - rows) / slope
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    return np.clip(np.ceil(lo), 0, w - 1), np.clip(np.floor(hi), -1, w - 1)
+
+
+def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
+                    rows: tuple[float, float] | None = None, keep: int = 8) -> list[Candidate]:
+    """Long bright near-horizontal lines, strongest first (one per row band). With ``rows``,
+    only lines through those rows at the centre are looked for (a strip is sheared, not the
+    whole image)."""
+    ridges = work.ridges
+    h, w = ridges.shape
+    cap = float(np.percentile(ridges, 99.0)) or 1.0
+    clipped = np.minimum(ridges, cap)
+    # a line may wander by a pixel: take the best of three rows per column
+    clipped = cv2.dilate(clipped, np.ones((3, 1), np.uint8))
+    present = float(np.percentile(ridges, 90.0))
+    background = float(np.median(clipped.mean(axis=1))) + 1e-6
+    lo, hi = slope_range or (-math.tan(math.radians(APO_MAX_DEG)), math.tan(math.radians(APO_MAX_DEG)))
+    step = math.tan(math.radians(APO_STEP_DEG))
+    slopes = np.arange(lo, hi + step / 2, step) if hi > lo else np.array([lo])
+    xc = (w - 1) / 2.0
+    y0, y1 = 0, h
+    if rows is not None:
+        pad = int(math.ceil(max(abs(lo), abs(hi)) * (xc + 1))) + 2
+        y0, y1 = max(0, int(rows[0]) - pad), min(h, int(math.ceil(rows[1])) + 1 + pad)
+    strip = clipped[y0:y1]
+    line_rows = np.arange(y0, y1, dtype=np.float64)
+    cols = np.arange(w)[None, :]
+    scores = np.zeros((len(slopes), h), np.float32)
+    coverage = np.zeros_like(scores)
+    for k, sl in enumerate(slopes):
+        sheared = _shear(strip, float(sl), xc)
+        first, last = _valid_counts(line_rows, float(sl), xc, w, h)
+        n = np.maximum(last - first + 1, 1)
+        valid = (cols >= first[:, None]) & (cols <= last[:, None])
+        scores[k, y0:y1] = sheared.sum(axis=1) / n * np.minimum(1.0, n / (0.6 * w))
+        coverage[k, y0:y1] = ((sheared > present) & valid).sum(axis=1) / n
+    median = background
+    if rows is not None:
+        r0, r1 = max(0, int(rows[0])), min(h, int(math.ceil(rows[1])) + 1)
+        scores[:, :r0] = 0
+        scores[:, r1:] = 0
+    best_k = np.argmax(scores, axis=0)
+    best = scores[best_k, np.arange(h)]
+    out: list[Candidate] = []
+    taken = np.zeros(h, bool)
+    sep = max(3, round(0.04 * h))
+    for r in np.argsort(best)[::-1]:
+        if len(out) >= keep or best[r] <= 0:
+            break
+        if taken[max(0, r - sep):r + sep + 1].any():
+            continue
+        taken[r] = True
+        k = int(best_k[r])
+        row = float(r)
+        if 0 < r < h - 1:  # sub-pixel peak across rows
+            a, b, c = scores[k, r - 1], scores[k, r], scores[k, r + 1]
+            denom = a - 2 * b + c
+            if denom < 0:
+                row += float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
+        out.append(Candidate(row, float(slopes[k]), float(best[r]), float(best[r]) / median,
+                             float(coverage[k, r])))
+    return out
+
+
+def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidate] | None:
+    """The superficial and deep aponeuroses: of the pairs far enough apart with no line
+    between them nearly as strong as the weaker of the two (a fascia above the muscle pairs
+    with the deep aponeurosis only through the superficial one), the one whose lines are
+    strong, whose muscle is thick, and whose inside shows clear fascicles."""
+    h, w = work.ridges.shape
+    edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
+    good = [c for c in cands if c.coverage >= 0.35 and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
+    best: tuple[float, tuple[Candidate, Candidate]] | None = None
+    for s in good:
+        for d in good:
+            if d.row - s.row < MIN_GAP * h or abs(_deg(s.slope) - _deg(d.slope)) > PAIR_MAX_DEG:
+                continue
+            weaker = min(s.score, d.score)
+            # a fascia between them runs with them; long fascicles cross at an angle
+            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= 0.35
+                       and abs(_deg(c.slope) - 0.5 * (_deg(s.slope) + _deg(d.slope))) < BLOCKER_DEG]
+            if any(c.score > 0.7 * weaker for c in between):
+                continue
+            sl, dl = _work_line(work, s), _work_line(work, d)
+            _slope, clarity = fascicle_orientation(work, sl, dl, step_deg=2.0)
+            value = (s.score + d.score) * ((d.row - s.row) / h) ** GAP_POWER * (0.3 + clarity)
+            if best is None or value > best[0]:
+                best = (value, (s, d))
+    return None if best is None else best[1]
+
+
+def _deg(slope: float) -> float:
+    return math.degrees(math.atan(slope))
+
+
+def _work_line(work: Work, c: Candidate) -> Line:
+    w = work.ridges.shape[1]
+    xc = (w - 1) / 2.0
+    x0, y0 = work.to_image(0.0, c.row - c.slope * xc)
+    x1, y1 = work.to_image(float(w - 1), c.row + c.slope * (w - 1 - xc))
+    return Line(x0, y0, x1, y1)
+
+
+def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]:
+    """The crest of the ridge near a candidate, fitted by weighted least squares with two
+    rounds of down-weighting outliers; returns the line in image pixels and the rms residual
+    (working pixels)."""
+    ridges = work.ridges
+    h, w = ridges.shape
+    xs = np.arange(w, dtype=np.float64)
+    xc = (w - 1) / 2.0
+    ys_line = cand.row + cand.slope * (xs - xc)
+    offsets = np.arange(-band, band + 1)
+    rows = np.clip(np.rint(ys_line[:, None] + offsets[None, :]).astype(int), 0, h - 1)
+    values = ridges[rows, np.arange(w)[:, None]]
+    k = np.argmax(values, axis=1)
+    peak = values[np.arange(w), k]
+    crest = rows[np.arange(w), k].astype(np.float64)
+    inner = (k > 0) & (k < len(offsets) - 1)
+    a = values[np.arange(w), np.clip(k - 1, 0, None)]
+    c = values[np.arange(w), np.clip(k + 1, None, len(offsets) - 1)]
+    denom = a - 2 * peak + c
+    shift = np.where(inner & (denom < 0), 0.5 * (a - c) / np.where(denom < 0, denom, -1), 0.0)
+    crest = crest + np.clip(shift, -0.5, 0.5)
+    weight = peak.astype(np.float64)
+    weight[weight < 0.25 * (np.percentile(weight, 90) + 1e-9)] = 0.0
+    slope, intercept = cand.slope, cand.row - cand.slope * xc
+    for _ in range(3):
+        if weight.sum() <= 0:
+            break
+        slope, intercept = np.polyfit(xs, crest, 1, w=np.sqrt(weight))
+        resid = crest - (slope * xs + intercept)
+        scale = 1.4826 * np.median(np.abs(resid[weight > 0])) + 0.5
+        weight = weight * (np.abs(resid) < 2.5 * scale)
+    resid = crest - (slope * xs + intercept)
+    rms = float(np.sqrt(np.average(resid ** 2, weights=weight))) if weight.sum() > 0 else float("inf")
+    x0, y0 = work.to_image(0.0, float(intercept))
+    x1, y1 = work.to_image(float(w - 1), float(slope * (w - 1) + intercept))
+    return Line(x0, y0, x1, y1), rms
+
+
+def fascicle_orientation(work: Work, superficial: Line, deep: Line,
+                         around_deg: float | None = None, window_deg: float = 15.0,
+                         step_deg: float = 1.0) -> tuple[float | None, float]:
+    """The dominant streak angle (screen slope dy/dx in image pixels) between the two lines,
+    and how clearly it stands out (0..1). ``around_deg`` narrows the search to +-window."""
+    ridges = work.streaks
+    h, w = ridges.shape
+    xs = np.arange(w, dtype=np.float32)
+    s0 = _work_y(work, superficial, xs)
+    d0 = _work_y(work, deep, xs)
+    gap = d0 - s0
+    yy = np.arange(h, dtype=np.float32)[:, None]
+    mask = ((yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)).astype(np.float32)
+    if mask.sum() < 200:
+        return None, 0.0
+    ys, xs_in = np.nonzero(mask)
+    values = ridges[ys, xs_in].astype(np.float64)
+    apo_deg = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
+    if around_deg is None:
+        angles = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
+                  if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
+    else:
+        angles = list(np.arange(around_deg - window_deg, around_deg + window_deg + 0.01, step_deg))
+    if not angles:
+        return None, 0.0
+    xc = (w - 1) / 2.0
+    dx = xs_in.astype(np.float64) - xc
+    yf = ys.astype(np.float64)
+
+    def peakedness(deg: float) -> float:
+        """Variance of the mean streak strength along parallel lines at ``deg``."""
+        sl = math.tan(math.radians(deg))
+        index = np.rint(yf - sl * dx).astype(np.int64)
+        index -= index.min()
+        counts = np.bincount(index)
+        sums = np.bincount(index, weights=values)
+        use = counts > 0.25 * w
+        if use.sum() < 5:
+            return 0.0
+        return float(np.var(sums[use] / counts[use]))
+
+    coarse = np.array([peakedness(a) for a in angles])
+    i = int(np.argmax(coarse))
+    if around_deg is None:
+        base = float(np.median(coarse)) + 1e-9
+    else:  # a narrow window says nothing of the background: sample the whole range coarsely
+        wide = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, 6.0)
+                if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
+        base = float(np.median([peakedness(a) for a in wide])) + 1e-9
+    clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
+    if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
+        return math.tan(math.radians(float(angles[i]))), clarity
+    fine = np.arange(angles[i] - step_deg, angles[i] + step_deg + 0.01, 0.25)
+    fine_v = np.array([peakedness(a) for a in fine])
+    j = int(np.argmax(fine_v))
+    best = float(fine[j])
+    if 0 < j < len(fine) - 1:
+        a, b, c = fine_v[j - 1], fine_v[j], fine_v[j + 1]
+        denom = a - 2 * b + c
+        if denom < 0:
+            best += 0.25 * float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
+    # working pixels are square and scaled alike in x and y: the slope holds in image pixels
+    return math.tan(math.radians(best)), clarity
+
+
+def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:
+    """Working-image rows of ``line`` at working columns ``xs``."""
+    ximg = work.area.x0 + (xs + 0.5) / work.scale - 0.5
+    yimg = line.y_at(0.0) + line.slope * ximg
+    return ((yimg - work.area.y0 + 0.5) * work.scale - 0.5).astype(np.float32)

@@ -1,0 +1,184 @@
+"""One frame's muscle architecture from its detected lines: pennation, thickness, fascicle
+length (extrapolated past the image when it must be), and a confidence that says how clearly
+the structures were seen."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotator.dynamics.architecture.detect import (
+    Area,
+    choose_pair,
+    fascicle_orientation,
+    imaging_area,
+    line_candidates,
+    prepare,
+    refine,
+)
+from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
+
+NO_APONEUROSIS = "no aponeurosis pair found (is this a longitudinal view of a pennate muscle?)"
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What one frame shows: both aponeuroses and the fascicle slope, with their clarity."""
+
+    area: Area
+    superficial: Line
+    deep: Line
+    fascicle_slope: float | None  # dy/dx in image pixels
+    apo_quality: float  # 0..1
+    fascicle_quality: float  # 0..1
+
+
+def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
+           area: Area | None = None) -> Detection | None:
+    area = area or imaging_area(grey, roi)
+    work = prepare(grey, area)
+    pair = choose_pair(work, line_candidates(work))
+    if pair is None:
+        return None
+    (s_line, s_rms), (d_line, d_rms) = refine(work, pair[0]), refine(work, pair[1])
+    slope, clarity = fascicle_orientation(work, s_line, d_line)
+    q = [_line_quality(c.contrast, c.coverage, rms) for c, rms in zip(pair, (s_rms, d_rms), strict=True)]
+    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity)
+
+
+def _line_quality(contrast: float, coverage: float, rms: float) -> float:
+    return float(np.clip((contrast - 1.6) / 2.5, 0, 1) * np.clip((coverage - 0.3) / 0.4, 0, 1)
+                 * np.clip(2.0 - rms / 1.5, 0, 1))
+
+
+def confidence(apo_quality: float, fascicle_quality: float) -> float:
+    return float(np.clip(math.sqrt(apo_quality) * (0.35 + 0.65 * fascicle_quality), 0.0, 1.0))
+
+
+def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
+             fascicle_slope: float | None, area: Area, mm_per_px: tuple[float, float] | None,
+             conf: float, reason: str | None = None) -> FrameArchitecture:
+    """Values from the lines: thickness at the area's centre column, the fascicle through the
+    middle of the muscle there, from one aponeurosis to the other."""
+    unit = "mm" if mm_per_px is not None else "px"
+    scale = mm_per_px or (1.0, 1.0)
+    xc = (area.x0 + area.x1 - 1) / 2.0
+    mid = (xc, 0.5 * (superficial.y_at(xc) + deep.y_at(xc)))
+    thickness = thickness_between(superficial, deep, mid, scale)
+    beta = deep.angle_deg(scale)
+    if fascicle_slope is None:
+        return FrameArchitecture(frame, time_ms, superficial, deep, None, None, None, beta, thickness,
+                                 None, False, unit, conf * 0.5, reason or "fascicle orientation not found")
+    fascicle = fascicle_between(mid, fascicle_slope, superficial, deep)
+    if fascicle is None:
+        return FrameArchitecture(frame, time_ms, superficial, deep, None, None, None, beta, thickness,
+                                 None, False, unit, conf * 0.5, reason or "fascicle parallel to an aponeurosis")
+    alpha = fascicle.angle_deg(scale)
+    pennation = _acute(alpha - beta)
+    length = math.hypot((fascicle.x1 - fascicle.x0) * scale[0], (fascicle.y1 - fascicle.y0) * scale[1])
+    outside = any(not (area.x0 - 0.5 <= x <= area.x1 - 0.5 and area.y0 - 0.5 <= y <= area.y1 - 0.5)
+                  for x, y in fascicle.points())
+    return FrameArchitecture(frame, time_ms, superficial, deep, fascicle, pennation, alpha, beta,
+                             thickness, length, outside, unit, conf, reason)
+
+
+def _acute(deg: float) -> float:
+    a = abs(deg) % 180.0
+    return 180.0 - a if a > 90.0 else a
+
+
+def thickness_between(superficial: Line, deep: Line, at: Point, scale: tuple[float, float]) -> float:
+    """Distance between the two lines along the deep line's normal through ``at`` (mm space)."""
+    sx, sy = scale
+    dx, dy = (deep.x1 - deep.x0) * sx, (deep.y1 - deep.y0) * sy
+    norm = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / norm, dx / norm
+    p = (at[0] * sx, at[1] * sy)
+    hits = []
+    for line in (superficial, deep):
+        a = (line.x0 * sx, line.y0 * sy)
+        ux, uy = (line.x1 - line.x0) * sx, (line.y1 - line.y0) * sy
+        t = _intersect(p, (nx, ny), a, (ux, uy))
+        if t is None:
+            return float("nan")
+        hits.append(t)
+    return abs(hits[0] - hits[1])
+
+
+def fascicle_between(mid: Point, slope: float, superficial: Line, deep: Line) -> Line | None:
+    """The segment of the line through ``mid`` with ``slope`` between the two aponeuroses."""
+    direction = (1.0, slope)
+    ends = []
+    for line in (superficial, deep):
+        t = _intersect(mid, direction, (line.x0, line.y0), (line.x1 - line.x0, line.y1 - line.y0))
+        if t is None:
+            return None
+        ends.append((mid[0] + t * direction[0], mid[1] + t * direction[1]))
+    return Line(ends[0][0], ends[0][1], ends[1][0], ends[1][1])
+
+
+def _intersect(p: Point, d: Point, a: Point, u: Point) -> float | None:
+    """t where p + t d meets the line a + s u (None when parallel)."""
+    det = d[0] * (-u[1]) - d[1] * (-u[0])
+    if abs(det) < 1e-9:
+        return None
+    bx, by = a[0] - p[0], a[1] - p[1]
+    return (bx * (-u[1]) - by * (-u[0])) / det
+
+
+def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
+                  roi: tuple[int, int, int, int] | None = None, frame: int = 0,
+                  time_ms: float | None = None) -> FrameArchitecture:
+    """The architecture of one grey frame (2-D uint8), or null values with a reason."""
+    unit = "mm" if mm_per_px is not None else "px"
+    plain = _as_grey(grey)
+    if plain is None:
+        return FrameArchitecture.empty(frame, time_ms, unit, "not a grey or colour image")
+    found = detect(plain, roi)
+    if found is None:
+        return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)
+    conf = confidence(found.apo_quality, found.fascicle_quality)
+    reason = _low_reason(found.apo_quality, found.fascicle_quality) if conf < 0.5 else None
+    return estimate(frame, time_ms, found.superficial, found.deep, found.fascicle_slope, found.area,
+                    mm_per_px, conf, reason)
+
+
+def _low_reason(apo: float, fascicle: float) -> str:
+    if apo < 0.5:
+        return "aponeuroses faint or broken: values uncertain"
+    return "fascicles unclear: pennation and fascicle length uncertain"
+
+
+def _as_grey(image: np.ndarray) -> np.ndarray | None:
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        arr = arr[..., :3].mean(axis=2)
+    if arr.ndim != 2 or min(arr.shape) < 16:
+        return None
+    if arr.dtype != np.uint8:
+        arr = np.clip(arr, 0, 255).astype(np.uint8)
+    return arr
+
+
+def architecture_points(est: FrameArchitecture) -> dict[str, list[Point]]:
+    """Annotation points of each kind for an estimate (see the case kinds): thickness
+    [s0, s1, d0, d1], pennation [f0, f1, a0, a1], fascicle [f0, f1, s0, s1, d0, d1]."""
+    out: dict[str, list[Point]] = {}
+    if est.superficial is None or est.deep is None:
+        return out
+    s, d = _middle(est.superficial), _middle(est.deep)
+    out["thickness"] = [*s.points(), *d.points()]
+    if est.fascicle is not None:
+        f = est.fascicle
+        out["pennation"] = [*f.points(), *d.points()]
+        out["fascicle"] = [*f.points(), *s.points(), *d.points()]
+    return out
+
+
+def _middle(line: Line, fraction: float = 0.5) -> Line:
+    """The middle part of a line (annotation segments need not span the whole image)."""
+    cx = 0.5 * (line.x0 + line.x1)
+    half = 0.5 * fraction * (line.x1 - line.x0)
+    return Line(cx - half, line.y_at(cx - half), cx + half, line.y_at(cx + half))

@@ -1,0 +1,387 @@
+"""Muscle architecture through a clip: the structures found again on every frame near where
+they were, the flow between frames, and both fused without drift (``fusion``).
+
+``analyse_sequence`` finds the imaging area and the aponeurosis pair on the first frame (or
+takes a user's correction as an anchor) and follows them; ``track_structures`` follows a
+user-drawn thickness, pennation or fascicle annotation the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from annotator.dynamics.architecture.detect import (
+    Area,
+    Work,
+    _work_y,
+    fascicle_orientation,
+    imaging_area,
+    line_candidates,
+    prepare,
+    refine,
+)
+from annotator.dynamics.architecture.estimate import (
+    NO_APONEUROSIS,
+    _line_quality,
+    confidence,
+    detect,
+    estimate,
+)
+from annotator.dynamics.architecture.fusion import Affine, flow_between, fuse
+from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
+
+FrameFn = Callable[[int], np.ndarray]
+SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
+SEARCH_DEG = 3.0
+FASCICLE_WINDOW_DEG = 8.0
+
+
+@dataclass
+class Seed:
+    """Where following starts: lines in image pixels on one frame."""
+
+    area: Area
+    superficial: Line
+    deep: Line
+    fascicle_slope: float | None
+    measure_superficial: bool = True  # False: carried by the flow only (not drawn by the user)
+
+
+@dataclass
+class _Frame:
+    rows: dict[str, float]  # measured working rows / slopes, nan when not found
+    quality: dict[str, float]
+    flow: Affine  # from the previous frame of the walk to this one
+
+
+def _to_work(work: Work, line: Line) -> tuple[float, float]:
+    """(row at the working centre column, slope) of an image line."""
+    w = work.ridges.shape[1]
+    xc = (w - 1) / 2.0
+    y = _work_y(work, line, np.array([xc], np.float32))[0]
+    return float(y), float(line.slope)  # square working pixels, same scale in x and y
+
+
+def _to_image(work: Work, row: float, slope: float) -> Line:
+    w = work.ridges.shape[1]
+    xc = (w - 1) / 2.0
+    x0, y0 = work.to_image(0.0, row - slope * xc)
+    x1, y1 = work.to_image(float(w - 1), row + slope * (w - 1 - xc))
+    return Line(x0, y0, x1, y1)
+
+
+def _detect_near(work: Work, row: float, slope: float) -> tuple[float, float, float]:
+    """A line found again near (row, slope): (row, slope, quality) or nans."""
+    h = work.ridges.shape[0]
+    band = max(3.0, SEARCH_ROWS * h)
+    d = math.tan(math.radians(SEARCH_DEG))
+    cands = line_candidates(work, (slope - d, slope + d), (row - band, row + band), keep=1)
+    if not cands:
+        return math.nan, math.nan, 0.0
+    line, rms = refine(work, cands[0])
+    r, s = _to_work(work, line)
+    return r, s, _line_quality(cands[0].contrast, cands[0].coverage, rms)
+
+
+def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: bool,
+          progress: Callable[[int], bool] | None) -> tuple[list[_Frame], list[Work]] | None:
+    out: list[_Frame] = []
+    works: list[Work] = []
+    prev_img: np.ndarray | None = None
+    state: dict[str, float] = {}
+    for n, i in enumerate(order):
+        if progress is not None and not progress(n):
+            return None
+        work = prepare(_grey(frames(i)), seed.area)
+        img = np.clip(work.grey, 0, 255).astype(np.uint8)
+        flow = flow_between(prev_img, img) if prev_img is not None else Affine.identity()
+        xc = (work.ridges.shape[1] - 1) / 2.0
+        if n == 0:
+            rs, ss = _to_work(work, seed.superficial)
+            rd, sd = _to_work(work, seed.deep)
+            state = {"s_row": rs, "s_slope": ss, "d_row": rd, "d_slope": sd,
+                     "f": seed.fascicle_slope if seed.fascicle_slope is not None else math.nan}
+        else:
+            state["s_row"], state["s_slope"] = flow.move_line(state["s_row"], state["s_slope"], xc)
+            state["d_row"], state["d_slope"] = flow.move_line(state["d_row"], state["d_slope"], xc)
+            if math.isfinite(state["f"]):
+                state["f"] = flow.move_slope(state["f"])
+        rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f")}
+        quality = {k: 0.0 for k in rows}
+        if n == 0 or drift_correction:
+            for name in ("s", "d"):
+                if name == "s" and not seed.measure_superficial:
+                    continue
+                r, s, q = _detect_near(work, state[f"{name}_row"], state[f"{name}_slope"])
+                if math.isfinite(r):
+                    rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
+                    quality[f"{name}_row"] = quality[f"{name}_slope"] = q
+                    state[f"{name}_row"], state[f"{name}_slope"] = r, s  # centre the next search
+            s_line = _to_image(work, state["s_row"], state["s_slope"])
+            d_line = _to_image(work, state["d_row"], state["d_slope"])
+            around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
+            f, clarity = fascicle_orientation(work, s_line, d_line, around, FASCICLE_WINDOW_DEG)
+            if f is not None:
+                rows["f"], quality["f"] = f, clarity
+                state["f"] = f
+        if n == 0:  # the seed itself is what the user or the first detection drew
+            rs, ss = _to_work(work, seed.superficial)
+            rd, sd = _to_work(work, seed.deep)
+            rows.update({"s_row": rs, "s_slope": ss, "d_row": rd, "d_slope": sd})
+            quality.update({k: max(quality[k], 0.9) for k in ("s_row", "s_slope", "d_row", "d_slope")})
+            if seed.fascicle_slope is not None:
+                rows["f"], quality["f"] = seed.fascicle_slope, max(quality["f"], 0.9)
+        out.append(_Frame(rows, quality, flow))
+        works.append(work)
+        prev_img = img
+    return out, works
+
+
+def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
+               ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Fused rows and slopes per frame, and the agreement (0..1) per frame."""
+    n = len(walk)
+    xc = (works[0].ridges.shape[1] - 1) / 2.0
+    kinds = {"s_row": "row", "s_slope": "slope", "d_row": "row", "d_slope": "slope", "f": "fslope"}
+    fused: dict[str, np.ndarray] = {}
+    agreement = np.ones(n)
+    # the flow's predicted change of each quantity, from the measured (or fused) previous value
+    ref = {k: np.array([fr.rows[k] for fr in walk]) for k in kinds}
+    for key, kind in kinds.items():
+        measured = ref[key]
+        quality = np.array([fr.quality[key] for fr in walk])
+        if not np.isfinite(measured).any():
+            fused[key] = np.full(n, math.nan)
+            continue
+        base = _fill(measured)
+        step = np.zeros(n)
+        for k in range(1, n):
+            flow = walk[k].flow
+            if key == "f":
+                step[k] = flow.move_slope(base[k - 1]) - base[k - 1]
+            else:
+                prefix = key[0]
+                row, slope = _fill(ref[f"{prefix}_row"])[k - 1], _fill(ref[f"{prefix}_slope"])[k - 1]
+                moved = flow.move_line(row, slope, xc)
+                step[k] = (moved[0] - row) if key.endswith("row") else (moved[1] - slope)
+        track = fuse(kind, measured, quality, step, drift_correction)
+        fused[key] = track.value
+        if key in ("s_row", "d_row", "f"):
+            agreement = np.minimum(agreement, track.agreement)
+    return fused, agreement
+
+
+def _fill(values: np.ndarray) -> np.ndarray:
+    """Missing values (nan) replaced by the nearest known one."""
+    out = values.copy()
+    known = np.flatnonzero(np.isfinite(out))
+    if len(known) == 0:
+        return np.zeros_like(out)
+    idx = np.clip(np.searchsorted(known, np.arange(len(out))), 0, len(known) - 1)
+    prev = np.clip(idx - 1, 0, len(known) - 1)
+    nearest = np.where(np.abs(known[idx] - np.arange(len(out))) <= np.abs(known[prev] - np.arange(len(out))),
+                       known[idx], known[prev])
+    missing = ~np.isfinite(out)
+    out[missing] = out[nearest[missing]]
+    return out
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    arr = np.asarray(frame)
+    if arr.ndim == 3:
+        arr = cv2.cvtColor(arr[..., :3], cv2.COLOR_RGB2GRAY)
+    return arr.astype(np.uint8, copy=False)
+
+
+def _follow(frames: FrameFn, indices: Sequence[int], anchor: int, seed: Seed, drift_correction: bool,
+            progress: Callable[[int], bool] | None) -> tuple[dict[int, dict[str, float]], dict[int, float],
+                                                            dict[int, float], Work] | None:
+    """Walk from the anchor forwards and backwards; fused working values per frame."""
+    pos = list(indices).index(anchor)
+    after, before = list(indices[pos:]), list(indices[: pos + 1])[::-1]
+    done = [0]
+
+    def tick(_n: int) -> bool:
+        done[0] += 1
+        return progress(done[0]) if progress is not None else True
+
+    values: dict[int, dict[str, float]] = {}
+    quality: dict[int, float] = {}
+    agree: dict[int, float] = {}
+    work0: Work | None = None
+    for order in (after, before):
+        result = _walk(frames, order, seed, drift_correction, tick)
+        if result is None:
+            return None
+        walk, works = result
+        work0 = work0 or works[0]
+        fused, agreement = _fuse_walk(walk, works, drift_correction)
+        for k, i in enumerate(order):
+            values[i] = {key: float(v[k]) for key, v in fused.items()}
+            q = walk[k].quality
+            apo = math.sqrt(max(q["s_row"] if seed.measure_superficial else q["d_row"], 0.0) * max(q["d_row"], 0.0))
+            if not drift_correction and k > 0:
+                apo = 0.6  # flow only: nothing checked against the image
+            quality[i] = confidence(apo, q["f"] if drift_correction or k == 0 else 0.5)
+            agree[i] = float(agreement[k])
+    assert work0 is not None
+    return values, quality, agree, work0
+
+
+def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
+                     mm_per_px: tuple[float, float] | None, roi: tuple[int, int, int, int] | None = None,
+                     times_ms: Sequence[float] | None = None,
+                     anchors: Mapping[int, FrameArchitecture] | None = None,
+                     drift_correction: bool = True,
+                     progress: Callable[[int], bool] | None = None) -> list[FrameArchitecture]:
+    """The architecture of every frame in ``frame_indices``; ``anchors`` (a user's corrections)
+    re-anchor the estimate: following restarts from each anchor until the next."""
+    indices = list(frame_indices)
+    unit = "mm" if mm_per_px is not None else "px"
+    if not indices:
+        return []
+    times = list(times_ms) if times_ms is not None else [None] * len(indices)
+
+    def empty(reason: str) -> list[FrameArchitecture]:
+        return [FrameArchitecture.empty(i, t, unit, reason) for i, t in zip(indices, times, strict=True)]
+
+    first = _grey(frames(indices[0]))
+    area = imaging_area(first, roi)
+    seeds: dict[int, Seed] = {}
+    for i, est in sorted((anchors or {}).items()):
+        if i in indices and est.superficial is not None and est.deep is not None:
+            seeds[i] = Seed(area, est.superficial, est.deep, est.fascicle.slope if est.fascicle else None)
+    if not seeds:
+        found = _first_detection(frames, indices, area)
+        if found is None:
+            return empty(NO_APONEUROSIS)
+        seeds[found[0]] = found[1]
+    keys = sorted(seeds)
+    results: dict[int, FrameArchitecture] = {}
+    for n, anchor in enumerate(keys):
+        lo = indices.index(keys[n - 1]) + 1 if n > 0 else 0
+        hi = indices.index(keys[n + 1]) if n + 1 < len(keys) else len(indices)
+        span = indices[lo:hi] if anchor in indices[lo:hi] else indices[lo:hi] + [anchor]
+        span = sorted(set(span))
+        followed = _follow(frames, span, anchor, seeds[anchor], drift_correction, progress)
+        if followed is None:
+            break
+        values, quality, agree, work = followed
+        for i in span:
+            if i in results and i != anchor:
+                continue
+            v = values[i]
+            s_line = _to_image(work, v["s_row"], v["s_slope"])
+            d_line = _to_image(work, v["d_row"], v["d_slope"])
+            f = v["f"] if math.isfinite(v["f"]) else None
+            conf = quality[i] * (0.3 + 0.7 * agree[i])
+            reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
+            t = times[indices.index(i)]
+            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason)
+    return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
+            for i, t in zip(indices, times, strict=True)]
+
+
+def _reason(quality: float, agreement: float) -> str:
+    if agreement < 0.5:
+        return "detection and motion disagree: values uncertain"
+    return "structures faint on this frame: values uncertain"
+
+
+def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[int, Seed] | None:
+    """The first frame (of the first few) where the aponeurosis pair is found clearly."""
+    best: tuple[float, int, Seed] | None = None
+    for i in indices[: min(len(indices), 5)]:
+        found = detect(_grey(frames(i)), area=area)
+        if found is None:
+            continue
+        q = confidence(found.apo_quality, found.fascicle_quality)
+        if best is None or q > best[0]:
+            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope))
+        if q >= 0.6:
+            break
+    return None if best is None else (best[1], best[2])
+
+
+def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_points: Sequence[Point],
+                     start: int, end: int, *, drift_correction: bool = True,
+                     progress: Callable[[int], bool] | None = None,
+                     ) -> tuple[dict[int, list[Point]], dict[int, float]]:
+    """Follow a user-drawn ``thickness``, ``pennation`` or ``fascicle`` annotation from
+    ``anchor_frame`` over ``start..end``: points per frame in the kind's layout (the user's
+    segments keep their extent along x and follow their structures) and a confidence."""
+    pts = [(float(x), float(y)) for x, y in anchor_points]
+    grey = _grey(frames(anchor_frame))
+    h, w = grey.shape
+    area = Area(0, 0, w, h)
+    seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
+    if kind == "thickness" and len(pts) == 4:
+        superficial, deep, fascicle = seg(pts[0], pts[1]), seg(pts[2], pts[3]), None
+    elif kind == "pennation" and len(pts) == 4:
+        fascicle, deep = seg(pts[0], pts[1]), seg(pts[2], pts[3])
+        superficial = None
+    elif kind == "fascicle" and len(pts) == 6:
+        fascicle, superficial, deep = seg(pts[0], pts[1]), seg(pts[2], pts[3]), seg(pts[4], pts[5])
+    else:
+        raise ValueError(f"cannot follow a {kind!r} annotation with {len(pts)} points")
+    measure_superficial = superficial is not None
+    if superficial is None:
+        # the muscle above the deep aponeurosis, as high as the fascicle reaches
+        rise = max(abs(fascicle.y1 - fascicle.y0), 0.1 * h) if fascicle else 0.2 * h
+        superficial = deep.shifted(-rise)
+    seed = Seed(area, _full(superficial, w), _full(deep, w), fascicle.slope if fascicle else None,
+                measure_superficial)
+    indices = list(range(min(start, end), max(start, end) + 1))
+    if anchor_frame not in indices:
+        raise ValueError(f"the anchor frame {anchor_frame} is outside {start}..{end}")
+    followed = _follow(frames, indices, anchor_frame, seed, drift_correction, progress)
+    if followed is None:
+        return {}, {}
+    values, quality, agree, work = followed
+    mid = ((fascicle.x0 + fascicle.x1) / 2, (fascicle.y0 + fascicle.y1) / 2) if fascicle else None
+    # where the fascicle's centre sits between the aponeuroses, kept from the anchor
+    frac = None
+    if mid is not None:
+        sy, dy = seed.superficial.y_at(mid[0]), seed.deep.y_at(mid[0])
+        frac = (mid[1] - sy) / (dy - sy) if abs(dy - sy) > 1e-6 else 0.5
+    points: dict[int, list[Point]] = {}
+    conf: dict[int, float] = {}
+    for i in indices:
+        v = values[i]
+        s_line = _to_image(work, v["s_row"], v["s_slope"])
+        d_line = _to_image(work, v["d_row"], v["d_slope"])
+        conf[i] = float(quality[i] * (0.3 + 0.7 * agree[i]))
+        if i == anchor_frame:
+            points[i] = list(pts)
+            continue
+        f_slope = v["f"] if math.isfinite(v["f"]) else (fascicle.slope if fascicle else 0.0)
+        out: list[Point] = []
+        if fascicle is not None and mid is not None and frac is not None:
+            cy = s_line.y_at(mid[0]) + frac * (d_line.y_at(mid[0]) - s_line.y_at(mid[0]))
+            half = 0.5 * math.hypot(fascicle.x1 - fascicle.x0, fascicle.y1 - fascicle.y0)
+            dx = half / math.sqrt(1.0 + f_slope * f_slope)
+            f_pts = [(mid[0] - dx, cy - dx * f_slope), (mid[0] + dx, cy + dx * f_slope)]
+            if pts[0][0] > pts[1][0]:
+                f_pts.reverse()
+        if kind == "thickness":
+            out = [_on(s_line, pts[0]), _on(s_line, pts[1]), _on(d_line, pts[2]), _on(d_line, pts[3])]
+        elif kind == "pennation":
+            out = [*f_pts, _on(d_line, pts[2]), _on(d_line, pts[3])]
+        else:
+            out = [*f_pts, _on(s_line, pts[2]), _on(s_line, pts[3]), _on(d_line, pts[4]), _on(d_line, pts[5])]
+        points[i] = out
+    return points, conf
+
+
+def _full(line: Line, width: int) -> Line:
+    return Line(0.0, line.y_at(0.0), float(width - 1), line.y_at(float(width - 1)))
+
+
+def _on(line: Line, p: Point) -> Point:
+    return (p[0], line.y_at(p[0]))
+

@@ -1,0 +1,90 @@
+"""The results of muscle architecture analysis: fitted lines and one frame's estimate."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A segment of a fitted line, in image pixels (x right, y down)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def slope(self) -> float:
+        """dy/dx in pixels (0 for a vertical segment: lines here are never vertical)."""
+        dx = self.x1 - self.x0
+        return (self.y1 - self.y0) / dx if dx else 0.0
+
+    def y_at(self, x: float) -> float:
+        return self.y0 + (x - self.x0) * self.slope
+
+    def angle_deg(self, mm_per_px: tuple[float, float] = (1.0, 1.0)) -> float:
+        """Angle to the image horizontal, positive when the line rises to the right on screen
+        (y decreases as x grows), in physical space when pixels are not square."""
+        sx, sy = mm_per_px
+        deg = math.degrees(math.atan2(-(self.y1 - self.y0) * sy, (self.x1 - self.x0) * sx))
+        if deg > 90.0:  # a line has no direction: keep (-90, 90]
+            deg -= 180.0
+        elif deg <= -90.0:
+            deg += 180.0
+        return deg
+
+    def points(self) -> list[Point]:
+        return [(self.x0, self.y0), (self.x1, self.y1)]
+
+    def shifted(self, dy: float) -> Line:
+        return Line(self.x0, self.y0 + dy, self.x1, self.y1 + dy)
+
+
+@dataclass(frozen=True)
+class FrameArchitecture:
+    frame: int
+    time_ms: float | None
+    superficial: Line | None  # fitted superficial aponeurosis, across the analysed width
+    deep: Line | None  # fitted deep aponeurosis
+    fascicle: Line | None  # the representative fascicle, from the superficial to the deep line
+    pennation_deg: float | None
+    fascicle_angle_deg: float | None
+    aponeurosis_angle_deg: float | None
+    thickness: float | None  # mm when calibrated, else px (see unit)
+    fascicle_length: float | None
+    fascicle_extrapolated: bool
+    unit: str  # "mm" or "px"
+    confidence: float  # 0..1
+    reason: str | None  # why values are None or the confidence is low
+
+    @classmethod
+    def empty(cls, frame: int, time_ms: float | None, unit: str, reason: str) -> FrameArchitecture:
+        return cls(frame, time_ms, None, None, None, None, None, None, None, None, False, unit, 0.0, reason)
+
+    def to_row(self) -> dict[str, object]:
+        """One row of ``us-annotator architecture --json``: lengths keyed by their unit."""
+        suffix = "mm" if self.unit == "mm" else "px"
+        row: dict[str, object] = {
+            "frame": self.frame,
+            "time_ms": _num(self.time_ms),
+            "pennation_deg": _num(self.pennation_deg),
+            "fascicle_angle_deg": _num(self.fascicle_angle_deg),
+            "aponeurosis_angle_deg": _num(self.aponeurosis_angle_deg),
+            f"thickness_{suffix}": _num(self.thickness),
+            f"fascicle_length_{suffix}": _num(self.fascicle_length),
+            "fascicle_extrapolated": self.fascicle_extrapolated,
+            "confidence": round(float(self.confidence), 3),
+        }
+        if self.reason:
+            row["reason"] = self.reason
+        return row
+
+
+def _num(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), 3)

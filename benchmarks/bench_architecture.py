@@ -1,0 +1,146 @@
+"""Muscle architecture benchmark: accuracy against three human observers, drift on real
+contraction clips, and speed, in one run (issue targets printed beside each figure).
+
+- **Accuracy on stills** (../shared/corpus/timvanderzee-timtrack-observers, data sets 1, 2
+  and 4, every image): automatic pennation against the observers' mean pennation (alpha -
+  beta), RMSE in degrees (target <= 2.0); thickness (height x cos beta) RMSE in % of the
+  observers' mean (target <= 3 %); beside the observers' own spread (SD between observers).
+- **No drift** (the three MP4 clips of ../shared/corpus/joshrbaxter-ultrasound_tracking,
+  calibrated from their 0-50 mm depth ruler, 546 px): the last frame's thickness and pennation
+  minus the first frame's (targets 0.3 mm and 1 degree).
+- **Speed**: ``analyse_sequence`` on the 394-frame 1148x624 clip in frames per second (target
+  >= 25), and ``track_structures`` of a thickness on the same clip (target >= 100), each beside
+  a bare decode of the same frames measured in the same run.
+Without the corpus, a generated clip is measured for speed only.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from annotator.dynamics.architecture import (
+    analyse_image,
+    analyse_sequence,
+    architecture_points,
+    track_structures,
+)
+from annotator.dynamics.frames import to_grey
+
+CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "joshrbaxter-ultrasound_tracking"
+RULER_MM_PER_PX = 50.0 / 546.0  # the clips' 0-50 mm depth ruler spans 546 px (rows 47 to 593)
+TARGETS = {"pennation_rmse": 2.0, "thickness_rmse_pct": 3.0, "drift_mm": 0.3, "drift_deg": 1.0,
+           "analyse_fps": 25.0, "track_fps": 100.0}
+
+
+def _accuracy() -> None:
+    import cv2
+
+    from benchmarks.observers import ROOT, dataset_1, dataset_2, dataset_4
+
+    if not ROOT.is_dir():
+        print(f"observer data not found at {ROOT}: accuracy not measured")
+        return
+    for loader in (dataset_1, dataset_2, dataset_4):
+        items = loader()
+        pen_err, thick_err, spread, confident, found = [], [], [], [], 0
+        start = time.perf_counter()
+        for item in items:
+            grey = cv2.imread(str(item.image), cv2.IMREAD_GRAYSCALE)
+            est = analyse_image(grey, mm_per_px=None)
+            spread.append(item.pennation_spread)
+            if est.pennation_deg is None or est.thickness is None:
+                continue
+            found += 1
+            pen_err.append(est.pennation_deg - abs(item.pennation))
+            thick_err.append(100.0 * (est.thickness - item.thickness_px) / item.thickness_px)
+            confident.append(est.confidence >= 0.5)
+        ms = (time.perf_counter() - start) / max(len(items), 1) * 1000
+        pe, te, hi = np.array(pen_err), np.array(thick_err), np.array(confident, bool)
+        rmse_p, rmse_t = float(np.sqrt(np.mean(pe ** 2))), float(np.sqrt(np.mean(te ** 2)))
+        print(f"data set {items[0].dataset}: {len(items)} images, {found} measured, {ms:.0f} ms each; "
+              f"observers' pennation spread (SD) {np.mean(spread):.2f} deg")
+        print(f"  pennation RMSE {rmse_p:.2f} deg (bias {pe.mean():+.2f}; target <= {TARGETS['pennation_rmse']}: "
+              f"{_met(rmse_p <= TARGETS['pennation_rmse'])}); thickness RMSE {rmse_t:.1f} % (bias {te.mean():+.1f}; "
+              f"target <= {TARGETS['thickness_rmse_pct']} %: {_met(rmse_t <= TARGETS['thickness_rmse_pct'])})")
+        if hi.any():
+            print(f"  the {int(hi.sum())} frames with confidence >= 0.5: pennation RMSE "
+                  f"{float(np.sqrt(np.mean(pe[hi] ** 2))):.2f} deg, thickness RMSE {float(np.sqrt(np.mean(te[hi] ** 2))):.1f} %")
+
+
+def _drift() -> None:
+    from annotator.media import open_media
+
+    if not CLIPS.is_dir():
+        print(f"clips not found at {CLIPS}: drift not measured")
+        return
+    for clip in sorted(CLIPS.glob("*.mp4")):
+        with open_media(clip) as media:
+            media.wait_ready(120)
+            res = analyse_sequence(lambda i, m=media: to_grey(m.frame(i)), range(media.frame_count),
+                                   mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
+        a, b = res[0], res[-1]
+        if a.thickness is None or b.thickness is None or a.pennation_deg is None or b.pennation_deg is None:
+            print(f"{clip.name}: not measured ({a.reason or b.reason})")
+            continue
+        dt, dp = b.thickness - a.thickness, b.pennation_deg - a.pennation_deg
+        low = sum(1 for r in res if r.confidence < 0.5)
+        peak = max(res, key=lambda r: abs((r.pennation_deg or a.pennation_deg) - a.pennation_deg))
+        print(f"{clip.name}: {len(res)} frames; thickness {a.thickness:.2f} -> {b.thickness:.2f} mm "
+              f"(end - start {dt:+.3f} mm, target |.| <= {TARGETS['drift_mm']}: {_met(abs(dt) <= TARGETS['drift_mm'])}); "
+              f"pennation {a.pennation_deg:.1f} -> {b.pennation_deg:.1f} deg (end - start {dp:+.2f}, target |.| <= "
+              f"{TARGETS['drift_deg']}: {_met(abs(dp) <= TARGETS['drift_deg'])}); largest change at frame {peak.frame} "
+              f"({peak.pennation_deg:.1f} deg); {low} frames below confidence 0.5")
+
+
+def _speed() -> None:
+    from annotator.media import open_media
+
+    clip = CLIPS / "p6_passive_ROM_01_push_01.mp4"
+    if not clip.is_file():
+        print("the 394-frame clip is not in the corpus: speed not measured")
+        return
+    with open_media(clip) as media:
+        media.wait_ready(120)
+        n = media.frame_count
+        start = time.perf_counter()
+        grey = [to_grey(media.frame(i)) for i in range(n)]
+        decode_fps = n / (time.perf_counter() - start)
+        frames = grey.__getitem__
+        start = time.perf_counter()
+        res = analyse_sequence(frames, range(n), mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
+        analyse_fps = n / (time.perf_counter() - start)
+        start = time.perf_counter()
+        res2 = analyse_sequence(lambda i: to_grey(media.frame(i)), range(n), mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
+        with_decode_fps = n / (time.perf_counter() - start)
+        drawn = architecture_points(res[0]).get("thickness")
+        if drawn is None:
+            print("no thickness found on the first frame: structure tracking not measured")
+            return
+        start = time.perf_counter()
+        track_structures(frames, "thickness", 0, drawn, 0, n - 1)
+        track_fps = n / (time.perf_counter() - start)
+    assert len(res2) == n
+    print(f"speed on {clip.name} ({n} frames 1148x624; a bare decode + grey conversion runs at {decode_fps:.0f} fps):")
+    print(f"  architecture (analyse_sequence), frames in memory: {analyse_fps:.1f} fps; decoding included: "
+          f"{with_decode_fps:.1f} fps (target >= {TARGETS['analyse_fps']:g}: {_met(with_decode_fps >= TARGETS['analyse_fps'])})")
+    print(f"  structure tracking (track_structures, thickness): {track_fps:.1f} fps "
+          f"(target >= {TARGETS['track_fps']:g}: {_met(track_fps >= TARGETS['track_fps'])})")
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> int:
+    _accuracy()
+    _drift()
+    _speed()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The TimTrack observer data sets (../shared/corpus/timvanderzee-timtrack-observers): each
+image with the three observers' fascicle angle (alpha), aponeurosis angle (beta) and height
+(px). Pennation = alpha - beta; thickness = height x cos(beta). Read with a small xlsx reader
+(the workbooks are plain Office Open XML; no spreadsheet package is needed)."""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "timvanderzee-timtrack-observers"
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+
+
+def read_xlsx(path: Path) -> dict[str, list[dict[str, str]]]:
+    """Every sheet as rows of {column letter: text}."""
+    with zipfile.ZipFile(path) as z:
+        shared: list[str] = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for si in ElementTree.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", _NS):
+                shared.append("".join(t.text or "" for t in si.iter(f"{{{_NS['m']}}}t")))
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = {r.get("Id"): r.get("Target") for r in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+        sheets: dict[str, list[dict[str, str]]] = {}
+        for sheet in book.find("m:sheets", _NS) or []:
+            target = str(rels[sheet.get(f"{{{_NS['r']}}}id")]).lstrip("/").replace("xl/", "")
+            rows = []
+            for row in ElementTree.fromstring(z.read("xl/" + target)).iter(f"{{{_NS['m']}}}row"):
+                cells = {}
+                for c in row.findall("m:c", _NS):
+                    col = re.match(r"[A-Z]+", c.get("r", "")).group()  # type: ignore[union-attr]
+                    v = c.find("m:v", _NS)
+                    if v is not None and v.text is not None:
+                        cells[col] = shared[int(v.text)] if c.get("t") == "s" else v.text
+                rows.append(cells)
+            sheets[str(sheet.get("name"))] = rows
+    return sheets
+
+
+@dataclass(frozen=True)
+class Observed:
+    image: Path
+    dataset: str
+    alpha: list[float]  # per observer
+    beta: list[float]
+    height: list[float]
+
+    @property
+    def pennation(self) -> float:
+        return sum(a - b for a, b in zip(self.alpha, self.beta, strict=True)) / len(self.alpha)
+
+    @property
+    def thickness_px(self) -> float:
+        return sum(h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)) / len(self.height)
+
+    @property
+    def pennation_spread(self) -> float:
+        values = [a - b for a, b in zip(self.alpha, self.beta, strict=True)]
+        mean = sum(values) / len(values)
+        return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+
+
+def _num(text: str | None) -> float | None:
+    try:
+        return float(text) if text is not None else None
+    except ValueError:
+        return None
+
+
+def _collect(per: dict[Path, list[tuple[float, float, float]]], dataset: str) -> list[Observed]:
+    out = []
+    for image, values in sorted(per.items()):
+        if image.is_file() and values:
+            out.append(Observed(image, dataset, [v[0] for v in values], [v[1] for v in values], [v[2] for v in values]))
+    return out
+
+
+def dataset_1() -> list[Observed]:
+    per: dict[Path, list[tuple[float, float, float]]] = {}
+    for rows in read_xlsx(ROOT / "dataset_1" / "dataset1_for_manual_estimation.xlsx").values():
+        for r in rows[1:]:
+            a, b, h = _num(r.get("D")), _num(r.get("E")), _num(r.get("H"))
+            if None in (a, b, h) or not r.get("A"):
+                continue
+            s, leg, step = int(float(r["A"])), r["B"], int(float(r["C"]))
+            image = ROOT / "dataset_1" / f"S{s}" / f"S{s}_{leg}20_step_{step:03d}.png"
+            per.setdefault(image, []).append((a, b, h))  # type: ignore[arg-type]
+    return _collect(per, "1")
+
+
+def dataset_2() -> list[Observed]:
+    per: dict[Path, list[tuple[float, float, float]]] = {}
+    for i in (1, 2, 3):
+        book = read_xlsx(ROOT / "dataset_2" / f"dataset2_for_manual_estimation_obs{i}.xlsx")
+        for sheet, folder, prefix in (("range_of_motion", "range-of-motion", "gastroc_range_of_motion"),
+                                      ("jumping", "jumping", "gastroc_jumping")):
+            for r in book.get(sheet, [])[1:]:
+                a, b, h = _num(r.get("B")), _num(r.get("C")), _num(r.get("F"))
+                if None in (a, b, h) or not r.get("A"):
+                    continue
+                image = ROOT / "dataset_2" / folder / f"{prefix}_{int(float(r['A'])):03d}.png"
+                per.setdefault(image, []).append((a, b, h))  # type: ignore[arg-type]
+    return _collect(per, "2")
+
+
+def dataset_4() -> list[Observed]:
+    per: dict[Path, list[tuple[float, float, float]]] = {}
+    for i in (1, 2, 3):
+        book = read_xlsx(ROOT / "dataset_4" / f"dataset4_for_manual_estimation_obs{i}.xlsx")
+        for sheet, stem in (("SampleA", "GM_T"), ("SampleB", "GM_P")):
+            for r in book.get(sheet, [])[1:]:
+                name = (r.get("A") or "").strip()
+                a, b, h = _num(r.get("B")), _num(r.get("C")), _num(r.get("D"))
+                if not name or None in (a, b, h):
+                    continue
+                number = name.rsplit("_", 1)[-1]
+                matches = sorted((ROOT / "dataset_4" / sheet).glob(f"{stem}_{number}.*"))
+                if matches:
+                    per.setdefault(matches[0], []).append((a, b, h))  # type: ignore[arg-type]
+    return _collect(per, "4")

@@ -1,0 +1,57 @@
+"""Generated B-mode-like muscle images of known architecture: speckle, two bright aponeurosis
+bands and many parallel fascicle streaks between them at a known angle."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+W, H = 480, 360
+
+
+def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_row: float = 260.0,
+                 d_deg: float = 4.0, fascicle_deg: float = 22.0, shift: tuple[float, float] = (0.0, 0.0),
+                 size: tuple[int, int] = (W, H)) -> np.ndarray:
+    """A grey uint8 image. Angles are to the horizontal, positive rising to the right on
+    screen; rows are the aponeuroses' centre rows at the image's centre column. ``shift``
+    moves the fascicle streak pattern (tissue motion) without changing its angle."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    speckle = cv2.GaussianBlur(rng.gamma(1.2, 28.0, (h, w)).astype(np.float32), (0, 0), 1.2)
+    image = speckle * 0.8
+    xc = (w - 1) / 2.0
+    xs = np.arange(w, dtype=np.float32)
+    yy = np.arange(h, dtype=np.float32)[:, None]
+    s_y = s_row - math.tan(math.radians(s_deg)) * (xs - xc)
+    d_y = d_row - math.tan(math.radians(d_deg)) * (xs - xc)
+    muscle = (yy > s_y + 4) & (yy < d_y - 4)
+    streaks = np.zeros((h, w), np.float32)
+    slope = -math.tan(math.radians(fascicle_deg))  # screen dy/dx
+    local = np.random.default_rng(1000)  # the same tissue in every frame: only ``shift`` moves it
+    for _ in range(260):
+        cx, cy = local.uniform(-0.2 * w, 1.2 * w), local.uniform(-0.2 * h, 1.2 * h)
+        half = local.uniform(15, 45)
+        dx = half / math.sqrt(1 + slope * slope)
+        p0 = (int(cx - dx + shift[0]), int(cy - dx * slope + shift[1]))
+        p1 = (int(cx + dx + shift[0]), int(cy + dx * slope + shift[1]))
+        cv2.line(streaks, p0, p1, float(local.uniform(70, 130)), 2, cv2.LINE_AA)
+    image = image + np.where(muscle, streaks, 0.0)
+    for centre in (s_y, d_y):
+        band = np.exp(-0.5 * ((yy - centre) / 3.0) ** 2) * 170.0
+        image = image + band
+    return np.clip(cv2.GaussianBlur(image, (0, 0), 0.8), 0, 255).astype(np.uint8)
+
+
+def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: float = 1.0,
+                   sy: float = 1.0) -> float:
+    """The distance between the two band centre lines along the deep line's normal at the
+    centre (mm with ``sx``/``sy`` mm per px)."""
+    from annotator.dynamics.architecture.estimate import thickness_between
+    from annotator.dynamics.architecture.types import Line
+
+    xc = (W - 1) / 2.0
+    s = Line(0.0, s_row + math.tan(math.radians(s_deg)) * xc, W - 1.0, s_row - math.tan(math.radians(s_deg)) * xc)
+    d = Line(0.0, d_row + math.tan(math.radians(d_deg)) * xc, W - 1.0, d_row - math.tan(math.radians(d_deg)) * xc)
+    return thickness_between(s, d, (xc, 0.5 * (s_row + d_row)), (sx, sy))

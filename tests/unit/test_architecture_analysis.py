@@ -1,0 +1,251 @@
+"""Automatic muscle architecture: known geometry on generated images and clips, no drift,
+honest confidence on bad input, the ``architecture`` command, and real clips and stills."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydicom.uid import ExplicitVRLittleEndian
+
+from annotator.cli import main as cli_main
+from annotator.dynamics.architecture import (
+    analyse_image,
+    analyse_sequence,
+    architecture_points,
+    track_structures,
+)
+from annotator.dynamics.architecture.estimate import fascicle_between, thickness_between
+from annotator.dynamics.architecture.types import Line
+from tests.architecture_images import H, W, muscle_image, true_thickness
+from tests.unit.dicom_factory import us_region, write_native
+
+# -- one image -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fascicle_deg", [14.0, 22.0, 35.0])
+def test_pennation_thickness_and_angles_on_a_known_image(fascicle_deg: float) -> None:
+    est = analyse_image(muscle_image(seed=int(fascicle_deg), fascicle_deg=fascicle_deg), mm_per_px=(0.1, 0.1))
+    assert est.confidence >= 0.5 and est.reason is None
+    assert est.aponeurosis_angle_deg == pytest.approx(4.0, abs=0.5)
+    assert est.fascicle_angle_deg == pytest.approx(fascicle_deg, abs=1.5)
+    assert est.pennation_deg == pytest.approx(fascicle_deg - 4.0, abs=1.5)
+    assert est.thickness == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1), rel=0.03)
+    assert est.unit == "mm"
+
+
+def test_non_square_pixels_are_measured_in_millimetres() -> None:
+    image = muscle_image(fascicle_deg=22.0)
+    square = analyse_image(image, mm_per_px=(0.1, 0.1))
+    tall = analyse_image(image, mm_per_px=(0.1, 0.15))
+    assert tall.thickness is not None and square.thickness is not None
+    assert tall.thickness == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.15), rel=0.03)
+    assert tall.thickness / square.thickness == pytest.approx(1.5, rel=0.03)
+    # angles are physical: a taller pixel makes every slope steeper
+    assert abs(tall.aponeurosis_angle_deg or 0) > abs(square.aponeurosis_angle_deg or 0)
+
+
+def test_without_calibration_values_are_in_pixels() -> None:
+    row = analyse_image(muscle_image(), mm_per_px=None).to_row()
+    assert row["thickness_px"] == pytest.approx(true_thickness(80, 260, -3, 4), rel=0.03)
+    assert "thickness_mm" not in row and "fascicle_length_px" in row
+
+
+def test_a_long_shallow_fascicle_is_extrapolated_and_says_so() -> None:
+    shallow = analyse_image(muscle_image(fascicle_deg=12.0), mm_per_px=(0.1, 0.1))
+    steep = analyse_image(muscle_image(fascicle_deg=40.0, seed=3), mm_per_px=(0.1, 0.1))
+    assert shallow.fascicle_extrapolated and not steep.fascicle_extrapolated
+    assert shallow.fascicle_length is not None and steep.fascicle_length is not None
+    # the length runs from one aponeurosis to the other, past the image when it must
+    for est in (shallow, steep):
+        f, s, d = est.fascicle, est.superficial, est.deep
+        assert f is not None and s is not None and d is not None
+        assert f.y0 == pytest.approx(s.y_at(f.x0), abs=0.01) and f.y1 == pytest.approx(d.y_at(f.x1), abs=0.01)
+        assert est.fascicle_length == pytest.approx(0.1 * math.dist(*f.points()))
+    assert shallow.fascicle is not None
+    assert max(shallow.fascicle.x0, shallow.fascicle.x1) > W - 1 or min(shallow.fascicle.x0, shallow.fascicle.x1) < 0
+
+
+def test_geometry_helpers() -> None:
+    s, d = Line(0, 10, 100, 10), Line(0, 50, 100, 50)
+    assert thickness_between(s, d, (50, 30), (1.0, 1.0)) == pytest.approx(40.0)
+    assert thickness_between(s, d, (50, 30), (0.1, 0.2)) == pytest.approx(8.0)
+    f = fascicle_between((50, 30), -1.0, s, d)  # 45 degrees rising to the right
+    assert f is not None and f.points() == [pytest.approx((70, 10)), pytest.approx((30, 50))]
+    assert f.angle_deg() == pytest.approx(45.0)
+    pts = architecture_points(analyse_image(muscle_image(), mm_per_px=None))
+    assert [len(pts[k]) for k in ("thickness", "pennation", "fascicle")] == [4, 4, 6]
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+def test_noise_and_blank_images_give_no_confident_angle() -> None:
+    rng = np.random.default_rng(4)
+    noise = rng.integers(0, 255, (H, W), dtype=np.uint8)
+    for image in (noise, np.zeros((H, W), np.uint8), np.full((H, W), 128, np.uint8)):
+        est = analyse_image(image, mm_per_px=(0.1, 0.1))
+        assert est.pennation_deg is None or est.confidence < 0.5
+        assert est.reason
+
+
+def test_a_transverse_image_gives_no_confident_angle() -> None:
+    """Round fascicle bundles and a curved fascia: no straight aponeurosis pair."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    image = cv2.GaussianBlur(rng.gamma(1.2, 28.0, (H, W)).astype(np.float32), (0, 0), 1.2) * 0.8
+    for _ in range(60):
+        cv2.circle(image, (int(rng.uniform(0, W)), int(rng.uniform(0, H))), int(rng.uniform(6, 18)), 150.0, 2)
+    cv2.ellipse(image, (W // 2, H + 120), (W // 2 + 80, 260), 0, 180, 360, 200.0, 5)
+    est = analyse_image(np.clip(image, 0, 255).astype(np.uint8), mm_per_px=(0.1, 0.1))
+    assert est.pennation_deg is None or est.confidence < 0.5
+
+
+# -- clips -----------------------------------------------------------------------------------
+
+
+def _contraction(n: int) -> list[dict[str, float]]:
+    """Rest, contraction and back to rest: the deep aponeurosis rises and tilts, the fascicles
+    steepen, the tissue slides."""
+    out = []
+    for k in range(n):
+        a = math.sin(math.pi * k / (n - 1)) ** 2
+        out.append({"d_row": 260 - 14 * a, "d_deg": 4 + 2 * a, "fascicle_deg": 20 + 12 * a,
+                    "shift_x": 25 * a, "shift_y": -6 * a})
+    return out
+
+
+def _clip(n: int) -> tuple[list[np.ndarray], list[dict[str, float]]]:
+    truth = _contraction(n)
+    frames = [muscle_image(seed=k, d_row=t["d_row"], d_deg=t["d_deg"], fascicle_deg=t["fascicle_deg"],
+                           shift=(t["shift_x"], t["shift_y"])) for k, t in enumerate(truth)]
+    return frames, truth
+
+
+def test_a_clip_is_followed_and_comes_back_without_drift() -> None:
+    frames, truth = _clip(31)
+    res = analyse_sequence(lambda i: frames[i], range(len(frames)), mm_per_px=(0.1, 0.1),
+                           times_ms=[33.3 * i for i in range(len(frames))])
+    assert [r.frame for r in res] == list(range(31))
+    for r, t in zip(res, truth, strict=True):
+        assert r.pennation_deg == pytest.approx(t["fascicle_deg"] - t["d_deg"], abs=2.0), r.frame
+        assert r.thickness == pytest.approx(true_thickness(80, t["d_row"], -3, t["d_deg"], 0.1, 0.1), rel=0.04)
+    first, last = res[0], res[-1]
+    assert first.thickness is not None and last.thickness is not None
+    assert abs(last.thickness - first.thickness) < 0.3
+    assert abs((last.pennation_deg or 0) - (first.pennation_deg or 0)) < 1.0
+    # the drawn streaks turn without the tissue deforming: the flow disagrees a little
+    assert float(np.median([r.confidence for r in res])) >= 0.5
+
+
+def test_a_drawn_thickness_follows_its_aponeuroses() -> None:
+    frames, truth = _clip(21)
+    xc = (W - 1) / 2.0
+
+    def y(row: float, deg: float, x: float) -> float:
+        return row - math.tan(math.radians(deg)) * (x - xc)
+
+    drawn = [(180.0, y(80, -3, 180)), (300.0, y(80, -3, 300)),
+             (180.0, y(260, 4, 180)), (300.0, y(260, 4, 300))]
+    points, conf = track_structures(lambda i: frames[i], "thickness", 0, drawn, 0, 20)
+    assert sorted(points) == list(range(21)) and points[0] == drawn
+    for k in (5, 10, 15, 20):
+        t = truth[k]
+        (sx0, sy0), _s1, (dx0, dy0), _d1 = points[k]
+        assert sy0 == pytest.approx(y(80, -3, sx0), abs=2.0)
+        assert dy0 == pytest.approx(y(t["d_row"], t["d_deg"], dx0), abs=2.0), k
+        assert conf[k] >= 0.3
+
+
+def test_without_drift_correction_only_the_flow_follows(tmp_path: Path) -> None:
+    frames, _truth = _clip(11)
+    res = analyse_sequence(lambda i: frames[i], range(11), mm_per_px=None, drift_correction=False)
+    assert len(res) == 11 and all(r.thickness is not None for r in res)
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def _dicom(tmp_path: Path, frames: list[np.ndarray], regions: list) -> Path:
+    return write_native(tmp_path / "clip.dcm", np.stack(frames), transfer_syntax=ExplicitVRLittleEndian,
+                        SequenceOfUltrasoundRegions=regions, FrameTime=33.3)
+
+
+def test_the_command_prints_a_row_per_frame_in_mm_from_the_regions(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    frames, _ = _clip(5)
+    path = _dicom(tmp_path, frames, [us_region(0, 0, W - 1, H - 1, 0.01, 0.01)])  # 0.1 mm/px
+    assert cli_main(["architecture", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["frame"] for r in rows] == [0, 1, 2, 3, 4]
+    assert rows[1]["time_ms"] == pytest.approx(33.3)
+    assert rows[0]["thickness_mm"] == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1), rel=0.04)
+    assert set(rows[0]) >= {"pennation_deg", "fascicle_angle_deg", "aponeurosis_angle_deg", "fascicle_length_mm",
+                            "fascicle_extrapolated", "confidence"}
+    assert cli_main(["architecture", str(path), "--frames", "1:2", "--roi", f"0,0,{W},{H}", "--json"]) == 0
+    assert [r["frame"] for r in json.loads(capsys.readouterr().out)] == [1, 2]
+
+
+def test_a_doppler_region_gives_nulls_with_a_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frames, _ = _clip(2)
+    doppler = us_region(0, 0, W - 1, H - 1, 0.01, 1.0, units=(4, 7), spatial_format=3, data_type=3)
+    path = _dicom(tmp_path, frames, [doppler])
+    assert cli_main(["architecture", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert all(r.get("pennation_deg") is None and "reason" in r for r in rows)
+
+
+def test_without_calibration_keys_end_in_px(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import cv2
+
+    path = tmp_path / "still.png"
+    cv2.imwrite(str(path), muscle_image())
+    assert cli_main(["architecture", str(path), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert "thickness_px" in row and "uncalibrated" in row["reason"]
+    assert cli_main(["architecture", str(path), "--mm-per-px", "0.1", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["thickness_mm"] == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1), rel=0.03)
+
+
+@pytest.mark.parametrize("args", [["--frames", "9:99"], ["--roi", "1,2"], ["--mm-per-px", "-1"]])
+def test_bad_arguments_and_files_give_one_error_line(tmp_path: Path, args: list[str]) -> None:
+    import cv2
+
+    path = tmp_path / "still.png"
+    cv2.imwrite(str(path), muscle_image())
+    bad = tmp_path / "broken.dcm"
+    bad.write_bytes(b"not an image at all\n" * 8)
+    for target, extra in ((path, args), (bad, [])):
+        out = subprocess.run([sys.executable, "-m", "annotator", "architecture", str(target), *extra],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 2, out.stderr
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:")
+
+
+# -- real data -------------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_a_real_isometric_contraction_comes_back_to_rest(corpus: Path) -> None:
+    """p6_isometric_max_01_push_02 starts and ends at rest (0-50 mm ruler: 546 px)."""
+    from annotator.dynamics.frames import to_grey
+    from annotator.media import open_media
+
+    with open_media(corpus / "joshrbaxter-ultrasound_tracking" / "p6_isometric_max_01_push_02.mp4") as media:
+        res = analyse_sequence(lambda i: to_grey(media.frame(i)), range(media.frame_count),
+                               mm_per_px=(50 / 546, 50 / 546))
+    first, last = res[0], res[-1]
+    assert first.thickness is not None and last.thickness is not None
+    assert 17.0 < first.thickness < 24.0  # the aponeuroses are about 19-22 mm apart here
+    assert abs(last.thickness - first.thickness) < 0.3
+    assert abs((last.pennation_deg or 0) - (first.pennation_deg or 0)) < 1.0
+    peak = max(r.pennation_deg or 0 for r in res)
+    assert peak > (first.pennation_deg or 0) + 8  # fascicles steepen on contraction
