@@ -5,15 +5,14 @@ length for a caliper or polyline, area for a trace or ellipse, angle for an angl
 frame's own calibration, and pairs it with the frame's time and tracking confidence. The series
 knows its minimum, maximum and range, and the percent change from rest to peak.
 
-Rest and peak: a sonographer picks them by hand (``with_rest_peak``) or takes the suggestion
-of ``suggest_rest_peak``, whose rule is: *rest is the extreme on the side where the clip
-starts, peak the opposite extreme.* The start level is the median of the first tenth of the
-values (at least the first three); if it lies nearer the minimum, rest is the minimum and peak
-the maximum (a tear gap that opens on contraction, a muscle that thickens), otherwise rest is
-the maximum and peak the minimum (a nerve flattened by probe pressure). Frames tracked with low
-confidence (< 0.5) are passed over when trusted ones exist. For rest, a value within 2% of the
-range of its extreme counts as reaching it and the earliest such frame is taken (a clip that
-relaxes back keeps its rest at the start); the peak is the extreme itself, earliest on a tie.
+Rest and peak belong to the annotation (``Annotation.rest_frame`` / ``peak_frame``, set by
+hand through an undoable command); ``suggest_rest_peak`` proposes them with this rule: *rest
+is the level where the clip starts, peak the largest change from rest in either direction*.
+The start level is the median of the first tenth of the values (at least the first one);
+rest is the earliest of those frames within 2% of the range of that level (else the nearest). The peak is the frame farthest from
+the rest value, above or below (a gap that opens, a muscle that thickens, and a muscle that
+thins or a nerve flattened by probe pressure alike), the earliest on a tie. Frames tracked
+with low confidence (< 0.5) are passed over when trusted ones exist.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from typing import Protocol, TextIO
 import numpy as np
 
 from annotator.case.fileutil import atomic_write_text
-from annotator.case.measure import PRIMARY_QUANTITY, measure_annotation
+from annotator.case.measure import ANGLE_QUANTITIES, PRIMARY_QUANTITY, measure_annotation
 from annotator.case.model import Annotation
 from annotator.media.base import Media
 from annotator.media.calibration import Calibration
@@ -209,22 +208,16 @@ def suggest_rest_peak(series: Series) -> tuple[int | None, int | None]:
     pool = trusted or valid
     if not pool:
         return None, None
-    head = max(3, len(valid) // 10)
-    start_level = float(np.median([s.value for s in valid[:head]]))
-    values = np.array([s.value for s in pool], dtype=float)
-    lo, hi = float(values.min()), float(values.max())
-    # for rest, within 2% of the range of its extreme counts as reaching it and the earliest
-    # such frame wins, so a clip that relaxes back to rest keeps its rest at the start;
-    # the peak is the extreme itself (the earliest, on a tie)
-    tolerance = (hi - lo) * 0.02
-    pairs = list(zip(pool, values, strict=True))
-    if abs(start_level - lo) <= abs(hi - start_level):
-        rest = next(s.frame for s, v in pairs if v <= lo + tolerance)
-        peak = next(s.frame for s, v in pairs if v == hi)
-    else:
-        rest = next(s.frame for s, v in pairs if v >= hi - tolerance)
-        peak = next(s.frame for s, v in pairs if v == lo)
-    return rest, peak
+    head = pool[: max(1, len(pool) // 10)]
+    start_level = float(np.median([s.value for s in head]))
+    values = [float(s.value or 0.0) for s in pool]
+    tolerance = (max(values) - min(values)) * 0.02
+    near = [s for s in head if abs(float(s.value or 0.0) - start_level) <= tolerance]
+    rest = near[0] if near else min(head, key=lambda s: (abs(float(s.value or 0.0) - start_level), s.frame))
+    assert rest.value is not None
+    rest_value = rest.value
+    peak = max(pool, key=lambda s: (abs(float(s.value or 0.0) - rest_value), -s.frame))
+    return rest.frame, peak.frame
 
 
 def measurement_series(
@@ -263,7 +256,8 @@ def measurement_series(
     measured: list[tuple[int, float | None, str | None, str]] = []
     for frame in chosen:
         media.check_index(frame)
-        found = [m for m in measure_annotation(annotation, frame, calibration_of(frame))
+        found = [m for m in measure_annotation(annotation, frame, calibration_of(frame),
+                                               image_size=(media.width, media.height))
                  if m.quantity == wanted]
         m = found[0] if found else None
         measured.append((frame, None if m is None else m.value, None if m is None else m.unit,
@@ -277,8 +271,12 @@ def measurement_series(
         samples.append(SeriesSample(frame, media.time_ms(frame), value if keep else None,
                                     conf.get(frame)))
     notes = _unit_notes(odd, unit)
+    with_value = {s.frame for s in samples if s.value is not None}
+    # the case's own rest and peak, where the series has a value there
+    rest = annotation.rest_frame if annotation.rest_frame in with_value else None
+    peak = annotation.peak_frame if annotation.peak_frame in with_value else None
     return Series(annotation.id, annotation.media, annotation.kind, wanted, unit, tuple(samples),
-                  annotation.label, notes=notes)
+                  annotation.label, rest, peak, notes=notes)
 
 
 def _common_unit(units: Iterable[str | None]) -> str | None:
@@ -287,7 +285,7 @@ def _common_unit(units: Iterable[str | None]) -> str | None:
 
 
 def _default_unit(quantity: str) -> str:
-    return {"area": "mm2", "angle": "deg"}.get(quantity, "mm")
+    return "deg" if quantity in ANGLE_QUANTITIES else {"area": "mm2"}.get(quantity, "mm")
 
 
 def _unit_notes(odd: Sequence[tuple[int, str | None, str]], unit: str) -> tuple[str, ...]:
