@@ -29,6 +29,9 @@ from annotator.ui.export_actions import open_export
 from annotator.ui.tools import (
     AngleTool,
     ArrowTool,
+    FascicleTool,
+    PennationTool,
+    ThicknessTool,
     CalibrationTool,
     CaliperTool,
     EllipseTool,
@@ -65,6 +68,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
     simple: dict[str, type[Tool]] = {
         "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
         "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
+        "thickness": ThicknessTool, "pennation": PennationTool, "fascicle": FascicleTool,
     }
     if name == "text":
         return TextTool(viewer.tool_context, ask_text)
