@@ -9,7 +9,8 @@ Rest and peak belong to the annotation (``Annotation.rest_frame`` / ``peak_frame
 hand through an undoable command); ``suggest_rest_peak`` proposes them with this rule: *rest
 is the level where the clip starts, peak the largest change from rest in either direction*.
 The start level is the median of the first tenth of the values (at least the first one);
-rest is the earliest of those frames within 2% of the range of that level (else the nearest). The peak is the frame farthest from
+rest is the earliest of those first frames at their extreme away from the change (within 2% of
+the range), so a clip that opens from its first frame keeps its rest there. The peak is the frame farthest from
 the rest value, above or below (a gap that opens, a muscle that thickens, and a muscle that
 thins or a nerve flattened by probe pressure alike), the earliest on a tie. Frames tracked
 with low confidence (< 0.5) are passed over when trusted ones exist.
@@ -212,8 +213,11 @@ def suggest_rest_peak(series: Series) -> tuple[int | None, int | None]:
     start_level = float(np.median([s.value for s in head]))
     values = [float(s.value or 0.0) for s in pool]
     tolerance = (max(values) - min(values)) * 0.02
-    near = [s for s in head if abs(float(s.value or 0.0) - start_level) <= tolerance]
-    rest = near[0] if near else min(head, key=lambda s: (abs(float(s.value or 0.0) - start_level), s.frame))
+    away = max(pool, key=lambda s: (abs(float(s.value or 0.0) - start_level), -s.frame))
+    sign = 1.0 if float(away.value or 0.0) >= start_level else -1.0
+    # rest: the earliest start frame at the head's far side from the change (within 2%)
+    extreme = min(sign * float(s.value or 0.0) for s in head)
+    rest = next(s for s in head if sign * float(s.value or 0.0) <= extreme + tolerance)
     assert rest.value is not None
     rest_value = rest.value
     peak = max(pool, key=lambda s: (abs(float(s.value or 0.0) - rest_value), -s.frame))
