@@ -31,6 +31,7 @@ import numpy as np
 from annotator.case.fileutil import atomic_write_text
 from annotator.case.measure import ANGLE_QUANTITIES, PRIMARY_QUANTITY, measure_annotation
 from annotator.case.model import Annotation
+from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turned
 from annotator.media.base import Media
 from annotator.media.calibration import Calibration
 
@@ -100,6 +101,8 @@ class Series:
     peak_frame: int | None = None
     #: why some frames have no value (another unit, e.g. a point outside the calibrated region)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: frames where a tracked caliper has turned more than TURN_LIMIT_DEG from its start
+    turned_frames: tuple[int, ...] = field(default_factory=tuple)
 
     # -- arrays ----------------------------------------------------------------------------
     @property
@@ -170,6 +173,8 @@ class Series:
             change_text = "n/a" if change is None else f"{change:+.0f}%"
             parts.append(f"rest {_num(st.rest.value)} {u} at {st.rest.time_s:.2f} s, peak "
                          f"{_num(st.peak.value)} {u} at {st.peak.time_s:.2f} s: {change_text}")
+        if self.turned_frames:
+            parts.append(f"caliper turned > {TURN_LIMIT_DEG:.0f}° on {len(self.turned_frames)} frame(s) (×)")
         return " · ".join(parts)
 
     # -- output ----------------------------------------------------------------------------
@@ -275,12 +280,17 @@ def measurement_series(
         samples.append(SeriesSample(frame, media.time_ms(frame), value if keep else None,
                                     conf.get(frame)))
     notes = _unit_notes(odd, unit)
+    turned = tuple(s.frame for s in samples if caliper_turned(annotation, s.frame))
+    if turned:
+        notes += (f"the caliper turned more than {TURN_LIMIT_DEG:.0f}° from its start on frame(s) "
+                  f"{_frame_list(turned)}: there it joins two tissue points, not the two sides of a "
+                  "structure (a thickness annotation measures across the structure)",)
     with_value = {s.frame for s in samples if s.value is not None}
     # the case's own rest and peak, where the series has a value there
     rest = annotation.rest_frame if annotation.rest_frame in with_value else None
     peak = annotation.peak_frame if annotation.peak_frame in with_value else None
     return Series(annotation.id, annotation.media, annotation.kind, wanted, unit, tuple(samples),
-                  annotation.label, rest, peak, notes=notes)
+                  annotation.label, rest, peak, notes=notes, turned_frames=turned)
 
 
 def _common_unit(units: Iterable[str | None]) -> str | None:
@@ -290,6 +300,10 @@ def _common_unit(units: Iterable[str | None]) -> str | None:
 
 def _default_unit(quantity: str) -> str:
     return "deg" if quantity in ANGLE_QUANTITIES else {"area": "mm2"}.get(quantity, "mm")
+
+
+def _frame_list(frames: Sequence[int]) -> str:
+    return ", ".join(str(f) for f in frames[:8]) + (", ..." if len(frames) > 8 else "")
 
 
 def _unit_notes(odd: Sequence[tuple[int, str | None, str]], unit: str) -> tuple[str, ...]:

@@ -60,3 +60,27 @@ def test_fascicle_is_solid_where_marked_and_dashed_where_extended(
     extension = coloured[16:45]
     assert extension.mean() > 0.2 and not extension.all()  # dashed up to the superficial line
     assert drawn(grey_frame, ann, calibration)[16:45, 79:82].all(axis=1).all()  # dark outline under it
+
+
+def test_a_turned_caliper_says_so_on_the_frame(grey_frame: np.ndarray, calibration: Calibration) -> None:
+    from annotator.render.painter import _label_lines
+    from tests.render.conftest import fake_measure
+
+    caliper = Annotation("c1", "m1", "line", 0, {0: [(80, 10), (80, 110)], 4: [(30, 20), (130, 100)]}, frame_end=4)
+    options = RenderOptions(scale_bar=False)
+    turned = _label_lines(FrameScene(grey_frame, 4, 0.0, [caliper], calibration, fake_measure), caliper, options)
+    assert any("turned 51°" in line for line in turned)
+    early = _label_lines(FrameScene(grey_frame, 1, 0.0, [caliper], calibration, fake_measure), caliper, options)
+    assert not any("turned" in line for line in early)
+    # and the plot marks those frames with a cross (drawn in the peak colour)
+    from annotator.dynamics.series import measurement_series
+    from annotator.media import ArrayMedia
+    from annotator.render.plot import render_series_plot
+
+    series = measurement_series(ArrayMedia(np.zeros((5, 120, 160), np.uint8)), caliper)
+    assert series.turned_frames == (2, 3, 4)  # frame 1 is 14.7° off the start, frame 2 29°
+    from dataclasses import replace
+
+    a = qimage_to_numpy(render_series_plot(series, 400, 240))
+    b = qimage_to_numpy(render_series_plot(replace(series, turned_frames=()), 400, 240))
+    assert (a != b).any()
