@@ -118,6 +118,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Write on the image (T)"),
     _a("tool_point", "Point &Marker", "M", icon="tool:point", checkable=True, menu="Tools", group="tool",
        tip="Mark a point (M)"),
+    _a("analyse_architecture", "Analyse &Muscle Architecture", "Ctrl+Shift+A", menu="Tools",
+       tip="Find both aponeuroses and a fascicle on every frame: thickness, pennation and fascicle "
+           "length over time (Ctrl+Shift+A)"),
     _a("tool_calibrate", "Cali&brate\u2026", "K", icon="tool:calibrate", checkable=True, menu="Tools",
        group="tool", tip="Draw along the depth ruler and type its length (K)"),
     # Playback
