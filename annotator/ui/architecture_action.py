@@ -73,9 +73,10 @@ def _apply(window: MainWindow, document: Any, media_id: str, estimates: list[Any
     from annotator.dynamics.architecture import architecture_points
 
     c = window.controller
-    if c.document is not document:
+    current = c.document
+    if current is None or current is not document:
         return  # the case was closed meanwhile
-    created = analysis_annotations(document.case, media_id, estimates, architecture_points, clip)
+    created = analysis_annotations(current.case, media_id, estimates, architecture_points, clip)
     if not created:
         reasons = sorted({e.reason for e in estimates if getattr(e, "reason", None)})
         why = f": {reasons[0]}" if reasons else ""

@@ -9,7 +9,16 @@ time along each structure (drag along it, or click its two ends).
 from __future__ import annotations
 
 from annotator.case.model import POINT_COUNTS, Annotation, Point
-from annotator.ui.tools.base import Button, ContextFn, Key, Mod, Tool, ToolResult, constrain, far_enough
+from annotator.ui.tools.base import (
+    Button,
+    ContextFn,
+    Key,
+    Mod,
+    Tool,
+    ToolResult,
+    constrain,
+    far_enough,
+)
 
 
 class SegmentsTool(Tool):
