@@ -263,12 +263,15 @@ def measurement_series(
         raise ValueError(f"a {annotation.kind} annotation has no measurement to follow over time")
     chosen = list(range(annotation.frame, annotation.last_frame + 1) if frames is None else frames)
     measured: list[tuple[int, float | None, str | None, str]] = []
+    extrapolated: list[int] = []
     for frame in chosen:
         media.check_index(frame)
         found = [m for m in measure_annotation(annotation, frame, calibration_of(frame),
                                                image_size=(media.width, media.height))
                  if m.quantity == wanted]
         m = found[0] if found else None
+        if m is not None and m.extrapolated:
+            extrapolated.append(frame)
         measured.append((frame, None if m is None else m.value, None if m is None else m.unit,
                          "" if m is None else m.note))
     unit = _common_unit(u for _, _, u, _ in measured) or _default_unit(wanted)
@@ -285,6 +288,9 @@ def measurement_series(
         notes += (f"the caliper turned more than {TURN_LIMIT_DEG:.0f}° from its start on frame(s) "
                   f"{_frame_list(turned)}: there it joins two tissue points, not the two sides of a "
                   "structure (a thickness annotation measures across the structure)",)
+    if extrapolated:
+        notes += (f"{wanted.replace('_', ' ')} extrapolated beyond the image on frame(s) "
+                  f"{_frame_list(extrapolated)} (the fascicle leaves the picture)",)
     with_value = {s.frame for s in samples if s.value is not None}
     # the case's own rest and peak, where the series has a value there
     rest = annotation.rest_frame if annotation.rest_frame in with_value else None

@@ -64,3 +64,13 @@ def test_a_shaky_click_is_not_a_segment_and_escape_cancels(h: Harness) -> None:
     assert tool.busy and not h.case.annotations
     tool.key(Key.ESCAPE, Mod.NONE)
     assert not tool.busy and not h.case.annotations
+
+
+def test_the_select_tool_hits_a_thickness_on_its_segments_and_its_perpendicular(h: Harness) -> None:
+    from annotator.ui.tools.hit import hits_shape
+
+    a = Annotation.single("t1", "m1", "thickness", 0, [(10, 20), (60, 20), (100, 80), (150, 80)])
+    pts = a.points
+    assert hits_shape(a, pts, (30, 21), 3.0) and hits_shape(a, pts, (120, 79), 3.0)
+    assert hits_shape(a, pts, (80, 50), 3.0)  # on the perpendicular at the marked position (x=80)
+    assert not hits_shape(a, pts, (30, 50), 3.0)

@@ -42,3 +42,13 @@ def test_the_series_lists_the_turned_frames_and_says_why() -> None:
     assert "caliper turned > 15°" in series.caption()
     calm = measurement_series(media, turning_caliper(10.0))
     assert calm.turned_frames == () and not calm.notes
+
+
+def test_a_series_of_an_extrapolated_fascicle_says_so() -> None:
+    media = ArrayMedia(np.zeros((3, 300, 250), np.uint8))
+    # the fascicle meets the superficial line at x = 200, 250 and 300 on frames 0, 1, 2 (image 250 px wide)
+    fas = Annotation("f1", "m1", "fascicle", 0,
+                     {0: [(120, 230), (140, 210), (0, 150), (300, 150), (0, 250), (300, 250)],
+                      2: [(120, 230), (140, 210), (0, 50), (300, 50), (0, 250), (300, 250)]}, frame_end=2)
+    series = measurement_series(media, fas)
+    assert any("extrapolated beyond the image on frame(s) 1, 2 " in n for n in series.notes)
