@@ -29,8 +29,10 @@ from annotator.media.base import MediaError
 CSV_COLUMNS = (
     "annotation", "label", "media", "frame", "time_s", "kind", "quantity", "value", "unit",
     "display", "calibrated", "calibration", "note", "finding", "finding_type", "structure", "side",
-    "extrapolated", "frame_role",
+    "extrapolated", "frame_role", "confidence",
 )
+#: tracking confidence below which a value is flagged (as on the plot and the image)
+LOW_CONFIDENCE = 0.5
 
 
 def measurement_rows(ctx: ExportContext) -> list[dict[str, Any]]:
@@ -54,7 +56,9 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
     ann = ctx.case.annotation(m.annotation)
     finding = _finding(ctx, ann.finding)
     media = ctx.media(m.media)
-    note = "; ".join(n for n in (m.note, turn_note(ann, m.frame)) if n)
+    confidence = ann.confidence.get(m.frame)
+    low = f"low tracking confidence ({confidence:.2f})" if confidence is not None and confidence < LOW_CONFIDENCE else ""
+    note = "; ".join(n for n in (m.note, turn_note(ann, m.frame), low) if n)
     role = [name for name, f in (("rest", ann.rest_frame), ("peak", ann.peak_frame)) if f == m.frame]
     return {
         "annotation": m.annotation,
@@ -77,6 +81,7 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
         "side": finding.side if finding else "",
         "extrapolated": m.extrapolated,
         "frame_role": " ".join(role),  # "rest", "peak": the annotation's own rest and peak frames
+        "confidence": confidence,  # tracking confidence of the frame; None where a person placed it
     }
 
 

@@ -33,6 +33,8 @@ def make_case(folder: Path) -> Path:
     thick.frame_end = 11
     thick.keyframes[11] = [(40, 62), (280, 62), (40, 190), (280, 190)]
     thick.rest_frame, thick.peak_frame = 0, 11
+    thick.keyframes[6] = [(40, 61), (280, 61), (40, 195), (280, 195)]
+    thick.confidence = {6: 0.3, 11: 0.9}  # frame 6 tracked with low confidence
     pen = Annotation.single("p1", "m1", "pennation", 0, [(100, 180), (160, 120), (40, 200), (280, 200)])
     # a shallow fascicle (slope 1/4) meets the deep line at x=40 (inside) and the superficial
     # one at x=720: outside the 320-pixel image, so its length is extrapolated
@@ -67,6 +69,9 @@ def test_csv_and_json_carry_the_new_quantities_roles_and_flags(exported: dict[st
     assert float(rest["value"]) == pytest.approx(14.0) and rest["unit"] == "mm"
     assert float(peak["value"]) == pytest.approx(12.8)
     assert (rest["frame_role"], peak["frame_role"]) == ("rest", "peak")
+    low = by[("t1", "6", "thickness")]
+    assert "low tracking confidence (0.30)" in low["note"] and float(low["confidence"]) == 0.3
+    assert "low tracking" not in peak["note"] and rest["confidence"] == ""
     assert float(by[("p1", "0", "pennation")]["value"]) == pytest.approx(45.0)
     assert {q for a, _, q in by if a == "p1"} == {"pennation", "fascicle_angle", "aponeurosis_angle"}
     length = by[("f1", "0", "fascicle_length")]
