@@ -149,6 +149,16 @@ class Series:
         rest, peak = suggest_rest_peak(self)
         return replace(self, rest_frame=rest, peak_frame=peak)
 
+    def with_chosen_or_suggested_rest_peak(self) -> Series:
+        """Rest and peak: those the series carries from the case (``Annotation.rest_frame``,
+        ``peak_frame``) where they have a value, else the suggestion."""
+        rest, peak = suggest_rest_peak(self)
+        if self.rest_frame is not None and self.sample(self.rest_frame).value is not None:
+            rest = self.rest_frame
+        if self.peak_frame is not None and self.sample(self.peak_frame).value is not None:
+            peak = self.peak_frame
+        return replace(self, rest_frame=rest, peak_frame=peak)
+
     def stats(self) -> SeriesStats | None:
         """Minimum, maximum, rest and peak; None when no frame has a value."""
         valid = self.valid

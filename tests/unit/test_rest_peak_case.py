@@ -63,3 +63,13 @@ def test_rest_and_contraction_links_use_the_annotation_frames() -> None:
     # a link that names its frame keeps it
     fixed = tear(gap_contraction=AttributeValue(annotation="a1", frame=40))
     assert resolve_attribute(doc, fixed, "gap_contraction").value == pytest.approx(11.0)
+
+
+def test_chosen_or_suggested_keeps_the_case_choice_and_fills_the_rest() -> None:
+    doc = document()
+    a = doc.case.annotation("a1")
+    a.peak_frame = 20
+    series = measurement_series(doc, a).with_chosen_or_suggested_rest_peak()
+    assert (series.rest_frame, series.peak_frame) == (0, 20)  # rest suggested, peak chosen
+    a.peak_frame = None
+    assert measurement_series(doc, a).with_chosen_or_suggested_rest_peak().peak_frame == 40

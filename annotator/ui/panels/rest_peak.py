@@ -14,7 +14,7 @@ from typing import Literal
 
 from annotator.case.commands import Command, SetRestPeak
 from annotator.case.model import Annotation
-from annotator.dynamics.series import Series, suggest_rest_peak
+from annotator.dynamics.series import Series
 
 Which = Literal["rest", "peak"]
 
@@ -30,12 +30,7 @@ def has_value(series: Series, frame: int | None) -> bool:
 def with_rest_peak(series: Series) -> Series:
     """The series with rest and peak: those it carries from the case where they have a value,
     else the suggestion."""
-    rest, peak = suggest_rest_peak(series)
-    if has_value(series, series.rest_frame):
-        rest = series.rest_frame
-    if has_value(series, series.peak_frame):
-        peak = series.peak_frame
-    return series.with_rest_peak(rest, peak)
+    return series.with_chosen_or_suggested_rest_peak()
 
 
 class RestPeakPicks:
