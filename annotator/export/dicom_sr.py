@@ -86,6 +86,9 @@ DEVICE_UID_ROOT = "us-annotator device"
 #: the qualitative evaluation of a group whose uncalibrated values were left out
 CALIBRATION_STATUS = local_code("calib-status", "Calibration of measurements")
 NOT_CALIBRATED = local_code("not-calibrated", "Not calibrated: values in pixel space left out")
+#: the qualitative evaluation of a frame tracked with low confidence (< 0.5)
+TRACKING_CONFIDENCE = local_code("track-conf", "Tracking confidence")
+LOW_CONFIDENCE = local_code("low-track-conf", "Low tracking confidence (below 0.5)")
 
 
 def _unit(unit: str) -> CodedConcept:
@@ -168,7 +171,10 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     left_out = any(not m.calibrated for m in measurements)
     if not items and not left_out:
         return None
-    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else None
+    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else []
+    confidence = annotation.confidence.get(frame)
+    if confidence is not None and confidence < 0.5:
+        evaluations.append(hd.sr.QualitativeEvaluation(TRACKING_CONFIDENCE, LOW_CONFIDENCE))
     finding_type = FINDING_TYPES.get(finding.type) if finding else None
     sites = _finding_sites(ctx, finding)
     points = annotation.points_at(frame)
@@ -176,7 +182,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     if source is None or graphic is None:
         return hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=tracking, finding_type=finding_type, finding_sites=sites,
-            measurements=items or None, qualitative_evaluations=evaluations,
+            measurements=items or None, qualitative_evaluations=evaluations or None,
         )
     frames = [frame + 1] if source.frames > 1 else None
     region = hd.sr.ImageRegion(
@@ -185,7 +191,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     )
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=tracking, referenced_region=region, finding_type=finding_type,
-        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations,
+        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations or None,
     )
 
 

@@ -113,6 +113,17 @@ def test_sr_codes_units_and_extrapolation_method(exported: dict[str, Path]) -> N
     assert any(meaning == "Pennation angle" and unit == "deg" for _, meaning, unit in found)
     assert any(meaning == "Fascicle length" and unit == "mm" for _, meaning, unit in found)
     assert "Linear extrapolation beyond the image" in methods
+    evaluations = []
+
+    def codes(items: pydicom.Sequence) -> None:
+        for item in items:
+            if item.ValueType == "CODE":
+                evaluations.append(item.ConceptCodeSequence[0].CodeMeaning)
+            if "ContentSequence" in item:
+                codes(item.ContentSequence)
+
+    codes(ds.ContentSequence)
+    assert evaluations.count("Low tracking confidence (below 0.5)") == 1  # frame 6 of the thickness
 
 
 def test_sr_passes_dciodvfy(exported: dict[str, Path]) -> None:
