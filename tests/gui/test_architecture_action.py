@@ -81,3 +81,18 @@ def test_noise_gives_a_message_and_no_annotation(qtbot: QtBot, window: MainWindo
         assert all(c < 0.5 for a in doc.case.annotations for c in a.confidence.values())
     else:
         assert "No aponeuroses" in errors[0][1]
+
+
+def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainWindow,
+                                                      errors: list[tuple[str, str]]) -> None:
+    clip = muscle_clip(frames=2)
+    still = ArrayMedia(clip.media.frame(0)[None, ...], path="muscle.png", kind="image",
+                       regions=list(clip.media.calibration.regions))
+    doc = open_clip(window, qtbot, still)
+    run(window, qtbot)
+    assert errors == []
+    kinds = {a.kind: a for a in doc.case.annotations}
+    assert set(kinds) == {"thickness", "pennation", "fascicle"}
+    assert not any(a.is_dynamic for a in kinds.values())
+    m = find_measurement(doc.measure(kinds["thickness"], 0), "thickness")
+    assert m is not None and abs(m.value - clip.thickness_px(0) * MM_PER_PX) < 0.5
