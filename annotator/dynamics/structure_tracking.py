@@ -2,10 +2,10 @@
 
 Their points stand for lines (aponeuroses, a fascicle): material points on a bright,
 textureless aponeurosis slide along it (the aperture problem), and a caliper tracked that way
-turns and lengthens on a contraction (issue 9). ``annotator.dynamics.architecture``'s
-``track_structures`` re-detects the lines near their last position on every frame and fuses
-that with optical flow, so the value on frame N does not depend on error accumulated frame by
-frame.
+turns and lengthens on a contraction (issue 9). ``structure_lines.track_structures`` finds
+the lines again near their last position on every frame, so the value on frame N does not
+depend on error accumulated frame by frame (the call is the one ARCH_API.md agrees for
+``annotator.dynamics.architecture.track_structures``, which may take its place).
 
 A keyframe the user placed (a keyframe without tracking confidence) re-anchors the estimate:
 the range is tracked in pieces, each from the user keyframe that starts it.
@@ -20,6 +20,7 @@ import numpy as np
 
 from annotator.case.model import Annotation, Point
 from annotator.dynamics.frames import to_grey
+from annotator.dynamics.structure_lines import track_structures
 from annotator.media.base import Media
 
 ProgressFn = Callable[[int, int], None]
@@ -55,8 +56,6 @@ def track_structure_pieces(
 ) -> tuple[dict[int, list[Point]], dict[int, float], bool, float]:
     """(points per frame, confidence per frame, cancelled, seconds) from ``start`` to ``end``,
     re-anchored at each user keyframe."""
-    from annotator.dynamics.architecture import track_structures
-
     began = time.perf_counter()
     frames = frame_reader(media)
     anchors = user_anchors(annotation, start, end)

@@ -9,6 +9,7 @@ frame and track it again (Ctrl+T) to re-anchor the estimate from that frame.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from annotator.case.commands import AddAnnotation, Macro
@@ -34,10 +35,19 @@ def mm_per_px(calibration: Calibration) -> tuple[float, float] | None:
     return r.mm_per_px_x, r.mm_per_px_y
 
 
+def analysis_available() -> bool:
+    """Whether the automatic analysis (built separately, ARCH_API.md) is installed."""
+    return importlib.util.find_spec("annotator.dynamics.architecture") is not None
+
+
 def analyse_architecture(window: MainWindow, show_dialog: bool = True) -> Task | None:
     """Start the analysis on the current media; None (and a message) when it cannot start."""
     c = window.controller
     document, media_id = c.document, c.current_media_id
+    if not analysis_available():
+        c.error.emit("Cannot analyse", "The automatic muscle-architecture analysis "
+                     "(annotator.dynamics.architecture) is not part of this build.")
+        return None
     if document is None or media_id is None:
         c.error.emit("Cannot analyse", "Open a clip or a still of a muscle first.")
         return None

@@ -74,3 +74,26 @@ def test_the_select_tool_hits_a_thickness_on_its_segments_and_its_perpendicular(
     assert hits_shape(a, pts, (30, 21), 3.0) and hits_shape(a, pts, (120, 79), 3.0)
     assert hits_shape(a, pts, (80, 50), 3.0)  # on the perpendicular at the marked position (x=80)
     assert not hits_shape(a, pts, (30, 50), 3.0)
+
+
+def test_the_analysis_action_says_so_when_the_analysis_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotator.ui import architecture_action
+
+    class Signal:
+        def __init__(self) -> None:
+            self.seen: list[tuple[str, ...]] = []
+
+        def emit(self, *args: str) -> None:
+            self.seen.append(args)
+
+    class Controller:
+        error = Signal()
+        document = None
+        current_media_id = None
+
+    class Window:
+        controller = Controller()
+
+    monkeypatch.setattr(architecture_action, "analysis_available", lambda: False)
+    assert architecture_action.analyse_architecture(Window()) is None  # type: ignore[arg-type]
+    assert "not part of this build" in Window.controller.error.seen[0][1]

@@ -57,7 +57,7 @@ def test_a_keyframe_placed_by_hand_re_anchors_the_tracking() -> None:
     a.keyframes[5] = thickness_points(clip, 5)
     a.confidence = {5: 0.9}
     assert user_anchors(a, 0, 29) == [0, 15]
-    assert user_anchors(a, 29, 0) == [29, 15]
+    assert user_anchors(a, 29, 0) == [29, 15, 0]  # frame 0 was placed by hand too
     result = track_annotation(clip.media, a, 0, 29, APP_OPTIONS)
     assert result.points[15] == corrected and result.status[15] == "start"
     assert 15 not in result.tracked_confidence() and 16 in result.tracked_confidence()
