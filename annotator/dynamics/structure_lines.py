@@ -133,6 +133,21 @@ def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,
     return gradient + math.pi / 2, coherence  # fascicles run across the gradient
 
 
+def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float) -> tuple[np.ndarray, float]:
+    """The frame smoothed only where the structures can be found this frame (the box around
+    ``points`` grown by ``margin``; zero elsewhere, never sampled), and the box's grey SD."""
+    h, w = grey.shape
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1 = max(0, int(min(xs) - margin)), min(w, int(max(xs) + margin) + 1)
+    y0, y1 = max(0, int(min(ys) - margin)), min(h, int(max(ys) + margin) + 1)
+    out = np.zeros((h, w), np.float32)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return out, 0.0
+    box = cv2.GaussianBlur(grey[y0:y1, x0:x1].astype(np.float32), (0, 0), BLUR_SIGMA)
+    out[y0:y1, x0:x1] = box
+    return out, float(box.std())
+
+
 def _depth_fraction(x: float, y: float, top: tuple[Pt, Pt], bottom: tuple[Pt, Pt]) -> float | None:
     yt, yb = _y_at(top, x), _y_at(bottom, x)
     if yt is None or yb is None or abs(yb - yt) < 1e-6:
@@ -181,9 +196,8 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
         for frame in range(anchor_frame + step, stop + step, step):
             if stop == anchor_frame:
                 break
-            grey = frames(frame).astype(np.float32)
-            img = cv2.GaussianBlur(grey, (0, 0), BLUR_SIGMA)
-            spread = float(img.std())
+            img, spread = _smoothed_around(frames(frame), [p for pair in current for p in pair],
+                                           SEARCH_PX + 4 * BLUR_SIGMA + max([16.0, *lengths.values()]) + 8)
             confs = []
             new = list(current)
             for b in bounds:
