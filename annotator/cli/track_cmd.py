@@ -42,9 +42,9 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--csv", type=Path, metavar="PATH",
                    help="also write the series as CSV (frame,time_s,value,unit,confidence)")
     p.add_argument("--no-drift-correction", action="store_true",
-                   help="chain frame-to-frame estimates only (drift correction is on by default: "
-                        "a caliper's patches are re-matched to the start frame, and thickness, "
-                        "pennation and fascicle are re-detected every frame without drift)")
+                   help="chain frame-to-frame estimates only: do not re-match the start frame's "
+                        "patches (on by default). Thickness, pennation and fascicle are found "
+                        "again on every frame either way")
     p.add_argument("--ignore-checksum", action="store_true",
                    help="track even when a media file differs from the one the case was drawn on")
 
