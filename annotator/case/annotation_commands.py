@@ -63,15 +63,19 @@ class _Geometry:
     frame_end: int | None
     keyframes: dict[int, list[Point]]
     confidence: dict[int, float]
+    rest_frame: int | None = None
+    peak_frame: int | None = None
 
     @classmethod
     def of(cls, a: Annotation) -> _Geometry:
-        return cls(a.frame, a.frame_end, {k: list(v) for k, v in a.keyframes.items()}, dict(a.confidence))
+        return cls(a.frame, a.frame_end, {k: list(v) for k, v in a.keyframes.items()}, dict(a.confidence),
+                   a.rest_frame, a.peak_frame)
 
     def apply(self, a: Annotation) -> None:
         a.frame, a.frame_end = self.frame, self.frame_end
         a.keyframes = {k: list(v) for k, v in self.keyframes.items()}
         a.confidence = dict(self.confidence)
+        a.rest_frame, a.peak_frame = self.rest_frame, self.peak_frame
 
 
 class _GeometryCommand(Command):
@@ -88,6 +92,11 @@ class _GeometryCommand(Command):
         except Exception:
             before.apply(a)  # a refused edit leaves no trace
             raise
+        # a range that no longer holds the rest or peak frame forgets it (back to the suggestion)
+        if a.rest_frame is not None and not a.on_frame(a.rest_frame):
+            a.rest_frame = None
+        if a.peak_frame is not None and not a.on_frame(a.peak_frame):
+            a.peak_frame = None
         self._before = before
         case.notify("annotation", a.id, "changed")
 
@@ -386,3 +395,29 @@ def _shape_near(a: Annotation, frame: int) -> list[Point]:
     points = a.points_at(clamped)
     assert points is not None
     return points
+
+
+class SetRestPeak(_GeometryCommand):
+    """Choose the annotation's rest and peak frames (what a finding's "at rest" and
+    "contraction" links use); ``UNCHANGED`` leaves one as it is, None clears it."""
+
+    def __init__(self, id: str, rest_frame: int | None | object = UNCHANGED,
+                 peak_frame: int | None | object = UNCHANGED) -> None:
+        self.id = id
+        self.rest_frame, self.peak_frame = rest_frame, peak_frame
+        which = [n for n, v in (("rest", rest_frame), ("peak", peak_frame)) if v is not UNCHANGED]
+        self.text = f"Set {' and '.join(which) or 'rest and peak'}"
+
+    def _apply(self, a: Annotation) -> None:
+        for name in ("rest_frame", "peak_frame"):
+            value = getattr(self, name)
+            if value is UNCHANGED:
+                continue
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise CommandError(f"annotation {a.id!r}: {name} must be a frame number, not {value!r}")
+                if not a.on_frame(value):
+                    raise CommandError(
+                        f"annotation {a.id!r}: frame {value} is outside its range {a.frame}..{a.last_frame}"
+                    )
+            setattr(a, name, value)

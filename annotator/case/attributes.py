@@ -19,10 +19,13 @@ class AttributeSpec:
     #: the measurement quantity a link should take by default
     quantity: str | None = None
     derived: bool = False  # computed from other attributes when not typed in
+    #: "rest" or "peak": a link to a dynamic annotation takes that frame of it
+    #: (``Annotation.rest_frame`` / ``peak_frame``), never the frame on screen
+    phase: Literal["rest", "peak"] | None = None
 
 
-def _length(name: str, label: str) -> AttributeSpec:
-    return AttributeSpec(name, label, "length", "mm", quantity="length", minimum=0)
+def _length(name: str, label: str, phase: Literal["rest", "peak"] | None = None) -> AttributeSpec:
+    return AttributeSpec(name, label, "length", "mm", quantity="length", minimum=0, phase=phase)
 
 
 def _area(name: str, label: str) -> AttributeSpec:
@@ -37,8 +40,8 @@ ATTRIBUTES: dict[str, tuple[AttributeSpec, ...]] = {
     "tear": (
         AttributeSpec("thickness", "Thickness", "choice", choices=("partial", "full")),
         AttributeSpec("grade", "Grade", "integer", minimum=0, maximum=3),
-        _length("gap", "Gap at rest"),
-        _length("gap_contraction", "Gap on contraction"),
+        _length("gap", "Gap at rest", "rest"),
+        _length("gap_contraction", "Gap on contraction", "peak"),
         _length("retraction", "Retraction"),
         _length("hematoma_long", "Hematoma, long axis"),
         _length("hematoma_trans", "Hematoma, transverse"),

@@ -13,6 +13,7 @@ from annotator.case.annotation_commands import (
     SetFrameRange,
     SetKeyframes,
     SetPoints,
+    SetRestPeak,
     check_points,
 )
 from annotator.case.case_commands import (
@@ -33,6 +34,6 @@ __all__ = [
     "UNCHANGED", "AddAnnotation", "AddFinding", "AddMedia", "ChangeAnnotation", "ChangeFinding",
     "ChangeMedia", "Command", "CommandError", "CommandStack", "DeleteKeyframe", "LinkAnnotation",
     "Macro", "MoveAnnotation", "RemoveAnnotations", "RemoveFinding", "RemoveMedia",
-    "SetAttribute", "SetCalibration", "SetFrameRange", "SetKeyframes", "SetPoints", "SetTitle",
+    "SetAttribute", "SetCalibration", "SetFrameRange", "SetKeyframes", "SetPoints", "SetRestPeak", "SetTitle",
     "check_points",
 ]

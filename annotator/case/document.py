@@ -136,7 +136,9 @@ class CaseDocument:
         media = self.media(annotation.media)
         media.check_index(frame)
         image = media.frame(frame) if with_image and annotation.kind in _IMAGE_KINDS else None
-        return measure_annotation(annotation, frame, self.calibration(annotation.media, frame), image)
+        return measure_annotation(
+            annotation, frame, self.calibration(annotation.media, frame), image, (media.width, media.height)
+        )
 
     def measurements(
         self, frames: Literal["anchor", "keyframes"] = "anchor", with_image: bool = True

@@ -99,6 +99,12 @@ def resolve_attribute(
     return ResolvedValue(None, spec.unit if spec else None, "missing", f"{name} is not set")
 
 
+def phase_frame(annotation: Annotation, phase: str) -> int | None:
+    """The annotation's own rest or peak frame (None when not chosen or off its range)."""
+    frame = annotation.rest_frame if phase == "rest" else annotation.peak_frame
+    return frame if frame is not None and annotation.on_frame(frame) else None
+
+
 def _resolve_link(
     case: Case, measure: MeasureFn | None, name: str, annotation_id: str, quantity: str | None,
     frame: int | None, spec: AttributeSpec | None,
@@ -110,6 +116,8 @@ def _resolve_link(
         return ResolvedValue(None, unit, "missing", f"{name} links to annotation {annotation_id!r}, which is gone")
     if measure is None:
         return ResolvedValue(None, unit, "missing", f"{name}: open the media to measure {annotation_id!r}")
+    if frame is None and spec is not None and spec.phase is not None and annotation.is_dynamic:
+        frame = phase_frame(annotation, spec.phase)  # None (not chosen): its anchor frame, as before
     try:
         measurements = measure(annotation, frame)
     except (MediaError, OSError, IndexError, ValueError) as exc:  # a report must not break

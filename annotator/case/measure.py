@@ -9,31 +9,40 @@ calibration, give pixel units with ``note`` saying why. Full precision is kept i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
+from annotator.case import architecture_geometry as arch
 from annotator.case import geometry, intensity
-from annotator.case.model import Annotation
+from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Point
 from annotator.media.calibration import Calibration, Scale
 
 UNITS: tuple[str, ...] = ("mm", "mm2", "deg", "px", "px2", "grey", "count", "ratio", "%")
 QUANTITIES: tuple[str, ...] = (
     "length", "area", "perimeter", "angle", "major_axis", "minor_axis",
     "mean_intensity", "sd_intensity", "min_intensity", "max_intensity", "pixel_count",
+    "thickness", "pennation", "fascicle_angle", "aponeurosis_angle", "fascicle_length",
 )
 #: the quantity that stands for each kind (the value drawn beside the shape)
 PRIMARY_QUANTITY: dict[str, str] = {
     "line": "length", "polyline": "length", "polygon": "area", "ellipse": "area", "angle": "angle",
+    "thickness": "thickness", "pennation": "pennation", "fascicle": "fascicle_length",
 }
+#: the unit family of each quantity that is not a length ("length" = mm or px)
+ANGLE_QUANTITIES = frozenset({"angle", "pennation", "fascicle_angle", "aponeurosis_angle"})
+EXTRAPOLATED = "extrapolated beyond the image"
 _UNIT_SUFFIX = {"mm": " mm", "mm2": " mm²", "deg": "°", "px": " px", "px2": " px²", "grey": "", "%": "%", "ratio": ""}
 _UNCALIBRATED_UNITS = frozenset({"px", "px2"})
 
 
 class _Maker(Protocol):  # ``make`` inside measure_annotation
-    def __call__(self, quantity: str, value: float, unit: str, note: str = "") -> Measurement: ...
+    def __call__(
+        self, quantity: str, value: float, unit: str, note: str = "", extrapolated: bool = False
+    ) -> Measurement: ...
 
 
 @dataclass(frozen=True)
@@ -48,14 +57,18 @@ class Measurement:
     #: calibration that gave the mm: "us-region", "pixel-spacing", "manual"; None = pixels
     source: str | None = None
     note: str = ""
+    #: a fascicle length whose end lies outside the image, extended along its line
+    extrapolated: bool = False
 
     def display(self) -> str:
-        """The value for people: one decimal for mm, mm², degrees, grey levels and pixels."""
+        """The value for people: one decimal for mm, mm², degrees, grey levels and pixels;
+        an extrapolated fascicle length says so."""
         if self.unit == "count":
             return f"{round(self.value):d}"
         if self.unit == "ratio":
             return f"{self.value:.2f}"
-        return f"{self.value:.1f}{_UNIT_SUFFIX.get(self.unit, ' ' + self.unit)}"
+        text = f"{self.value:.1f}{_UNIT_SUFFIX.get(self.unit, ' ' + self.unit)}"
+        return f"{text} (extrapolated)" if self.extrapolated else text
 
     @property
     def calibrated(self) -> bool:
@@ -66,12 +79,15 @@ class Measurement:
         return not (self.unit == "deg" and self.source is None)
 
     def to_json(self) -> dict[str, object]:
-        """The row of ``us-annotator measure --json``."""
-        return {
+        """The row of ``us-annotator measure --json`` (``extrapolated`` only when true)."""
+        row: dict[str, object] = {
             "annotation": self.annotation, "media": self.media, "frame": self.frame,
             "kind": self.kind, "quantity": self.quantity, "value": self.value, "unit": self.unit,
             "source": self.source, "note": self.note,
         }
+        if self.extrapolated:
+            row["extrapolated"] = True
+        return row
 
 
 def measure_annotation(
@@ -79,11 +95,13 @@ def measure_annotation(
     frame: int,
     calibration: Calibration,
     image: np.ndarray | None = None,
+    image_size: tuple[int, int] | None = None,
 ) -> list[Measurement]:
     """The measurements of ``annotation`` on ``frame`` (empty if it is not on that frame).
 
     ``image`` (grey (h, w) or colour (h, w, 3|4)) adds grey-level statistics for polygons and
     ellipses: mean, sample SD, min, max and the count of pixels whose centres lie inside.
+    ``image_size`` (width, height; else the image's) tells whether a fascicle is extrapolated.
     """
     points = annotation.points_at(frame)
     kind = annotation.kind
@@ -91,10 +109,10 @@ def measure_annotation(
         return []
     scale = calibration.scale_for(points)
 
-    def make(quantity: str, value: float, unit: str, note: str = "") -> Measurement:
+    def make(quantity: str, value: float, unit: str, note: str = "", extrapolated: bool = False) -> Measurement:
         return Measurement(
             annotation.id, annotation.media, frame, kind, quantity, float(value), unit,
-            scale.source if scale.calibrated else None, note,
+            scale.source if scale.calibrated else None, note, extrapolated,
         )
 
     length_unit, area_unit, why = _units(scale)
@@ -123,7 +141,42 @@ def measure_annotation(
         out.append(make("minor_axis", 2.0 * minor, length_unit, why))
         if image is not None:
             out.extend(_grey_measurements(make, intensity.ellipse_mask(axes, *image.shape[:2]), image))
+    elif kind in ARCHITECTURE_KINDS:
+        if image_size is None and image is not None:
+            image_size = (int(image.shape[1]), int(image.shape[0]))
+        out.extend(_architecture(make, kind, points, (sx, sy), length_unit, why, image_size))
     return out
+
+
+def _architecture(
+    make: _Maker, kind: str, points: Sequence[Point], mm_per_px: tuple[float, float], length_unit: str,
+    why: str, image_size: tuple[int, int] | None,
+) -> list[Measurement]:
+    """Thickness, pennation (with both line angles) and fascicle length with its pennation."""
+    scaled = geometry.scale_points(points, *mm_per_px)
+    angle_note = why and f"{why}; angle in pixel space (square pixels assumed)"
+    if kind == "thickness":
+        value = arch.thickness(scaled)
+        return [] if value is None else [make("thickness", value, length_unit, why)]
+    if kind == "pennation":
+        angles = arch.pennation(scaled)
+        if angles is None:
+            return []
+        return [make(q, v, "deg", angle_note)
+                for q, v in zip(("pennation", "fascicle_angle", "aponeurosis_angle"), angles, strict=True)]
+    ends = arch.fascicle_ends(points)  # intersections are affine-invariant: find them in px
+    if ends is None:
+        return []
+    outside = image_size is not None and any(arch.outside_image(p, *image_size) for p in ends)
+    end_mm = geometry.scale_points(ends, *mm_per_px)
+    note = "; ".join(n for n in (why, EXTRAPOLATED if outside else "") if n)
+    out = [make("fascicle_length", math.dist(*end_mm), length_unit, note, outside)]
+    angles = arch.pennation([scaled[0], scaled[1], scaled[4], scaled[5]])
+    if angles is not None:
+        out.append(make("pennation", angles[0], "deg", angle_note))
+    return out
+
+
 
 
 def _units(scale: Scale) -> tuple[str, str, str]:

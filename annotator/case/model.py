@@ -17,10 +17,16 @@ from annotator.media.calibration import ManualCalibration
 
 Point = tuple[float, float]
 
-AnnotationKind = Literal["point", "line", "polyline", "polygon", "ellipse", "angle", "arrow", "text"]
+AnnotationKind = Literal[
+    "point", "line", "polyline", "polygon", "ellipse", "angle", "arrow", "text",
+    "thickness", "pennation", "fascicle",
+]
 ANNOTATION_KINDS: tuple[str, ...] = (
     "point", "line", "polyline", "polygon", "ellipse", "angle", "arrow", "text",
+    "thickness", "pennation", "fascicle",
 )
+#: kinds measured between structures (aponeuroses, fascicles), tracked as structures
+ARCHITECTURE_KINDS: tuple[str, ...] = ("thickness", "pennation", "fascicle")
 #: (minimum, maximum) number of points per kind; None = no maximum
 POINT_COUNTS: dict[str, tuple[int, int | None]] = {
     "point": (1, 1),
@@ -31,6 +37,10 @@ POINT_COUNTS: dict[str, tuple[int, int | None]] = {
     "angle": (3, 3),  # end of arm 1, vertex, end of arm 2
     "arrow": (2, 2),  # tail, head
     "text": (1, 1),  # anchor
+    # structure-aware kinds: each boundary is a segment of two points (docs/case-format.md)
+    "thickness": (4, 4),  # superficial boundary s0 s1, deep boundary d0 d1
+    "pennation": (4, 4),  # fascicle f0 f1, deep aponeurosis a0 a1
+    "fascicle": (6, 6),  # fascicle f0 f1, superficial s0 s1, deep d0 d1
 }
 
 FindingType = Literal["tear", "atrophy", "nerve_enlargement", "other"]
@@ -63,6 +73,9 @@ class Annotation:
     finding: str | None = None
     #: per-frame tracking confidence (0..1) where the points came from tracking
     confidence: dict[int, float] = field(default_factory=dict)
+    #: the frames a finding's "at rest" and "contraction" links use (None = not chosen)
+    rest_frame: int | None = None
+    peak_frame: int | None = None
 
     @classmethod
     def single(

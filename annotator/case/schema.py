@@ -226,6 +226,10 @@ def _check_annotation(
     for key, value in (confidence or {}).items():
         if not (key.isdigit() and _is_number(value) and 0 <= value <= 1):
             c.add(f"{where}.confidence[{key!r}]", "must map a frame number to a number in 0..1")
+    for key in ("rest_frame", "peak_frame"):
+        value = c.field(a, key, where, "integer", required=False)
+        if value is not None and frame is not None and last is not None and not frame <= value <= last:
+            c.add(f"{where}.{key}", f"{who}: {key} {value} lies outside frames {frame}..{last}")
 
 
 def _is_colour(s: str) -> bool:

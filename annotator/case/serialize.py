@@ -108,6 +108,10 @@ def _annotation_to_dict(a: Annotation) -> dict[str, Any]:
         out["style"] = style
     if a.confidence:
         out["confidence"] = {str(k): v for k, v in sorted(a.confidence.items())}
+    if a.rest_frame is not None:
+        out["rest_frame"] = a.rest_frame
+    if a.peak_frame is not None:
+        out["peak_frame"] = a.peak_frame
     return out
 
 
@@ -185,4 +189,5 @@ def _annotation_from_dict(a: dict[str, Any]) -> Annotation:
         frame_end=a.get("frame_end"), label=a.get("label") or "", text=a.get("text") or "",
         style=style, finding=a.get("finding"),
         confidence={int(k): float(v) for k, v in (a.get("confidence") or {}).items()},
+        rest_frame=a.get("rest_frame"), peak_frame=a.get("peak_frame"),
     )

@@ -7,6 +7,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,9 @@ def add_parser(subparsers: Any) -> None:
             'and the tracking confidence; --json prints a list of rows {"frame", "time_ms", '
             '"value", "unit", "confidence"}. --save writes the tracked keyframes into the case '
             "file (atomically). Tracking stops, with a warning, where a point leaves the image "
-            "or its calibrated region or the tissue cannot be followed."
+            "or its calibrated region or the tissue cannot be followed. Thickness, pennation and "
+            "fascicle annotations are tracked as structures: their aponeuroses and fascicle are "
+            "found again on every frame, so the value does not drift."
         ),
     )
     p.add_argument("case", help="the case file (.uscase.json)")
@@ -38,6 +41,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--save", action="store_true", help="write the tracked keyframes into the case")
     p.add_argument("--csv", type=Path, metavar="PATH",
                    help="also write the series as CSV (frame,time_s,value,unit,confidence)")
+    p.add_argument("--no-drift-correction", action="store_true",
+                   help="chain frame-to-frame estimates only: do not re-match the start frame's "
+                        "patches (on by default). Thickness, pennation and fascicle are found "
+                        "again on every frame either way")
     p.add_argument("--ignore-checksum", action="store_true",
                    help="track even when a media file differs from the one the case was drawn on")
 
@@ -54,7 +61,7 @@ def _track(args: argparse.Namespace, doc: Any, path: Path) -> int:
     from annotator.case.io import CaseError, save_case
     from annotator.case.measure import PRIMARY_QUANTITY
     from annotator.dynamics.series import measurement_series
-    from annotator.dynamics.tracking import TrackingError, track_annotation
+    from annotator.dynamics.tracking import APP_OPTIONS, TrackingError, track_annotation
     from annotator.media import MediaError
 
     case = doc.case
@@ -65,7 +72,8 @@ def _track(args: argparse.Namespace, doc: Any, path: Path) -> int:
         raise CliError(f"{path}: there is no annotation {args.annotation!r} (annotations: {known})") from None
     try:
         media = doc.media(annotation.media)
-        result = track_annotation(media, annotation, args.start, args.end)
+        options = replace(APP_OPTIONS, drift_correction=not args.no_drift_correction)
+        result = track_annotation(media, annotation, args.start, args.end, options)
     except TrackingError as exc:
         raise CliError(f"{path}: {exc}") from None
     except MediaError as exc:

@@ -5,15 +5,15 @@ length for a caliper or polyline, area for a trace or ellipse, angle for an angl
 frame's own calibration, and pairs it with the frame's time and tracking confidence. The series
 knows its minimum, maximum and range, and the percent change from rest to peak.
 
-Rest and peak: a sonographer picks them by hand (``with_rest_peak``) or takes the suggestion
-of ``suggest_rest_peak``, whose rule is: *rest is the extreme on the side where the clip
-starts, peak the opposite extreme.* The start level is the median of the first tenth of the
-values (at least the first three); if it lies nearer the minimum, rest is the minimum and peak
-the maximum (a tear gap that opens on contraction, a muscle that thickens), otherwise rest is
-the maximum and peak the minimum (a nerve flattened by probe pressure). Frames tracked with low
-confidence (< 0.5) are passed over when trusted ones exist. For rest, a value within 2% of the
-range of its extreme counts as reaching it and the earliest such frame is taken (a clip that
-relaxes back keeps its rest at the start); the peak is the extreme itself, earliest on a tie.
+Rest and peak belong to the annotation (``Annotation.rest_frame`` / ``peak_frame``, set by
+hand through an undoable command); ``suggest_rest_peak`` proposes them with this rule: *rest
+is the level where the clip starts, peak the largest change from rest in either direction*.
+The start level is the median of the first tenth of the values (at least the first one);
+rest is the earliest of those first frames at their extreme away from the change (within 2% of
+the range), so a clip that opens from its first frame keeps its rest there. The peak is the frame farthest from
+the rest value, above or below (a gap that opens, a muscle that thickens, and a muscle that
+thins or a nerve flattened by probe pressure alike), the earliest on a tie. Frames tracked
+with low confidence (< 0.5) are passed over when trusted ones exist.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from typing import Protocol, TextIO
 import numpy as np
 
 from annotator.case.fileutil import atomic_write_text
-from annotator.case.measure import PRIMARY_QUANTITY, measure_annotation
+from annotator.case.measure import ANGLE_QUANTITIES, PRIMARY_QUANTITY, measure_annotation
 from annotator.case.model import Annotation
+from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turned
 from annotator.media.base import Media
 from annotator.media.calibration import Calibration
 
@@ -100,6 +101,8 @@ class Series:
     peak_frame: int | None = None
     #: why some frames have no value (another unit, e.g. a point outside the calibrated region)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: frames where a tracked caliper has turned more than TURN_LIMIT_DEG from its start
+    turned_frames: tuple[int, ...] = field(default_factory=tuple)
 
     # -- arrays ----------------------------------------------------------------------------
     @property
@@ -146,6 +149,16 @@ class Series:
         rest, peak = suggest_rest_peak(self)
         return replace(self, rest_frame=rest, peak_frame=peak)
 
+    def with_chosen_or_suggested_rest_peak(self) -> Series:
+        """Rest and peak: those the series carries from the case (``Annotation.rest_frame``,
+        ``peak_frame``) where they have a value, else the suggestion."""
+        rest, peak = suggest_rest_peak(self)
+        if self.rest_frame is not None and self.sample(self.rest_frame).value is not None:
+            rest = self.rest_frame
+        if self.peak_frame is not None and self.sample(self.peak_frame).value is not None:
+            peak = self.peak_frame
+        return replace(self, rest_frame=rest, peak_frame=peak)
+
     def stats(self) -> SeriesStats | None:
         """Minimum, maximum, rest and peak; None when no frame has a value."""
         valid = self.valid
@@ -170,6 +183,8 @@ class Series:
             change_text = "n/a" if change is None else f"{change:+.0f}%"
             parts.append(f"rest {_num(st.rest.value)} {u} at {st.rest.time_s:.2f} s, peak "
                          f"{_num(st.peak.value)} {u} at {st.peak.time_s:.2f} s: {change_text}")
+        if self.turned_frames:
+            parts.append(f"caliper turned > {TURN_LIMIT_DEG:.0f}° on {len(self.turned_frames)} frame(s) (×)")
         return " · ".join(parts)
 
     # -- output ----------------------------------------------------------------------------
@@ -209,22 +224,19 @@ def suggest_rest_peak(series: Series) -> tuple[int | None, int | None]:
     pool = trusted or valid
     if not pool:
         return None, None
-    head = max(3, len(valid) // 10)
-    start_level = float(np.median([s.value for s in valid[:head]]))
-    values = np.array([s.value for s in pool], dtype=float)
-    lo, hi = float(values.min()), float(values.max())
-    # for rest, within 2% of the range of its extreme counts as reaching it and the earliest
-    # such frame wins, so a clip that relaxes back to rest keeps its rest at the start;
-    # the peak is the extreme itself (the earliest, on a tie)
-    tolerance = (hi - lo) * 0.02
-    pairs = list(zip(pool, values, strict=True))
-    if abs(start_level - lo) <= abs(hi - start_level):
-        rest = next(s.frame for s, v in pairs if v <= lo + tolerance)
-        peak = next(s.frame for s, v in pairs if v == hi)
-    else:
-        rest = next(s.frame for s, v in pairs if v >= hi - tolerance)
-        peak = next(s.frame for s, v in pairs if v == lo)
-    return rest, peak
+    head = pool[: max(1, len(pool) // 10)]
+    start_level = float(np.median([s.value for s in head]))
+    values = [float(s.value or 0.0) for s in pool]
+    tolerance = (max(values) - min(values)) * 0.02
+    away = max(pool, key=lambda s: (abs(float(s.value or 0.0) - start_level), -s.frame))
+    sign = 1.0 if float(away.value or 0.0) >= start_level else -1.0
+    # rest: the earliest start frame at the head's far side from the change (within 2%)
+    extreme = min(sign * float(s.value or 0.0) for s in head)
+    rest = next(s for s in head if sign * float(s.value or 0.0) <= extreme + tolerance)
+    assert rest.value is not None
+    rest_value = rest.value
+    peak = max(pool, key=lambda s: (abs(float(s.value or 0.0) - rest_value), -s.frame))
+    return rest.frame, peak.frame
 
 
 def measurement_series(
@@ -261,11 +273,15 @@ def measurement_series(
         raise ValueError(f"a {annotation.kind} annotation has no measurement to follow over time")
     chosen = list(range(annotation.frame, annotation.last_frame + 1) if frames is None else frames)
     measured: list[tuple[int, float | None, str | None, str]] = []
+    extrapolated: list[int] = []
     for frame in chosen:
         media.check_index(frame)
-        found = [m for m in measure_annotation(annotation, frame, calibration_of(frame))
+        found = [m for m in measure_annotation(annotation, frame, calibration_of(frame),
+                                               image_size=(media.width, media.height))
                  if m.quantity == wanted]
         m = found[0] if found else None
+        if m is not None and m.extrapolated:
+            extrapolated.append(frame)
         measured.append((frame, None if m is None else m.value, None if m is None else m.unit,
                          "" if m is None else m.note))
     unit = _common_unit(u for _, _, u, _ in measured) or _default_unit(wanted)
@@ -277,8 +293,20 @@ def measurement_series(
         samples.append(SeriesSample(frame, media.time_ms(frame), value if keep else None,
                                     conf.get(frame)))
     notes = _unit_notes(odd, unit)
+    turned = tuple(s.frame for s in samples if caliper_turned(annotation, s.frame))
+    if turned:
+        notes += (f"the caliper turned more than {TURN_LIMIT_DEG:.0f}° from its start on frame(s) "
+                  f"{_frame_list(turned)}: there it joins two tissue points, not the two sides of a "
+                  "structure (a thickness annotation measures across the structure)",)
+    if extrapolated:
+        notes += (f"{wanted.replace('_', ' ')} extrapolated beyond the image on frame(s) "
+                  f"{_frame_list(extrapolated)} (the fascicle leaves the picture)",)
+    with_value = {s.frame for s in samples if s.value is not None}
+    # the case's own rest and peak, where the series has a value there
+    rest = annotation.rest_frame if annotation.rest_frame in with_value else None
+    peak = annotation.peak_frame if annotation.peak_frame in with_value else None
     return Series(annotation.id, annotation.media, annotation.kind, wanted, unit, tuple(samples),
-                  annotation.label, notes=notes)
+                  annotation.label, rest, peak, notes=notes, turned_frames=turned)
 
 
 def _common_unit(units: Iterable[str | None]) -> str | None:
@@ -287,7 +315,11 @@ def _common_unit(units: Iterable[str | None]) -> str | None:
 
 
 def _default_unit(quantity: str) -> str:
-    return {"area": "mm2", "angle": "deg"}.get(quantity, "mm")
+    return "deg" if quantity in ANGLE_QUANTITIES else {"area": "mm2"}.get(quantity, "mm")
+
+
+def _frame_list(frames: Sequence[int]) -> str:
+    return ", ".join(str(f) for f in frames[:8]) + (", ..." if len(frames) > 8 else "")
 
 
 def _unit_notes(odd: Sequence[tuple[int, str | None, str]], unit: str) -> tuple[str, ...]:

@@ -11,7 +11,10 @@ few frames. It reports progress and honours a cancel flag, because the app runs 
 thread. ``TrackResult.to_command`` turns the result into the undoable ``SetKeyframes`` edit.
 
 Re-tracking from a corrected frame is the same call with the corrected keyframe as the start:
-the start frame's points are the annotation's points there.
+the start frame's points are the annotation's points there. Thickness, pennation and fascicle
+annotations are tracked as structures instead (``structure_tracking``): their lines are found
+again on every frame, without accumulated drift, and every keyframe a person placed inside the
+range re-anchors them.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from typing import Literal
 import numpy as np
 
 from annotator.case.commands import SetKeyframes
-from annotator.case.model import Annotation, Point
+from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Point
 from annotator.dynamics import lk
 from annotator.dynamics.frames import FrameReadError, GreyFrameReader
 from annotator.dynamics.shape import TrackedShape
+from annotator.dynamics.structure_tracking import track_structure_pieces, user_anchors
 from annotator.media.base import Media
 
 FrameStatus = Literal["start", "ok", "uncertain", "lost"]
@@ -44,8 +48,10 @@ class TrackingError(ValueError):
 @dataclass(frozen=True)
 class TrackOptions:
     lk: lk.LKParams = field(default_factory=lk.LKParams)
-    #: re-match the start frame's patches every frame; off by default because on real
-    #: contracting muscle it pulled points off (see docs/adr/0005-tracking.md)
+    #: re-match the start frame's patches every frame (and, for thickness, pennation and
+    #: fascicle, keep the structure estimate free of accumulated drift); off in this library
+    #: default because on real contracting muscle the LK template pulled points off (see
+    #: docs/adr/0005-tracking.md), ON in the app and in ``us-annotator track`` (APP_OPTIONS)
     drift_correction: bool = False
     predict_motion: bool = True  # start LK at the last step's displacement
     trace_spacing: float = 8.0  # px between samples along a trace's outline
@@ -53,6 +59,10 @@ class TrackOptions:
     max_failed_frames: int = 3  # a point that fails this many frames in a row is lost
     on_lost: OnLost = "stop"  # stop at a lost point, or carry on flagging frames "lost"
     check_regions: bool = True  # a point leaving its calibrated region is lost
+
+
+#: what the app and ``us-annotator track`` use: drift correction on (issue 9)
+APP_OPTIONS = TrackOptions(drift_correction=True)
 
 
 @dataclass
@@ -231,6 +241,8 @@ def track_annotation(
     start = annotation.frame if start_frame is None else int(start_frame)
     end = media.frame_count - 1 if end_frame is None else int(end_frame)
     vertices = _check_start(media, annotation, start, end)
+    if annotation.kind in ARCHITECTURE_KINDS:
+        return _track_as_structures(media, annotation, start, end, opts, progress, cancel, vertices)
     began = time.perf_counter()
     step_dir = 1 if end > start else -1
     indices = list(range(start, end + step_dir, step_dir))
@@ -302,6 +314,39 @@ def track_annotation(
             if progress is not None:
                 progress(done, len(indices) - 1)
     result.elapsed_s = time.perf_counter() - began
+    return result
+
+
+def _track_as_structures(
+    media: Media, annotation: Annotation, start: int, end: int, opts: TrackOptions,
+    progress: ProgressFn | None, cancel: CancelFn | None, vertices: np.ndarray,
+) -> TrackResult:
+    """Thickness, pennation and fascicle: lines re-detected every frame (structure_tracking),
+    re-anchored at the user's keyframes; their frames keep no confidence (a person put them)."""
+    try:
+        points, confidence, cancelled, elapsed = track_structure_pieces(
+            media, annotation, start, end, opts.drift_correction, progress, cancel)
+    except FrameReadError as exc:
+        raise TrackingError(f"{media.path.name}: {exc}") from exc
+    anchors = set(user_anchors(annotation, start, end))
+    step = 1 if end >= start else -1
+    result = TrackResult(annotation.id, annotation.kind, start, end, [],
+                         start_points_unchanged=_is_keyframe_with(annotation, start, vertices))
+    for frame in range(start, end + step, step):
+        if frame in anchors:
+            pts = annotation.points_at(frame) or _as_points(vertices)
+            result.frames.append(TrackedFrame(frame, list(pts), 1.0, [1.0] * len(pts), [0.0] * len(pts), "start"))
+            continue
+        if frame not in points:
+            break  # cancelled, or the structures could not be followed further
+        conf = float(confidence.get(frame, 0.0))
+        ok = conf >= opts.uncertain_below
+        result.frames.append(TrackedFrame(
+            frame, points[frame], conf, [conf] * len(points[frame]), [0.0] * len(points[frame]),
+            "ok" if ok else "uncertain", "" if ok else "low confidence: the structures are faint or disagree",
+        ))
+    result.cancelled = cancelled
+    result.elapsed_s = elapsed
     return result
 
 

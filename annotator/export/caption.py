@@ -32,6 +32,9 @@ SYMBOL_NAMES: dict[str, str] = {
     "angle": "angle",
     "arrow": "arrow",
     "point": "marker",
+    "thickness": "thickness",
+    "pennation": "pennation angle",
+    "fascicle": "fascicle",
 }
 SYMBOL_MEANINGS: dict[str, str] = {
     "line": "distance",
@@ -41,8 +44,12 @@ SYMBOL_MEANINGS: dict[str, str] = {
     "angle": "angle",
     "arrow": "",
     "point": "",
+    "thickness": "distance between the aponeuroses",
+    "pennation": "fascicle to deep aponeurosis",
+    "fascicle": "fascicle length",
 }
-SYMBOL_ORDER = ("line", "polyline", "polygon", "ellipse", "angle", "arrow", "point")
+SYMBOL_ORDER = ("line", "polyline", "polygon", "ellipse", "angle", "thickness", "pennation", "fascicle",
+                "arrow", "point")
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,9 @@ SYMBOL_SENTENCES: dict[str, str] = {
     "polygon": "outlines mark traced areas",
     "ellipse": "dash-dot ellipses mark areas",
     "angle": "arcs mark angles",
+    "thickness": "a perpendicular between two boundary lines marks a thickness",
+    "pennation": "an arc between a fascicle and the deep aponeurosis marks a pennation angle",
+    "fascicle": "a fascicle between the aponeuroses marks its length, dashed where extended",
 }
 
 

@@ -25,6 +25,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
+from annotator.case import architecture_geometry as arch
 from annotator.case.geometry import ellipse_axes
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, Finding
@@ -64,7 +65,15 @@ QUANTITY_CODES: dict[str, CodedConcept] = {
     "min_intensity": CodedConcept.from_code(codes.SCT.Minimum),
     "max_intensity": CodedConcept.from_code(codes.SCT.Maximum),
     "pixel_count": local_code("pixel-count", "Number of pixels"),
+    # muscle architecture: LOINC has Thickness; pennation and fascicle have no standard code
+    "thickness": CodedConcept.from_code(codes.LN.Thickness),
+    "pennation": local_code("pennation-angle", "Pennation angle"),
+    "fascicle_angle": local_code("fascicle-angle", "Fascicle angle to the image horizontal"),
+    "aponeurosis_angle": local_code("aponeur-angle", "Aponeurosis angle to the image horizontal"),
+    "fascicle_length": local_code("fascicle-length", "Fascicle length"),
 }
+#: the method of a fascicle length whose end lies outside the image
+EXTRAPOLATED_METHOD = local_code("lin-extrapolated", "Linear extrapolation beyond the image")
 FINDING_TYPES: dict[str, CodedConcept] = {
     "tear": local_code("muscle-tear", "Muscle tear"),
     "atrophy": CodedConcept.from_code(codes.SCT.Atrophy),
@@ -77,6 +86,9 @@ DEVICE_UID_ROOT = "us-annotator device"
 #: the qualitative evaluation of a group whose uncalibrated values were left out
 CALIBRATION_STATUS = local_code("calib-status", "Calibration of measurements")
 NOT_CALIBRATED = local_code("not-calibrated", "Not calibrated: values in pixel space left out")
+#: the qualitative evaluation of a frame tracked with low confidence (< 0.5)
+TRACKING_CONFIDENCE = local_code("track-conf", "Tracking confidence")
+LOW_CONFIDENCE = local_code("low-track-conf", "Low tracking confidence (below 0.5)")
 
 
 def _unit(unit: str) -> CodedConcept:
@@ -92,6 +104,9 @@ def _graphic(annotation: Annotation, points: list[tuple[float, float]]) -> tuple
     kind = annotation.kind
     if kind in ("line", "polyline", "angle", "arrow") and len(pts) >= 2:
         return "POLYLINE", pts
+    if kind in ("thickness", "pennation", "fascicle"):
+        measured = _architecture_polyline(kind, points)
+        return None if measured is None else ("POLYLINE", np.asarray(measured, dtype=float) + 0.5)
     if kind == "polygon" and len(pts) >= 3:
         return "POLYLINE", np.vstack([pts, pts[:1]])  # an area: closed by repeating the first point
     if kind == "ellipse" and len(pts) >= 3:
@@ -104,6 +119,27 @@ def _graphic(annotation: Annotation, points: list[tuple[float, float]]) -> tuple
         return "ELLIPSE", np.array(ends)
     if kind == "point" and len(pts) == 1:
         return "POINT", pts
+    return None
+
+
+def _architecture_polyline(kind: str, points: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
+    """What was measured, as a polyline: the perpendicular between the boundaries, the two
+    arms of the pennation angle from their meeting point, the fascicle between the aponeuroses."""
+    if kind == "thickness" and len(points) >= 4:
+        feet = arch.thickness_feet(points)
+        return None if feet is None else list(feet)
+    if kind == "fascicle" and len(points) >= 6:
+        ends = arch.fascicle_ends(points)
+        return None if ends is None else list(ends)
+    if kind == "pennation" and len(points) >= 4:
+        f0, f1, a0, a1 = points[:4]
+        n = math.dist(f0, f1)
+        vertex = None if n == 0 else arch.line_intersection(f0, ((f1[0] - f0[0]) / n, (f1[1] - f0[1]) / n), a0, a1)
+        if vertex is None:
+            return None
+        far_f = max((f0, f1), key=lambda p: math.dist(p, vertex))
+        far_a = max((a0, a1), key=lambda p: math.dist(p, vertex))
+        return [far_f, vertex, far_a]
     return None
 
 
@@ -128,13 +164,17 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     tracking = hd.sr.TrackingIdentifier(uid=generate_uid(), identifier=f"{annotation.id} {label} frame {frame}"[:64])
     items = [
         hd.sr.Measurement(name=QUANTITY_CODES.get(m.quantity, local_code(m.quantity, m.quantity)),
-                          value=float(m.value), unit=_unit(m.unit))
+                          value=float(m.value), unit=_unit(m.unit),
+                          method=EXTRAPOLATED_METHOD if getattr(m, "extrapolated", False) else None)
         for m in measurements if m.calibrated and math.isfinite(m.value)
     ]
     left_out = any(not m.calibrated for m in measurements)
     if not items and not left_out:
         return None
-    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else None
+    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else []
+    confidence = annotation.confidence.get(frame)
+    if confidence is not None and confidence < 0.5:
+        evaluations.append(hd.sr.QualitativeEvaluation(TRACKING_CONFIDENCE, LOW_CONFIDENCE))
     finding_type = FINDING_TYPES.get(finding.type) if finding else None
     sites = _finding_sites(ctx, finding)
     points = annotation.points_at(frame)
@@ -142,7 +182,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     if source is None or graphic is None:
         return hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=tracking, finding_type=finding_type, finding_sites=sites,
-            measurements=items or None, qualitative_evaluations=evaluations,
+            measurements=items or None, qualitative_evaluations=evaluations or None,
         )
     frames = [frame + 1] if source.frames > 1 else None
     region = hd.sr.ImageRegion(
@@ -151,7 +191,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     )
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=tracking, referenced_region=region, finding_type=finding_type,
-        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations,
+        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations or None,
     )
 
 

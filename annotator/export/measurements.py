@@ -20,6 +20,7 @@ from annotator.case.attributes import attribute_spec
 from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
+from annotator.dynamics.caliper_turn import turn_note
 from annotator.export.context import ExportContext
 from annotator.export.output import ExportError
 from annotator.export.uncalibrated import FROM_UNCALIBRATED, NOT_CALIBRATED, flagged_display
@@ -28,7 +29,10 @@ from annotator.media.base import MediaError
 CSV_COLUMNS = (
     "annotation", "label", "media", "frame", "time_s", "kind", "quantity", "value", "unit",
     "display", "calibrated", "calibration", "note", "finding", "finding_type", "structure", "side",
+    "extrapolated", "frame_role", "confidence",
 )
+#: tracking confidence below which a value is flagged (as on the plot and the image)
+LOW_CONFIDENCE = 0.5
 
 
 def measurement_rows(ctx: ExportContext) -> list[dict[str, Any]]:
@@ -38,7 +42,8 @@ def measurement_rows(ctx: ExportContext) -> list[dict[str, Any]]:
     for ann in ctx.case.annotations:
         if selected is not None and ann.media != selected:
             continue
-        for frame in sorted(set(ann.keyframes) | {ann.frame}):
+        marked = {f for f in (ann.rest_frame, ann.peak_frame) if f is not None and ann.on_frame(f)}
+        for frame in sorted(set(ann.keyframes) | {ann.frame} | marked):
             try:
                 measured = ctx.measure(ann, frame)
             except (MediaError, IndexError) as exc:
@@ -51,6 +56,10 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
     ann = ctx.case.annotation(m.annotation)
     finding = _finding(ctx, ann.finding)
     media = ctx.media(m.media)
+    confidence = ann.confidence.get(m.frame)
+    low = f"low tracking confidence ({confidence:.2f})" if confidence is not None and confidence < LOW_CONFIDENCE else ""
+    note = "; ".join(n for n in (m.note, turn_note(ann, m.frame), low) if n)
+    role = [name for name, f in (("rest", ann.rest_frame), ("peak", ann.peak_frame)) if f == m.frame]
     return {
         "annotation": m.annotation,
         "label": ctx.text(ann.label),
@@ -65,11 +74,14 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
         "display": ctx.text(flagged_display(m)),
         "calibrated": m.calibrated,
         "calibration": m.source or "none",
-        "note": ctx.text(m.note),
+        "note": ctx.text(note),
         "finding": finding.id if finding else "",
         "finding_type": finding.type if finding else "",
         "structure": ctx.text(finding.structure) if finding else "",
         "side": finding.side if finding else "",
+        "extrapolated": m.extrapolated,
+        "frame_role": " ".join(role),  # "rest", "peak": the annotation's own rest and peak frames
+        "confidence": confidence,  # tracking confidence of the frame; None where a person placed it
     }
 
 
@@ -172,6 +184,7 @@ def measurements_csv(ctx: ExportContext) -> str:
     for row in measurement_rows(ctx):
         cells = {k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS}
         cells["calibrated"] = "yes" if row["calibrated"] else "no"
+        cells["extrapolated"] = "yes" if row["extrapolated"] else "no"
         writer.writerow(cells)
     return buffer.getvalue()
 

@@ -119,6 +119,12 @@ def _findings_table(rows: list[FindingRow]) -> str:
     return f"<table>{head}{''.join(body)}</table>"
 
 
+def _role(row: dict[str, object]) -> str:
+    """" (rest)", " (peak)": the annotation's own rest and peak frames."""
+    role = str(row.get("frame_role") or "")
+    return f" ({html.escape(role)})" if role else ""
+
+
 def _measurements_table(rows: list[dict[str, object]]) -> str:
     """Every measurement; an uncalibrated value carries its reason in the Value cell itself
     (a reader of the value cannot miss it) and the table is followed by what that means."""
@@ -136,7 +142,7 @@ def _measurements_table(rows: list[dict[str, object]]) -> str:
         # an uncalibrated row's note is its reason, already in the Value cell
         note = f"<br><small>{html.escape(str(r['note']))}</small>" if r["note"] and calibrated else ""
         body.append(
-            f"<tr><td>{label}</td><td>{html.escape(str(r['media']))}</td><td>{r['frame']}</td>"
+            f"<tr><td>{label}</td><td>{html.escape(str(r['media']))}</td><td>{r['frame']}{_role(r)}</td>"
             f"<td>{html.escape(str(r['quantity']))}</td><td>{value}</td>"
             f"<td>{source}{note}</td></tr>"
         )

@@ -105,7 +105,8 @@ def _measurement_lines(ctx: ExportContext, media_id: str, frames: set[int] | Non
         name = row["label"] or row["kind"]
         # an uncalibrated value's display already says why; other notes (grey levels) follow
         note = f" ({row['note']})" if row["note"] and row["calibrated"] else ""
-        lines.append(f"{name}, {row['quantity']}: {row['display']} (frame {row['frame']}){note}")
+        role = f", {row['frame_role']}" if row.get("frame_role") else ""
+        lines.append(f"{name}, {row['quantity']}: {row['display']} (frame {row['frame']}{role}){note}")
     return lines
 
 

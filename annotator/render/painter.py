@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
 
 from annotator.case.measure import PRIMARY_QUANTITY
 from annotator.case.model import POINT_COUNTS, Annotation
+from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turn_deg
 from annotator.render.aspect import pixel_aspect
 from annotator.render.geometry import ellipse_geometry
 from annotator.render.labels import LabelLayout, draw_text_box, text_box_size
@@ -37,7 +38,7 @@ from annotator.render.style import (
     annotation_color,
     annotation_pen,
 )
-from annotator.render.value_notes import flag_value, full_reason, needs_warning
+from annotator.render.value_notes import WARNING_SIGN, flag_value, full_reason, needs_warning
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,11 @@ def _label_lines(scene: FrameScene, ann: Annotation, options: RenderOptions) -> 
             conf = ann.confidence.get(scene.frame)
             if conf is not None and conf < LOW_CONFIDENCE:
                 value += " (low confidence)"
+            turn = caliper_turn_deg(ann, scene.frame)
+            if turn is not None and turn > TURN_LIMIT_DEG and options.value_warnings:
+                # a tracked caliper that turned joins two tissue points, not a structure's sides
+                value += f" {WARNING_SIGN}"
+                reason = (reason + "; " if reason else "") + f"{WARNING_SIGN} turned {turn:.0f}° from its start"
             words.append(value)
     lines = ["  ".join(words)] if words else []
     return [*lines, reason] if reason else lines

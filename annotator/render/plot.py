@@ -180,6 +180,7 @@ def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
         _draw_cursor(painter, axes, series, opts, k)
         _draw_line(painter, axes, series, c, k, opts.show_confidence)
         _draw_rest_peak(painter, axes, series, c, k)
+        _draw_turned(painter, axes, series, c, k)
         if caption_rect is not None:
             painter.setPen(c.text)
             painter.setFont(_font(FONT_PX * k))
@@ -334,6 +335,20 @@ def _draw_line(painter: QPainter, axes: PlotGeometry, series: Series, c: PlotCol
     for s in series.valid:
         painter.setBrush(c.background if hollow_low and _is_low(s) else c.line)
         painter.drawEllipse(axes.point(s), radius, radius)
+
+
+def _draw_turned(painter: QPainter, axes: PlotGeometry, series: Series, c: PlotColors, k: float) -> None:
+    """A cross over each frame where a tracked caliper turned too far (its value is suspect)."""
+    turned = set(series.turned_frames)
+    if not turned:
+        return
+    painter.setPen(QPen(c.peak, LINE_PX * k))
+    r = MARKER_PX * 1.3 * k
+    for s in series.samples:
+        if s.frame in turned and s.value is not None:
+            p = axes.point(s)
+            painter.drawLine(QPointF(p.x() - r, p.y() - r), QPointF(p.x() + r, p.y() + r))
+            painter.drawLine(QPointF(p.x() - r, p.y() + r), QPointF(p.x() + r, p.y() - r))
 
 
 def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: PlotColors, k: float) -> None:

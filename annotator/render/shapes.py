@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
+from annotator.render.architecture_shapes import ARCHITECTURE_PAINTERS
 from annotator.render.geometry import ellipse_geometry
 from annotator.render.style import ARC_PX, ARROW_HEAD_PX, MARKER_PX, TICK_PX, Metrics, outline_pen
 
@@ -198,4 +199,5 @@ SHAPE_PAINTERS: dict[str, ShapePainter] = {
     "angle": paint_angle,
     "arrow": paint_arrow,
     "text": paint_text_anchor,
+    **ARCHITECTURE_PAINTERS,
 }

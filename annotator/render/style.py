@@ -20,6 +20,9 @@ KIND_COLORS: dict[str, str] = {
     "angle": "#ff6bf0",
     "arrow": "#ff9f1c",
     "text": "#ffffff",
+    "thickness": "#ffb3a7",  # structure-aware kinds: their own hues, apart from the caliper's
+    "pennation": "#c9a0ff",
+    "fascicle": "#8cf2c8",
 }
 SELECTED_COLOR = "#ffffff"
 OUTLINE_COLOR = QColor(12, 12, 12)  # dark edge under every stroke (opaque: translucent strokes are 4x slower)

@@ -106,6 +106,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Fit an ellipse to a round structure, e.g. a nerve (E)"),
     _a("tool_angle", "&Angle", "A", icon="tool:angle", checkable=True, menu="Tools", group="tool",
        tip="Measure an angle, e.g. pennation (A)"),
+    _a("tool_thickness", "T&hickness", "Shift+T", icon="tool:thickness", checkable=True, menu="Tools",
+       group="tool", tip="Muscle thickness: drag along the superficial, then the deep aponeurosis (Shift+T)"),
+    _a("tool_pennation", "Pe&nnation", "Shift+P", icon="tool:pennation", checkable=True, menu="Tools",
+       group="tool", tip="Pennation angle: drag along a fascicle, then the deep aponeurosis (Shift+P)"),
+    _a("tool_fascicle", "Fascicle Len&gth", "Shift+F", icon="tool:fascicle", checkable=True, menu="Tools",
+       group="tool", tip="Fascicle length: drag along the fascicle, then both aponeuroses (Shift+F)"),
     _a("tool_arrow", "A&rrow", "R", icon="tool:arrow", checkable=True, menu="Tools", group="tool",
        tip="Point at a finding (R)"),
     _a("tool_text", "&Text", "T", icon="tool:text", checkable=True, menu="Tools", group="tool",
@@ -114,6 +120,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Mark a point (M)"),
     _a("tool_window_level", "&Window / Level", "W", icon="tool:window_level", checkable=True, menu="Tools",
        group="tool", tip="Brightness and contrast: drag on the image; double-click resets (W)"),
+    _a("analyse_architecture", "Analyse &Muscle Architecture", "Ctrl+Shift+A", menu="Tools",
+       tip="Find both aponeuroses and a fascicle on every frame: thickness, pennation and fascicle "
+           "length over time (Ctrl+Shift+A)"),
     _a("tool_calibrate", "Cali&brate\u2026", "K", icon="tool:calibrate", checkable=True, menu="Tools",
        group="tool", tip="Draw along the depth ruler and type its length (K)"),
     # Playback
@@ -184,6 +193,7 @@ TOOL_ACTIONS: dict[str, str] = {  # action id -> tool name
     "tool_polygon": "polygon", "tool_trace": "trace", "tool_ellipse": "ellipse",
     "tool_angle": "angle", "tool_arrow": "arrow", "tool_text": "text", "tool_point": "point",
     "tool_calibrate": "calibrate", "tool_window_level": "window_level",
+    "tool_thickness": "thickness", "tool_pennation": "pennation", "tool_fascicle": "fascicle",
 }
 
 

@@ -46,8 +46,8 @@ from annotator.ui.window_actions import choose_tool, wire_actions
 
 log = logging.getLogger(__name__)
 TOOLBAR_TOOLS = ("tool_select", "tool_caliper", "tool_polyline", "tool_polygon", "tool_trace",
-                 "tool_ellipse", "tool_angle", "tool_arrow", "tool_text", "tool_point", "tool_window_level",
-                 "tool_calibrate")
+                 "tool_ellipse", "tool_angle", "tool_thickness", "tool_pennation", "tool_fascicle", "tool_arrow",
+                 "tool_text", "tool_point", "tool_window_level", "tool_calibrate")
 TOOLBAR_FILE = ("open", "save", "undo", "redo")
 DIALOG_TOOLS = frozenset({"text", "calibrate"})  # tools whose first click asks something
 

@@ -24,6 +24,7 @@ from annotator.media.kinds import dialog_filter
 from annotator.ui import prompts
 from annotator.ui.actions import ACTIONS, DYNAMICS_ACTIONS, EXPORT_KINDS, SPECS, TOOL_ACTIONS
 from annotator.ui.annotation_menu import edit_words, hide_annotations
+from annotator.ui.architecture_action import analyse_architecture
 from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
 from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
@@ -33,11 +34,14 @@ from annotator.ui.tools import (
     CalibrationTool,
     CaliperTool,
     EllipseTool,
+    FascicleTool,
+    PennationTool,
     PointTool,
     PolygonTool,
     PolylineTool,
     SelectTool,
     TextTool,
+    ThicknessTool,
     Tool,
     TraceTool,
 )
@@ -64,6 +68,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
     simple: dict[str, type[Tool]] = {
         "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
         "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
+        "thickness": ThicknessTool, "pennation": PennationTool, "fascicle": FascicleTool,
     }
     if name == "text":
         return TextTool(viewer.tool_context, ask_text)
@@ -251,6 +256,7 @@ def wire_actions(window: MainWindow) -> None:
         "show_hidden": c.visibility.show_hidden,
         "compare_rest_peak": lambda: compare_rest_peak(window),
         "compare_media": lambda: compare_two_media(window),
+        "analyse_architecture": lambda: analyse_architecture(window),
         "remove_calibration": lambda: remove_calibration(window),
         "zoom_fit": v.fit,
         "zoom_actual": v.actual_size,

@@ -205,7 +205,7 @@ def test_editing_fields_and_typed_attributes_pushes_commands(qtbot: QtBot, contr
     assert set(finding.attributes) == {"gap"}
 
 
-def test_link_an_attribute_to_the_selected_caliper_on_the_current_frame(qtbot: QtBot, controller: AppController) -> None:
+def test_link_an_attribute_to_the_selected_caliper_at_its_peak(qtbot: QtBot, controller: AppController) -> None:
     panel = FindingsPanel(controller)
     qtbot.addWidget(panel)
     editor = panel.editor
@@ -219,12 +219,44 @@ def test_link_an_attribute_to_the_selected_caliper_on_the_current_frame(qtbot: Q
     assert row.link_button.isEnabled()
     row.link_button.click()
     value = controller.document.case.finding("f1").attributes["gap_contraction"]  # type: ignore[union-attr]
-    assert (value.annotation, value.quantity, value.frame) == ("a1", "length", 5)
+    # a contraction value follows the annotation's peak frame (issue 9), chosen from its series
+    assert (value.annotation, value.quantity, value.frame) == ("a1", "length", None)
+    assert controller.document.case.annotation("a1").peak_frame == 5  # type: ignore[union-attr]
     panel.refresh_later.flush()
     assert row.edit.text() == "5.0 mm"
     assert "gap 3.0 mm at rest, 5.0 mm on contraction" in panel.list.item(0).text()
     row.clear_button.click()
     assert "gap_contraction" not in controller.document.case.finding("f1").attributes  # type: ignore[union-attr]
+
+
+def test_gap_at_rest_linked_on_the_peak_frame_takes_the_rest_frame(qtbot: QtBot, controller: AppController) -> None:
+    """Issue 9: standing on the peak, Link next to "Gap at rest" stored the peak's value."""
+    panel = FindingsPanel(controller)
+    qtbot.addWidget(panel)
+    doc = controller.document
+    assert doc is not None
+    del doc.case.finding("f1").attributes["gap"]
+    panel.refresh_later.flush()
+    controller.set_current_media("m1")
+    controller.set_current_frame(5)  # the peak is on screen
+    controller.select(["a1"])
+    row = panel.editor.rows["gap"]
+    assert isinstance(row, ValueRow)
+    row.link_button.click()
+    value = doc.case.finding("f1").attributes["gap"]
+    assert value.frame is None and doc.case.annotation("a1").rest_frame == 0
+    panel.refresh_later.flush()
+    assert row.edit.text() == "3.0 mm"  # the rest gap, not the 5.0 mm on screen
+    # the user moves rest to frame 2 (an undoable edit of the case): the finding follows
+    from annotator.case.commands import SetRestPeak
+
+    controller.push(SetRestPeak("a1", rest_frame=2))
+    panel.refresh_later.flush()
+    assert row.edit.text() == "3.8 mm"  # 30 px + 2/5 of 20 px, at 0.1 mm/px
+    controller.undo_stack.undo()
+    assert doc.case.annotation("a1").rest_frame == 0
+    controller.undo_stack.undo()  # the link (with its rest choice) as one step
+    assert "gap" not in doc.case.finding("f1").attributes and doc.case.annotation("a1").rest_frame is None
 
 
 def test_nerve_csa_against_the_upper_limit_of_normal(qtbot: QtBot, controller: AppController) -> None:

@@ -62,7 +62,7 @@ def test_statistics_and_percent_change_from_rest_to_peak() -> None:
     assert "+150%" in caption and "peak 10.0 mm at 0.20 s" in caption
 
 
-def test_rest_is_the_extreme_on_the_side_where_the_clip_starts() -> None:
+def test_rest_is_where_the_clip_starts_and_peak_the_largest_change_either_way() -> None:
     opening = series_of([3.0, 3.1, 3.0, 6.0, 9.0, 9.5, 7.0])  # a gap opening on contraction
     assert suggest_rest_peak(opening) == (0, 5)
     flattening = series_of([20.0, 19.8, 20.0, 15.0, 12.0, 12.5, 18.0])  # a nerve under pressure
@@ -70,9 +70,15 @@ def test_rest_is_the_extreme_on_the_side_where_the_clip_starts() -> None:
     # back to rest at the end, a hair lower than at the start: rest stays at the start
     relaxing = series_of([4.0, 6.0, 9.0, 6.0, 3.99])
     assert suggest_rest_peak(relaxing) == (0, 2)
-    # the clip starts mid-contraction: rest is the minimum wherever it is
-    late_rest = series_of([9.0, 9.2, 8.8, 6.0, 3.0, 3.5])
-    assert suggest_rest_peak(late_rest) == (1, 4)
+    # a measure that falls (a muscle thinning): the peak is its minimum, rest the start
+    falling = series_of([9.0, 9.2, 8.8, 6.0, 3.0, 3.5])
+    assert suggest_rest_peak(falling) == (0, 4)
+    # a small rise before a large fall: rest stays at the start, not on the rise (issue 9)
+    dip = series_of([10.0, 10.0, 11.0, 8.0, 5.0, 6.0, 10.0])
+    assert suggest_rest_peak(dip) == (0, 4)
+    # a small fall before a large rise: the peak is the maximum
+    rise = series_of([10.0, 9.0, 12.0, 16.0, 11.0])
+    assert suggest_rest_peak(rise) == (0, 3)
 
 
 def test_low_confidence_frames_are_not_suggested() -> None:

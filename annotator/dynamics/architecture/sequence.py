@@ -318,7 +318,11 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     pts = [(float(x), float(y)) for x, y in anchor_points]
     grey = _grey(frames(anchor_frame))
     h, w = grey.shape
-    area = Area(0, 0, w, h)
+    area = imaging_area(grey)
+    xs = [p[0] for p in pts]
+    ys = [p[1] for p in pts]
+    if not (area.x0 <= min(xs) and max(xs) < area.x1 and area.y0 <= min(ys) and max(ys) < area.y1):
+        area = Area(0, 0, w, h)  # drawn outside what looks like the image: search everywhere
     seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
     if kind == "thickness" and len(pts) == 4:
         superficial, deep, fascicle = seg(pts[0], pts[1]), seg(pts[2], pts[3]), None
@@ -330,6 +334,9 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     else:
         raise ValueError(f"cannot follow a {kind!r} annotation with {len(pts)} points")
     measure_superficial = superficial is not None
+    if superficial is None:
+        superficial = _superficial_above(grey, area, deep)
+        measure_superficial = superficial is not None
     if superficial is None:
         # the muscle above the deep aponeurosis, as high as the fascicle reaches
         rise = max(abs(fascicle.y1 - fascicle.y0), 0.1 * h) if fascicle else 0.2 * h
@@ -376,6 +383,21 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             out = [*f_pts, _on(s_line, pts[2]), _on(s_line, pts[3]), _on(d_line, pts[4]), _on(d_line, pts[5])]
         points[i] = out
     return points, conf
+
+
+def _superficial_above(grey: np.ndarray, area: Area, deep: Line) -> Line | None:
+    """The strongest long line above a drawn deep aponeurosis (a pennation has no superficial
+    line of its own, but its fascicle region needs one)."""
+    work = prepare(grey, area)
+    row, slope = _to_work(work, deep)
+    h = work.ridges.shape[0]
+    d = math.tan(math.radians(15.0))
+    cands = [c for c in line_candidates(work, (slope - d, slope + d), (0.03 * h, row - 0.12 * h), keep=3)
+             if c.coverage >= 0.35 and c.contrast >= 1.6]
+    if not cands:
+        return None
+    line, _rms = refine(work, max(cands, key=lambda c: c.score))
+    return line
 
 
 def _full(line: Line, width: int) -> Line:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from annotator.case.measure import PRIMARY_QUANTITY, primary_measurement
 from annotator.case.model import Annotation
-from annotator.dynamics.series import measurement_series, suggest_rest_peak
+from annotator.dynamics.series import measurement_series
 from annotator.media import MediaError
 from annotator.ui.compare.errors import ComparisonError
 from annotator.ui.compare.panel import CompareViewer
@@ -299,12 +299,13 @@ def plan_frames(controller: AppController, media_id: str, frames: list[int],
 
 
 def rest_peak_suggestion(controller: AppController, annotation: Annotation | None) -> tuple[int, int] | str:
-    """(rest, peak) suggested from the annotation's measurement over time, or why not."""
+    """(rest, peak): the annotation's own, else suggested from its measurement over time; or why not."""
     doc = controller.document
     if annotation is None or doc is None or not annotation.is_dynamic:
         return "Choose an annotation that spans frames (a tracked one) first"
     try:
-        rest, peak = suggest_rest_peak(measurement_series(doc, annotation))
+        series = measurement_series(doc, annotation).with_chosen_or_suggested_rest_peak()
+        rest, peak = series.rest_frame, series.peak_frame
     except (MediaError, ValueError, IndexError) as exc:
         return f"Cannot suggest rest and peak: {exc}"
     if rest is None or peak is None:

@@ -272,7 +272,7 @@ def rest_peak_panels(document: CaseDocument, annotation: Annotation, series: Ser
     user's own picks); empty when the series has no values."""
     if series is None:
         try:
-            series = measurement_series(document, annotation).with_suggested_rest_peak()
+            series = measurement_series(document, annotation).with_chosen_or_suggested_rest_peak()
         except (MediaError, ValueError, IndexError, KeyError):
             return []
     if series.rest_frame is None or series.peak_frame is None or series.rest_frame == series.peak_frame:

@@ -34,6 +34,9 @@ KIND_QUANTITIES: dict[str, frozenset[str]] = {
     "ellipse": frozenset({"area", "perimeter", "major_axis", "minor_axis", "mean_intensity",
                           "sd_intensity"}),
     "angle": frozenset({"angle"}),
+    "thickness": frozenset({"thickness"}),
+    "pennation": frozenset({"pennation", "fascicle_angle", "aponeurosis_angle"}),
+    "fascicle": frozenset({"fascicle_length", "pennation"}),
 }
 NUMERIC_KINDS = frozenset({"length", "area", "grey", "angle", "ratio"})
 UNIT_TEXT = {"mm2": "mm²", "deg": "°", "grey": "grey", "ratio": "", "mm": "mm"}

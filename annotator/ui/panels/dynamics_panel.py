@@ -6,7 +6,8 @@ on the plot. It tracks the annotation through the clip on a worker (``TrackingRu
 undo step per run) and reports lost and low-confidence frames as links to those frames. It
 edits keyframes and the frame range (``KeyframeBar``) and saves the series as CSV and the plot
 as PNG, SVG or PDF. The case is the only truth: every edit goes through ``controller.push``;
-rest and peak picked by hand live in the panel for the session (the case has no field for them).
+rest and peak chosen by hand are the annotation's own (``rest_frame``, ``peak_frame``), set by
+an undoable command.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class DynamicsPanel(QWidget):
         self.settings = settings or Settings()
         self.annotation_id: str | None = None
         self.series: Series | None = None
-        self.picks = RestPeakPicks()
+        self.picks = RestPeakPicks(self._case_annotation, controller.push)
         self.reports: dict[str, str] = {}  # annotation id -> its last tracking report (rich text)
         self.directions: dict[str, int] = {}  # annotation id -> direction it was last tracked
         self.bound_actions: dict[str, QAction] = {}
@@ -159,6 +160,15 @@ class DynamicsPanel(QWidget):
         self.setMinimumHeight(120)  # a short window may clip the plot rather than refuse to shrink
 
     # -- what is shown ---------------------------------------------------------------------
+    def _case_annotation(self, ident: str) -> Annotation | None:
+        document = self.controller.document
+        if document is None:
+            return None
+        try:
+            return document.case.annotation(ident)
+        except KeyError:
+            return None
+
     def annotation(self) -> Annotation | None:
         """The first selected annotation on the current media."""
         document = self.controller.document

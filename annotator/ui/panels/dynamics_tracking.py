@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation
-from annotator.dynamics.tracking import TrackOptions, TrackResult, track_annotation
+from annotator.dynamics.tracking import APP_OPTIONS, TrackOptions, TrackResult, track_annotation
 from annotator.media.base import MediaError
 from annotator.ui.controller import AppController
 from annotator.ui.tasks import Progress, Task, run_task
@@ -131,7 +131,7 @@ class TrackingRunner(QObject):
                  options: TrackOptions | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.options = options or TrackOptions()
+        self.options = options or APP_OPTIONS  # drift correction on in the app
         self.task: Task | None = None
         self._request: TrackRequest | None = None
         self._document: CaseDocument | None = None

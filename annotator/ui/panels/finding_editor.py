@@ -46,8 +46,10 @@ from annotator.ui.panels.common import (
     push_safely,
 )
 from annotator.ui.panels.link_checks import (
+    link_quantity,
     link_unit,
     measurement_for_link,
+    phase_link_frame,
     unit_fits,
     unit_question,
 )
@@ -357,13 +359,15 @@ class FindingEditor(QWidget):
             annotation = doc.case.annotation(self.controller.selection[0])
         except KeyError:
             return False, "The selected annotation is gone"
-        if spec.quantity not in KIND_QUANTITIES.get(annotation.kind, frozenset()):
+        if link_quantity(annotation.kind, spec.quantity) not in KIND_QUANTITIES.get(annotation.kind, frozenset()):
             return False, f"A {annotation.kind} gives no {spec.quantity.replace('_', ' ')}"
         return True, f"Use the {spec.quantity.replace('_', ' ')} of \u201c{annotation.label or annotation.id}\u201d"
 
     def link_attribute(self, name: str) -> None:
-        """Link attribute ``name`` to the selected annotation's measurement (on the current
-        frame when the annotation is dynamic), and attach the annotation to the finding."""
+        """Link attribute ``name`` to the selected annotation's measurement and attach the
+        annotation to the finding. On a dynamic annotation a rest or contraction value takes
+        the annotation's rest or peak frame (chosen now from its series when it has none),
+        never the frame on screen; other values take the current frame."""
         finding = self.finding()
         doc = self.controller.document
         if finding is None or doc is None:
@@ -375,17 +379,30 @@ class FindingEditor(QWidget):
         spec = attribute_spec(finding.type, name)
         assert spec is not None
         annotation = doc.case.annotation(self.controller.selection[0])
-        frame = self.controller.current_frame if annotation.is_dynamic else None
-        if frame is not None and not annotation.on_frame(frame):
-            frame = annotation.frame
-        measured = measurement_for_link(doc, annotation, frame, spec)
+        quantity = link_quantity(annotation.kind, spec.quantity)
+        commands: list[Command] = []
+        if annotation.is_dynamic and spec.phase is not None:
+            frame = None  # the link follows the annotation's rest or peak frame
+            measure_at, choose = phase_link_frame(doc, annotation, spec.phase)
+            if measure_at is None:
+                self.controller.error.emit("Cannot link", f"{annotation.label or annotation.id} has no "
+                                           f"{spec.phase} frame with a value: track it through the clip first")
+                return
+            if choose is not None:
+                commands.append(choose)
+        else:
+            frame = self.controller.current_frame if annotation.is_dynamic else None
+            if frame is not None and not annotation.on_frame(frame):
+                frame = annotation.frame
+            measure_at = frame
+        measured = measurement_for_link(doc, annotation, measure_at, spec, quantity)
         if (measured is not None and not unit_fits(measured, spec)
                 and not self.ask(self, "Link an uncalibrated measurement",
                                  unit_question(annotation, measured, spec), "Link anyway")):
             return
         unit = link_unit(measured, spec)  # never "mm" beside a value in pixels
-        value = AttributeValue(unit=unit, annotation=annotation.id, quantity=spec.quantity, frame=frame)
-        commands: list[Command] = [SetAttribute(finding.id, name, value)]
+        value = AttributeValue(unit=unit, annotation=annotation.id, quantity=quantity, frame=frame)
+        commands.append(SetAttribute(finding.id, name, value))
         if annotation.finding != finding.id:
             commands.append(LinkAnnotation(annotation.id, finding.id))
         self._push(Macro(f"Link {spec.label.lower()}", commands), f"Link {spec.label.lower()}")

@@ -5,26 +5,65 @@ pixels must never be filed as millimetres; the user is asked, and the link keeps
 
 from __future__ import annotations
 
+from annotator.case.commands import Command, SetRestPeak
 from annotator.case.document import CaseDocument
-from annotator.case.findings import AttributeSpec
+from annotator.case.findings import AttributeSpec, phase_frame
 from annotator.case.measure import Measurement, find_measurement
 from annotator.case.model import Annotation
+from annotator.dynamics.series import measurement_series
 from annotator.media import MediaError
+from annotator.ui.panels.rest_peak import with_rest_peak
 
 UNIT_WORDS = {"mm2": "mm²", "deg": "degrees"}
 
 
+#: the quantity a kind gives for a finding value asking for another (a thickness annotation
+#: gives a muscle thickness, which findings keep as a length)
+LINK_EQUIVALENTS: dict[tuple[str, str], str] = {
+    ("thickness", "length"): "thickness",
+    ("pennation", "angle"): "pennation",
+    ("fascicle", "angle"): "pennation",
+    ("fascicle", "length"): "fascicle_length",
+}
+
+
+def link_quantity(kind: str, quantity: str | None) -> str | None:
+    """The quantity a link of an annotation of ``kind`` takes for a value asking ``quantity``."""
+    return None if quantity is None else LINK_EQUIVALENTS.get((kind, quantity), quantity)
+
+
+def phase_link_frame(document: CaseDocument, annotation: Annotation,
+                     phase: str) -> tuple[int | None, Command | None]:
+    """The frame a rest or contraction link measures: the annotation's own rest or peak, else
+    the suggestion from its series together with the command that makes it the annotation's
+    own (so the link and the plot agree). Never the frame on screen. (None, None) without values."""
+    frame = phase_frame(annotation, phase)
+    if frame is not None:
+        return frame, None
+    try:
+        series = with_rest_peak(measurement_series(document, annotation))
+    except (MediaError, OSError, IndexError, ValueError):
+        return None, None
+    frame = series.rest_frame if phase == "rest" else series.peak_frame
+    if frame is None:
+        return None, None
+    if phase == "rest":
+        return frame, SetRestPeak(annotation.id, rest_frame=frame)
+    return frame, SetRestPeak(annotation.id, peak_frame=frame)
+
+
 def measurement_for_link(document: CaseDocument, annotation: Annotation, frame: int | None,
-                         spec: AttributeSpec) -> Measurement | None:
-    """The measurement a link of ``spec`` would take now; None when it cannot be measured
-    (the link then says why once it is resolved)."""
-    if spec.quantity is None:
+                         spec: AttributeSpec, quantity: str | None = None) -> Measurement | None:
+    """The measurement a link of ``spec`` would take now (``quantity``: the annotation's own
+    name for it); None when it cannot be measured (the link then says why once resolved)."""
+    wanted = quantity or spec.quantity
+    if wanted is None:
         return None
     try:
         measurements = document.measure(annotation, frame, with_image=spec.kind == "grey")
     except (MediaError, OSError, IndexError, ValueError):
         return None
-    return find_measurement(measurements, spec.quantity)
+    return find_measurement(measurements, wanted)
 
 
 def unit_fits(measured: Measurement, spec: AttributeSpec) -> bool:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 from annotator.case.document import CaseDocument
 from annotator.case.measure import PRIMARY_QUANTITY, Measurement
 from annotator.case.model import Annotation
+from annotator.dynamics.caliper_turn import turn_note
 from annotator.media import MediaError
 
 UNCALIBRATED = "uncalibrated"
@@ -35,7 +36,9 @@ QUANTITY_TEXT = {
     "length": "length", "area": "area", "perimeter": "perimeter", "angle": "angle",
     "major_axis": "major axis", "minor_axis": "minor axis", "mean_intensity": "mean grey",
     "sd_intensity": "SD grey", "min_intensity": "min grey", "max_intensity": "max grey",
-    "pixel_count": "pixels",
+    "pixel_count": "pixels", "thickness": "thickness", "pennation": "pennation",
+    "fascicle_angle": "fascicle angle", "aponeurosis_angle": "aponeurosis angle",
+    "fascicle_length": "fascicle length",
 }
 SORT_ROLE = Qt.ItemDataRole.UserRole
 
@@ -58,6 +61,8 @@ class MeasurementRow:
     calibrated: bool = True  # the value is in calibrated units (mm, mm², a calibrated angle)
     reason: str = ""  # why the shape is not calibrated; empty when it is
     image_calibrated: bool = False  # the frame has a spatial calibration somewhere
+    extrapolated: bool = False  # a fascicle length extended beyond the image
+    role: str = ""  # "rest", "peak": the annotation's own rest or peak frame
 
     @property
     def flagged(self) -> bool:
@@ -84,12 +89,13 @@ class MeasurementRow:
             return f"{round(self.value):d}"
         if self.unit == "ratio":
             return f"{self.value:.2f}"
-        return f"{self.value:.1f}"
+        return f"{self.value:.1f}" + (" (extrapolated)" if self.extrapolated else "")
 
     def cells(self) -> tuple[str, ...]:
         """The row as the table shows it."""
         time = "" if self.time_ms is None else f"{self.time_ms / 1000.0:.3f}"
-        return (self.label, self.media_label, str(self.frame), time, self.kind,
+        frame = f"{self.frame} ({self.role})" if self.role else str(self.frame)
+        return (self.label, self.media_label, frame, time, self.kind,
                 QUANTITY_TEXT.get(self.quantity, self.quantity), self.value_text(),
                 UNIT_TEXT.get(self.unit, self.unit), self.source_text(), self.note_text())
 
@@ -103,7 +109,8 @@ class MeasurementRow:
 def _frames_of(annotation: Annotation, all_keyframes: bool) -> list[int]:
     if not all_keyframes:
         return [annotation.frame]
-    return sorted(set(annotation.keyframes) | {annotation.frame})
+    chosen = {f for f in (annotation.rest_frame, annotation.peak_frame) if f is not None and annotation.on_frame(f)}
+    return sorted(set(annotation.keyframes) | {annotation.frame} | chosen)
 
 
 def _media_label(document: CaseDocument, media_id: str) -> str:
@@ -152,14 +159,17 @@ def collect_rows(document: CaseDocument, all_keyframes: bool = True,
                 continue
             time_ms = _time_ms(document, a.media, frame)
             image_calibrated, reason = _calibration_state(document, a, frame) if measurements else (False, "")
+            turned = turn_note(a, frame)  # a tracked caliper that turned: not across a structure
+            role = " ".join(n for n, f in (("rest", a.rest_frame), ("peak", a.peak_frame)) if f == frame)
             for m in measurements:
                 primary = m.quantity == PRIMARY_QUANTITY[a.kind]
                 if primary_only and not primary:
                     continue
+                note = "; ".join(n for n in (m.note, turned) if n)
                 rows.append(MeasurementRow(a.id, label, a.media, media_label, frame, time_ms,
                                            a.kind, m.quantity, m.value, m.unit,
-                                           m.source or UNCALIBRATED, m.note, primary, m.calibrated,
-                                           reason, image_calibrated))
+                                           m.source or UNCALIBRATED, note, primary, m.calibrated,
+                                           reason, image_calibrated, m.extrapolated, role))
     return rows
 
 

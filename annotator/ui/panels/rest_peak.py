@@ -1,16 +1,20 @@
-"""Rest and peak picked by hand, per annotation, over the suggestion (``suggest_rest_peak``).
+"""Rest and peak of an annotation: the case's own (``Annotation.rest_frame`` / ``peak_frame``,
+set through the undoable ``SetRestPeak``), else the suggestion (``suggest_rest_peak``).
 
-A pick stays while its frame still has a value in the annotation's series; when the range or
-the shape changes so that it has none, the suggestion takes its place again. Picks live for
-the session (the case file has no field for them).
+The panel only shows them; a frame chosen by hand stays while it still has a value in the
+annotation's series, otherwise the suggestion shows in its place (the case keeps the choice
+until the range no longer holds it). A finding's "at rest" and "contraction" links use the
+same frames (``rest_peak_frames``), never the frame on screen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Literal
 
-from annotator.dynamics.series import Series, suggest_rest_peak
+from annotator.case.commands import Command, SetRestPeak
+from annotator.case.model import Annotation
+from annotator.dynamics.series import Series
 
 Which = Literal["rest", "peak"]
 
@@ -23,43 +27,49 @@ def has_value(series: Series, frame: int | None) -> bool:
         return False
 
 
-@dataclass
-class RestPeakPick:
-    rest: int | None = None  # None: the suggestion
-    peak: int | None = None
+def with_rest_peak(series: Series) -> Series:
+    """The series with rest and peak: those it carries from the case where they have a value,
+    else the suggestion."""
+    return series.with_chosen_or_suggested_rest_peak()
 
 
 class RestPeakPicks:
-    def __init__(self) -> None:
-        self._picks: dict[str, RestPeakPick] = {}
+    """The panel's view of the case's rest and peak: reads the annotation, edits by command."""
+
+    def __init__(self, annotation: Callable[[str], Annotation | None], push: Callable[[Command], None]) -> None:
+        self._annotation = annotation
+        self._push = push
 
     def apply(self, series: Series) -> Series:
-        """The series with rest and peak: the hand-picked ones that still hold, else suggested."""
-        rest, peak = suggest_rest_peak(series)
-        pick = self._picks.get(series.annotation_id)
-        if pick is not None:
-            pick.rest = pick.rest if has_value(series, pick.rest) else None
-            pick.peak = pick.peak if has_value(series, pick.peak) else None
-            rest = pick.rest if pick.rest is not None else rest
-            peak = pick.peak if pick.peak is not None else peak
-        return series.with_rest_peak(rest, peak)
+        a = self._annotation(series.annotation_id)
+        if a is not None:  # the case may have changed since the series was measured
+            series = series.with_rest_peak(
+                a.rest_frame if has_value(series, a.rest_frame) else None,
+                a.peak_frame if has_value(series, a.peak_frame) else None,
+            )
+        return with_rest_peak(series)
 
     def pick(self, series: Series, which: Which, frame: int) -> Series:
-        """Pick ``frame`` as rest or peak (ValueError when it has no value)."""
+        """Make ``frame`` the rest or peak in the case (ValueError when it has no value)."""
         if not has_value(series, frame):
             raise ValueError(f"frame {frame} has no {series.quantity} in {series.unit_text}: "
                              f"it cannot be the {which}")
-        pick = self._picks.setdefault(series.annotation_id, RestPeakPick())
-        setattr(pick, which, frame)
+        if which == "rest":
+            self._push(SetRestPeak(series.annotation_id, rest_frame=frame))
+        else:
+            self._push(SetRestPeak(series.annotation_id, peak_frame=frame))
         return self.apply(series)
 
     def forget(self, annotation_id: str) -> None:
-        self._picks.pop(annotation_id, None)
+        """Back to the suggestion (an undoable edit when the case had a choice)."""
+        a = self._annotation(annotation_id)
+        if a is not None and (a.rest_frame is not None or a.peak_frame is not None):
+            self._push(SetRestPeak(annotation_id, None, None))
 
     def clear(self) -> None:
-        self._picks.clear()
+        """Nothing to clear: the choices live in the case."""
 
     def manual(self, annotation_id: str | None) -> tuple[bool, bool]:
-        """Whether rest and peak of the annotation were picked by hand."""
-        pick = self._picks.get(annotation_id or "")
-        return (pick is not None and pick.rest is not None, pick is not None and pick.peak is not None)
+        """Whether rest and peak of the annotation were chosen by hand."""
+        a = self._annotation(annotation_id or "")
+        return (a is not None and a.rest_frame is not None, a is not None and a.peak_frame is not None)

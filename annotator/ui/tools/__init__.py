@@ -1,6 +1,7 @@
 """Annotation tools: plain interaction logic (image coordinates in, commands out)."""
 
 from annotator.ui.tools.angle_tool import AngleTool
+from annotator.ui.tools.architecture_tools import FascicleTool, PennationTool, ThicknessTool
 from annotator.ui.tools.arrow_tool import ArrowTool
 from annotator.ui.tools.base import (
     PREVIEW_ID,
@@ -23,6 +24,6 @@ from annotator.ui.tools.trace_tool import TraceTool
 
 __all__ = [
     "PREVIEW_ID", "AngleTool", "ArrowTool", "Button", "CalibrationTool", "CaliperTool",
-    "EllipseTool", "Key", "Mod", "PointTool", "PolygonTool", "PolylineTool", "SelectTool",
+    "EllipseTool", "FascicleTool", "Key", "PennationTool", "ThicknessTool", "Mod", "PointTool", "PolygonTool", "PolylineTool", "SelectTool",
     "TextTool", "Tool", "ToolContext", "ToolResult", "TraceTool",
 ]

@@ -6,7 +6,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from annotator.case.model import Annotation, Point
+from annotator.case import architecture_geometry as arch
+from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Point
 from annotator.render.geometry import (
     distance_to_ellipse_outline,
     distance_to_polyline,
@@ -45,6 +46,13 @@ def hits_shape(annotation: Annotation, points: list[Point], pos: Point, toleranc
     if kind == "ellipse":
         e = ellipse_geometry(points)
         return inside_ellipse(pos, e) or distance_to_ellipse_outline(pos, e) <= tolerance
+    if kind in ARCHITECTURE_KINDS:  # any marked segment, or the measured line between them
+        pieces = [points[i:i + 2] for i in range(0, len(points) - 1, 2)]
+        measured = (arch.thickness_feet(points) if kind == "thickness" and len(points) >= 4
+                    else arch.fascicle_ends(points) if kind == "fascicle" and len(points) >= 6 else None)
+        if measured is not None:
+            pieces.append(list(measured))
+        return any(distance_to_polyline(pos, piece) <= tolerance for piece in pieces if len(piece) == 2)
     if kind == "point":
         return math.dist(pos, points[0]) <= tolerance * 1.5
     if kind == "text":

@@ -1,0 +1,234 @@
+"""Follow aponeuroses and a fascicle from frame to frame as lines, found again on every frame.
+
+Each boundary segment of a ``thickness``, ``pennation`` or ``fascicle`` annotation stands for a
+line along a bright aponeurosis. On each frame the line is searched for again along its normal,
+within ``SEARCH_PX`` of where it was: at samples along the segment, the brightest point of the
+smoothed profile (sub-pixel), then a line fitted robustly (outliers beyond 2.5 median absolute
+deviations dropped). The segment's ends move only along the normal, so they never slide along
+the aponeurosis with the tissue (the aperture problem that turned a tracked caliper) and the
+value on frame N carries no error accumulated over the frames before it.
+
+The fascicle's orientation comes from the structure tensor of the region around it (the
+aponeuroses masked out); its middle keeps its place across the muscle (x fixed, at the same
+fraction of the depth between the aponeuroses, or the same distance above the deep one).
+
+Confidence per frame (0..1): the weakest of the lines' (share of samples on the fitted line
+times the ridge contrast) and the fascicle's orientation coherence.
+
+Same call as the agreed ``annotator.dynamics.architecture.track_structures`` (ARCH_API.md), so
+either can serve ``structure_tracking``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import cv2
+import numpy as np
+
+Pt = tuple[float, float]
+SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame
+SAMPLES = 21  # profile samples along a boundary segment
+BLUR_SIGMA = 2.0
+
+#: for each kind, which pairs of points are boundaries ("b") and which the fascicle ("f")
+LAYOUT: dict[str, tuple[str, ...]] = {
+    "thickness": ("b", "b"),
+    "pennation": ("f", "b"),
+    "fascicle": ("f", "b", "b"),
+}
+
+
+def _sample(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    return cv2.remap(img, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
+
+
+def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt, float]:
+    """The bright line near segment p-q in the smoothed frame ``img``: the segment's ends moved
+    along its normal onto it, and a confidence 0..1. ``spread`` is the frame's grey SD."""
+    d = np.array([q[0] - p[0], q[1] - p[1]], float)
+    length = float(np.hypot(*d))
+    if length < 2.0:
+        return p, q, 0.0
+    u = d / length
+    n = np.array([-u[1], u[0]])
+    t = np.linspace(0.0, 1.0, SAMPLES)
+    offsets = np.arange(-SEARCH_PX, SEARCH_PX + 0.5, 0.5)
+    base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
+    grid = base + offsets[None, :, None] * n[None, None, :]
+    prof = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
+    found_t, found_o, contrast = [], [], []
+    for i in range(SAMPLES):
+        row = prof[i]
+        if np.isnan(row).any():
+            continue
+        k = int(np.argmax(row))
+        o = offsets[k]
+        if 0 < k < len(row) - 1:  # parabola through the peak and its neighbours
+            a, b, c = row[k - 1], row[k], row[k + 1]
+            den = a - 2 * b + c
+            if den < 0:
+                o += 0.5 * 0.5 * (a - c) / den
+        found_t.append(t[i])
+        found_o.append(o)
+        contrast.append((row[k] - float(np.median(row))) / max(spread, 1e-6))
+    if len(found_t) < 4:
+        return p, q, 0.0
+    ft, fo = np.array(found_t), np.array(found_o)
+    keep = np.ones(len(ft), bool)
+    for _ in range(3):
+        coef = np.polyfit(ft[keep], fo[keep], 1)
+        resid = fo - np.polyval(coef, ft)
+        mad = float(np.median(np.abs(resid[keep]))) + 0.25
+        keep = np.abs(resid) <= 2.5 * 1.4826 * mad
+        if keep.sum() < 4:
+            return p, q, 0.0
+    coef = np.polyfit(ft[keep], fo[keep], 1)
+    o0, o1 = float(np.polyval(coef, 0.0)), float(np.polyval(coef, 1.0))
+    new_p = (p[0] + n[0] * o0, p[1] + n[1] * o0)
+    new_q = (q[0] + n[0] * o1, q[1] + n[1] * o1)
+    share = float(keep.sum()) / SAMPLES
+    strength = float(np.clip(np.median(np.array(contrast)[keep]) / 1.5, 0.0, 1.0))
+    return new_p, new_q, share * strength
+
+
+def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,
+                         boundaries: Sequence[tuple[Pt, Pt]]) -> tuple[float, float] | None:
+    """(angle of the fascicles in radians, image axes, y down; coherence 0..1) around
+    ``centre``, from the structure tensor of the muscle between the aponeuroses (the last of
+    ``boundaries`` is the deep one; with two, the first is the superficial one)."""
+    h, w = img.shape
+    x0, x1 = int(max(0, centre[0] - half)), int(min(w, centre[0] + half + 1))
+    y0, y1 = int(max(0, centre[1] - half)), int(min(h, centre[1] + half + 1))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    crop = img[y0:y1, x0:x1]
+    gx = cv2.Sobel(crop, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(crop, cv2.CV_32F, 0, 1, ksize=3)
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    weight = np.ones_like(crop, dtype=np.float32)
+    for p, q in boundaries:  # the aponeuroses' own edges would dominate
+        d = np.array([q[0] - p[0], q[1] - p[1]], float)
+        n = float(np.hypot(*d))
+        if n == 0:
+            continue
+        dist = np.abs((xx - p[0]) * d[1] - (yy - p[1]) * d[0]) / n
+        weight[dist < 10.0] = 0.0
+    if boundaries:  # only the muscle: above the deep line and below the superficial one
+        (p, q) = boundaries[-1]
+        if abs(q[0] - p[0]) > 1e-9:
+            weight[yy > p[1] + (q[1] - p[1]) * (xx - p[0]) / (q[0] - p[0])] = 0.0
+        if len(boundaries) == 2:
+            (p, q) = boundaries[0]
+            if abs(q[0] - p[0]) > 1e-9:
+                weight[yy < p[1] + (q[1] - p[1]) * (xx - p[0]) / (q[0] - p[0])] = 0.0
+    jxx, jyy, jxy = float((weight * gx * gx).sum()), float((weight * gy * gy).sum()), float((weight * gx * gy).sum())
+    total = jxx + jyy
+    if total <= 1e-6:
+        return None
+    coherence = math.hypot(jxx - jyy, 2 * jxy) / total
+    gradient = 0.5 * math.atan2(2 * jxy, jxx - jyy)
+    return gradient + math.pi / 2, coherence  # fascicles run across the gradient
+
+
+def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float) -> tuple[np.ndarray, float]:
+    """The frame smoothed only where the structures can be found this frame (the box around
+    ``points`` grown by ``margin``; zero elsewhere, never sampled), and the box's grey SD."""
+    h, w = grey.shape
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1 = max(0, int(min(xs) - margin)), min(w, int(max(xs) + margin) + 1)
+    y0, y1 = max(0, int(min(ys) - margin)), min(h, int(max(ys) + margin) + 1)
+    out = np.zeros((h, w), np.float32)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return out, 0.0
+    box = cv2.GaussianBlur(grey[y0:y1, x0:x1].astype(np.float32), (0, 0), BLUR_SIGMA)
+    out[y0:y1, x0:x1] = box
+    return out, float(box.std())
+
+
+def _depth_fraction(x: float, y: float, top: tuple[Pt, Pt], bottom: tuple[Pt, Pt]) -> float | None:
+    yt, yb = _y_at(top, x), _y_at(bottom, x)
+    if yt is None or yb is None or abs(yb - yt) < 1e-6:
+        return None
+    return (y - yt) / (yb - yt)
+
+
+def _y_at(line: tuple[Pt, Pt], x: float) -> float | None:
+    (ax, ay), (bx, by) = line
+    if abs(bx - ax) < 1e-9:
+        return None
+    return ay + (by - ay) * (x - ax) / (bx - ax)
+
+
+def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_frame: int,
+                     anchor_points: Sequence[tuple[float, float]], start: int, end: int, *,
+                     drift_correction: bool = True,
+                     progress: Callable[[int], bool] | None = None,
+                     ) -> tuple[dict[int, list[tuple[float, float]]], dict[int, float]]:
+    """Points (the kind's layout) and confidence per frame from ``anchor_frame`` to ``end``
+    (and back to ``start`` when it lies on the other side). Every frame's lines are found
+    again in that frame; ``drift_correction`` is always in effect here (nothing is chained
+    but the search window's centre). ``progress(done)`` returning False stops early."""
+    del drift_correction  # the lines are re-detected every frame: there is no drift to correct
+    layout = LAYOUT[kind]
+    pts: list[Pt] = [(float(x), float(y)) for x, y in anchor_points]
+    pairs: list[tuple[Pt, Pt]] = [(pts[2 * i], pts[2 * i + 1]) for i in range(len(layout))]
+    fas = [i for i, role in enumerate(layout) if role == "f"]
+    bounds = [i for i, role in enumerate(layout) if role == "b"]
+    points: dict[int, list[Pt]] = {anchor_frame: list(pts)}
+    confidence: dict[int, float] = {anchor_frame: 1.0}
+    # where the fascicle sits across the muscle, kept on every frame
+    hold: dict[int, tuple[float, float, float]] = {}
+    anchor_lines = [pairs[b] for b in bounds]
+    for i in fas:
+        p, q = pairs[i]
+        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
+        frac = _depth_fraction(mx, my, anchor_lines[0], anchor_lines[1]) if len(anchor_lines) == 2 else None
+        yd = _y_at(anchor_lines[-1], mx) if anchor_lines else None
+        hold[i] = (mx, math.nan if frac is None else frac, my - yd if yd is not None else 0.0)
+    lengths = {i: math.dist(*pairs[i]) for i in fas}
+    done = 0
+    for stop in (end, start):
+        step = 1 if stop >= anchor_frame else -1
+        current = list(pairs)
+        for frame in range(anchor_frame + step, stop + step, step):
+            if stop == anchor_frame:
+                break
+            img, spread = _smoothed_around(frames(frame), [p for pair in current for p in pair],
+                                           SEARCH_PX + 4 * BLUR_SIGMA + max([16.0, *lengths.values()]) + 8)
+            confs = []
+            new = list(current)
+            for b in bounds:
+                p, q = current[b]
+                np_, nq, c = find_boundary(img, p, q, spread)
+                new[b] = (np_, nq)
+                confs.append(c)
+            for i in fas:
+                p, q = current[i]
+                lines = [new[b] for b in bounds]
+                x_mid, frac, offset = hold[i]
+                if len(lines) == 2 and not math.isnan(frac):
+                    yt, yb = _y_at(lines[0], x_mid), _y_at(lines[1], x_mid)
+                    y_mid = (yt + frac * (yb - yt)) if yt is not None and yb is not None else (p[1] + q[1]) / 2
+                else:
+                    yd = _y_at(lines[-1], x_mid) if lines else None
+                    y_mid = yd + offset if yd is not None else (p[1] + q[1]) / 2
+                found = fascicle_orientation(img, (x_mid, y_mid), max(16.0, lengths[i] / 2), lines)
+                old = math.atan2(q[1] - p[1], q[0] - p[0])
+                angle, coherence = found if found is not None else (old, 0.0)
+                # the orientation has no sign: keep the one nearest the last
+                if math.cos(angle - old) < 0:
+                    angle += math.pi
+                half = lengths[i] / 2
+                ux, uy = math.cos(angle), math.sin(angle)
+                new[i] = ((x_mid - ux * half, y_mid - uy * half), (x_mid + ux * half, y_mid + uy * half))
+                confs.append(float(np.clip(coherence / 0.3, 0.0, 1.0)))
+            current = new
+            points[frame] = [p for pair in current for p in pair]
+            confidence[frame] = float(min(confs)) if confs else 0.0
+            done += 1
+            if progress is not None and not progress(done):
+                return points, confidence
+    return points, confidence

@@ -1,0 +1,101 @@
+"""Tools > Analyse Muscle Architecture: find both aponeuroses and a fascicle on every frame
+of the current clip (or on the still) in the background, then add keyed ``thickness``,
+``pennation`` and ``fascicle`` annotations in one undoable step and show their plot.
+
+The analysis is ``annotator.dynamics.architecture.analyse_sequence`` (drift-free: every frame
+is read again, fused over time). The annotations are ordinary ones: correct any of them on any
+frame and track it again (Ctrl+T) to re-anchor the estimate from that frame.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+from annotator.case.commands import AddAnnotation, Macro
+from annotator.dynamics.architecture_annotations import analysis_annotations, analysis_summary
+from annotator.dynamics.structure_tracking import frame_reader
+from annotator.media import MediaError
+from annotator.media.calibration import Calibration
+from annotator.ui.tasks import Progress, Task, run_task
+
+if TYPE_CHECKING:
+    from annotator.ui.main_window import MainWindow
+
+TITLE = "Analysing muscle architecture\u2026"
+
+
+def mm_per_px(calibration: Calibration) -> tuple[float, float] | None:
+    """The scale of the largest calibrated 2D region (the B-mode image), or None (pixels)."""
+    regions = [r for r in calibration.spatial_regions if r.mm_per_px_x and r.mm_per_px_y]
+    if not regions:
+        return None
+    r = max(regions, key=lambda g: (g.x1 - g.x0 + 1) * (g.y1 - g.y0 + 1))
+    assert r.mm_per_px_x is not None and r.mm_per_px_y is not None
+    return r.mm_per_px_x, r.mm_per_px_y
+
+
+def analysis_available() -> bool:
+    """Whether the automatic analysis (built separately, ARCH_API.md) is installed."""
+    return importlib.util.find_spec("annotator.dynamics.architecture") is not None
+
+
+def analyse_architecture(window: MainWindow, show_dialog: bool = True) -> Task | None:
+    """Start the analysis on the current media; None (and a message) when it cannot start."""
+    c = window.controller
+    document, media_id = c.document, c.current_media_id
+    if not analysis_available():
+        c.error.emit("Cannot analyse", "The automatic muscle-architecture analysis "
+                     "(annotator.dynamics.architecture) is not part of this build.")
+        return None
+    if document is None or media_id is None:
+        c.error.emit("Cannot analyse", "Open a clip or a still of a muscle first.")
+        return None
+    try:
+        media = document.media(media_id)
+        scale = mm_per_px(document.calibration(media_id, 0))
+    except MediaError as exc:
+        c.error.emit("Cannot analyse", str(exc))
+        return None
+    indices = list(range(media.frame_count))
+    times = [media.time_ms(i) for i in indices]
+    frames = frame_reader(media)
+
+    def work(progress: Progress) -> Any:
+        from annotator.dynamics.architecture import analyse_sequence
+
+        def report(done: int) -> bool:
+            progress.report(done / max(len(indices), 1), f"Analysing frame {done} of {len(indices)}")
+            return not progress.cancelled
+
+        return analyse_sequence(frames, indices, mm_per_px=scale, times_ms=times, progress=report)
+
+    def done(estimates: Any) -> None:
+        _apply(window, document, media_id, list(estimates), media.frame_count > 1)
+
+    def failed(exc: Exception) -> None:
+        c.error.emit("Muscle architecture", f"The analysis failed: {exc}")
+
+    return run_task(work, done, failed, TITLE, window if show_dialog else None)
+
+
+def _apply(window: MainWindow, document: Any, media_id: str, estimates: list[Any], clip: bool) -> None:
+    from annotator.dynamics.architecture import architecture_points
+
+    c = window.controller
+    current = c.document
+    if current is None or current is not document:
+        return  # the case was closed meanwhile
+    created = analysis_annotations(current.case, media_id, estimates, architecture_points, clip)
+    if not created:
+        reasons = sorted({e.reason for e in estimates if getattr(e, "reason", None)})
+        why = f": {reasons[0]}" if reasons else ""
+        c.error.emit("Muscle architecture", f"No aponeuroses and fascicle were found{why}.")
+        return
+    c.push(Macro("Analyse muscle architecture", [AddAnnotation(a) for a in created]))
+    c.select([created[0].id])  # the thickness: the dynamics panel plots it
+    dock = getattr(window, "docks", {}).get("dynamics")
+    if dock is not None and clip:
+        dock.show()
+        dock.raise_()
+    c.status.emit(f"Muscle architecture: {analysis_summary(estimates)}")

@@ -1,0 +1,100 @@
+"""Tools > Analyse Muscle Architecture on a generated clip and a still with known geometry
+(issue 9): three keyed annotations in one undoable step, their plot, per-frame confidence."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pytestqt.qtbot import QtBot
+
+from annotator.case.document import CaseDocument
+from annotator.case.measure import find_measurement
+from annotator.case.model import Case, MediaRef
+from annotator.media import ArrayMedia
+from annotator.ui.architecture_action import analyse_architecture
+from annotator.ui.main_window import MainWindow
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+from muscle_clips import MM_PER_PX, muscle_clip  # noqa: E402
+
+pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints")]
+# the analysis itself is the `arch` helper's annotator.dynamics.architecture (ARCH_API.md)
+pytest.importorskip("annotator.dynamics.architecture", reason="the architecture analysis is not merged yet")
+
+
+def open_clip(window: MainWindow, qtbot: QtBot, media: ArrayMedia) -> CaseDocument:
+    doc = CaseDocument(Case(title="architecture", media=[MediaRef("m1", "muscle.dcm")]))
+    doc.set_media("m1", media)
+    window.controller.set_document(doc)
+    qtbot.waitUntil(lambda: window.viewer.frame_image is not None, timeout=5000)
+    return doc
+
+
+def run(window: MainWindow, qtbot: QtBot) -> None:
+    task = analyse_architecture(window, show_dialog=False)
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: bool(window.controller.document and window.controller.document.case.annotations)
+                    or bool(window.controller.undo_stack.count()), timeout=5000)
+
+
+def test_a_clip_gets_keyed_thickness_pennation_and_fascicle(qtbot: QtBot, window: MainWindow,
+                                                              errors: list[tuple[str, str]]) -> None:
+    clip = muscle_clip(frames=24)
+    doc = open_clip(window, qtbot, clip.media)
+    run(window, qtbot)
+    assert errors == []
+    kinds = {a.kind: a for a in doc.case.annotations}
+    assert set(kinds) == {"thickness", "pennation", "fascicle"}
+    thickness = kinds["thickness"]
+    assert thickness.is_dynamic and (thickness.frame, thickness.last_frame) == (0, 23)
+    assert len(thickness.keyframes) > 12 and set(thickness.confidence) <= set(range(24))
+    for frame in (0, 12, 23):
+        m = find_measurement(doc.measure(thickness, frame), "thickness")
+        assert m is not None and m.unit == "mm"
+        assert abs(m.value - clip.thickness_px(frame) * MM_PER_PX) < 0.5, (frame, m.value)
+        p = find_measurement(doc.measure(kinds["pennation"], frame), "pennation")
+        assert p is not None and abs(p.value - clip.pennation_deg(frame)) < 3.0, (frame, p.value)
+    # one undo step removes all three; the plot shows the selected thickness
+    assert window.controller.undo_stack.count() == 1
+    assert window.controller.selection == [thickness.id]
+    dynamics = window.panels["dynamics"]
+    qtbot.waitUntil(lambda: dynamics.series is not None, timeout=5000)  # type: ignore[attr-defined]
+    assert dynamics.series.quantity == "thickness"  # type: ignore[attr-defined]
+    window.controller.undo_stack.undo()
+    assert doc.case.annotations == []
+
+
+def test_noise_gives_a_message_and_no_annotation(qtbot: QtBot, window: MainWindow,
+                                                 errors: list[tuple[str, str]]) -> None:
+    noise = np.random.default_rng(0).integers(0, 255, (6, 240, 320), dtype=np.uint8)
+    doc = open_clip(window, qtbot, ArrayMedia(noise, np.arange(6) * 40.0, path="noise.mp4", kind="video"))
+    task = analyse_architecture(window, show_dialog=False)
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: bool(errors) or bool(doc.case.annotations), timeout=5000)
+    # either nothing is found, or what is found is flagged low confidence on every frame
+    if doc.case.annotations:
+        assert all(c < 0.5 for a in doc.case.annotations for c in a.confidence.values())
+    else:
+        assert "No aponeuroses" in errors[0][1]
+
+
+def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainWindow,
+                                                      errors: list[tuple[str, str]]) -> None:
+    clip = muscle_clip(frames=2)
+    still = ArrayMedia(clip.media.frame(0)[None, ...], path="muscle.png", kind="image",
+                       regions=list(clip.media.calibration.regions))
+    doc = open_clip(window, qtbot, still)
+    run(window, qtbot)
+    assert errors == []
+    kinds = {a.kind: a for a in doc.case.annotations}
+    assert set(kinds) == {"thickness", "pennation", "fascicle"}
+    assert not any(a.is_dynamic for a in kinds.values())
+    m = find_measurement(doc.measure(kinds["thickness"], 0), "thickness")
+    assert m is not None and abs(m.value - clip.thickness_px(0) * MM_PER_PX) < 0.5

@@ -1,0 +1,99 @@
+"""Thickness, pennation and fascicle length against hand-computed values (issue 9):
+square and non-square pixels, uncalibrated images, and the extrapolated fascicle flag."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from annotator.case.measure import find_measurement, measure_annotation, primary_measurement
+from annotator.case.model import Annotation
+from annotator.media.calibration import UNIT_CM, Calibration, Region
+
+SX, SY = 0.2857, 0.2286  # mm per px, non-square (Issue16.dcm)
+NON_SQUARE = Calibration((Region(0, 0, 399, 299, UNIT_CM, UNIT_CM, SX / 10, SY / 10),))
+SQUARE = Calibration((Region(0, 0, 399, 299, UNIT_CM, UNIT_CM, 0.01, 0.01),))  # 0.1 mm/px
+UNCALIBRATED = Calibration(())
+
+
+def ann(kind: str, points: list[tuple[float, float]]) -> Annotation:
+    return Annotation.single("a1", "m1", kind, 0, points)
+
+
+def test_thickness_is_the_distance_between_parallel_boundaries_not_between_points() -> None:
+    # superficial at y=50, deep at y=150, the marked segments offset along x: a caliper
+    # between s0 and d1 would be longer; the thickness is the perpendicular 100 px = 10 mm
+    (m,) = measure_annotation(ann("thickness", [(10, 50), (110, 50), (200, 150), (300, 150)]), 0, SQUARE)
+    assert (m.quantity, m.unit) == ("thickness", "mm")
+    assert m.value == pytest.approx(10.0)
+    assert m.display() == "10.0 mm"
+
+
+def test_thickness_is_measured_along_the_deep_normal_at_the_marked_position() -> None:
+    # deep horizontal at y=200; superficial rises 0.1 per px: y = 100 - 0.1 (x - 100)
+    pts = [(100, 100), (200, 90), (100, 200), (200, 200)]
+    (m,) = measure_annotation(ann("thickness", pts), 0, UNCALIBRATED)
+    x = 150.0  # the mean x of the four points; the normal of a horizontal deep line is vertical
+    assert m.value == pytest.approx(200 - (100 - 0.1 * (x - 100)))
+    assert m.unit == "px" and m.note  # says why it is not in mm
+
+
+def test_thickness_with_non_square_pixels_scales_each_axis() -> None:
+    pts = [(0, 10), (100, 10), (0, 110), (100, 110)]  # 100 px apart vertically
+    (m,) = measure_annotation(ann("thickness", pts), 0, NON_SQUARE)
+    assert m.value == pytest.approx(100 * SY)
+
+
+def test_pennation_and_line_angles() -> None:
+    # fascicle rises to the right at 30 degrees (y down), aponeurosis rises at 10 degrees
+    def seg(x: float, y: float, deg: float, n: float = 80) -> list[tuple[float, float]]:
+        r = math.radians(deg)
+        return [(x, y), (x + n * math.cos(r), y - n * math.sin(r))]
+
+    pts = seg(50, 200, 30) + seg(50, 250, 10)
+    ms = measure_annotation(ann("pennation", pts), 0, SQUARE)
+    got = {m.quantity: m.value for m in ms}
+    assert got["pennation"] == pytest.approx(20.0)
+    assert got["fascicle_angle"] == pytest.approx(30.0)
+    assert got["aponeurosis_angle"] == pytest.approx(10.0)
+    assert primary_measurement(ms) is not None and primary_measurement(ms).quantity == "pennation"  # type: ignore[union-attr]
+    # a line falling to the right has a negative angle; the pennation stays in 0..90
+    pts2 = seg(50, 100, -40) + seg(50, 250, 70)
+    got2 = {m.quantity: m.value for m in measure_annotation(ann("pennation", pts2), 0, SQUARE)}
+    assert got2["fascicle_angle"] == pytest.approx(-40.0)
+    assert got2["pennation"] == pytest.approx(70.0)  # 110 degrees apart: the acute angle
+
+
+def test_pennation_with_non_square_pixels_is_computed_in_mm() -> None:
+    # 45 degrees in pixels is atan(SY/SX) in mm
+    pts = [(0, 100), (100, 0), (0, 200), (100, 200)]
+    m = find_measurement(measure_annotation(ann("pennation", pts), 0, NON_SQUARE), "pennation")
+    assert m is not None and m.value == pytest.approx(math.degrees(math.atan2(SY, SX)))
+    u = find_measurement(measure_annotation(ann("pennation", pts), 0, UNCALIBRATED), "pennation")
+    assert u is not None and u.value == pytest.approx(45.0) and not u.calibrated and "pixel space" in u.note
+
+
+def test_fascicle_length_between_the_aponeuroses_and_the_extrapolated_flag() -> None:
+    # fascicle from (100, 250) rising at 45 degrees; superficial y=50, deep y=250
+    pts = [(120, 230), (140, 210), (0, 50), (300, 50), (0, 250), (300, 250)]
+    a = ann("fascicle", pts)
+    inside = measure_annotation(a, 0, SQUARE, image_size=(400, 300))
+    m = find_measurement(inside, "fascicle_length")
+    assert m is not None and m.value == pytest.approx(200 * math.sqrt(2) * 0.1)
+    assert not m.extrapolated and "extrapolated" not in m.display()
+    pen = find_measurement(inside, "pennation")
+    assert pen is not None and pen.value == pytest.approx(45.0)
+    # the same geometry on an image 250 px wide: the top end (x=300) lies outside
+    outside = find_measurement(measure_annotation(a, 0, SQUARE, image_size=(250, 300)), "fascicle_length")
+    assert outside is not None and outside.extrapolated
+    assert outside.value == pytest.approx(m.value)
+    assert outside.display().endswith("(extrapolated)")
+    assert "extrapolated" in outside.note and outside.to_json()["extrapolated"] is True
+
+
+def test_degenerate_marks_give_no_value() -> None:
+    # parallel fascicle and aponeurosis: no intersection, no length
+    pts = [(0, 100), (100, 100), (0, 50), (100, 50), (0, 200), (100, 200)]
+    assert find_measurement(measure_annotation(ann("fascicle", pts), 0, SQUARE), "fascicle_length") is None
+    assert measure_annotation(ann("thickness", [(0, 0), (0, 0), (5, 5), (5, 5)]), 0, SQUARE) == []
