@@ -141,7 +141,7 @@ class ExportContext:
                 media = self.document.media(ref.id)
             except (MediaError, KeyError, OSError):
                 continue
-            found.values |= identifiers_of(media).values
+            found.merge(identifiers_of(media))
         return found
 
     def text(self, text: str) -> str:
