@@ -29,8 +29,10 @@ from annotator.media.base import Media
 
 DEID_METHOD = "PS3.15 E.1-1 basic profile; no retain options"  # LO: at most 64
 PSEUDONYM_NAME = "ANONYMOUS^"  # a person name of one component, as PS3.5 writes it
-#: the clinical trial modules: left out of derived outputs (see ``deidentify_dataset``)
+#: the clinical trial modules: left out of derived outputs (see ``deidentify_dataset``); the
+#: group also holds Patient Identity Removed and the method (0012,0062-0064), which stay
 CLINICAL_TRIAL_GROUP = 0x0012
+DEID_MARKS = frozenset({0x00120062, 0x00120063, 0x00120064})
 #: identity of the patient and study whose values are always scrubbed from free text
 IDENTITY_KEYWORDS: frozenset[str] = frozenset({
     "PatientName", "PatientID", "PatientBirthDate", "StudyDate", "StudyID", "AccessionNumber",
@@ -77,7 +79,7 @@ def deidentify_dataset(
     apply_profile(ds, uid_map)
     if derived:
         for elem in list(ds):
-            if elem.tag.group == CLINICAL_TRIAL_GROUP:
+            if elem.tag.group == CLINICAL_TRIAL_GROUP and int(elem.tag) not in DEID_MARKS:
                 del ds[elem.tag]
     ds.PatientName = pseudonym + "^"
     ds.PatientID = pseudonym

@@ -96,7 +96,8 @@ def typed_text_sources(ctx: ExportContext) -> str:
         if not dicom:
             return "typed text checked against: none available (not DICOM)"
         return "typed text checked against: none available (the DICOM headers hold no identifiers)"
-    kinds = sorted({_NAMES.get(k, k) for k in ids.checked})
+    known = [name for key, name in _NAMES.items() if key in ids.checked]
+    kinds = known + sorted(k for k in ids.checked if k not in _NAMES)
     named = ", ".join(kinds[:8]) + (f" and {len(kinds) - 8} more attributes" if len(kinds) > 8 else "")
     text = (f"typed text checked against: {len(ids.values)} identifier values ({named}) "
             f"from {'the DICOM headers of ' + ', '.join(dicom) if dicom else 'file metadata'}")

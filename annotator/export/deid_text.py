@@ -56,7 +56,7 @@ def _word(pattern: str) -> str:
 
 def _flexible(value: str) -> str:
     """``value``'s letters and digits in order, with any separators (or none) between runs."""
-    runs = re.findall(r"[0-9a-z]+", value)
+    runs = re.findall(r"[0-9]+|[a-z]+", value)  # "ACC55443322" is also typed "ACC 55443322"
     return r"[\W_]*".join(re.escape(r) for r in runs)
 
 
@@ -118,7 +118,7 @@ class IdentifierSet:
         elif re.fullmatch(r"\d{8}", text):
             patterns += date_patterns(text)
         else:
-            for run in re.findall(r"[0-9a-z]+", folded):
+            for run in set(re.findall(r"[0-9a-z]+", folded) + re.findall(r"[0-9]+", folded)):
                 if _specific(run) or (run.isalpha() and len(run) >= 4 and run not in COMMON_WORDS):
                     patterns.append(_word(re.escape(run)))
         self._patterns[text] = patterns

@@ -17,6 +17,7 @@ from typing import Any
 
 from annotator import __version__
 from annotator.case.attributes import attribute_spec
+from annotator.case.csv_safe import csv_dict
 from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
@@ -172,7 +173,7 @@ def measurements_csv(ctx: ExportContext) -> str:
     for row in measurement_rows(ctx):
         cells = {k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS}
         cells["calibrated"] = "yes" if row["calibrated"] else "no"
-        writer.writerow(cells)
+        writer.writerow(csv_dict(cells))
     return buffer.getvalue()
 
 
