@@ -35,6 +35,7 @@ from annotator.ui.tools import (
     PointTool,
     PolygonTool,
     PolylineTool,
+    RedactTool,
     SelectTool,
     TextTool,
     Tool,
@@ -65,6 +66,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
     simple: dict[str, type[Tool]] = {
         "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
         "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
+        "redact": RedactTool,
     }
     if name == "text":
         return TextTool(viewer.tool_context, ask_text)

@@ -215,6 +215,8 @@ class CaseBrowser(QWidget):
         elif event.what == "annotation":
             self._update_texts()
             self.refresh_thumbnails_later()
+        elif event.what == "redaction":  # thumbnails show the boxes black, as exports do
+            self.refresh_thumbnails_later()
 
     # -- current media ---------------------------------------------------------------------
     def _show_current(self, media_id: str) -> None:

@@ -17,12 +17,13 @@ from annotator.ui.tools.ellipse_tool import EllipseTool
 from annotator.ui.tools.point_tool import PointTool
 from annotator.ui.tools.polygon_tool import PolygonTool
 from annotator.ui.tools.polyline_tool import PolylineTool
+from annotator.ui.tools.redact_tool import RedactTool
 from annotator.ui.tools.select_tool import SelectTool
 from annotator.ui.tools.text_tool import TextTool
 from annotator.ui.tools.trace_tool import TraceTool
 
 __all__ = [
     "PREVIEW_ID", "AngleTool", "ArrowTool", "Button", "CalibrationTool", "CaliperTool",
-    "EllipseTool", "Key", "Mod", "PointTool", "PolygonTool", "PolylineTool", "SelectTool",
+    "EllipseTool", "Key", "Mod", "PointTool", "PolygonTool", "PolylineTool", "RedactTool", "SelectTool",
     "TextTool", "Tool", "ToolContext", "ToolResult", "TraceTool",
 ]
