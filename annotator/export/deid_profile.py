@@ -31,7 +31,6 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
-TABLE_RESOURCE = ("deid", "ps3.15-table-e.1-1.json")
 BASIC_CODE = ("113100", "Basic Application Confidentiality Profile")
 CLEAN_PIXEL_CODE = ("113101", "Clean Pixel Data Option")
 #: the options applied, by the table's column keys: none (docs/export.md says why)
@@ -87,7 +86,7 @@ class ProfileTable:
 
 @cache
 def profile_table() -> ProfileTable:
-    raw = json.loads(resources.files("annotator.resources").joinpath(*TABLE_RESOURCE).read_text("utf-8"))
+    raw = json.loads(resources.files("annotator.resources").joinpath("deid/ps3.15-table-e.1-1.json").read_text("utf-8"))
     rows = tuple(ProfileRow(a["tag"], a["name"], a["keyword"], a["basic"], dict(a["options"])) for a in raw["attributes"])
     codes = {k: (v["code"], v["name"]) for k, v in raw["options"].items()}
     return ProfileTable(rows, codes, raw["source"], raw["standard_revision"])

@@ -5,6 +5,7 @@ dciodvfy, and the Secondary Capture claims clean pixels only when the burned-in 
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -251,3 +252,23 @@ def test_planted_pixels_are_really_there() -> None:
     burn_inside_region(frames[0])
     assert blue_pixels(frames[0]) > 20
     assert np.any(frames[0][PIXEL_BOX[1]:PIXEL_BOX[3], PIXEL_BOX[0]:PIXEL_BOX[2]] == 255)
+
+
+def test_csv_cells_never_start_a_formula(tmp_path: Path) -> None:
+    _app = QApplication.instance() or QApplication([])
+    still = tmp_path / "still.png"
+    Image.fromarray(ultrasound_pixels(1)[0]).save(still)
+    case = Case(title="formulas")
+    case.media.append(MediaRef("m1", "still.png"))
+    case.annotations += [
+        Annotation.single("a1", "m1", "line", 0, [(100, 120), (150, 120)], label='=HYPERLINK("http://x","y")'),
+        Annotation.single("a2", "m1", "line", 0, [(100, 140), (150, 140)], label="@SUM(A1:A9)"),
+        Annotation.single("a3", "m1", "line", 0, [(100, 160), (150, 160)], label="-2+3"),
+    ]
+    save_case(case, tmp_path / "f.uscase.json")
+    assert run_cli(str(tmp_path / "f.uscase.json"), str(tmp_path / "m.csv")) == 0
+    rows = list(csv.DictReader((tmp_path / "m.csv").read_text(encoding="utf-8-sig").splitlines()))
+    labels = {r["label"] for r in rows}
+    assert labels == {'\'=HYPERLINK("http://x","y")', "'@SUM(A1:A9)", "'-2+3"}, labels
+    for row in rows:
+        assert not any(str(v).startswith(("=", "+", "@")) for v in row.values()), row
