@@ -50,13 +50,14 @@ def _folded(text: str) -> str:
 
 
 def _word(pattern: str) -> str:
-    """``pattern`` not inside a longer word or number."""
+    """``pattern`` not inside a longer (Latin) word or number; scripts written without spaces
+    (Chinese, Japanese) have no such boundary, so none is asked of them."""
     return rf"(?<![0-9a-z]){pattern}(?![0-9a-z])"
 
 
 def _flexible(value: str) -> str:
     """``value``'s letters and digits in order, with any separators (or none) between runs."""
-    runs = re.findall(r"[0-9]+|[a-z]+", value)  # "ACC55443322" is also typed "ACC 55443322"
+    runs = re.findall(r"\d+|[^\W\d_]+", value)  # "ACC55443322" is also typed "ACC 55443322"
     return r"[\W_]*".join(re.escape(r) for r in runs)
 
 
@@ -110,15 +111,19 @@ class IdentifierSet:
         if kind:
             self.checked.add(kind)
         folded = _folded(text)
-        patterns = [_word(_flexible(folded))] if re.search(r"[0-9a-z]", folded) else []
+        patterns = [_word(_flexible(folded))] if re.search(r"[^\W_]", folded) else []
         if person_name or "^" in text:
-            for part in re.split(r"[\^,\s=.]+", folded):
-                if len(part) >= 2 and part.isalpha():
-                    patterns.append(_word(re.escape(part)))
+            # each component ("smith-jones", "o'brien") with any separators, and each of its
+            # words of two letters or more, in any script
+            for component in re.split(r"[\^=]+", folded):
+                words = re.findall(r"[^\W\d_]+", component)
+                if sum(len(w) for w in words) >= 2:
+                    patterns.append(_word(_flexible(component)))
+                patterns += [_word(re.escape(w)) for w in words if len(w) >= 2]
         elif re.fullmatch(r"\d{8}", text):
             patterns += date_patterns(text)
         else:
-            for run in set(re.findall(r"[0-9a-z]+", folded) + re.findall(r"[0-9]+", folded)):
+            for run in set(re.findall(r"[^\W_]+", folded) + re.findall(r"\d+", folded)):
                 if _specific(run) or (run.isalpha() and len(run) >= 4 and run not in COMMON_WORDS):
                     patterns.append(_word(re.escape(run)))
         self._patterns[text] = patterns

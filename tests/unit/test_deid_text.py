@@ -53,3 +53,20 @@ def test_short_values_scrub_nothing() -> None:
 
 def test_a_date_that_is_not_a_date_is_matched_only_as_written() -> None:
     assert date_patterns("19611399") and not date_patterns("1961031")
+
+
+@pytest.mark.parametrize(("name", "typed"), [
+    ("Smith-Jones^Mary", "Mary Smith Jones"), ("Smith-Jones^Mary", "SMITH-JONES, M."), ("Smith-Jones^Mary", "jones"),
+    ("O'Brien^Sean", "Sean OBrien"), ("O'Brien^Sean", "o\u2019brien"), ("O'Brien^Sean", "O'BRIEN"),
+    ("Søren^Kierkegaard", "SØREN K"), ("Yamada^Tarou=山田^太郎", "山田太郎さん"), ("Yamada^Tarou=山田^太郎", "YAMADA"),
+])
+def test_names_in_other_scripts_and_with_hyphens_or_apostrophes(name: str, typed: str) -> None:
+    found = IdentifierSet()
+    found.add(name, person_name=True)
+    assert REMOVED_TEXT in found.scrub(f"note: {typed} follow-up"), typed
+
+
+def test_an_institution_in_a_script_without_spaces() -> None:
+    found = IdentifierSet()
+    found.add("東京大学病院")
+    assert found.scrub("紹介元: 東京大学病院 整形外科") == f"紹介元: {REMOVED_TEXT} 整形外科"
