@@ -9,13 +9,14 @@ The CLI prints these lines; the export dialog shows them under its preview.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 
-from annotator.export.burned_text import TextArea, find_text_areas, uncovered
+from annotator.export.burned_text import Rect, TextArea, find_text_areas, uncovered
 from annotator.export.context import ExportContext
 from annotator.export.deid_profile import profile_table
 from annotator.export.output import ExportError
-from annotator.media.base import MediaError
+from annotator.media.base import Media, MediaError
 
 #: frames of a media searched for burned-in text when an output shows many (text is static)
 MAX_CHECKED_FRAMES = 3
@@ -38,22 +39,27 @@ def checked_frames(ctx: ExportContext, media_id: str) -> list[int]:
     return frames
 
 
+#: text found per opened media, by (frame, kept rectangles): the export dialog makes a new
+#: context for each preview, and the pixels of a frame do not change while the media is open
+_FOUND: weakref.WeakKeyDictionary[Media, dict[tuple[int, tuple[Rect, ...]], list[TextArea]]] = weakref.WeakKeyDictionary()
+
+
 def text_left(ctx: ExportContext, media_id: str, frame: int) -> list[TextArea]:
     """Likely burned-in text inside what the export keeps of this frame, not under a redaction."""
-    key = (media_id, frame)
-    cache: dict[tuple[str, int], list[TextArea]] = ctx.__dict__.setdefault("_text_left", {})
-    if key not in cache:
-        try:
-            pixels = ctx.media(media_id).frame(frame)
-        except (MediaError, IndexError, ExportError):
-            cache[key] = []
-            return []
+    try:
+        media = ctx.media(media_id)
         area = ctx.area(media_id, frame)
-        found = []
-        for rect in area.keep or (area.rect,):
-            found += find_text_areas(pixels, _intersect(rect, area.rect))
-        cache[key] = uncovered(found, ctx.redactions(media_id, frame))
-    return cache[key]
+    except (MediaError, ExportError):
+        return []
+    rects = tuple(_intersect(rect, area.rect) for rect in area.keep or (area.rect,))
+    cache = _FOUND.setdefault(media, {})
+    if (frame, rects) not in cache:
+        try:
+            pixels = media.frame(frame)
+        except (MediaError, IndexError):
+            return []
+        cache[(frame, rects)] = [a for rect in rects for a in find_text_areas(pixels, rect)]
+    return uncovered(cache[(frame, rects)], ctx.redactions(media_id, frame))
 
 
 def _intersect(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
