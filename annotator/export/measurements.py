@@ -22,6 +22,7 @@ from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
 from annotator.export.context import ExportContext
+from annotator.export.deid_report import deid_summary
 from annotator.export.output import ExportError
 from annotator.export.uncalibrated import FROM_UNCALIBRATED, NOT_CALIBRATED, flagged_display
 from annotator.media.base import MediaError
@@ -192,6 +193,7 @@ def measurements_json(ctx: ExportContext) -> dict[str, Any]:
         "generator": f"us-annotator {__version__}",
         "title": ctx.text(ctx.options.title or ctx.case.title),
         "deidentified": not ctx.keep_identifiers,
+        "deidentification": deid_summary(ctx),  # what was checked, as the CLI says it
         "media": [
             {"id": ref.id, "name": ctx.media_name(ref.id), **({"path": ref.path} if ctx.keep_identifiers else {})}
             for ref in ctx.case.media

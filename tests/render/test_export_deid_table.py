@@ -6,6 +6,7 @@ dciodvfy, and the Secondary Capture claims clean pixels only when the burned-in 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -203,6 +204,8 @@ def test_the_cli_says_what_typed_text_was_checked(planted_outputs: tuple[Planted
     out = capsys.readouterr().out
     assert "de-identification: typed text checked against:" in out and "patient name" in out
     assert "de-identified" not in out
+    saved = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert any(line.startswith("typed text checked against:") for line in saved["deidentification"])
     # a still with no DICOM header: says that nothing was available to check against
     still = tmp_path / "still.png"
     Image.fromarray(ultrasound_pixels(1)[0]).save(still)
