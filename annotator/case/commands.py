@@ -25,6 +25,8 @@ from annotator.case.case_commands import (
     RemoveMedia,
     SetAttribute,
     SetCalibration,
+    SetCaption,
+    SetCaseInfo,
     SetTitle,
 )
 from annotator.case.command_base import Command, CommandError, CommandStack, Macro
@@ -33,6 +35,6 @@ __all__ = [
     "UNCHANGED", "AddAnnotation", "AddFinding", "AddMedia", "ChangeAnnotation", "ChangeFinding",
     "ChangeMedia", "Command", "CommandError", "CommandStack", "DeleteKeyframe", "LinkAnnotation",
     "Macro", "MoveAnnotation", "RemoveAnnotations", "RemoveFinding", "RemoveMedia",
-    "SetAttribute", "SetCalibration", "SetFrameRange", "SetKeyframes", "SetPoints", "SetTitle",
+    "SetAttribute", "SetCalibration", "SetCaption", "SetCaseInfo", "SetFrameRange", "SetKeyframes", "SetPoints", "SetTitle",
     "check_points",
 ]
