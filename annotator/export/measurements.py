@@ -17,7 +17,7 @@ from typing import Any
 
 from annotator import __version__
 from annotator.case.attributes import attribute_spec
-from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
+from annotator.case.findings import ResolvedValue, finding_summary, finding_verdict, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
 from annotator.export.context import ExportContext
@@ -95,6 +95,11 @@ class FindingRow:
     values: list[tuple[str, str]]  # (attribute label, value with unit)
     reference: str
     summary: str
+    #: the measured verdict in words (``annotator.case.verdict``), e.g. "within normal limits"
+    verdict: str = ""
+    #: what the verdict compares with: the reference value, or the other side in % and ratio
+    comparison: str = ""
+    grade_source: str = ""  # the grading the grade comes from, with its citation
 
 
 #: derived attributes and what they are computed from (``annotator.case.findings``)
@@ -157,10 +162,23 @@ def finding_rows(ctx: ExportContext) -> list[FindingRow]:
             spec = attribute_spec(f.type, name)
             label = spec.label if spec else name.replace("_", " ")
             values.append((label, ctx.text(_value_text(resolved, name))))
+        verdict = finding_verdict(ctx.document, f, values=resolved)
+        if f.grade:
+            grade = f.grade
+        sides = "; ".join(c.text() for c in verdict.comparisons)
+        comparison = "; ".join(x for x in (reference, sides) if x)
+        if f.type == "atrophy":
+            comparison, verdict_text = sides or verdict.detail, "side-to-side difference" if sides else ""
+        elif f.type == "tear":
+            verdict_text = verdict.text
+        else:
+            verdict_text = verdict.text or verdict.detail
         rows.append(FindingRow(
             f.id, f.type.replace("_", " "), ctx.text(f.structure), f.side if f.side != "none" else "",
             ctx.text(f.site), grade, values, ctx.text(reference),
             ctx.text(finding_summary_flagged(ctx, f, resolved)),
+            ctx.text(verdict_text), ctx.text(comparison),
+            ctx.text(verdict.detail) if f.type == "tear" else "",
         ))
     return rows
 
@@ -184,6 +202,7 @@ def measurements_json(ctx: ExportContext) -> dict[str, Any]:
             "summary": row.summary,
             "attributes": {label: value for label, value in row.values},
             "grade": row.grade or None, "reference": row.reference or None,
+            "verdict": row.verdict or None, "comparison": row.comparison or None,
         })
     doc: dict[str, Any] = {
         "format": "us-annotator-measurements",

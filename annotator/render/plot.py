@@ -63,6 +63,8 @@ class PlotOptions:
     symbol_scale: float = 1.0  # multiplies fonts, lines and markers (print: > 1)
     dark: bool = False
     fill_background: bool = True
+    #: a key under the axes saying what the rest and peak marks and the shaded band mean
+    key: bool = False
 
     @property
     def colors(self) -> PlotColors:
@@ -164,6 +166,11 @@ def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
         if opts.fill_background:
             painter.fillRect(rect, c.background)
         title_rect, body, caption_rect = _layout(rect, series, opts, k)
+        key_rect = None
+        if opts.key and series.valid:
+            key_h = QFontMetricsF(_font(FONT_PX * 0.95 * k)).height() * 1.3
+            key_rect = QRectF(body.left(), body.bottom() - key_h, body.width(), key_h)
+            body = body.adjusted(0, 0, 0, -key_h)
         if title_rect is not None:
             painter.setFont(_font(FONT_PX * 1.15 * k, bold=True))
             painter.setPen(c.text)
@@ -180,6 +187,8 @@ def paint_series_plot(painter: QPainter, rect: QRectF, series: Series,
         _draw_cursor(painter, axes, series, opts, k)
         _draw_line(painter, axes, series, c, k, opts.show_confidence)
         _draw_rest_peak(painter, axes, series, c, k)
+        if key_rect is not None:
+            _draw_key(painter, key_rect, series, c, k)
         if caption_rect is not None:
             painter.setPen(c.text)
             painter.setFont(_font(FONT_PX * k))
@@ -365,6 +374,46 @@ def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: Pl
         y = above if above >= axes.area.top() else p.y() + r * 1.6
         painter.setPen(color)
         painter.drawText(QRectF(x, y, w, h), int(Qt.AlignmentFlag.AlignCenter), text)
+
+
+def key_entries(series: Series) -> list[str]:
+    """What the plot's key explains: rest and peak when marked, the shaded band when drawn."""
+    st = series.stats()
+    words = []
+    if st is not None and st.rest is not None:
+        words.append("rest")
+    if st is not None and st.peak is not None:
+        words.append("peak")
+    if any(_is_low(s) for s in series.samples):
+        words.append(f"tracking confidence < {TRUSTED_CONFIDENCE:g}")
+    return words
+
+
+def _draw_key(painter: QPainter, rect: QRectF, series: Series, c: PlotColors, k: float) -> None:
+    font = _font(FONT_PX * 0.95 * k)
+    fm = QFontMetricsF(font)
+    painter.setFont(font)
+    r = MARKER_PX * 1.1 * k
+    x, cy = rect.left() + r, rect.center().y()
+    for word in key_entries(series):
+        if word == "rest":
+            painter.setPen(QPen(c.rest, LINE_PX * 1.2 * k))
+            painter.setBrush(c.background)
+            painter.drawEllipse(QPointF(x, cy), r, r)
+        elif word == "peak":
+            painter.setPen(QPen(c.peak, LINE_PX * 1.2 * k))
+            painter.setBrush(c.peak)
+            painter.drawPolygon(QPolygonF([QPointF(x, cy - r * 1.2), QPointF(x - r, cy + r * 0.8),
+                                           QPointF(x + r, cy + r * 0.8)]))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(c.low_confidence)
+            painter.drawRect(QRectF(x - r, cy - r, 2 * r, 2 * r))
+        painter.setPen(c.text)
+        w = fm.horizontalAdvance(word) + 2
+        painter.drawText(QRectF(x + r * 1.8, rect.top(), w, rect.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), word)
+        x += r * 1.8 + w + fm.horizontalAdvance("   ") + r
 
 
 def render_series_plot(series: Series, width_px: int, height_px: int, scale: float = 1.0,
