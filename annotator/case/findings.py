@@ -249,7 +249,9 @@ def finding_summary(source: CaseDocument | Case, finding: Finding, measure: Meas
     else:
         head = f"Finding of {_structure_phrase(finding)}"
     if finding.site and finding.type != "nerve_enlargement":
-        head += f" at the {finding.site}"
+        # "central aponeurosis (rectus femoris)" of the rectus femoris: the muscle once is enough
+        site = finding.site.replace(f" ({finding.structure.strip()})", "") if finding.structure.strip() else finding.site
+        head += f" at the {site}"
     return head + (": " + "; ".join(parts) if parts else "")
 
 

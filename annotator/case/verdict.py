@@ -53,6 +53,13 @@ class SideComparison:
         how = "no difference" if round(d) == 0 else f"{abs(d):.0f} % {self.less if d < 0 else self.more}"
         return f"{self.label} {self.value} vs {self.other} on the other side: {how} (ratio {self.ratio:.2f})"
 
+    def short(self) -> str:
+        """e.g. "thickness 27 % thinner than the other side"."""
+        d = self.difference_pct
+        if round(d) == 0:
+            return f"{self.label} as on the other side"
+        return f"{self.label} {abs(d):.0f} % {self.less if d < 0 else self.more} than the other side"
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -164,13 +164,15 @@ def finding_rows(ctx: ExportContext) -> list[FindingRow]:
             values.append((label, ctx.text(_value_text(resolved, name))))
         verdict = finding_verdict(ctx.document, f, values=resolved)
         if f.grade:
-            grade = f.grade
+            grade = verdict.text.split("; ")[0]  # "BAMIC 2c: moderate injury ..."
         sides = "; ".join(c.text() for c in verdict.comparisons)
         comparison = "; ".join(x for x in (reference, sides) if x)
         if f.type == "atrophy":
-            comparison, verdict_text = sides or verdict.detail, "side-to-side difference" if sides else ""
+            comparison = sides or verdict.detail
+            verdict_text = "; ".join(c.short() for c in verdict.comparisons)
         elif f.type == "tear":
-            verdict_text = verdict.text
+            # the grade has its own column: the verdict is what the measurements show
+            verdict_text = "; ".join(p for p in verdict.text.split("; ") if not (f.grade and p.startswith(f.grade)))
         else:
             verdict_text = verdict.text or verdict.detail
         rows.append(FindingRow(

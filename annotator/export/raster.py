@@ -1,7 +1,8 @@
 """Raster figures: PNG and TIFF (lossless, resolution recorded) and JPEG.
 
-Written with Pillow from the rendered pixels only, so no metadata but the resolution leaves the
-tool: no text chunks, no EXIF, no dates, no software or author tags.
+Written with Pillow from the rendered pixels only, so no metadata but the resolution and the
+figure's (de-identified) caption leaves the tool: the caption as a PNG "Description" text chunk,
+a TIFF ImageDescription or a JPEG comment; no EXIF, no dates, no software or author tags.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image
+from PIL import Image, PngImagePlugin
 from PySide6.QtGui import QImage
 
 from annotator.export.context import ExportContext
@@ -19,15 +20,25 @@ from annotator.render import qimage_to_numpy
 RASTER_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
-def save_raster(image: QImage, path: Path | BinaryIO, fmt: str, dpi: float) -> None:
-    """Save ``image`` as PNG, TIFF or JPEG with ``dpi`` recorded and nothing else."""
+TIFF_IMAGE_DESCRIPTION = 270
+
+
+def save_raster(image: QImage, path: Path | BinaryIO, fmt: str, dpi: float, description: str = "") -> None:
+    """Save ``image`` as PNG, TIFF or JPEG with ``dpi`` recorded, and ``description`` (the
+    caption, already de-identified) when given; nothing else."""
     pil = Image.fromarray(qimage_to_numpy(image))
     if fmt == "PNG":
-        pil.save(path, format="PNG", dpi=(dpi, dpi), compress_level=6)
+        info = None
+        if description:
+            info = PngImagePlugin.PngInfo()
+            info.add_itxt("Description", description)
+        pil.save(path, format="PNG", dpi=(dpi, dpi), compress_level=6, pnginfo=info)
     elif fmt == "TIFF":
-        pil.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw")
+        extra = {"tiffinfo": {TIFF_IMAGE_DESCRIPTION: description}} if description else {}
+        pil.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw", **extra)
     elif fmt == "JPEG":
-        pil.save(path, format="JPEG", dpi=(dpi, dpi), quality=95, subsampling=0)
+        extra = {"comment": description.encode("utf-8")} if description else {}
+        pil.save(path, format="JPEG", dpi=(dpi, dpi), quality=95, subsampling=0, **extra)
     else:
         raise ValueError(f"unknown raster format {fmt!r}")
 
@@ -36,5 +47,5 @@ def write_raster_figure(ctx: ExportContext, path: Path, suffix: str) -> FigurePl
     """The case's figure (per the export options) as a raster file."""
     spec = figure_spec_from_options(ctx)
     plan = plan_figure(spec, ctx)
-    save_raster(render_plan(plan, ctx), path, RASTER_FORMATS[suffix.lower()], spec.dpi)
+    save_raster(render_plan(plan, ctx), path, RASTER_FORMATS[suffix.lower()], spec.dpi, plan.caption)
     return plan

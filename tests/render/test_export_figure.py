@@ -173,7 +173,7 @@ def test_plot_panel_from_the_command_line_options(document: CaseDocument, tmp_pa
     assert "(B) Width over time: rest 6.0 mm" in result.caption
     with pytest.raises(ExportError, match="no annotation 'zz'"):
         export(document, tmp_path / "bad.png", ExportOptions(plots=["zz"]))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["with_plot.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["with_plot.caption.txt", "with_plot.png"]
 
 
 def test_options_name_panels_across_media_with_their_own_crops(document: CaseDocument, tmp_path: Path) -> None:
