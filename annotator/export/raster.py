@@ -7,6 +7,7 @@ a TIFF ImageDescription or a JPEG comment; no EXIF, no dates, no software or aut
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,6 +22,14 @@ RASTER_FORMATS = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".jpg": "JPEG"
 
 
 TIFF_IMAGE_DESCRIPTION = 270
+_ASCII = {"²": "2", "³": "3", "°": " deg", "±": "+/-", "—": "-", "–": "-", "×": "x", "µ": "u"}
+
+
+def ascii_text(text: str) -> str:
+    """TIFF's ImageDescription is ASCII: mm² becomes mm2, 45° becomes 45 deg, accents go."""
+    for char, plain in _ASCII.items():
+        text = text.replace(char, plain)
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
 def save_raster(image: QImage, path: Path | BinaryIO, fmt: str, dpi: float, description: str = "") -> None:
@@ -34,7 +43,7 @@ def save_raster(image: QImage, path: Path | BinaryIO, fmt: str, dpi: float, desc
             info.add_itxt("Description", description)
         pil.save(path, format="PNG", dpi=(dpi, dpi), compress_level=6, pnginfo=info)
     elif fmt == "TIFF":
-        extra = {"tiffinfo": {TIFF_IMAGE_DESCRIPTION: description}} if description else {}
+        extra = {"tiffinfo": {TIFF_IMAGE_DESCRIPTION: ascii_text(description)}} if description else {}
         pil.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw", **extra)
     elif fmt == "JPEG":
         extra = {"comment": description.encode("utf-8")} if description else {}

@@ -31,8 +31,8 @@ from annotator.export.figure import (
 )
 from annotator.export.layout import auto_layout
 from annotator.export.measurements import FindingRow, finding_rows, measurement_rows
-from annotator.export.rest_peak import RestPeak, rest_peak_figure, rest_peak_summaries
 from annotator.export.raster import save_raster
+from annotator.export.rest_peak import RestPeak, rest_peak_figure, rest_peak_summaries
 from annotator.export.uncalibrated import EXPLANATION, NOT_CALIBRATED
 from annotator.export.vector import CREATOR, document_title
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from export_data import REGION, write_us_dicom
 
 from annotator.case.io import save_case
 from annotator.case.model import Annotation, AttributeValue, Case, Finding, MediaRef
-from export_data import REGION, write_us_dicom
 
 FRAMES = 12  # 40 ms apart
 #: the gap's caliper: x of its right end per keyframe (0.1 mm/px, left end at x = 100)

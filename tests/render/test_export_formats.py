@@ -25,6 +25,8 @@ from PIL import Image
 from pptx import Presentation
 from PySide6.QtWidgets import QApplication
 
+from annotator.export.raster import ascii_text
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -46,7 +48,9 @@ def test_raster_figures_record_300_dpi_at_85_mm(outputs: tuple[ExportCase, dict[
         # the caption, and nothing else, travels with the figure (and beside it)
         caption = path.with_suffix(".caption.txt").read_text(encoding="utf-8").strip()
         if fmt == "TIFF":
-            stored = image.tag_v2[270]  # ImageDescription
+            stored = image.tag_v2[270]  # ImageDescription, ASCII by the TIFF standard
+            caption = ascii_text(caption)
+            assert "mm2" in stored
         else:
             stored = image.info.get("Description") or image.info["comment"].decode("utf-8")
         assert stored == caption and "Full-thickness tear" in caption

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from annotator.case.commands import ChangeFinding, ChangeMedia, CommandError, CommandStack, SetCaseInfo
+from annotator.case.commands import (
+    ChangeFinding,
+    ChangeMedia,
+    CommandError,
+    CommandStack,
+    SetCaseInfo,
+)
 from annotator.case.findings import finding_summary, finding_verdict
 from annotator.case.model import FINDING_SIDES, AttributeValue, Case, Finding, MediaRef
 from annotator.case.serialize import case_from_dict, case_to_dict
