@@ -374,8 +374,11 @@ def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: Pl
         x = min(max(p.x() - w / 2, axes.area.left()), axes.area.right() - w)
         above = p.y() - r * 1.6 - h
         y = above if above >= axes.area.top() else p.y() + r * 1.6
+        box = QRectF(x, y, w, h)
+        # a background under the words, so the line and the dots never run through them
+        painter.fillRect(box, QColor(c.background.red(), c.background.green(), c.background.blue(), 210))
         painter.setPen(color)
-        painter.drawText(QRectF(x, y, w, h), int(Qt.AlignmentFlag.AlignCenter), text)
+        painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
 
 
 def key_entries(series: Series) -> list[str]:
