@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from annotator.case.commands import RemoveMedia
 from annotator.case.model import CaseEvent
 from annotator.media import Media, open_media
+from annotator.ui.dialogs.case_info_dialog import edit_media_info
 from annotator.ui.panels.common import (
     AskFn,
     ControllerLike,
@@ -75,11 +76,15 @@ class CaseBrowser(QWidget):
         self.list.setWordWrap(True)
         self.add_button = QPushButton("Add…")
         self.add_button.setToolTip("Add DICOM, video or image files to the case")
+        self.details_button = QPushButton("Label…")
+        self.details_button.setToolTip("Name the selected media and say its view (long or transverse axis); "
+                                       "figures, slides and reports use the name (or double-click it)")
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected media and its annotations from the case "
                                       "(the file on disk is not touched)")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
+        buttons.addWidget(self.details_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -101,6 +106,8 @@ class CaseBrowser(QWidget):
         self.list.currentItemChanged.connect(self._current_item_changed)
         self.add_button.clicked.connect(self._add_dialog)
         self.remove_button.clicked.connect(self.remove_current)
+        self.details_button.clicked.connect(self.edit_current)
+        self.list.itemDoubleClicked.connect(lambda _item: self.edit_current())
         self.refresh_thumbnails_later = Debouncer(self.refresh_thumbnails, 400, self)
         controller.document_changed.connect(self.rebuild)
         controller.case_event.connect(self._on_case_event)
@@ -127,6 +134,7 @@ class CaseBrowser(QWidget):
         self._update_texts()
         self._show_current(self.controller.current_media_id or "")
         self.add_button.setEnabled(doc is not None)
+        self.details_button.setEnabled(doc is not None and bool(doc.case.media))
         self.refresh_thumbnails()
 
     def _placeholder_icon(self) -> QIcon:
@@ -146,6 +154,8 @@ class CaseBrowser(QWidget):
             except KeyError:
                 continue
             name = ref.label or Path(ref.path).name
+            if ref.view:
+                name += f" ({ref.view})"
             count = sum(1 for a in doc.case.annotations if a.media == media_id)
             if media_id in self.errors:
                 detail = f"cannot read: {self.errors[media_id]}"
@@ -245,6 +255,11 @@ class CaseBrowser(QWidget):
             open_paths = getattr(self.controller, "open_paths", None)
             if callable(open_paths):
                 open_paths([Path(n) for n in names])
+
+    def edit_current(self) -> bool:
+        """The label, view and side of the selected media (one undoable edit)."""
+        item = self.list.currentItem()
+        return item is not None and edit_media_info(self.controller, str(item.data(MEDIA_ROLE)), self)
 
     def removal_question(self, media_id: str) -> str | None:
         """What removing the media takes with it, as a question; None when it takes nothing."""
