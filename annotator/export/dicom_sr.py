@@ -25,6 +25,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
+from annotator.case.findings import finding_verdict
 from annotator.case.geometry import ellipse_axes
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, Finding
@@ -77,6 +78,13 @@ DEVICE_UID_ROOT = "us-annotator device"
 #: the qualitative evaluation of a group whose uncalibrated values were left out
 CALIBRATION_STATUS = local_code("calib-status", "Calibration of measurements")
 NOT_CALIBRATED = local_code("not-calibrated", "Not calibrated: values in pixel space left out")
+#: a finding's measured verdict (``annotator.case.verdict``), as every output words it
+VERDICT = local_code("verdict", "Measured verdict")
+VERDICT_CODES = {
+    "within": CodedConcept(value="17621005", scheme_designator="SCT", meaning="Normal"),
+    "enlarged": CodedConcept(value="260376009", scheme_designator="SCT", meaning="Enlarged"),
+    "no_reference": local_code("no-reference", "No reference value for this nerve"),
+}
 
 
 def _unit(unit: str) -> CodedConcept:
@@ -134,7 +142,11 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     left_out = any(not m.calibrated for m in measurements)
     if not items and not left_out:
         return None
-    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else None
+    evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else []
+    if finding is not None:
+        verdict = VERDICT_CODES.get(finding_verdict(ctx.document, finding, ctx.measure_flagged).status)
+        if verdict is not None:
+            evaluations.append(hd.sr.QualitativeEvaluation(VERDICT, verdict))
     finding_type = FINDING_TYPES.get(finding.type) if finding else None
     sites = _finding_sites(ctx, finding)
     points = annotation.points_at(frame)
@@ -142,7 +154,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     if source is None or graphic is None:
         return hd.sr.MeasurementsAndQualitativeEvaluations(
             tracking_identifier=tracking, finding_type=finding_type, finding_sites=sites,
-            measurements=items or None, qualitative_evaluations=evaluations,
+            measurements=items or None, qualitative_evaluations=evaluations or None,
         )
     frames = [frame + 1] if source.frames > 1 else None
     region = hd.sr.ImageRegion(
@@ -151,7 +163,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     )
     return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
         tracking_identifier=tracking, referenced_region=region, finding_type=finding_type,
-        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations,
+        finding_sites=sites, measurements=items or None, qualitative_evaluations=evaluations or None,
     )
 
 

@@ -43,11 +43,11 @@ def save_raster(image: QImage, path: Path | BinaryIO, fmt: str, dpi: float, desc
             info.add_itxt("Description", description)
         pil.save(path, format="PNG", dpi=(dpi, dpi), compress_level=6, pnginfo=info)
     elif fmt == "TIFF":
-        extra = {"tiffinfo": {TIFF_IMAGE_DESCRIPTION: ascii_text(description)}} if description else {}
-        pil.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw", **extra)
+        tiff: dict[str, object] = {"tiffinfo": {TIFF_IMAGE_DESCRIPTION: ascii_text(description)}} if description else {}
+        pil.save(path, format="TIFF", dpi=(dpi, dpi), compression="tiff_lzw", **tiff)
     elif fmt == "JPEG":
-        extra = {"comment": description.encode("utf-8")} if description else {}
-        pil.save(path, format="JPEG", dpi=(dpi, dpi), quality=95, subsampling=0, **extra)
+        jpeg: dict[str, object] = {"comment": description.encode("utf-8")} if description else {}
+        pil.save(path, format="JPEG", dpi=(dpi, dpi), quality=95, subsampling=0, **jpeg)
     else:
         raise ValueError(f"unknown raster format {fmt!r}")
 

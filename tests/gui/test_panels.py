@@ -19,7 +19,7 @@ from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.demo import demo_case_path
 from annotator.ui.controller import AppController
-from annotator.ui.panels.attribute_rows import ChoiceRow, IntegerRow, ValueRow
+from annotator.ui.panels.attribute_rows import ChoiceRow, ValueRow
 from annotator.ui.panels.case_browser import CaseBrowser
 from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_model import COLUMNS

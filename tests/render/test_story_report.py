@@ -89,3 +89,23 @@ def test_pdf_report_carries_the_story(story: CaseDocument, tmp_path: Path) -> No
     for words in (TITLE.split()[0], "History", "Impression", "within normal limits", "Rest and peak", "+120 %"):
         assert words in text
     assert "no reference value for this" in text
+
+
+def test_sr_carries_the_same_verdict(story: CaseDocument, tmp_path: Path) -> None:
+    import highdicom as hd
+    from pydicom import dcmread
+
+    from annotator.case.model import Annotation, AttributeValue
+
+    case = story.case
+    # a 40 x 20 px trace at 0.1 mm/px: 8.0 mm², within the median nerve's limit of 11 mm²
+    case.annotations.append(Annotation.single("a9", "m1", "polygon", 0, [(150, 150), (190, 150), (190, 170), (150, 170)],
+                                              label="median CSA", finding="f2"))
+    case.finding("f2").attributes["csa"] = AttributeValue(annotation="a9")
+    out = tmp_path / "sr.dcm"
+    export(story, out)
+    sr = dcmread(out)
+    text = str(sr)
+    assert "Measured verdict" in text and "17621005" in text  # SCT Normal
+    assert "260376009" not in text
+    assert isinstance(hd.sr.srread(out), hd.sr.Comprehensive3DSR)
