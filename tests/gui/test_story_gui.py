@@ -92,3 +92,34 @@ def test_finding_panel_shows_the_shared_verdicts(qtbot: QtBot, controller: AppCo
     editor.show_finding("f1")
     assert editor.site.findText("central aponeurosis (rectus femoris)") >= 0
     assert not editor.grade.isHidden() and editor.grade.currentText() == "not graded"
+
+
+def test_export_dialog_keeps_the_written_caption_in_the_case(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from annotator.case.commands import SetCaption
+    from annotator.case.document import CaseDocument
+    from annotator.ui.dialogs.export_caption import caption_key, keep_caption
+    from annotator.ui.dialogs.export_choices import ExportChoices, snapshot_document
+
+    controller = controller_for(*small_case())
+    try:
+        doc = controller.document
+        assert isinstance(doc, CaseDocument)
+        doc.case.history, doc.case.impression = "Pain on kicking.", "Tear."
+        snap = snapshot_document(doc)
+        assert (snap.case.history, snap.case.impression) == ("Pain on kicking.", "Tear.")
+        from annotator.export.figure import PanelSpec
+
+        choices = ExportChoices(kind="figure-panels", suffix=".png", panels=[PanelSpec("m1", 0), PanelSpec("m1", 5)])
+        key = caption_key(doc, choices)
+        assert key == "m1@0,m1@5"
+        choices.caption = "Gap at rest (A) and on contraction (B)."
+        assert keep_caption(controller, doc, choices)
+        assert doc.case.captions[key] == choices.caption
+        assert not keep_caption(controller, doc, choices)  # unchanged: nothing to undo
+        choices.caption = None  # the draft exported: the kept caption is forgotten
+        assert keep_caption(controller, doc, choices) and key not in doc.case.captions
+        controller.undo_stack.undo()
+        assert doc.case.captions[key] == "Gap at rest (A) and on contraction (B)."
+        assert isinstance(SetCaption(key, ""), SetCaption)
+    finally:
+        controller.shutdown()
