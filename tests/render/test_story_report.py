@@ -109,3 +109,20 @@ def test_sr_carries_the_same_verdict(story: CaseDocument, tmp_path: Path) -> Non
     assert "Measured verdict" in text and "17621005" in text  # SCT Normal
     assert "260376009" not in text
     assert isinstance(hd.sr.srread(out), hd.sr.Comprehensive3DSR)
+
+
+def test_the_command_line_report_and_slides_carry_the_contract(tmp_path: Path) -> None:
+    from export_data import run_cli
+    from pptx import Presentation
+
+    case_path = story_case(tmp_path / "case")
+    assert run_cli(str(case_path), str(tmp_path / "report.html")) == 0
+    assert run_cli(str(case_path), str(tmp_path / "slides.pptx")) == 0
+    html = _text((tmp_path / "report.html").read_text(encoding="utf-8"))
+    slides = Presentation(str(tmp_path / "slides.pptx"))
+    deck = " ".join(sh.text_frame.text for s in slides.slides for sh in s.shapes if sh.has_text_frame)
+    for text in (html, deck):
+        assert TITLE in text
+        assert "within normal limits" in text and "no reference value for this nerve" in text
+        assert "27 % thinner" in text
+        assert "5.0 mm" in text and "11.0 mm" in text and "+120 %" in text
