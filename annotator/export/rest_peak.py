@@ -76,11 +76,14 @@ def rest_peak_summaries(ctx: ExportContext) -> list[RestPeak]:
 
 
 def rest_peak_figure(summary: RestPeak, ctx: ExportContext, width_mm: float, dpi: int) -> FigureSpec:
-    """Rest frame, peak frame and the plot of the measurement with both marked, side by side."""
+    """Rest frame, peak frame and the plot of the measurement with both marked: side by side,
+    or at a single-column width (< 120 mm) the frames above and the plot below, where a third of
+    the width would crush the plot."""
     panels = [
         PanelSpec(summary.media, summary.rest_frame, title=f"Rest, {summary.rest_s:.2f} s", crop=ctx.options.crop),
         PanelSpec(summary.media, summary.peak_frame, title=f"Peak, {summary.peak_s:.2f} s", crop=ctx.options.crop),
         PanelSpec(summary.media, plot=summary.annotation),
     ]
-    return FigureSpec(panels, 1, 3, width_mm, dpi, legend=ctx.options.legend,
+    rows, cols = (1, 3) if width_mm >= 120.0 else (2, 2)
+    return FigureSpec(panels, rows, cols, width_mm, dpi, legend=ctx.options.legend,
                       orientation=ctx.options.orientation, true_aspect=ctx.options.true_aspect)

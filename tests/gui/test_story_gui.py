@@ -64,7 +64,7 @@ def test_media_label_and_view_from_the_case_browser(qtbot: QtBot, controller: Ap
     monkeypatch.setattr("annotator.ui.panels.case_browser.edit_media_info",
                         lambda _c, media_id, _p: opened.append(media_id) or False)
     browser.list.setCurrentRow(0)
-    browser.details_button.click()
+    browser.details_action.trigger()
     assert opened == ["m1"]
 
 

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon, QImage, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -76,15 +76,17 @@ class CaseBrowser(QWidget):
         self.list.setWordWrap(True)
         self.add_button = QPushButton("Add…")
         self.add_button.setToolTip("Add DICOM, video or image files to the case")
-        self.details_button = QPushButton("Label…")
-        self.details_button.setToolTip("Name the selected media and say its view (long or transverse axis); "
-                                       "figures, slides and reports use the name (or double-click it)")
+        # a context-menu entry, not a button: the dock stays as narrow as before
+        self.details_action = QAction("Label and View…", self.list)
+        self.details_action.setToolTip("Name the media and say its view (long or transverse axis); figures, "
+                                       "slides and reports use the name (or double-click it)")
+        self.list.addAction(self.details_action)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected media and its annotations from the case "
                                       "(the file on disk is not touched)")
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
-        buttons.addWidget(self.details_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -106,7 +108,7 @@ class CaseBrowser(QWidget):
         self.list.currentItemChanged.connect(self._current_item_changed)
         self.add_button.clicked.connect(self._add_dialog)
         self.remove_button.clicked.connect(self.remove_current)
-        self.details_button.clicked.connect(self.edit_current)
+        self.details_action.triggered.connect(lambda _checked=False: self.edit_current())
         self.list.itemDoubleClicked.connect(lambda _item: self.edit_current())
         self.refresh_thumbnails_later = Debouncer(self.refresh_thumbnails, 400, self)
         controller.document_changed.connect(self.rebuild)
@@ -134,7 +136,7 @@ class CaseBrowser(QWidget):
         self._update_texts()
         self._show_current(self.controller.current_media_id or "")
         self.add_button.setEnabled(doc is not None)
-        self.details_button.setEnabled(doc is not None and bool(doc.case.media))
+        self.details_action.setEnabled(doc is not None and bool(doc.case.media))
         self.refresh_thumbnails()
 
     def _placeholder_icon(self) -> QIcon:
