@@ -150,11 +150,9 @@ class FindingEditor(QWidget):
             self.grade.addItem(shown, stored)
         self.grade_source = QLabel()
         self.grade_source.setWordWrap(True)
-        self.grade_source.setStyleSheet("QLabel { color: palette(mid); font-size: small; }")
-        head.addRow("Grade:", self.grade)
-        head.addRow("", self.grade_source)
-        self._grade_rows = (self.grade, self.grade_source)
-        self._head = head
+        self.grade_label = QLabel("Grade:")
+        head.addRow(self.grade_label, self.grade)
+        head.addRow(None, self.grade_source)
 
         self.attributes_box = QGroupBox("Measurements and grading")
         self.attributes_form = QFormLayout(self.attributes_box)
@@ -196,7 +194,7 @@ class FindingEditor(QWidget):
             line.editingFinished.connect(lambda: self._commit_field("structure", self.structure.currentText()))
         self.side.activated.connect(lambda _i: self._commit_field("side", self.side.currentText()))
         self.site.activated.connect(lambda _i: self._commit_field("site", self.site.currentText()))
-        self.grade.activated.connect(lambda _i: self._commit_field("grade", str(self.grade.currentData())))
+        self.grade.activated.connect(self._grade_chosen)
         site_line = self.site.lineEdit()
         if site_line is not None:
             site_line.editingFinished.connect(lambda: self._commit_field("site", self.site.currentText()))
@@ -253,18 +251,24 @@ class FindingEditor(QWidget):
             self.notes.setPlainText(finding.notes)
         self._update_buttons()
 
+    def _grade_chosen(self, _index: int) -> None:
+        self._commit_field("grade", str(self.grade.currentData()))
+
     def _show_grade(self, finding: Finding) -> None:
         graded = finding.type == "tear"
-        for widget in self._grade_rows:
-            self._head.setRowVisible(widget, graded)
+        for widget in (self.grade_label, self.grade, self.grade_source):
+            widget.setHidden(not graded)
         if not graded:
             return
-        with QSignalBlocker(self.grade):
+        self.grade.blockSignals(True)
+        try:
             index = self.grade.findData(finding.grade)
             if index < 0:  # a grade typed in a file, not from the vocabulary: keep and show it
                 self.grade.addItem(finding.grade, finding.grade)
                 index = self.grade.count() - 1
             self.grade.setCurrentIndex(index)
+        finally:
+            self.grade.blockSignals(False)
         grading, _meaning = self.vocabulary.describe_grade(finding.grade)
         self.grade_source.setText(f"{grading.title}: {grading.source}" if grading is not None else "")
 
