@@ -152,7 +152,7 @@ class FindingEditor(QWidget):
         self.grade_source.setWordWrap(True)
         self.grade_label = QLabel("Grade:")
         head.addRow(self.grade_label, self.grade)
-        head.addRow(None, self.grade_source)
+        head.addRow("", self.grade_source)
 
         self.attributes_box = QGroupBox("Measurements and grading")
         self.attributes_form = QFormLayout(self.attributes_box)
