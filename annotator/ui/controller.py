@@ -389,23 +389,20 @@ class AppController(QObject):
     # -- background work -------------------------------------------------------------------
     def _start(self, work: Callable[..., object], done: Callable[..., None], title: str,
                on_failure: Callable[[], None] | None = None) -> None:
-        task: Task | None = None
-
         def failed(exc: Exception) -> None:
             heading = "Could not open the case" if isinstance(exc, CaseError) else "Could not open"
             if on_failure is not None:
                 on_failure()
             self.error.emit(heading, str(exc))
 
-        def ended() -> None:
+        def ended(task: Task) -> None:
             if task in self._tasks:
                 self._tasks.remove(task)
             if not self._tasks:
                 self.busy_changed.emit(False)
 
-        task = run_task(work, done, failed, title, self.dialog_parent)
-        task.ended.connect(ended)
-        self._tasks.append(task)
+        # queued: ``ended`` runs on this thread after the task has been recorded below
+        self._tasks.append(run_task(work, done, failed, title, self.dialog_parent, on_end=ended))
         self.busy_changed.emit(True)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:

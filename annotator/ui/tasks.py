@@ -103,10 +103,15 @@ def run_task(
     title: str = "Working\u2026",
     parent: QWidget | None = None,
     show_after_ms: int = 400,
+    on_end: Callable[[Task], None] | None = None,
 ) -> Task:
     """Start ``work`` on a thread; a progress dialog with Cancel appears over ``parent`` if
-    it takes longer than ``show_after_ms``. Callbacks run on the UI thread."""
+    it takes longer than ``show_after_ms``. Callbacks run on the UI thread; ``on_end`` gets the
+    task after any outcome (connected before the thread starts: a fast failure cannot end the
+    task before anyone listens)."""
     task = Task(work, title)
+    if on_end is not None:
+        task.ended.connect(lambda: on_end(task), Qt.ConnectionType.QueuedConnection)
     task.succeeded.connect(on_success, Qt.ConnectionType.QueuedConnection)
     if on_error is not None:
         task.failed.connect(on_error, Qt.ConnectionType.QueuedConnection)
