@@ -63,12 +63,14 @@ def parse_multipart(body: bytes, content_type: str) -> list[tuple[dict[str, str]
         if nxt < 0:
             raise PacsError("the transfer was cut off: the multipart answer has no closing boundary",
                             "cut")
-        part = body[pos:nxt]
-        if part.startswith(b"\r\n"):
-            part = part[2:]
-        head, sep, content = part.partition(b"\r\n\r\n")
-        if not sep:  # a part with no headers
-            head, content = b"", part[2:] if part.startswith(b"\r\n") else part
+        if body.startswith(b"\r\n", pos):
+            pos += 2
+        # One copy per part: headers are searched for in the part's first bytes only.
+        head_end = -1 if body.startswith(b"\r\n", pos) else body.find(b"\r\n\r\n", pos, nxt + 2)
+        if head_end < 0:  # a part with no headers: an empty line, then the content
+            head, content = b"", body[pos + 2:nxt]
+        else:
+            head, content = body[pos:head_end], body[head_end + 4:nxt]
         parts.append((_headers(head), content))
         pos = nxt + 2 + len(delimiter)
 

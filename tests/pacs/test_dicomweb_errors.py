@@ -166,3 +166,9 @@ def test_url_forms() -> None:
     with pytest.raises(PacsError, match="not a server name"):
         server_from_url("ftp://h/x")
     assert PacsServer("x", "http://h").keyring_key() == "@http://h"
+
+
+def test_multipart_part_without_headers() -> None:
+    body = b"--b\r\n\r\nno\r\n\r\nheaders\r\n--b\r\nContent-Type: x\r\n\r\nok\r\n--b--\r\n"
+    parts = parse_multipart(body, "multipart/related; boundary=b")
+    assert parts == [({}, b"no\r\n\r\nheaders"), ({"content-type": "x"}, b"ok")]
