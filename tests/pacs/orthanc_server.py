@@ -101,6 +101,10 @@ def start_orthanc(folder: Path) -> Orthanc:
         "DicomModalities": {},
         "UnknownSopClassAccepted": True,
         "DicomCheckCalledAet": False,
+        "DicomAlwaysAllowEcho": True,
+        "DicomAlwaysAllowStore": True,
+        "DicomAlwaysAllowFind": True,
+        "DicomAlwaysAllowGet": True,
         "HttpTimeout": 60,
         "StableAge": 1,
     }
