@@ -1,6 +1,7 @@
 """``us-annotator pacs find|get|send|echo|add-server|servers``: a DICOMweb PACS from the
 command line. SERVER is a configured name or a URL such as http://user@host:8042/dicom-web;
-the password comes from the OS keyring, US_ANNOTATOR_PACS_PASSWORD, or a prompt."""
+the password comes from the OS keyring, US_ANNOTATOR_PACS_PASSWORD, or a prompt. A DIMSE-only
+archive is given as dicom://AE_TITLE@host:port (C-FIND, C-GET, C-STORE, C-ECHO)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def add_parser(subparsers: Any) -> None:
         "pacs", help="find, download and send studies on a DICOMweb PACS",
         description=(
             "Work with a PACS over DICOMweb (QIDO-RS, WADO-RS, STOW-RS). SERVER is a name given "
-            "with 'pacs add-server' or a URL like http://user@host:8042/dicom-web. Passwords are "
+            "with 'pacs add-server', a URL like http://user@host:8042/dicom-web, or a DIMSE peer "
+            "dicom://AE_TITLE@host:port (we call as US_ANNOTATOR). Passwords are "
             f"kept in the OS keyring; without one, set {PASSWORD_ENV} or type it when asked."),
     )
     sub = p.add_subparsers(dest="pacs_command", metavar="ACTION", required=True)
@@ -65,6 +67,15 @@ def _client(name_or_url: str) -> DicomWebClient:
     return DicomWebClient(server, find_password(server, _prompt))
 
 
+def _peer(name_or_url: str) -> Any:
+    """The DIMSE peer when SERVER is dicom://..., else None (DICOMweb)."""
+    if not name_or_url.startswith("dicom://"):
+        return None
+    from annotator.pacs.dimse import peer_from_url
+
+    return peer_from_url(name_or_url)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         return int(_ACTIONS[args.pacs_command](args))
@@ -76,7 +87,13 @@ def _find(args: argparse.Namespace) -> int:
     from annotator.pacs.study import find_studies, study_query
 
     query = study_query(args.patient_name, args.patient_id, args.accession, args.date, args.modality)
-    studies = find_studies(_client(args.server), query, max_results=args.limit)
+    peer = _peer(args.server)
+    if peer is not None:
+        from annotator.pacs.dimse import find_studies_dimse
+
+        studies = find_studies_dimse(peer, query)[:args.limit]
+    else:
+        studies = find_studies(_client(args.server), query, max_results=args.limit)
     if args.json:
         print(json.dumps([s.as_json() for s in studies], indent=2, ensure_ascii=False))
         return 0
@@ -96,7 +113,15 @@ def _get(args: argparse.Namespace) -> int:
     def progress(n: int, total: int) -> None:
         print(f"\r{n}/{total} instances", end="", file=sys.stderr, flush=True)
 
-    case_path = get_study(_client(args.server), args.study_uid, args.dest, progress)
+    peer = _peer(args.server)
+    if peer is not None:
+        from annotator.pacs.dimse import c_get_study
+        from annotator.pacs.study import write_study_case
+
+        files = c_get_study(peer, args.study_uid, args.dest)
+        case_path = write_study_case(files, args.dest, args.study_uid)
+    else:
+        case_path = get_study(_client(args.server), args.study_uid, args.dest, progress)
     print(file=sys.stderr)
     print(case_path)
     return 0
@@ -112,6 +137,13 @@ def _send(args: argparse.Namespace) -> int:
         if not is_dicom(path):
             raise CliError(f"{path}: not a DICOM file (no DICM preamble)")
         blobs.append(path.read_bytes())
+    peer = _peer(args.server)
+    if peer is not None:
+        from annotator.pacs.dimse import c_store
+
+        c_store(peer, args.files)
+        print(f"sent {len(blobs)} file(s) to {peer.ae_title}@{peer.host}:{peer.port} (C-STORE)")
+        return 0
     client = _client(args.server)
     client.store(blobs)
     print(f"sent {len(blobs)} file(s) to {client.server.url}")
@@ -119,6 +151,13 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _echo(args: argparse.Namespace) -> int:
+    peer = _peer(args.server)
+    if peer is not None:
+        from annotator.pacs.dimse import c_echo
+
+        c_echo(peer)
+        print(f"OK: {peer.ae_title}@{peer.host}:{peer.port} answers C-ECHO")
+        return 0
     client = _client(args.server)
     client.echo()
     print(f"OK: {client.server.base} answers DICOMweb")

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from annotator.pacs.errors import PacsError
+from annotator.pacs.study import SeriesSummary, StudySummary
 
 CALLING_AET = "US_ANNOTATOR"
 TRANSFER_SYNTAXES = [
@@ -112,20 +113,18 @@ def c_echo(peer: DimsePeer) -> None:
             raise PacsError("C-ECHO failed", "http")
 
 
-def c_find_studies(peer: DimsePeer, query: dict[str, str | int]) -> list[dict[str, str]]:
-    """Studies matching ``query`` (QIDO-style keys: PatientName, PatientID, AccessionNumber,
-    StudyDate, ModalitiesInStudy), each as a dict of DICOM keywords to strings."""
+def c_find(peer: DimsePeer, level: str, keys: Sequence[str],
+           query: dict[str, str | int]) -> list[dict[str, str]]:
+    """C-FIND (study root) at ``level`` ("STUDY", "SERIES", "IMAGE"): every match as a dict
+    of the DICOM keywords ``keys`` to strings; ``query`` uses the same keywords."""
     from pydicom.dataset import Dataset
 
     ds = Dataset()
-    ds.QueryRetrieveLevel = "STUDY"
-    keys = ("StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "AccessionNumber",
-            "StudyDescription", "ModalitiesInStudy", "NumberOfStudyRelatedInstances")
+    ds.QueryRetrieveLevel = level
     for key in keys:
         setattr(ds, key, "")
     for key, value in query.items():
-        if key in keys:
-            setattr(ds, key, str(value))
+        setattr(ds, key, str(value))
     out = []
     with _association(peer, [FIND_MODEL]) as assoc:
         for status, identifier in assoc.send_c_find(ds, FIND_MODEL):
@@ -135,6 +134,33 @@ def c_find_studies(peer: DimsePeer, query: dict[str, str | int]) -> list[dict[st
             elif code != 0:
                 raise PacsError(f"C-FIND failed with status 0x{code:04X}", "http")
     return out
+
+
+STUDY_KEYS = ("StudyInstanceUID", "PatientName", "PatientID", "StudyDate", "AccessionNumber",
+              "StudyDescription", "ModalitiesInStudy")
+
+
+def c_find_studies(peer: DimsePeer, query: dict[str, str | int]) -> list[dict[str, str]]:
+    """Studies matching ``query`` (QIDO-style keys: PatientName, PatientID, AccessionNumber,
+    StudyDate, ModalitiesInStudy, StudyInstanceUID)."""
+    return c_find(peer, "STUDY", STUDY_KEYS, {k: v for k, v in query.items() if k in STUDY_KEYS})
+
+
+def find_studies_dimse(peer: DimsePeer, query: dict[str, str | int]) -> list[StudySummary]:
+    """The same study list as the DICOMweb ``find_studies``, through C-FIND."""
+    studies = []
+    for st in c_find_studies(peer, query):
+        summary = StudySummary(st["StudyInstanceUID"], st["PatientName"], st["PatientID"],
+                               st["StudyDate"], st["AccessionNumber"], st["StudyDescription"])
+        uid: dict[str, str | int] = {"StudyInstanceUID": summary.study_uid}
+        for se in c_find(peer, "SERIES", ("SeriesInstanceUID", "Modality", "SeriesDescription"), uid):
+            images = c_find(peer, "IMAGE", ("SOPInstanceUID", "NumberOfFrames"),
+                            {**uid, "SeriesInstanceUID": se["SeriesInstanceUID"]})
+            frames = sum(int(i["NumberOfFrames"] or 1) for i in images)
+            summary.series.append(SeriesSummary(se["SeriesInstanceUID"], se["Modality"],
+                                                se["SeriesDescription"], len(images), frames))
+        studies.append(summary)
+    return studies
 
 
 def c_store(peer: DimsePeer, files: Sequence[Path]) -> None:

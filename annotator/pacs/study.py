@@ -139,6 +139,11 @@ def get_study(client: DicomWebClient, study_uid: str, dest: Path,
         files.append(target)
         if progress is not None:
             progress(n, len(wanted))
+    return write_study_case(files, dest, study_uid)
+
+
+def write_study_case(files: list[Path], dest: Path, study_uid: str) -> Path:
+    """A case in ``dest`` that references the downloaded ``files``; its path."""
     fsync_folder(dest)
     case = Case(title=f"PACS study {study_uid}")
     for path in files:

@@ -84,3 +84,17 @@ def test_wrong_password_is_one_clear_line(server_url: str, monkeypatch: pytest.M
     monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "not-it")
     assert main(["pacs", "find", server_url, "--json"]) == 2
     assert "refused the user name or password" in capsys.readouterr().err
+
+
+def test_dimse_peer_on_the_command_line(orthanc: object, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    peer = f"dicom://ORTHANCTEST@127.0.0.1:{orthanc.dicom_port}"  # type: ignore[attr-defined]
+    assert main(["pacs", "echo", peer]) == 0
+    assert main(["pacs", "find", peer, "--patient-name", "Compressed*", "--json"]) == 0
+    out = capsys.readouterr().out
+    (study,) = json.loads(out[out.index("["):])
+    assert study["study_uid"] == US1_STUDY and study["series"][0]["modality"] == "US"
+    assert study["series"][0]["instances"] >= 2
+    assert main(["pacs", "get", peer, US1_STUDY, str(tmp_path / "d")]) == 0
+    case = load_case(Path(capsys.readouterr().out.strip().splitlines()[-1]))
+    assert len(case.media) >= 2 and not case.load_warnings
