@@ -37,6 +37,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("new_case", "&New Case", "Ctrl+N", icon="std:SP_FileIcon", tip="Start an empty case", menu="File"),
     _a("open", "&Open\u2026", "Ctrl+O", icon="std:SP_DialogOpenButton",
        tip="Open a case, or add DICOM, video or image files to the case", menu="File"),
+    _a("open_pacs", "Open from &PACS\u2026", menu="File",
+       tip="Search a PACS (DICOMweb or DIMSE) and open a study as a case"),
     _a("save", "&Save", "Ctrl+S", icon="std:SP_DialogSaveButton", tip="Save the case", menu="File"),
     _a("save_as", "Save &As\u2026", "Ctrl+Shift+S", tip="Save the case under another name", menu="File"),
     _a("export", "&Export\u2026", "Ctrl+E", tip="Export figures, clips, slides, report or DICOM", menu="File",

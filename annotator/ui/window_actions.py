@@ -28,6 +28,7 @@ from annotator.ui.architecture_action import analyse_architecture
 from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
 from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
+from annotator.ui.pacs_dialog import open_from_pacs
 from annotator.ui.tools import (
     AngleTool,
     ArrowTool,
@@ -242,6 +243,7 @@ def wire_actions(window: MainWindow) -> None:
     handlers: dict[str, Callable[[], object]] = {
         "new_case": c.new_case,
         "open": lambda: open_dialog(window),
+        "open_pacs": lambda: open_from_pacs(window),
         "save": lambda: save(window),
         "save_as": lambda: save_as(window),
         "close_case": c.close_document,

@@ -1,0 +1,55 @@
+"""File > Open from PACS... against the real Orthanc: search, series, download and open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from annotator.case.io import load_case
+from annotator.ui.pacs_dialog import PacsBrowser
+
+
+def cell(table: object, row: int, col: int) -> str:
+    item = table.item(row, col)  # type: ignore[attr-defined]
+    assert item is not None
+    return str(item.text())
+
+US1_STUDY = "1.3.6.1.4.1.5962.1.2.13.20040826185059.5457"
+
+
+def test_search_list_series_and_download(qtbot: QtBot, server_url: str, password_env: str,
+                                         tmp_path: Path) -> None:
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    dialog.server.setEditText(server_url)
+    dialog.patient_name.setText("Compressed*")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
+    assert cell(dialog.study_table, 0, 1) == "CompressedSamples US1"
+    assert cell(dialog.study_table, 0, 0) == "2004-08-26"
+    dialog.study_table.selectRow(0)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.series_table.rowCount() == 1, timeout=20000)
+    assert cell(dialog.series_table, 0, 0) == "US"
+    with qtbot.waitSignal(dialog.case_ready, timeout=30000) as blocker:
+        dialog.download(tmp_path / "study")
+    case = load_case(blocker.args[0])
+    assert len(case.media) >= 2 and not case.load_warnings
+
+
+def test_errors_show_in_the_dialog(qtbot: QtBot, server_url: str, orthanc: object,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "wrong")
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    dialog.server.setEditText(server_url)
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
+    assert "password" in dialog.message.text()
+    dialog.server.setEditText("not-configured")
+    dialog.search()
+    assert "no PACS server named" in dialog.message.text()
+    dialog.date.setText("yesterday")
+    dialog.search()
+    assert "YYYYMMDD" in dialog.message.text()
