@@ -39,6 +39,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="Open a case, or add DICOM, video or image files to the case", menu="File"),
     _a("open_pacs", "Open from &PACS\u2026", menu="File",
        tip="Search a PACS (DICOMweb or DIMSE) and open a study as a case"),
+    _a("store_pacs", "S&tore to PACS\u2026", menu="File",
+       tip="Send the measurements (DICOM SR) and the annotated frame into the patient's study on the PACS"),
     _a("save", "&Save", "Ctrl+S", icon="std:SP_DialogSaveButton", tip="Save the case", menu="File"),
     _a("save_as", "Save &As\u2026", "Ctrl+Shift+S", tip="Save the case under another name", menu="File"),
     _a("export", "&Export\u2026", "Ctrl+E", tip="Export figures, clips, slides, report or DICOM", menu="File",

@@ -53,3 +53,28 @@ def test_errors_show_in_the_dialog(qtbot: QtBot, server_url: str, orthanc: objec
     dialog.date.setText("yesterday")
     dialog.search()
     assert "YYYYMMDD" in dialog.message.text()
+
+
+def test_store_sends_sr_and_sc_into_the_original_study(server_url: str, password_env: str,
+                                                       tmp_path: Path, qtbot: QtBot) -> None:
+    """Store to PACS: the case's SR and SC keep the scan's Study Instance UID and identifiers,
+    and arrive in that study on the server."""
+    from annotator.case.document import CaseDocument
+    from annotator.case.model import Annotation
+    from annotator.pacs.client import DicomWebClient
+    from annotator.pacs.servers import find_password, server_from_url
+    from annotator.pacs.study import get_study, list_series
+    from annotator.ui.pacs_store import build_store_files, describe, send_items
+
+    server = server_from_url(server_url)
+    client = DicomWebClient(server, find_password(server))
+    doc = CaseDocument.load(get_study(client, US1_STUDY, tmp_path / "study"))
+    media_id = doc.case.media[0].id
+    doc.case.annotations.append(Annotation.single("a1", media_id, "line", 0, [(10, 10), (60, 40)]))
+    before = sum(s.instances for s in list_series(client, US1_STUDY))
+    items, notes = build_store_files(doc, tmp_path, media_id, 0)
+    assert len(items) == 2 and {i.study_uid for i in items} == {US1_STUDY}, notes
+    assert all(i.patient == "CompressedSamples^US1" for i in items)
+    assert "keep the patient's identifiers" in describe(items, notes, "clinic")
+    assert send_items(server_url, items, find_password(server)) == len(items)
+    assert sum(s.instances for s in list_series(client, US1_STUDY)) == before + len(items)
