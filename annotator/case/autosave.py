@@ -22,7 +22,7 @@ from annotator.case.fileutil import atomic_write_text
 from annotator.case.media_files import media_warnings
 from annotator.case.model import Case
 from annotator.case.serialize import case_from_dict, case_to_dict
-from annotator.case.userdirs import data_dir
+from annotator.case.userdirs import PRIVATE_FILE_MODE, data_dir, private_folder
 
 AUTOSAVE_SUFFIX = ".autosave"
 
@@ -60,15 +60,16 @@ def write_autosave(case: Case, session: str | None = None, detached: bool = Fals
     text = json.dumps(d, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
     target = autosave_path(None if detached else case.path, session)
     if case.path is None or detached:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
+    # it holds patient details: only the user may read it (0600), wherever it is
     try:
-        atomic_write_text(target, text)
+        atomic_write_text(target, text, mode=PRIVATE_FILE_MODE)
     except OSError:
         if case.path is None or detached:
             raise
         target = _fallback_path(Path(case.path))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(target, text)
+        private_folder(target.parent)
+        atomic_write_text(target, text, mode=PRIVATE_FILE_MODE)
     return target
 
 

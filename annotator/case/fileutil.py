@@ -19,17 +19,17 @@ def sha256_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def atomic_write_text(target: Path, text: str) -> None:
+def atomic_write_text(target: Path, text: str, mode: int | None = None) -> None:
     """Write ``text`` to a temporary file beside ``target``, flush and fsync it, then
     ``os.replace`` it over ``target``; on failure the temporary file is removed and
-    ``target`` is untouched."""
+    ``target`` is untouched. ``mode``: the file's permissions (default: as ``file_mode_for``)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, file_mode_for(target))
+        os.chmod(tmp, file_mode_for(target) if mode is None else mode)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from annotator.case.redaction import Redaction
 from annotator.media.calibration import ManualCalibration
 
 Point = tuple[float, float]
@@ -181,6 +182,8 @@ class Case:
     findings: list[Finding] = field(default_factory=list)
     annotations: list[Annotation] = field(default_factory=list)
     notes: str = ""
+    #: boxes of pixels painted black in every output (annotator.case.redaction)
+    redactions: list[Redaction] = field(default_factory=list)
     #: where the case file lives (media paths are relative to its folder); None = unsaved
     path: Path | None = None
     listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)

@@ -14,6 +14,7 @@ from typing import Any
 from annotator.case.attributes import check_attribute_value
 from annotator.case.errors import Issue
 from annotator.case.model import ANNOTATION_KINDS, FINDING_TYPES, POINT_COUNTS, SIDES
+from annotator.case.redaction import redaction_issues
 
 FORMAT_NAME = "us-annotator-case"
 CURRENT_VERSION = 1
@@ -152,6 +153,8 @@ def validate_case_dict(d: Any) -> list[Issue]:
     for i, f in enumerate(findings or []):
         if isinstance(f, dict):
             _check_attributes(c, f, f"findings[{i}]", annotation_ids)
+    for where, problem in redaction_issues(d.get("redactions"), media_ids):
+        c.add(where, problem)
     return c.issues
 
 

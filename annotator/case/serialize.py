@@ -9,6 +9,7 @@ from annotator import __version__
 from annotator.case.errors import CaseError
 from annotator.case.migrate import migrate
 from annotator.case.model import Annotation, AttributeValue, Case, Finding, MediaRef, Point, Style
+from annotator.case.redaction import Redaction
 from annotator.case.schema import CURRENT_VERSION, FORMAT_NAME, validate_case_dict
 from annotator.media.calibration import ManualCalibration
 
@@ -36,6 +37,8 @@ def case_to_dict(case: Case, media_paths: dict[str, str] | None = None) -> dict[
     d["media"] = [_media_to_dict(m, (media_paths or {}).get(m.id, m.path)) for m in case.media]
     d["findings"] = [_finding_to_dict(f) for f in case.findings]
     d["annotations"] = [_annotation_to_dict(a) for a in case.annotations]
+    if case.redactions:
+        d["redactions"] = [r.to_dict() for r in case.redactions]
     return d
 
 
@@ -130,6 +133,7 @@ def case_from_dict(d: Any, path: str | Path | None = None) -> Case:
     case.media = [_media_from_dict(m) for m in d["media"]]
     case.findings = [_finding_from_dict(f) for f in d.get("findings") or []]
     case.annotations = [_annotation_from_dict(a) for a in d["annotations"]]
+    case.redactions = [Redaction.from_dict(r) for r in d.get("redactions") or []]
     return case
 
 

@@ -85,6 +85,19 @@ def config_dir() -> Path:
     return _choose(preferred_config_dir(), "config")
 
 
+PRIVATE_FOLDER_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, made if needed, that only the user can enter (0700): it holds patient
+    details (autosaves). An existing folder is narrowed to 0700 too."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_FOLDER_MODE)
+    if os.name == "posix" and folder.stat().st_mode & 0o777 != PRIVATE_FOLDER_MODE:
+        os.chmod(folder, PRIVATE_FOLDER_MODE)
+    return folder
+
+
 def data_dir() -> Path:
     """Where the app keeps its own files (autosaves of unsaved cases, the demo copy, the log)."""
     return _choose(preferred_data_dir(), "data")

@@ -145,7 +145,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     finally:
         document.close()
-    print(f"wrote {result.path} ({result.kind}{'' if options.keep_identifiers else ', de-identified'})")
+    print(f"wrote {result.path} ({result.kind})")
+    for line in result.deidentification:
+        print(f"de-identification: {line}")
+    for warning in result.warnings:
+        print(warning, file=sys.stderr)
     for note in result.notes:
         print(note)
     if result.caption:

@@ -28,6 +28,7 @@ from typing import Protocol, TextIO
 
 import numpy as np
 
+from annotator.case.csv_safe import csv_row
 from annotator.case.fileutil import atomic_write_text
 from annotator.case.measure import ANGLE_QUANTITIES, PRIMARY_QUANTITY, measure_annotation
 from annotator.case.model import Annotation
@@ -196,10 +197,10 @@ class Series:
         writer = csv.writer(target, lineterminator="\n")
         writer.writerow(CSV_HEADER)
         for s in self.samples:
-            writer.writerow([
+            writer.writerow(csv_row([
                 s.frame, f"{s.time_s:.4f}", "" if s.value is None else f"{s.value:.4f}", self.unit,
                 "" if s.confidence is None else f"{s.confidence:.3f}",
-            ])
+            ]))
 
     def to_csv(self) -> str:
         buffer = io.StringIO()

@@ -25,6 +25,7 @@ from annotator.export.imaging_area import (
 )
 from annotator.export.measure_cache import MeasurementCache
 from annotator.export.output import ExportError
+from annotator.export.redaction import black_out
 from annotator.export.uncalibrated import flag_all
 from annotator.media.base import Media, MediaError
 from annotator.render import FrameScene, pixel_aspect
@@ -141,7 +142,7 @@ class ExportContext:
                 media = self.document.media(ref.id)
             except (MediaError, KeyError, OSError):
                 continue
-            found.values |= identifiers_of(media).values
+            found.merge(identifiers_of(media))
         return found
 
     def text(self, text: str) -> str:
@@ -196,7 +197,13 @@ class ExportContext:
         except IndexError as exc:
             raise ExportError(str(exc)) from exc
         area = self.area(media_id, frame)
-        return mask_outside(pixels, area) if needs_mask(area, media.width, media.height) else pixels
+        pixels = mask_outside(pixels, area) if needs_mask(area, media.width, media.height) else pixels
+        return black_out(pixels, self.redactions(media_id, frame))
+
+    def redactions(self, media_id: str, frame: int) -> list[tuple[int, int, int, int]]:
+        """The case's redaction boxes on this frame (x, y, w, h): black in every output, with or
+        without identifiers kept (the user drew them to hide what is there)."""
+        return [r.rect() for r in self.case.redactions if r.applies_to(media_id, frame)]
 
     def scene(self, media_id: str, frame: int, annotations: Sequence[Annotation] | None = None) -> FrameScene:
         media = self.media(media_id)
@@ -207,6 +214,7 @@ class ExportContext:
             annotations=self.annotations_of(media_id) if annotations is None else annotations,
             calibration=self.document.calibration(media_id, frame),
             measure=self.measure_shown,
+            redactions=self.redactions(media_id, frame),
         )
 
     def pixel_aspect(self, media_id: str, frame: int = 0) -> tuple[float, float]:

@@ -17,11 +17,13 @@ from typing import Any
 
 from annotator import __version__
 from annotator.case.attributes import attribute_spec
+from annotator.case.csv_safe import csv_dict
 from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
 from annotator.dynamics.caliper_turn import turn_note
 from annotator.export.context import ExportContext
+from annotator.export.deid_report import deid_summary
 from annotator.export.output import ExportError
 from annotator.export.uncalibrated import FROM_UNCALIBRATED, NOT_CALIBRATED, flagged_display
 from annotator.media.base import MediaError
@@ -185,7 +187,7 @@ def measurements_csv(ctx: ExportContext) -> str:
         cells = {k: ("" if row[k] is None else row[k]) for k in CSV_COLUMNS}
         cells["calibrated"] = "yes" if row["calibrated"] else "no"
         cells["extrapolated"] = "yes" if row["extrapolated"] else "no"
-        writer.writerow(cells)
+        writer.writerow(csv_dict(cells))
     return buffer.getvalue()
 
 
@@ -204,6 +206,7 @@ def measurements_json(ctx: ExportContext) -> dict[str, Any]:
         "generator": f"us-annotator {__version__}",
         "title": ctx.text(ctx.options.title or ctx.case.title),
         "deidentified": not ctx.keep_identifiers,
+        "deidentification": deid_summary(ctx),  # what was checked, as the CLI says it
         "media": [
             {"id": ref.id, "name": ctx.media_name(ref.id), **({"path": ref.path} if ctx.keep_identifiers else {})}
             for ref in ctx.case.media

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.export.context import ExportContext, ExportOptions, Progress
+from annotator.export.deid_report import deid_summary, text_warnings
 from annotator.export.imaging_area import ImagingArea
 from annotator.export.output import ExportError, atomic_output, check_destination
 
@@ -27,6 +28,10 @@ class ExportResult:
     kind: str
     caption: str = ""
     notes: list[str] = field(default_factory=list)
+    #: what de-identification did and checked, in words (``deid_report.deid_summary``)
+    deidentification: list[str] = field(default_factory=list)
+    #: likely burned-in text left in the exported pixels (``deid_report.text_warnings``)
+    warnings: list[str] = field(default_factory=list)
 
 
 Writer = Callable[[ExportContext, Path, str], ExportResult | None]
@@ -148,6 +153,9 @@ def export(document: CaseDocument, out: str | Path, options: ExportOptions | Non
     with atomic_output(out, options.force, last_step) as tmp:
         result = kind.write(ctx, tmp, out.suffix.lower())
     if result is None:
-        return ExportResult(out, kind.name)
+        result = ExportResult(out, kind.name)
     result.path = out
+    result.deidentification = deid_summary(ctx, dicom_output=kind.name.startswith("dicom"))
+    if kind.name not in ("dicom-sr", "measurements") and not options.keep_identifiers:
+        result.warnings = text_warnings(ctx)
     return result

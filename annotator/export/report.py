@@ -28,6 +28,7 @@ from annotator.export.figure import (
 )
 from annotator.export.layout import auto_layout
 from annotator.export.measurements import FindingRow, finding_rows, measurement_rows
+from annotator.export.pdf_meta import strip_pdf_dates
 from annotator.export.raster import save_raster
 from annotator.export.uncalibrated import EXPLANATION, NOT_CALIBRATED
 from annotator.export.vector import CREATOR, document_title
@@ -201,3 +202,5 @@ def write_pdf_report(ctx: ExportContext, path: Path) -> None:
     writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                      QMarginsF(18, 18, 18, 18), QPageLayout.Unit.Millimeter))
     doc.print_(writer)  # lays the document out on the writer's pages itself
+    del writer
+    strip_pdf_dates(path)

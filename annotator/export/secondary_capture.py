@@ -12,6 +12,7 @@ from pydicom.uid import RLELossless, generate_uid
 
 from annotator.export.context import ExportContext
 from annotator.export.deid import mark_deidentified
+from annotator.export.deid_report import pixels_clean
 from annotator.export.dicom_common import (
     MANUFACTURER,
     SOFTWARE_VERSION,
@@ -72,7 +73,10 @@ def build_secondary_capture(ctx: ExportContext, plan: FigurePlan | None = None) 
     sc.PatientOrientation = []  # an ultrasound figure has no patient axes (type 2: empty)
     sc.Laterality = laterality(ctx)
     sc.SpecificCharacterSet = "ISO_IR 192"  # UTF-8: captions say mm² and °
-    sc.BurnedInAnnotation = "NO"
+    # Clean Pixel Data only when no likely text is left in any panel (burned_text): else the
+    # truth, Burned In Annotation YES, and the export's notes say where
+    clean = not ctx.keep_identifiers and pixels_clean(ctx, [(p.spec.media, p.spec.frame) for p in plan.image_panels])
+    sc.BurnedInAnnotation = "NO" if clean else "YES"
     items = _source_image_items(plan, sources)
     if items:
         sc.SourceImageSequence = items
@@ -80,7 +84,7 @@ def build_secondary_capture(ctx: ExportContext, plan: FigurePlan | None = None) 
     if plan.caption:
         sc.ImageComments = plan.caption[:10240]
     if not ctx.keep_identifiers:
-        mark_deidentified(sc, pixels_cleaned=True)
+        mark_deidentified(sc, pixels_cleaned=clean)
     return sc
 
 

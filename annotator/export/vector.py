@@ -18,6 +18,7 @@ from annotator import __version__
 from annotator.export.context import ExportContext
 from annotator.export.figure import FigurePlan, figure_spec_from_options, paint_figure, plan_figure
 from annotator.export.layout import MM_PER_INCH
+from annotator.export.pdf_meta import strip_pdf_dates
 
 CREATOR = f"us-annotator {__version__}"
 
@@ -79,4 +80,6 @@ def write_pdf_figure(ctx: ExportContext, path: Path) -> FigurePlan:
     plan = _vector_plan(ctx)
     writer = begin_pdf(path, ctx, plan.width, plan.height, plan.spec.dpi)
     _paint_onto(writer, "PDF", path, plan, ctx)
+    del writer  # the file is complete once its painter has ended
+    strip_pdf_dates(path)
     return plan

@@ -182,6 +182,18 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
     return boxes
 
 
+def paint_redactions(painter: QPainter, boxes: Sequence[tuple[int, int, int, int]]) -> None:
+    """Black boxes over the image (image coordinates: pixel i covers [i - 0.5, i + 0.5]), no
+    antialiasing, so no pixel of the box keeps any of what it hides."""
+    if not boxes:
+        return
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    for x, y, w, h in boxes:
+        painter.fillRect(QRectF(x - 0.5, y - 0.5, w, h), QColor(0, 0, 0))
+    painter.restore()
+
+
 def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransform,
                 options: RenderOptions, source_rect: QRectF | None = None) -> list[LabelBox]:
     """Paint the frame and its overlays. ``source_rect`` (image coordinates) limits what is
@@ -203,6 +215,7 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         image = wrap_rgb(scene.image)
         # pixel i covers [i - 0.5, i + 0.5] in image coordinates; the QImage starts at 0
         painter.drawImage(visible, image, visible.translated(0.5, 0.5))
+        paint_redactions(painter, scene.redactions)
 
         painter.setWorldTransform(base)
         # smooth image scaling slows the raster engine's fills and strokes 1.5-2x: images only

@@ -35,6 +35,8 @@ class FrameScene:
     annotations: Sequence[Annotation]  # of this media; those on ``frame`` are drawn
     calibration: Calibration  # for the scale bar and region outlines
     measure: MeasureFn | None = None  # values next to shapes; None = no values
+    #: (x, y, w, h) image pixels painted black before anything else (case redactions)
+    redactions: Sequence[tuple[int, int, int, int]] = ()
 
     @property
     def width(self) -> int:

@@ -129,6 +129,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
            "length over time (Ctrl+Shift+A)"),
     _a("tool_calibrate", "Cali&brate\u2026", "K", icon="tool:calibrate", checkable=True, menu="Tools",
        group="tool", tip="Draw along the depth ruler and type its length (K)"),
+    _a("tool_redact", "Re&dact Burned-in Text", "Shift+X", icon="tool:redact", checkable=True, menu="Tools",
+       group="tool", tip="Drag a box over text in the image: black in every export (Shift+X)"),
     # Playback
     _a("play", "&Play / Pause", "Space", icon="std:SP_MediaPlay", checkable=True, menu="Playback",
        tip="Play or pause the clip (Space)"),
@@ -196,7 +198,7 @@ TOOL_ACTIONS: dict[str, str] = {  # action id -> tool name
     "tool_select": "select", "tool_caliper": "caliper", "tool_polyline": "polyline",
     "tool_polygon": "polygon", "tool_trace": "trace", "tool_ellipse": "ellipse",
     "tool_angle": "angle", "tool_arrow": "arrow", "tool_text": "text", "tool_point": "point",
-    "tool_calibrate": "calibrate", "tool_window_level": "window_level",
+    "tool_calibrate": "calibrate", "tool_window_level": "window_level", "tool_redact": "redact",
     "tool_thickness": "thickness", "tool_pennation": "pennation", "tool_fascicle": "fascicle",
 }
 

@@ -113,6 +113,12 @@ class AppController(QObject):
         except MediaError:
             return Calibration()
 
+    def redactions(self, media_id: str, frame: int) -> list[tuple[int, int, int, int]]:
+        """Redaction boxes (x, y, w, h) shown black on this frame, as every export paints them."""
+        if self.document is None:
+            return []
+        return [r.rect() for r in self.document.case.redactions if r.applies_to(media_id, frame)]
+
     def annotations(self, media_id: str | None = None) -> list[Annotation]:
         media_id = media_id or self.current_media_id
         if self.document is None or media_id is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -74,6 +74,13 @@ def _tool_pixmap(kind: str) -> QPixmap:
         painter.drawEllipse(QPointF(16, 16), 11, 11)
         painter.setBrush(QColor(40, 40, 40))
         painter.drawPie(5, 5, 22, 22, 90 * 16, 180 * 16)
+    elif kind == "redact":  # a black box over lines of text
+        painter.setPen(QPen(QColor("#d0d0d0"), 2))
+        for y in (8, 14, 20, 26):
+            painter.drawLine(QPointF(4, y), QPointF(28, y))
+        painter.fillRect(QRectF(9, 11, 16, 12), QColor(0, 0, 0))
+        painter.setPen(QPen(QColor("#f4f4f4"), 1.5))
+        painter.drawRect(QRectF(9, 11, 16, 12))
     elif kind == "calibrate":
         pen = QPen(QColor("#50e070"), 2)
         painter.setPen(pen)

@@ -262,8 +262,9 @@ class Viewer(QWidget):
         if self._result.preview is not None:
             annotations = [*annotations, self._result.preview]
         image = self._display.apply((self._frame_media, self._frame_index), self._frame, self.lut)
+        boxes = self.source.redactions(self._frame_media, self._frame_index)
         return FrameScene(image, self._frame_index, time_ms, annotations, self.calibration(),
-                          self.source.measure)
+                          self.source.measure, redactions=boxes)
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)

@@ -41,6 +41,7 @@ from annotator.ui.tools import (
     PointTool,
     PolygonTool,
     PolylineTool,
+    RedactTool,
     SelectTool,
     TextTool,
     ThicknessTool,
@@ -71,6 +72,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
         "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
         "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
         "thickness": ThicknessTool, "pennation": PennationTool, "fascicle": FascicleTool,
+        "redact": RedactTool,
     }
     if name == "text":
         return TextTool(viewer.tool_context, ask_text)

@@ -117,5 +117,5 @@ def test_success_prints_what_was_written_and_the_caption(case_file: Path, tmp_pa
     out = tmp_path / "fig.png"
     assert run_cli(str(case_file), str(out), "--caption", "My own words.") == 0
     printed = capsys.readouterr().out
-    assert f"wrote {out}" in printed and "de-identified" in printed and "caption: My own words." in printed
+    assert f"wrote {out}" in printed and "de-identification: typed text checked against" in printed and "caption: My own words." in printed
     assert out.stat().st_mode & 0o777 != 0o600  # a normal file, not mkstemp's private one

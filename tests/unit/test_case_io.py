@@ -342,14 +342,16 @@ def test_autosave_falls_back_when_the_case_folder_is_read_only(
     path, _, case = _saved(tmp_path)
     real_write = autosave.atomic_write_text
 
-    def read_only_case_folder(target: Path, text: str) -> None:
+    def read_only_case_folder(target: Path, text: str, mode: int | None = None) -> None:
         if target.parent == tmp_path:
             raise PermissionError(13, "Permission denied")
-        real_write(target, text)
+        real_write(target, text, mode)
 
     monkeypatch.setattr(autosave, "atomic_write_text", read_only_case_folder)
     target = write_autosave(case)
     assert target.parent == Path(os.environ["XDG_DATA_HOME"]) / "us-annotator" / "autosave"
+    assert target.stat().st_mode & 0o777 == 0o600  # patient details: the owner's only
+    assert target.parent.stat().st_mode & 0o777 == 0o700
     assert autosave_for(path) == target
     assert recover_autosave(target).path == path
     assert find_recoverable() == [target]
@@ -365,3 +367,23 @@ def test_stale_sidecar_is_not_offered(tmp_path: Path) -> None:
     os.utime(side, (1, 1))  # older than the case file
     assert autosave_for(path) is None
     assert find_recoverable([tmp_path]) == []
+
+
+def test_autosaves_are_private_files_in_a_private_folder(tmp_path: Path) -> None:
+    """Autosaves hold patient details: 0600 wherever they are, in a 0700 app folder (an
+    existing, wider folder is narrowed), whatever the umask."""
+    old = os.umask(0o022)
+    try:
+        folder = Path(os.environ["XDG_DATA_HOME"]) / "us-annotator" / "autosave"
+        folder.mkdir(parents=True, mode=0o755)
+        os.chmod(folder, 0o755)
+        unsaved = write_autosave(Case(title="Doe"), session="s9")
+        assert unsaved.stat().st_mode & 0o777 == 0o600
+        assert folder.stat().st_mode & 0o777 == 0o700
+        path, _, case = _saved(tmp_path)
+        side = write_autosave(case)
+        assert side.parent == path.parent and side.stat().st_mode & 0o777 == 0o600
+        os.chmod(side, 0o644)  # a wider file from an older version is narrowed on the next write
+        assert write_autosave(case).stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(old)

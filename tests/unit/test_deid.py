@@ -93,7 +93,7 @@ def test_identifier_set_scrubs_names_ids_and_written_dates() -> None:
         assert planted.lower() not in scrubbed.lower()
     assert REMOVED_TEXT in scrubbed
     assert "tear 12 mm, M1" in scrubbed  # short values are never scrubbed
-    assert ids.found_in("a note about johnathan") == ["Johnathan"]
+    assert ids.found_in("a note about johnathan") == ["Doe^Johnathan"]  # the stored value, found by a part
 
 
 # -- the imaging area ---------------------------------------------------------------------------

@@ -69,6 +69,9 @@ class FrameSource(QObject):
     def measure(self, annotation: Annotation, frame: int) -> list[Measurement]:
         return self.main.measure(annotation, frame)
 
+    def redactions(self, media_id: str, frame: int) -> list[tuple[int, int, int, int]]:
+        return self.main.redactions(media_id, frame)
+
     def push(self, command: Command) -> None:
         self.main.push(command)
 

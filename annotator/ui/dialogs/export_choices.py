@@ -238,7 +238,8 @@ def snapshot_document(document: CaseDocument) -> CaseDocument:
     unopened, and asking for them repeats the original error."""
     case = document.case
     copied = Case(title=case.title, media=copy.deepcopy(case.media), findings=copy.deepcopy(case.findings),
-                  annotations=copy.deepcopy(case.annotations), notes=case.notes, path=case.path)
+                  annotations=copy.deepcopy(case.annotations), notes=case.notes, path=case.path,
+                  redactions=list(case.redactions))
     failures: dict[str, MediaError] = {}
     opened: dict[str, Media] = {}
     for ref in case.media:

@@ -353,7 +353,8 @@ class ExportDialog(QDialog):
     def _export_done(self, result: ExportResult) -> None:
         self._export_ended()
         self.last_result = result
-        self.status.setText(f"Saved {result.path}" + ("" if self.choices.keep_identifiers else " (de-identified)"))
+        said = [f"\u26a0 {w.removeprefix('warning: ')}" for w in result.warnings] + result.deidentification
+        self.status.setText("\n".join([f"Saved {result.path}", *said]))
         self.form.file.exported(result.path)
         self.export_finished.emit(result)
 

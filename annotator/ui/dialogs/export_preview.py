@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from annotator.case.document import CaseDocument
 from annotator.export.clip import clip_symbol_scale, default_clip_spec, output_frames, output_size
 from annotator.export.context import ExportContext
+from annotator.export.deid_report import deid_summary, text_warnings
 from annotator.export.encoder import GIF_MIN_DELAY_MS
 from annotator.export.figure import figure_spec_from_options, plan_figure, render_plan
 from annotator.export.imaging_area import ImagingArea
@@ -58,10 +59,23 @@ def compute_preview(job: PreviewJob) -> PreviewResult:
     ctx = ExportContext(job.document, choices.to_options(), found_areas=job.found_areas)
     kind = choices.kind_choice
     if kind.figure:
-        return _figure_preview(ctx, choices, job.max_width)
-    if kind.clip:
-        return _clip_preview(ctx, choices, job.max_width)
-    return PreviewResult(None, _summary(ctx, choices))
+        result = _figure_preview(ctx, choices, job.max_width)
+    elif kind.clip:
+        result = _clip_preview(ctx, choices, job.max_width)
+    else:
+        result = PreviewResult(None, _summary(ctx, choices))
+    return with_deid_notes(ctx, choices, result)
+
+
+def with_deid_notes(ctx: ExportContext, choices: ExportChoices, result: PreviewResult) -> PreviewResult:
+    """The summary followed by what de-identification will check, and any burned-in text it
+    cannot remove (as the CLI prints them)."""
+    if not choices.keep_identifiers and choices.kind not in ("dicom-sr", "measurements"):
+        result.warnings = [w.removeprefix("warning: ") for w in text_warnings(ctx)]
+    lines = [f"\u26a0 {w}" for w in result.warnings]
+    lines += [f"De-identification: {line}" for line in deid_summary(ctx, choices.kind.startswith("dicom"))]
+    result.summary = "\n".join([result.summary, *lines])
+    return result
 
 
 def _figure_preview(ctx: ExportContext, choices: ExportChoices, max_width: int) -> PreviewResult:

@@ -170,7 +170,7 @@ class CaseBrowser(QWidget):
             annotations = [copy.deepcopy(a) for a in doc.case.annotations if a.media == ref.id]
             job = ThumbnailJob(self.signals, self.generation, copy.deepcopy(ref),
                                doc.case.resolve_media_path(ref), _opened_media(doc, ref.id),
-                               opener, annotations)
+                               opener, annotations, doc.case.redactions)
             self.pool.start(job)
 
     def wait_for_thumbnails(self, msecs: int = 10000) -> bool:
@@ -214,6 +214,8 @@ class CaseBrowser(QWidget):
             self.rebuild()
         elif event.what == "annotation":
             self._update_texts()
+            self.refresh_thumbnails_later()
+        elif event.what == "redaction":  # thumbnails show the boxes black, as exports do
             self.refresh_thumbnails_later()
 
     # -- current media ---------------------------------------------------------------------

@@ -19,6 +19,7 @@ from PySide6.QtSvg import QSvgGenerator
 
 from annotator import __version__
 from annotator.dynamics.series import Series
+from annotator.export.pdf_meta import blank_pdf_dates
 from annotator.render.plot import PlotOptions, paint_series_plot, render_series_plot
 
 #: the plot's size in screen pixels at 96 dpi (about 17 x 9.5 cm printed)
@@ -114,7 +115,7 @@ def _pdf(series: Series, options: PlotOptions) -> bytes:
     rect = QRectF(0, 0, writer.width(), writer.height())
     _paint_to(writer, rect, series, replace(options, symbol_scale=PRINT_DPI / SCREEN_DPI))
     buffer.close()
-    return bytes(data.data())
+    return blank_pdf_dates(bytes(data.data()))  # Qt stamps the export time: no dates leave
 
 
 def plot_bytes(series: Series, suffix: str, options: PlotOptions = EXPORT_OPTIONS) -> bytes:

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QStyle
 
+from annotator.case.csv_safe import csv_row
 from annotator.case.document import CaseDocument
 from annotator.case.measure import PRIMARY_QUANTITY, Measurement
 from annotator.case.model import Annotation
@@ -188,8 +189,8 @@ def rows_to_csv(rows: Sequence[MeasurementRow]) -> str:
     for r in rows:
         time = "" if r.time_ms is None else repr(r.time_ms / 1000.0)
         value = "" if r.value is None else repr(float(r.value))
-        writer.writerow((r.annotation, r.label, r.media, r.frame, time, r.kind, r.quantity, value,
-                         r.unit, r.source, r.note))
+        writer.writerow(csv_row((r.annotation, r.label, r.media, r.frame, time, r.kind, r.quantity, value,
+                                 r.unit, r.source, r.note)))
     return out.getvalue()
 
 

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QPoint, QRunnable, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from annotator.case.model import Annotation, MediaRef
+from annotator.case.redaction import Redaction
 from annotator.media import Media, MediaError
 from annotator.media.calibration import Calibration, ManualCalibration
 from annotator.render import FrameScene, RenderOptions, render_scene
@@ -85,11 +86,13 @@ def on_canvas(picture: QImage, size: tuple[int, int] = THUMB_SIZE) -> QImage:
     return canvas
 
 
-def make_thumbnail(media: Media, ref: MediaRef, annotations: Sequence[Annotation]) -> tuple[QImage, MediaInfo]:
+def make_thumbnail(media: Media, ref: MediaRef, annotations: Sequence[Annotation],
+                   redactions: Sequence[Redaction] = ()) -> tuple[QImage, MediaInfo]:
     frame = thumbnail_frame(annotations, media.frame_count)
     calibration = media.calibration_at(frame).with_manual(ref.calibration, media.width, media.height)
     image = np.asarray(media.frame(frame))
-    scene = FrameScene(image, frame, media.time_ms(frame), list(annotations), calibration)
+    boxes = [r.rect() for r in redactions if r.applies_to(ref.id, frame)]
+    scene = FrameScene(image, frame, media.time_ms(frame), list(annotations), calibration, redactions=boxes)
     scale = min(THUMB_SIZE[0] / media.width, THUMB_SIZE[1] / media.height)
     options = RenderOptions(show_labels=False, show_values=False, scale_bar=False,
                             symbol_scale=max(0.5, 2.0 * scale))
@@ -110,7 +113,7 @@ class ThumbnailSignals(QObject):
 class ThumbnailJob(QRunnable):
     def __init__(self, signals: ThumbnailSignals, generation: int, ref: MediaRef, path: Path,
                  media: Media | None, opener: Callable[[Path], Media],
-                 annotations: Sequence[Annotation]) -> None:
+                 annotations: Sequence[Annotation], redactions: Sequence[Redaction] = ()) -> None:
         super().__init__()
         self.signals = signals  # a Python reference keeps it alive while the job runs
         self.generation = generation
@@ -119,6 +122,7 @@ class ThumbnailJob(QRunnable):
         self.media = media
         self.opener = opener
         self.annotations = list(annotations)  # copies made on the UI thread
+        self.redactions = list(redactions)  # frozen: shared safely
 
     def run(self) -> None:
         own: Media | None = None
@@ -126,7 +130,7 @@ class ThumbnailJob(QRunnable):
             media = self.media
             if media is None:
                 own = media = self.opener(self.path)
-            picture, info = make_thumbnail(media, self.ref, self.annotations)
+            picture, info = make_thumbnail(media, self.ref, self.annotations, self.redactions)
         except (MediaError, OSError, IndexError, ValueError) as exc:
             self.signals.failed.emit(self.ref.id, self.generation, str(exc))
             return

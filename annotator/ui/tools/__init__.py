@@ -18,12 +18,14 @@ from annotator.ui.tools.ellipse_tool import EllipseTool
 from annotator.ui.tools.point_tool import PointTool
 from annotator.ui.tools.polygon_tool import PolygonTool
 from annotator.ui.tools.polyline_tool import PolylineTool
+from annotator.ui.tools.redact_tool import RedactTool
 from annotator.ui.tools.select_tool import SelectTool
 from annotator.ui.tools.text_tool import TextTool
 from annotator.ui.tools.trace_tool import TraceTool
 
 __all__ = [
     "PREVIEW_ID", "AngleTool", "ArrowTool", "Button", "CalibrationTool", "CaliperTool",
-    "EllipseTool", "FascicleTool", "Key", "PennationTool", "ThicknessTool", "Mod", "PointTool", "PolygonTool", "PolylineTool", "SelectTool",
+    "EllipseTool", "FascicleTool", "Key", "Mod", "PennationTool", "PointTool", "PolygonTool", "PolylineTool",
+    "RedactTool", "SelectTool", "ThicknessTool",
     "TextTool", "Tool", "ToolContext", "ToolResult", "TraceTool",
 ]
