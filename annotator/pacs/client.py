@@ -211,6 +211,17 @@ class DicomWebClient:
                                     "not-dicom")
         return parts
 
+    def rendered(self, study_uid: str, series_uid: str, sop_uid: str, size: int = 96) -> bytes:
+        """A small JPEG of an instance's first frame (WADO-RS /rendered), for thumbnails."""
+        path = (f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/1/rendered"
+                f"?viewport={size},{size}")
+        _, ctype, data = self.request("GET", path, "image/jpeg")
+        media, _ = content_type_params(ctype)
+        if not media.startswith("image/"):
+            raise PacsError(f"{self.server.url} sent {media or 'no content type'} instead of an "
+                            "image", "not-dicom")
+        return data
+
     # -- STOW-RS ----------------------------------------------------------------------------
     def store(self, files: Sequence[bytes], study_uid: str | None = None) -> Json:
         """Send DICOM files; the STOW-RS answer (failed SOPs are reported as a PacsError)."""

@@ -29,6 +29,8 @@ class SeriesSummary:
     description: str
     instances: int
     frames: int
+    #: a few instances of the series, to try for a thumbnail; not part of the JSON listing
+    sample_instances: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -43,7 +45,8 @@ class StudySummary:
 
     def as_json(self) -> dict[str, Any]:
         d = self.__dict__.copy()
-        d["series"] = [s.__dict__.copy() for s in self.series]
+        d["series"] = [{k: v for k, v in s.__dict__.items() if k != "sample_instances"}
+                       for s in self.series]
         return d
 
 
@@ -90,12 +93,15 @@ def list_series(client: DicomWebClient, study_uid: str) -> list[SeriesSummary]:
         series_uid = str(tag_value(item, "0020000E") or "")
         frames = 0
         instances = 0
+        sample: list[str] = []
         for inst in client.search_instances(study_uid, series_uid, {"includefield": "00280008"},
                                             page_size=1000):
             instances += 1
             frames += int(tag_value(inst, "00280008") or 1)
+            if len(sample) < 3 and tag_value(inst, "00080018"):
+                sample.append(str(tag_value(inst, "00080018")))
         out.append(SeriesSummary(series_uid, str(tag_value(item, "00080060") or ""),
-                                 str(tag_value(item, "0008103E") or ""), instances, frames))
+                                 str(tag_value(item, "0008103E") or ""), instances, frames, sample))
     return out
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,6 +33,8 @@ from annotator.pacs.study import SeriesSummary, StudySummary, study_query
 from annotator.ui.tasks import Task
 
 MAX_STUDIES = 1000
+THUMBNAILS = 20  # series with a /rendered picture
+THUMBNAIL_SIZE = 64
 
 
 class PacsBrowser(QDialog):
@@ -45,6 +48,8 @@ class PacsBrowser(QDialog):
         self.resize(900, 600)
         self.studies: list[StudySummary] = []
         self.task: Task | None = None
+        self.thumb_task: Task | None = None
+        self.thumbnails_shown = 0
         self._password: dict[str, str | None] = {}
 
         self.server = QComboBox()
@@ -214,6 +219,46 @@ class PacsBrowser(QDialog):
             for col, value in enumerate((s.modality, s.description, str(s.instances), str(s.frames))):
                 self.series_table.setItem(row, col, QTableWidgetItem(value))
         self.message.setText(f"{len(series)} series, {sum(s.frames for s in series)} frames")
+        self._load_thumbnails(series)
+
+    def _load_thumbnails(self, series: list[SeriesSummary]) -> None:
+        """One /rendered JPEG per series, on its own thread; failures just leave no picture."""
+        study = self.selected_study()
+        if study is None or self.server.currentText().strip().startswith("dicom://"):
+            return
+        try:
+            _, client = self._target()
+        except PacsError:
+            return
+        wanted = list(enumerate(series[:THUMBNAILS]))
+
+        def work() -> list[tuple[int, bytes]]:
+            out = []
+            for row, s in wanted:
+                for sop in s.sample_instances:  # some servers cannot render every syntax
+                    try:
+                        out.append((row, client.rendered(study.study_uid, s.series_uid, sop,
+                                                         THUMBNAIL_SIZE)))
+                        break
+                    except PacsError:
+                        continue
+            return out
+
+        def show(pictures: list[tuple[int, bytes]]) -> None:
+            if self.selected_study() is not study:
+                return  # the user moved on
+            for row, data in pictures:
+                pixmap = QPixmap()
+                item = self.series_table.item(row, 0)
+                if item is not None and pixmap.loadFromData(data):
+                    item.setIcon(QIcon(pixmap))
+            self.series_table.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            self.series_table.resizeRowsToContents()
+            self.thumbnails_shown += 1
+
+        self.thumb_task = Task(lambda _p: work(), "Thumbnails")
+        self.thumb_task.succeeded.connect(show, Qt.ConnectionType.QueuedConnection)
+        self.thumb_task.start()
 
     # -- download ---------------------------------------------------------------------------
     def download(self, dest: Path | None = None) -> None:

@@ -96,3 +96,17 @@ def test_store_then_find(client: DicomWebClient) -> None:
     client.store([data])
     (study,) = find_studies(client, study_query(patient_name="Compressed*"))
     assert study.series[0].instances == 3
+
+
+def test_rendered_thumbnail_is_a_small_jpeg(client: DicomWebClient) -> None:
+    from annotator.pacs.study import list_series
+
+    (series,) = list_series(client, US1_STUDY)
+    uncompressed = "1.3.6.1.4.1.5962.1.1.13.1.1.20040826185059.5457"  # US1_UNCR
+    assert 1 <= len(series.sample_instances) <= 3
+    data = client.rendered(US1_STUDY, series.series_uid, uncompressed, size=64)
+    import cv2
+    import numpy as np
+
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None and max(image.shape[:2]) <= 64

@@ -32,6 +32,9 @@ def test_search_list_series_and_download(qtbot: QtBot, server_url: str, password
     dialog.study_table.selectRow(0)
     qtbot.waitUntil(lambda: dialog.task is None and dialog.series_table.rowCount() == 1, timeout=20000)
     assert cell(dialog.series_table, 0, 0) == "US"
+    qtbot.waitUntil(lambda: dialog.thumbnails_shown == 1, timeout=20000)
+    item = dialog.series_table.item(0, 0)
+    assert item is not None and not item.icon().isNull()  # the /rendered thumbnail
     with qtbot.waitSignal(dialog.case_ready, timeout=30000) as blocker:
         dialog.download(tmp_path / "study")
     case = load_case(blocker.args[0])
