@@ -85,8 +85,12 @@ class PacsBrowser(QDialog):
         self.open_button.clicked.connect(self.download)
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
+        servers = QPushButton("Ser&vers\u2026")
+        servers.setToolTip("Add, change or test PACS servers")
+        servers.clicked.connect(self.edit_servers)
 
         buttons = QHBoxLayout()
+        buttons.addWidget(servers)
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.open_button)
         buttons.addWidget(close)
@@ -107,6 +111,16 @@ class PacsBrowser(QDialog):
             self.server.addItems([s.name for s in load_servers()])
         except PacsError as exc:
             self.server.setToolTip(str(exc))
+
+    def edit_servers(self) -> None:
+        from annotator.ui.pacs_servers_dialog import PacsServersDialog
+
+        text = self.server.currentText()
+        PacsServersDialog(self).exec()
+        self.server.clear()
+        self._fill_servers()
+        self.server.setEditText(text)
+        self._password.clear()
 
     # -- connections ------------------------------------------------------------------------
     def _target(self) -> tuple[str, Any]:

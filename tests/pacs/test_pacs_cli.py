@@ -98,3 +98,17 @@ def test_dimse_peer_on_the_command_line(orthanc: object, tmp_path: Path,
     assert main(["pacs", "get", peer, US1_STUDY, str(tmp_path / "d")]) == 0
     case = load_case(Path(capsys.readouterr().out.strip().splitlines()[-1]))
     assert len(case.media) >= 2 and not case.load_warnings
+
+
+def test_add_server_puts_the_password_in_the_keyring(
+        server_url: str, memory_keyring: dict[tuple[str, str], str], monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from orthanc_server import PASSWORD as password
+
+    from annotator.pacs.servers import PASSWORD_ENV, settings_path
+    assert main(["pacs", "add-server", "kr", server_url.replace("sono@", f"sono:{password}@")]) == 0
+    assert "stored in the OS keyring" in capsys.readouterr().out
+    assert list(memory_keyring.values()) == [password]
+    assert password not in settings_path().read_text()
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    assert main(["pacs", "echo", "kr"]) == 0  # the keyring's password, nothing else given

@@ -81,3 +81,31 @@ def test_store_sends_sr_and_sc_into_the_original_study(server_url: str, password
     assert "keep the patient's identifiers" in describe(items, notes, "clinic")
     assert send_items(server_url, items, find_password(server)) == len(items)
     assert sum(s.instances for s in list_series(client, US1_STUDY)) == before + len(items)
+
+
+def test_servers_dialog_saves_tests_and_never_writes_the_password(
+        qtbot: QtBot, server_url: str, password_env: str, orthanc: object) -> None:
+    from annotator.pacs.servers import load_servers, settings_path
+    from annotator.ui.pacs_servers_dialog import PacsServersDialog
+
+    dialog = PacsServersDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("clinic")
+    dialog.url.setText(server_url.replace("sono@", ""))
+    dialog.user.setText("sono")
+    dialog.password.setText("typed-secret")
+    dialog.save()
+    assert [s.name for s in load_servers()] == ["clinic"]
+    assert "typed-secret" not in settings_path().read_text()
+    dialog.test_connection()  # the typed (wrong) password is used for the test
+    qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
+    assert "password" in dialog.message.text()
+    dialog.password.clear()  # now the environment's password
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.message.text().startswith("OK"), timeout=20000)
+    dialog.url.setText("ftp://nowhere")
+    dialog.test_connection()
+    assert "not a server name" in dialog.message.text()
+    dialog.list.setCurrentRow(0)
+    dialog.remove()
+    assert load_servers() == []
