@@ -211,6 +211,10 @@ class DicomWebClient:
                                     "not-dicom")
         return parts
 
+    def metadata(self, study_uid: str, series_uid: str, sop_uid: str) -> list[Json]:
+        """WADO-RS metadata of one instance (DICOM JSON, without the pixels)."""
+        return self._json(f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/metadata")
+
     def rendered(self, study_uid: str, series_uid: str, sop_uid: str, size: int = 96) -> bytes:
         """A small JPEG of an instance's first frame (WADO-RS /rendered), for thumbnails."""
         path = (f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/1/rendered"

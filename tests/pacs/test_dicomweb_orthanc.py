@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
@@ -110,3 +111,24 @@ def test_rendered_thumbnail_is_a_small_jpeg(client: DicomWebClient) -> None:
 
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     assert image is not None and max(image.shape[:2]) <= 64
+
+
+def test_remote_clip_reads_frames_lazily_and_matches_the_file(client: DicomWebClient) -> None:
+    from annotator.media.opener import open_media
+    from annotator.pacs.remote_clip import RemoteClip
+
+    studies = find_studies(client, study_query(patient_id="267879SU5*"))
+    if not studies:
+        pytest.skip("Issue164.dcm (corpus) was not uploaded")
+    series = studies[0].series[0]
+    sop = series.sample_instances[0]
+    clip = RemoteClip(client, ISSUE164_STUDY, series.series_uid, sop)
+    assert clip.frame_count == 87 and clip.frame_times_ms[1] > 0
+    local = open_media(ISSUE_FILE)
+    for i in (0, 86):
+        remote, truth = clip.frame(i).astype(int), local.frame(i).astype(int)
+        assert remote.shape == truth.shape
+        assert np.abs(remote - truth).mean() < 3.0  # two JPEG decoders, same codestream
+
+
+ISSUE_FILE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "orthanc-tests" / "Issue164.dcm"
