@@ -9,10 +9,19 @@ from typing import Any
 from annotator.case.annotation_commands import RemoveAnnotations
 from annotator.case.attributes import check_attribute_value
 from annotator.case.command_base import Command, CommandError
-from annotator.case.model import FINDING_TYPES, SIDES, AttributeValue, Case, Finding, MediaRef
+from annotator.case.model import (
+    FINDING_SIDES,
+    FINDING_TYPES,
+    MEDIA_VIEWS,
+    SIDES,
+    AttributeValue,
+    Case,
+    Finding,
+    MediaRef,
+)
 from annotator.media.calibration import ManualCalibration
 
-FINDING_FIELDS = frozenset({"type", "structure", "side", "site", "notes"})
+FINDING_FIELDS = frozenset({"type", "structure", "side", "site", "notes", "grade"})
 
 
 def _finding(case: Case, id: str) -> Finding:
@@ -39,9 +48,9 @@ def _check_attributes(finding_type: str, attributes: dict[str, AttributeValue], 
 def _check_finding_fields(fields: dict[str, Any], what: str) -> None:
     if "type" in fields and fields["type"] not in FINDING_TYPES:
         raise CommandError(f"{what}: unknown finding type {fields['type']!r} (one of {', '.join(FINDING_TYPES)})")
-    if "side" in fields and fields["side"] not in SIDES:
-        raise CommandError(f"{what}: side must be one of {', '.join(SIDES)}, not {fields['side']!r}")
-    for name in ("structure", "site", "notes"):
+    if "side" in fields and fields["side"] not in FINDING_SIDES:
+        raise CommandError(f"{what}: side must be one of {', '.join(FINDING_SIDES)}, not {fields['side']!r}")
+    for name in ("structure", "site", "notes", "grade"):
         if name in fields and not isinstance(fields[name], str):
             raise CommandError(f"{what}: {name} must be text")
 
@@ -229,10 +238,10 @@ class RemoveMedia(Command):
 
 
 class ChangeMedia(Command):
-    """Change the label or the side (left/right/none) of a media file."""
+    """Change the label, the side (left/right/none) or the view of a media file."""
 
     def __init__(self, id: str, **fields: Any) -> None:
-        unknown = set(fields) - {"label", "side"}
+        unknown = set(fields) - {"label", "side", "view"}
         if unknown:
             raise CommandError(f"cannot change {', '.join(sorted(unknown))} of a media file this way")
         self.id, self.fields = id, fields
@@ -243,6 +252,8 @@ class ChangeMedia(Command):
         ref = _media(case, self.id)
         if self.fields.get("side", ref.side) not in SIDES:
             raise CommandError(f"media {ref.id!r}: side must be one of {', '.join(SIDES)}")
+        if self.fields.get("view", ref.view) not in MEDIA_VIEWS:
+            raise CommandError(f"media {ref.id!r}: view must be longitudinal, transverse or empty")
         self._old = {name: getattr(ref, name) for name in self.fields}
         for name, value in self.fields.items():
             setattr(ref, name, value)
@@ -289,3 +300,56 @@ class SetTitle(Command):
     def undo(self, case: Case) -> None:
         case.title = self._old
         case.notify("case", "title", "changed")
+
+
+CASE_INFO_FIELDS = ("title", "history", "impression", "exam_date")
+
+
+class SetCaseInfo(Command):
+    """Change the case's title, history, impression or exam date (free text), as one step."""
+
+    def __init__(self, **fields: str) -> None:
+        unknown = set(fields) - set(CASE_INFO_FIELDS)
+        if unknown:
+            raise CommandError(f"cannot change {', '.join(sorted(unknown))} of a case this way")
+        self.fields = fields
+        self._old: dict[str, str] = {}
+        self.text = "Edit case details"
+
+    def redo(self, case: Case) -> None:
+        for name, value in self.fields.items():
+            if not isinstance(value, str):
+                raise CommandError(f"the case's {name} must be text")
+        self._old = {name: getattr(case, name) for name in self.fields}
+        for name, value in self.fields.items():
+            setattr(case, name, value)
+        case.notify("case", "info", "changed")
+
+    def undo(self, case: Case) -> None:
+        for name, value in self._old.items():
+            setattr(case, name, value)
+        case.notify("case", "info", "changed")
+
+
+class SetCaption(Command):
+    """Keep (or with "" forget) the caption a user wrote for one figure of the case."""
+
+    def __init__(self, key: str, caption: str) -> None:
+        self.key, self.caption = key, caption
+        self._old: str | None = None
+        self.text = "Edit figure caption"
+
+    def redo(self, case: Case) -> None:
+        self._old = case.captions.get(self.key)
+        if self.caption:
+            case.captions[self.key] = self.caption
+        else:
+            case.captions.pop(self.key, None)
+        case.notify("case", "captions", "changed")
+
+    def undo(self, case: Case) -> None:
+        if self._old is None:
+            case.captions.pop(self.key, None)
+        else:
+            case.captions[self.key] = self._old
+        case.notify("case", "captions", "changed")

@@ -26,6 +26,8 @@ from annotator.case.case_commands import (
     RemoveMedia,
     SetAttribute,
     SetCalibration,
+    SetCaption,
+    SetCaseInfo,
     SetTitle,
 )
 from annotator.case.command_base import Command, CommandError, CommandStack, Macro
@@ -34,6 +36,7 @@ __all__ = [
     "UNCHANGED", "AddAnnotation", "AddFinding", "AddMedia", "ChangeAnnotation", "ChangeFinding",
     "ChangeMedia", "Command", "CommandError", "CommandStack", "DeleteKeyframe", "LinkAnnotation",
     "Macro", "MoveAnnotation", "RemoveAnnotations", "RemoveFinding", "RemoveMedia",
-    "SetAttribute", "SetCalibration", "SetFrameRange", "SetKeyframes", "SetPoints", "SetRestPeak", "SetTitle",
+    "SetAttribute", "SetCalibration", "SetCaption", "SetCaseInfo", "SetFrameRange", "SetKeyframes", "SetPoints",
+    "SetRestPeak", "SetTitle",
     "check_points",
 ]

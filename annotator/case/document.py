@@ -13,6 +13,7 @@ from typing import Literal
 
 from annotator.case.autosave import write_autosave
 from annotator.case.fileutil import sha256_file
+from annotator.case.findings import finding_verdict
 from annotator.case.io import load_case, save_case
 from annotator.case.measure import (
     PRIMARY_QUANTITY,
@@ -57,7 +58,16 @@ class CaseDocument:
         return list(self.case.load_warnings)
 
     def save(self, path: str | Path | None = None) -> Path:
-        return save_case(self.case, path)
+        return save_case(self.case, path, self.verdicts())
+
+    def verdicts(self) -> dict[str, str]:
+        """Each finding's measured verdict in words, written into the file for its readers."""
+        out = {}
+        for f in self.case.findings:
+            text = finding_verdict(self, f).sentence()
+            if text:
+                out[f.id] = text
+        return out
 
     def autosave(self, session: str | None = None, detached: bool = False) -> Path:
         return write_autosave(self.case, session, detached)

@@ -22,6 +22,7 @@ from annotator.case.attributes import (
 )
 from annotator.case.measure import Measurement, find_measurement, primary_measurement, ratio
 from annotator.case.model import Annotation, Case, Finding
+from annotator.case.verdict import Verdict, verdict_from_values
 from annotator.case.vocabulary import (
     ReferenceTable,
     ReferenceValue,
@@ -173,6 +174,13 @@ def resolve_all(
     return {n: resolve_attribute(source, finding, n, measure) for n in names}
 
 
+def finding_verdict(source: CaseDocument | Case, finding: Finding, measure: MeasureFn | None = None,
+                    values: dict[str, ResolvedValue] | None = None) -> Verdict:
+    """The measured verdict of a finding (``annotator.case.verdict``): the one every view and
+    output shows."""
+    return verdict_from_values(finding, values if values is not None else resolve_all(source, finding, measure))
+
+
 # -- the summary sentence ------------------------------------------------------------------
 
 _TITLES = {"tear": "tear", "atrophy": "Atrophy", "nerve_enlargement": "Enlargement", "other": "Finding"}
@@ -183,13 +191,16 @@ def _structure_phrase(finding: Finding, nerve: str = "") -> str:
     structure = (nerve or finding.structure).strip()
     if finding.type == "nerve_enlargement" and structure and not structure.lower().endswith("nerve"):
         structure += " nerve"
-    return f"the {side}{structure}" if structure else f"an unnamed {side}structure".replace("  ", " ")
+    both = " (bilateral)" if finding.side == "bilateral" else ""
+    return f"the {side}{structure}{both}" if structure else f"an unnamed {side}structure{both}".replace("  ", " ")
 
 
 def finding_summary(source: CaseDocument | Case, finding: Finding, measure: MeasureFn | None = None) -> str:
     """One sentence for captions and reports, e.g. "Full-thickness tear of the right rectus
-    femoris: gap 5.0 mm at rest, 11.0 mm on contraction". Unset attributes are left out."""
+    femoris: gap 5.0 mm at rest, 11.0 mm on contraction". Unset attributes are left out; the
+    words about size follow the measured verdict (``finding_verdict``)."""
     v = resolve_all(source, finding, measure)
+    verdict = verdict_from_values(finding, v)
 
     def shown(name: str) -> str | None:
         r = v.get(name)
@@ -199,7 +210,9 @@ def finding_summary(source: CaseDocument | Case, finding: Finding, measure: Meas
     if finding.type == "tear":
         thickness = shown("thickness")
         head = {"full": "Full-thickness tear", "partial": "Partial-thickness tear"}.get(thickness or "", "Tear")
-        if shown("grade") is not None:
+        if finding.grade:
+            head += f" ({finding.grade})"
+        elif shown("grade") is not None:
             head += f" (grade {shown('grade')})"
         head += f" of {_structure_phrase(finding)}"
         rest, peak = shown("gap"), shown("gap_contraction")
@@ -216,9 +229,12 @@ def finding_summary(source: CaseDocument | Case, finding: Finding, measure: Meas
             parts.append(f"hematoma {long or trans}")
     elif finding.type == "atrophy":
         head = f"Atrophy of {_structure_phrase(finding)}"
+        compared = {c.name: c for c in verdict.comparisons}
         for name, label in (("thickness", "thickness"), ("csa", "CSA"), ("echo_intensity", "echo intensity")):
             value, other = shown(name), shown(f"{name}_other_side")
-            if value and other:
+            if name in compared:
+                parts.append(compared[name].text())
+            elif value and other:
                 parts.append(f"{label} {value} (other side {other})")
             elif value:
                 parts.append(f"{label} {value}")
@@ -227,33 +243,30 @@ def finding_summary(source: CaseDocument | Case, finding: Finding, measure: Meas
     elif finding.type == "nerve_enlargement":
         nerve = v["nerve"].value if isinstance(v["nerve"].value, str) else ""
         site = v["site"].value if isinstance(v["site"].value, str) else finding.site
-        head = f"Enlargement of {_structure_phrase(finding, nerve)}" + (f" at the {site}" if site else "")
+        phrase = _structure_phrase(finding, nerve)
+        head = phrase[:1].upper() + phrase[1:] + (f" at the {site}" if site else "")
         csa = shown("csa")
-        ref = v["reference_uln"]
-        if csa and v["csa"].unit != "mm2":
+        if csa and verdict.status == "uncalibrated":
             # A px² area cannot be set against a limit in mm²: say so rather than compare.
             parts.append(f"CSA {csa} (not calibrated: not compared with the upper limit of normal)")
         elif csa:
-            if ref.ok and ref.reference is not None:
-                parts.append(f"CSA {csa} ({ref.reference.describe()})")
-            elif ref.ok:
-                parts.append(f"CSA {csa} (upper limit of normal {ref.display()})")
-            else:
-                parts.append(f"CSA {csa}")
+            parts.append(f"CSA {csa}, {verdict.sentence()}" if verdict.text else f"CSA {csa}")
         for name, label in (("swelling_ratio", "swelling ratio"), ("side_to_side_ratio", "side-to-side ratio")):
             if shown(name):
                 parts.append(f"{label} {shown(name)}")
     else:
         head = f"Finding of {_structure_phrase(finding)}"
     if finding.site and finding.type != "nerve_enlargement":
-        head += f" at the {finding.site}"
+        # "central aponeurosis (rectus femoris)" of the rectus femoris: the muscle once is enough
+        site = finding.site.replace(f" ({finding.structure.strip()})", "") if finding.structure.strip() else finding.site
+        head += f" at the {site}"
     return head + (": " + "; ".join(parts) if parts else "")
 
 
 __all__ = [
     "ATTRIBUTES", "AttributeSpec", "MeasureFn", "check_attribute_value", "ReferenceTable", "ReferenceValue", "ResolvedValue",
     "Vocabulary", "attribute_spec", "attribute_specs", "format_value", "load_reference_table",
-    "finding_summary", "load_vocabulary", "reference_upper_limit", "resolve_all",
+    "finding_summary", "finding_verdict", "load_vocabulary", "Verdict", "reference_upper_limit", "resolve_all",
     "resolve_attribute",
 ]
 

@@ -77,7 +77,7 @@ def case_warnings(case: Case) -> list[str]:
     return list(case.load_warnings)
 
 
-def save_case(case: Case, path: str | Path | None = None) -> Path:
+def save_case(case: Case, path: str | Path | None = None, verdicts: dict[str, str] | None = None) -> Path:
     """Write the case atomically to ``path`` (default: where it was loaded from).
 
     Media paths are rewritten relative to the new location, missing checksums of media
@@ -100,7 +100,7 @@ def save_case(case: Case, path: str | Path | None = None) -> Path:
             with contextlib.suppress(OSError):
                 ref.sha256 = sha256_file(resolved[ref.id])
     try:
-        text = json.dumps(case_to_dict(case, new_paths), indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(case_to_dict(case, new_paths, verdicts), indent=2, ensure_ascii=False, allow_nan=False)
     except ValueError as exc:
         raise CaseError(target, f"not saved: the case holds a value JSON cannot store ({exc})") from None
     try:

@@ -48,6 +48,10 @@ FindingType = Literal["tear", "atrophy", "nerve_enlargement", "other"]
 FINDING_TYPES: tuple[str, ...] = ("tear", "atrophy", "nerve_enlargement", "other")
 Side = Literal["left", "right", "none"]
 SIDES: tuple[str, ...] = ("left", "right", "none")
+#: a finding may also concern both sides; a media file shows one side or none
+FINDING_SIDES: tuple[str, ...] = ("left", "right", "bilateral", "none")
+#: how a media file was scanned: along the structure's long axis or across it
+MEDIA_VIEWS: tuple[str, ...] = ("", "longitudinal", "transverse")
 
 
 @dataclass
@@ -150,6 +154,8 @@ class Finding:
     site: str = ""
     attributes: dict[str, AttributeValue] = field(default_factory=dict)
     notes: str = ""
+    #: a grade of a published grading, as the vocabulary names it (e.g. "BAMIC 3b"); "" = none
+    grade: str = ""
 
 
 @dataclass
@@ -160,6 +166,7 @@ class MediaRef:
     calibration: ManualCalibration | None = None
     label: str = ""
     side: str = "none"  # for side-to-side comparison
+    view: str = ""  # "longitudinal", "transverse" or "" (not said)
 
 
 @dataclass(frozen=True)
@@ -184,6 +191,12 @@ class Case:
     notes: str = ""
     #: boxes of pixels painted black in every output (annotator.case.redaction)
     redactions: list[Redaction] = field(default_factory=list)
+    #: the clinical story of a case report: why the scan was done, and what it concludes
+    history: str = ""
+    impression: str = ""
+    exam_date: str = ""  # ISO date; an identifier, shown only when identifiers are kept
+    #: figure captions the user wrote, by figure key (``annotator.export.figure.figure_key``)
+    captions: dict[str, str] = field(default_factory=dict)
     #: where the case file lives (media paths are relative to its folder); None = unsaved
     path: Path | None = None
     listeners: list[Listener] = field(default_factory=list, repr=False, compare=False)

@@ -13,7 +13,14 @@ from typing import Any
 
 from annotator.case.attributes import check_attribute_value
 from annotator.case.errors import Issue
-from annotator.case.model import ANNOTATION_KINDS, FINDING_TYPES, POINT_COUNTS, SIDES
+from annotator.case.model import (
+    ANNOTATION_KINDS,
+    FINDING_SIDES,
+    FINDING_TYPES,
+    MEDIA_VIEWS,
+    POINT_COUNTS,
+    SIDES,
+)
 from annotator.case.redaction import redaction_issues
 
 FORMAT_NAME = "us-annotator-case"
@@ -120,7 +127,12 @@ def validate_case_dict(d: Any) -> list[Issue]:
     if d.get("version") != CURRENT_VERSION:
         c.add("version", f"must be {CURRENT_VERSION}")
     c.field(d, "title", "", "string", required=False)
-    c.field(d, "notes", "", "string", required=False)
+    for key in ("notes", "history", "impression", "exam_date"):
+        c.field(d, key, "", "string", required=False)
+    captions = c.field(d, "captions", "", "object", required=False)
+    for key, text in (captions or {}).items():
+        if not isinstance(text, str):
+            c.add(f"captions.{key}", f"must be a string, not {_json_type(text)}")
     seen: dict[str, str] = {}
     media_ids, finding_ids, annotation_ids = set(), set(), set()
     for i, m in _unique_ids(c, c.field(d, "media", "", "array") or [], "media", seen):
@@ -133,6 +145,9 @@ def validate_case_dict(d: Any) -> list[Issue]:
         if sha is not None and (len(sha) != 64 or any(ch not in "0123456789abcdef" for ch in sha)):
             c.add(f"{where}.sha256", "must be 64 lower-case hex digits")
         _check_side(c, m, where)
+        view = c.field(m, "view", where, "string", required=False)
+        if view is not None and view not in MEDIA_VIEWS:
+            c.add(f"{where}.view", f"must be one of {', '.join(v for v in MEDIA_VIEWS if v)}, not {view!r}")
         cal = c.field(m, "calibration", where, "object", required=False)
         if cal is not None:
             _check_calibration(c, cal, f"{where}.calibration")
@@ -143,9 +158,9 @@ def validate_case_dict(d: Any) -> list[Issue]:
         ftype = c.field(f, "type", where, "string")
         if ftype is not None and ftype not in FINDING_TYPES:
             c.add(f"{where}.type", f"unknown finding type {ftype!r} (one of {', '.join(FINDING_TYPES)})")
-        for key in ("structure", "site", "notes"):
+        for key in ("structure", "site", "notes", "grade", "verdict"):
             c.field(f, key, where, "string", required=False)
-        _check_side(c, f, where)
+        _check_side(c, f, where, FINDING_SIDES)
     annotations = c.field(d, "annotations", "", "array") or []
     for i, a in _unique_ids(c, annotations, "annotations", seen):
         annotation_ids.add(a.get("id"))
@@ -158,10 +173,10 @@ def validate_case_dict(d: Any) -> list[Issue]:
     return c.issues
 
 
-def _check_side(c: _Checker, obj: dict[str, Any], where: str) -> None:
+def _check_side(c: _Checker, obj: dict[str, Any], where: str, sides: tuple[str, ...] = SIDES) -> None:
     side = c.field(obj, "side", where, "string", required=False)
-    if side is not None and side not in SIDES:
-        c.add(f"{where}.side", f"must be one of {', '.join(SIDES)}, not {side!r}")
+    if side is not None and side not in sides:
+        c.add(f"{where}.side", f"must be one of {', '.join(sides)}, not {side!r}")
 
 
 def _check_calibration(c: _Checker, cal: dict[str, Any], where: str) -> None:

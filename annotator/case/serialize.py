@@ -23,19 +23,24 @@ def _points(points: list[Point]) -> list[list[float | int]]:
     return [[_num(x), _num(y)] for x, y in points]
 
 
-def case_to_dict(case: Case, media_paths: dict[str, str] | None = None) -> dict[str, Any]:
+def case_to_dict(case: Case, media_paths: dict[str, str] | None = None,
+                 verdicts: dict[str, str] | None = None) -> dict[str, Any]:
     """The case as the file's dictionary. ``media_paths`` overrides written paths by media id
-    (saving elsewhere rewrites relative paths; autosave writes absolute ones)."""
+    (saving elsewhere rewrites relative paths; autosave writes absolute ones). ``verdicts``
+    (finding id -> words) are written for readers of the file; loading ignores them."""
     d: dict[str, Any] = {
         "format": FORMAT_NAME,
         "version": CURRENT_VERSION,
         "generator": f"us-annotator {__version__}",
         "title": case.title,
     }
-    if case.notes:
-        d["notes"] = case.notes
+    for key in ("history", "impression", "exam_date", "notes"):
+        if getattr(case, key):
+            d[key] = getattr(case, key)
+    if case.captions:
+        d["captions"] = dict(sorted(case.captions.items()))
     d["media"] = [_media_to_dict(m, (media_paths or {}).get(m.id, m.path)) for m in case.media]
-    d["findings"] = [_finding_to_dict(f) for f in case.findings]
+    d["findings"] = [_finding_to_dict(f, (verdicts or {}).get(f.id, "")) for f in case.findings]
     d["annotations"] = [_annotation_to_dict(a) for a in case.annotations]
     if case.redactions:
         d["redactions"] = [r.to_dict() for r in case.redactions]
@@ -50,6 +55,8 @@ def _media_to_dict(m: MediaRef, path: str) -> dict[str, Any]:
         out["label"] = m.label
     if m.side != "none":
         out["side"] = m.side
+    if m.view:
+        out["view"] = m.view
     if m.calibration is not None:
         c = m.calibration
         cal: dict[str, Any] = {"mm_per_px": c.mm_per_px}
@@ -65,10 +72,14 @@ def _media_to_dict(m: MediaRef, path: str) -> dict[str, Any]:
     return out
 
 
-def _finding_to_dict(f: Finding) -> dict[str, Any]:
+def _finding_to_dict(f: Finding, verdict: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {"id": f.id, "type": f.type, "structure": f.structure, "side": f.side}
     if f.site:
         out["site"] = f.site
+    if f.grade:
+        out["grade"] = f.grade
+    if verdict:
+        out["verdict"] = verdict
     if f.attributes:
         out["attributes"] = {name: _attribute_to_dict(v) for name, v in f.attributes.items()}
     if f.notes:
@@ -128,6 +139,10 @@ def case_from_dict(d: Any, path: str | Path | None = None) -> Case:
     case = Case(
         title=d.get("title") or "Untitled case",
         notes=d.get("notes") or "",
+        history=d.get("history") or "",
+        impression=d.get("impression") or "",
+        exam_date=d.get("exam_date") or "",
+        captions=dict(d.get("captions") or {}),
         path=None if path is None else Path(path),
     )
     case.media = [_media_from_dict(m) for m in d["media"]]
@@ -152,7 +167,8 @@ def _media_from_dict(m: dict[str, Any]) -> MediaRef:
             None if cal.get("depth_zero") is None else (float(cal["depth_zero"][0]), float(cal["depth_zero"][1])),
         )
     return MediaRef(
-        m["id"], m["path"], m.get("sha256"), manual, m.get("label") or "", m.get("side") or "none"
+        m["id"], m["path"], m.get("sha256"), manual, m.get("label") or "", m.get("side") or "none",
+        m.get("view") or "",
     )
 
 
@@ -167,8 +183,8 @@ def _finding_from_dict(f: dict[str, Any]) -> Finding:
         )
     return Finding(
         f["id"], f["type"], f.get("structure") or "", f.get("side") or "none",
-        f.get("site") or "", attributes, f.get("notes") or "",
-    )
+        f.get("site") or "", attributes, f.get("notes") or "", f.get("grade") or "",
+    )  # "verdict" is not read: it is recomputed from the values
 
 
 def _to_points(raw: list[list[float]]) -> list[Point]:

@@ -55,6 +55,22 @@ def _user_file(name: str, problems: list[str]) -> Any | None:
 # -- vocabulary -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Grading:
+    """A published grading of muscle injury, with its source."""
+
+    name: str  # short name used in a finding's grade, e.g. "BAMIC"
+    title: str
+    source: str
+    note: str = ""
+    #: (code, description), e.g. ("3b", "extensive injury ..., musculotendinous")
+    grades: tuple[tuple[str, str], ...] = ()
+
+    def grade_text(self, code: str) -> str:
+        """What a finding stores: e.g. "BAMIC 3b"."""
+        return f"{self.name} {code}"
+
+
 @dataclass
 class Vocabulary:
     muscles: list[str] = field(default_factory=list)
@@ -62,7 +78,25 @@ class Vocabulary:
     regions: dict[str, str] = field(default_factory=dict)
     #: nerve name -> its usual measurement sites
     nerves: dict[str, list[str]] = field(default_factory=dict)
+    #: where on a muscle a tear lies (offered as a tear's site)
+    tear_sites: list[str] = field(default_factory=list)
+    gradings: list[Grading] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def grade_choices(self) -> list[tuple[str, str]]:
+        """(stored text, shown text) of every grade of every grading, e.g.
+        ("BAMIC 3b", "BAMIC 3b: extensive injury ..., musculotendinous")."""
+        return [(g.grade_text(code), f"{g.grade_text(code)}: {label}") for g in self.gradings
+                for code, label in g.grades]
+
+    def describe_grade(self, grade: str) -> tuple[Grading | None, str]:
+        """The grading a finding's grade belongs to and the grade's meaning (None, "" when the
+        grade is free text)."""
+        for g in self.gradings:
+            for code, label in g.grades:
+                if _norm(g.grade_text(code)) == _norm(grade):
+                    return g, label
+        return None, ""
 
     @property
     def structures(self) -> list[str]:
@@ -95,6 +129,25 @@ def _merge_vocabulary(vocab: Vocabulary, data: dict[str, Any], origin: str) -> N
         sites = vocab.nerves.setdefault(key, [])
         extra = n.get("sites", []) if isinstance(n, dict) else []
         sites.extend(s for s in extra if isinstance(s, str) and s not in sites)
+    for site in data.get("tear_sites", []):
+        if isinstance(site, str) and site.strip() and _norm(site) not in {_norm(x) for x in vocab.tear_sites}:
+            vocab.tear_sites.append(site.strip())
+    for i, g in enumerate(data.get("gradings", [])):
+        grading = _grading(g)
+        if grading is None:
+            vocab.problems.append(f"{origin}: gradings[{i}] ignored: needs a name, a source and grades")
+            continue
+        vocab.gradings = [x for x in vocab.gradings if _norm(x.name) != _norm(grading.name)] + [grading]
+
+
+def _grading(g: Any) -> Grading | None:
+    if not (isinstance(g, dict) and isinstance(g.get("name"), str) and isinstance(g.get("source"), str)):
+        return None
+    grades = tuple((str(x["code"]), str(x.get("label", ""))) for x in g.get("grades", [])
+                   if isinstance(x, dict) and isinstance(x.get("code"), (str, int)))
+    if not grades:
+        return None
+    return Grading(g["name"], str(g.get("title", "")), g["source"], str(g.get("note", "")), grades)
 
 
 def _user_file_key(name: str) -> tuple[str, int, int]:

@@ -26,6 +26,7 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
 from annotator.case import architecture_geometry as arch
+from annotator.case.findings import finding_verdict
 from annotator.case.geometry import ellipse_axes
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, Finding
@@ -89,6 +90,13 @@ NOT_CALIBRATED = local_code("not-calibrated", "Not calibrated: values in pixel s
 #: the qualitative evaluation of a frame tracked with low confidence (< 0.5)
 TRACKING_CONFIDENCE = local_code("track-conf", "Tracking confidence")
 LOW_CONFIDENCE = local_code("low-track-conf", "Low tracking confidence (below 0.5)")
+#: a finding's measured verdict (``annotator.case.verdict``), as every output words it
+VERDICT = local_code("verdict", "Measured verdict")
+VERDICT_CODES = {
+    "within": CodedConcept(value="17621005", scheme_designator="SCT", meaning="Normal"),
+    "enlarged": CodedConcept(value="260376009", scheme_designator="SCT", meaning="Enlarged"),
+    "no_reference": local_code("no-reference", "No reference value for this nerve"),
+}
 
 
 def _unit(unit: str) -> CodedConcept:
@@ -175,6 +183,10 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     confidence = annotation.confidence.get(frame)
     if confidence is not None and confidence < 0.5:
         evaluations.append(hd.sr.QualitativeEvaluation(TRACKING_CONFIDENCE, LOW_CONFIDENCE))
+    if finding is not None:
+        verdict = VERDICT_CODES.get(finding_verdict(ctx.document, finding, ctx.measure_flagged).status)
+        if verdict is not None:
+            evaluations.append(hd.sr.QualitativeEvaluation(VERDICT, verdict))
     finding_type = FINDING_TYPES.get(finding.type) if finding else None
     sites = _finding_sites(ctx, finding)
     points = annotation.points_at(frame)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QTransform
 
 from annotator.case.document import CaseDocument
+from annotator.case.model import Annotation
 from annotator.dynamics.series import Series, measurement_series
 from annotator.export.caption import (
     PanelContent,
@@ -34,7 +35,7 @@ from annotator.export.layout import (
 )
 from annotator.export.legend import LegendItem, layout_legend, legend_entries, paint_legend
 from annotator.export.output import ExportError
-from annotator.render import RenderOptions, paint_scene
+from annotator.render import LabelBox, RenderOptions, paint_scene
 from annotator.render.plot import PlotOptions, paint_series_plot
 
 GAP_MM = 1.5
@@ -73,6 +74,8 @@ class FigureSpec:
     timestamp: bool = False
     scale_bar: bool = True
     true_aspect: bool = True  # non-square pixels at their true physical shape
+    #: multiplies every text and symbol size: slides use ~2.6 so a 7 pt legend reads as 18 pt
+    text_scale: float = 1.0
 
     def check(self) -> None:
         if not self.panels:
@@ -140,6 +143,9 @@ class PlannedPanel:
     crop: Rect | None = None  # image panels
     #: (x, y) output stretch of each image pixel (``pixel_aspect``): the box is crop w*ax by h*ay
     aspect: tuple[float, float] = (1.0, 1.0)
+    #: the strip above the picture holding the letter and the title (None: neither)
+    header: Box | None = None
+    heading: str = ""
     content: PanelContent | None = None
     series: Series | None = None  # plot panels
 
@@ -158,7 +164,7 @@ class FigurePlan:
     def font(self, points: float, bold: bool = False) -> QFont:
         font = QFont()
         font.setStyleHint(QFont.StyleHint.SansSerif)
-        font.setPixelSize(max(1, round(points / 72.0 * self.spec.dpi)))
+        font.setPixelSize(max(1, round(points * self.spec.text_scale / 72.0 * self.spec.dpi)))
         font.setBold(bold)
         return font
 
@@ -194,22 +200,31 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
         aspects.append(rect[3] * ay / (rect[2] * ax))
     known = [a for a in aspects if a is not None]
     fallback = max(known) if known else PLOT_ASPECT
-    grid = grid_geometry([fallback if a is None else a for a in aspects], spec.rows, spec.cols, width, gap)
-    plan = FigurePlan(spec, width, 0, figure_symbol_scale(spec.dpi), [])
+    plan = FigurePlan(spec, width, 0, figure_symbol_scale(spec.dpi) * spec.text_scale, [])
+    headed = lettered or any(p.title or p.plot is not None for p in spec.panels)
+    header = QFontMetricsF(plan.font(LETTER_PT, bold=True)).height() * 1.3 if headed else 0.0
+    grid = grid_geometry([fallback if a is None else a for a in aspects], spec.rows, spec.cols, width, gap,
+                         header)
     plot_titles: list[tuple[str, str]] = []
     for i, (p, crop, stretch) in enumerate(zip(spec.panels, crops, stretches, strict=True)):
         letter = panel_letter(i) if lettered else ""
-        box = grid.pictures[i] if crop is not None else grid.cells[i]
+        cell = grid.cells[i]
+        box = grid.pictures[i] if crop is not None else Box(cell.x, cell.y + header, cell.w, cell.h - header)
         planned = PlannedPanel(p, letter, box, crop, stretch)
+        if headed:
+            planned.header = Box(cell.x, cell.y, cell.w, header)
         if crop is None:
             planned.series = _series(ctx, p)
-            plot_titles.append((panel_letter(i), ctx.text(p.title or planned.series.title) + " over time"))
+            title = ctx.text(p.title) or plot_title(planned.series, ctx.text(planned.series.label))
+            planned.heading = f"{letter}  {title}".strip()
+            plot_titles.append((panel_letter(i), title + _rest_peak_phrase(planned.series)))
         else:
             anns = visible_annotations(ctx, p.media, p.frame, crop)
             bar = scale_bar_mm(ctx, p.media, p.frame, crop) if spec.scale_bar else None
             calibrated = bool(ctx.document.calibration(p.media, p.frame).spatial_regions)
             planned.content = PanelContent(panel_letter(i), p.media, p.frame, ctx.text(p.title),
                                            anns, bar, calibrated)
+            planned.heading = f"{letter}  {ctx.text(p.title)}".strip()
         plan.panels.append(planned)
     y = grid.height
     if spec.legend:
@@ -219,7 +234,13 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
             plan.legend, used = layout_legend(entries, 0.0, y, width, plan.font(LEGEND_PT))
             y += used
     contents = [p.content for p in plan.image_panels if p.content]
-    plan.caption = ctx.text(spec.caption) if spec.caption is not None else draft_caption(ctx, contents, plot_titles)
+    stored = ctx.case.captions.get(figure_key(spec))
+    if spec.caption is not None:
+        plan.caption = ctx.text(spec.caption)
+    elif stored:
+        plan.caption = ctx.text(stored)  # the caption the user wrote for this figure, kept in the case
+    else:
+        plan.caption = draft_caption(ctx, contents, plot_titles)
     if spec.show_caption and plan.caption:
         fm = QFontMetricsF(plan.font(CAPTION_PT))
         flags = int(Qt.TextFlag.TextWordWrap)
@@ -231,20 +252,67 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
     return plan
 
 
+def _rest_peak_phrase(series: Series) -> str:
+    """For the caption: rest and peak with their times and the change, and what the marks mean."""
+    st = series.stats()
+    if st is None or st.rest is None or st.peak is None or st.rest.value is None or st.peak.value is None:
+        return ""
+    u, change = series.unit_text, st.percent_change
+    pct = "" if change is None else f", {change:+.0f} %"
+    low = any(s.confidence is not None and s.confidence < 0.5 for s in series.samples)
+    band = "; shaded: tracking confidence below 0.5" if low else ""
+    return (f": rest {st.rest.value:.1f} {u} at {st.rest.time_s:.2f} s (circle), peak {st.peak.value:.1f} {u} "
+            f"at {st.peak.time_s:.2f} s (triangle){pct}{band}")
+
+
+def figure_key(spec: FigureSpec) -> str:
+    """Names a figure by what it shows (``m1@0,m1@40,plot:a2``): the key of its caption in
+    the case's ``captions``."""
+    return ",".join(f"plot:{p.plot}" if p.plot is not None else f"{p.media}@{p.frame}" for p in spec.panels)
+
+
+def plot_title(series: Series, label: str = "") -> str:
+    """e.g. "Gap over time" (the annotation's label), or "Area over time" without one."""
+    name = label.strip() or series.quantity.replace("_", " ")
+    return f"{name[:1].upper()}{name[1:]} over time"
+
+
+def chosen_rest_peak(annotation: Annotation) -> tuple[int | None, int | None]:
+    """The rest and peak frames stored on the annotation (None where not chosen); read with
+    getattr, as cases from before these fields have none."""
+    return getattr(annotation, "rest_frame", None), getattr(annotation, "peak_frame", None)
+
+
+def series_with_rest_peak(ctx: ExportContext, annotation: Annotation) -> tuple[Series, str]:
+    """The annotation's series with rest and peak set: "chosen" (by the sonographer) or
+    "suggested" (``suggest_rest_peak``)."""
+    series = measurement_series(ctx.document, annotation)
+    rest, peak = chosen_rest_peak(annotation)
+    if rest is not None and peak is not None:
+        try:
+            return series.with_rest_peak(rest, peak), "chosen"
+        except (KeyError, ValueError):
+            pass  # a chosen frame outside the range or without a value: the suggestion instead
+    return series.with_suggested_rest_peak(), "suggested"
+
+
 def _series(ctx: ExportContext, panel: PanelSpec) -> Series:
     try:
         annotation = ctx.case.annotation(panel.plot or "")
     except KeyError as exc:
         raise ExportError(f"no annotation {panel.plot!r} to plot") from exc
     try:
-        return measurement_series(ctx.document, annotation)
+        return series_with_rest_peak(ctx, annotation)[0]
     except (ValueError, IndexError) as exc:
         raise ExportError(f"cannot plot annotation {annotation.id}: {exc}") from exc
 
 
 # -- painting ---------------------------------------------------------------------------------
-def paint_figure(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> None:
-    """Paint the planned figure in output pixels (the painter's transform may scale it)."""
+def paint_figure(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> list[LabelBox]:
+    """Paint the planned figure in output pixels (the painter's transform may scale it).
+    Returns every text box it drew (headings, annotation labels, legend, caption), in output
+    pixels, so tests can check that nothing overlaps."""
+    boxes: list[LabelBox] = []
     painter.save()
     try:
         painter.fillRect(QRectF(0, 0, plan.width, plan.height), BACKGROUND)
@@ -254,27 +322,30 @@ def paint_figure(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> Non
         )
         for panel in plan.panels:
             if panel.series is not None:
-                plot_options = PlotOptions(title=ctx.text(panel.spec.title) or None,
-                                           symbol_scale=plan.symbol_scale, caption=False)
+                # the title is the panel's heading, above the plot, so the letter never covers it
+                plot_options = PlotOptions(title="", symbol_scale=plan.symbol_scale, caption=False, key=True)
                 b = panel.box
                 paint_series_plot(painter, QRectF(b.x, b.y, b.w, b.h), panel.series, plot_options)
             else:
-                _paint_image_panel(painter, panel, ctx, options, plan.spec.orientation)
-            if panel.letter:
-                _paint_letter(painter, plan, panel)
+                boxes += _paint_image_panel(painter, panel, ctx, options, plan.spec.orientation)
+            if panel.header is not None and panel.heading:
+                boxes.append(_paint_heading(painter, plan, panel))
         if plan.legend:
             paint_legend(painter, plan.legend, plan.font(LEGEND_PT), plan.symbol_scale, INK)
+            boxes += [(f"legend {i}", item.swatch.united(item.text_at)) for i, item in enumerate(plan.legend)]
         if plan.caption_box is not None:
+            boxes.append(("caption", plan.caption_box))
             painter.setFont(plan.font(CAPTION_PT))
             painter.setPen(INK)
             painter.drawText(plan.caption_box, int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft),
                              plan.caption)
     finally:
         painter.restore()
+    return boxes
 
 
 def _paint_image_panel(painter: QPainter, panel: PlannedPanel, ctx: ExportContext,
-                       options: RenderOptions, orientation: tuple[str, str] | None) -> None:
+                       options: RenderOptions, orientation: tuple[str, str] | None) -> list[LabelBox]:
     assert panel.crop is not None
     x, y, w, h = panel.crop
     ax, ay = panel.aspect
@@ -283,9 +354,10 @@ def _paint_image_panel(painter: QPainter, panel: PlannedPanel, ctx: ExportContex
     xf = QTransform().translate(b.x, b.y).scale(scale * ax, scale * ay).translate(0.5 - x, 0.5 - y)
     scene = ctx.scene(panel.spec.media, panel.spec.frame)
     painter.fillRect(QRectF(b.x, b.y, b.w, b.h), QColor(0, 0, 0))
-    paint_scene(painter, scene, xf, options, QRectF(x - 0.5, y - 0.5, w, h))
+    boxes = paint_scene(painter, scene, xf, options, QRectF(x - 0.5, y - 0.5, w, h))
     if orientation:
         _paint_orientation(painter, b, orientation, options.symbol_scale)
+    return boxes
 
 
 def _label_box(painter: QPainter, rect: QRectF, text: str, font: QFont, pad: float) -> None:
@@ -295,14 +367,18 @@ def _label_box(painter: QPainter, rect: QRectF, text: str, font: QFont, pad: flo
     painter.drawText(rect.adjusted(pad, 0, -pad, 0), int(Qt.AlignmentFlag.AlignCenter), text)
 
 
-def _paint_letter(painter: QPainter, plan: FigurePlan, panel: PlannedPanel) -> None:
+def _paint_heading(painter: QPainter, plan: FigurePlan, panel: PlannedPanel) -> LabelBox:
+    """The letter (bold) and the title in the strip above the panel, elided to its width."""
+    assert panel.header is not None
+    h = panel.header
     font = plan.font(LETTER_PT, bold=True)
     fm = QFontMetricsF(font)
-    pad = fm.height() * 0.25
-    text = panel.letter + (f"  {panel.content.title}" if panel.content and panel.content.title else "")
-    b = panel.box
-    rect = QRectF(b.x, b.y, fm.horizontalAdvance(text) + 2 * pad + 2, fm.height() + pad)
-    _label_box(painter, rect, text, font, pad)
+    painter.setFont(font)
+    painter.setPen(INK)
+    text = fm.elidedText(panel.heading, Qt.TextElideMode.ElideRight, h.w)
+    rect = QRectF(h.x, h.y, min(h.w, fm.horizontalAdvance(text) + 1), h.h)
+    painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+    return (f"heading {panel.letter or panel.heading}", rect)
 
 
 def _paint_orientation(painter: QPainter, b: Box, words: tuple[str, str], symbol_scale: float) -> None:

@@ -74,23 +74,27 @@ class Grid:
     pictures: tuple[Box, ...]
 
 
-def grid_geometry(aspects: list[float], rows: int, cols: int, width: float, gap: float) -> Grid:
-    """``aspects`` are height / width of each panel's picture, in panel order (row by row)."""
+def grid_geometry(aspects: list[float], rows: int, cols: int, width: float, gap: float,
+                  header: float = 0.0) -> Grid:
+    """``aspects`` are height / width of each panel's picture, in panel order (row by row).
+    ``header`` is the height of a strip above each picture for its letter and title, so they
+    never cover the picture (a caliper value, a plot's axes)."""
     if len(aspects) > rows * cols:
         raise ExportError(f"{len(aspects)} panels do not fit a {rows}x{cols} layout")
     cell_w = (width - gap * (cols - 1)) / cols
     if cell_w <= 0:
         raise ExportError("the figure is too narrow for its panels")
     # the cell is as tall as the tallest picture needs, so no picture is cut or shrunk twice
-    cell_h = cell_w * max(aspects) if aspects else cell_w
+    body_h = cell_w * max(aspects) if aspects else cell_w
+    cell_h = body_h + header
     cells, pictures = [], []
     for i, aspect in enumerate(aspects):
         row, col = divmod(i, cols)
         cell = Box(col * (cell_w + gap), row * (cell_h + gap), cell_w, cell_h)
-        w = min(cell_w, cell_h / aspect)
+        w = min(cell_w, body_h / aspect)
         h = w * aspect
         cells.append(cell)
-        pictures.append(Box(cell.x + (cell_w - w) / 2, cell.y + (cell_h - h) / 2, w, h))
+        pictures.append(Box(cell.x + (cell_w - w) / 2, cell.y + header + (body_h - h) / 2, w, h))
     used_rows = max(1, math.ceil(len(aspects) / cols))
     height = used_rows * cell_h + gap * (used_rows - 1)
     return Grid(width, height, tuple(cells), tuple(pictures))

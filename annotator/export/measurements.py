@@ -18,7 +18,7 @@ from typing import Any
 from annotator import __version__
 from annotator.case.attributes import attribute_spec
 from annotator.case.csv_safe import csv_dict
-from annotator.case.findings import ResolvedValue, finding_summary, resolve_all
+from annotator.case.findings import ResolvedValue, finding_summary, finding_verdict, resolve_all
 from annotator.case.measure import Measurement
 from annotator.case.model import Finding
 from annotator.dynamics.caliper_turn import turn_note
@@ -109,6 +109,11 @@ class FindingRow:
     values: list[tuple[str, str]]  # (attribute label, value with unit)
     reference: str
     summary: str
+    #: the measured verdict in words (``annotator.case.verdict``), e.g. "within normal limits"
+    verdict: str = ""
+    #: what the verdict compares with: the reference value, or the other side in % and ratio
+    comparison: str = ""
+    grade_source: str = ""  # the grading the grade comes from, with its citation
 
 
 #: derived attributes and what they are computed from (``annotator.case.findings``)
@@ -171,10 +176,25 @@ def finding_rows(ctx: ExportContext) -> list[FindingRow]:
             spec = attribute_spec(f.type, name)
             label = spec.label if spec else name.replace("_", " ")
             values.append((label, ctx.text(_value_text(resolved, name))))
+        verdict = finding_verdict(ctx.document, f, values=resolved)
+        if f.grade:
+            grade = verdict.text.split("; ")[0]  # "BAMIC 2c: moderate injury ..."
+        sides = "; ".join(c.text() for c in verdict.comparisons)
+        comparison = "; ".join(x for x in (reference, sides) if x)
+        if f.type == "atrophy":
+            comparison = sides or verdict.detail
+            verdict_text = "; ".join(c.short() for c in verdict.comparisons)
+        elif f.type == "tear":
+            # the grade has its own column: the verdict is what the measurements show
+            verdict_text = "; ".join(p for p in verdict.text.split("; ") if not (f.grade and p.startswith(f.grade)))
+        else:
+            verdict_text = verdict.text or verdict.detail
         rows.append(FindingRow(
             f.id, f.type.replace("_", " "), ctx.text(f.structure), f.side if f.side != "none" else "",
             ctx.text(f.site), grade, values, ctx.text(reference),
             ctx.text(finding_summary_flagged(ctx, f, resolved)),
+            ctx.text(verdict_text), ctx.text(comparison),
+            ctx.text(verdict.detail) if f.type == "tear" else "",
         ))
     return rows
 
@@ -199,6 +219,7 @@ def measurements_json(ctx: ExportContext) -> dict[str, Any]:
             "summary": row.summary,
             "attributes": {label: value for label, value in row.values},
             "grade": row.grade or None, "reference": row.reference or None,
+            "verdict": row.verdict or None, "comparison": row.comparison or None,
         })
     doc: dict[str, Any] = {
         "format": "us-annotator-measurements",

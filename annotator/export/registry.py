@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotator.case.fileutil import atomic_write_text
 from annotator.export.context import ExportContext, ExportOptions, Progress
 from annotator.export.deid_report import deid_summary, text_warnings
 from annotator.export.imaging_area import ImagingArea
@@ -158,4 +159,20 @@ def export(document: CaseDocument, out: str | Path, options: ExportOptions | Non
     result.deidentification = deid_summary(ctx, dicom_output=kind.name.startswith("dicom"))
     if kind.name not in ("dicom-sr", "measurements") and not options.keep_identifiers:
         result.warnings = text_warnings(ctx)
+    if kind.name == "figure" and result.caption:
+        write_caption_sidecar(out, result.caption)
     return result
+
+
+def caption_sidecar(out: Path) -> Path:
+    """Where a figure's caption goes beside it: ``fig.png`` -> ``fig.caption.txt``."""
+    return out.with_suffix(".caption.txt")
+
+
+def write_caption_sidecar(out: Path, caption: str) -> None:
+    """The caption (de-identified like the figure) as UTF-8 text beside the figure, for the
+    manuscript. The figure itself is already in place when this fails, and the error says so."""
+    try:
+        atomic_write_text(caption_sidecar(out), caption + "\n")
+    except OSError as exc:
+        raise ExportError(f"{out}: written, but its caption could not be saved beside it: {exc}") from exc

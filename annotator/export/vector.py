@@ -8,6 +8,7 @@ neutral title and the tool's name, never the case's identifiers.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMarginsF, QRect, QSize, QSizeF
@@ -55,7 +56,7 @@ def write_svg_figure(ctx: ExportContext, path: Path) -> FigurePlan:
     generator.setViewBox(QRect(0, 0, plan.width, plan.height))
     generator.setResolution(plan.spec.dpi)
     generator.setTitle(document_title(ctx))
-    generator.setDescription(f"Figure exported by {CREATOR}")
+    generator.setDescription(plan.caption or f"Figure exported by {CREATOR}")  # SVG <desc>
     _paint_onto(generator, "SVG", path, plan, ctx)
     return plan
 
@@ -82,4 +83,41 @@ def write_pdf_figure(ctx: ExportContext, path: Path) -> FigurePlan:
     _paint_onto(writer, "PDF", path, plan, ctx)
     del writer  # the file is complete once its painter has ended
     strip_pdf_dates(path)
+    if plan.caption:
+        add_pdf_subject(path, plan.caption)
     return plan
+
+
+def _pdf_text(text: str) -> bytes:
+    """A PDF text string: UTF-16BE with its byte-order mark, in hex (no escaping needed)."""
+    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+
+
+def add_pdf_subject(path: Path, subject: str) -> None:
+    """Add ``subject`` (the caption) to the PDF's document information by an incremental update:
+    a new Info dictionary (title and creator kept, subject added) and a trailer pointing back at
+    the old cross-reference table. QPdfWriter has no setter for the subject."""
+    data = path.read_bytes()
+    start = data.rfind(b"startxref")
+    trailer_at = data.rfind(b"trailer", 0, start)
+    if start < 0 or trailer_at < 0:
+        return  # not the classic layout QPdfWriter writes: the sidecar still holds the caption
+    trailer = data[trailer_at:start]
+    size = re.search(rb"/Size\s+(\d+)", trailer)
+    root = re.search(rb"/Root\s+(\d+\s+\d+\s+R)", trailer)
+    info = re.search(rb"/Info\s+(\d+)\s+(\d+)\s+R", trailer)
+    prev = re.search(rb"startxref\s+(\d+)", data[start:])
+    if not (size and root and prev):
+        return
+    entries = b""
+    if info:
+        obj = re.search(rb"\n" + info.group(1) + rb"\s+" + info.group(2) + rb"\s+obj\s*<<(.*?)>>\s*endobj", data, re.S)
+        if obj:
+            entries = re.sub(rb"/Subject\s*(<[^>]*>|\((?:\\.|[^\\)])*\))", b"", obj.group(1))
+    number = int(size.group(1))
+    offset = len(data) + 1
+    body = (b"\n%d 0 obj\n<<" % number + entries + b" /Subject " + _pdf_text(subject) + b" >>\nendobj\n")
+    xref_at = len(data) + len(body)
+    tail = (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root " % (number, offset, number + 1)
+            + root.group(1) + b" /Info %d 0 R /Prev %s >>\nstartxref\n%d\n%%%%EOF\n" % (number, prev.group(1), xref_at))
+    path.write_bytes(data + body + tail)

@@ -56,6 +56,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
        tip="The measurements as a DICOM SR, or a figure as DICOM Secondary Capture"),
     _a("export_measurements", "Export &Measurements\u2026", menu="File", section="export",
        tip="Every measurement as CSV or JSON"),
+    _a("case_details", "Case &Details\u2026", menu="File",
+       tip="The case title, history, impression and exam date, as the report and slides tell them"),
     _a("close_case", "&Close Case", "Ctrl+W", tip="Close the case", menu="File"),
     _a("start_screen", "Start Screen", tip="Show recent cases and the demo", menu="File"),
     _a("quit", "&Quit", "Ctrl+Q", tip="Quit us-annotator", menu="File"),
@@ -66,6 +68,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _a("select_all", "Select &All", "Ctrl+A", tip="Select every annotation on this frame", menu="Edit"),
     _a("edit_label", "Edit &Label or Text\u2026", "F2", menu="Edit",
        tip="Name the selected annotation, or change a text annotation's words (or double-click it)"),
+    _a("media_details", "Media Label and &View\u2026", menu="Edit",
+       tip="Name the current media (e.g. Longitudinal RF, rest and contraction) and say its view"),
     _a("remove_calibration", "Remove Manual Calibration", tip="Go back to the file's own calibration",
        menu="Edit"),
     # View

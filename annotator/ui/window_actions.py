@@ -26,6 +26,7 @@ from annotator.ui.actions import ACTIONS, DYNAMICS_ACTIONS, EXPORT_KINDS, SPECS,
 from annotator.ui.annotation_menu import edit_words, hide_annotations
 from annotator.ui.architecture_action import analyse_architecture
 from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
+from annotator.ui.dialogs.case_info_dialog import edit_case_info, edit_media_info
 from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
 from annotator.ui.pacs_dialog import open_from_pacs
@@ -251,6 +252,8 @@ def wire_actions(window: MainWindow) -> None:
         "save": lambda: save(window),
         "save_as": lambda: save_as(window),
         "close_case": c.close_document,
+        "case_details": lambda: edit_case_info(c, window),
+        "media_details": lambda: edit_media_info(c, c.current_media_id or "", window),
         "start_screen": window.show_start_screen,
         "quit": window.close,
         "undo": c.undo_stack.undo,

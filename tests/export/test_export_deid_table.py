@@ -189,7 +189,8 @@ def test_pdfs_carry_no_dates(planted_outputs: tuple[Planted, dict[str, Path], Pa
         path = planted_outputs[1][key]
         reader = pypdf.PdfReader(path)
         info = dict(reader.metadata or {})
-        assert set(info) <= {"/Title", "/Creator", "/Producer", "/Trapped"}, info
+        # /Subject is the figure caption (typed text, scrubbed like the title)
+        assert set(info) <= {"/Title", "/Subject", "/Creator", "/Producer", "/Trapped"}, info
         data = path.read_bytes()
         for marker in (b"CreationDate", b"ModDate", b"CreateDate", b"ModifyDate", b"MetadataDate", b"/Author"):
             assert marker not in data, (key, marker)

@@ -143,7 +143,7 @@ def test_plot_panel_of_a_measurement_over_time(document: CaseDocument) -> None:
     assert plan.panels[1].series is not None
     values = [s.value for s in plan.panels[1].series.samples]
     assert values[0] == pytest.approx(6.0) and values[-1] == pytest.approx(10.0)
-    assert "(B) width: length over time" in plan.caption
+    assert "(B) Width over time: rest 6.0 mm at 0.00 s (circle), peak 10.0 mm" in plan.caption
     image = qimage_to_numpy(render_figure(spec, ctx))
     b = plan.panels[1].box
     plot = image[int(b.y) : int(b.y + b.h), int(b.x) : int(b.x + b.w)]
@@ -170,10 +170,10 @@ def test_preview_is_the_same_figure_smaller(document: CaseDocument) -> None:
 def test_plot_panel_from_the_command_line_options(document: CaseDocument, tmp_path: Path) -> None:
     out = tmp_path / "with_plot.png"
     result = export(document, out, ExportOptions(media="m1", frame=0, plots=["a4"], width_mm=120, dpi=100))
-    assert "(B) width: length over time" in result.caption
+    assert "(B) Width over time: rest 6.0 mm" in result.caption
     with pytest.raises(ExportError, match="no annotation 'zz'"):
         export(document, tmp_path / "bad.png", ExportOptions(plots=["zz"]))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["with_plot.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["with_plot.caption.txt", "with_plot.png"]
 
 
 def test_options_name_panels_across_media_with_their_own_crops(document: CaseDocument, tmp_path: Path) -> None:

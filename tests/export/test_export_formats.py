@@ -25,6 +25,8 @@ from PIL import Image
 from pptx import Presentation
 from PySide6.QtWidgets import QApplication
 
+from annotator.export.raster import ascii_text
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -42,7 +44,16 @@ def test_raster_figures_record_300_dpi_at_85_mm(outputs: tuple[ExportCase, dict[
         assert image.width == round(85 / 25.4 * 300)  # 1004 px: 85 mm at 300 dpi
         dpi = image.info["dpi"]
         assert dpi[0] == pytest.approx(300, abs=0.5) and dpi[1] == pytest.approx(300, abs=0.5)
-        assert not {k for k in image.info if k not in ("dpi", "jfif", "jfif_version", "jfif_unit", "jfif_density", "compression", "resolution")}
+        assert not {k for k in image.info if k not in ("dpi", "jfif", "jfif_version", "jfif_unit", "jfif_density", "compression", "resolution", "Description", "comment")}
+        # the caption, and nothing else, travels with the figure (and beside it)
+        caption = path.with_suffix(".caption.txt").read_text(encoding="utf-8").strip()
+        if fmt == "TIFF":
+            stored = image.tag_v2[270]  # ImageDescription, ASCII by the TIFF standard
+            caption = ascii_text(caption)
+            assert "mm2" in stored
+        else:
+            stored = image.info.get("Description") or image.info["comment"].decode("utf-8")
+        assert stored == caption and "Full-thickness tear" in caption
     pixels = cv2.imread(str(path))
     assert pixels is not None and pixels.shape[1] == 1004
 

@@ -19,7 +19,7 @@ from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.demo import demo_case_path
 from annotator.ui.controller import AppController
-from annotator.ui.panels.attribute_rows import ChoiceRow, IntegerRow, ValueRow
+from annotator.ui.panels.attribute_rows import ChoiceRow, ValueRow
 from annotator.ui.panels.case_browser import CaseBrowser
 from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_model import COLUMNS
@@ -181,10 +181,13 @@ def test_editing_fields_and_typed_attributes_pushes_commands(qtbot: QtBot, contr
     assert isinstance(thickness, ChoiceRow)
     thickness.combo.setCurrentText("full")
     assert finding.attributes["thickness"].value == "full"
-    grade = editor.rows["grade"]
-    assert isinstance(grade, IntegerRow)
-    grade.spin.setValue(3)
-    assert finding.attributes["grade"].value == 3
+    assert "grade" not in editor.rows  # the Grade field (a published grading) replaces the number
+    index = editor.grade.findData("BAMIC 3b")
+    assert index > 0 and "extensive injury" in editor.grade.itemText(index)
+    editor.grade.setCurrentIndex(index)
+    editor.grade.activated.emit(index)
+    assert finding.grade == "BAMIC 3b"
+    assert "Br J Sports Med" in editor.grade_source.text()
     retraction = editor.rows["retraction"]
     assert isinstance(retraction, ValueRow)
     retraction.edit.setText("12,5 mm")  # a decimal comma and a unit are fine
@@ -196,7 +199,7 @@ def test_editing_fields_and_typed_attributes_pushes_commands(qtbot: QtBot, contr
     assert finding.attributes["retraction"].value == pytest.approx(12.5)
     assert "not a number" in retraction.origin.text()
     panel.refresh_later.flush()
-    assert panel.list.item(0).text().startswith("Full-thickness tear (grade 3")
+    assert panel.list.item(0).text().startswith("Full-thickness tear (BAMIC 3b)")
     steps = controller.undo_stack.count()
     assert steps == 5
     for _ in range(steps):
@@ -275,8 +278,7 @@ def test_nerve_csa_against_the_upper_limit_of_normal(qtbot: QtBot, controller: A
     csa.edit.setText("14.2")
     csa.edit.editingFinished.emit()
     assert editor.comparison.property("status") == "above"
-    assert "ABOVE the upper limit of normal" in editor.comparison.text()
-    assert "(+29%)" in editor.comparison.text()
+    assert "Enlarged, 29 % above the upper limit of normal" in editor.comparison.text()
     csa.edit.setText("9.5")
     csa.edit.editingFinished.emit()
     assert editor.comparison.property("status") == "within"

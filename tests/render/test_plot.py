@@ -65,7 +65,7 @@ def test_the_plot_draws_the_line_and_marks_rest_and_peak() -> None:
     assert has_colour(a, LIGHT.peak) == 0 and has_colour(a, LIGHT.rest) == 0
     assert has_colour(b, LIGHT.peak) > 50 and has_colour(b, LIGHT.rest) > 50
     # the peak mark sits in the middle of the time axis, the rest mark at its start
-    peak_cols = np.nonzero((np.abs(b.astype(int) - [0xB3, 0x26, 0x1E]).max(axis=2) <= 12).any(axis=0))[0]
+    peak_cols = np.nonzero((np.abs(b.astype(int) - [0x7B, 0x32, 0x94]).max(axis=2) <= 12).any(axis=0))[0]
     rest_cols = np.nonzero((np.abs(b.astype(int) - [0x1B, 0x7F, 0x3B]).max(axis=2) <= 12).any(axis=0))[0]
     assert 250 < np.median(peak_cols) < 450
     assert np.median(rest_cols) < 200

@@ -84,7 +84,7 @@ BAD: list[tuple[str, Edit, str]] = [
     ("unknown media", _set("annotations/0/media", "m7"), "annotations[0].media: annotation 'a1' refers to media 'm7'"),
     ("unknown finding", _set("annotations/0/finding", "f7"), "annotations[0].finding: annotation 'a1' links to finding 'f7'"),
     ("unknown finding type", _set("findings/0/type", "sprain"), "findings[0].type: unknown finding type 'sprain'"),
-    ("bad side", _set("findings/0/side", "up"), "findings[0].side: must be one of left, right, none"),
+    ("bad side", _set("findings/0/side", "up"), "findings[0].side: must be one of left, right, bilateral, none"),
     ("attribute link to nothing", _set("findings/0/attributes/gap/annotation", "a9"),
      "findings[0].attributes.gap.annotation: links to annotation 'a9'"),
     ("attribute without value", _set("findings/0/attributes/grade", {"unit": "mm"}), "findings[0].attributes.grade: needs a \"value\""),

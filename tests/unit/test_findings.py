@@ -157,7 +157,8 @@ def test_summary_of_atrophy() -> None:
         "echo_intensity": AttributeValue(annotation="a3"),
     })
     assert finding_summary(doc, f) == (
-        "Atrophy of the right vastus lateralis: thickness 2.0 mm (other side 3.1 mm); echo intensity 80.0"
+        "Atrophy of the right vastus lateralis: thickness 2.0 mm vs 3.1 mm on the other side: 35 % thinner "
+        "(ratio 0.65); echo intensity 80.0"
     )
 
 
@@ -165,7 +166,8 @@ def test_summary_of_nerve_enlargement() -> None:
     doc = document()
     f = nerve(csa=AttributeValue(annotation="a3"), csa_other_side=AttributeValue(25.0, "mm2"))
     text = finding_summary(doc, f)
-    assert text.startswith("Enlargement of the right median nerve at the carpal tunnel inlet: CSA 50.0 mm² (")
+    assert text.startswith("The right median nerve at the carpal tunnel inlet: CSA 50.0 mm², enlarged, "
+                           "355 % above the upper limit of normal (")
     assert "upper limit of normal 11 mm²" in text
     assert text.endswith("side-to-side ratio 2.00")
 

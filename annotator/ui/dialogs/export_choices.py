@@ -237,9 +237,11 @@ def snapshot_document(document: CaseDocument) -> CaseDocument:
     it while the user goes on editing the live case. Media that could not be opened stay
     unopened, and asking for them repeats the original error."""
     case = document.case
+    # captions stay behind: the dialog's caption box is the one in use (export_caption.py)
     copied = Case(title=case.title, media=copy.deepcopy(case.media), findings=copy.deepcopy(case.findings),
                   annotations=copy.deepcopy(case.annotations), notes=case.notes, path=case.path,
-                  redactions=list(case.redactions))
+                  redactions=list(case.redactions), history=case.history, impression=case.impression,
+                  exam_date=case.exam_date)
     failures: dict[str, MediaError] = {}
     opened: dict[str, Media] = {}
     for ref in case.media:

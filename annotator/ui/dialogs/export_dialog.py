@@ -33,6 +33,7 @@ from annotator.export.imaging_area import ImagingArea
 from annotator.export.registry import ExportResult
 from annotator.ui.controller import AppController
 from annotator.ui.dialogs.error_dialog import show_error
+from annotator.ui.dialogs.export_caption import caption_key, keep_caption, stored_caption
 from annotator.ui.dialogs.export_choices import (
     ExportChoices,
     recall,
@@ -86,6 +87,7 @@ class ExportDialog(QDialog):
         self.last_result: ExportResult | None = None
         self._clip_shown: str | None = None
         self._showing_problem = False
+        self._offered_captions: set[str] = set()
         self.choices: ExportChoices = recall(self.settings, kind)
         self.state.fill_defaults(self.choices)
 
@@ -279,7 +281,20 @@ class ExportDialog(QDialog):
         self.pane.show_result(result)
         if result.caption is not None:
             self.form.show_draft(result.caption)
+            self._offer_stored_caption()
         self.preview_updated.emit(result)
+
+    def _offer_stored_caption(self) -> None:
+        """The caption kept in the case for these panels, as the user's own: offered once, so
+        "Use the draft" stays the draft."""
+        c = self.read_choices()
+        key = caption_key(self.document, c)
+        if key is None or key in self._offered_captions:
+            return
+        self._offered_captions.add(key)
+        mine = None if self.form.caption_edited else stored_caption(self.document, c)
+        if mine and mine != self.form.caption.toPlainText():
+            self.form.caption.setPlainText(mine)
 
     def _preview_failed(self, message: str) -> None:
         self.pane.show_problem(message)
@@ -356,6 +371,8 @@ class ExportDialog(QDialog):
         said = [f"\u26a0 {w.removeprefix('warning: ')}" for w in result.warnings] + result.deidentification
         self.status.setText("\n".join([f"Saved {result.path}", *said]))
         self.form.file.exported(result.path)
+        if result.kind == "figure":
+            keep_caption(self.state.controller, self.document, self.read_choices())
         self.export_finished.emit(result)
 
     def _export_failed(self, message: str) -> None:

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon, QImage, QPixmap
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from annotator.case.commands import RemoveMedia
 from annotator.case.model import CaseEvent
 from annotator.media import Media, open_media
 from annotator.media.kinds import dialog_filter
+from annotator.ui.dialogs.case_info_dialog import edit_media_info
 from annotator.ui.panels.common import (
     AskFn,
     ControllerLike,
@@ -75,6 +76,12 @@ class CaseBrowser(QWidget):
         self.list.setWordWrap(True)
         self.add_button = QPushButton("Add…")
         self.add_button.setToolTip("Add DICOM, video or image files to the case")
+        # a context-menu entry, not a button: the dock stays as narrow as before
+        self.details_action = QAction("Label and View…", self.list)
+        self.details_action.setToolTip("Name the media and say its view (long or transverse axis); figures, "
+                                       "slides and reports use the name (or double-click it)")
+        self.list.addAction(self.details_action)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected media and its annotations from the case "
                                       "(the file on disk is not touched)")
@@ -101,6 +108,8 @@ class CaseBrowser(QWidget):
         self.list.currentItemChanged.connect(self._current_item_changed)
         self.add_button.clicked.connect(self._add_dialog)
         self.remove_button.clicked.connect(self.remove_current)
+        self.details_action.triggered.connect(lambda _checked=False: self.edit_current())
+        self.list.itemDoubleClicked.connect(lambda _item: self.edit_current())
         self.refresh_thumbnails_later = Debouncer(self.refresh_thumbnails, 400, self)
         controller.document_changed.connect(self.rebuild)
         controller.case_event.connect(self._on_case_event)
@@ -127,6 +136,7 @@ class CaseBrowser(QWidget):
         self._update_texts()
         self._show_current(self.controller.current_media_id or "")
         self.add_button.setEnabled(doc is not None)
+        self.details_action.setEnabled(doc is not None and bool(doc.case.media))
         self.refresh_thumbnails()
 
     def _placeholder_icon(self) -> QIcon:
@@ -146,6 +156,8 @@ class CaseBrowser(QWidget):
             except KeyError:
                 continue
             name = ref.label or Path(ref.path).name
+            if ref.view:
+                name += f" ({ref.view})"
             count = sum(1 for a in doc.case.annotations if a.media == media_id)
             if media_id in self.errors:
                 detail = f"cannot read: {self.errors[media_id]}"
@@ -247,6 +259,11 @@ class CaseBrowser(QWidget):
             open_paths = getattr(self.controller, "open_paths", None)
             if callable(open_paths):
                 open_paths([Path(n) for n in names])
+
+    def edit_current(self) -> bool:
+        """The label, view and side of the selected media (one undoable edit)."""
+        item = self.list.currentItem()
+        return item is not None and edit_media_info(self.controller, str(item.data(MEDIA_ROLE)), self)
 
     def removal_question(self, media_id: str) -> str | None:
         """What removing the media takes with it, as a question; None when it takes nothing."""

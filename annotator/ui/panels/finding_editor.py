@@ -32,10 +32,11 @@ from annotator.case.findings import (
     Vocabulary,
     attribute_spec,
     attribute_specs,
+    finding_verdict,
     load_vocabulary,
     resolve_attribute,
 )
-from annotator.case.model import SIDES, AttributeValue, Finding
+from annotator.case.model import FINDING_SIDES, AttributeValue, Finding
 from annotator.ui.panels.attribute_rows import KIND_QUANTITIES, AttributeRow, ValueRow, make_row
 from annotator.ui.panels.common import (
     TYPE_TITLES,
@@ -58,6 +59,8 @@ ANNOTATION_ROLE = Qt.ItemDataRole.UserRole
 #: attributes that repeat a field of the form (a nerve's name and site): not shown as rows,
 #: and cleared when the field is edited so they never silently disagree with it
 SHADOWING_ATTRIBUTES = {"nerve_enlargement": {"structure": "nerve", "site": "site"}}
+#: the numeric tear grade of older cases: the Grade field (a published grading) replaces it
+REPLACED_ATTRIBUTES = {"tear": {"grade"}}
 ABOVE_STYLE = "QLabel { background: #8b1e1e; color: white; padding: 4px; border-radius: 3px; }"
 WITHIN_STYLE = "QLabel { background: #1f5f35; color: white; padding: 4px; border-radius: 3px; }"
 
@@ -71,25 +74,35 @@ class Comparison:
 
 
 def nerve_comparison(document: CaseDocument, finding: Finding) -> Comparison:
+    """The finding's measured verdict (``finding_verdict``, the words every export uses) as the
+    panel shows it: a nerve against its reference, atrophy against the other side."""
+    verdict = finding_verdict(document, finding)
+    sides = "\n".join(c.text() for c in verdict.comparisons)
+    if finding.type == "atrophy":
+        if not verdict.comparisons:
+            return Comparison("unknown", "Side to side: link or type the same value on the other side "
+                              "(thickness, CSA or echo intensity) to compare.")
+        return Comparison("compared", "Side to side:\n" + sides)
     csa = resolve_attribute(document, finding, "csa")
-    uln = resolve_attribute(document, finding, "reference_uln")
-    if not csa.ok:
+    if verdict.status == "incomplete" or not csa.ok:
         return Comparison("unknown", "No CSA yet: trace the nerve inside its bright rim and link "
                           "the trace to Cross-sectional area.")
-    if not uln.ok:
-        return Comparison("unknown", f"CSA {csa.display()}. {uln.problem or 'No reference value'}: "
-                          "compare with the other side.")
-    if csa.unit != uln.unit:
+    if verdict.status == "uncalibrated":
         return Comparison("unknown", f"CSA {csa.display()} is in {csa.unit}: it cannot be compared "
-                          f"with the reference in {uln.unit} (calibrate the image).")
-    assert isinstance(csa.value, (int, float)) and isinstance(uln.value, (int, float))
-    percent = (float(csa.value) / float(uln.value) - 1.0) * 100.0 if uln.value else 0.0
-    source = f"\nReference: {uln.reference.describe()}" if uln.reference is not None else ""
-    if csa.value > uln.value:
-        return Comparison("above", f"\u25b2 ABOVE the upper limit of normal: CSA {csa.display()} vs "
-                          f"{uln.display()} ({percent:+.0f}%){source}")
-    return Comparison("within", f"\u2713 Within normal limits: CSA {csa.display()} vs upper limit "
-                      f"{uln.display()} ({percent:+.0f}%){source}")
+                          "with the reference in mm² (calibrate the image).")
+    if verdict.status == "no_reference":
+        detail = f" ({verdict.detail})" if verdict.detail else ""
+        other = f"\n{sides}" if sides else "; compare with the other side."
+        return Comparison("unknown", f"CSA {csa.display()}: {verdict.text}{detail}{other}")
+    uln = resolve_attribute(document, finding, "reference_uln")
+    # "enlarged" says its percent in words; "within" shows how far below the limit
+    percent = f" ({verdict.percent:+.0f}%)" if verdict.percent is not None and verdict.status == "within" else ""
+    source = f"\nReference: {verdict.detail}" if verdict.detail else ""
+    words = verdict.text[:1].upper() + verdict.text[1:]
+    mark = "\u25b2" if verdict.status == "enlarged" else "\u2713"
+    status = "above" if verdict.status == "enlarged" else "within"
+    return Comparison(status, f"{mark} {words}: CSA {csa.display()} vs upper limit {uln.display()}{percent}{source}"
+                      + (f"\n{sides}" if sides else ""))
 
 
 class NotesEdit(QPlainTextEdit):
@@ -122,7 +135,7 @@ class FindingEditor(QWidget):
         self.structure.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.structure.setAccessibleName("structure")
         self.side = QComboBox()
-        self.side.addItems(list(SIDES))
+        self.side.addItems(list(FINDING_SIDES))
         self.site = QComboBox()
         self.site.setEditable(True)
         self.site.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -131,6 +144,17 @@ class FindingEditor(QWidget):
         head.addRow("Structure:", self.structure)
         head.addRow("Side:", self.side)
         head.addRow("Site:", self.site)
+        # a grade from a published grading, with the grading's source shown under it
+        self.grade = QComboBox()
+        self.grade.setAccessibleName("grade")
+        self.grade.addItem("not graded", "")
+        for stored, shown in self.vocabulary.grade_choices():
+            self.grade.addItem(shown, stored)
+        self.grade_source = QLabel()
+        self.grade_source.setWordWrap(True)
+        self.grade_label = QLabel("Grade:")
+        head.addRow(self.grade_label, self.grade)
+        head.addRow("", self.grade_source)
 
         self.attributes_box = QGroupBox("Measurements and grading")
         self.attributes_form = QFormLayout(self.attributes_box)
@@ -178,6 +202,7 @@ class FindingEditor(QWidget):
             line.editingFinished.connect(lambda: self._commit_field("structure", self.structure.currentText()))
         self.side.activated.connect(lambda _i: self._commit_field("side", self.side.currentText()))
         self.site.activated.connect(lambda _i: self._commit_field("site", self.site.currentText()))
+        self.grade.activated.connect(self._grade_chosen)
         site_line = self.site.lineEdit()
         if site_line is not None:
             site_line.editingFinished.connect(lambda: self._commit_field("site", self.site.currentText()))
@@ -224,7 +249,8 @@ class FindingEditor(QWidget):
         labels = {a.id: a.label or a.id for a in doc.case.annotations}
         for name, row in self.rows.items():
             row.show_value(finding.attributes.get(name), resolve_attribute(doc, finding, name), labels)
-        if finding.type == "nerve_enlargement":
+        self._show_grade(finding)
+        if finding.type in ("nerve_enlargement", "atrophy"):
             result = nerve_comparison(doc, finding)
             self.comparison.setText(result.text)
             self.comparison.setStyleSheet({"above": ABOVE_STYLE, "within": WITHIN_STYLE}.get(result.status, ""))
@@ -236,6 +262,27 @@ class FindingEditor(QWidget):
         if not self.notes.hasFocus() and self.notes.toPlainText() != finding.notes:
             self.notes.setPlainText(finding.notes)
         self._update_buttons()
+
+    def _grade_chosen(self, _index: int) -> None:
+        self._commit_field("grade", str(self.grade.currentData()))
+
+    def _show_grade(self, finding: Finding) -> None:
+        graded = finding.type == "tear"
+        for widget in (self.grade_label, self.grade, self.grade_source):
+            widget.setHidden(not graded)
+        if not graded:
+            return
+        self.grade.blockSignals(True)
+        try:
+            index = self.grade.findData(finding.grade)
+            if index < 0:  # a grade typed in a file, not from the vocabulary: keep and show it
+                self.grade.addItem(finding.grade, finding.grade)
+                index = self.grade.count() - 1
+            self.grade.setCurrentIndex(index)
+        finally:
+            self.grade.blockSignals(False)
+        grading, _meaning = self.vocabulary.describe_grade(finding.grade)
+        self.grade_source.setText(f"{grading.title}: {grading.source}" if grading is not None else "")
 
     def _clear(self) -> None:
         """Nothing selected: empty every field, so no value of a closed case lingers."""
@@ -257,6 +304,7 @@ class FindingEditor(QWidget):
             self.attributes_form.removeRow(0)
         self.rows = {}
         shadowing = set(SHADOWING_ATTRIBUTES.get(finding_type or "", {}).values())
+        shadowing |= REPLACED_ATTRIBUTES.get(finding_type or "", set())
         specs = [s for s in attribute_specs(finding_type) if s.name not in shadowing] if finding_type else []
         for spec in specs:
             suggestions = None
@@ -280,7 +328,9 @@ class FindingEditor(QWidget):
         return self.vocabulary.structures
 
     def _site_choices(self, finding: Finding) -> list[str]:
-        return self.vocabulary.sites_for(finding.structure) if finding.type == "nerve_enlargement" else []
+        if finding.type == "nerve_enlargement":
+            return self.vocabulary.sites_for(finding.structure)
+        return list(self.vocabulary.tear_sites) if finding.type in ("tear", "atrophy") else []
 
     @staticmethod
     def _set_combo(combo: QComboBox, items: list[str], text: str) -> None:
