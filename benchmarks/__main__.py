@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("decode", "playback", "tracking", "export", "scrub", "architecture")
+BENCHMARKS = ("decode", "playback", "tracking", "export", "scrub", "architecture", "pacs")
 
 
 def main(argv: list[str]) -> int:

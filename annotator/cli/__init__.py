@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-SUBCOMMANDS = ("info", "measure", "validate", "track", "export", "architecture")
+SUBCOMMANDS = ("info", "measure", "validate", "track", "export", "architecture", "pacs")
 
 
 class CliError(Exception):

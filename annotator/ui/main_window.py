@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
     def _document_changed(self) -> None:
         has_doc = self.controller.document is not None
         self.pages.setCurrentIndex(1 if has_doc else 0)
-        for action_id in ("save", "save_as", "close_case", *EXPORT_KINDS, "select_all", "delete", "edit_label",
+        for action_id in ("save", "save_as", "close_case", "store_pacs", *EXPORT_KINDS, "select_all", "delete", "edit_label",
                           "hide_selected", "show_hidden", "compare_rest_peak", "compare_media"):
             self.action_by_id[action_id].setEnabled(has_doc)
         self._update_title()

@@ -29,6 +29,8 @@ from annotator.ui.compare_actions import compare_rest_peak, compare_two_media
 from annotator.ui.dialogs.case_info_dialog import edit_case_info, edit_media_info
 from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
+from annotator.ui.pacs_dialog import open_from_pacs
+from annotator.ui.pacs_store import store_to_pacs
 from annotator.ui.tools import (
     AngleTool,
     ArrowTool,
@@ -245,6 +247,8 @@ def wire_actions(window: MainWindow) -> None:
     handlers: dict[str, Callable[[], object]] = {
         "new_case": c.new_case,
         "open": lambda: open_dialog(window),
+        "open_pacs": lambda: open_from_pacs(window),
+        "store_pacs": lambda: store_to_pacs(window),
         "save": lambda: save(window),
         "save_as": lambda: save_as(window),
         "close_case": c.close_document,

@@ -32,7 +32,7 @@ def python_files(room: str) -> list[Path]:
     return files
 
 
-@pytest.mark.parametrize("room", ["media", "case", "dynamics"])
+@pytest.mark.parametrize("room", ["media", "case", "dynamics", "pacs"])
 def test_core_never_imports_qt(room: str) -> None:
     offenders = [
         f"{path.relative_to(PACKAGE.parent)} imports {name}"

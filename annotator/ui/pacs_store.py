@@ -1,0 +1,131 @@
+"""File > Store to PACS...: the clinical path. The case's measurements as a DICOM SR and the
+current frame as a Secondary Capture, with identifiers KEPT and the Study Instance UID of the
+scan, so the PACS files them beside it. Shows what goes where and asks before sending.
+
+(The de-identified teaching path stays the default of every other export.)"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
+
+from annotator.case.document import CaseDocument
+from annotator.export.context import ExportOptions
+from annotator.export.output import ExportError
+from annotator.export.registry import export
+from annotator.pacs.errors import PacsError
+from annotator.ui.tasks import Task
+
+
+@dataclass
+class StoreItem:
+    path: Path
+    what: str  # "Structured report" / "Secondary capture"
+    patient: str
+    study_uid: str
+
+
+def build_store_files(document: CaseDocument, folder: Path, media_id: str | None = None,
+                      frame: int | None = None) -> tuple[list[StoreItem], list[str]]:
+    """The SR and SC of the case in ``folder`` (identifiers kept), and notes on what was left out."""
+    import pydicom
+
+    items: list[StoreItem] = []
+    notes: list[str] = []
+    outputs = [("Structured report (measurements)", folder / "measurements-sr.dcm",
+                ExportOptions(keep_identifiers=True)),
+               ("Secondary capture (annotated frame)", folder / "figure-sc.dcm",
+                ExportOptions(keep_identifiers=True, secondary_capture=True, media=media_id, frame=frame))]
+    for what, path, options in outputs:
+        try:
+            export(document, path, options)
+        except ExportError as exc:
+            notes.append(f"{what}: not made ({exc})")
+            continue
+        ds = pydicom.dcmread(path, stop_before_pixels=True)
+        items.append(StoreItem(path, what, str(ds.get("PatientName", "")), str(ds.StudyInstanceUID)))
+    return items, notes
+
+
+def describe(items: list[StoreItem], notes: list[str], where: str) -> str:
+    lines = [f"Send to {where}:"]
+    for item in items:
+        lines.append(f"\u2022 {item.what}\n   patient {item.patient or '(none)'}, study {item.study_uid}")
+    lines += notes
+    lines.append("\nThese files keep the patient's identifiers (the clinical path).")
+    return "\n".join(lines)
+
+
+def send_items(target: str, items: list[StoreItem], password: str | None) -> int:
+    """Send to a DICOMweb server (STOW-RS) or a dicom:// peer (C-STORE); the count sent."""
+    if target.startswith("dicom://"):
+        from annotator.pacs.dimse import c_store, peer_from_url
+
+        c_store(peer_from_url(target), [i.path for i in items])
+        return len(items)
+    from annotator.pacs.client import DicomWebClient
+    from annotator.pacs.servers import resolve_server
+
+    DicomWebClient(resolve_server(target), password).store([i.path.read_bytes() for i in items])
+    return len(items)
+
+
+def store_to_pacs(window: Any) -> None:
+    doc = window.controller.document
+    if doc is None:
+        return
+    from annotator.pacs.servers import find_password, load_servers, resolve_server
+
+    try:
+        names = [s.name for s in load_servers()]
+    except PacsError:
+        names = []
+    target, ok = QInputDialog.getItem(window, "Store to PACS", "Server (saved name, URL, or "
+                                      "dicom://AE@host:port):", names, 0, True)
+    if not ok or not target.strip():
+        return
+    target = target.strip()
+    folder = Path(tempfile.mkdtemp(prefix="us-annotator-store-"))
+    media, frame = window.controller.current_media_id, window.controller.current_frame
+    try:
+        items, notes = build_store_files(doc, folder, media, frame)
+        password = None
+        if not target.startswith("dicom://"):
+            server = resolve_server(target)
+            password = find_password(server, lambda prompt: _ask_password(window, prompt))
+    except (PacsError, ExportError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        window.show_error("Store to PACS", str(exc))
+        return
+    if not items:
+        shutil.rmtree(folder, ignore_errors=True)
+        window.show_error("Store to PACS", "Nothing to send:\n" + "\n".join(notes))
+        return
+    answer = QMessageBox.question(window, "Store to PACS", describe(items, notes, target),
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                  QMessageBox.StandardButton.Cancel)
+    if answer != QMessageBox.StandardButton.Yes:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    task = Task(lambda _p: send_items(target, items, password), "Storing to PACS\u2026")
+    task.succeeded.connect(lambda n: window.statusBar().showMessage(f"Stored {n} file(s) to {target}", 8000),
+                           Qt.ConnectionType.QueuedConnection)
+    task.failed.connect(lambda exc: window.show_error("Store to PACS failed", str(exc)),
+                        Qt.ConnectionType.QueuedConnection)
+    task.ended.connect(lambda: shutil.rmtree(folder, ignore_errors=True), Qt.ConnectionType.QueuedConnection)
+    task.start()
+
+
+def _ask_password(parent: QWidget, prompt: str) -> str:
+    from PySide6.QtWidgets import QLineEdit
+
+    text, ok = QInputDialog.getText(parent, "PACS password", prompt, QLineEdit.EchoMode.Password)
+    if not ok:
+        raise PacsError("no password given", "auth")
+    return text

@@ -1,0 +1,171 @@
+"""PACS benchmark on a private Orthanc (started here, on loopback, stopped at the end):
+
+- first frame: ``RemoteClip`` opened (one metadata request) and its frame 0 shown (one WADO-RS
+  frame request in the original JPEG syntax, decoded), for the
+  87-frame JPEG clip (corpus Issue164.dcm, or a generated 87-frame clip without the corpus);
+  target <= 0.3 s;
+- whole clip: WADO-RS retrieval and multipart parsing against one raw HTTP transfer of the same
+  instance (Orthanc's /instances/ID/file), interleaved, median of the passes; target <= 1.5x;
+- study list: 500 generated studies listed through QIDO-RS with paging; target < 1 s.
+
+Skips (status 0, with the reason) where Orthanc or its DICOMweb plugin is absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "pacs"))
+from orthanc_server import PASSWORD, USER, Orthanc, missing_reason, start_orthanc  # noqa: E402
+
+ISSUE164 = ROOT.parent / "shared" / "corpus" / "orthanc-tests" / "Issue164.dcm"
+TARGET_FIRST_FRAME_S = 0.3
+TARGET_CLIP_RATIO = 1.5
+TARGET_LIST_S = 1.0
+STUDIES = 500
+PASSES = 5
+
+
+def _clip(folder: Path) -> Path:
+    if ISSUE164.is_file():
+        return ISSUE164
+    from benchmarks.jpeg_dicom import encode_jpeg_frames, speckle_frames, write_jpeg_dicom
+
+    print("note: corpus absent: a generated 87-frame 640x480 JPEG clip stands in for Issue164.dcm")
+    path = folder / "clip87.dcm"
+    write_jpeg_dicom(path, encode_jpeg_frames(speckle_frames(87, 640, 480)), 640, 480, 33.3)
+    return path
+
+
+def _tiny_studies(count: int) -> list[bytes]:
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+
+    out = []
+    for n in range(count):
+        meta = FileMetaDataset()
+        meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.6.1")
+        meta.MediaStorageSOPInstanceUID = generate_uid()
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
+        ds.PatientName, ds.PatientID = f"Bench^Patient{n:04d}", f"B{n:04d}"
+        ds.StudyDate, ds.Modality, ds.AccessionNumber = "20260101", "US", f"A{n:05d}"
+        ds.StudyDescription = "Benchmark shoulder"
+        ds.Rows = ds.Columns = 8
+        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+        ds.PixelData = bytes(64)
+        buffer = io.BytesIO()
+        ds.save_as(buffer, enforce_file_format=True)
+        out.append(buffer.getvalue())
+    return out
+
+
+def _raw_transfer(orthanc: Orthanc, path: str, accept: str = "*/*") -> float:
+    """One plain HTTP GET of ``path``, body read and dropped: the transfer without a client."""
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", orthanc.http_port, timeout=60)
+    conn.request("GET", path, headers={"Authorization": f"Basic {token}", "Accept": accept})
+    data = conn.getresponse().read()
+    conn.close()
+    elapsed = time.perf_counter() - start
+    assert len(data) > 1_000_000
+    return elapsed
+
+
+def _orthanc_instance_id(orthanc: Orthanc, sop_uid: str) -> str:
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", orthanc.http_port, timeout=60)
+    body = json.dumps({"Level": "Instance", "Query": {"SOPInstanceUID": sop_uid}})
+    conn.request("POST", "/tools/find", body=body, headers={"Authorization": f"Basic {token}"})
+    ids = json.loads(conn.getresponse().read())
+    conn.close()
+    return str(ids[0])
+
+
+def run(orthanc: Orthanc, folder: Path) -> int:
+    import pydicom
+
+    from annotator.pacs.client import DicomWebClient
+    from annotator.pacs.remote_clip import RemoteClip
+    from annotator.pacs.servers import server_from_url
+    from annotator.pacs.study import find_studies
+
+    client = DicomWebClient(server_from_url(f"http://{USER}@127.0.0.1:{orthanc.http_port}/dicom-web"),
+                            PASSWORD)
+    clip = _clip(folder)
+    client.store([clip.read_bytes()])
+    ds = pydicom.dcmread(clip, stop_before_pixels=True)
+    study, series, sop = ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID
+    frames = int(ds.NumberOfFrames)
+    orthanc_id = _orthanc_instance_id(orthanc, sop)
+
+    from annotator.pacs.client import DICOM_MULTIPART
+
+    wado_path = f"/dicom-web/studies/{study}/series/{series}/instances/{sop}"
+    first, whole, raw, raw_wado = [], [], [], []
+    for _ in range(PASSES):
+        start = time.perf_counter()
+        remote = RemoteClip(client, study, series, sop)  # metadata request, then frame 1 only
+        image = remote.frame(0)
+        first.append(time.perf_counter() - start)
+        remote.close()
+        assert image.shape[0] == int(ds.Rows)
+        raw.append(_raw_transfer(orthanc, f"/instances/{orthanc_id}/file"))
+        raw_wado.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART))
+        start = time.perf_counter()
+        data = client.retrieve_instance(study, series, sop)
+        whole.append(time.perf_counter() - start)
+        assert len(data) > 0
+    first_s = statistics.median(first)
+    ratio = statistics.median(w / r for w, r in zip(whole, raw, strict=True))
+    client_ratio = statistics.median(w / r for w, r in zip(whole, raw_wado, strict=True))
+    print(f"clip: {frames} frames, {len(data) / 1e6:.1f} MB ({'corpus Issue164.dcm' if clip == ISSUE164 else 'generated'})")
+    print(f"first frame (RemoteClip: metadata + WADO-RS frame 1 + decode): {first_s * 1000:.0f} ms "
+          f"(target <= {TARGET_FIRST_FRAME_S * 1000:.0f} ms: {'met' if first_s <= TARGET_FIRST_FRAME_S else 'NOT met'})")
+    print(f"whole clip (WADO-RS, original syntax): {statistics.median(whole) * 1000:.0f} ms vs raw HTTP "
+          f"{statistics.median(raw) * 1000:.0f} ms = {ratio:.2f}x (target <= {TARGET_CLIP_RATIO}x: "
+          f"{'met' if ratio <= TARGET_CLIP_RATIO else 'NOT met'})")
+    print(f"  the same WADO-RS answer read raw (no parsing): {statistics.median(raw_wado) * 1000:.0f} ms; "
+          f"client overhead {client_ratio:.2f}x (the rest is Orthanc's DICOMweb plugin building the answer)")
+
+    blobs = _tiny_studies(STUDIES)
+    for i in range(0, len(blobs), 100):
+        client.store(blobs[i:i + 100])
+    start = time.perf_counter()
+    listed = find_studies(client, {"PatientName": "Bench^*"}, with_series=False)
+    list_s = time.perf_counter() - start
+    assert len(listed) == STUDIES, len(listed)
+    print(f"study list: {len(listed)} studies through QIDO-RS (pages of 100) in {list_s * 1000:.0f} ms "
+          f"(target < {TARGET_LIST_S * 1000:.0f} ms: {'met' if list_s < TARGET_LIST_S else 'NOT met'})")
+    return 0
+
+
+def main() -> int:
+    reason = missing_reason()
+    if reason is not None:
+        print(f"skipped: {reason}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-pacs-") as tmp:
+        orthanc = start_orthanc(Path(tmp) / "orthanc")
+        try:
+            return run(orthanc, Path(tmp))
+        finally:
+            orthanc.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""File > Open from PACS... against the real Orthanc: search, series, download and open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from annotator.case.io import load_case
+from annotator.ui.pacs_dialog import PacsBrowser
+
+
+def cell(table: object, row: int, col: int) -> str:
+    item = table.item(row, col)  # type: ignore[attr-defined]
+    assert item is not None
+    return str(item.text())
+
+US1_STUDY = "1.3.6.1.4.1.5962.1.2.13.20040826185059.5457"
+
+
+def test_search_list_series_and_download(qtbot: QtBot, server_url: str, password_env: str,
+                                         tmp_path: Path) -> None:
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    dialog.server.setEditText(server_url)
+    dialog.patient_name.setText("Compressed*")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
+    assert cell(dialog.study_table, 0, 1) == "CompressedSamples US1"
+    assert cell(dialog.study_table, 0, 0) == "2004-08-26"
+    dialog.study_table.selectRow(0)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.series_table.rowCount() == 1, timeout=20000)
+    assert cell(dialog.series_table, 0, 0) == "US"
+    qtbot.waitUntil(lambda: dialog.thumbnails_shown == 1, timeout=20000)
+    item = dialog.series_table.item(0, 0)
+    assert item is not None and not item.icon().isNull()  # the /rendered thumbnail
+    with qtbot.waitSignal(dialog.case_ready, timeout=30000) as blocker:
+        dialog.download(tmp_path / "study")
+    case = load_case(blocker.args[0])
+    assert len(case.media) >= 2 and not case.load_warnings
+
+
+def test_errors_show_in_the_dialog(qtbot: QtBot, server_url: str, orthanc: object,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "wrong")
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    dialog.server.setEditText(server_url)
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
+    assert "password" in dialog.message.text()
+    dialog.server.setEditText("not-configured")
+    dialog.search()
+    assert "no PACS server named" in dialog.message.text()
+    dialog.date.setText("yesterday")
+    dialog.search()
+    assert "YYYYMMDD" in dialog.message.text()
+
+
+def test_store_sends_sr_and_sc_into_the_original_study(server_url: str, password_env: str,
+                                                       tmp_path: Path, qtbot: QtBot) -> None:
+    """Store to PACS: the case's SR and SC keep the scan's Study Instance UID and identifiers,
+    and arrive in that study on the server."""
+    from annotator.case.document import CaseDocument
+    from annotator.case.model import Annotation
+    from annotator.pacs.client import DicomWebClient
+    from annotator.pacs.servers import find_password, server_from_url
+    from annotator.pacs.study import get_study, list_series
+    from annotator.ui.pacs_store import build_store_files, describe, send_items
+
+    server = server_from_url(server_url)
+    client = DicomWebClient(server, find_password(server))
+    doc = CaseDocument.load(get_study(client, US1_STUDY, tmp_path / "study"))
+    media_id = doc.case.media[0].id
+    doc.case.annotations.append(Annotation.single("a1", media_id, "line", 0, [(10, 10), (60, 40)]))
+    before = sum(s.instances for s in list_series(client, US1_STUDY))
+    items, notes = build_store_files(doc, tmp_path, media_id, 0)
+    assert len(items) == 2 and {i.study_uid for i in items} == {US1_STUDY}, notes
+    assert all(i.patient == "CompressedSamples^US1" for i in items)
+    assert "keep the patient's identifiers" in describe(items, notes, "clinic")
+    assert send_items(server_url, items, find_password(server)) == len(items)
+    assert sum(s.instances for s in list_series(client, US1_STUDY)) == before + len(items)
+
+
+def test_servers_dialog_saves_tests_and_never_writes_the_password(
+        qtbot: QtBot, server_url: str, password_env: str, orthanc: object) -> None:
+    from annotator.pacs.servers import load_servers, settings_path
+    from annotator.ui.pacs_servers_dialog import PacsServersDialog
+
+    dialog = PacsServersDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("clinic")
+    dialog.url.setText(server_url.replace("sono@", ""))
+    dialog.user.setText("sono")
+    dialog.password.setText("typed-secret")
+    dialog.save()
+    assert [s.name for s in load_servers()] == ["clinic"]
+    assert "typed-secret" not in settings_path().read_text()
+    dialog.test_connection()  # the typed (wrong) password is used for the test
+    qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
+    assert "password" in dialog.message.text()
+    dialog.password.clear()  # now the environment's password
+    dialog.test_connection()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.message.text().startswith("OK"), timeout=20000)
+    dialog.url.setText("ftp://nowhere")
+    dialog.test_connection()
+    assert "not a server name" in dialog.message.text()
+    dialog.list.setCurrentRow(0)
+    dialog.remove()
+    assert load_servers() == []
