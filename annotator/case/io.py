@@ -27,8 +27,10 @@ from annotator.case.fileutil import atomic_write_text, sha256_file
 from annotator.case.media_files import media_problem, media_warnings, relative_media_path
 from annotator.case.model import Case
 from annotator.case.serialize import case_from_dict, case_to_dict
+from annotator.media.regular_file import NotRegularFile, read_regular
 
 CASE_SUFFIX = ".uscase.json"
+MAX_CASE_BYTES = 64 * 1024 * 1024  # far above any real case; refuses /dev/zero-like inputs fast
 
 
 def parse_case_text(text: str, path: str | Path | None = None) -> Any:
@@ -49,13 +51,9 @@ def read_case_json(path: str | Path) -> Any:
     """The parsed JSON of a case file (before migration and validation)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise CaseError(p, "file not found") from None
-    except IsADirectoryError:
-        raise CaseError(p, "is a folder, not a case file") from None
-    except OSError as exc:
-        raise CaseError(p, f"cannot read: {exc.strerror or exc}") from None
+        raw = read_regular(p, MAX_CASE_BYTES)
+    except NotRegularFile as exc:
+        raise CaseError(p, exc.problem) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
