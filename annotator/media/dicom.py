@@ -124,7 +124,13 @@ class DicomMedia(Media):
         return pixels
 
     def _decode(self, index: int) -> np.ndarray:
-        return self._display(self.raw_frame(index))
+        values = self.raw_frame(index)
+        try:
+            return self._display(values)
+        except MediaError:
+            raise
+        except Exception as exc:  # a bad palette or LUT in the header
+            raise MediaError(self.path, f"frame {index} cannot be shown: its colour or grey-level table is invalid ({_short(exc)})") from None
 
     @property
     def display_mapping(self) -> str:
