@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotator.case.text_scrub import scrub_in_place
 from annotator.export.context import ExportContext, ExportOptions, Progress
 from annotator.export.imaging_area import ImagingArea
 from annotator.export.output import ExportError, atomic_output, check_destination
@@ -129,6 +130,8 @@ def export(document: CaseDocument, out: str | Path, options: ExportOptions | Non
     and, like any failure, leaves no file behind. ``found_areas`` shares detected imaging areas
     with earlier work on the same media (the export dialog's previews)."""
     options = options or ExportOptions()
+    scrub_in_place(document.case)  # typed text that UTF-8 cannot hold would fail every writer
+    scrub_in_place(options)
     out = Path(out)
     kind = output_kind(out, options)
     check_destination(out, options.force)
