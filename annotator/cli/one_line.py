@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 MAX_ERROR_CHARS = 300
 _SPACES = re.compile(r"\s+")
+_LONG_WORD, _KEEP = 64, 30
 
 
 def one_line(message: str, limit: int = MAX_ERROR_CHARS) -> str:
@@ -22,6 +23,8 @@ def one_line(message: str, limit: int = MAX_ERROR_CHARS) -> str:
     text = _SPACES.sub(" ", str(message)).strip()
     text = "".join(c if c.isprintable() else "?" for c in text)
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    if len(text) > limit:  # shorten long paths and values in the middle, keeping the reason
+        text = " ".join(w if len(w) <= _LONG_WORD else f"{w[:_KEEP]}…{w[-_KEEP:]}" for w in text.split(" "))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

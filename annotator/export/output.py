@@ -23,6 +23,13 @@ class ExportError(Exception):
 
 def check_destination(out: Path, force: bool) -> None:
     """Fail early, before any work, when ``out`` cannot or must not be written."""
+    try:
+        _check_destination(out, force)
+    except OSError as exc:  # a path too long for the file system, a loop of links...
+        raise ExportError(describe_os_error(out, exc)) from None
+
+
+def _check_destination(out: Path, force: bool) -> None:
     folder = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
         raise ExportError(f"{out}: is a folder, not a file name")
@@ -37,6 +44,8 @@ def check_destination(out: Path, force: bool) -> None:
 def describe_os_error(out: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return f"{out}: the disk is full (nothing was written)"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{out}: the path is too long for the file system (nothing was written)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{out}: permission denied (nothing was written)"
     reason = exc.strerror or str(exc)
