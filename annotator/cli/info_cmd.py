@@ -71,7 +71,7 @@ def _describe(args: argparse.Namespace) -> dict[str, Any]:
         hashes = {str(index): pixel_hash(media.frame(index)) for index in checked}
         info = media_info(media, hide_identifiers=args.hide_identifiers)
         info["checked_frames"] = checked
-        info["_notes"] = _implausible_regions(media)
+        info["_notes"] = list(media.open_warnings) + _implausible_regions(media)
         if getattr(args, "frame_hashes", False):
             info["frame_sha256"] = hashes
         return info

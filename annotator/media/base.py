@@ -92,6 +92,8 @@ class Media(ABC):
         self._pending_lock = threading.RLock()
         self._decode_lock = threading.Lock()
         self._closed = False
+        #: what the user should know about this file once open (e.g. frames missing)
+        self.open_warnings: list[str] = []
 
     # -- what readers implement -------------------------------------------------------------
     @abstractmethod
