@@ -82,11 +82,11 @@ def read_regular(path: str | Path, max_bytes: int) -> bytes:
         if problem is not None:
             raise NotRegularFile(problem)
         if st.st_size > max_bytes:
-            raise NotRegularFile(f"too large ({st.st_size / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+            raise NotRegularFile(f"too large ({st.st_size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB)")
         with os.fdopen(fd, "rb", closefd=False) as fp:
             data = fp.read(max_bytes + 1)
         if len(data) > max_bytes:
-            raise NotRegularFile(f"too large (the limit is {max_bytes / 1e6:.0f} MB)")
+            raise NotRegularFile(f"too large (the limit is {max_bytes / 2**20:.0f} MB)")
         return data
     except NotRegularFile:
         raise

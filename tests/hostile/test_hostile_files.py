@@ -1,0 +1,155 @@
+"""Hostile media: a corpus of mutated real DICOM files made at test time, pipes and devices.
+
+Every input goes through ``us-annotator info`` and ``open_media(...).frame()`` in a child
+process with a memory and a time limit (tests/hostile/forkrun.py). Each must give exit 0, or
+exit 2 with one short ``error:`` line: never a signal (a native abort), a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.hostile.mutations import deflate_bomb, write_corpus
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+
+
+def _run_forked(files: list[Path], out_dir: Path, workers: int = 2) -> list[dict[str, Any]]:
+    chunks = [files[i::workers] for i in range(workers)]
+    procs = []
+    for i, chunk in enumerate(chunks):
+        out = out_dir / f"results{i}.jsonl"
+        procs.append((out, subprocess.Popen([sys.executable, str(HERE / "forkrun.py"), str(out), *map(str, chunk)],
+                                            cwd=ROOT)))
+    rows: list[dict[str, Any]] = []
+    for out, proc in procs:
+        assert proc.wait(timeout=600) == 0
+        rows += [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return rows
+
+
+def _problem(row: dict[str, Any]) -> str | None:
+    """What is wrong with one result, or None."""
+    status, err = row["status"], row["stderr"]
+    if row["timed_out"]:
+        return "hung (timed out)"
+    if status < 0:
+        return f"killed by signal {-status}"
+    if "Traceback" in err:
+        return "a traceback"
+    if row["check"] == "frame":
+        return None if status in (0, 2) else f"exit {status}: {err.strip()[-200:]}"
+    if status not in (0, 2):
+        return f"exit {status}"
+    lines = err.splitlines()
+    if status == 2 and not (len(lines) == 1 and lines[0].startswith("error: ") and len(lines[0]) <= 300):
+        return f"not one short error line: {err[:300]!r}"
+    if status == 0 and any(line.startswith("error") for line in lines):
+        return "an error line with exit 0"
+    return None
+
+
+@pytest.fixture(scope="module")
+def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    folder = tmp_path_factory.mktemp("hostile")
+    files = write_corpus(folder)
+    return _run_forked(files, tmp_path_factory.mktemp("results"))
+
+
+def test_the_mutated_corpus_is_large_and_varied(hostile_results: list[dict[str, Any]]) -> None:
+    names = {Path(r["path"]).name for r in hostile_results}
+    assert len(names) >= 150  # pydicom-data alone gives ~250 mutations
+    statuses = Counter(r["status"] for r in hostile_results if r["check"] == "info")
+    assert statuses[0] > 20 and statuses[2] > 50  # many still open; many are refused
+
+
+def test_no_input_kills_hangs_or_tracebacks(hostile_results: list[dict[str, Any]]) -> None:
+    problems = [f"{r['check']} {Path(r['path']).name}: {p}" for r in hostile_results if (p := _problem(r))]
+    assert not problems, "\n".join(problems[:30])
+
+
+def test_gdcm_aborts_are_contained(hostile_results: list[dict[str, Any]]) -> None:
+    # These made python-gdcm abort the process (SIGABRT) before decoding was made safe.
+    by_name = {(Path(r["path"]).name, r["check"]): r for r in hostile_results}
+    for name in ("JPEG2000.spp-swap.dcm", "US1_J2KR.spp1.dcm", "JPEGLSNearLossless_16.spp-swap.dcm"):
+        for check in ("info", "frame"):
+            row = by_name.get((name, check))
+            if row is not None:
+                assert row["status"] == 2, row
+
+
+# -- pipes, devices, folders ------------------------------------------------------------------
+
+def _cli(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "annotator", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-urandom", "folder"])
+@pytest.mark.parametrize("command", ["info", "validate", "measure", "track", "export"])
+def test_pipes_devices_and_folders_are_refused(tmp_path: Path, kind: str, command: str) -> None:
+    target = {"dev-zero": "/dev/zero", "dev-urandom": "/dev/urandom", "folder": str(tmp_path)}.get(kind)
+    if target is None:
+        target = str(tmp_path / "pipe")
+        os.mkfifo(target)
+    args = {"track": [target, "a1"], "export": [target, str(tmp_path / "o.png")]}.get(command, [target])
+    result = _cli([command, *args], timeout=30)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and len(lines[0]) <= 300, result.stderr
+    assert any(word in lines[0] for word in ("named pipe", "device", "folder")), lines[0]
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_a_case_file_over_64_mb_is_refused_without_reading_it(tmp_path: Path) -> None:
+    big = tmp_path / "big.uscase.json"
+    with big.open("wb") as fp:
+        fp.truncate(65 * 1024 * 1024)  # sparse: no 65 MB written
+    result = _cli(["validate", str(big)])
+    assert result.returncode == 2 and "too large" in result.stderr and "64 MB" in result.stderr
+
+
+def test_a_media_path_in_a_case_that_is_a_device_is_refused(tmp_path: Path) -> None:
+    case = {"format": "us-annotator-case", "version": 1, "media": [{"id": "m1", "path": "/dev/zero"}],
+            "annotations": []}
+    path = tmp_path / "dev.uscase.json"
+    path.write_text(json.dumps(case), encoding="utf-8")
+    for command in ("validate", "measure"):
+        result = _cli([command, str(path)], timeout=30)
+        assert result.returncode == 2 and "device" in result.stderr, result.stderr
+
+
+# -- decompression bomb -----------------------------------------------------------------------
+
+def test_a_deflate_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.dcm"
+    bomb.write_bytes(deflate_bomb(1500))  # 1.5 GB of zeros in about 1.5 MB
+    assert bomb.stat().st_size < 3_000_000
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"  # 1 GB: inflating would fail
+        "from annotator.cli import main\n"
+        f"sys.exit(main(['info', {str(bomb)!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 2, result.stderr
+    assert "decompression bomb" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_genuine_deflated_file_still_opens(pydicom_data: Path) -> None:
+    from pydicom.data import get_testdata_file
+
+    from annotator.media import open_media
+
+    with open_media(str(get_testdata_file("image_dfl.dcm"))) as media:
+        assert media.frame(0).shape[:2] == (media.height, media.width)
