@@ -7,8 +7,8 @@ that disagree with the data set or are slightly corrupt. So:
   data set before any decoder sees it;
 - decoders that raise Python errors (pylibjpeg-openjpeg, pyjpegls, pillow, pydicom's RLE) are
   used in this process, never gdcm;
-- what only gdcm can decode (JPEG Lossless, or a frame the others refuse) is decoded in a
-  separate worker process: if gdcm aborts there, the frame is reported as undecodable and
+- what only gdcm can decode (JPEG Lossless, 12-bit JPEG) is decoded in a separate worker
+  process: if gdcm aborts there, the frame is reported as undecodable and
   the worker is replaced.
 """
 
@@ -29,6 +29,9 @@ from annotator.media.dicom_header import PixelLayout
 
 _J2K_SYNTAXES = frozenset({uid.JPEG2000, uid.JPEG2000Lossless, uid.HTJ2K, uid.HTJ2KLossless, uid.HTJ2KLosslessRPCL})
 _UNSAFE_PLUGINS = frozenset({"gdcm"})
+# What only gdcm decodes here (pillow reads 8-bit JPEG only). Elsewhere gdcm wraps the same
+# libraries (libjpeg, CharLS, OpenJPEG) as the safe plugins, so it is not tried after them.
+_GDCM_ONLY = frozenset({uid.JPEGLossless, uid.JPEGLosslessSV1, uid.JPEGExtended12Bit})
 #: the reference decoders first (openjpeg, CharLS, pydicom's RLE); pillow as a last resort
 _PREFERRED = ("pylibjpeg", "pyjpegls", "pydicom", "pillow")
 _WORKER_TIMEOUT_S = 60.0
@@ -83,7 +86,7 @@ def decode_compressed(data: bytes, layout: PixelLayout, lock: threading.Lock) ->
             return values
         except Exception as exc:
             failures.append(f"{plugin}: {_first_line(exc)}")
-    if "gdcm" in decoder.available_plugins and ts not in _J2K_SYNTAXES:
+    if "gdcm" in decoder.available_plugins and (ts in _GDCM_ONLY or not safe):
         try:
             return _decode_out_of_process(data, ts, options)
         except FrameDecodeError as exc:

@@ -10,7 +10,6 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pydicom
 from pydicom.dataset import FileMetaDataset
 from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian
@@ -46,17 +45,17 @@ def _pixel_offset(data: bytes) -> int:
 
 def byte_mutations(name: str, data: bytes, rng: random.Random) -> Iterator[tuple[str, bytes]]:
     n = len(data)
-    for frac in (0.05, 0.3, 0.6, 0.9, 0.999):
+    for frac in (0.05, 0.5, 0.9, 0.999):
         yield f"{name}.trunc{frac}", data[: max(1, int(n * frac))]
     yield f"{name}.trunc-header", data[:200]
     px = _pixel_offset(data)
-    for i in range(4):  # flipped bytes in the header (tag lengths, VRs, values)
+    for i in range(3):  # flipped bytes in the header (tag lengths, VRs, values)
         b = bytearray(data)
         for _ in range(3):
             k = rng.randrange(132, max(133, min(px, n)))
             b[k] ^= 1 << rng.randrange(8)
         yield f"{name}.hdr{i}", bytes(b)
-    for i in range(3):  # flipped bytes in the pixel data
+    for i in range(2):  # flipped bytes in the pixel data
         b = bytearray(data)
         for _ in range(20):
             k = rng.randrange(px, n)
@@ -78,7 +77,7 @@ def byte_mutations(name: str, data: bytes, rng: random.Random) -> Iterator[tuple
             b = bytearray(data)
             b[siz + off : siz + off + len(value)] = value
             yield f"{name}.j2k-{label}", bytes(b)
-        for i in range(3):
+        for i in range(2):
             b = bytearray(data)
             for _ in range(4):
                 k = rng.randrange(soc + 40, min(n, soc + 400))
@@ -189,6 +188,4 @@ def write_corpus(folder: Path, seed: int = 10) -> list[Path]:
     bomb = folder / "deflate-bomb.dcm"
     bomb.write_bytes(deflate_bomb())
     paths.append(bomb)
-    big = np.zeros((4, 4), np.uint8)
-    assert big.size  # keep numpy imported for callers' type checks
     return paths
