@@ -71,11 +71,31 @@ def _gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP: unwinds like Ctrl+C, so partial outputs are removed on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def _run_subcommand(module: ModuleType, args: argparse.Namespace) -> int:
+    import signal
+
     from annotator.cli.one_line import print_error
 
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _raise_terminated)
     try:
         return int(module.run(args))
+    except _Terminated as exc:
+        print_error(f"stopped by signal {exc.signum}; nothing partial was left behind")
+        return 128 + exc.signum
     except CliError as exc:
         print_error(str(exc))
         return 2

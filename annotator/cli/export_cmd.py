@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     from annotator.case.document import CaseDocument
     from annotator.case.errors import CaseError
     from annotator.cli.one_line import one_line
-    from annotator.export.output import ExportError
+    from annotator.export.output import ExportError, remove_own_parts
     from annotator.export.registry import export, output_kind
     from annotator.media import MediaError
 
@@ -139,6 +139,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             result = export(document, out, options)
+        except BaseException:  # a signal or Ctrl+C at any instant: no part file of ours stays
+            remove_own_parts(out.parent if str(out.parent) else Path("."))
+            raise
         finally:  # warnings the error itself repeats are not said twice
             failure = str(sys.exc_info()[1] or "")
             for warning in document.warnings:

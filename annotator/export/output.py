@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -59,7 +61,10 @@ def atomic_output(out: Path, force: bool = False, before_replace: Callable[[], N
     ``before_replace`` runs just before the rename: raising in it (a cancel) leaves nothing."""
     out = Path(out)
     check_destination(out, force)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".part{out.suffix}", dir=out.parent or ".")
+    remove_stale_parts(out.parent if str(out.parent) else Path("."))
+    # The PID in the name tells a later export whether the writer is gone (kill -9, power cut).
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.{os.getpid()}.", suffix=f".part{out.suffix}",
+                                    dir=out.parent or ".")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -78,6 +83,56 @@ def atomic_output(out: Path, force: bool = False, before_replace: Callable[[], N
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+_PART_NAME = re.compile(r"^\..*\.(\d+)\.[A-Za-z0-9_]{8}\.part(\.[A-Za-z0-9]+)?$")
+_STALE_AFTER_S = 60.0
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Delete our own temporary outputs left in ``folder`` by an export that was killed: names
+    made by ``atomic_output`` whose writing process no longer runs. Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _PART_NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime < _STALE_AFTER_S or _process_runs(int(match.group(1))):
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def remove_own_parts(folder: Path) -> None:
+    """Delete the temporary outputs of this process in ``folder`` (after a stop by a signal,
+    which may come at any instant, even between creating a part file and guarding it)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _PART_NAME.match(entry.name)
+            if match is not None and int(match.group(1)) == os.getpid():
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _process_runs(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process, or cannot tell: leave the file
+    return True
 
 
 def _fsync(path: Path) -> None:
