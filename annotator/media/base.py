@@ -28,6 +28,10 @@ class MediaError(Exception):
         super().__init__(f"{path}: {problem}" if path is not None else problem)
 
 
+class MediaLimitError(MediaError):
+    """A file beyond a documented limit (docs/limits.md): no other reader is tried."""
+
+
 @dataclass(frozen=True)
 class MetadataItem:
     """One metadata value a user may need to see; identifiers are flagged for de-identification."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from annotator.media.base import Media, MediaError
+from annotator.media.base import Media, MediaError, MediaLimitError
 from annotator.media.kinds import Format, MediaKind, kind_of_format
 from annotator.media.regular_file import mode_problem, not_regular_problem, os_error_problem
 from annotator.media.sniff import HEAD_BYTES, sniff_format
@@ -57,7 +57,7 @@ def open_media(path: str | Path) -> Media:
     try:
         return _open_as(kind_of_format(fmt), path)
     except MediaError as first:
-        if fmt != "gif":
+        if fmt != "gif" or isinstance(first, MediaLimitError):
             raise
         try:  # a GIF the still reader refuses: the video reader is the second choice
             return _open_as(kind_of_format("video"), path)

@@ -153,3 +153,95 @@ def test_a_genuine_deflated_file_still_opens(pydicom_data: Path) -> None:
 
     with open_media(str(get_testdata_file("image_dfl.dcm"))) as media:
         assert media.frame(0).shape[:2] == (media.height, media.width)
+
+
+# -- limits of stills and GIFs ----------------------------------------------------------------
+
+def _limited_info(path: Path, memory_gb: float = 2.0, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import resource, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({int(memory_gb * 2**30)}, {int(memory_gb * 2**30)}))\n"
+        "from annotator.cli import main\n"
+        f"sys.exit(main(['info', '--json', {str(path)!r}]))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def test_a_gif_of_200000_frames_is_refused_quickly(tmp_path: Path) -> None:
+    import struct
+    import time
+
+    head = b"GIF89a" + struct.pack("<HHBBB", 2, 2, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    frame = b"!\xf9\x04\x00\x02\x00\x00\x00" + b"," + struct.pack("<HHHHB", 0, 0, 2, 2, 0) + b"\x02\x02\x44\x01\x00"
+    gif = tmp_path / "many.gif"
+    gif.write_bytes(head + frame * 200_000 + b";")
+    start = time.monotonic()
+    result = _limited_info(gif)
+    assert result.returncode == 2 and "more than 12,000 frames" in result.stderr, result.stderr
+    assert time.monotonic() - start < 20
+
+
+def test_a_10000_px_square_png_opens_in_bounded_memory(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    png = tmp_path / "big.png"
+    image = np.zeros((10_000, 10_000), np.uint8)
+    image[::100] = 255
+    assert cv2.imwrite(str(png), image)
+    del image
+    result = _limited_info(png, memory_gb=2.0)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert (info["width"], info["height"]) == (10_000, 10_000)
+
+
+# -- specific hostile DICOM -------------------------------------------------------------------
+
+def test_a_jpeg2000_codestream_that_disagrees_with_the_header_is_refused_in_process(pydicom_data: Path) -> None:
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from annotator.media import MediaError, open_media
+
+    ds = pydicom.dcmread(get_testdata_file("US1_J2KR.dcm"))
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"  # the codestream has 3
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "mismatch.dcm"
+        ds.save_as(out)
+        with open_media(out) as media, pytest.raises(MediaError, match="3 components but the header says 1"):
+            media.frame(0)  # python-gdcm aborted the whole process here
+
+
+def test_an_implausible_region_pixel_size_gives_valid_json_and_a_warning(tmp_path: Path) -> None:
+    import numpy as np
+
+    from tests.unit.dicom_factory import us_region, write_native
+
+    path = write_native(tmp_path / "huge.dcm", np.zeros((1, 40, 50), np.uint8),
+                        SequenceOfUltrasoundRegions=[us_region(0, 0, 49, 39, 1e308, 1e308)])
+    result = _cli(["info", "--json", str(path)])
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)  # inf would not be valid JSON
+    assert info["regions"] == [] and info["calibration_source"] is None
+    assert any("not plausible" in w for w in info["warnings"])
+
+
+@pytest.mark.corpus
+def test_a_partly_transferred_multiframe_dicom_opens_its_whole_frames(corpus: Path, tmp_path: Path) -> None:
+    from annotator.media import open_media
+
+    data = (corpus / "orthanc-tests" / "Issue164.dcm").read_bytes()  # 87 JPEG frames
+    part = tmp_path / "partial.dcm"
+    part.write_bytes(data[: int(len(data) * 0.53)])
+    with open_media(part) as media:
+        assert media.frame_count == 46
+        assert media.frame(45).shape == (media.height, media.width, 3)
+        assert "46 of 87 frames" in media.open_warnings[0]
+        assert "frames 47-87 are missing" in (media.metadata.get("missing_frames") or "")
+    result = _cli(["info", "--json", str(part)])
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["frames"] == 46 and any("46 of 87" in w for w in info["warnings"])
