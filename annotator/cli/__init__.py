@@ -8,6 +8,7 @@ runs headless and never needs a display. Each subcommand lives in its own module
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -71,16 +72,20 @@ def _gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Terminated(BaseException):
-    """SIGTERM or SIGHUP: unwinds like Ctrl+C, so partial outputs are removed on the way out."""
+def _on_terminate(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP: remove our part files, say so in one line and exit at once.
 
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
+    Exiting without unwinding: encoder and decoder threads may be inside native code, and
+    tearing the interpreter down around them can crash."""
+    from annotator.cli.one_line import print_error
 
-
-def _raise_terminated(signum: int, frame: object) -> None:
-    raise _Terminated(signum)
+    output = sys.modules.get("annotator.export.output")
+    if output is not None:
+        output.cleanup_after_signal()
+    print_error(f"stopped by signal {signum}; nothing partial was left behind")
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os._exit(128 + signum)
 
 
 def _run_subcommand(module: ModuleType, args: argparse.Namespace) -> int:
@@ -90,12 +95,9 @@ def _run_subcommand(module: ModuleType, args: argparse.Namespace) -> int:
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _raise_terminated)
+            signal.signal(getattr(signal, name), _on_terminate)
     try:
         return int(module.run(args))
-    except _Terminated as exc:
-        print_error(f"stopped by signal {exc.signum}; nothing partial was left behind")
-        return 128 + exc.signum
     except CliError as exc:
         print_error(str(exc))
         return 2

@@ -61,7 +61,9 @@ def atomic_output(out: Path, force: bool = False, before_replace: Callable[[], N
     ``before_replace`` runs just before the rename: raising in it (a cancel) leaves nothing."""
     out = Path(out)
     check_destination(out, force)
-    remove_stale_parts(out.parent if str(out.parent) else Path("."))
+    folder = out.parent if str(out.parent) else Path(".")
+    remove_stale_parts(folder)
+    PART_FOLDERS.add(folder.absolute())  # before the part exists: a signal handler may clean it
     # The PID in the name tells a later export whether the writer is gone (kill -9, power cut).
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}.{os.getpid()}.", suffix=f".part{out.suffix}",
                                     dir=out.parent or ".")
@@ -85,6 +87,8 @@ def atomic_output(out: Path, force: bool = False, before_replace: Callable[[], N
             tmp.unlink()
 
 
+#: folders where this process has written part files (for cleanup_after_signal)
+PART_FOLDERS: set[Path] = set()
 _PART_NAME = re.compile(r"^\..*\.(\d+)\.[A-Za-z0-9_]{8}\.part(\.[A-Za-z0-9]+)?$")
 _STALE_AFTER_S = 60.0
 
@@ -121,6 +125,12 @@ def remove_own_parts(folder: Path) -> None:
             if match is not None and int(match.group(1)) == os.getpid():
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+def cleanup_after_signal() -> None:
+    """Remove every part file of this process (called from a signal handler before exiting)."""
+    for folder in list(PART_FOLDERS):
+        remove_own_parts(folder)
 
 
 def _process_runs(pid: int) -> bool:
