@@ -44,13 +44,19 @@ def _check_destination(out: Path, force: bool) -> None:
 
 
 def describe_os_error(out: Path, exc: OSError) -> str:
+    # pydicom re-raises a write error as OSError("With tag ... got exception: ...\nTraceback ..."),
+    # without its errno: read the reason from the first line, never pass the traceback on.
+    first = (str(exc).strip().splitlines() or [""])[0]
+    first = _WITH_TAG.sub("", first).strip()
+    if exc.errno is None and (code := _ERRNO_TEXT.search(first)):
+        exc = OSError(int(code.group(1)), code.group(2))
     if exc.errno == errno.ENOSPC:
         return f"{out}: the disk is full (nothing was written)"
     if exc.errno == errno.ENAMETOOLONG:
         return f"{out}: the path is too long for the file system (nothing was written)"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{out}: permission denied (nothing was written)"
-    reason = exc.strerror or str(exc)
+    reason = exc.strerror or first or type(exc).__name__
     return f"{out}: could not be written: {reason} (nothing was written)"
 
 
@@ -87,6 +93,8 @@ def atomic_output(out: Path, force: bool = False, before_replace: Callable[[], N
             tmp.unlink()
 
 
+_WITH_TAG = re.compile(r"^With tag \([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) got exception: ")
+_ERRNO_TEXT = re.compile(r"\[Errno (\d+)\] (.*)")
 #: folders where this process has written part files (for cleanup_after_signal)
 PART_FOLDERS: set[Path] = set()
 _PART_NAME = re.compile(r"^\..*\.(\d+)\.[A-Za-z0-9_]{8}\.part(\.[A-Za-z0-9]+)?$")

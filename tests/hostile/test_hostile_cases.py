@@ -165,3 +165,18 @@ def test_stale_parts_of_dead_writers_are_removed(tmp_path: Path) -> None:
         os.utime(p, (time.time() - 3600, time.time() - 3600))
     assert remove_stale_parts(tmp_path) == [stale]
     assert not stale.exists() and mine.exists() and all(p.exists() for p in others)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_during_a_dicom_write_is_one_clean_line(tmp_path: Path) -> None:
+    import pydicom
+    from pydicom.data import get_testdata_file
+
+    from annotator.export.output import describe_os_error
+
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    with open("/dev/full", "wb", buffering=0) as full, pytest.raises(OSError) as caught:
+        ds.save_as(full)  # pydicom wraps ENOSPC with a traceback in the message
+    message = describe_os_error(tmp_path / "o.dcm", caught.value)
+    assert message.endswith("the disk is full (nothing was written)"), message
+    assert "Traceback" not in message and "\n" not in message
