@@ -112,6 +112,24 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+def _exit_with_parent() -> None:
+    """Worker initializer: exit as soon as the parent process is gone (killed, os._exit), so no
+    decoder process outlives the app or the command that started it."""
+    import multiprocessing
+    import os
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _worker_decode(data: bytes, ts: str, options: dict[str, Any]) -> np.ndarray:
     decoder = get_decoder(uid.UID(ts))
     values, _ = decoder.as_array(encapsulate([data]), index=0, raw=False, decoding_plugin="gdcm", **options)
@@ -125,7 +143,8 @@ def _get_pool() -> ProcessPoolExecutor:
             import multiprocessing
 
             # spawn: a fresh interpreter, never a fork of a process holding Qt or decoder threads
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent)
         return _pool
 
 

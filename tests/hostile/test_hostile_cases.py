@@ -24,6 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = ("validate", "measure", "track", "export")
 
 
+@pytest.fixture(autouse=True)
+def _widgets_app(qapp: object) -> None:
+    """A QApplication before export makes its QGuiApplication, so GUI tests can follow in this run."""
+
+
 def _png(path: Path) -> None:
     img = np.full((80, 120), 90, np.uint8)
     img[10:30, 20:60] = 200

@@ -245,3 +245,41 @@ def test_a_partly_transferred_multiframe_dicom_opens_its_whole_frames(corpus: Pa
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["frames"] == 46 and any("46 of 87" in w for w in info["warnings"])
+
+
+def test_the_gdcm_worker_exits_with_its_parent(tmp_path: Path) -> None:
+    import time
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os\n"
+        "from pydicom.data import get_testdata_file\n"
+        "from annotator.media import open_media\n"
+        "from annotator.media import dicom_safe_decode as safe\n"
+        "if __name__ == '__main__':\n"
+        "    media = open_media(get_testdata_file('JPGLosslessP14SV1_1s_1f_8b.dcm'))\n"
+        "    media.raw_frame(0)  # JPEG Lossless: decoded by gdcm in the worker\n"
+        "    print(*safe._pool._processes, flush=True)\n"
+        "    os._exit(0)  # no clean shutdown, as after kill -9 or a crash\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    pids = [int(p) for p in result.stdout.split()]
+    assert pids, result.stderr
+    deadline = time.monotonic() + 15
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in pids if _runs(p)]
+    assert not alive, f"decoder worker(s) {alive} outlived their parent"
+
+
+def _runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie waiting for its (re-)parent to reap it has exited
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
