@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,11 @@ from annotator.case.fileutil import atomic_write_text, sha256_file
 from annotator.case.media_files import media_problem, media_warnings, relative_media_path
 from annotator.case.model import Case
 from annotator.case.serialize import case_from_dict, case_to_dict
+from annotator.case.text_scrub import scrub_in_place
+from annotator.media.regular_file import NotRegularFile, read_regular
 
 CASE_SUFFIX = ".uscase.json"
+MAX_CASE_BYTES = 64 * 1024 * 1024  # far above any real case; refuses /dev/zero-like inputs fast
 
 
 def parse_case_text(text: str, path: str | Path | None = None) -> Any:
@@ -38,24 +42,38 @@ def parse_case_text(text: str, path: str | Path | None = None) -> Any:
     reports with their JSON path.
     """
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CaseError(path, f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise CaseError(path, "nested too deeply to be a case file") from None
+    except ValueError as exc:  # an integer of more than 4300 digits (int_max_str_digits)
+        raise CaseError(path, f"a number is too long to read ({str(exc).split(':')[0]})") from None
+    return without_lone_surrogates(value) if _ESCAPED_SURROGATE.search(text) else value
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` with each lone surrogate (an escape like \\ud800 that is no character and
+    cannot be written as UTF-8) replaced by U+FFFD; surrogate pairs were joined by json."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def read_case_json(path: str | Path) -> Any:
     """The parsed JSON of a case file (before migration and validation)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise CaseError(p, "file not found") from None
-    except IsADirectoryError:
-        raise CaseError(p, "is a folder, not a case file") from None
-    except OSError as exc:
-        raise CaseError(p, f"cannot read: {exc.strerror or exc}") from None
+        raw = read_regular(p, MAX_CASE_BYTES)
+    except NotRegularFile as exc:
+        raise CaseError(p, exc.problem) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -90,6 +108,7 @@ def save_case(case: Case, path: str | Path | None = None, verdicts: dict[str, st
     if not target.name.endswith(".json"):
         raise CaseError(target, f"a case file name must end in {CASE_SUFFIX}")
     # Relative paths of a never-saved case are taken as relative to where it is now saved.
+    scrub_in_place(case)  # lone surrogates (pasted text) cannot be written as UTF-8
     base = case.media_dir() if case.path is not None else target.parent
     resolved = {ref.id: _resolve(base, ref.path) for ref in case.media}
     if any(_same_file(p, target) for p in resolved.values()):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from annotator.case.fileutil import sha256_file
 from annotator.case.model import Case, MediaRef
+from annotator.media.regular_file import not_regular_problem
 
 
 def media_warnings(case: Case, relink: bool = True) -> list[str]:
@@ -26,6 +27,9 @@ def media_warnings(case: Case, relink: bool = True) -> list[str]:
 def media_problem(case: Case, ref: MediaRef, relink: bool = False) -> str | None:
     """What is wrong with one media file of the case, or None."""
     path = case.resolve_media_path(ref)
+    problem = not_regular_problem(path)
+    if problem is not None and problem != "file not found":
+        return f"media {ref.id}: {path}: {problem}"
     if not path.is_file():
         beside = case.media_dir() / Path(ref.path).name
         if relink and beside != path and beside.is_file() and file_matches(beside, ref.sha256):

@@ -25,6 +25,12 @@ from annotator.case.redaction import redaction_issues
 
 FORMAT_NAME = "us-annotator-case"
 CURRENT_VERSION = 1
+# Limits that keep every command bounded in time and memory (docs/limits.md); far above real use.
+MAX_ANNOTATIONS = 20_000
+MAX_POINTS = 100_000  # points of one shape (or one keyframe)
+MAX_COORDINATE = 1_000_000.0  # pixels from the image origin, either way
+MAX_MM_PER_PX = 1000.0
+MAX_TEXT_CHARS = 100_000  # a title, label or note
 
 
 def _is_number(x: Any) -> bool:
@@ -71,11 +77,17 @@ class _Checker:
             if not math.isfinite(v):
                 self.add(where, f"{axis} is not a finite number")
                 return False
+            if abs(v) > MAX_COORDINATE:
+                self.add(where, f"{axis} = {v:.3g} is outside the range a point can have (±{MAX_COORDINATE:,.0f} px)")
+                return False
         return True
 
     def points(self, pts: Any, kind: str | None, where: str, who: str) -> None:
         if not isinstance(pts, list):
             self.add(where, f"must be a list of [x, y] points, not {_json_type(pts)}")
+            return
+        if len(pts) > MAX_POINTS:
+            self.add(where, f"{who} has {len(pts):,} points; a shape may have at most {MAX_POINTS:,}")
             return
         good = all([self.point(p, f"{where}[{i}]") for i, p in enumerate(pts)])
         if good and kind in POINT_COUNTS:
@@ -126,9 +138,10 @@ def validate_case_dict(d: Any) -> list[Issue]:
         c.add("format", f"must be {FORMAT_NAME!r}")
     if d.get("version") != CURRENT_VERSION:
         c.add("version", f"must be {CURRENT_VERSION}")
-    c.field(d, "title", "", "string", required=False)
-    for key in ("notes", "history", "impression", "exam_date"):
-        c.field(d, key, "", "string", required=False)
+    for key in ("title", "notes", "history", "impression", "exam_date"):
+        text = c.field(d, key, "", "string", required=False)
+        if text is not None and len(text) > MAX_TEXT_CHARS:
+            c.add(key, f"{len(text):,} characters; at most {MAX_TEXT_CHARS:,}")
     captions = c.field(d, "captions", "", "object", required=False)
     for key, text in (captions or {}).items():
         if not isinstance(text, str):
@@ -162,6 +175,9 @@ def validate_case_dict(d: Any) -> list[Issue]:
             c.field(f, key, where, "string", required=False)
         _check_side(c, f, where, FINDING_SIDES)
     annotations = c.field(d, "annotations", "", "array") or []
+    if len(annotations) > MAX_ANNOTATIONS:
+        c.add("annotations", f"{len(annotations):,} annotations; a case may hold at most {MAX_ANNOTATIONS:,}")
+        return c.issues
     for i, a in _unique_ids(c, annotations, "annotations", seen):
         annotation_ids.add(a.get("id"))
         _check_annotation(c, a, f"annotations[{i}]", media_ids, finding_ids)
@@ -183,6 +199,8 @@ def _check_calibration(c: _Checker, cal: dict[str, Any], where: str) -> None:
     mm = c.field(cal, "mm_per_px", where, "number")
     if mm is not None and not (math.isfinite(mm) and mm > 0):
         c.add(f"{where}.mm_per_px", "must be a positive number")
+    elif mm is not None and mm > MAX_MM_PER_PX:
+        c.add(f"{where}.mm_per_px", f"{mm:.3g} mm per pixel is not a plausible scale (at most {MAX_MM_PER_PX:g})")
     for key in ("p0", "p1", "depth_zero"):
         if cal.get(key) is not None:
             c.point(cal[key], f"{where}.{key}")

@@ -17,6 +17,7 @@ from annotator.case.io import load_case
 from annotator.case.media_files import file_matches
 from annotator.case.model import Annotation, Case
 from annotator.media import Media, MediaError
+from annotator.media.regular_file import not_regular_problem
 
 
 @dataclass
@@ -52,8 +53,9 @@ def check_case_file(
     for ref in case.media:
         where = f"{case.path}: media {ref.id}"
         file = case.resolve_media_path(ref)
-        if file.is_dir():
-            report.errors.append(f"{where}: {file} is a folder, not a media file")
+        problem = not_regular_problem(file)
+        if problem is not None and problem != "file not found":
+            report.errors.append(f"{where}: {file} {problem}" if problem.startswith("is ") else f"{where}: {file}: {problem}")
             continue
         if not file.is_file():
             beside = case.media_dir() / Path(ref.path).name

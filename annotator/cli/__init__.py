@@ -8,6 +8,7 @@ runs headless and never needs a display. Each subcommand lives in its own module
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -71,25 +72,66 @@ def _gui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_terminate(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP: remove our part files, say so in one line and exit at once.
+
+    Exiting without unwinding: encoder and decoder threads may be inside native code, and
+    tearing the interpreter down around them can crash."""
+    from annotator.cli.one_line import print_error
+
+    output = sys.modules.get("annotator.export.output")
+    if output is not None:
+        output.cleanup_after_signal()
+    print_error(f"stopped by signal {signum}; nothing partial was left behind")
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os._exit(128 + signum)
+
+
+def _run_subcommand(module: ModuleType, args: argparse.Namespace) -> int:
+    import signal
+
+    from annotator.cli.one_line import print_error
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _on_terminate)
+    try:
+        return int(module.run(args))
+    except CliError as exc:
+        print_error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``us-annotator info X | head``): stop quietly, as the
+        # Python docs advise, pointing stdout at devnull so the exit flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except MemoryError:
+        print_error("not enough memory for this file")
+        return 2
+    except RecursionError:
+        print_error("the input is nested too deeply")
+        return 2
+    except Exception as exc:  # a bug or an unforeseen input: one line, never a traceback
+        if os.environ.get("US_ANNOTATOR_DEBUG"):
+            raise
+        print_error(f"unexpected failure ({type(exc).__name__}: {exc}); set US_ANNOTATOR_DEBUG=1 for details")
+        return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in SUBCOMMANDS:
+        from annotator.cli.one_line import native_stderr_silenced
+
         modules = {args_list[0]: _subcommand_module(args_list[0])}
         args = build_parser(modules).parse_args(args_list)
-        try:
-            return int(modules[args.command].run(args))
-        except CliError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            print("error: interrupted", file=sys.stderr)
-            return 130
-        except BrokenPipeError:
-            # The reader went away (``us-annotator info X | head``): stop quietly, as the
-            # Python docs advise, pointing stdout at devnull so the exit flush cannot fail.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            return 1
+        with native_stderr_silenced():
+            return _run_subcommand(modules[args.command], args)
     gui_args = _gui_parser().parse_args(args_list)
     from annotator.platform.display import check_display_libraries
 

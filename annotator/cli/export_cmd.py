@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: never needs a display
     from annotator.case.document import CaseDocument
     from annotator.case.errors import CaseError
-    from annotator.export.output import ExportError
+    from annotator.cli.one_line import one_line
+    from annotator.export.output import ExportError, remove_own_parts
     from annotator.export.registry import export, output_kind
     from annotator.media import MediaError
 
@@ -136,9 +137,16 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"{args.case}: cannot read the case: {exc.strerror or exc}") from None
     _ensure_gui_application()
     try:
-        for warning in document.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        result = export(document, out, options)
+        try:
+            result = export(document, out, options)
+        except BaseException:  # a signal or Ctrl+C at any instant: no part file of ours stays
+            remove_own_parts(out.parent if str(out.parent) else Path("."))
+            raise
+        finally:  # warnings the error itself repeats are not said twice
+            failure = str(sys.exc_info()[1] or "")
+            for warning in document.warnings:
+                if warning not in failure:
+                    print(one_line(f"warning: {warning}"), file=sys.stderr)
     except ExportError as exc:
         raise CliError(str(exc)) from None
     except MediaError as exc:

@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
         warnings.simplefilter("always")
         info = _describe(args)
     notes = list(dict.fromkeys(str(w.message).splitlines()[0] for w in caught if str(w.message).strip()))
+    notes += info.pop("_notes", [])
+    replaced = _nulls_for_non_finite(info, "")
+    notes += [f"{where}: not a finite number; given as null" for where in replaced]
     info["warnings"] = notes
     if args.json:
         print(json.dumps(info, indent=2, allow_nan=False))
@@ -68,6 +71,7 @@ def _describe(args: argparse.Namespace) -> dict[str, Any]:
         hashes = {str(index): pixel_hash(media.frame(index)) for index in checked}
         info = media_info(media, hide_identifiers=args.hide_identifiers)
         info["checked_frames"] = checked
+        info["_notes"] = list(media.open_warnings) + _implausible_regions(media)
         if getattr(args, "frame_hashes", False):
             info["frame_sha256"] = hashes
         return info
@@ -77,6 +81,31 @@ def _describe(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"{args.file}: {exc}") from None
     finally:
         media.close()
+
+
+def _implausible_regions(media: Media) -> list[str]:
+    """Regions in cm whose pixel size is unusable (corrupt header): listed, never used."""
+    from annotator.media.calibration import UNIT_CM
+
+    return [
+        f"ultrasound region {i + 1}: pixel size {r.delta_x:.3g} x {r.delta_y:.3g} cm is not plausible; it gives no lengths"
+        for i, r in enumerate(media.calibration.regions)
+        if r.units_x == UNIT_CM and r.units_y == UNIT_CM and not r.is_spatial and (r.delta_x or r.delta_y)
+    ]
+
+
+def _nulls_for_non_finite(value: Any, where: str) -> list[str]:
+    """Replace inf and NaN (not valid JSON) by None in place; the JSON paths replaced."""
+    found: list[str] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in list(items):
+        path = f"{where}.{key}" if isinstance(key, str) else f"{where}[{key}]"
+        if isinstance(item, float) and not np.isfinite(item):
+            value[key] = None
+            found.append(path.lstrip("."))
+        elif isinstance(item, (dict, list)):
+            found += _nulls_for_non_finite(item, path)
+    return found
 
 
 def pixel_hash(pixels: np.ndarray) -> str:

@@ -24,13 +24,15 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.case.validation import check_case_file
+    from annotator.cli.one_line import one_line
 
     report, doc = check_case_file(args.case)
     try:
+        # validate lists every problem, one short line each (the other commands say the first)
         for line in report.errors:
-            print(f"error: {line}", file=sys.stderr)
+            print(one_line(f"error: {line}"), file=sys.stderr)
         for line in report.warnings:
-            print(f"warning: {line}", file=sys.stderr)
+            print(one_line(f"warning: {line}"), file=sys.stderr)
         if report.errors:
             return 2
         case = report.case

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.case.fileutil import atomic_write_text
+from annotator.case.text_scrub import scrub_in_place
 from annotator.export.context import ExportContext, ExportOptions, Progress
 from annotator.export.deid_report import deid_summary, text_warnings
 from annotator.export.imaging_area import ImagingArea
@@ -135,6 +136,8 @@ def export(document: CaseDocument, out: str | Path, options: ExportOptions | Non
     and, like any failure, leaves no file behind. ``found_areas`` shares detected imaging areas
     with earlier work on the same media (the export dialog's previews)."""
     options = options or ExportOptions()
+    scrub_in_place(document.case)  # typed text that UTF-8 cannot hold would fail every writer
+    scrub_in_place(options)
     out = Path(out)
     kind = output_kind(out, options)
     check_destination(out, options.force)

@@ -28,6 +28,10 @@ class MediaError(Exception):
         super().__init__(f"{path}: {problem}" if path is not None else problem)
 
 
+class MediaLimitError(MediaError):
+    """A file beyond a documented limit (docs/limits.md): no other reader is tried."""
+
+
 @dataclass(frozen=True)
 class MetadataItem:
     """One metadata value a user may need to see; identifiers are flagged for de-identification."""
@@ -92,6 +96,8 @@ class Media(ABC):
         self._pending_lock = threading.RLock()
         self._decode_lock = threading.Lock()
         self._closed = False
+        #: what the user should know about this file once open (e.g. frames missing)
+        self.open_warnings: list[str] = []
 
     # -- what readers implement -------------------------------------------------------------
     @abstractmethod

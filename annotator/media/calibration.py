@@ -34,6 +34,8 @@ SOURCE_PIXEL_SPACING = "pixel-spacing"
 SOURCE_MANUAL = "manual"
 
 
+_PLAUSIBLE_CM = (1e-7, 100.0)  # a usable pixel size in cm (1 nm to 1 m per pixel)
+
 @dataclass(frozen=True)
 class Region:
     """One rectangle of the image with its own physical axes (inclusive pixel bounds)."""
@@ -56,14 +58,15 @@ class Region:
 
     @property
     def is_spatial(self) -> bool:
-        """True when both axes are lengths in cm with a usable pixel size."""
+        """True when both axes are lengths in cm with a usable pixel size.
+
+        A pixel size outside 1e-7..100 cm (a 1e308 from a corrupt header) is no usable scale:
+        its lengths would overflow or be meaningless, so such a region gives no length."""
         return (
             self.units_x == UNIT_CM
             and self.units_y == UNIT_CM
-            and self.delta_x > 0
-            and self.delta_y > 0
-            and math.isfinite(self.delta_x)
-            and math.isfinite(self.delta_y)
+            and _PLAUSIBLE_CM[0] <= self.delta_x <= _PLAUSIBLE_CM[1]
+            and _PLAUSIBLE_CM[0] <= self.delta_y <= _PLAUSIBLE_CM[1]
         )
 
     @property

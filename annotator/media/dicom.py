@@ -71,6 +71,15 @@ class DicomMedia(Media):
             self._closer()
             raise
         self.frame_count = layout.frames
+        missing = ""
+        if self._pieces and len(self._pieces) < layout.frames:
+            if not self._pieces:
+                self._closer()
+                raise MediaError(self.path, "truncated: no whole frame in the file")
+            self.frame_count = len(self._pieces)
+            missing = (f"only {self.frame_count} of {layout.frames} frames are in the file (a partial transfer?): "
+                       f"frames {self.frame_count + 1}-{layout.frames} are missing")
+            self.open_warnings.append(missing)
         self.width, self.height = layout.columns, layout.rows
         self.frame_times_ms, self.timing_source = frame_times(self.header, self.frame_count)
         regions, per_frame = parse_calibration(self.header, self.width, self.height, self.frame_count)
@@ -81,6 +90,7 @@ class DicomMedia(Media):
         self.photometric = layout.photometric
         self.metadata = build_metadata(self.header, layout.transfer_syntax, layout.photometric)
         self.metadata.add("timing", "Frame timing", self.timing_source)
+        self.metadata.add("missing_frames", "Missing frames", missing)
         self._jpeg = layout.encapsulated and layout.transfer_syntax in JPEG_8BIT_SYNTAXES
         self._display = DisplayMapper(self.header, layout, lambda: self.raw_frame(0))
         # Reads are positional (pread) under a short lock and pydicom plugins are serialised
@@ -124,7 +134,13 @@ class DicomMedia(Media):
         return pixels
 
     def _decode(self, index: int) -> np.ndarray:
-        return self._display(self.raw_frame(index))
+        values = self.raw_frame(index)
+        try:
+            return self._display(values)
+        except MediaError:
+            raise
+        except Exception as exc:  # a bad palette or LUT in the header
+            raise MediaError(self.path, f"frame {index} cannot be shown: its colour or grey-level table is invalid ({_short(exc)})") from None
 
     @property
     def display_mapping(self) -> str:

@@ -105,6 +105,8 @@ class FragmentScan:
     #: offset of the first fragment's item tag; table offsets count from here
     first_item_offset: int
     fragments: tuple[Fragment, ...]
+    #: the file ends inside a fragment (a partly transferred file): ``fragments`` are the whole ones
+    truncated: bool = False
 
 
 def scan_fragments(source: Source, start: int) -> FragmentScan:
@@ -133,7 +135,9 @@ def scan_fragments(source: Source, start: int) -> FragmentScan:
                 raise MediaError(path, f"corrupt Pixel Data: expected a fragment item at byte {pos}")
             break  # trailing garbage or padding after the last fragment
         if pos + 8 + length > size:
-            raise MediaError(path, f"truncated: frame data item {len(fragments) + 1} runs past the end of the file")
+            if not fragments:
+                raise MediaError(path, "truncated: the first frame data item runs past the end of the file")
+            return FragmentScan(tuple(offsets), first_item, tuple(fragments), truncated=True)
         fragments.append(Fragment(pos, pos + 8, length, head[8:10] if length >= 2 else b""))
         pos += 8 + length
     if not fragments:
@@ -147,7 +151,12 @@ def frame_pieces(
     frames: int,
     extended_offsets: Sequence[int] | None = None,
 ) -> list[FramePieces]:
-    """The pieces of every frame, from the most to the least explicit source of boundaries."""
+    """The pieces of every frame, from the most to the least explicit source of boundaries.
+
+    For a truncated scan, the pieces of the frames that are whole (maybe fewer than ``frames``).
+    """
+    if scan.truncated:
+        return _intact_frames(path, scan, frames, extended_offsets)
     fragments = scan.fragments
     for table in (extended_offsets, scan.basic_offsets):
         if table and len(table) == frames:
@@ -188,3 +197,32 @@ def _group_by_offsets(scan: FragmentScan, table: Sequence[int]) -> list[FramePie
         tuple((f.data_offset, f.length) for f in scan.fragments[a:b])
         for a, b in zip(bounds[:-1], bounds[1:], strict=True)
     ]
+
+
+def _intact_frames(
+    path: Path, scan: FragmentScan, frames: int, extended_offsets: Sequence[int] | None
+) -> list[FramePieces]:
+    """The whole frames at the start of a file that ends inside a fragment (the last fragment
+    read may end a frame, or not: only frames whose successor has started are known whole)."""
+    fragments = scan.fragments
+    by_offset = {f.item_offset - scan.first_item_offset: i for i, f in enumerate(fragments)}
+    for table in (extended_offsets, scan.basic_offsets):
+        if table and len(table) == frames:
+            starts = []
+            for offset in table:
+                if int(offset) not in by_offset:
+                    break
+                starts.append(by_offset[int(offset)])
+            if starts and starts[0] == 0 and all(b > a for a, b in zip(starts[:-1], starts[1:], strict=False)):
+                last = fragments[-1]
+                if len(starts) < frames and int(table[len(starts)]) == last.item_offset + 8 + last.length - scan.first_item_offset:
+                    starts.append(len(fragments))  # the last frame read ends exactly where the next begins
+                return [tuple((f.data_offset, f.length) for f in fragments[a:b])
+                        for a, b in zip(starts[:-1], starts[1:], strict=True)]
+    marked = [i for i, f in enumerate(fragments) if f.head in _FRAME_START_MARKERS]
+    if marked and marked[0] == 0 and len(marked) == len(fragments):
+        return [((f.data_offset, f.length),) for f in fragments]  # one fragment per frame
+    if marked and marked[0] == 0:
+        return [tuple((f.data_offset, f.length) for f in fragments[a:b])
+                for a, b in zip(marked[:-1], marked[1:], strict=True)]
+    raise MediaError(path, "truncated: the file ends inside the compressed frames and no whole frame can be told apart")

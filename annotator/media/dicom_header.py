@@ -119,6 +119,8 @@ def read_header(path: Path) -> DicomHeader:
     if size == 0:
         raise MediaError(path, "the file is empty (0 bytes)")
     try:
+        if _declares_deflate(path):  # before pydicom, which would inflate it all at once
+            return _read_deflated(path, size)
         with path.open("rb") as fp:
             ds = _parse_dataset(path, fp)
             declared = _transfer_syntax(ds)
@@ -138,6 +140,20 @@ def read_header(path: Path) -> DicomHeader:
     if layout.encapsulated and not declared.is_transfer_syntax:
         raise MediaError(path, f"unknown transfer syntax {declared}: its compressed frames cannot be decoded")
     return DicomHeader(ds, _check_sizes(path, layout, size), size)
+
+
+def _declares_deflate(path: Path) -> bool:
+    from pydicom.filereader import _read_file_meta_info
+
+    with path.open("rb") as fp:
+        if fp.read(132)[128:] != b"DICM":
+            return False
+        try:
+            meta = _read_file_meta_info(fp)
+        except Exception:
+            return False
+    ts = str(meta.get("TransferSyntaxUID", "")).strip("\x00 ")
+    return ts == uid.DeflatedExplicitVRLittleEndian
 
 
 def _parse_dataset(path: Path, fp: BinaryIO) -> Dataset:
@@ -168,8 +184,20 @@ def _syntax_as_read(ds: Dataset) -> uid.UID:
 
 
 def _read_deflated(path: Path, size: int) -> DicomHeader:
-    """Deflated data sets cannot be read at an offset: inflate once and keep the pixels in memory."""
-    ds = pydicom.dcmread(path)
+    """Deflated data sets cannot be read at an offset: inflate once (capped, see dicom_inflate)
+    and keep the pixels in memory."""
+    from io import BytesIO
+
+    from pydicom.filereader import _read_file_meta_info, read_dataset, read_preamble
+
+    from annotator.media.dicom_inflate import inflate_capped
+
+    with path.open("rb") as fp:
+        read_preamble(fp, True)
+        meta = _read_file_meta_info(fp)
+        inflated = inflate_capped(path, fp.read())
+    ds = read_dataset(BytesIO(inflated), is_implicit_VR=False, is_little_endian=True)
+    ds.file_meta = meta
     if "PixelData" not in ds:
         raise MediaError(path, "no Pixel Data: this DICOM object holds no image")
     pixels = bytes(ds.PixelData)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate
 from pydicom.multival import MultiValue
 from pydicom.pixels import (
     apply_color_lut,
@@ -50,11 +49,11 @@ def decode_native(data: bytes, layout: PixelLayout, bit_offset: int = 0) -> np.n
 
 
 def decode_with_pydicom(data: bytes, layout: PixelLayout) -> np.ndarray:
-    """Values of one compressed frame through pydicom's decoders (RLE, JPEG-LS, JPEG 2000, ...)."""
-    decoder = get_decoder(layout.transfer_syntax)
-    with _PYDICOM_LOCK:
-        values, _ = decoder.as_array(encapsulate([data]), index=0, raw=False, **layout.decoder_options(1))
-    return values
+    """Values of one compressed frame through pydicom's decoders (RLE, JPEG-LS, JPEG 2000, ...),
+    checked first and never through a decoder that can abort the process (dicom_safe_decode)."""
+    from annotator.media.dicom_safe_decode import decode_compressed
+
+    return decode_compressed(data, layout, _PYDICOM_LOCK)
 
 
 def window_unit(x: np.ndarray, center: float, width: float, function: str) -> np.ndarray:

@@ -33,6 +33,14 @@ class GifFormatError(ValueError):
     """The GIF's block structure is truncated or damaged; the message says where."""
 
 
+#: more frames than any clip an annotator steps through (20 minutes at 10 fps); see docs/limits.md
+MAX_GIF_FRAMES = 12_000
+
+
+class GifLimitError(GifFormatError):
+    """The GIF has more frames than MAX_GIF_FRAMES."""
+
+
 def scan_gif(data: bytes) -> GifIndex:
     view = memoryview(data)
     if len(view) < 13 or bytes(view[:3]) != b"GIF":
@@ -71,6 +79,8 @@ def scan_gif(data: bytes) -> GifIndex:
             _, pos = _sub_blocks(view, pos, len(delays), keep=False)
             delays.append(pending_delay)
             pending_delay = 0
+            if len(delays) > MAX_GIF_FRAMES:
+                raise GifLimitError(f"more than {MAX_GIF_FRAMES:,} frames (the limit)")
         else:
             if delays:
                 break  # garbage after the last frame: keep what is whole, as browsers do

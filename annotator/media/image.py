@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from annotator.media.base import Media, MediaError
-from annotator.media.gif_index import GifFormatError, scan_gif
+from annotator.media.base import Media, MediaError, MediaLimitError
+from annotator.media.gif_index import GifFormatError, GifLimitError, scan_gif
 from annotator.media.image_meta import image_metadata
 from annotator.media.image_pixels import HIGH_BIT_MODES, stored_values, to_display_rgb
 
@@ -96,6 +96,8 @@ class ImageMedia(Media):
     def _init_gif(self, img: Image.Image) -> None:
         try:
             gif = scan_gif(self.path.read_bytes())
+        except GifLimitError as exc:
+            raise MediaLimitError(self.path, f"the GIF has {exc}") from None
         except GifFormatError as exc:
             raise MediaError(self.path, f"damaged GIF: {exc}") from exc
         if gif.frame_count == 0:

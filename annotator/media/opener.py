@@ -8,23 +8,31 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from annotator.media.base import Media, MediaError
+from annotator.media.base import Media, MediaError, MediaLimitError
 from annotator.media.kinds import Format, MediaKind, kind_of_format
+from annotator.media.regular_file import mode_problem, not_regular_problem, os_error_problem
 from annotator.media.sniff import HEAD_BYTES, sniff_format
 
 
 def _read_head(path: Path) -> bytes:
+    # Pipes, devices and folders are refused before any reader opens them (they could block
+    # forever or never end); the head is read from the checked, non-blocking descriptor.
+    problem = not_regular_problem(path)
+    if problem is not None:
+        raise MediaError(path, problem)
     try:
-        if path.is_dir():
-            raise MediaError(path, "is a folder, not a file")
-        if not path.exists():
-            raise MediaError(path, "file not found")
-        with path.open("rb") as fp:
-            return fp.read(HEAD_BYTES)
-    except PermissionError:
-        raise MediaError(path, "permission denied") from None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise MediaError(path, f"cannot read the file ({exc.strerror or exc})") from None
+        raise MediaError(path, os_error_problem(exc)) from None
+    try:
+        problem = mode_problem(os.fstat(fd).st_mode)
+        if problem is not None:
+            raise MediaError(path, problem)
+        return os.read(fd, HEAD_BYTES)
+    except OSError as exc:
+        raise MediaError(path, os_error_problem(exc)) from None
+    finally:
+        os.close(fd)
 
 
 def detect_format(path: str | Path) -> Format:
@@ -49,7 +57,7 @@ def open_media(path: str | Path) -> Media:
     try:
         return _open_as(kind_of_format(fmt), path)
     except MediaError as first:
-        if fmt != "gif":
+        if fmt != "gif" or isinstance(first, MediaLimitError):
             raise
         try:  # a GIF the still reader refuses: the video reader is the second choice
             return _open_as(kind_of_format("video"), path)

@@ -452,6 +452,9 @@ class AppController(QObject):
                 "Could not open " + ("a file" if len(failures) == 1 else f"{len(failures)} files"),
                 "\n".join(o.error for o in failures),
             )
+        partial = [f"{o.path.name}: {w}" for o in opened if o.media is not None for w in o.media.open_warnings]
+        if partial:  # e.g. a partly transferred multi-frame DICOM: its whole frames are open
+            self.error.emit("Opened with missing parts", "\n".join(partial))
 
     def _report_warnings(self, warnings: list[str]) -> None:
         if warnings:

@@ -77,7 +77,13 @@ def test_truncated_compressed_frames(tmp_path: Path) -> None:
     frames = [jpeg_encode(f) for f in gradient_rgb(6, 48, 64)]
     path = write_encapsulated(tmp_path / "jpeg.dcm", frames, 48, 64)
     _truncate(path, path.stat().st_size - len(frames[-1]) // 2 - 8)
-    _expect_error(path, "truncated")
+    # A partial transfer: the whole frames open and the missing one is named (issue 11).
+    with open_media(path) as media:
+        assert media.frame_count == 5
+        assert media.frame(4).shape == (48, 64, 3)
+        assert "only 5 of 6 frames" in media.open_warnings[0]
+    _truncate(path, path.stat().st_size - sum(len(f) for f in frames[1:]) - len(frames[0]) // 2)
+    _expect_error(path, "truncated")  # not even the first frame is whole
 
 
 def test_no_pixel_data(tmp_path: Path) -> None:

@@ -1,0 +1,179 @@
+"""Compressed frames decoded so that no native decoder can take the process down.
+
+python-gdcm aborts the whole process (SIGABRT from an uncaught C++ exception) on codestreams
+that disagree with the data set or are slightly corrupt. So:
+
+- a JPEG 2000 codestream's SIZ marker (size, components, precision) is checked against the
+  data set before any decoder sees it;
+- decoders that raise Python errors (pylibjpeg-openjpeg, pyjpegls, pillow, pydicom's RLE) are
+  used in this process, never gdcm;
+- what only gdcm can decode (JPEG Lossless, 12-bit JPEG) is decoded in a separate worker
+  process: if gdcm aborts there, the frame is reported as undecodable and
+  the worker is replaced.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import numpy as np
+from pydicom import uid
+from pydicom.encaps import encapsulate
+from pydicom.pixels import get_decoder
+
+from annotator.media.dicom_header import PixelLayout
+
+_J2K_SYNTAXES = frozenset({uid.JPEG2000, uid.JPEG2000Lossless, uid.HTJ2K, uid.HTJ2KLossless, uid.HTJ2KLosslessRPCL})
+_UNSAFE_PLUGINS = frozenset({"gdcm"})
+# What only gdcm decodes here (pillow reads 8-bit JPEG only). Elsewhere gdcm wraps the same
+# libraries (libjpeg, CharLS, OpenJPEG) as the safe plugins, so it is not tried after them.
+_GDCM_ONLY = frozenset({uid.JPEGLossless, uid.JPEGLosslessSV1, uid.JPEGExtended12Bit})
+#: the reference decoders first (openjpeg, CharLS, pydicom's RLE); pillow as a last resort
+_PREFERRED = ("pylibjpeg", "pyjpegls", "pydicom", "pillow")
+_WORKER_TIMEOUT_S = 60.0
+
+
+class FrameDecodeError(Exception):
+    """A frame that no decoder accepted, or that disagrees with its header (one line)."""
+
+
+def j2k_header_problem(data: bytes, layout: PixelLayout) -> str | None:
+    """Why a JPEG 2000 codestream disagrees with the data set, or None when its SIZ agrees."""
+    start = data.find(b"\xff\x4f\xff\x51", 0, 64)  # SOC then SIZ (a JP2 box wrapper is tolerated)
+    if start < 0:
+        return "not a JPEG 2000 codestream (no SOC/SIZ marker)"
+    siz = data[start + 4:]
+    if len(siz) < 38:
+        return "the JPEG 2000 header is truncated"
+    lsiz = struct.unpack(">H", siz[0:2])[0]
+    xsiz, ysiz, xo, yo = struct.unpack(">IIII", siz[4:20])
+    csiz = struct.unpack(">H", siz[36:38])[0]
+    if lsiz != 38 + 3 * csiz or len(siz) < lsiz:
+        return f"the JPEG 2000 SIZ marker is corrupt (length {lsiz} for {csiz} components)"
+    width, height = xsiz - xo, ysiz - yo
+    if (width, height) != (layout.columns, layout.rows):
+        return f"the JPEG 2000 codestream is {width} x {height} pixels but the header says {layout.columns} x {layout.rows}"
+    if csiz != layout.samples_per_pixel:
+        return f"the JPEG 2000 codestream has {csiz} components but the header says {layout.samples_per_pixel} samples per pixel"
+    for k in range(csiz):
+        precision = (siz[38 + 3 * k] & 0x7F) + 1
+        if precision > layout.bits_allocated:
+            return f"the JPEG 2000 codestream has {precision}-bit samples but the header allocates {layout.bits_allocated} bits"
+    return None
+
+
+def decode_compressed(data: bytes, layout: PixelLayout, lock: threading.Lock) -> np.ndarray:
+    """Values of one compressed frame, by a decoder that raises (or gdcm out of process)."""
+    ts = layout.transfer_syntax
+    if ts in _J2K_SYNTAXES:
+        problem = j2k_header_problem(data, layout)
+        if problem:
+            raise FrameDecodeError(problem)
+    decoder = get_decoder(ts)
+    safe = sorted((name for name in decoder.available_plugins if name not in _UNSAFE_PLUGINS),
+                  key=lambda name: _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED))
+    failures: list[str] = []
+    options = layout.decoder_options(1)
+    for plugin in safe:
+        try:
+            with lock:
+                values, _ = decoder.as_array(encapsulate([data]), index=0, raw=False,
+                                             decoding_plugin=plugin, **options)
+            return values
+        except Exception as exc:
+            failures.append(f"{plugin}: {_first_line(exc)}")
+    if "gdcm" in decoder.available_plugins and (ts in _GDCM_ONLY or not safe):
+        try:
+            return _decode_out_of_process(data, ts, options)
+        except FrameDecodeError as exc:
+            failures.append(f"gdcm: {exc}")
+    if not failures:
+        raise FrameDecodeError(f"no safe decoder is installed for {ts.name}")
+    raise FrameDecodeError("; ".join(failures))
+
+
+def _first_line(exc: BaseException) -> str:
+    """One line; pydicom lists each plugin's failure under a heading ending in ':'."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    if lines[0].endswith(":") and len(lines) > 1:
+        return f"{lines[0]} {'; '.join(lines[1:3])}"
+    return lines[0]
+
+
+# -- gdcm in a worker process ------------------------------------------------------------------
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: exit as soon as the parent process is gone (killed, os._exit), so no
+    decoder process outlives the app or the command that started it."""
+    import multiprocessing
+    import os
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_decode(data: bytes, ts: str, options: dict[str, Any]) -> np.ndarray:
+    decoder = get_decoder(uid.UID(ts))
+    values, _ = decoder.as_array(encapsulate([data]), index=0, raw=False, decoding_plugin="gdcm", **options)
+    return np.ascontiguousarray(values)
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import multiprocessing
+
+            # spawn: a fresh interpreter, never a fork of a process holding Qt or decoder threads
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_exit_with_parent)
+        return _pool
+
+
+def _discard_pool(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _decode_out_of_process(data: bytes, ts: uid.UID, options: dict[str, Any]) -> np.ndarray:
+    pool = _get_pool()
+    try:
+        future = pool.submit(_worker_decode, data, str(ts), options)
+        return future.result(timeout=_WORKER_TIMEOUT_S)
+    except BrokenProcessPool:
+        _discard_pool(pool)
+        raise FrameDecodeError("the decoder crashed on this frame (corrupt or inconsistent data)") from None
+    except TimeoutError:
+        _discard_pool(pool)
+        raise FrameDecodeError("the decoder took too long on this frame") from None
+    except Exception as exc:
+        raise FrameDecodeError(_first_line(exc)) from None
+
+
+def shutdown_worker() -> None:
+    """Stop the gdcm worker process (at exit; a new one starts when next needed)."""
+    with _pool_lock:
+        pool = _pool
+    if pool is not None:
+        _discard_pool(pool)
