@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from annotator.case.case_json import read_case_json
 from annotator.case.errors import CaseError
 from annotator.case.fileutil import atomic_write_text
 from annotator.case.media_files import media_warnings
@@ -120,7 +121,6 @@ def _autosave_of(path: Path) -> Path | None:
 def recover_autosave(path: str | Path) -> Case:
     """The case held in an autosave, with ``path`` set to the case file it belongs to (None
     for an unsaved case), so that Save writes the original file. Raises CaseError."""
-    from annotator.case.io import read_case_json
 
     autosave = Path(path)
     d = read_case_json(autosave)

@@ -11,9 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 from pathlib import Path
-from typing import Any
 
 from annotator.case.autosave import (
     autosave_for,
@@ -23,62 +21,18 @@ from annotator.case.autosave import (
     recover_autosave,
     write_autosave,
 )
+from annotator.case.case_json import (
+    parse_case_text,
+    read_case_json,
+)
 from annotator.case.errors import CaseError, Issue
 from annotator.case.fileutil import atomic_write_text, sha256_file
 from annotator.case.media_files import media_problem, media_warnings, relative_media_path
 from annotator.case.model import Case
 from annotator.case.serialize import case_from_dict, case_to_dict
 from annotator.case.text_scrub import scrub_in_place
-from annotator.media.regular_file import NotRegularFile, read_regular
 
 CASE_SUFFIX = ".uscase.json"
-MAX_CASE_BYTES = 64 * 1024 * 1024  # far above any real case; refuses /dev/zero-like inputs fast
-
-
-def parse_case_text(text: str, path: str | Path | None = None) -> Any:
-    """The JSON value of a case file's text; CaseError with line and column when malformed.
-
-    NaN, Infinity and overflowing numbers parse as non-finite floats, which validation then
-    reports with their JSON path.
-    """
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CaseError(path, f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise CaseError(path, "nested too deeply to be a case file") from None
-    except ValueError as exc:  # an integer of more than 4300 digits (int_max_str_digits)
-        raise CaseError(path, f"a number is too long to read ({str(exc).split(':')[0]})") from None
-    return without_lone_surrogates(value) if _ESCAPED_SURROGATE.search(text) else value
-
-
-_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def without_lone_surrogates(value: Any) -> Any:
-    """``value`` with each lone surrogate (an escape like \\ud800 that is no character and
-    cannot be written as UTF-8) replaced by U+FFFD; surrogate pairs were joined by json."""
-    if isinstance(value, str):
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, list):
-        return [without_lone_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
-    return value
-
-
-def read_case_json(path: str | Path) -> Any:
-    """The parsed JSON of a case file (before migration and validation)."""
-    p = Path(path)
-    try:
-        raw = read_regular(p, MAX_CASE_BYTES)
-    except NotRegularFile as exc:
-        raise CaseError(p, exc.problem) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CaseError(p, f"not UTF-8 text (byte {exc.start}): is this really a case file?") from None
-    return parse_case_text(text, p)
 
 
 def load_case(path: str | Path, check_media: bool = True) -> Case:

@@ -33,7 +33,7 @@ from annotator.render import FrameScene, pixel_aspect
 if TYPE_CHECKING:
     from annotator.case.document import CaseDocument
     from annotator.case.measure import Measurement
-    from annotator.export.figure import PanelSpec
+    from annotator.export.panel_spec import PanelSpec
 
 
 @dataclass

@@ -35,6 +35,7 @@ from annotator.export.layout import (
 )
 from annotator.export.legend import LegendItem, layout_legend, legend_entries, paint_legend
 from annotator.export.output import ExportError
+from annotator.export.panel_spec import PanelSpec
 from annotator.render import LabelBox, RenderOptions, paint_scene
 from annotator.render.plot import PlotOptions, paint_series_plot
 
@@ -43,18 +44,6 @@ LETTER_PT, LEGEND_PT, CAPTION_PT, ORIENTATION_PT = 10.0, 7.0, 8.0, 7.0
 PLOT_ASPECT = 0.62
 BACKGROUND = QColor("#ffffff")
 INK = QColor("#111111")
-
-
-@dataclass
-class PanelSpec:
-    """An image panel (``media`` at ``frame``) or, with ``plot`` (an annotation id), a plot of
-    that annotation's measurement over its frame range."""
-
-    media: str
-    frame: int = 0
-    title: str = ""
-    crop: Rect | None = None  # None: the imaging area
-    plot: str | None = None
 
 
 @dataclass
