@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         with media:
             first, last = _frames(args.frames, media.frame_count)
             indices = list(range(first, last + 1))
+            if roi is None:
+                roi = _tissue_region(calibration)
             scale, why = _scale(calibration, media, args.mm_per_px, roi)
             if scale is None and why.startswith("doppler"):
                 rows = [{"frame": i, "time_ms": media.time_ms(i), "reason": why[len("doppler: "):]}
@@ -104,6 +106,16 @@ def _roi(text: str | None) -> tuple[int, int, int, int] | None:
     except ValueError:
         raise CliError(f"--roi {text!r}: give four numbers x0,y0,x1,y1 in pixels") from None
     return x0, y0, x1, y1
+
+
+def _tissue_region(calibration: Any) -> tuple[int, int, int, int] | None:
+    """The largest 2D tissue region of a DICOM: the image itself, known rather than guessed
+    (a dark sector under a bright text header would otherwise fool the search)."""
+    regions = [r for r in calibration.spatial_regions if getattr(r, "source", "") != "manual"]
+    if not regions:
+        return None
+    r = max(regions, key=lambda r: (r.x1 - r.x0) * (r.y1 - r.y0))
+    return int(r.x0), int(r.y0), int(r.x1) + 1, int(r.y1) + 1
 
 
 def _frames(text: str | None, count: int) -> tuple[int, int]:

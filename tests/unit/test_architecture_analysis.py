@@ -249,3 +249,14 @@ def test_a_real_isometric_contraction_comes_back_to_rest(corpus: Path) -> None:
     assert abs((last.pennation_deg or 0) - (first.pennation_deg or 0)) < 1.0
     peak = max(r.pennation_deg or 0 for r in res)
     assert peak > (first.pennation_deg or 0) + 8  # fascicles steepen on contraction
+
+
+@pytest.mark.corpus
+def test_a_non_muscle_scan_gives_no_confident_architecture(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An obstetric sector scan (GE Voluson) under a bright text header: the search stays in the
+    DICOM's 2D region, and nothing there is reported with confidence."""
+    path = corpus / "orthanc-tests" / "Issue164.dcm"
+    assert cli_main(["architecture", str(path), "--frames", "0:3", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 4
+    assert all(r["pennation_deg"] is None or r["confidence"] < 0.5 for r in rows)

@@ -50,6 +50,9 @@ class Seed:
     deep: Line
     fascicle_slope: float | None
     measure_superficial: bool = True  # False: carried by the flow only (not drawn by the user)
+    #: how sure the seed is, 0..1: a user's lines are (``None``); an automatic detection is as
+    #: sure as it was clear (aponeurosis quality, fascicle clarity)
+    quality: tuple[float, float] | None = None
 
 
 @dataclass
@@ -133,9 +136,10 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             rs, ss = _to_work(work, seed.superficial)
             rd, sd = _to_work(work, seed.deep)
             rows.update({"s_row": rs, "s_slope": ss, "d_row": rd, "d_slope": sd})
-            quality.update({k: max(quality[k], 0.9) for k in ("s_row", "s_slope", "d_row", "d_slope")})
+            apo_q, fas_q = seed.quality if seed.quality is not None else (0.9, 0.9)
+            quality.update({k: max(quality[k], apo_q) for k in ("s_row", "s_slope", "d_row", "d_slope")})
             if seed.fascicle_slope is not None:
-                rows["f"], quality["f"] = seed.fascicle_slope, max(quality["f"], 0.9)
+                rows["f"], quality["f"] = seed.fascicle_slope, max(quality["f"], fas_q)
         out.append(_Frame(rows, quality, flow))
         works.append(work)
         prev_img = img
@@ -302,7 +306,8 @@ def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[i
             continue
         q = confidence(found.apo_quality, found.fascicle_quality)
         if best is None or q > best[0]:
-            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope))
+            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope,
+                               quality=(found.apo_quality, found.fascicle_quality)))
         if q >= 0.6:
             break
     return None if best is None else (best[1], best[2])
