@@ -86,10 +86,9 @@ def build_demo_case(folder: Path) -> Case:
     case.findings = [
         Finding("f1", "tear", "medial gastrocnemius", "right", "muscle belly", {
             "thickness": AttributeValue("full"),
-            "grade": AttributeValue(3),
             "gap": AttributeValue(unit="mm", annotation="a1", quantity="length", frame=0),
             "gap_contraction": AttributeValue(unit="mm", annotation="a1", quantity="length", frame=peak),
-        }, notes="The gap opens on contraction (dynamic assessment)."),
+        }, notes="The gap opens on contraction (dynamic assessment).", grade="Peetrons 3"),
         # the upper limit of normal is not typed in: it comes from the bundled reference table
         Finding("f2", "nerve_enlargement", "median nerve", "right", "carpal tunnel inlet", {
             "csa": AttributeValue(unit="mm2", annotation="a5", quantity="area"),
