@@ -45,7 +45,7 @@ def frame_reader(media: Media) -> Callable[[int], np.ndarray]:
     return frames
 
 
-def _tracker(kind: str) -> Callable[..., tuple[dict[int, list[Point]], dict[int, float]]]:
+def tracker_for(kind: str) -> Callable[..., tuple[dict[int, list[Point]], dict[int, float]]]:
     """Two boundaries alone (a thickness) are found again along their normals, fast
     (``structure_lines``); a fascicle's angle needs the muscle between both aponeuroses, found
     and fused with the flow by the architecture analysis."""
@@ -82,7 +82,7 @@ def track_structure_pieces(
                 progress(min(total, base + int(done)), total)
             return not (cancel is not None and cancel())
 
-        got, conf = _tracker(annotation.kind)(frames, annotation.kind, anchor, anchor_points, anchor, piece_end,
+        got, conf = tracker_for(annotation.kind)(frames, annotation.kind, anchor, anchor_points, anchor, piece_end,
                                               drift_correction=drift_correction, progress=report)
         for frame, pts in got.items():
             points[frame] = [(float(x), float(y)) for x, y in pts]
