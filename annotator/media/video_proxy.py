@@ -34,7 +34,7 @@ from annotator.media.video_probe import open_container
 #: disk the prepared pictures of one clip may use (1,000 frames of 1148x624 take 1.07 GB)
 DEFAULT_CAP_BYTES = 4 * 1024 ** 3
 #: niceness added to the preparing thread (Linux sets it per thread)
-_NICE = 10
+_NICE = 19  # the lowest: playback and the user always come first
 
 
 class PreparedClip:
@@ -82,7 +82,7 @@ class PreparedClip:
         container = open_container(self._path)
         try:
             stream = next(s for s in container.streams.video if s.index == self._stream_index)
-            stream.codec_context.thread_type = "AUTO"
+            stream.codec_context.thread_type = "NONE"  # one core at most: never starve playback
             for i, frame in self._numbered(container, stream):
                 if self._stop.is_set():
                     return
