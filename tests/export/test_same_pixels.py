@@ -27,7 +27,7 @@ from annotator.case.document import CaseDocument
 from annotator.case.io import save_case
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.export.clip import ClipPainter, default_clip_spec
-from annotator.export.context import ExportContext
+from annotator.export.context import ExportContext, ExportOptions
 from annotator.export.figure import figure_spec_from_options, plan_figure
 from annotator.export.registry import export
 from annotator.render import FrameScene, RenderOptions, qimage_to_numpy, render_scene
@@ -200,8 +200,6 @@ def test_viewer_previews_and_every_export_draw_the_same_pixels(qtbot: QtBot, doc
 
 def test_slides_show_the_clip_as_the_viewer_does(qtbot: QtBot, doc: CaseDocument, tmp_path: Path) -> None:
     """The clip slide's poster (frame 0 of the embedded movie) is the viewer's frame 0."""
-    from annotator.export.context import ExportOptions
-
     controller = AppController()
     controller.set_document(doc)
     view = Viewer(controller)
@@ -224,6 +222,28 @@ def test_slides_show_the_clip_as_the_viewer_does(qtbot: QtBot, doc: CaseDocument
     assert len(posters) == 1, "one clip slide with its 600 x 600 poster"
     assert_same_pixels(posters[0], shown, "slides' clip poster")
     controller.set_document(None)
+
+
+def test_slides_pictures_have_the_true_shape(doc: CaseDocument, tmp_path: Path) -> None:
+    """A figure slide's picture: the frame at its true shape (600 x 480 pixels of 0.2 x 0.25 mm
+    are a square), at the slide's symbol size, as the renderer draws it through that transform."""
+    from annotator.export.slides import slide_plan
+
+    options = ExportOptions(frame=FRAME)
+    out = tmp_path / "figure.pptx"
+    export(doc, out, options)
+    ctx = ExportContext(doc, options)
+    plan = slide_plan(figure_spec_from_options(ctx), ctx)
+    box = plan.panels[0].box
+    assert (box.x, box.y) == (0, 0) and box.w == box.h == round(box.w)  # true shape: square
+    side = round(box.w)
+    with zipfile.ZipFile(out) as pptx:
+        pictures = [QImage.fromData(pptx.read(n)) for n in pptx.namelist() if n.endswith(".png")]
+    figure = [rgb(p) for p in pictures if (p.width(), p.height()) == (plan.width, plan.height)]
+    assert len(figure) == 1
+    want = render_scene(ctx.scene("m1", FRAME), RenderOptions(symbol_scale=plan.symbol_scale),
+                        scale=side / COLS, pixel_aspect=(1.0, MM_Y / MM_X))
+    assert_same_pixels(figure[0][:side, :side], rgb(want), "slides' figure picture")
 
 
 def test_a_picture_stretched_from_square_pixels_is_told_apart(doc: CaseDocument) -> None:
