@@ -1,6 +1,6 @@
-"""The Edit actions and what they do: undo and redo (their texts name the step), delete and
-select the annotations of this frame, edit a label, the media's label and view, and remove a
-manual calibration."""
+"""The Edit actions and what they do: undo and redo (their texts name the step), delete
+(asking first when findings rely on what goes) and select the annotations of this frame, edit
+a label, the media's label and view, and remove a manual calibration."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QWidget
 
 from annotator.case.commands import RemoveAnnotations, SetCalibration
+from annotator.ui import prompts
 from annotator.ui.actions import ActionArea
 from annotator.ui.annotation_menu import edit_words
 from annotator.ui.controller import AppController
 from annotator.ui.dialogs.case_info_dialog import edit_media_info
+from annotator.ui.panels.common import unlink_summary
 
 
 class EditActions(ActionArea):
     def __init__(self, parent: QWidget, controller: AppController, status: Callable[[str, int], None]) -> None:
         super().__init__(parent)
-        self.controller = c = controller
+        self.widget, self.controller = parent, controller
+        c = controller
         stack = c.undo_stack
         undo = self.add("undo", "&Undo", "Ctrl+Z", icon="std:SP_ArrowBack", tip="Undo the last edit",
                         on_trigger=stack.undo)
@@ -57,6 +60,16 @@ class EditActions(ActionArea):
         """Every annotation shown on this frame (hidden ones stay out of reach of Delete)."""
         c = self.controller
         c.select([a.id for a in c.annotations() if a.on_frame(c.current_frame) and not c.visibility.is_hidden(a.id)])
+
+    def confirm_removal(self, ids: list[str]) -> bool:
+        """Before deleting annotations that findings rely on, say what they take with them
+        (the controller asks this before any removal: Delete, the menu, a panel)."""
+        doc = self.controller.document
+        lost = unlink_summary(doc.case, ids) if doc is not None else []
+        if not lost:
+            return True
+        text = "Deleting this takes from the findings:\n" + "\n".join(lost) + "\n\n(Undo brings it back.)"
+        return prompts.ask_confirm(self.widget, "Delete annotations", text, "Delete")
 
     def remove_calibration(self) -> None:
         c = self.controller

@@ -30,7 +30,6 @@ from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.focus_keys import NavigationKeysToFocus
 from annotator.ui.menus import build_menus, build_toolbars
 from annotator.ui.panels.case_browser import CaseBrowser
-from annotator.ui.panels.common import unlink_summary
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
@@ -63,8 +62,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.controller = controller or AppController(self)
         self.controller.dialog_parent = self
-        self.controller.confirm_discard = self.confirm_discard
-        self.controller.confirm_removal = self.confirm_removal
         self.controller.ask_recover_case = lambda case, autosave: prompts.ask_recover_case(self, case, autosave)
         self.controller.ask_locked_case = lambda case, holder: prompts.ask_locked_case(self, case, holder)
 
@@ -82,6 +79,8 @@ class MainWindow(QMainWindow):
         self.action_by_id = self.window_actions.by_id
         self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
         self.files = self.window_actions.files
+        self.controller.confirm_discard = self.files.confirm_discard
+        self.controller.confirm_removal = self.window_actions.edit.confirm_removal
         self.annotation_menu = AnnotationMenu(self, self.controller, self.action_by_id, self.show_status)
 
         self.transport = TransportBar(self.controller, self.playback, self.timeline, self.action_by_id)
@@ -262,19 +261,6 @@ class MainWindow(QMainWindow):
     def offer_recovery(self) -> bool:
         """After a crash: offer the autosaves left behind; True when one was recovered."""
         return self.files.offer_recovery()
-
-    def confirm_removal(self, ids: list[str]) -> bool:
-        """Before deleting annotations that findings rely on, say what they take with them."""
-        doc = self.controller.document
-        lost = unlink_summary(doc.case, ids) if doc is not None else []
-        if not lost:
-            return True
-        text = "Deleting this takes from the findings:\n" + "\n".join(lost) + "\n\n(Undo brings it back.)"
-        return prompts.ask_confirm(self, "Delete annotations", text, "Delete")
-
-    def confirm_discard(self) -> bool:
-        """Save, discard or keep unsaved changes; True when it is fine to go on."""
-        return self.files.confirm_discard()
 
     # -- Qt events -------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
