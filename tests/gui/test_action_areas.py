@@ -9,6 +9,7 @@ from functools import partial
 import numpy as np
 import pytest
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu, QToolBar, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -172,3 +173,28 @@ def test_the_toolbars_hold_the_areas_actions(window: MainWindow) -> None:
     for title, ids in TOOLBARS.items():
         bar = bars[f"toolbar_{title.lower()}"]
         assert [x.objectName() for x in bar.actions()] == [f"action_{i}" for i in ids]
+
+
+def test_every_key_reaches_its_action_from_the_image(window: MainWindow, qtbot: QtBot,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each key sequence typed on the image triggers its own action once (Qt warns, and this
+    test fails, on an ambiguous shortcut)."""
+    load_clip(window, qtbot)
+    calls: list[str] = []
+
+    def record(action_id: str, *_on: bool) -> None:
+        calls.append(action_id)
+
+    for area in window.window_actions.areas:
+        for action_id in area.on_trigger:
+            monkeypatch.setitem(area.on_trigger, action_id, partial(record, action_id))
+        for action_id in area.on_toggle:
+            monkeypatch.setitem(area.on_toggle, action_id, partial(record, action_id))
+    window.activateWindow()
+    for spec in window.window_actions.specs():
+        window.action_by_id[spec.id].setEnabled(True)
+        for key in spec.shortcut:
+            window.viewer.setFocus()
+            calls.clear()
+            QTest.keySequence(window.viewer, QKeySequence(key))
+            assert calls == [spec.id], (spec.id, key, calls)
