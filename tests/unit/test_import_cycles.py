@@ -10,7 +10,8 @@ import grimp
 
 
 def _cycles(within: str = "annotator", exclude_type_checking: bool = True) -> list[list[str]]:
-    graph = grimp.build_graph("annotator", exclude_type_checking_imports=exclude_type_checking)
+    # no cache: a cached graph can outlive a deleted module after a merge or checkout
+    graph = grimp.build_graph("annotator", exclude_type_checking_imports=exclude_type_checking, cache_dir=None)
     inside = sorted(m for m in graph.modules if m == within or m.startswith(within + "."))
     edges = {m: sorted(w for w in graph.find_modules_directly_imported_by(m) if w in inside) for m in inside}
     index: dict[str, int] = {}
