@@ -57,6 +57,11 @@ class KindSpec:
     #: what was measured, as a path (structure-aware kinds)
     measured_path: Callable[[Sequence[Point]], list[Point] | None] | None = None
     sr_graphic: SrGraphic | None = None
+    #: the quantity it gives when a finding's value asks another: (asked, given) pairs (a
+    #: thickness gives a muscle thickness, which findings keep as a length)
+    link_equivalents: tuple[tuple[str, str], ...] = ()
+    #: the label of an annotation the architecture analysis makes of this kind
+    analysis_label: str = ""
     # the words of captions and legends: what the symbol is, what it marks, as a sentence
     symbol: str = ""
     meaning: str = ""
@@ -78,6 +83,10 @@ class KindSpec:
     @property
     def measures(self) -> bool:
         return self.primary_quantity is not None
+
+    def link_quantity(self, asked: str) -> str:
+        """The quantity a link to this kind takes for a finding value asking ``asked``."""
+        return dict(self.link_equivalents).get(asked, asked)
 
     def point_count_text(self) -> str:
         lo, hi = self.min_points, self.max_points
@@ -115,17 +124,20 @@ KINDS: tuple[KindSpec, ...] = (
     # structure-aware kinds: each boundary is a segment of two points (docs/case-format.md)
     KindSpec("thickness", "thickness", 4, 4, "structure", "structure", "thickness", km.measure_thickness,
              frozenset({"thickness"}), segments=("superficial", "deep"), measured_path=km.thickness_path,
+             link_equivalents=(("length", "thickness"),), analysis_label="muscle thickness",
              sr_graphic="MEASURED_PATH", symbol="thickness", meaning="distance between the aponeuroses",
              sentence="a perpendicular between two boundary lines marks a thickness", symbol_rank=5),
     KindSpec("pennation", "pennation", 4, 4, "structure", "structure", "pennation", km.measure_pennation,
              frozenset({"pennation", "fascicle_angle", "aponeurosis_angle"}), segments=("fascicle", "deep"),
-             measured_path=km.pennation_path, sr_graphic="MEASURED_PATH", symbol="pennation angle",
+             measured_path=km.pennation_path, link_equivalents=(("angle", "pennation"),),
+             analysis_label="pennation", sr_graphic="MEASURED_PATH", symbol="pennation angle",
              meaning="fascicle to deep aponeurosis",
              sentence="an arc between a fascicle and the deep aponeurosis marks a pennation angle",
              symbol_rank=6),
     KindSpec("fascicle", "fascicle", 6, 6, "structure", "structure", "fascicle_length", km.measure_fascicle,
              frozenset({"fascicle_length", "pennation"}), segments=("fascicle", "superficial", "deep"),
-             measured_path=km.fascicle_path, sr_graphic="MEASURED_PATH", symbol="fascicle",
+             measured_path=km.fascicle_path, link_equivalents=(("angle", "pennation"), ("length", "fascicle_length")),
+             analysis_label="fascicle length", sr_graphic="MEASURED_PATH", symbol="fascicle",
              meaning="fascicle length",
              sentence="a fascicle between the aponeuroses marks its length, dashed where extended",
              symbol_rank=7),

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMenu
 
 from annotator.case.commands import AddFinding, ChangeAnnotation, LinkAnnotation, Macro
 from annotator.case.findings import finding_summary
+from annotator.case.kinds import kind_spec
 from annotator.case.measure import PRIMARY_QUANTITY
 from annotator.case.model import FINDING_TYPES, Annotation, Finding
 from annotator.ui import prompts
@@ -36,6 +37,12 @@ def _annotation(window: MainWindow, annotation_id: str) -> Annotation | None:
         return None
 
 
+def _is_text(annotation: Annotation) -> bool:
+    """A text annotation's words are what it shows: edited as text, never hidden as a label."""
+    spec = kind_spec(annotation.kind)
+    return spec is not None and spec.is_text
+
+
 def describe(annotation: Annotation) -> str:
     """"Caliper \u201cgap\u201d" or "Text \u201cVL\u201d": the menu's heading."""
     name = kind_name(annotation.kind).capitalize()
@@ -55,7 +62,7 @@ def edit_words(window: MainWindow, annotation_id: str | None = None) -> bool:
     annotation = _annotation(window, annotation_id)
     if annotation is None:
         return False
-    if annotation.kind == "text":
+    if _is_text(annotation):
         old = annotation.text or annotation.label
         answer = prompts.ask_lines(window, "Text", "Words on the image:", old)
         if answer is None or answer.strip() == old:
@@ -171,9 +178,9 @@ def build_context_menu(window: MainWindow, annotation_id: str) -> QMenu:
     heading = menu.addAction(describe(annotation))
     heading.setEnabled(False)
     menu.addSeparator()
-    edit = "Edit &Text\u2026" if annotation.kind == "text" else "Edit &Label\u2026"
+    edit = "Edit &Text\u2026" if _is_text(annotation) else "Edit &Label\u2026"
     menu.addAction(edit, lambda: edit_words(window, annotation.id)).setObjectName("menu_edit_words")
-    if annotation.kind != "text":
+    if not _is_text(annotation):
         shown = menu.addAction("Show La&bel")
         shown.setCheckable(True)
         shown.setChecked(annotation.style.show_label)

@@ -31,25 +31,9 @@ from annotator.ui.display import DisplayLut
 from annotator.ui.export_actions import open_export
 from annotator.ui.pacs_dialog import open_from_pacs
 from annotator.ui.pacs_store import store_to_pacs
-from annotator.ui.tools import (
-    AngleTool,
-    ArrowTool,
-    CalibrationTool,
-    CaliperTool,
-    EllipseTool,
-    FascicleTool,
-    PennationTool,
-    PointTool,
-    PolygonTool,
-    PolylineTool,
-    RedactTool,
-    SelectTool,
-    TextTool,
-    ThicknessTool,
-    Tool,
-    TraceTool,
-)
+from annotator.ui.tools import CalibrationTool, RedactTool, SelectTool, TextTool, Tool
 from annotator.ui.tools.calibration_tool import KnownDistance
+from annotator.ui.tools.registry import DRAWING_TOOLS
 from annotator.ui.window_level import WindowLevelTool
 
 if TYPE_CHECKING:
@@ -69,12 +53,7 @@ def make_tool(window: MainWindow, name: str) -> Tool:
 
         return ask_known_distance(window, px)
 
-    simple: dict[str, type[Tool]] = {
-        "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
-        "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
-        "thickness": ThicknessTool, "pennation": PennationTool, "fascicle": FascicleTool,
-        "redact": RedactTool,
-    }
+    simple: dict[str, type[Tool]] = {"select": SelectTool, "redact": RedactTool, **DRAWING_TOOLS}
     if name == "text":
         return TextTool(viewer.tool_context, ask_text)
     if name == "calibrate":
