@@ -35,8 +35,8 @@ def rest_peak_frames(window: MainWindow) -> tuple[list[int], str]:
     if not dynamic:
         return current, "Select a tracked annotation to compare its rest and peak"
     annotation = dynamic[0]
-    series = getattr(window.panels.get("dynamics"), "series", None)
-    if (series is not None and series.annotation_id == annotation.id
+    series = c.selected_series.series_of(annotation.id)
+    if (series is not None
             and series.rest_frame is not None and series.peak_frame is not None):
         return [series.rest_frame, series.peak_frame], ""
     found = rest_peak_suggestion(c, annotation)

@@ -25,6 +25,7 @@ from annotator.case.model import Annotation, CaseEvent
 from annotator.media import Calibration, Media, MediaError, open_media
 from annotator.ui.autosave import AutosaveTimer
 from annotator.ui.opening import OpenedMedia, expand_paths, is_case_file, open_media_files
+from annotator.ui.selected_series import SelectedSeries
 from annotator.ui.tasks import Progress, Task, run_task
 from annotator.ui.undo import CaseUndoCommand
 from annotator.ui.visibility import AnnotationVisibility
@@ -79,6 +80,8 @@ class AppController(QObject):
         self.autosave = AutosaveTimer(self._write_autosave, self)
         self.autosave.failed.connect(self.status)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        #: the selected annotation's measurement over time, with its rest and peak (panels show it)
+        self.selected_series = SelectedSeries(self)
 
     # -- state -----------------------------------------------------------------------------
     @property

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from annotator.case.kinds import ANNOTATION_KINDS, KINDS, can_change, display_name, kind_spec, symbol_order
+from annotator.case.kinds import (
+    ANNOTATION_KINDS,
+    KINDS,
+    can_change,
+    display_name,
+    kind_spec,
+    symbol_order,
+)
 from annotator.case.measure import QUANTITIES
 
 ROOT = Path(__file__).resolve().parents[2]

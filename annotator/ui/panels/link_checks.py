@@ -13,7 +13,6 @@ from annotator.case.measure import Measurement, find_measurement
 from annotator.case.model import Annotation
 from annotator.dynamics.series import measurement_series
 from annotator.media import MediaError
-from annotator.ui.panels.rest_peak import with_rest_peak
 
 UNIT_WORDS = {"mm2": "mm²", "deg": "degrees"}
 
@@ -35,7 +34,7 @@ def phase_link_frame(document: CaseDocument, annotation: Annotation,
     if frame is not None:
         return frame, None
     try:
-        series = with_rest_peak(measurement_series(document, annotation))
+        series = measurement_series(document, annotation).with_chosen_or_suggested_rest_peak()
     except (MediaError, OSError, IndexError, ValueError):
         return None, None
     frame = series.rest_frame if phase == "rest" else series.peak_frame
