@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from annotator.case.document import CaseDocument
+from annotator.case.kinds import display_name
 from annotator.case.model import Annotation, CaseEvent
 from annotator.export.figure import PanelSpec
 from annotator.media.base import MediaError
@@ -75,7 +76,7 @@ class AppState(QObject):
 
     @staticmethod
     def annotation_name(annotation: Annotation) -> str:
-        return f"\u201c{annotation.label}\u201d" if annotation.label else f"the {annotation.kind} {annotation.id}"
+        return f"\u201c{annotation.label}\u201d" if annotation.label else f"the {display_name(annotation.kind)} {annotation.id}"
 
     def current_panel(self) -> PanelSpec | None:
         c = self.controller
