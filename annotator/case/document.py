@@ -93,6 +93,10 @@ class CaseDocument:
             self._media[media_id] = media
         return media
 
+    def opened_media(self, media_id: str) -> Media | None:
+        """The media if it is already open, without opening it (opening may be slow)."""
+        return self._media.get(media_id)
+
     def set_media(self, media_id: str, media: Media) -> None:
         """Use an already opened media (e.g. in-memory frames) for ``media_id``."""
         old = self._media.pop(media_id, None)

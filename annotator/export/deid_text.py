@@ -7,9 +7,10 @@ text with accents folded and case ignored:
 
 - a person name: each component of two letters or more, as a whole word, in any order;
 - a date: every written form (ISO, dotted, slashed in either order, two-digit years, no
-  leading zeros, month names and abbreviations, "17th");
+  leading zeros, month names and abbreviations, "17th"), and its month and year alone;
 - an ID: the whole value with any separators between its characters, and each run of it that is
-  specific enough (four digits or more, or letters and digits of five or more);
+  specific enough (four digits or more, or letters and digits of five or more); an ID too short
+  to stand alone ("4711") only where a label introduces it ("MRN 4711", "patient #4711");
 - any other text (institution, address, station): the whole value with any spacing, and each
   distinctive word (four letters or more, not a common word of institutions or addresses).
 
@@ -87,6 +88,11 @@ def date_patterns(dicom_date: str) -> list[str]:
         rf"{mm}{sep}{dd}{sep}{year}",  # US
         rf"{dd}(?:\s+of)?[\s\-./,]*{month}[\s\-./,]*{year}",  # 17 March 1961, 17-Mar-61
         rf"{month}[\s\-./,]*{dd}[\s\-./,]*{year}",  # March 17, 1961
+        # month and year alone still narrow a birth date to a month (HIPAA Safe Harbor keeps
+        # only the year); written with the full year so "3/61" (a ratio) is not taken
+        rf"{month}[\s\-./,]*{y}",  # March 1961, Mar-1961
+        rf"{mm}\s*[-/.]\s*{y}",  # 03/1961, 3.1961
+        rf"{y}\s*[-/]\s*0?{m}(?![\s\-./]*\d)",  # 1961-03 (not the start of 1961-03-17's parts)
     ]
     return [_word(f) for f in forms]
 
@@ -105,6 +111,8 @@ class IdentifierSet:
     def add(self, value: object, person_name: bool = False, kind: str | None = None) -> None:
         text = str(value).strip()
         if not _specific_enough(text):
+            if kind and _is_id_keyword(kind) and re.fullmatch(r"[^\W_]{2,4}", text):
+                self._add_labelled_id(text, kind)
             return
         self.values.add(text)
         self._compiled = None
@@ -127,6 +135,15 @@ class IdentifierSet:
                 if _specific(run) or (run.isalpha() and len(run) >= 4 and run not in COMMON_WORDS):
                     patterns.append(_word(re.escape(run)))
         self._patterns[text] = patterns
+
+    def _add_labelled_id(self, text: str, kind: str) -> None:
+        """A short ID ("4711") is matched only where a label says it is one ("MRN 4711",
+        "patient #4711"): alone it would take every number of the same digits."""
+        self.values.add(text)
+        self._compiled = None
+        self.checked.add(kind)
+        value = re.escape(_folded(text))
+        self._patterns[text] = [_word(rf"(?:{ID_LABELS})[\s:.#-]*(?:no\.?\s*)?{value}")]
 
     def update(self, values: Iterable[object]) -> None:
         for v in values:
@@ -188,6 +205,15 @@ class IdentifierSet:
         """The identifier values (as stored) that ``text`` contains in some form."""
         folded = _folded(text)
         return sorted(v for v, ps in self._patterns.items() if any(re.search(p, folded) for p in ps))
+
+
+#: words that introduce an ID in typed text
+ID_LABELS = r"id|mrn|pid|patient(?:\s+id)?|pt|hospital\s+(?:no|number)|acc(?:ession)?|case|record|chart|#"
+
+
+def _is_id_keyword(kind: str) -> bool:
+    """DICOM keywords of identifiers (PatientID, OtherPatientIDs, AccessionNumber...)."""
+    return bool(re.search(r"ID(s)?$|IDs?[A-Z]|Number$|Accession", kind)) and "UID" not in kind
 
 
 def _specific_enough(text: str) -> bool:

@@ -70,3 +70,32 @@ def test_an_institution_in_a_script_without_spaces() -> None:
     found = IdentifierSet()
     found.add("東京大学病院")
     assert found.scrub("紹介元: 東京大学病院 整形外科") == f"紹介元: {REMOVED_TEXT} 整形外科"
+
+
+@pytest.mark.parametrize("typed", ["March 1961", "Mar-1961", "mar. 1961", "03/1961", "3.1961", "1961-03"])
+def test_month_and_year_of_a_date_are_scrubbed(ids: IdentifierSet, typed: str) -> None:
+    scrubbed = ids.scrub(f"Born {typed}; gap 12 mm")
+    assert scrubbed == f"Born {REMOVED_TEXT}; gap 12 mm", scrubbed
+
+
+@pytest.mark.parametrize("clean", ["April 1961", "03/1962", "1961-04", "ratio 3/61", "1961-03-18"])
+def test_other_months_and_years_stay(ids: IdentifierSet, clean: str) -> None:
+    assert ids.scrub(clean) == clean
+
+
+def test_a_short_id_is_scrubbed_only_where_a_label_says_it_is_one() -> None:
+    found = IdentifierSet()
+    found.add("4711", kind="PatientID")
+    found.add("812", kind="AccessionNumber")
+    for typed in ("MRN 4711", "patient #4711", "ID: 4711", "Pt 4711", "acc 812", "accession no. 812"):
+        assert found.scrub(f"seen ({typed}) today") == f"seen ({REMOVED_TEXT}) today", typed
+    for clean in ("4711 px wide, 812 frames", "MRN 47110", "ID 4712"):
+        assert found.scrub(clean) == clean
+    assert "PatientID" in found.checked and found.found_in("MRN 4711") == ["4711"]
+
+
+def test_short_values_of_other_attributes_stay_unmatched() -> None:
+    found = IdentifierSet()
+    found.add("4711", kind="StationName")
+    found.add("7", kind="PatientID")  # one character: too few even with a label
+    assert found.scrub("Station 4711, ID 7") == "Station 4711, ID 7"

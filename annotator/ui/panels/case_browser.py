@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from annotator.case.commands import RemoveMedia
 from annotator.case.model import CaseEvent
-from annotator.media import Media, open_media
+from annotator.media import open_media
 from annotator.media.kinds import dialog_filter
 from annotator.ui.dialogs.case_info_dialog import edit_media_info
 from annotator.ui.panels.common import (
@@ -51,12 +51,6 @@ MEDIA_ROLE = Qt.ItemDataRole.UserRole
 GRID_SIZE = QSize(THUMB_SIZE[0] + 40, THUMB_SIZE[1] + 112)
 ITEM_SIZE = QSize(GRID_SIZE.width() - 8, GRID_SIZE.height() - 8)  # a caption of up to 6 lines
 MEDIA_FILTER = dialog_filter(with_cases=False)
-
-
-def _opened_media(document: object, media_id: str) -> Media | None:
-    """The document's already opened media, without opening it (opening may be slow)."""
-    opened = getattr(document, "_media", None)
-    return opened.get(media_id) if isinstance(opened, dict) else None
 
 
 class CaseBrowser(QWidget):
@@ -181,7 +175,7 @@ class CaseBrowser(QWidget):
         for ref in doc.case.media:
             annotations = [copy.deepcopy(a) for a in doc.case.annotations if a.media == ref.id]
             job = ThumbnailJob(self.signals, self.generation, copy.deepcopy(ref),
-                               doc.case.resolve_media_path(ref), _opened_media(doc, ref.id),
+                               doc.case.resolve_media_path(ref), doc.opened_media(ref.id),
                                opener, annotations, doc.case.redactions)
             self.pool.start(job)
 
