@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotator.case.command_base import Command, CommandError
-from annotator.case.kinds import ANNOTATION_KINDS, can_change, kind_spec
+from annotator.case.kinds import ANNOTATION_KINDS, can_change, display_name, kind_spec
 from annotator.case.model import Annotation, Case, Point, Style
 
 CHANGEABLE_FIELDS = frozenset({"label", "text", "style", "finding", "kind"})
@@ -109,7 +109,7 @@ class AddAnnotation(Command):
     def __init__(self, annotation: Annotation, index: int | None = None) -> None:
         self.annotation = annotation
         self.index = index
-        self.text = f"Add {annotation.kind}"
+        self.text = f"Add {display_name(annotation.kind)}"  # "Add caliper" in the Edit menu
 
     def redo(self, case: Case) -> None:
         a = self.annotation

@@ -161,7 +161,8 @@ def pennation_path(points: Sequence[Point]) -> list[Point] | None:
         return None
     f0, f1, a0, a1 = points[:4]
     n = math.dist(f0, f1)
-    vertex = None if n == 0 else arch.line_intersection(f0, ((f1[0] - f0[0]) / n, (f1[1] - f0[1]) / n), a0, a1)
+    along = ((f1[0] - f0[0]) / n, (f1[1] - f0[1]) / n) if n else (0.0, 0.0)
+    vertex = None if n == 0 else arch.line_intersection(f0, along, a0, a1)
     if vertex is None:
         return None
     far_f = max((f0, f1), key=lambda p: math.dist(p, vertex))
