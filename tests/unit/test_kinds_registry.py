@@ -54,6 +54,9 @@ def kind_switches(path: Path) -> list[str]:
             sides = [node.left, *node.comparators]
             if any(_is_kind(s) for s in sides) and any(_kind_strings(s) for s in sides):
                 found.append(f"line {node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.Match) and _is_kind(node.subject):
+            if any(_kind_strings(c.pattern.value) for c in node.cases if isinstance(c.pattern, ast.MatchValue)):
+                found.append(f"line {node.lineno}: match {ast.unparse(node.subject)}")
         elif isinstance(node, ast.Dict) and len(node.keys) >= 2:
             keys = [s for k in node.keys if k is not None for s in _kind_strings(k)]
             if len(keys) == len(node.keys) or len(KIND_ONLY.intersection(keys)) >= 2:
@@ -77,9 +80,10 @@ def test_no_module_outside_the_registries_switches_on_kind_strings() -> None:
 def test_the_switch_detector_finds_switches(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text('if a.kind == "line" or kind in ("polygon", "ellipse"):\n    pass\n'
-                     'T = {"line": 1, "polygon": 2, "ellipse": 3}\nif spec.kind == "text":\n    pass\n')
+                     'T = {"line": 1, "polygon": 2, "ellipse": 3}\nif spec.kind == "text":\n    pass\n'
+                     'match a.kind:\n    case "ellipse":\n        pass\n')
     found = kind_switches(probe)
-    assert len(found) == 4, found  # the tuple is found in the comparison and as a list
+    assert len(found) == 5, found  # the tuple is found in the comparison and as a list
     assert not any("spec.kind" in f for f in found)  # an AttributeSpec's "text" is no annotation
 
 
