@@ -69,6 +69,9 @@ class DynamicsPanel(QWidget):
         self.settings = settings or Settings()
         self.annotation_id: str | None = None  # the annotation shown (for its tracking report)
         self.model = controller.selected_series
+        # the model's series as last shown: a drag's many edits re-measure once, when the
+        # debounced refresh asks the model again
+        self._shown: Series | None = None
         self.reports: dict[str, str] = {}  # annotation id -> its last tracking report (rich text)
         self.directions: dict[str, int] = {}  # annotation id -> direction it was last tracked
         self.bound_actions: dict[str, QAction] = {}
@@ -163,7 +166,7 @@ class DynamicsPanel(QWidget):
     @property
     def series(self) -> Series | None:
         """The series shown: the selected annotation's (``AppController.selected_series``)."""
-        return self.model.series()
+        return self._shown
 
     def annotation(self) -> Annotation | None:
         """The first selected annotation on the current media."""
@@ -183,7 +186,7 @@ class DynamicsPanel(QWidget):
         """Recompute the series of the selected annotation and everything shown."""
         a = self.annotation()
         self.annotation_id = a.id if a is not None else None
-        series = self.series
+        series = self._shown = self.model.series()
         placeholder = "Select a caliper or trace on a clip to see its measurement over time."
         header = "No annotation selected."
         if a is not None:
@@ -287,7 +290,8 @@ class DynamicsPanel(QWidget):
             self._show_picked()
 
     def _show_picked(self) -> None:
-        self.plot.set_series(self.series)
+        self._shown = self.model.series()
+        self.plot.set_series(self._shown)
         self.update_frame()
 
     # -- tracking --------------------------------------------------------------------------

@@ -5,12 +5,15 @@ rest/peak comparison asks the model with no panel at all."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from dynamics_helpers import caliper_px
 from pytestqt.qtbot import QtBot
 
 from annotator.case.commands import SetPoints, SetRestPeak
+from annotator.case.model import Annotation
+from annotator.dynamics.series import Series
 from annotator.ui.compare_actions import rest_peak_frames
 from annotator.ui.controller import AppController
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
@@ -43,8 +46,8 @@ def test_series_is_measured_once_until_the_case_changes(controller: AppControlle
     controller.push(SetPoints("a3", 10, caliper_px(60)))
     again = model.series()
     assert again is not None and again is not first
-    assert again.sample(10).value is not None and first.sample(10).value is not None
-    assert again.sample(10).value > first.sample(10).value  # 6.0 mm now, 5.0 before
+    now, before = again.sample(10).value, first.sample(10).value
+    assert now is not None and before is not None and now > before  # 6.0 mm now, 5.0 before
 
 
 def test_rest_and_peak_change_by_commands_and_undo_restores(qtbot: QtBot, panel: DynamicsPanel,
@@ -89,3 +92,23 @@ def test_rest_peak_comparison_asks_the_model_without_a_panel(controller: AppCont
     assert rest_peak_frames(window)[0] == [0, 10]  # type: ignore[arg-type]
     controller.undo_stack.undo()
     assert rest_peak_frames(window)[0] == [20, 5]  # type: ignore[arg-type]
+
+
+def test_a_drag_is_measured_once_when_the_panel_refreshes(panel: DynamicsPanel, controller: AppController,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import annotator.ui.selected_series as selected
+
+    controller.select(["a3"])
+    measured: list[str] = []
+    real = selected.measurement_series
+    def counted(document: Any, annotation: Annotation) -> Series:
+        measured.append(annotation.id)
+        return real(document, annotation)
+
+    monkeypatch.setattr(selected, "measurement_series", counted)
+    for length in (52, 54, 56, 58, 60):  # the edits of one drag
+        controller.push(SetPoints("a3", 10, caliper_px(length)))
+    assert measured == []  # the panel still shows the last series; nothing measured per edit
+    panel.refresh_later.flush()
+    assert measured == ["a3"]
+    assert panel.series is not None and panel.series.sample(10).value == pytest.approx(6.0)
