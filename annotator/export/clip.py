@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from annotator.export.context import ExportContext
 from annotator.export.encoder import GIF_MIN_DELAY_MS, ThreadedEncoder, VideoEncoder, even
 from annotator.export.imaging_area import Rect
 from annotator.export.output import ExportError
-from annotator.render import RenderOptions, paint_scene
+from annotator.render import ImageTransform, RenderOptions, paint_scene, source_rect, true_size
 
 READ_AHEAD = 8
 GIF_DEFAULT_MAX_WIDTH = 640
@@ -70,7 +70,7 @@ def output_size(crop: Rect, max_width: int | None,
     """Even (H.264 yuv420p) output width and height of the crop, each axis stretched by
     ``aspect`` (``ExportContext.pixel_aspect``) and the whole scaled down to ``max_width``."""
     _x, _y, w, h = crop
-    w_true, h_true = w * aspect[0], h * aspect[1]
+    w_true, h_true = true_size(w, h, aspect)
     scale = 1.0 if max_width is None or w_true <= max_width else max_width / w_true
     return even(round(w_true * scale)), even(round(h_true * scale))
 
@@ -100,9 +100,7 @@ def write_clip(ctx: ExportContext, path: Path, kind: str, spec: ClipSpec | None 
     progress = progress or ctx.progress
     media = ctx.media(spec.media)
     spec.check(media.frame_count)
-    area = ctx.area(spec.media, spec.first)
-    max_width = spec.max_width or (GIF_DEFAULT_MAX_WIDTH if kind == "gif" else None)
-    width, height = output_size(area.rect, max_width, ctx.pixel_aspect(spec.media, spec.first))
+    crop, width, height = clip_geometry(ctx, spec, kind)
     times = media.frame_times_ms
     min_delay = GIF_MIN_DELAY_MS if kind == "gif" else 0.0
     indices = output_frames(times, spec.first, spec.last, spec.speed, min_delay)
@@ -111,11 +109,11 @@ def write_clip(ctx: ExportContext, path: Path, kind: str, spec: ClipSpec | None 
 
     samples = []
     if kind == "gif":  # the palette comes from painted frames, overlays included
-        sampler = _FramePainter(ctx, spec, area.rect, width, height, buffers=1)
+        sampler = ClipPainter(ctx, spec, crop, width, height, buffers=1)
         samples = [sampler.paint(i).copy() for i in _palette_frames(ctx, spec, indices)]
     encoder = ThreadedEncoder(VideoEncoder(path, width, height, kind, fps, samples))
     # a ring of buffers, each free again before it comes round: no copy per frame
-    painter = _FramePainter(ctx, spec, area.rect, width, height, buffers=encoder.depth + 3)
+    painter = ClipPainter(ctx, spec, crop, width, height, buffers=encoder.depth + 3)
     try:
         for n, index in enumerate(indices):
             media.prefetch(indices[n + 1 : n + 1 + READ_AHEAD])
@@ -136,16 +134,27 @@ def _palette_frames(ctx: ExportContext, spec: ClipSpec, indices: list[int], most
     return sorted({indices[0], *annotated[::step][: most - 1]})
 
 
-class _FramePainter:
-    """Paints one frame at a time into reused BGRA buffers (QImages RGB32 over numpy), taking
-    them in turn from a ring of ``buffers``."""
+def clip_geometry(ctx: ExportContext, spec: ClipSpec, kind: str) -> tuple[Rect, int, int]:
+    """The crop a clip export keeps and its output width and height (``kind`` "mp4" or
+    "gif"): the crop's pixels at their true shape, scaled down to the width limit."""
+    crop = ctx.area(spec.media, spec.first).rect
+    max_width = spec.max_width or (GIF_DEFAULT_MAX_WIDTH if kind == "gif" else None)
+    width, height = output_size(crop, max_width, ctx.pixel_aspect(spec.media, spec.first))
+    return crop, width, height
+
+
+class ClipPainter:
+    """Paints a clip's frames as the export writes them: the crop filling the whole output
+    frame (``ImageTransform.onto``, so even-size rounding stretches, never shifts), into reused
+    BGRA buffers (QImages RGB32 over numpy) taken in turn from a ring of ``buffers``. The
+    export dialog's preview and the slides' posters are painted by it too."""
 
     def __init__(self, ctx: ExportContext, spec: ClipSpec, crop: Rect, width: int, height: int,
                  buffers: int = 1) -> None:
         self.ctx, self.spec = ctx, spec
-        x, y, w, h = crop
-        self.source = QRectF(x - 0.5, y - 0.5, w, h)
-        self.transform = QTransform().scale(width / w, height / h).translate(0.5 - x, 0.5 - y)
+        self.width, self.height = width, height
+        self.source = source_rect(crop)
+        self.transform = ImageTransform.onto(crop, QRectF(0, 0, width, height)).to_device()
         self.buffers = [np.zeros((height, width, 4), dtype=np.uint8) for _ in range(buffers)]
         self.images = [QImage(b.data, width, height, 4 * width, QImage.Format.Format_RGB32) for b in self.buffers]
         self.turn = 0
@@ -155,15 +164,38 @@ class _FramePainter:
         )
         self.annotations = ctx.annotations_of(spec.media)
 
-    def paint(self, index: int) -> np.ndarray:
+    @classmethod
+    def for_spec(cls, ctx: ExportContext, spec: ClipSpec, kind: str) -> ClipPainter:
+        crop, width, height = clip_geometry(ctx, spec, kind)
+        return cls(ctx, spec, crop, width, height)
+
+    def _paint(self, painter: QPainter, index: int) -> None:
         scene = self.ctx.scene(self.spec.media, index, self.annotations)
+        paint_scene(painter, scene, self.transform, self.options, self.source)
+
+    def paint(self, index: int) -> np.ndarray:
+        """Frame ``index`` as the encoder gets it: the next buffer of the ring."""
         slot = self.turn % len(self.buffers)
         self.turn += 1
         image = self.images[slot]
         image.fill(QColor(0, 0, 0))
         painter = QPainter(image)
         try:
-            paint_scene(painter, scene, self.transform, self.options, self.source)
+            self._paint(painter, index)
         finally:
             painter.end()
         return self.buffers[slot]
+
+    def picture(self, index: int, magnify: float = 1.0) -> QImage:
+        """Frame ``index`` as a new QImage, ``magnify`` times the output size, overlays and
+        all, as a player showing the clip larger (or smaller) would."""
+        image = QImage(max(1, round(self.width * magnify)), max(1, round(self.height * magnify)),
+                       QImage.Format.Format_RGB32)
+        image.fill(QColor(0, 0, 0))
+        painter = QPainter(image)
+        try:
+            painter.scale(image.width() / self.width, image.height() / self.height)
+            self._paint(painter, index)
+        finally:
+            painter.end()
+        return image

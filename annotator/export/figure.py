@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation
@@ -36,7 +36,14 @@ from annotator.export.layout import (
 from annotator.export.legend import LegendItem, layout_legend, legend_entries, paint_legend
 from annotator.export.output import ExportError
 from annotator.export.panel_spec import PanelSpec
-from annotator.render import LabelBox, RenderOptions, paint_scene
+from annotator.render import (
+    ImageTransform,
+    LabelBox,
+    RenderOptions,
+    paint_scene,
+    source_rect,
+    true_size,
+)
 from annotator.render.plot import PlotOptions, paint_series_plot
 
 GAP_MM = 1.5
@@ -186,7 +193,8 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
         ax, ay = ctx.pixel_aspect(p.media, p.frame) if spec.true_aspect else (1.0, 1.0)
         crops.append(rect)
         stretches.append((ax, ay))
-        aspects.append(rect[3] * ay / (rect[2] * ax))
+        true_w, true_h = true_size(rect[2], rect[3], (ax, ay))
+        aspects.append(true_h / true_w)
     known = [a for a in aspects if a is not None]
     fallback = max(known) if known else PLOT_ASPECT
     plan = FigurePlan(spec, width, 0, figure_symbol_scale(spec.dpi) * spec.text_scale, [])
@@ -336,14 +344,12 @@ def paint_figure(painter: QPainter, plan: FigurePlan, ctx: ExportContext) -> lis
 def _paint_image_panel(painter: QPainter, panel: PlannedPanel, ctx: ExportContext,
                        options: RenderOptions, orientation: tuple[str, str] | None) -> list[LabelBox]:
     assert panel.crop is not None
-    x, y, w, h = panel.crop
-    ax, ay = panel.aspect
     b = panel.box
-    scale = b.w / (w * ax)  # output px per finer-axis image px; the scale bar reads x from it
-    xf = QTransform().translate(b.x, b.y).scale(scale * ax, scale * ay).translate(0.5 - x, 0.5 - y)
+    target = QRectF(b.x, b.y, b.w, b.h)  # planned from the crop's true size (panel.aspect)
+    xf = ImageTransform.onto(panel.crop, target)
     scene = ctx.scene(panel.spec.media, panel.spec.frame)
-    painter.fillRect(QRectF(b.x, b.y, b.w, b.h), QColor(0, 0, 0))
-    boxes = paint_scene(painter, scene, xf, options, QRectF(x - 0.5, y - 0.5, w, h))
+    painter.fillRect(target, QColor(0, 0, 0))
+    boxes = paint_scene(painter, scene, xf.to_device(), options, source_rect(panel.crop))
     if orientation:
         _paint_orientation(painter, b, orientation, options.symbol_scale)
     return boxes

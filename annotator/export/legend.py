@@ -11,13 +11,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTransform
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from annotator.case.kinds import kind_spec, symbol_order
 from annotator.case.model import Annotation, Style
 from annotator.export.caption import PanelContent
 from annotator.media.calibration import Calibration
-from annotator.render import FrameScene, RenderOptions, paint_scene
+from annotator.render import FrameScene, ImageTransform, RenderOptions, paint_scene
 from annotator.render.kind_looks import kind_look
 
 SWATCH_W, SWATCH_H = 60, 24  # the swatch's own "image" size in its pixels (``KindLook.swatch``)
@@ -91,10 +91,8 @@ def paint_legend(painter: QPainter, items: Sequence[LegendItem], font: QFont, sy
         if look is not None and look.swatch:
             sample = Annotation.single(f"legend-{kind}", "legend", kind, 0, list(look.swatch), style=style)
             scene = FrameScene(background, 0, 0.0, [sample], Calibration(()))
-            s = item.swatch
-            xf = QTransform().translate(s.x(), s.y()).scale(s.width() / SWATCH_W, s.height() / SWATCH_H)
-            xf = QTransform().translate(0.5, 0.5) * xf  # pixel centres at integers
-            paint_scene(painter, scene, xf, options)
+            xf = ImageTransform.onto((0, 0, SWATCH_W, SWATCH_H), item.swatch)
+            paint_scene(painter, scene, xf.to_device(), options)
         painter.setFont(font)
         painter.setPen(text_color)
         painter.drawText(item.text_at, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),

@@ -24,7 +24,7 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
-from annotator.export.clip import ClipSpec, clip_symbol_scale, output_size, write_clip
+from annotator.export.clip import ClipPainter, ClipSpec, write_clip
 from annotator.export.context import ExportContext
 from annotator.export.figure import (
     FigurePlan,
@@ -39,7 +39,6 @@ from annotator.export.layout import auto_layout
 from annotator.export.measurements import finding_rows, measurement_rows
 from annotator.export.raster import save_raster
 from annotator.export.rest_peak import RestPeak, rest_peak_figure, rest_peak_summaries
-from annotator.render import RenderOptions, render_scene
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.4)
@@ -219,12 +218,10 @@ def _clip_slide(prs: PresentationType, ctx: ExportContext, media_id: str, folder
     index = [m.id for m in ctx.case.media].index(media_id) + 1
     movie = folder / f"clip-{index}.mp4"
     write_clip(ctx, movie, "mp4", spec)
-    area = ctx.area(media_id)
-    aspect = ctx.pixel_aspect(media_id, spec.first)  # as write_clip sizes the movie
-    width, height = output_size(area.rect, spec.max_width, aspect)
-    poster = render_scene(ctx.scene(media_id, 0),
-                          RenderOptions(symbol_scale=clip_symbol_scale(width, height), aspect=aspect != (1.0, 1.0)),
-                          crop=area.rect, scale=width / (area.rect[2] * aspect[0]))
+    # the movie's first frame, painted as write_clip paints it (size, transform, overlays)
+    frames = ClipPainter.for_spec(ctx, spec, "mp4")
+    width, height = frames.width, frames.height
+    poster = frames.picture(spec.first)
     poster_file = folder / f"poster-{index}.png"
     save_raster(poster, poster_file, "PNG", 96)
     name = ctx.media_name(media_id)

@@ -81,6 +81,9 @@ class Media(ABC):
     #: start time of each frame in ms from the first frame (frame_times_ms[0] == 0)
     frame_times_ms: np.ndarray
     regions: tuple[Region, ...] = ()
+    #: (width, height) of a stored pixel relative to each other when the file declares it
+    #: without lengths (``Calibration.pixel_shape``); None = square or not declared
+    pixel_shape: tuple[float, float] | None = None
     metadata: MediaMetadata
 
     #: cache budget per media; the prefetcher fills it ahead of playback
@@ -141,7 +144,7 @@ class Media(ABC):
 
     @property
     def calibration(self) -> Calibration:
-        return Calibration(tuple(self.regions))
+        return Calibration(tuple(self.regions), self.pixel_shape)
 
     def calibration_at(self, index: int) -> Calibration:
         """Calibration of one frame; readers with per-frame calibration override this."""

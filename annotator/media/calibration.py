@@ -181,6 +181,9 @@ class Calibration:
     """All regions of one image (or one frame), spatial or not, and how points map to mm."""
 
     regions: tuple[Region, ...] = field(default_factory=tuple)
+    #: (width, height) of a pixel relative to each other, declared by a file that gives no
+    #: lengths (DICOM Pixel Aspect Ratio, a video's sample aspect ratio); None = not declared
+    pixel_shape: tuple[float, float] | None = None
 
     @property
     def spatial_regions(self) -> tuple[Region, ...]:
@@ -291,4 +294,4 @@ class Calibration:
         """The calibration with a manual one added (it applies only where no region does)."""
         if manual is None:
             return self
-        return Calibration((*self.regions, manual.as_region(width, height)))
+        return Calibration((*self.regions, manual.as_region(width, height)), self.pixel_shape)

@@ -35,7 +35,7 @@ from annotator.media.dicom_header import (
 from annotator.media.dicom_jpeg import decode_jpeg_8bit
 from annotator.media.dicom_meta import build_metadata, frame_times
 from annotator.media.dicom_pixels import DisplayMapper, decode_native, decode_with_pydicom
-from annotator.media.dicom_regions import parse_calibration
+from annotator.media.dicom_regions import declared_pixel_shape, parse_calibration
 
 
 class DicomMedia(Media):
@@ -84,6 +84,7 @@ class DicomMedia(Media):
         self.frame_times_ms, self.timing_source = frame_times(self.header, self.frame_count)
         regions, per_frame = parse_calibration(self.header, self.width, self.height, self.frame_count)
         self.regions = regions
+        self.pixel_shape = declared_pixel_shape(self.header)
         self._per_frame_regions = per_frame
         self.transfer_syntax = str(layout.transfer_syntax)
         self.transfer_syntax_name = layout.transfer_syntax.name
@@ -151,7 +152,7 @@ class DicomMedia(Media):
     def calibration_at(self, index: int) -> Calibration:
         if self._per_frame_regions is None:
             return self.calibration
-        return Calibration(self._per_frame_regions[self.check_index(index)])
+        return Calibration(self._per_frame_regions[self.check_index(index)], self.pixel_shape)
 
     @property
     def has_per_frame_calibration(self) -> bool:

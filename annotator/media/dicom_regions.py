@@ -114,6 +114,19 @@ def pixel_spacing(ds: Dataset) -> tuple[float, float] | None:
     )
 
 
+def declared_pixel_shape(ds: Dataset) -> tuple[float, float] | None:
+    """(width, height) of a pixel from Pixel Aspect Ratio (0028,0034), which gives the
+    vertical size first; None when absent, malformed or square."""
+    values = ds.get("PixelAspectRatio")
+    try:
+        vertical, horizontal = float(values[0]), float(values[1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    if not (vertical > 0 and horizontal > 0 and math.isfinite(vertical) and math.isfinite(horizontal)):
+        return None
+    return None if vertical == horizontal else (horizontal, vertical)
+
+
 def parse_calibration(ds: Dataset, width: int, height: int, frames: int) -> tuple[Regions, list[Regions] | None]:
     """The file's regions, and a per-frame list when frames are calibrated differently."""
     regions = ultrasound_regions(ds)

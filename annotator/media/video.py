@@ -21,6 +21,7 @@ from annotator.media.video_pixels import to_rgb
 from annotator.media.video_probe import (
     display_rotation,
     open_container,
+    sample_pixel_shape,
     video_metadata,
     video_stream,
 )
@@ -53,6 +54,7 @@ class VideoMedia(Media):
         self.frame_count = index.frame_count
         self.frame_times_ms = index.times_ms
         self.regions = ()
+        self.pixel_shape = sample_pixel_shape(stream, self.rotation)
         self.index = index
         self.metadata.add("frames", "Frames", self.frame_count)
         self.metadata.add("duration", "Duration", f"{self.duration_ms / 1000.0:.3f} s")

@@ -117,6 +117,16 @@ def video_metadata(container: av.container.InputContainer, stream: av.video.stre
     return meta
 
 
+def sample_pixel_shape(stream: av.video.stream.VideoStream, rotation: int) -> tuple[float, float] | None:
+    """(width, height) of a displayed pixel from the stream's sample aspect ratio (anamorphic
+    video), its axes swapped by a quarter-turn rotation; None when square or not declared."""
+    sar = stream.sample_aspect_ratio
+    if not sar or sar == 1 or sar.numerator <= 0 or sar.denominator <= 0:
+        return None
+    shape = (float(sar.numerator), float(sar.denominator))
+    return (shape[1], shape[0]) if rotation in (90, 270) else shape
+
+
 def ffmpeg_reason(exc: Exception) -> str:
     """FFmpeg's short description of an error, without PyAV's errno and file name."""
     text = getattr(exc, "strerror", None) or str(exc)

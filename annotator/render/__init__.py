@@ -1,7 +1,8 @@
 """One renderer for the screen and every export (QtGui only, never widgets).
 
 ``paint_scene`` paints a frame with its annotations, labels, values and scale bar onto any
-QPainter; ``render_scene`` returns it as a QImage for exports and thumbnails.
+QPainter through an ``ImageTransform`` (``render.transform``, the one image-to-device
+transform); ``render_scene`` returns it as a QImage for exports and thumbnails.
 """
 
 from annotator.render.aspect import pixel_aspect
@@ -9,23 +10,25 @@ from annotator.render.geometry import EllipseGeometry, angle_degrees, ellipse_ge
 from annotator.render.overlays import scale_bar_length_mm
 from annotator.render.painter import (
     LabelBox,
-    crop_transform,
     paint_scene,
     primary_value_text,
     render_scene,
 )
 from annotator.render.qimage import numpy_to_qimage, qimage_to_numpy
 from annotator.render.scene import FrameScene, MeasureFn, MeasurementLike, RenderOptions
+from annotator.render.transform import SQUARE, ImageTransform, PixelAspect, source_rect, true_size
 
 __all__ = [
     "EllipseGeometry",
     "FrameScene",
+    "ImageTransform",
     "LabelBox",
     "MeasureFn",
     "MeasurementLike",
+    "PixelAspect",
     "RenderOptions",
+    "SQUARE",
     "angle_degrees",
-    "crop_transform",
     "ellipse_geometry",
     "numpy_to_qimage",
     "paint_scene",
@@ -34,4 +37,6 @@ __all__ = [
     "qimage_to_numpy",
     "render_scene",
     "scale_bar_length_mm",
+    "source_rect",
+    "true_size",
 ]

@@ -17,7 +17,6 @@ from annotator.case.kinds import kind_spec
 from annotator.case.measure import PRIMARY_QUANTITY
 from annotator.case.model import Annotation
 from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turn_deg
-from annotator.render.aspect import pixel_aspect
 from annotator.render.geometry import ellipse_geometry
 from annotator.render.kind_looks import annotation_color, annotation_pen, kind_look
 from annotator.render.labels import LabelLayout, draw_text_box, text_box_size
@@ -38,6 +37,7 @@ from annotator.render.style import (
     HANDLE_PX,
     Metrics,
 )
+from annotator.render.transform import SQUARE, ImageTransform, PixelAspect, source_rect, true_size
 from annotator.render.value_notes import WARNING_SIGN, flag_value, full_reason, needs_warning
 
 log = logging.getLogger(__name__)
@@ -243,18 +243,12 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         painter.restore()
 
 
-def crop_transform(crop: tuple[int, int, int, int], scale: float,
-                   aspect: tuple[float, float] = (1.0, 1.0)) -> QTransform:
-    """Image -> output pixels for a crop (x, y, w, h): pixel (x, y) lands on output pixel (0, 0).
-    ``aspect`` stretches each axis (``pixel_aspect``: non-square pixels at their true shape)."""
-    x, y, _w, _h = crop
-    return QTransform().scale(scale * aspect[0], scale * aspect[1]).translate(0.5 - x, 0.5 - y)
-
-
 def render_scene(scene: FrameScene, options: RenderOptions,
-                 crop: tuple[int, int, int, int] | None = None, scale: float = 1.0) -> QImage:
-    """The scene as a new opaque QImage (Format_RGB32) of the crop (x, y, w, h) times ``scale``
-    (and, with ``options.aspect``, stretched so non-square pixels show their true shape)."""
+                 crop: tuple[int, int, int, int] | None = None, scale: float = 1.0,
+                 pixel_aspect: PixelAspect = SQUARE) -> QImage:
+    """The scene as a new opaque QImage (Format_RGB32) of the crop (x, y, w, h) at ``scale``
+    output pixels per image pixel along the finer axis, each axis stretched by ``pixel_aspect``
+    (``render.aspect.pixel_aspect``: non-square pixels at their true shape)."""
     if not scale > 0:
         raise ValueError(f"render scale must be positive, not {scale}")
     if crop is None:
@@ -265,14 +259,14 @@ def render_scene(scene: FrameScene, options: RenderOptions,
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f"crop {crop} lies outside the {scene.width}x{scene.height} image")
     crop = (x0, y0, x1 - x0, y1 - y0)
-    ax, ay = pixel_aspect(scene.calibration, scene.width, scene.height) if options.aspect else (1.0, 1.0)
-    out_w, out_h = max(1, round(crop[2] * scale * ax)), max(1, round(crop[3] * scale * ay))
-    image = QImage(out_w, out_h, QImage.Format.Format_RGB32)
+    out_w, out_h = true_size(crop[2], crop[3], pixel_aspect, scale)
+    image = QImage(max(1, round(out_w)), max(1, round(out_h)), QImage.Format.Format_RGB32)
     image.fill(QColor(0, 0, 0))
     painter = QPainter(image)
     try:
-        source = QRectF(x0 - 0.5, y0 - 0.5, crop[2], crop[3])
-        paint_scene(painter, scene, crop_transform(crop, scale, (ax, ay)), options, source)
+        # the crop fills the whole image, rounding included (as a clip frame does)
+        xf = ImageTransform.onto(crop, QRectF(0, 0, image.width(), image.height()))
+        paint_scene(painter, scene, xf.to_device(), options, source_rect(crop))
     finally:
         painter.end()
     return image

@@ -64,6 +64,4 @@ class RenderOptions:
     pixelated: bool = False  # nearest-neighbour magnification (screen zoom to inspect pixels)
     #: a warning sign and a few words on a value that is not in mm on a calibrated image
     value_warnings: bool = True
-    #: ``render_scene`` draws non-square pixels at their true physical shape (``pixel_aspect``);
-    #: painters given their own transform build it with ``crop_transform(..., aspect=...)``
-    aspect: bool = False
+    # non-square pixels are the transform's business (``render.transform``), not an option

@@ -11,16 +11,13 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from annotator import __version__
-
-if TYPE_CHECKING:
-    from annotator.ui.main_window import MainWindow
 
 log = logging.getLogger("annotator")
 
@@ -93,14 +90,24 @@ def show_notice(parent: QWidget, title: str, text: str) -> QMessageBox:
     return box
 
 
-def start_window(window: MainWindow, paths: Sequence[str], demo: bool) -> None:
+class Opener(Protocol):
+    """What the window does to open things (``MainWindow``)."""
+
+    def offer_recovery(self) -> bool: ...
+
+    def open_paths(self, paths: list[Path]) -> None: ...
+
+    def open_demo(self) -> None: ...
+
+
+def start_window(opener: Opener, paths: Sequence[str], demo: bool) -> None:
     """What the window shows first: recovered work if the user wants it, then the files
     asked for (added to the recovered case, or a case of their own), or the demo."""
-    recovered = window.offer_recovery()
+    recovered = opener.offer_recovery()
     if paths:
-        window.open_paths([Path(p) for p in paths])
+        opener.open_paths([Path(p) for p in paths])
     elif demo and not recovered:
-        window.open_demo()
+        opener.open_demo()
 
 
 def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None) -> int:
@@ -136,7 +143,7 @@ def run_app(paths: list[str], demo: bool = False, screenshot: str | None = None)
     if screenshot:
         from annotator.ui.diagnostics import screenshot_when_shown
 
-        screenshot_when_shown(window, Path(screenshot), started)
+        screenshot_when_shown(window, window.controller, Path(screenshot), started)
     try:
         return int(app.exec())
     finally:

@@ -10,17 +10,18 @@ frame and track it again (Ctrl+T) to re-anchor the estimate from that frame.
 from __future__ import annotations
 
 import importlib.util
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
 
 from annotator.case.commands import AddAnnotation, Macro
 from annotator.dynamics.architecture_annotations import analysis_annotations, analysis_summary
 from annotator.dynamics.structure_tracking import frame_reader
 from annotator.media import MediaError
 from annotator.media.calibration import Calibration
+from annotator.ui.controller import AppController
 from annotator.ui.tasks import Progress, Task, run_task
-
-if TYPE_CHECKING:
-    from annotator.ui.main_window import MainWindow
 
 TITLE = "Analysing muscle architecture\u2026"
 
@@ -40,9 +41,11 @@ def analysis_available() -> bool:
     return importlib.util.find_spec("annotator.dynamics.architecture") is not None
 
 
-def analyse_architecture(window: MainWindow, show_dialog: bool = True) -> Task | None:
-    """Start the analysis on the current media; None (and a message) when it cannot start."""
-    c = window.controller
+def analyse_architecture(c: AppController, parent: QWidget | None = None,
+                         show_plot: Callable[[], None] | None = None) -> Task | None:
+    """Start the analysis on the current media; None (and a message) when it cannot start.
+    ``parent``: the progress dialog's (None: no dialog); ``show_plot`` brings the dynamics
+    panel forward once a clip has its annotations."""
     document, media_id = c.document, c.current_media_id
     if not analysis_available():
         c.error.emit("Cannot analyse", "The automatic muscle-architecture analysis "
@@ -71,31 +74,30 @@ def analyse_architecture(window: MainWindow, show_dialog: bool = True) -> Task |
         return analyse_sequence(frames, indices, mm_per_px=scale, times_ms=times, progress=report)
 
     def done(estimates: Any) -> None:
-        _apply(window, document, media_id, list(estimates), media.frame_count > 1)
+        clip = media.frame_count > 1
+        if _apply(c, document, media_id, list(estimates), clip) and clip and show_plot is not None:
+            show_plot()
 
     def failed(exc: Exception) -> None:
         c.error.emit("Muscle architecture", f"The analysis failed: {exc}")
 
-    return run_task(work, done, failed, TITLE, window if show_dialog else None)
+    return run_task(work, done, failed, TITLE, parent)
 
 
-def _apply(window: MainWindow, document: Any, media_id: str, estimates: list[Any], clip: bool) -> None:
+def _apply(c: AppController, document: Any, media_id: str, estimates: list[Any], clip: bool) -> bool:
+    """Add the annotations in one step; False when there were none (or the case closed)."""
     from annotator.dynamics.architecture import architecture_points
 
-    c = window.controller
     current = c.document
     if current is None or current is not document:
-        return  # the case was closed meanwhile
+        return False  # the case was closed meanwhile
     created = analysis_annotations(current.case, media_id, estimates, architecture_points, clip)
     if not created:
         reasons = sorted({e.reason for e in estimates if getattr(e, "reason", None)})
         why = f": {reasons[0]}" if reasons else ""
         c.error.emit("Muscle architecture", f"No aponeuroses and fascicle were found{why}.")
-        return
+        return False
     c.push(Macro("Analyse muscle architecture", [AddAnnotation(a) for a in created]))
     c.select([created[0].id])  # the thickness: the dynamics panel plots it
-    dock = getattr(window, "docks", {}).get("dynamics")
-    if dock is not None and clip:
-        dock.show()
-        dock.raise_()
     c.status.emit(f"Muscle architecture: {analysis_summary(estimates)}")
+    return True

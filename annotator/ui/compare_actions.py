@@ -1,32 +1,31 @@
-"""View > Compare: open the comparison windows (``ui/compare``) on sensible defaults.
+"""View > Compare: the two actions that open the comparison windows (``ui/compare``) on
+sensible defaults.
 
-Rest and peak come from the selected tracked annotation (the dynamics panel's picks when it
-shows that annotation, else the suggestion from its series); without one, the current frame
+Rest and peak come from the selected tracked annotation (the case's, else the suggestion from
+its series, as ``AppController.selected_series`` holds them); without one, the current frame
 and the last. The second media defaults to the other side's (left <-> right), else the next
 media of the case. A comparison that cannot open says why through ``controller.error``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtWidgets import QWidget
 
 from annotator.case.model import Case
 from annotator.ui import prompts
+from annotator.ui.actions import ActionArea
 from annotator.ui.compare import ComparisonError, open_frame_comparison, open_media_comparison
 from annotator.ui.compare.frames_view import rest_peak_suggestion
 from annotator.ui.compare.titles import side_label
-
-if TYPE_CHECKING:
-    from annotator.ui.main_window import MainWindow
+from annotator.ui.controller import AppController
 
 _OPPOSITE = {"left": "right", "right": "left"}
 
 
-def rest_peak_frames(window: MainWindow) -> tuple[list[int], str]:
-    """The frames to compare and, when they are not a rest and peak, why not (for the status bar)."""
-    c = window.controller
+def rest_peak_frames(c: AppController) -> tuple[list[int], str]:
+    """The frames to compare and, when they are not a rest and peak, why not (for the status
+    bar): those of the selected series (``AppController.selected_series``) when it is the
+    annotation's, with the case's rest and peak."""
     doc = c.document
     current = [c.current_frame]
     if doc is None:
@@ -45,22 +44,6 @@ def rest_peak_frames(window: MainWindow) -> tuple[list[int], str]:
     return list(found), ""
 
 
-def compare_rest_peak(window: MainWindow) -> QWidget | None:
-    c = window.controller
-    if c.document is None or c.current_media_id is None:
-        c.error.emit("Cannot compare frames", "Open a clip first.")
-        return None
-    frames, why = rest_peak_frames(window)
-    try:
-        comparison = open_frame_comparison(c, c.current_media_id, frames, window)
-    except ComparisonError as exc:
-        c.error.emit("Cannot compare frames", str(exc))
-        return None
-    if why:
-        c.status.emit(f"{why}; showing frame {frames[0]} beside another")
-    return comparison
-
-
 def partner_candidates(case: Case, media_id: str) -> list[str]:
     """The other media of the case, the likeliest partner first: the other side's (left <->
     right), else the next one after ``media_id`` in the case's order."""
@@ -75,28 +58,54 @@ def partner_candidates(case: Case, media_id: str) -> list[str]:
     return others
 
 
-def compare_two_media(window: MainWindow) -> QWidget | None:
-    """The current media beside another of the case, asking which when there is a choice."""
-    c = window.controller
-    doc = c.document
-    if doc is None or c.current_media_id is None:
-        c.error.emit("Cannot compare media", "Open a case with two media first.")
-        return None
-    others = partner_candidates(doc.case, c.current_media_id)
-    if not others:
-        c.error.emit("Cannot compare media", "The case has one media: add another (e.g. the other side) "
-                     "to compare them side by side.")
-        return None
-    chosen = others[0]
-    if len(others) > 1:
-        names = [f"{side_label(doc.case.media_ref(i))} ({i})" for i in others]
-        here = side_label(doc.case.media_ref(c.current_media_id))
-        index = prompts.ask_item(window, "Compare two media", f"Show beside {here}:", names, 0)
-        if index is None:
+class CompareActions(ActionArea):
+    """``parent``: the comparison windows' parent."""
+
+    def __init__(self, parent: QWidget, controller: AppController) -> None:
+        super().__init__(parent)
+        self.widget, self.controller = parent, controller
+        self.add("compare_rest_peak", "&Compare Rest and Peak", needs_case=True, on_trigger=self.compare_rest_peak,
+                 tip="The rest and peak frames of the clip side by side (of the selected tracked annotation)")
+        self.add("compare_media", "Compare &Two Media\u2026", needs_case=True, on_trigger=self.compare_two_media,
+                 tip="This media and another of the case side by side, played in step (e.g. left and right)")
+
+    def compare_rest_peak(self) -> QWidget | None:
+        c = self.controller
+        if c.document is None or c.current_media_id is None:
+            c.error.emit("Cannot compare frames", "Open a clip first.")
             return None
-        chosen = others[index]
-    try:
-        return open_media_comparison(c, c.current_media_id, chosen, window)
-    except ComparisonError as exc:
-        c.error.emit("Cannot compare media", str(exc))
-        return None
+        frames, why = rest_peak_frames(c)
+        try:
+            comparison = open_frame_comparison(c, c.current_media_id, frames, self.widget)
+        except ComparisonError as exc:
+            c.error.emit("Cannot compare frames", str(exc))
+            return None
+        if why:
+            c.status.emit(f"{why}; showing frame {frames[0]} beside another")
+        return comparison
+
+    def compare_two_media(self) -> QWidget | None:
+        """The current media beside another of the case, asking which when there is a choice."""
+        c = self.controller
+        doc = c.document
+        if doc is None or c.current_media_id is None:
+            c.error.emit("Cannot compare media", "Open a case with two media first.")
+            return None
+        others = partner_candidates(doc.case, c.current_media_id)
+        if not others:
+            c.error.emit("Cannot compare media", "The case has one media: add another (e.g. the other side) "
+                         "to compare them side by side.")
+            return None
+        chosen = others[0]
+        if len(others) > 1:
+            names = [f"{side_label(doc.case.media_ref(i))} ({i})" for i in others]
+            here = side_label(doc.case.media_ref(c.current_media_id))
+            index = prompts.ask_item(self.widget, "Compare two media", f"Show beside {here}:", names, 0)
+            if index is None:
+                return None
+            chosen = others[index]
+        try:
+            return open_media_comparison(c, c.current_media_id, chosen, self.widget)
+        except ComparisonError as exc:
+            c.error.emit("Cannot compare media", str(exc))
+            return None

@@ -4,12 +4,10 @@ rows of measurements and a whole plot without dragging anything."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from PySide6.QtCore import QRect, QSize, Qt
-
-if TYPE_CHECKING:
-    from annotator.ui.main_window import MainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 #: screens up to this size get the whole screen: 90% of a laptop screen wastes what is scarce
 SMALL_SCREEN = QSize(1440, 900)
@@ -31,9 +29,9 @@ def bottom_height(window_height: int) -> int:
     return min(max(int(window_height * BOTTOM_SHARE), BOTTOM_MIN), BOTTOM_MAX)
 
 
-def apply_dock_sizes(window: MainWindow) -> None:
+def apply_dock_sizes(main: QMainWindow, docks: Mapping[str, QDockWidget]) -> None:
     """The docks' first-run sizes for the window's current size."""
-    wide = window.width() > SMALL_SCREEN.width()
-    window.resizeDocks([window.docks["measurements"]], [bottom_height(window.height())], Qt.Orientation.Vertical)
-    window.resizeDocks([window.docks["browser"], window.docks["findings"]],
-                       [BROWSER_WIDTH[wide], FINDINGS_WIDTH[wide]], Qt.Orientation.Horizontal)
+    wide = main.width() > SMALL_SCREEN.width()
+    main.resizeDocks([docks["measurements"]], [bottom_height(main.height())], Qt.Orientation.Vertical)
+    main.resizeDocks([docks["browser"], docks["findings"]],
+                     [BROWSER_WIDTH[wide], FINDINGS_WIDTH[wide]], Qt.Orientation.Horizontal)

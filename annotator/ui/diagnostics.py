@@ -11,27 +11,24 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
-if TYPE_CHECKING:
-    from annotator.ui.main_window import MainWindow
+from annotator.ui.controller import AppController
 
 POLL_MS = 20
 TIMEOUT_S = 60.0
 
 
-def screenshot_when_shown(window: MainWindow, path: Path, started: float) -> None:
+def screenshot_when_shown(shown: QWidget, controller: AppController, path: Path, started: float) -> None:
     """Poll until the case is open, the background work done and the window painted; then
     grab it to ``path``, print ``{"screenshot": ..., "shown_s": ...}`` and quit (status 0, or
     1 when nothing was shown before ``TIMEOUT_S``)."""
-    timer = QTimer(window)
+    timer = QTimer(shown)
 
     def check() -> None:
-        controller = window.controller
-        ready = (controller.document is not None and not controller.busy and window.isVisible()
+        ready = (controller.document is not None and not controller.busy and shown.isVisible()
                  and controller.current_media() is not None)
         waited = time.perf_counter() - started
         if not ready and waited < TIMEOUT_S:
@@ -42,12 +39,12 @@ def screenshot_when_shown(window: MainWindow, path: Path, started: float) -> Non
             QApplication.exit(1)
             return
         QApplication.processEvents()  # the frame of the case painted, not the start screen
-        saved = window.grab().save(str(path))
+        saved = shown.grab().save(str(path))
         print(json.dumps({"screenshot": str(path), "saved": bool(saved),
                           "shown_s": round(time.perf_counter() - started, 3),
-                          "title": window.windowTitle()}), flush=True)
+                          "title": shown.windowTitle()}), flush=True)
         sys.stdout.flush()
-        window.controller.shutdown()  # no unsaved-changes prompt: nothing was edited
+        controller.shutdown()  # no unsaved-changes prompt: nothing was edited
         QApplication.exit(0 if saved else 1)
 
     timer.timeout.connect(check)

@@ -1,5 +1,6 @@
 """The main window: layout and wiring only. The controller holds the state; the viewer,
-timeline, panels and start screen observe it; ``window_actions`` says what actions do."""
+timeline, panels and start screen observe it. The actions, each with its handler, belong to
+the areas that ``window_actions.WindowActions`` owns; ``menus`` places them."""
 
 from __future__ import annotations
 
@@ -17,20 +18,18 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QScrollArea,
     QStackedWidget,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.ui import prompts, window_files
-from annotator.ui.actions import ACTIONS, EXPORT_KINDS, MENUS, create_actions
-from annotator.ui.annotation_menu import edit_words, popup_context_menu
+from annotator.ui import prompts
+from annotator.ui.annotation_menu import AnnotationMenu
 from annotator.ui.controller import AppController
 from annotator.ui.default_layout import apply_dock_sizes, first_run_size
 from annotator.ui.dialogs.error_dialog import show_error
 from annotator.ui.focus_keys import NavigationKeysToFocus
+from annotator.ui.menus import build_menus, build_toolbars
 from annotator.ui.panels.case_browser import CaseBrowser
-from annotator.ui.panels.common import unlink_summary
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.findings_panel import FindingsPanel
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
@@ -42,14 +41,9 @@ from annotator.ui.theme import theme_menu
 from annotator.ui.timeline import Timeline
 from annotator.ui.transport import TransportBar
 from annotator.ui.viewer import Viewer
-from annotator.ui.window_actions import choose_tool, wire_actions
+from annotator.ui.window_actions import WindowActions, WindowParts
 
 log = logging.getLogger(__name__)
-TOOLBAR_TOOLS = ("tool_select", "tool_caliper", "tool_polyline", "tool_polygon", "tool_trace",
-                 "tool_ellipse", "tool_angle", "tool_thickness", "tool_pennation", "tool_fascicle", "tool_arrow",
-                 "tool_text", "tool_point", "tool_window_level", "tool_calibrate")
-TOOLBAR_FILE = ("open", "save", "undo", "redo")
-DIALOG_TOOLS = frozenset({"text", "calibrate"})  # tools whose first click asks something
 
 
 def _panel(name: str, controller: AppController, parent: QWidget) -> QWidget:
@@ -68,17 +62,27 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.controller = controller or AppController(self)
         self.controller.dialog_parent = self
-        self.controller.confirm_discard = self.confirm_discard
-        self.controller.confirm_removal = self.confirm_removal
         self.controller.ask_recover_case = lambda case, autosave: prompts.ask_recover_case(self, case, autosave)
         self.controller.ask_locked_case = lambda case, holder: prompts.ask_locked_case(self, case, holder)
-        self.action_by_id = create_actions(self)
-        self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
 
         self.viewer = Viewer(self.controller)
         self.timeline = Timeline(self.controller)
         self.playback = Playback.single(self.controller.current_media, lambda: self.controller.current_frame,
                                         self.controller.set_current_frame, self)
+        self._build_docks()
+        dynamics = self.panels["dynamics"]
+        assert isinstance(dynamics, DynamicsPanel)
+        self.window_actions = WindowActions(WindowParts(
+            self, self.controller, self.settings, self.viewer, self.playback, dynamics,
+            status=self.show_status, show_error=self.show_error,
+            show_start_screen=self.show_start_screen, show_plot=lambda: self._raise_dock("dynamics")))
+        self.action_by_id = self.window_actions.by_id
+        self.addActions(list(self.action_by_id.values()))  # shortcuts work with the menus hidden
+        self.files = self.window_actions.files
+        self.controller.confirm_discard = self.files.confirm_discard
+        self.controller.confirm_removal = self.window_actions.edit.confirm_removal
+        self.annotation_menu = AnnotationMenu(self, self.controller, self.action_by_id, self.show_status)
+
         self.transport = TransportBar(self.controller, self.playback, self.timeline, self.action_by_id)
         work = QWidget()
         column = QVBoxLayout(work)
@@ -93,7 +97,22 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.start_screen)
         self.pages.addWidget(work)
         self.setCentralWidget(self.pages)
+        self._build_menus_and_toolbars()
 
+        self.hidden_label = QLabel()  # a reminder that some annotations are off the screen
+        self.hidden_label.setObjectName("hidden_annotations")
+        self.readouts = StatusReadouts(self.statusBar(), self.viewer, self.controller, (self.hidden_label,))
+        self.cursor_label, self.zoom_label = self.readouts.cursor, self.readouts.zoom
+        self.setAcceptDrops(True)
+        app = QApplication.instance()
+        if app is not None:  # End in a table moves in the table, not the clip
+            app.installEventFilter(NavigationKeysToFocus(self))
+        self._wire()
+        self._restore_settings()
+        self._document_changed()
+
+    # -- layout ----------------------------------------------------------------------------
+    def _build_docks(self) -> None:
         self.docks: dict[str, QDockWidget] = {}
         self.panels: dict[str, QWidget] = {}
         for name, title, area in (("browser", "Case", Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -120,45 +139,24 @@ class MainWindow(QMainWindow):
         # the side panels take the full height; the tables and plots sit under the image
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._build_menus_and_toolbars()
 
-        self.hidden_label = QLabel()  # a reminder that some annotations are off the screen
-        self.hidden_label.setObjectName("hidden_annotations")
-        self.readouts = StatusReadouts(self.statusBar(), self.viewer, self.controller, (self.hidden_label,))
-        self.cursor_label, self.zoom_label = self.readouts.cursor, self.readouts.zoom
-        self.setAcceptDrops(True)
-        app = QApplication.instance()
-        if app is not None:  # End in a table moves in the table, not the clip
-            app.installEventFilter(NavigationKeysToFocus(self))
-        self._wire()
-        wire_actions(self)
-        self._restore_settings()
-        self._document_changed()
+    def _raise_dock(self, name: str) -> None:
+        self.docks[name].show()
+        self.docks[name].raise_()
 
-    # -- layout ----------------------------------------------------------------------------
     def _build_menus_and_toolbars(self) -> None:
-        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
-        previous: dict[str, tuple[str, str]] = {}
-        for spec in ACTIONS:
-            menu = menus[spec.menu]
-            together = (spec.group, spec.section)
-            if previous.get(spec.menu, together) != together:
-                menu.addSeparator()
-            previous[spec.menu] = together
-            menu.addAction(self.action_by_id[spec.id])
+        menus = build_menus(self.menuBar(), self.action_by_id)
         self.recent = RecentFiles(self.settings, self.controller, self.open_paths, self)
         menus["File"].insertMenu(self.action_by_id["save"], self.recent.menu)
         view = menus["View"]
         view.addSeparator()
         view.addMenu(theme_menu(self, self.settings))
         view.addSeparator()
-        for dock in self.docks.values():
-            view.addAction(dock.toggleViewAction())
-        for title, ids in (("File", TOOLBAR_FILE), ("Tools", TOOLBAR_TOOLS)):
-            bar = QToolBar(title, self)
-            bar.setObjectName(f"toolbar_{title.lower()}")
-            for action_id in ids:
-                bar.addAction(self.action_by_id[action_id])
+        for name, dock in self.docks.items():
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"action_show_{name}_panel")
+            view.addAction(toggle)
+        for bar in build_toolbars(self, self.action_by_id):
             self.addToolBar(bar)
 
     def _wire(self) -> None:
@@ -175,9 +173,9 @@ class MainWindow(QMainWindow):
         c.current_media_changed.connect(lambda _m: self.playback.pause())
         self.viewer.hint.connect(lambda text: self.statusBar().showMessage(text))
         self.viewer.display_changed.connect(self._display_changed)
-        self.viewer.context_menu_requested.connect(lambda ident, at: popup_context_menu(self, ident, at))
+        self.viewer.context_menu_requested.connect(self.annotation_menu.popup)
         # after the double click has been handled: the dialog must not open inside a mouse event
-        self.viewer.edit_requested.connect(lambda ident: edit_words(self, ident), Qt.ConnectionType.QueuedConnection)
+        self.viewer.edit_requested.connect(self.annotation_menu.edit_words, Qt.ConnectionType.QueuedConnection)
         self.start_screen.open_requested.connect(self.open_paths)
         self.recent.changed.connect(self.start_screen.refresh)
         self.start_screen.demo_requested.connect(self.open_demo)
@@ -196,29 +194,20 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         else:  # first run: the image gets most of the room once the window has its size
             QTimer.singleShot(0, self._default_dock_sizes)
-        show_values = self.settings.show_values()
-        self.action_by_id["show_values"].setChecked(show_values)
-        self.action_by_id["show_labels"].setChecked(True)
-        self.action_by_id["true_aspect"].setChecked(self.viewer.true_aspect)
-        self.viewer.show_values = show_values
         adjust = self.settings.display_adjustments()
         from annotator.ui.display import DisplayLut
 
         self.viewer.set_display(DisplayLut(adjust.brightness, adjust.contrast, adjust.gamma))
-        last = self.settings.last_tool()
-        # a tool that opens a dialog on the first click is no way to start a session
-        choose_tool(self, last if last and last not in DIALOG_TOOLS else "select")
+        self.window_actions.restore()
 
     def _default_dock_sizes(self) -> None:
-        apply_dock_sizes(self)
+        apply_dock_sizes(self, self.docks)
 
     # -- reactions -------------------------------------------------------------------------
     def _document_changed(self) -> None:
         has_doc = self.controller.document is not None
         self.pages.setCurrentIndex(1 if has_doc else 0)
-        for action_id in ("save", "save_as", "close_case", "store_pacs", *EXPORT_KINDS, "select_all", "delete", "edit_label",
-                          "hide_selected", "show_hidden", "compare_rest_peak", "compare_media"):
-            self.action_by_id[action_id].setEnabled(has_doc)
+        self.window_actions.follow_case(has_doc)
         self._update_title()
         if has_doc:
             self.viewer.setFocus()
@@ -255,12 +244,15 @@ class MainWindow(QMainWindow):
     def show_error(self, title: str, message: str) -> None:
         show_error(self, title, message)
 
+    def show_status(self, text: str, ms: int) -> None:
+        self.statusBar().showMessage(text, ms)
+
     # -- files -----------------------------------------------------------------------------
     def open_paths(self, paths: list[Path]) -> None:
-        window_files.open_paths(self, paths)
+        self.files.open_paths(paths)
 
     def open_demo(self) -> None:
-        window_files.open_demo(self)
+        self.files.open_demo()
 
     def show_start_screen(self) -> None:
         if self.controller.close_document():
@@ -268,20 +260,7 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """After a crash: offer the autosaves left behind; True when one was recovered."""
-        return window_files.offer_recovery(self)
-
-    def confirm_removal(self, ids: list[str]) -> bool:
-        """Before deleting annotations that findings rely on, say what they take with them."""
-        doc = self.controller.document
-        lost = unlink_summary(doc.case, ids) if doc is not None else []
-        if not lost:
-            return True
-        text = "Deleting this takes from the findings:\n" + "\n".join(lost) + "\n\n(Undo brings it back.)"
-        return prompts.ask_confirm(self, "Delete annotations", text, "Delete")
-
-    def confirm_discard(self) -> bool:
-        """Save, discard or keep unsaved changes; True when it is fine to go on."""
-        return window_files.confirm_discard(self)
+        return self.files.offer_recovery()
 
     # -- Qt events -------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802

@@ -6,6 +6,7 @@ window; failures show as one line in the dialog."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -319,13 +320,13 @@ def _date(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}" if len(value) == 8 and value.isdigit() else value
 
 
-def open_from_pacs(window: Any) -> PacsBrowser:
-    """Show the browser over ``window``; a downloaded study opens like any case."""
-    dialog = PacsBrowser(window)
+def open_from_pacs(parent: QWidget, open_paths: Callable[[list[Path]], None]) -> PacsBrowser:
+    """Show the browser over ``parent``; a downloaded study opens like any case."""
+    dialog = PacsBrowser(parent)
 
     def opened(path: Path) -> None:
         dialog.accept()
-        window.open_paths([path])
+        open_paths([path])
 
     dialog.case_ready.connect(opened)
     dialog.show()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
@@ -20,6 +20,7 @@ from annotator.export.context import ExportOptions
 from annotator.export.output import ExportError
 from annotator.export.registry import export
 from annotator.pacs.errors import PacsError
+from annotator.ui.controller import AppController
 from annotator.ui.tasks import Task
 
 
@@ -76,8 +77,10 @@ def send_items(target: str, items: list[StoreItem], password: str | None) -> int
     return len(items)
 
 
-def store_to_pacs(window: Any) -> None:
-    doc = window.controller.document
+def store_to_pacs(parent: QWidget, controller: AppController, status: Callable[[str, int], None],
+                  show_error: Callable[[str, str], None]) -> None:
+    """Ask for the server, say what goes, send in the background (dialogs over ``parent``)."""
+    doc = controller.document
     if doc is None:
         return
     from annotator.pacs.servers import find_password, load_servers, resolve_server
@@ -86,37 +89,37 @@ def store_to_pacs(window: Any) -> None:
         names = [s.name for s in load_servers()]
     except PacsError:
         names = []
-    target, ok = QInputDialog.getItem(window, "Store to PACS", "Server (saved name, URL, or "
+    target, ok = QInputDialog.getItem(parent, "Store to PACS", "Server (saved name, URL, or "
                                       "dicom://AE@host:port):", names, 0, True)
     if not ok or not target.strip():
         return
     target = target.strip()
     folder = Path(tempfile.mkdtemp(prefix="us-annotator-store-"))
-    media, frame = window.controller.current_media_id, window.controller.current_frame
+    media, frame = controller.current_media_id, controller.current_frame
     try:
         items, notes = build_store_files(doc, folder, media, frame)
         password = None
         if not target.startswith("dicom://"):
             server = resolve_server(target)
-            password = find_password(server, lambda prompt: _ask_password(window, prompt))
+            password = find_password(server, lambda prompt: _ask_password(parent, prompt))
     except (PacsError, ExportError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        window.show_error("Store to PACS", str(exc))
+        show_error("Store to PACS", str(exc))
         return
     if not items:
         shutil.rmtree(folder, ignore_errors=True)
-        window.show_error("Store to PACS", "Nothing to send:\n" + "\n".join(notes))
+        show_error("Store to PACS", "Nothing to send:\n" + "\n".join(notes))
         return
-    answer = QMessageBox.question(window, "Store to PACS", describe(items, notes, target),
+    answer = QMessageBox.question(parent, "Store to PACS", describe(items, notes, target),
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                                   QMessageBox.StandardButton.Cancel)
     if answer != QMessageBox.StandardButton.Yes:
         shutil.rmtree(folder, ignore_errors=True)
         return
     task = Task(lambda _p: send_items(target, items, password), "Storing to PACS\u2026")
-    task.succeeded.connect(lambda n: window.statusBar().showMessage(f"Stored {n} file(s) to {target}", 8000),
+    task.succeeded.connect(lambda n: status(f"Stored {n} file(s) to {target}", 8000),
                            Qt.ConnectionType.QueuedConnection)
-    task.failed.connect(lambda exc: window.show_error("Store to PACS failed", str(exc)),
+    task.failed.connect(lambda exc: show_error("Store to PACS failed", str(exc)),
                         Qt.ConnectionType.QueuedConnection)
     task.ended.connect(lambda: shutil.rmtree(folder, ignore_errors=True), Qt.ConnectionType.QueuedConnection)
     task.start()

@@ -63,6 +63,7 @@ class RecentFiles(QObject):
                 action.setToolTip(str(recent.path))
                 action.setStatusTip(str(recent.path))
                 action.setData(str(recent.path))
+                action.setObjectName(f"action_open_recent_{kind}_{number}")
                 action.triggered.connect(lambda _checked=False, p=recent.path: self.open_paths([p]))
         self.menu.addSeparator()
         clear = self.menu.addAction("&Clear Recent Files")

@@ -246,6 +246,7 @@ def theme_menu(parent: QWidget, settings: Settings | None = None) -> QMenu:
     group.setExclusive(True)
     for theme in THEMES:
         action = QAction(THEME_TITLES[theme], menu)
+        action.setObjectName(f"action_theme_{theme}")
         action.setCheckable(True)
         action.setData(theme)
         action.setToolTip("Follow the desktop's light or dark setting" if theme == "system"

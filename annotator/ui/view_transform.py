@@ -1,5 +1,7 @@
 """Where the image sits in the viewer: zoom and pan, fit-to-window, 1:1, zoom at a point.
 
+This is the viewer's state; the transform itself (painting, and clicks mapped back) is the
+``render.transform.ImageTransform`` every export uses too (``image_transform()``).
 Image coordinates have pixel centres at integers (a pixel covers i-0.5..i+0.5); widget
 coordinates are device-independent pixels. At 1:1 the image lands on whole widget pixels, so
 the screen shows the stored pixels exactly.
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QTransform
+
+from annotator.render.transform import ImageTransform, true_size
 
 MIN_ZOOM, MAX_ZOOM = 0.05, 40.0
 
@@ -47,25 +51,29 @@ class ViewTransform:
         keep = self.widget_to_image(centre.x(), centre.y()) if centre is not None else None
         self.aspect_x, self.aspect_y = aspect_x, aspect_y
         if centre is not None and keep is not None:
-            self.offset_x = centre.x() - (keep[0] + 0.5) * self.scale_x
-            self.offset_y = centre.y() - (keep[1] + 0.5) * self.scale_y
+            self._place(ImageTransform.anchored(self.zoom, keep, centre, (aspect_x, aspect_y)))
+
+    def _place(self, xf: ImageTransform) -> None:
+        self.offset_x, self.offset_y = xf.left, xf.top
+
+    def image_transform(self) -> ImageTransform:
+        """Image -> widget: the one transform (``render.transform``), pixel shape included."""
+        return ImageTransform.view(self.zoom, self.offset_x, self.offset_y, (self.aspect_x, self.aspect_y))
 
     def to_widget(self) -> QTransform:
-        # image (x, y) -> widget: (x + 0.5) * scale + offset, per axis
-        sx, sy = self.scale_x, self.scale_y
-        return QTransform(sx, 0, 0, sy, self.offset_x + 0.5 * sx, self.offset_y + 0.5 * sy)
+        return self.image_transform().to_device()
 
     def widget_to_image(self, x: float, y: float) -> tuple[float, float]:
-        return ((x - self.offset_x) / self.scale_x - 0.5, (y - self.offset_y) / self.scale_y - 0.5)
+        return self.image_transform().to_image(x, y)
 
     def image_rect_in_widget(self, width: int, height: int) -> QRectF:
-        return QRectF(self.offset_x, self.offset_y, width * self.scale_x, height * self.scale_y)
+        return self.image_transform().device_rect((0, 0, width, height))
 
     def fit_to(self, image_w: int, image_h: int, widget_w: float, widget_h: float, margin: float = 8.0) -> None:
         if image_w <= 0 or image_h <= 0 or widget_w <= 0 or widget_h <= 0:
             return
-        zoom = min((widget_w - 2 * margin) / (image_w * self.aspect_x),
-                   (widget_h - 2 * margin) / (image_h * self.aspect_y))
+        true_w, true_h = true_size(image_w, image_h, (self.aspect_x, self.aspect_y))
+        zoom = min((widget_w - 2 * margin) / true_w, (widget_h - 2 * margin) / true_h)
         self.zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
         self._centre(image_w, image_h, widget_w, widget_h)
         self.fit = True
@@ -76,8 +84,8 @@ class ViewTransform:
         self.fit = False
 
     def _centre(self, image_w: int, image_h: int, widget_w: float, widget_h: float) -> None:
-        ox = (widget_w - image_w * self.scale_x) / 2
-        oy = (widget_h - image_h * self.scale_y) / 2
+        true_w, true_h = true_size(image_w, image_h, (self.aspect_x, self.aspect_y), self.zoom)
+        ox, oy = (widget_w - true_w) / 2, (widget_h - true_h) / 2
         if self.zoom >= 1.0 and float(self.zoom).is_integer():
             ox, oy = math.floor(ox), math.floor(oy)  # whole pixels: an exact 1:1 (or 2:1) picture
         self.offset_x, self.offset_y = ox, oy
@@ -87,10 +95,9 @@ class ViewTransform:
         new_zoom = min(max(self.zoom * factor, MIN_ZOOM), MAX_ZOOM)
         if new_zoom == self.zoom:
             return
-        ix, iy = self.widget_to_image(at.x(), at.y())
+        keep = self.widget_to_image(at.x(), at.y())
         self.zoom = new_zoom
-        self.offset_x = at.x() - (ix + 0.5) * self.scale_x
-        self.offset_y = at.y() - (iy + 0.5) * self.scale_y
+        self._place(ImageTransform.anchored(new_zoom, keep, at, (self.aspect_x, self.aspect_y)))
         self.fit = False
 
     def pan(self, dx: float, dy: float) -> None:

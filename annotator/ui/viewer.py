@@ -250,7 +250,7 @@ class Viewer(QWidget):
         return RenderOptions(
             show_handles=True, selected=frozenset(self.source.selection), hover=self._result.hover,
             hidden=self.hidden(), show_labels=self.show_labels, show_values=self.show_values, scale_bar=True,
-            region_outlines=self.show_regions, pixelated=self.view.min_scale >= 4.0, aspect=self.true_aspect,
+            region_outlines=self.show_regions, pixelated=self.view.min_scale >= 4.0,
         )
 
     def scene(self) -> FrameScene | None:
@@ -277,19 +277,18 @@ class Viewer(QWidget):
             painter.end()
             return
         painter.setClipRect(self.rect())
-        to_image, _ok = self.view.to_widget().inverted()
+        xf = self.view.image_transform()  # the exports' transform (render.transform)
         # only the part on screen: the scale bar and labels stay in view when zoomed in
-        on_screen = to_image.mapRect(QRectF(self.rect()))
-        boxes = paint_scene(painter, scene, self.view.to_widget(), self.render_options(), on_screen)
+        on_screen = xf.image_rect(QRectF(self.rect()))
+        boxes = paint_scene(painter, scene, xf.to_device(), self.render_options(), on_screen)
         self._labels = []
         for ident, rect in boxes:
             if ident != PREVIEW_ID:
-                r = to_image.mapRect(rect)
+                r = xf.image_rect(rect)
                 self._labels.append((ident, (r.left(), r.top(), r.right(), r.bottom())))
         band = self._result.band
         if band is not None:
-            xf = self.view.to_widget()
-            rect = xf.mapRect(QRectF(QPointF(band[0], band[1]), QPointF(band[2], band[3])).normalized())
+            rect = xf.to_device().mapRect(QRectF(QPointF(band[0], band[1]), QPointF(band[2], band[3])).normalized())
             painter.setPen(QPen(QColor(255, 255, 255, 200), 1, Qt.PenStyle.DashLine))
             painter.setBrush(QColor(255, 255, 255, 30))
             painter.drawRect(rect)

@@ -1,4 +1,4 @@
-"""The one action table, the QUndoStack adapter (merging drags), background tasks, autosave."""
+"""The QUndoStack adapter (merging drags), background tasks, autosave."""
 
 from __future__ import annotations
 
@@ -6,53 +6,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtGui import QKeySequence, QUndoStack
+from PySide6.QtGui import QUndoStack
 from pytestqt.qtbot import QtBot
 
 from annotator.case.commands import AddAnnotation, MoveAnnotation, SetPoints
 from annotator.case.model import Annotation, Case, MediaRef
-from annotator.ui.actions import (
-    ACTIONS,
-    SPECS,
-    TOOL_ACTIONS,
-    ActionSpec,
-    duplicate_shortcuts,
-    portable,
-)
 from annotator.ui.autosave import AutosaveTimer
 from annotator.ui.tasks import Progress, Task, TaskCancelled, run_task
 from annotator.ui.undo import CaseUndoCommand
 
 pytestmark = pytest.mark.qt_log_level_fail("WARNING")
-
-
-def test_no_shortcut_is_bound_twice() -> None:
-    assert duplicate_shortcuts() == {}
-    clash = [ActionSpec("a", "A", ("Ctrl+S",)), ActionSpec("b", "B", ("ctrl+s",))]
-    assert duplicate_shortcuts(clash) == {"Ctrl+S": ["a", "b"]}
-
-
-def test_every_tool_and_playback_control_has_a_valid_shortcut() -> None:
-    for action_id in [*TOOL_ACTIONS, "play", "step_back", "step_forward", "first_frame", "last_frame",
-                      "undo", "redo", "save", "open", "zoom_fit", "zoom_actual"]:
-        spec = SPECS[action_id]
-        assert spec.shortcut, action_id
-        assert not QKeySequence(spec.shortcut[0]).isEmpty(), action_id
-        assert portable(spec.shortcut[0])
-    assert len({spec.id for spec in ACTIONS}) == len(ACTIONS)
-    assert all(spec.menu for spec in ACTIONS)
-
-
-def test_window_wires_every_action(qtbot: QtBot) -> None:
-    from annotator.ui.main_window import MainWindow
-
-    win = MainWindow()
-    qtbot.addWidget(win)
-    for spec in ACTIONS:
-        action = win.action_by_id[spec.id]
-        assert action.receivers("2triggered(bool)") + action.receivers("2toggled(bool)") > 0, spec.id
-    assert [a.shortcut().toString() for a in win.findChildren(type(win.action_by_id["save"]))
-            if a.shortcut().toString() == "Ctrl+S"] == ["Ctrl+S"]
 
 
 def _case() -> Case:

@@ -145,7 +145,7 @@ def test_closing_with_unsaved_changes_asks(qtbot: QtBot, window: MainWindow, cli
     open_and_wait(window, clip_path)
     window.viewer.actual_size()
     draw_caliper(qtbot, window, (20, 20), (60, 50))
-    window.controller.confirm_discard = window.confirm_discard
+    window.controller.confirm_discard = window.files.confirm_discard
     answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
     asked: list[str] = []
 

@@ -14,7 +14,6 @@ from annotator.case.document import CaseDocument
 from annotator.case.measure import find_measurement
 from annotator.case.model import Case, MediaRef
 from annotator.media import ArrayMedia
-from annotator.ui.architecture_action import analyse_architecture
 from annotator.ui.main_window import MainWindow
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
@@ -34,7 +33,7 @@ def open_clip(window: MainWindow, qtbot: QtBot, media: ArrayMedia) -> CaseDocume
 
 
 def run(window: MainWindow, qtbot: QtBot) -> None:
-    task = analyse_architecture(window, show_dialog=False)
+    task = window.window_actions.dynamics.analyse_architecture(show_dialog=False)
     assert task is not None
     with qtbot.waitSignal(task.ended, timeout=60000):
         pass
@@ -73,7 +72,7 @@ def test_noise_gives_a_message_and_no_annotation(qtbot: QtBot, window: MainWindo
                                                  errors: list[tuple[str, str]]) -> None:
     noise = np.random.default_rng(0).integers(0, 255, (6, 240, 320), dtype=np.uint8)
     doc = open_clip(window, qtbot, ArrayMedia(noise, np.arange(6) * 40.0, path="noise.mp4", kind="video"))
-    task = analyse_architecture(window, show_dialog=False)
+    task = window.window_actions.dynamics.analyse_architecture(show_dialog=False)
     assert task is not None
     with qtbot.waitSignal(task.ended, timeout=60000):
         pass

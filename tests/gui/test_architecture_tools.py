@@ -91,9 +91,7 @@ def test_the_analysis_action_says_so_when_the_analysis_is_missing(monkeypatch: p
         document = None
         current_media_id = None
 
-    class Window:
-        controller = Controller()
-
+    controller = Controller()
     monkeypatch.setattr(architecture_action, "analysis_available", lambda: False)
-    assert architecture_action.analyse_architecture(Window()) is None  # type: ignore[arg-type]
-    assert "not part of this build" in Window.controller.error.seen[0][1]
+    assert architecture_action.analyse_architecture(controller) is None  # type: ignore[arg-type]
+    assert "not part of this build" in controller.error.seen[0][1]

@@ -25,11 +25,11 @@ from annotator.media.calibration import UNIT_CM, UNIT_NONE, Calibration, Region
 from annotator.ui import app as app_module
 from annotator.ui.controller import AppController
 from annotator.ui.cursor_info import cursor_info
+from annotator.ui.help_actions import shortcuts_dialog
 from annotator.ui.main_window import MainWindow
 from annotator.ui.settings import Settings
 from annotator.ui.tools import ToolResult
 from annotator.ui.viewer import Viewer
-from annotator.ui.window_actions import shortcuts_dialog
 
 OpenFn = Callable[[MainWindow, Path], None]
 
@@ -149,7 +149,7 @@ def test_file_open_starts_in_the_folder_of_a_file_opened_from_the_command_line(
 
 
 def test_shortcuts_list_fits_on_the_screen_and_lists_every_shortcut(qtbot: QtBot, window: MainWindow) -> None:
-    dialog = shortcuts_dialog(window)
+    dialog = shortcuts_dialog(window, window.window_actions.specs())
     qtbot.addWidget(dialog)
     dialog.show()
     screen = (window.screen() or QGuiApplication.primaryScreen()).availableGeometry()

@@ -42,7 +42,7 @@ def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow,
     with qtbot.waitSignal(window.viewer.frame_shown, timeout=10_000):
         window.open_demo()
     qtbot.waitUntil(lambda: window.size().width() == size[0] and window.size().height() == size[1])
-    apply_dock_sizes(window)
+    apply_dock_sizes(window, window.docks)
     findings = window.panels["findings"]
     assert isinstance(findings, FindingsPanel)
     findings.list.setCurrentRow(0)

@@ -75,14 +75,15 @@ def test_viewer_at_1_to_1_shows_the_exported_picture(qtbot: QtBot, viewer: Viewe
     scene = viewer.scene()
     assert scene is not None
     options = viewer.render_options()
-    exported = qimage_to_numpy(render_scene(scene, options)).astype(int)
+    exported = qimage_to_numpy(render_scene(scene, options, pixel_aspect=(1.0, 2.0))).astype(int)
     assert exported.shape[:2] == (2 * H, W)
 
     diff = np.abs(on_screen - exported).max(axis=2)
     assert (diff > 8).mean() < 0.001, f"{(diff > 8).sum()} pixels differ"
     assert diff.mean() < 0.5
-    bare = RenderOptions(scale_bar=False, show_labels=False, show_values=False, aspect=True, hidden=frozenset("x"))
-    plain = qimage_to_numpy(render_scene(FrameScene(scene.image, 0, 0.0, [], scene.calibration), bare)).astype(int)
+    bare = RenderOptions(scale_bar=False, show_labels=False, show_values=False, hidden=frozenset("x"))
+    plain = qimage_to_numpy(render_scene(FrameScene(scene.image, 0, 0.0, [], scene.calibration), bare,
+                                         pixel_aspect=(1.0, 2.0))).astype(int)
     assert (np.abs(exported - plain).max(axis=2) > 30).sum() > 500  # overlays were drawn
 
 

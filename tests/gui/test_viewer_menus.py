@@ -20,7 +20,6 @@ from annotator.media import ArrayMedia
 from annotator.media.calibration import UNIT_CM, Region
 from annotator.render import qimage_to_numpy
 from annotator.ui import prompts
-from annotator.ui.annotation_menu import build_context_menu
 from annotator.ui.main_window import MainWindow
 
 # the offscreen platform cannot raise a popup menu or give it the keyboard: not our warnings
@@ -124,7 +123,7 @@ def test_the_menu_key_opens_the_menu_of_the_selection(win: MainWindow) -> None:
 
 def test_menu_toggles_the_value_as_one_undo_step(win: MainWindow) -> None:
     c = win.controller
-    menu = build_context_menu(win, "a1")
+    menu = win.annotation_menu.build("a1")
     items = entries(menu)
     assert {"Caliper \u201cgap\u201d", "Edit Label\u2026", "Show Label", "Show Value", "Link to Finding",
             "Hide", "Delete", "Make Keyframe", "Go to Keyframe"} <= set(items)
@@ -137,18 +136,18 @@ def test_menu_toggles_the_value_as_one_undo_step(win: MainWindow) -> None:
     jump = entries(submenu(items["Go to Keyframe"]))
     jump["Frame 9, 0.36 s"].trigger()
     assert c.current_frame == 9
-    text_items = entries(build_context_menu(win, "t1"))
+    text_items = entries(win.annotation_menu.build("t1"))
     assert "Edit Text\u2026" in text_items and "Show Value" not in text_items
 
 
 def test_menu_links_to_a_finding_or_a_new_one_in_one_step(win: MainWindow) -> None:
     c = win.controller
     case = c.document.case  # type: ignore[union-attr]
-    links = entries(submenu(entries(build_context_menu(win, "a1"))["Link to Finding"]))
+    links = entries(submenu(entries(win.annotation_menu.build("a1"))["Link to Finding"]))
     assert links["Not Linked"].isChecked()
     next(a for name, a in links.items() if "vastus lateralis" in name.lower()).trigger()
     assert case.annotation("a1").finding == "f1"
-    links = entries(submenu(entries(build_context_menu(win, "a1"))["Link to Finding"]))
+    links = entries(submenu(entries(win.annotation_menu.build("a1"))["Link to Finding"]))
     entries(submenu(links["New Finding"]))["Atrophy"].trigger()
     new = case.annotation("a1").finding
     assert new not in (None, "f1") and case.finding(new).type == "atrophy"  # type: ignore[arg-type]
@@ -158,7 +157,7 @@ def test_menu_links_to_a_finding_or_a_new_one_in_one_step(win: MainWindow) -> No
 
 
 def test_image_menu_offers_selection_display_and_comparison(win: MainWindow) -> None:
-    items = entries(build_context_menu(win, ""))
+    items = entries(win.annotation_menu.build(""))
     assert {"Select All", "Show Hidden Annotations", "Annotations", "Fit to Window",
             "Compare Rest and Peak"} <= set(items)
 
@@ -232,7 +231,7 @@ def test_annotations_off_hides_them_all_until_switched_back_or_another_case(win:
 def test_menu_hide_drops_the_annotation_from_the_selection(win: MainWindow) -> None:
     c = win.controller
     c.select(["a1", "t1"])
-    entries(build_context_menu(win, "a1"))["Hide"].trigger()
+    entries(win.annotation_menu.build("a1"))["Hide"].trigger()
     assert c.selection == ["t1"] and c.visibility.is_hidden("a1")
     win.action_by_id["delete"].trigger()  # deletes what is selected, never the hidden one
     assert [a.id for a in c.document.case.annotations] == ["a1"]  # type: ignore[union-attr]

@@ -19,9 +19,9 @@ from annotator.dynamics.series import measurement_series, suggest_rest_peak
 from annotator.media import ArrayMedia
 from annotator.media.calibration import UNIT_CM, Region
 from annotator.ui import export_actions, prompts
-from annotator.ui.actions import EXPORT_KINDS
 from annotator.ui.compare import FrameComparison, MediaComparison
 from annotator.ui.compare_actions import partner_candidates
+from annotator.ui.export_actions import EXPORT_KINDS
 from annotator.ui.main_window import MainWindow
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.qt_log_level_fail("WARNING")]

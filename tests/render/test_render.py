@@ -14,8 +14,8 @@ from annotator.case.model import Annotation
 from annotator.media.calibration import Calibration
 from annotator.render import (
     FrameScene,
+    ImageTransform,
     RenderOptions,
-    crop_transform,
     numpy_to_qimage,
     paint_scene,
     qimage_to_numpy,
@@ -181,7 +181,7 @@ def test_paint_scene_honours_the_painters_transform(grey_frame: np.ndarray, cali
     sheet.fill(0)
     painter = QPainter(sheet)
     painter.translate(200, 150)
-    paint_scene(painter, scene, crop_transform((0, 0, 160, 120), 1.0), options, QRectF(-0.5, -0.5, 160, 120))
+    paint_scene(painter, scene, ImageTransform.scaled((0, 0, 160, 120), 1.0).to_device(), options, QRectF(-0.5, -0.5, 160, 120))
     painter.end()
     panel = qimage_to_numpy(sheet)[150:270, 200:360]
     assert np.abs(panel.astype(int) - alone.astype(int)).max() <= 2
@@ -213,7 +213,7 @@ def test_paint_scene_says_where_each_label_went(grey_frame: np.ndarray, calibrat
     options = RenderOptions(scale_bar=False, hidden=frozenset({"a2"}))
     image = QImage(160, 120, QImage.Format.Format_RGB32)
     painter = QPainter(image)
-    boxes = paint_scene(painter, scene, crop_transform((0, 0, 160, 120), 1.0), options)
+    boxes = paint_scene(painter, scene, ImageTransform.scaled((0, 0, 160, 120), 1.0).to_device(), options)
     painter.end()
     assert [ident for ident, _ in boxes] == ["a1", "t1"]  # painting order; nothing for a hidden one
     # a text annotation is nothing but its box: leave it out too
@@ -229,6 +229,6 @@ def test_paint_scene_says_where_each_label_went(grey_frame: np.ndarray, calibrat
     # without labels and values a caliper has no box; a text annotation keeps its words
     bare = QImage(160, 120, QImage.Format.Format_RGB32)
     painter = QPainter(bare)
-    boxes = paint_scene(painter, scene, crop_transform((0, 0, 160, 120), 1.0), BARE)
+    boxes = paint_scene(painter, scene, ImageTransform.scaled((0, 0, 160, 120), 1.0).to_device(), BARE)
     painter.end()
     assert [ident for ident, _ in boxes] == ["t1"]

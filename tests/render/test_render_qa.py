@@ -14,8 +14,8 @@ from annotator.case.model import Annotation
 from annotator.media.calibration import UNIT_CM, UNIT_NONE, Calibration, Region
 from annotator.render import (
     FrameScene,
+    ImageTransform,
     RenderOptions,
-    crop_transform,
     paint_scene,
     pixel_aspect,
     render_scene,
@@ -81,7 +81,7 @@ def _label_rect(scene: FrameScene, crop: tuple[int, int, int, int], options: Ren
     image = QImage(crop[2], crop[3], QImage.Format.Format_RGB32)
     painter = QPainter(image)
     source = QRectF(crop[0] - 0.5, crop[1] - 0.5, crop[2], crop[3])
-    boxes = paint_scene(painter, scene, crop_transform(crop, 1.0), options, source)
+    boxes = paint_scene(painter, scene, ImageTransform.scaled(crop, 1.0).to_device(), options, source)
     painter.end()
     (_ident, rect), = boxes
     return rect
@@ -124,7 +124,7 @@ def test_a_label_near_the_scale_bar_moves_off_it() -> None:
     from annotator.render.overlays import scale_bar_box, timestamp_box
     from annotator.render.style import Metrics
 
-    bar = scale_bar_box(calibration, QRectF(-0.5, -0.5, W, H), crop_transform((0, 0, W, H), 1.0), Metrics(1.0))
+    bar = scale_bar_box(calibration, QRectF(-0.5, -0.5, W, H), ImageTransform.scaled((0, 0, W, H), 1.0).to_device(), Metrics(1.0))
     assert bar is not None and not bar.isEmpty()
     assert not with_bar.intersects(bar)
     stamp = timestamp_box(0.0, 0, QRectF(0, 0, W, H), Metrics(1.0))
@@ -139,7 +139,7 @@ def test_non_square_pixels_are_drawn_at_true_aspect() -> None:
     assert pixel_aspect(Calibration(), W, H) == (1.0, 1.0)
     scene = FrameScene(frame(), 0, 0.0, [], calibration, None)
     square = render_scene(scene, RenderOptions(scale_bar=False))
-    true = render_scene(scene, RenderOptions(scale_bar=False, aspect=True))
+    true = render_scene(scene, RenderOptions(scale_bar=False), pixel_aspect=pixel_aspect(calibration, W, H))
     assert (square.width(), square.height()) == (W, H)
     assert (true.width(), true.height()) == (W, 2 * H)
     wide = Region(0, 0, W - 1, H - 1, UNIT_CM, UNIT_CM, 0.04, 0.02)

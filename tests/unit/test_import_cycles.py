@@ -1,5 +1,6 @@
 """The package has no import cycle (imports only for type checking aside): every module can be
-read, and tested, after the modules it needs."""
+read, and tested, after the modules it needs. The UI has none even counting the imports made
+only for type checking (a handler module that names the main window in a hint is a circle)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import sys
 import grimp
 
 
-def _cycles() -> list[list[str]]:
-    graph = grimp.build_graph("annotator", exclude_type_checking_imports=True)
-    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in sorted(graph.modules)}
+def _cycles(within: str = "annotator", exclude_type_checking: bool = True) -> list[list[str]]:
+    graph = grimp.build_graph("annotator", exclude_type_checking_imports=exclude_type_checking)
+    inside = sorted(m for m in graph.modules if m == within or m.startswith(within + "."))
+    edges = {m: sorted(w for w in graph.find_modules_directly_imported_by(m) if w in inside) for m in inside}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -47,3 +49,13 @@ def _cycles() -> list[list[str]]:
 
 def test_there_is_no_import_cycle() -> None:
     assert _cycles() == []
+
+
+#: the viewer and its gesture helper name each other in type hints (the viewer's own
+#: interface is being reworked separately; remove this once it is gone)
+KNOWN_TYPE_HINT_CYCLES = [["annotator.ui.viewer", "annotator.ui.viewer_input"]]
+
+
+def test_the_ui_has_no_import_cycle_even_for_type_hints() -> None:
+    cycles = _cycles("annotator.ui", exclude_type_checking=False)
+    assert [c for c in cycles if c not in KNOWN_TYPE_HINT_CYCLES] == []

@@ -40,8 +40,8 @@ class CompareViewer(Viewer):
     """A ``Viewer`` on a ``FrameSource`` that emits ``view_changed`` after every zoom or pan."""
 
     view_changed = Signal()
-    #: linked views share one isotropic scale (view_sync): square pixels here
-    true_aspect = False
+    # non-square pixels at their true shape, as in the main viewer: linked views share the
+    # scale across (view_sync), so millimetres match along both axes
 
     def __init__(self, source: FrameSource, parent: QWidget | None = None) -> None:
         super().__init__(source, parent)

@@ -7,7 +7,7 @@ millimetres from the top centre of their main calibrated region when both are ca
 (left and right at the same physical scale, aligned at the skin under the probe's middle),
 else image widths from the top centre of each image (each relative to its own size).
 
-A linked view has the same scale (screen pixels per shared unit) and the same shared point at
+A linked view has the same scale (screen pixels per shared unit across) and the same shared point at
 the centre of every panel; a panel fitted to its window makes the others fit theirs, each at
 its own scale (``fit_together`` puts them at one scale instead).
 """
@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QPointF
 
 from annotator.media.calibration import Calibration
+from annotator.render.transform import ImageTransform, true_size
 from annotator.ui.compare.panel import CompareViewer
 from annotator.ui.display import DisplayLut
 from annotator.ui.view_transform import MAX_ZOOM, MIN_ZOOM, ViewTransform
@@ -78,17 +79,17 @@ def media_frames(calibrations: list[Calibration], sizes: list[tuple[int, int]]) 
 def shared_view(view: ViewTransform, widget_w: float, widget_h: float, frame: ImageFrame) -> SharedView:
     ix, iy = view.widget_to_image(widget_w / 2.0, widget_h / 2.0)
     cx, cy = frame.to_shared(ix, iy)
-    return SharedView(view.zoom / frame.units_per_px_x, cx, cy)
+    return SharedView(view.scale_x / frame.units_per_px_x, cx, cy)
 
 
 def apply_shared(view: ViewTransform, widget_w: float, widget_h: float, frame: ImageFrame,
                  shared: SharedView) -> None:
     """Set ``view`` so the panel shows ``shared`` (zoom limits permitting)."""
-    zoom = min(max(shared.scale * frame.units_per_px_x, MIN_ZOOM), MAX_ZOOM)
-    ix, iy = frame.to_image(shared.centre_x, shared.centre_y)
-    view.zoom = zoom
-    view.offset_x = widget_w / 2.0 - (ix + 0.5) * zoom
-    view.offset_y = widget_h / 2.0 - (iy + 0.5) * zoom
+    zoom = min(max(shared.scale * frame.units_per_px_x / view.aspect_x, MIN_ZOOM), MAX_ZOOM)
+    centre = frame.to_image(shared.centre_x, shared.centre_y)
+    xf = ImageTransform.anchored(zoom, centre, QPointF(widget_w / 2.0, widget_h / 2.0),
+                                 (view.aspect_x, view.aspect_y))
+    view.zoom, view.offset_x, view.offset_y = zoom, xf.left, xf.top
     view.fit = False
 
 
@@ -133,7 +134,8 @@ class ViewSync(QObject):
                   if v.image_size() != (0, 0) and v.width() > 0 and v.height() > 0]
         if not placed:
             return
-        scale = fit_scale([(v.image_size(), (v.width(), v.height()), f) for v, f in placed])
+        scale = fit_scale([(v.image_size(), (v.width(), v.height()), f, (v.view.aspect_x, v.view.aspect_y))
+                           for v, f in placed])
         for viewer, frame in placed:
             centre_at_scale(viewer.view, viewer.image_size(), (viewer.width(), viewer.height()), frame, scale)
             viewer.zoom_changed.emit(viewer.view.zoom)
@@ -164,14 +166,14 @@ class ViewSync(QObject):
             self._following = False
 
 
-def fit_scale(panels: list[tuple[tuple[int, int], tuple[float, float], ImageFrame]]) -> float:
+def fit_scale(panels: list[tuple[tuple[int, int], tuple[float, float], ImageFrame, tuple[float, float]]]) -> float:
     """The largest shared scale at which every image fits its panel, from (image size,
-    widget size, frame) per panel."""
+    widget size, frame, pixel aspect) per panel."""
     scales = []
-    for (iw, ih), (ww, wh), frame in panels:
-        probe = ViewTransform()
+    for (iw, ih), (ww, wh), frame, (ax, ay) in panels:
+        probe = ViewTransform(aspect_x=ax, aspect_y=ay)
         probe.fit_to(iw, ih, ww, wh)
-        scales.append(probe.zoom / frame.units_per_px_x)
+        scales.append(probe.scale_x / frame.units_per_px_x)
     return min(scales)
 
 
@@ -180,9 +182,9 @@ def centre_at_scale(view: ViewTransform, image_size: tuple[int, int], widget_siz
     """The whole image centred in its panel at ``scale``; the view stays "fitted" (it follows
     the window's size)."""
     (iw, ih), (ww, wh) = image_size, widget_size
-    view.zoom = min(max(scale * frame.units_per_px_x, MIN_ZOOM), MAX_ZOOM)
-    view.offset_x = (ww - iw * view.zoom) / 2.0
-    view.offset_y = (wh - ih * view.zoom) / 2.0
+    view.zoom = min(max(scale * frame.units_per_px_x / view.aspect_x, MIN_ZOOM), MAX_ZOOM)
+    true_w, true_h = true_size(iw, ih, (view.aspect_x, view.aspect_y), view.zoom)
+    view.offset_x, view.offset_y = (ww - true_w) / 2.0, (wh - true_h) / 2.0
     view.fit = True
 
 

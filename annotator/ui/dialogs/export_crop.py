@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.export.imaging_area import ImagingArea, Rect, clamp_rect
-from annotator.render import numpy_to_qimage
+from annotator.render import ImageTransform, numpy_to_qimage
 from annotator.ui.dialogs.export_panels import MediaEntry
 from annotator.ui.tasks import Task
 
@@ -60,25 +60,25 @@ class CropView(QWidget):
         self.chosen = chosen
         self.update()
 
+    def _transform(self) -> ImageTransform:
+        """The whole frame fitted and centred (the one image transform, ``render.transform``)."""
+        assert self.image is not None
+        w, h = self.image.width(), self.image.height()
+        scale = min(self.width() / w, self.height() / h)
+        at = QPointF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2)
+        return ImageTransform.scaled((0, 0, w, h), scale, origin=at)
+
     def _target(self) -> QRectF:
         if self.image is None:
             return QRectF()
-        w, h = self.image.width(), self.image.height()
-        scale = min(self.width() / w, self.height() / h)
-        return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2, w * scale, h * scale)
+        return self._transform().device_rect((0, 0, self.image.width(), self.image.height()))
 
     def _to_widget(self, rect: Rect) -> QRectF:
-        t = self._target()
-        assert self.image is not None
-        s = t.width() / self.image.width()
-        x, y, w, h = rect
-        return QRectF(t.x() + x * s, t.y() + y * s, w * s, h * s)
+        return self._transform().device_rect(rect)
 
     def _to_image(self, point: QPointF) -> QPointF:
-        t = self._target()
-        assert self.image is not None
-        s = t.width() / self.image.width()
-        return QPointF((point.x() - t.x()) / s, (point.y() - t.y()) / s)
+        x, y = self._transform().to_image(point.x(), point.y())
+        return QPointF(x + 0.5, y + 0.5)  # a crop's corners are pixel edges: pixel x spans x..x+1
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)

@@ -1,5 +1,5 @@
 """The export dialog's live preview: drawn by the exporters' own code (``plan_figure`` and
-``render_plan`` for figures, the renderer's ``render_scene`` for a clip's first frame) on a
+``render_plan`` for figures, the clip exporter's ``ClipPainter`` for a clip's first frame) on a
 worker thread, a short while after the last change, so typing and clicking stay responsive.
 """
 
@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from annotator.case.document import CaseDocument
-from annotator.export.clip import clip_symbol_scale, default_clip_spec, output_frames, output_size
+from annotator.export.clip import ClipPainter, default_clip_spec, output_frames
 from annotator.export.context import ExportContext
 from annotator.export.deid_report import deid_summary, text_warnings
 from annotator.export.encoder import GIF_MIN_DELAY_MS
@@ -24,12 +24,10 @@ from annotator.export.layout import MM_PER_INCH
 from annotator.export.measurements import measurement_rows
 from annotator.export.output import ExportError
 from annotator.media.base import MediaError
-from annotator.render import RenderOptions, render_scene
 from annotator.ui.dialogs.export_choices import VECTOR_SUFFIXES, ExportChoices
 from annotator.ui.tasks import Task
 
 DEBOUNCE_MS = 180
-GIF_PREVIEW_WIDTH = 640  # as the clip exporter scales GIFs
 
 
 @dataclass
@@ -95,16 +93,12 @@ def _figure_preview(ctx: ExportContext, choices: ExportChoices, max_width: int) 
 def _clip_preview(ctx: ExportContext, choices: ExportChoices, max_width: int) -> PreviewResult:
     spec = default_clip_spec(ctx)
     media = ctx.media(spec.media)
-    area = ctx.area(spec.media, spec.first)
     gif = choices.suffix == ".gif"
-    aspect = ctx.pixel_aspect(spec.media, spec.first)  # (1, 1) unless non-square pixels
-    width, height = output_size(area.rect, GIF_PREVIEW_WIDTH if gif else None, aspect)
-    options = RenderOptions(timestamp=spec.timestamp, scale_bar=ctx.options.scale_bar,
-                            symbol_scale=clip_symbol_scale(width, height),
-                            aspect=aspect != (1.0, 1.0))
+    # the exporter's own painter, size and transform (true pixel shape included)
+    frames = ClipPainter.for_spec(ctx, spec, "gif" if gif else "mp4")
+    width, height = frames.width, frames.height
     # drawn at the preview's size: a small clip is enlarged, overlays and all, as a player would
-    scale = width / (area.rect[2] * aspect[0]) * min(4.0, max_width / width)
-    image = render_scene(ctx.scene(spec.media, spec.first), options, crop=area.rect, scale=scale)
+    image = frames.picture(spec.first, min(4.0, max_width / width))
     times = media.frame_times_ms
     count = len(output_frames(times, spec.first, spec.last, spec.speed, GIF_MIN_DELAY_MS if gif else 0.0))
     seconds = (times[spec.last] - times[spec.first]) / 1000.0

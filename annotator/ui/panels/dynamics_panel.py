@@ -392,7 +392,7 @@ class DynamicsPanel(QWidget):
 
     # -- actions of the window -------------------------------------------------------------
     def handlers(self) -> dict[str, Callable[[], object]]:
-        """What each proposed action id does (for the window's action table)."""
+        """What each action id of the Dynamics menu does (``DynamicsActions``; the tracking box)."""
         kb = self.keyframes
         return {
             "track_forward": self.track_to_end,
@@ -413,12 +413,11 @@ class DynamicsPanel(QWidget):
             "export_series_plot": self.save_plot_dialog,
         }
 
-    def bind_actions(self, actions: dict[str, QAction]) -> None:
-        """Connect the window's actions whose ids the panel handles, and keep them enabled
-        only when they can act."""
-        for key, handler in self.handlers().items():
+    def follow_actions(self, actions: dict[str, QAction]) -> None:
+        """Keep the window's actions whose ids the panel handles (``DynamicsActions``)
+        enabled only when they can act."""
+        for key in self.handlers():
             action = actions.get(key)
             if action is not None:
-                action.triggered.connect(lambda _checked=False, h=handler: h())
                 self.bound_actions[key] = action
         self.update_frame()

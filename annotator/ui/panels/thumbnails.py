@@ -22,7 +22,7 @@ from annotator.case.model import Annotation, MediaRef
 from annotator.case.redaction import Redaction
 from annotator.media import Media, MediaError
 from annotator.media.calibration import Calibration, ManualCalibration
-from annotator.render import FrameScene, RenderOptions, render_scene
+from annotator.render import FrameScene, RenderOptions, pixel_aspect, render_scene, true_size
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,12 @@ def make_thumbnail(media: Media, ref: MediaRef, annotations: Sequence[Annotation
     image = np.asarray(media.frame(frame))
     boxes = [r.rect() for r in redactions if r.applies_to(ref.id, frame)]
     scene = FrameScene(image, frame, media.time_ms(frame), list(annotations), calibration, redactions=boxes)
-    scale = min(THUMB_SIZE[0] / media.width, THUMB_SIZE[1] / media.height)
+    aspect = pixel_aspect(calibration, media.width, media.height)  # true shape, as in the viewer
+    true_w, true_h = true_size(media.width, media.height, aspect)
+    scale = min(THUMB_SIZE[0] / true_w, THUMB_SIZE[1] / true_h)
     options = RenderOptions(show_labels=False, show_values=False, scale_bar=False,
                             symbol_scale=max(0.5, 2.0 * scale))
-    picture = render_scene(scene, options, scale=scale)
+    picture = render_scene(scene, options, scale=scale, pixel_aspect=aspect)
     info = MediaInfo(media.kind, media.frame_count, media.fps, media.width, media.height,
                      calibration_text(media.calibration_at(frame), ref.calibration),
                      Path(ref.path).suffix.lstrip(".").upper())

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from dynamics_helpers import FRAMES, annotation, caliper_px, length_mm, track
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QAction, QImage, QPainter
+from PySide6.QtGui import QImage, QPainter
 from pytestqt.qtbot import QtBot
 
 from annotator.case.commands import SetKeyframes, SetPoints
@@ -259,10 +259,13 @@ def test_the_plot_is_saved_as_png_svg_and_pdf(panel: DynamicsPanel, controller: 
 
 
 # -- the window's actions -----------------------------------------------------------------------
-def test_bound_actions_act_and_follow_what_is_possible(panel: DynamicsPanel, controller: AppController) -> None:
-    actions = {key: QAction(key, panel) for key in ("delete_keyframe", "set_rest", "track_forward", "unknown")}
-    panel.bind_actions(actions)
-    assert "unknown" not in panel.bound_actions
+def test_the_dynamics_actions_act_and_follow_what_is_possible(panel: DynamicsPanel,
+                                                             controller: AppController) -> None:
+    from annotator.ui.dynamics_actions import DynamicsActions
+
+    actions = DynamicsActions(panel, controller, panel, lambda: None).actions
+    assert set(panel.bound_actions) == set(panel.handlers())  # the analysis is not the panel's
+    assert "analyse_architecture" in actions and actions["analyse_architecture"].isEnabled()
     assert not actions["delete_keyframe"].isEnabled() and not actions["set_rest"].isEnabled()
     controller.select(["a3"])
     controller.set_current_frame(10)

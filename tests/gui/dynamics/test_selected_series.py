@@ -4,7 +4,6 @@ rest/peak comparison asks the model with no panel at all."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -82,16 +81,16 @@ def test_rest_and_peak_change_by_commands_and_undo_restores(qtbot: QtBot, panel:
 
 
 def test_rest_peak_comparison_asks_the_model_without_a_panel(controller: AppController) -> None:
-    window = SimpleNamespace(controller=controller)  # no dynamics panel anywhere
+    # no dynamics panel anywhere: the controller alone knows
     controller.select(["a3"])
-    assert rest_peak_frames(window)[0] == [0, 10]  # type: ignore[arg-type]
+    assert rest_peak_frames(controller)[0] == [0, 10]
     controller.selected_series.pick("rest", 20)
     controller.selected_series.pick("peak", 5)
-    assert rest_peak_frames(window)[0] == [20, 5]  # type: ignore[arg-type]
+    assert rest_peak_frames(controller)[0] == [20, 5]
     controller.selected_series.use_suggestion()
-    assert rest_peak_frames(window)[0] == [0, 10]  # type: ignore[arg-type]
+    assert rest_peak_frames(controller)[0] == [0, 10]
     controller.undo_stack.undo()
-    assert rest_peak_frames(window)[0] == [20, 5]  # type: ignore[arg-type]
+    assert rest_peak_frames(controller)[0] == [20, 5]
 
 
 def test_a_drag_is_measured_once_when_the_panel_refreshes(panel: DynamicsPanel, controller: AppController,
