@@ -81,7 +81,11 @@ class AppController(QObject):
         self.autosave.failed.connect(self.status)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         #: the selected annotation's measurement over time, with its rest and peak (panels show it)
-        self.selected_series = SelectedSeries(self)
+        self.selected_series = SelectedSeries(self, self)
+        self.selection_changed.connect(lambda _ids: self.selected_series.selection_changed())
+        self.current_media_changed.connect(lambda _m: self.selected_series.selection_changed())
+        self.case_event.connect(lambda _e: self.selected_series.case_changed())
+        self.document_changed.connect(self.selected_series.case_changed)
 
     # -- state -----------------------------------------------------------------------------
     @property

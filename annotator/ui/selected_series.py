@@ -11,20 +11,28 @@ or the case changes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from annotator.case.commands import SetRestPeak
+from annotator.case.commands import Command, SetRestPeak
+from annotator.case.document import CaseDocument
 from annotator.case.kinds import kind_spec
 from annotator.case.model import Annotation
 from annotator.dynamics.series import Series, measurement_series
 from annotator.media.base import MediaError
 
-if TYPE_CHECKING:
-    from annotator.ui.controller import AppController
-
 Which = Literal["rest", "peak"]
+
+
+class SeriesSource(Protocol):
+    """What the selected series needs of the app (the controller provides it)."""
+
+    document: CaseDocument | None
+    selection: list[str]
+    current_media_id: str | None
+
+    def push(self, command: Command) -> None: ...
 
 
 def has_value(series: Series, frame: int | None) -> bool:
@@ -45,21 +53,22 @@ class SelectedSeries(QObject):
     #: the selection, the current media or the case changed: what is selected may differ
     changed = Signal()
 
-    def __init__(self, controller: AppController) -> None:
-        super().__init__(controller)
-        self._controller = controller
+    def __init__(self, source: SeriesSource, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._controller = source
         self._key: tuple[str, int] | None = None  # (annotation id, case revision) measured
         self._series: Series | None = None
         self._problem = ""
         self._revision = 0
-        controller.selection_changed.connect(lambda _ids: self._changed())
-        controller.current_media_changed.connect(lambda _m: self._changed())
-        controller.case_event.connect(lambda _e: self._changed(edited=True))
-        controller.document_changed.connect(lambda: self._changed(edited=True))
 
-    def _changed(self, edited: bool = False) -> None:
-        if edited:
-            self._revision += 1
+    # the controller calls these from its signals, before any view hears of the change
+    def selection_changed(self) -> None:
+        """The selection or the current media changed."""
+        self.changed.emit()
+
+    def case_changed(self) -> None:
+        """The case was edited (or another was opened): measure again when asked."""
+        self._revision += 1
         self.changed.emit()
 
     # -- what is selected --------------------------------------------------------------------
