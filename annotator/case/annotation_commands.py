@@ -9,14 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotator.case.command_base import Command, CommandError
-from annotator.case.model import ANNOTATION_KINDS, POINT_COUNTS, Annotation, Case, Point, Style
+from annotator.case.kinds import ANNOTATION_KINDS, can_change, display_name, kind_spec
+from annotator.case.model import Annotation, Case, Point, Style
 
-#: kinds an annotation may change into without redrawing (same point layout)
-KIND_FAMILIES: tuple[frozenset[str], ...] = (
-    frozenset({"line", "arrow"}),
-    frozenset({"polyline", "polygon"}),
-    frozenset({"point", "text"}),
-)
 CHANGEABLE_FIELDS = frozenset({"label", "text", "style", "finding", "kind"})
 
 
@@ -30,13 +25,13 @@ UNCHANGED: Any = _Unchanged()
 
 def check_points(kind: str, points: Sequence[Sequence[float]], what: str) -> list[Point]:
     """The points as float tuples, or CommandError naming ``what`` and the problem."""
-    if kind not in POINT_COUNTS:
+    spec = kind_spec(kind)
+    if spec is None:
         raise CommandError(f"{what}: unknown kind {kind!r} (one of {', '.join(ANNOTATION_KINDS)})")
-    lo, hi = POINT_COUNTS[kind]
+    lo, hi = spec.min_points, spec.max_points
     n = len(points)
     if n < lo or (hi is not None and n > hi):
-        need = f"{lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
-        raise CommandError(f"{what}: a {kind} needs {need} points, not {n}")
+        raise CommandError(f"{what}: a {kind} needs {spec.point_count_text()} points, not {n}")
     out: list[Point] = []
     for p in points:
         if len(p) != 2:
@@ -114,7 +109,7 @@ class AddAnnotation(Command):
     def __init__(self, annotation: Annotation, index: int | None = None) -> None:
         self.annotation = annotation
         self.index = index
-        self.text = f"Add {annotation.kind}"
+        self.text = f"Add {display_name(annotation.kind)}"  # "Add caliper" in the Edit menu
 
     def redo(self, case: Case) -> None:
         a = self.annotation
@@ -213,7 +208,7 @@ class ChangeAnnotation(Command):
     def _check(self, case: Case, a: Annotation) -> None:
         kind = self.fields.get("kind", a.kind)
         if kind != a.kind:
-            if not any(kind in fam and a.kind in fam for fam in KIND_FAMILIES):
+            if not can_change(a.kind, kind):
                 raise CommandError(f"annotation {a.id!r}: a {a.kind} cannot become a {kind}")
             for points in a.keyframes.values():
                 check_points(kind, points, f"annotation {a.id!r}")

@@ -15,8 +15,8 @@ from annotator.case.autosave import write_autosave
 from annotator.case.fileutil import sha256_file
 from annotator.case.findings import finding_verdict
 from annotator.case.io import load_case, save_case
+from annotator.case.kinds import kind_spec
 from annotator.case.measure import (
-    PRIMARY_QUANTITY,
     Measurement,
     find_measurement,
     measure_annotation,
@@ -26,9 +26,6 @@ from annotator.case.measure import (
 from annotator.case.media_files import relative_media_path
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.media import Calibration, Media, MediaError, open_media
-
-#: kinds whose measurements include grey-level statistics of the frame's pixels
-_IMAGE_KINDS = frozenset({"polygon", "ellipse"})
 
 MediaOpener = Callable[[Path], Media]
 
@@ -145,11 +142,12 @@ class CaseDocument:
         Raises MediaError when the media cannot be read and IndexError for a frame the
         media does not have."""
         frame = annotation.frame if frame is None else frame
-        if annotation.kind not in PRIMARY_QUANTITY or not annotation.on_frame(frame):
+        spec = kind_spec(annotation.kind)
+        if spec is None or not spec.measures or not annotation.on_frame(frame):
             return []
         media = self.media(annotation.media)
         media.check_index(frame)
-        image = media.frame(frame) if with_image and annotation.kind in _IMAGE_KINDS else None
+        image = media.frame(frame) if with_image and spec.grey_stats else None
         return measure_annotation(
             annotation, frame, self.calibration(annotation.media, frame), image, (media.width, media.height)
         )

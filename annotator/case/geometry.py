@@ -133,8 +133,8 @@ def ellipse_perimeter(a: float, b: float) -> float:
         a, b = b, a
     if a == 0.0:
         return 0.0
-    if b == 0.0:
-        return 4.0 * a  # a flat ellipse: a segment traversed there and back
+    if b <= a * 1e-12:  # flat (the AGM below would underflow): a segment there and back
+        return 4.0 * a
     # C = 2*pi/AGM(a, b) * (a^2 - sum 2^(n-1) c_n^2), c_0^2 = a^2 - b^2 (Gauss-Kummer/AGM).
     an, bn = a, b
     total = (a * a - b * b) / 2.0

@@ -13,36 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from annotator.case.kinds import ANNOTATION_KINDS as ANNOTATION_KINDS  # re-exported: older imports
+from annotator.case.kinds import ARCHITECTURE_KINDS as ARCHITECTURE_KINDS
+from annotator.case.kinds import POINT_COUNTS as POINT_COUNTS
 from annotator.case.redaction import Redaction
 from annotator.media.calibration import ManualCalibration
 
 Point = tuple[float, float]
 
-AnnotationKind = Literal[
-    "point", "line", "polyline", "polygon", "ellipse", "angle", "arrow", "text",
-    "thickness", "pennation", "fascicle",
-]
-ANNOTATION_KINDS: tuple[str, ...] = (
-    "point", "line", "polyline", "polygon", "ellipse", "angle", "arrow", "text",
-    "thickness", "pennation", "fascicle",
-)
-#: kinds measured between structures (aponeuroses, fascicles), tracked as structures
-ARCHITECTURE_KINDS: tuple[str, ...] = ("thickness", "pennation", "fascicle")
-#: (minimum, maximum) number of points per kind; None = no maximum
-POINT_COUNTS: dict[str, tuple[int, int | None]] = {
-    "point": (1, 1),
-    "line": (2, 2),  # caliper: the two ends
-    "polyline": (2, None),
-    "polygon": (3, None),  # a freehand trace is a polygon with many points
-    "ellipse": (3, 3),  # centre, end of one semi-axis, a point giving the other semi-axis length
-    "angle": (3, 3),  # end of arm 1, vertex, end of arm 2
-    "arrow": (2, 2),  # tail, head
-    "text": (1, 1),  # anchor
-    # structure-aware kinds: each boundary is a segment of two points (docs/case-format.md)
-    "thickness": (4, 4),  # superficial boundary s0 s1, deep boundary d0 d1
-    "pennation": (4, 4),  # fascicle f0 f1, deep aponeurosis a0 a1
-    "fascicle": (6, 6),  # fascicle f0 f1, superficial s0 s1, deep d0 d1
-}
+# the kinds themselves are declared once, in annotator.case.kinds
 
 FindingType = Literal["tear", "atrophy", "nerve_enlargement", "other"]
 FINDING_TYPES: tuple[str, ...] = ("tear", "atrophy", "nerve_enlargement", "other")

@@ -13,14 +13,8 @@ from typing import Any
 
 from annotator.case.attributes import check_attribute_value
 from annotator.case.errors import Issue
-from annotator.case.model import (
-    ANNOTATION_KINDS,
-    FINDING_SIDES,
-    FINDING_TYPES,
-    MEDIA_VIEWS,
-    POINT_COUNTS,
-    SIDES,
-)
+from annotator.case.kinds import ANNOTATION_KINDS, kind_spec
+from annotator.case.model import FINDING_SIDES, FINDING_TYPES, MEDIA_VIEWS, SIDES
 from annotator.case.redaction import redaction_issues
 
 FORMAT_NAME = "us-annotator-case"
@@ -90,11 +84,11 @@ class _Checker:
             self.add(where, f"{who} has {len(pts):,} points; a shape may have at most {MAX_POINTS:,}")
             return
         good = all([self.point(p, f"{where}[{i}]") for i, p in enumerate(pts)])
-        if good and kind in POINT_COUNTS:
-            lo, hi = POINT_COUNTS[kind]
+        spec = kind_spec(kind) if good and kind is not None else None
+        if spec is not None:
+            lo, hi = spec.min_points, spec.max_points
             if len(pts) < lo or (hi is not None and len(pts) > hi):
-                need = f"{lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo} to {hi}"
-                self.add(where, f"{who} ({kind}) needs {need} points, not {len(pts)}")
+                self.add(where, f"{who} ({kind}) needs {spec.point_count_text()} points, not {len(pts)}")
 
 
 def _json_type(value: Any) -> str:

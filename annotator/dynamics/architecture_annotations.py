@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from annotator.case.kinds import kind_spec
 from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Case, Point
 from annotator.dynamics.architecture.types import FrameArchitecture
 
-LABELS = {"thickness": "muscle thickness", "pennation": "pennation", "fascicle": "fascicle length"}
-
-
 Estimate = FrameArchitecture
+
+
+def _label(kind: str) -> str:
+    spec = kind_spec(kind)
+    return spec.analysis_label if spec is not None else kind
 
 PointsFn = Callable[[Estimate], dict[str, list[tuple[float, float]]]]
 
@@ -51,12 +54,12 @@ def analysis_annotations(case: Case, media_id: str, estimates: Sequence[Estimate
         keys = keyed[kind]
         if not clip:
             frame = min(keys)
-            out.append(Annotation(ident, media_id, kind, frame, {frame: keys[frame]}, label=LABELS[kind]))
+            out.append(Annotation(ident, media_id, kind, frame, {frame: keys[frame]}, label=_label(kind)))
             continue
         if first not in keys:  # the range starts where the analysis did; hold the first found
             keys[first] = keys[min(keys)]
         out.append(Annotation(ident, media_id, kind, first, dict(sorted(keys.items())),
-                              frame_end=last if last > first else None, label=LABELS[kind],
+                              frame_end=last if last > first else None, label=_label(kind),
                               confidence=dict(confidence) if last > first else {}))
     return out
 

@@ -5,6 +5,7 @@ ends up at 45 degrees reading +36%, issue 9). This says when it has turned too f
 from __future__ import annotations
 
 from annotator.case.architecture_geometry import acute_angle_deg
+from annotator.case.kinds import kind_spec
 from annotator.case.model import Annotation
 
 #: degrees from its starting direction beyond which a caliper's value is flagged
@@ -14,7 +15,8 @@ TURN_LIMIT_DEG = 15.0
 def caliper_turn_deg(annotation: Annotation, frame: int) -> float | None:
     """How far (0..90 degrees, in image pixels) a keyframed caliper on ``frame`` has turned
     from its direction on its first frame; None for anything else or off its range."""
-    if annotation.kind != "line" or not annotation.is_dynamic:
+    spec = kind_spec(annotation.kind)
+    if spec is None or spec.tracking != "caliper" or not annotation.is_dynamic:
         return None
     start, now = annotation.points_at(annotation.frame), annotation.points_at(frame)
     if start is None or now is None or len(start) < 2 or len(now) < 2:

@@ -16,10 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from annotator.case.kinds import kind_spec
 from annotator.dynamics import anchors, lk, traces
-
-#: kinds whose points form an outline that is tracked as one coherent shape (kind -> closed)
-TRACE_KINDS = {"polygon": True, "polyline": False}
 
 
 @dataclass
@@ -36,7 +34,8 @@ class Settled:
 class TrackedShape:
     def __init__(self, kind: str, points: np.ndarray, spacing: float, start_grey: np.ndarray) -> None:
         self.n = len(points)
-        self.closed = TRACE_KINDS.get(kind)
+        spec = kind_spec(kind)  # a trace's points form an outline followed as one coherent shape
+        self.closed: bool | None = spec.closed if spec is not None and spec.tracking == "trace" else None
         self.is_trace = self.closed is not None and self.n >= 3
         self.sides = np.zeros(self.n, dtype=int)
         if self.is_trace:
@@ -47,7 +46,7 @@ class TrackedShape:
             return
         self.vertex_index = np.arange(self.n)
         self.layout = np.zeros(self.n, dtype=int)
-        if kind == "line" and self.n == 2:
+        if spec is not None and spec.tracking == "caliper" and self.n == 2:
             self.sides = anchors.edge_sides(start_grey, points)
             h, w = start_grey.shape[:2]
             placed = points + anchors.anchor_offsets(points, self.sides)

@@ -27,17 +27,12 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from annotator.case.kinds import kind_spec
+
 Pt = tuple[float, float]
 SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame
 SAMPLES = 21  # profile samples along a boundary segment
 BLUR_SIGMA = 2.0
-
-#: for each kind, which pairs of points are boundaries ("b") and which the fascicle ("f")
-LAYOUT: dict[str, tuple[str, ...]] = {
-    "thickness": ("b", "b"),
-    "pennation": ("f", "b"),
-    "fascicle": ("f", "b", "b"),
-}
 
 
 def _sample(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -172,7 +167,11 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
     again in that frame; ``drift_correction`` is always in effect here (nothing is chained
     but the search window's centre). ``progress(done)`` returning False stops early."""
     del drift_correction  # the lines are re-detected every frame: there is no drift to correct
-    layout = LAYOUT[kind]
+    spec = kind_spec(kind)
+    if spec is None or not spec.segments:
+        raise KeyError(kind)
+    # which pairs of points are boundaries ("b") and which the fascicle ("f")
+    layout = tuple("f" if role == "fascicle" else "b" for role in spec.segments)
     pts: list[Pt] = [(float(x), float(y)) for x, y in anchor_points]
     pairs: list[tuple[Pt, Pt]] = [(pts[2 * i], pts[2 * i + 1]) for i in range(len(layout))]
     fas = [i for i, role in enumerate(layout) if role == "f"]

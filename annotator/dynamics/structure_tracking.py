@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from annotator.case.kinds import kind_spec
 from annotator.case.model import Annotation, Point
 from annotator.dynamics import architecture, structure_lines
 from annotator.dynamics.frames import to_grey
@@ -49,7 +50,9 @@ def tracker_for(kind: str) -> Callable[..., tuple[dict[int, list[Point]], dict[i
     """Two boundaries alone (a thickness) are found again along their normals, fast
     (``structure_lines``); a fascicle's angle needs the muscle between both aponeuroses, found
     and fused with the flow by the architecture analysis."""
-    return structure_lines.track_structures if kind == "thickness" else architecture.track_structures
+    spec = kind_spec(kind)
+    boundaries_only = spec is not None and "fascicle" not in spec.segments
+    return structure_lines.track_structures if boundaries_only else architecture.track_structures
 
 
 def track_structure_pieces(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF
 
+from annotator.case.kinds import kind_spec, symbol_order
 from annotator.case.measure import Measurement, primary_measurement
 from annotator.case.model import Annotation, Finding
 from annotator.export.context import ExportContext
@@ -22,34 +23,6 @@ from annotator.export.uncalibrated import flagged_display
 from annotator.media.base import MediaError
 from annotator.render import scale_bar_length_mm
 from annotator.render.overlays import scale_bar_region
-
-#: what each kind of symbol marks, for the caption and the legend
-SYMBOL_NAMES: dict[str, str] = {
-    "line": "calipers",
-    "polyline": "polyline",
-    "polygon": "traced outline",
-    "ellipse": "ellipse",
-    "angle": "angle",
-    "arrow": "arrow",
-    "point": "marker",
-    "thickness": "thickness",
-    "pennation": "pennation angle",
-    "fascicle": "fascicle",
-}
-SYMBOL_MEANINGS: dict[str, str] = {
-    "line": "distance",
-    "polyline": "length",
-    "polygon": "area",
-    "ellipse": "area",
-    "angle": "angle",
-    "arrow": "",
-    "point": "",
-    "thickness": "distance between the aponeuroses",
-    "pennation": "fascicle to deep aponeurosis",
-    "fascicle": "fascicle length",
-}
-SYMBOL_ORDER = ("line", "polyline", "polygon", "ellipse", "angle", "thickness", "pennation", "fascicle",
-                "arrow", "point")
 
 
 @dataclass(frozen=True)
@@ -95,7 +68,8 @@ def _value_phrase(ctx: ExportContext, ann: Annotation, frame: int) -> str | None
         return None
     if m is None:
         return None
-    name = ann.label.strip() or SYMBOL_MEANINGS.get(ann.kind) or m.quantity
+    spec = kind_spec(ann.kind)
+    name = ann.label.strip() or (spec.meaning if spec is not None else "") or m.quantity
     return f"{name} {flagged_display(m)}"
 
 
@@ -118,24 +92,13 @@ def linked_findings(ctx: ExportContext, panels: Sequence[PanelContent]) -> list[
     return list(ctx.case.findings)
 
 
-#: what a kind of symbol marks, as a caption says it
-SYMBOL_SENTENCES: dict[str, str] = {
-    "line": "calipers mark distances",
-    "polyline": "dashed lines mark lengths",
-    "polygon": "outlines mark traced areas",
-    "ellipse": "dash-dot ellipses mark areas",
-    "angle": "arcs mark angles",
-    "thickness": "a perpendicular between two boundary lines marks a thickness",
-    "pennation": "an arc between a fascicle and the deep aponeurosis marks a pennation angle",
-    "fascicle": "a fascicle between the aponeuroses marks its length, dashed where extended",
-}
-
-
 def symbols_sentence(panels: Sequence[PanelContent]) -> str:
     anns = [a for p in panels for a in p.annotations]
     kinds = {a.kind for a in anns}
-    parts = [SYMBOL_SENTENCES[k] for k in SYMBOL_ORDER if k in kinds and k in SYMBOL_SENTENCES]
-    arrow_labels = sorted({a.label.strip() for a in anns if a.kind == "arrow" and a.label.strip()})
+    specs = [s for s in (kind_spec(k) for k in symbol_order() if k in kinds) if s is not None]
+    parts = [s.sentence for s in specs if s.sentence]
+    arrows = {s.name for s in specs if s.geometry == "arrow"}  # words name what they point to
+    arrow_labels = sorted({a.label.strip() for a in anns if a.kind in arrows and a.label.strip()})
     if arrow_labels:
         parts.append("arrows point to the " + ", ".join(arrow_labels))
     bars = [(p.letter, p.scale_bar_mm) for p in panels if p.scale_bar_mm is not None]
@@ -169,6 +132,6 @@ def draft_caption(ctx: ExportContext, panels: Sequence[PanelContent], plot_title
 
 
 __all__ = [
-    "SYMBOL_MEANINGS", "SYMBOL_NAMES", "SYMBOL_ORDER", "PanelContent", "draft_caption",
+    "PanelContent", "draft_caption",
     "linked_findings", "panel_letter", "scale_bar_mm", "symbols_sentence", "visible_annotations",
 ]

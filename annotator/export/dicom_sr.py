@@ -25,9 +25,9 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.uid import generate_uid
 
-from annotator.case import architecture_geometry as arch
 from annotator.case.findings import finding_verdict
 from annotator.case.geometry import ellipse_axes
+from annotator.case.kinds import kind_spec
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, Finding
 from annotator.export.context import ExportContext
@@ -109,15 +109,17 @@ def _unit(unit: str) -> CodedConcept:
 def _graphic(annotation: Annotation, points: list[tuple[float, float]]) -> tuple[str, np.ndarray] | None:
     """The SCOORD graphic type and data (pixel centres at .5: DICOM's origin is the corner)."""
     pts = np.asarray(points, dtype=float) + 0.5
-    kind = annotation.kind
-    if kind in ("line", "polyline", "angle", "arrow") and len(pts) >= 2:
+    spec = kind_spec(annotation.kind)
+    graphic = spec.sr_graphic if spec is not None else None
+    if graphic == "POLYLINE" and len(pts) >= 2:
         return "POLYLINE", pts
-    if kind in ("thickness", "pennation", "fascicle"):
-        measured = _architecture_polyline(kind, points)
+    if graphic == "MEASURED_PATH":
+        assert spec is not None and spec.measured_path is not None
+        measured = spec.measured_path(points)
         return None if measured is None else ("POLYLINE", np.asarray(measured, dtype=float) + 0.5)
-    if kind == "polygon" and len(pts) >= 3:
+    if graphic == "CLOSED_POLYLINE" and len(pts) >= 3:
         return "POLYLINE", np.vstack([pts, pts[:1]])  # an area: closed by repeating the first point
-    if kind == "ellipse" and len(pts) >= 3:
+    if graphic == "ELLIPSE" and len(pts) >= 3:
         e = ellipse_axes(points)
         (ax, ay), (bx, by) = (e.ux, e.uy), (e.vx, e.vy)
         if math.hypot(bx, by) > math.hypot(ax, ay):  # major axis first
@@ -125,29 +127,8 @@ def _graphic(annotation: Annotation, points: list[tuple[float, float]]) -> tuple
         c = np.array([e.cx + 0.5, e.cy + 0.5])
         ends = [c + (ax, ay), c - (ax, ay), c + (bx, by), c - (bx, by)]
         return "ELLIPSE", np.array(ends)
-    if kind == "point" and len(pts) == 1:
+    if graphic == "POINT" and len(pts) == 1:
         return "POINT", pts
-    return None
-
-
-def _architecture_polyline(kind: str, points: list[tuple[float, float]]) -> list[tuple[float, float]] | None:
-    """What was measured, as a polyline: the perpendicular between the boundaries, the two
-    arms of the pennation angle from their meeting point, the fascicle between the aponeuroses."""
-    if kind == "thickness" and len(points) >= 4:
-        feet = arch.thickness_feet(points)
-        return None if feet is None else list(feet)
-    if kind == "fascicle" and len(points) >= 6:
-        ends = arch.fascicle_ends(points)
-        return None if ends is None else list(ends)
-    if kind == "pennation" and len(points) >= 4:
-        f0, f1, a0, a1 = points[:4]
-        n = math.dist(f0, f1)
-        vertex = None if n == 0 else arch.line_intersection(f0, ((f1[0] - f0[0]) / n, (f1[1] - f0[1]) / n), a0, a1)
-        if vertex is None:
-            return None
-        far_f = max((f0, f1), key=lambda p: math.dist(p, vertex))
-        far_a = max((a0, a1), key=lambda p: math.dist(p, vertex))
-        return [far_f, vertex, far_a]
     return None
 
 

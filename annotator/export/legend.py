@@ -13,28 +13,15 @@ import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
+from annotator.case.kinds import kind_spec, symbol_order
 from annotator.case.model import Annotation, Style
-from annotator.export.caption import SYMBOL_MEANINGS, SYMBOL_NAMES, SYMBOL_ORDER, PanelContent
+from annotator.export.caption import PanelContent
 from annotator.media.calibration import Calibration
 from annotator.render import FrameScene, ImageTransform, RenderOptions, paint_scene
+from annotator.render.kind_looks import kind_look
 
-SWATCH_W, SWATCH_H = 60, 24  # the swatch's own "image" size in its pixels
+SWATCH_W, SWATCH_H = 60, 24  # the swatch's own "image" size in its pixels (``KindLook.swatch``)
 SWATCH_BACKGROUND = 45  # dark grey, like tissue, so the symbols look as on the image
-#: a typical shape of each kind inside the swatch (image coordinates)
-SWATCH_POINTS: dict[str, list[tuple[float, float]]] = {
-    "line": [(9.0, 12.0), (51.0, 12.0)],
-    "polyline": [(6.0, 17.0), (20.0, 7.0), (36.0, 17.0), (54.0, 7.0)],
-    "polygon": [(12.0, 5.0), (48.0, 6.0), (46.0, 19.0), (14.0, 18.0)],
-    "ellipse": [(30.0, 12.0), (50.0, 12.0), (30.0, 19.0)],
-    "angle": [(52.0, 5.0), (10.0, 19.0), (52.0, 19.0)],
-    "arrow": [(10.0, 19.0), (50.0, 6.0)],
-    "point": [(30.0, 12.0)],
-    "thickness": [(6.0, 5.0), (54.0, 5.0), (6.0, 19.0), (54.0, 19.0)],
-    "pennation": [(14.0, 19.0), (40.0, 4.0), (4.0, 19.0), (56.0, 19.0)],
-    "fascicle": [(26.0, 13.0), (34.0, 9.0), (4.0, 4.0), (56.0, 4.0), (4.0, 20.0), (56.0, 20.0)],
-}
-
-
 @dataclass(frozen=True)
 class LegendEntry:
     kind: str
@@ -49,16 +36,16 @@ def legend_entries(panels: Sequence[PanelContent]) -> list[LegendEntry]:
         for ann in panel.annotations:
             by_kind.setdefault(ann.kind, []).append(ann)
     entries = []
-    for kind in SYMBOL_ORDER:
-        anns = by_kind.get(kind)
-        if not anns:
+    for kind in symbol_order():
+        anns, spec = by_kind.get(kind), kind_spec(kind)
+        if not anns or spec is None:
             continue
         labels = sorted({a.label.strip() for a in anns if a.label.strip()})
-        text = SYMBOL_NAMES[kind].capitalize()
+        text = spec.symbol.capitalize()
         if labels:
             text += ": " + ", ".join(labels[:4]) + (", ..." if len(labels) > 4 else "")
-        elif SYMBOL_MEANINGS[kind]:
-            text += f" ({SYMBOL_MEANINGS[kind]})"
+        elif spec.meaning:
+            text += f" ({spec.meaning})"
         entries.append(LegendEntry(kind, text, anns[0].style))
     return entries
 
@@ -100,11 +87,12 @@ def paint_legend(painter: QPainter, items: Sequence[LegendItem], font: QFont, sy
     for item in items:
         kind = item.entry.kind
         style = replace(item.entry.style, show_label=False, show_value=False)
-        sample = Annotation.single(f"legend-{kind}", "legend", kind, 0, SWATCH_POINTS[kind], style=style)
-        scene = FrameScene(background, 0, 0.0, [sample], Calibration(()))
-        s = item.swatch
-        xf = ImageTransform.onto((0, 0, SWATCH_W, SWATCH_H), s)
-        paint_scene(painter, scene, xf.to_device(), options)
+        look = kind_look(kind)
+        if look is not None and look.swatch:
+            sample = Annotation.single(f"legend-{kind}", "legend", kind, 0, list(look.swatch), style=style)
+            scene = FrameScene(background, 0, 0.0, [sample], Calibration(()))
+            xf = ImageTransform.onto((0, 0, SWATCH_W, SWATCH_H), item.swatch)
+            paint_scene(painter, scene, xf.to_device(), options)
         painter.setFont(font)
         painter.setPen(text_color)
         painter.drawText(item.text_at, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),

@@ -10,7 +10,7 @@ fascicle (and so beyond the image when the length is extrapolated).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QPainter, QPainterPath, QPen, QTransform
@@ -175,10 +175,3 @@ def paint_fascicle(painter: QPainter, pts: Pts, xf: QTransform, pen: QPen, m: Me
     mid = QPointF((a.x() + b.x()) / 2, (a.y() + b.y()) / 2)
     direction = _upper_normal(a, b)
     return QPointF(mid.x() + direction.x() * m.px(8), mid.y() + direction.y() * m.px(8)), direction
-
-
-ARCHITECTURE_PAINTERS: dict[str, Callable[[QPainter, Pts, QTransform, QPen, Metrics, bool], LabelAnchor]] = {
-    "thickness": paint_thickness,
-    "pennation": paint_pennation,
-    "fascicle": paint_fascicle,
-}

@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
 
+from annotator.case.kinds import kind_spec
 from annotator.case.measure import PRIMARY_QUANTITY
-from annotator.case.model import POINT_COUNTS, Annotation
+from annotator.case.model import Annotation
 from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turn_deg
 from annotator.render.geometry import ellipse_geometry
+from annotator.render.kind_looks import annotation_color, annotation_pen, kind_look
 from annotator.render.labels import LabelLayout, draw_text_box, text_box_size
 from annotator.render.overlays import (
     paint_region_outlines,
@@ -28,14 +30,12 @@ from annotator.render.overlays import (
 )
 from annotator.render.qimage import wrap_rgb
 from annotator.render.scene import FrameScene, MeasurementLike, RenderOptions
-from annotator.render.shapes import SHAPE_PAINTERS, LabelAnchor
+from annotator.render.shapes import LabelAnchor
 from annotator.render.style import (
     HANDLE_EDGE,
     HANDLE_FILL,
     HANDLE_PX,
     Metrics,
-    annotation_color,
-    annotation_pen,
 )
 from annotator.render.transform import SQUARE, ImageTransform, PixelAspect, source_rect, true_size
 from annotator.render.value_notes import WARNING_SIGN, flag_value, full_reason, needs_warning
@@ -103,15 +103,16 @@ def _label_lines(scene: FrameScene, ann: Annotation, options: RenderOptions) -> 
 
 
 def _has_enough_points(ann: Annotation, points: Sequence[tuple[float, float]]) -> bool:
-    low, _high = POINT_COUNTS.get(ann.kind, (1, None))
-    return len(points) >= low
+    spec = kind_spec(ann.kind)
+    return len(points) >= (spec.min_points if spec is not None else 1)
 
 
 def _shape_reach(ann: Annotation, points: Sequence[tuple[float, float]], xf: QTransform,
                  m: Metrics) -> QRectF:
     """A device rectangle the shape lies in (loosely, for deciding whether it is in view)."""
     pts = list(points)
-    if ann.kind == "ellipse":
+    spec = kind_spec(ann.kind)
+    if spec is not None and spec.geometry == "ellipse":
         e = ellipse_geometry(points)
         r = max(e.rx, e.ry)
         pts = [(e.cx - r, e.cy - r), (e.cx + r, e.cy + r)]
@@ -152,13 +153,13 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
         if points is None or not _has_enough_points(ann, points):
             continue
         emphasised = ann.id in options.selected or ann.id == options.hover
-        shape = SHAPE_PAINTERS.get(ann.kind)
-        if shape is None:
+        look, spec = kind_look(ann.kind), kind_spec(ann.kind)
+        if look is None or spec is None:
             continue
-        anchor = shape(painter, points, xf, annotation_pen(ann, m, emphasised), m, emphasised)
+        anchor = look.painter(painter, points, xf, annotation_pen(ann, m, emphasised), m, emphasised)
         if bounds is not None and not _shape_reach(ann, points, xf, m).intersects(bounds):
             continue  # cropped away: a label with nothing to point at would mislead
-        if ann.kind == "text":
+        if spec.is_text:
             words = (ann.text or ann.label).splitlines() or [""]
             labels.append((ann, words, anchor))
         else:
@@ -170,7 +171,7 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
     layout = LabelLayout(bounds, obstacles)
     boxes: list[LabelBox] = []
     for ann, lines, (where, direction) in labels:
-        is_text = ann.kind == "text"
+        is_text = (spec := kind_spec(ann.kind)) is not None and spec.is_text
         font = m.font(bold=not is_text, factor=1.15 if is_text else 1.0)
         size = text_box_size(font, lines, m)
         gap = 0.0 if is_text else m.px(4.0)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
-from annotator.render.architecture_shapes import ARCHITECTURE_PAINTERS
 from annotator.render.geometry import ellipse_geometry
 from annotator.render.style import ARC_PX, ARROW_HEAD_PX, MARKER_PX, TICK_PX, Metrics, outline_pen
 
@@ -188,16 +187,3 @@ def _end_markers(painter: QPainter, ends: Sequence[QPointF], pen: QPen, m: Metri
         dot.addEllipse(p, r, r)
     _draw(painter, dot, outline_pen(QPen(pen.color(), m.px(1.0))))
     painter.fillPath(dot, QBrush(pen.color()))
-
-
-SHAPE_PAINTERS: dict[str, ShapePainter] = {
-    "point": paint_point,
-    "line": paint_line,
-    "polyline": paint_polyline,
-    "polygon": paint_polygon,
-    "ellipse": paint_ellipse,
-    "angle": paint_angle,
-    "arrow": paint_arrow,
-    "text": paint_text_anchor,
-    **ARCHITECTURE_PAINTERS,
-}

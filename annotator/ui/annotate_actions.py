@@ -10,26 +10,10 @@ from PySide6.QtWidgets import QWidget
 from annotator.ui import prompts
 from annotator.ui.actions import ActionArea
 from annotator.ui.settings import Settings
-from annotator.ui.tools import (
-    AngleTool,
-    ArrowTool,
-    CalibrationTool,
-    CaliperTool,
-    EllipseTool,
-    FascicleTool,
-    PennationTool,
-    PointTool,
-    PolygonTool,
-    PolylineTool,
-    RedactTool,
-    SelectTool,
-    TextTool,
-    ThicknessTool,
-    Tool,
-    TraceTool,
-)
+from annotator.ui.tools import CalibrationTool, RedactTool, SelectTool, TextTool, Tool
 from annotator.ui.tools.base import ContextFn
 from annotator.ui.tools.calibration_tool import KnownDistance
+from annotator.ui.tools.registry import DRAWING_TOOLS
 from annotator.ui.viewer import Viewer
 from annotator.ui.window_level import WindowLevelTool
 
@@ -73,12 +57,7 @@ def make_tool(context: ContextFn, parent: QWidget, name: str) -> Tool:
 
         return ask_known_distance(parent, px)
 
-    simple: dict[str, type[Tool]] = {
-        "select": SelectTool, "caliper": CaliperTool, "polyline": PolylineTool, "polygon": PolygonTool,
-        "trace": TraceTool, "ellipse": EllipseTool, "angle": AngleTool, "arrow": ArrowTool, "point": PointTool,
-        "thickness": ThicknessTool, "pennation": PennationTool, "fascicle": FascicleTool,
-        "redact": RedactTool,
-    }
+    simple: dict[str, type[Tool]] = {"select": SelectTool, "redact": RedactTool, **DRAWING_TOOLS}
     if name == "text":
         return TextTool(context, ask_text)
     if name == "calibrate":

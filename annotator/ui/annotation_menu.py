@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from annotator.case.commands import AddFinding, ChangeAnnotation, LinkAnnotation, Macro
 from annotator.case.findings import finding_summary
+from annotator.case.kinds import kind_spec
 from annotator.case.measure import PRIMARY_QUANTITY
 from annotator.case.model import FINDING_TYPES, Annotation, Finding
 from annotator.ui import prompts
@@ -36,6 +37,12 @@ def _annotation(controller: AppController, annotation_id: str) -> Annotation | N
         return doc.case.annotation(annotation_id)
     except KeyError:
         return None
+
+
+def _is_text(annotation: Annotation) -> bool:
+    """A text annotation's words are what it shows: edited as text, never hidden as a label."""
+    spec = kind_spec(annotation.kind)
+    return spec is not None and spec.is_text
 
 
 def describe(annotation: Annotation) -> str:
@@ -58,7 +65,7 @@ def edit_words(parent: QWidget, controller: AppController, status: Callable[[str
     annotation = _annotation(c, annotation_id)
     if annotation is None:
         return False
-    if annotation.kind == "text":
+    if _is_text(annotation):
         old = annotation.text or annotation.label
         answer = prompts.ask_lines(parent, "Text", "Words on the image:", old)
         if answer is None or answer.strip() == old:
@@ -177,9 +184,9 @@ class AnnotationMenu:
         heading = menu.addAction(describe(annotation))
         heading.setEnabled(False)
         menu.addSeparator()
-        edit = "Edit &Text\u2026" if annotation.kind == "text" else "Edit &Label\u2026"
+        edit = "Edit &Text\u2026" if _is_text(annotation) else "Edit &Label\u2026"
         menu.addAction(edit, lambda: self.edit_words(annotation.id)).setObjectName("menu_edit_words")
-        if annotation.kind != "text":
+        if not _is_text(annotation):
             shown = menu.addAction("Show La&bel")
             shown.setCheckable(True)
             shown.setChecked(annotation.style.show_label)

@@ -1,20 +1,17 @@
 """View > Compare: the two actions that open the comparison windows (``ui/compare``) on
 sensible defaults.
 
-Rest and peak come from the selected tracked annotation (the dynamics panel's picks when it
-shows that annotation, else the suggestion from its series); without one, the current frame
+Rest and peak come from the selected tracked annotation (the case's, else the suggestion from
+its series, as ``AppController.selected_series`` holds them); without one, the current frame
 and the last. The second media defaults to the other side's (left <-> right), else the next
 media of the case. A comparison that cannot open says why through ``controller.error``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtWidgets import QWidget
 
 from annotator.case.model import Case
-from annotator.dynamics.series import Series
 from annotator.ui import prompts
 from annotator.ui.actions import ActionArea
 from annotator.ui.compare import ComparisonError, open_frame_comparison, open_media_comparison
@@ -25,9 +22,10 @@ from annotator.ui.controller import AppController
 _OPPOSITE = {"left": "right", "right": "left"}
 
 
-def rest_peak_frames(c: AppController, series: Series | None) -> tuple[list[int], str]:
+def rest_peak_frames(c: AppController) -> tuple[list[int], str]:
     """The frames to compare and, when they are not a rest and peak, why not (for the status
-    bar). ``series``: the one the dynamics panel shows, with the picks made there."""
+    bar): those of the selected series (``AppController.selected_series``) when it is the
+    annotation's, with the case's rest and peak."""
     doc = c.document
     current = [c.current_frame]
     if doc is None:
@@ -36,7 +34,8 @@ def rest_peak_frames(c: AppController, series: Series | None) -> tuple[list[int]
     if not dynamic:
         return current, "Select a tracked annotation to compare its rest and peak"
     annotation = dynamic[0]
-    if (series is not None and series.annotation_id == annotation.id
+    series = c.selected_series.series_of(annotation.id)
+    if (series is not None
             and series.rest_frame is not None and series.peak_frame is not None):
         return [series.rest_frame, series.peak_frame], ""
     found = rest_peak_suggestion(c, annotation)
@@ -60,12 +59,11 @@ def partner_candidates(case: Case, media_id: str) -> list[str]:
 
 
 class CompareActions(ActionArea):
-    """``series``: the series the dynamics panel shows (its rest and peak picks win);
-    ``parent``: the comparison windows' parent."""
+    """``parent``: the comparison windows' parent."""
 
-    def __init__(self, parent: QWidget, controller: AppController, series: Callable[[], Series | None]) -> None:
+    def __init__(self, parent: QWidget, controller: AppController) -> None:
         super().__init__(parent)
-        self.widget, self.controller, self.series = parent, controller, series
+        self.widget, self.controller = parent, controller
         self.add("compare_rest_peak", "&Compare Rest and Peak", needs_case=True, on_trigger=self.compare_rest_peak,
                  tip="The rest and peak frames of the clip side by side (of the selected tracked annotation)")
         self.add("compare_media", "Compare &Two Media\u2026", needs_case=True, on_trigger=self.compare_two_media,
@@ -76,7 +74,7 @@ class CompareActions(ActionArea):
         if c.document is None or c.current_media_id is None:
             c.error.emit("Cannot compare frames", "Open a clip first.")
             return None
-        frames, why = rest_peak_frames(c, self.series())
+        frames, why = rest_peak_frames(c)
         try:
             comparison = open_frame_comparison(c, c.current_media_id, frames, self.widget)
         except ComparisonError as exc:

@@ -25,6 +25,7 @@ from annotator.case.model import Annotation, CaseEvent
 from annotator.media import Calibration, Media, MediaError, open_media
 from annotator.ui.autosave import AutosaveTimer
 from annotator.ui.opening import OpenedMedia, expand_paths, is_case_file, open_media_files
+from annotator.ui.selected_series import SelectedSeries
 from annotator.ui.tasks import Progress, Task, run_task
 from annotator.ui.undo import CaseUndoCommand
 from annotator.ui.visibility import AnnotationVisibility
@@ -79,6 +80,12 @@ class AppController(QObject):
         self.autosave = AutosaveTimer(self._write_autosave, self)
         self.autosave.failed.connect(self.status)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
+        #: the selected annotation's measurement over time, with its rest and peak (panels show it)
+        self.selected_series = SelectedSeries(self, self)
+        self.selection_changed.connect(lambda _ids: self.selected_series.selection_changed())
+        self.current_media_changed.connect(lambda _m: self.selected_series.selection_changed())
+        self.case_event.connect(lambda _e: self.selected_series.case_changed())
+        self.document_changed.connect(self.selected_series.case_changed)
 
     # -- state -----------------------------------------------------------------------------
     @property

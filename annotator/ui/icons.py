@@ -20,47 +20,35 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QStyle
 
 from annotator.case.model import Annotation
-from annotator.render.shapes import SHAPE_PAINTERS
-from annotator.render.style import Metrics, annotation_pen
+from annotator.render import shapes
+from annotator.render.kind_looks import annotation_pen, kind_look
+from annotator.render.style import Metrics
 
 _SIZE = 32
-_TOOL_POINTS: dict[str, list[tuple[float, float]]] = {
-    "line": [(6, 24), (26, 8)],
-    "polyline": [(4, 24), (12, 10), (20, 20), (28, 6)],
-    "polygon": [(6, 8), (26, 6), (22, 26), (8, 22)],
-    "ellipse": [(16, 16), (28, 16), (16, 24)],
-    "angle": [(28, 8), (6, 24), (28, 24)],
-    "arrow": [(5, 27), (26, 6)],
-    "point": [(16, 16)],
-    "thickness": [(3, 7), (29, 5), (3, 26), (29, 26)],
-    "pennation": [(8, 26), (26, 8), (3, 26), (29, 26)],
-    "fascicle": [(12, 20), (20, 12), (2, 5), (30, 5), (2, 27), (30, 27)],
-}
-
-
-def _tool_pixmap(kind: str) -> QPixmap:
+def _tool_pixmap(name: str) -> QPixmap:
+    """A tool's icon: the shape of the kind it draws (``kind_looks``), else its own sign."""
     pixmap = QPixmap(_SIZE, _SIZE)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     m = Metrics(0.8)
-    if kind in _TOOL_POINTS:
-        shape_kind = kind
-        ann = Annotation.single("icon", "icon", shape_kind, 0, _TOOL_POINTS[kind])
-        SHAPE_PAINTERS[shape_kind](painter, _TOOL_POINTS[kind], QTransform(), annotation_pen(ann, m, False), m, False)
-    elif kind == "trace":
+    look = kind_look(name)
+    if look is not None and look.icon:
+        ann = Annotation.single("icon", "icon", name, 0, look.icon)
+        look.painter(painter, look.icon, QTransform(), annotation_pen(ann, m, False), m, False)
+    elif name == "trace":
         pts = [(16 + (10 + 2.5 * math.sin(5 * t)) * math.cos(t), 16 + (9 + 2 * math.cos(3 * t)) * math.sin(t))
                for t in (i * 2 * math.pi / 40 for i in range(40))]
         ann = Annotation.single("icon", "icon", "polygon", 0, pts)
-        SHAPE_PAINTERS["polygon"](painter, pts, QTransform(), annotation_pen(ann, m, False), m, False)
-    elif kind == "select":
+        shapes.paint_polygon(painter, pts, QTransform(), annotation_pen(ann, m, False), m, False)
+    elif name == "select":
         arrow = QPolygonF([QPointF(x, y) for x, y in [(9, 4), (9, 26), (14, 21), (18, 29), (22, 27), (18, 19), (25, 19)]])
         path = QPainterPath()
         path.addPolygon(arrow)
         path.closeSubpath()
         painter.strokePath(path, QPen(QColor(20, 20, 20), 2.5))
         painter.fillPath(path, QColor("#f4f4f4"))
-    elif kind == "text":
+    elif name == "text":
         font = QFont()
         font.setPixelSize(24)
         font.setBold(True)
@@ -68,20 +56,20 @@ def _tool_pixmap(kind: str) -> QPixmap:
         letter.addText(QPointF(8, 25), font, "T")
         painter.strokePath(letter, QPen(QColor(20, 20, 20), 3))  # readable on light and dark bars
         painter.fillPath(letter, QColor("#f4f4f4"))
-    elif kind == "window_level":  # a disc half dark, half light: the usual window/level sign
+    elif name == "window_level":  # a disc half dark, half light: the usual window/level sign
         painter.setPen(QPen(QColor(20, 20, 20), 2))
         painter.setBrush(QColor("#f4f4f4"))
         painter.drawEllipse(QPointF(16, 16), 11, 11)
         painter.setBrush(QColor(40, 40, 40))
         painter.drawPie(5, 5, 22, 22, 90 * 16, 180 * 16)
-    elif kind == "redact":  # a black box over lines of text
+    elif name == "redact":  # a black box over lines of text
         painter.setPen(QPen(QColor("#d0d0d0"), 2))
         for y in (8, 14, 20, 26):
             painter.drawLine(QPointF(4, y), QPointF(28, y))
         painter.fillRect(QRectF(9, 11, 16, 12), QColor(0, 0, 0))
         painter.setPen(QPen(QColor("#f4f4f4"), 1.5))
         painter.drawRect(QRectF(9, 11, 16, 12))
-    elif kind == "calibrate":
+    elif name == "calibrate":
         pen = QPen(QColor("#50e070"), 2)
         painter.setPen(pen)
         painter.drawLine(QPointF(4, 20), QPointF(28, 20))

@@ -55,7 +55,7 @@ class WindowActions:
         self.annotate = AnnotateActions(w, parts.viewer, parts.settings)
         self.playback = PlaybackActions(w, c, parts.playback, parts.viewer)
         self.dynamics = DynamicsActions(w, c, parts.dynamics, parts.show_plot)
-        self.compare = CompareActions(w, c, lambda: parts.dynamics.series)
+        self.compare = CompareActions(w, c)
         self.export = ExportActions(w, c, parts.status)
         self.help = HelpActions(w, self.specs)
         self.areas: tuple[ActionArea, ...] = (self.files, self.edit, self.view, self.annotate, self.playback,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from annotator.case.kinds import kind_spec
 from annotator.dynamics.architecture.detect import (
     Area,
     Work,
@@ -329,15 +330,12 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     if not (area.x0 <= min(xs) and max(xs) < area.x1 and area.y0 <= min(ys) and max(ys) < area.y1):
         area = Area(0, 0, w, h)  # drawn outside what looks like the image: search everywhere
     seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
-    if kind == "thickness" and len(pts) == 4:
-        superficial, deep, fascicle = seg(pts[0], pts[1]), seg(pts[2], pts[3]), None
-    elif kind == "pennation" and len(pts) == 4:
-        fascicle, deep = seg(pts[0], pts[1]), seg(pts[2], pts[3])
-        superficial = None
-    elif kind == "fascicle" and len(pts) == 6:
-        fascicle, superficial, deep = seg(pts[0], pts[1]), seg(pts[2], pts[3]), seg(pts[4], pts[5])
-    else:
+    spec = kind_spec(kind)  # which structures the kind's segments mark, in point order
+    roles = spec.segments if spec is not None else ()
+    if "deep" not in roles or len(pts) != 2 * len(roles):
         raise ValueError(f"cannot follow a {kind!r} annotation with {len(pts)} points")
+    marked = {role: seg(pts[2 * k], pts[2 * k + 1]) for k, role in enumerate(roles)}
+    superficial, deep, fascicle = marked.get("superficial"), marked["deep"], marked.get("fascicle")
     measure_superficial = superficial is not None
     if superficial is None:
         superficial = _superficial_above(grey, area, deep)
@@ -380,12 +378,10 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             f_pts = [(mid[0] - dx, cy - dx * f_slope), (mid[0] + dx, cy + dx * f_slope)]
             if pts[0][0] > pts[1][0]:
                 f_pts.reverse()
-        if kind == "thickness":
-            out = [_on(s_line, pts[0]), _on(s_line, pts[1]), _on(d_line, pts[2]), _on(d_line, pts[3])]
-        elif kind == "pennation":
-            out = [*f_pts, _on(d_line, pts[2]), _on(d_line, pts[3])]
-        else:
-            out = [*f_pts, _on(s_line, pts[2]), _on(s_line, pts[3]), _on(d_line, pts[4]), _on(d_line, pts[5])]
+        boundary = {"superficial": s_line, "deep": d_line}
+        for k, role in enumerate(roles):  # the fascicle moved as a whole; boundaries keep their extent
+            line = boundary.get(role)
+            out += f_pts if line is None else [_on(line, pts[2 * k]), _on(line, pts[2 * k + 1])]
         points[i] = out
     return points, conf
 

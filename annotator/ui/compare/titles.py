@@ -6,15 +6,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QLabel
 
+from annotator.case.kinds import display_name
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, MediaRef
 
-_KIND_NAMES = {"line": "caliper", "polyline": "polyline", "polygon": "trace", "ellipse": "ellipse",
-               "angle": "angle"}
-
 
 def kind_name(kind: str) -> str:
-    return _KIND_NAMES.get(kind, kind)
+    """The glossary word for a kind ("caliper" for a ``line``)."""
+    return display_name(kind)
 
 
 def annotation_name(annotation: Annotation, measurement: Measurement | None = None) -> str:

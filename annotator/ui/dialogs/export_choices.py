@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.case.document import CaseDocument
+from annotator.case.kinds import kind_spec
 from annotator.case.model import Annotation, Case
 from annotator.dynamics.series import Series, measurement_series
 from annotator.export.context import ExportOptions
@@ -263,7 +264,7 @@ def snapshot_document(document: CaseDocument) -> CaseDocument:
 def dynamic_annotation(case: Case, selection: Sequence[str], media_id: str | None) -> Annotation | None:
     """The dynamic annotation a figure of rest and peak is about: the selected one, else the
     first of the current media with a measurement."""
-    dynamic = [a for a in case.annotations if a.is_dynamic and a.kind not in ("arrow", "text", "point")]
+    dynamic = [a for a in case.annotations if a.is_dynamic and (s := kind_spec(a.kind)) is not None and s.measures]
     for a in dynamic:
         if a.id in selection:
             return a

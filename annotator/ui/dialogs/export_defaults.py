@@ -4,15 +4,14 @@ from them (the panels of each kind of figure, the clip and its frame range)."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from annotator.case.document import CaseDocument
+from annotator.case.kinds import display_name
 from annotator.case.model import Annotation, CaseEvent
-from annotator.dynamics.series import measurement_series
 from annotator.export.figure import PanelSpec
 from annotator.media.base import MediaError
 from annotator.ui.controller import AppController
@@ -77,7 +76,7 @@ class AppState(QObject):
 
     @staticmethod
     def annotation_name(annotation: Annotation) -> str:
-        return f"\u201c{annotation.label}\u201d" if annotation.label else f"the {annotation.kind} {annotation.id}"
+        return f"\u201c{annotation.label}\u201d" if annotation.label else f"the {display_name(annotation.kind)} {annotation.id}"
 
     def current_panel(self) -> PanelSpec | None:
         c = self.controller
@@ -87,16 +86,14 @@ class AppState(QObject):
 
     # -- defaults --------------------------------------------------------------------------
     def rest_peak_panels(self) -> tuple[list[PanelSpec], str | None]:
-        """Rest and peak of the dynamic annotation, as picked in the dynamics panel (or as
-        suggested); an explanation instead when there are none."""
+        """Rest and peak of the dynamic annotation, as chosen in the case (or as suggested); an
+        explanation instead when there are none."""
         annotation = self.dynamic_annotation()
         if annotation is None:
             return [], "Select an annotation that follows the clip (a dynamic one) for rest and peak."
-        series = None
-        picks = getattr(getattr(self.window, "panels", {}).get("dynamics"), "picks", None)
-        if picks is not None and hasattr(picks, "apply"):
-            with contextlib.suppress(MediaError, ValueError, IndexError, KeyError):
-                series = picks.apply(measurement_series(self.document, annotation))
+        # the selected series when it is this annotation's (measured already), else measured here:
+        # either way rest and peak are the case's, or the suggestion
+        series = self.controller.selected_series.series_of(annotation.id)
         panels = rest_peak_panels(self.document, annotation, series)
         if not panels:
             return [], f"{self.annotation_name(annotation).capitalize()} has no distinct rest and peak frames."

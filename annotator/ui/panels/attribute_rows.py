@@ -26,18 +26,6 @@ from PySide6.QtWidgets import (
 from annotator.case.findings import AttributeSpec, ResolvedValue
 from annotator.case.model import AttributeValue
 
-#: the quantities each annotation kind can give (what a link may ask of it)
-KIND_QUANTITIES: dict[str, frozenset[str]] = {
-    "line": frozenset({"length"}),
-    "polyline": frozenset({"length"}),
-    "polygon": frozenset({"area", "perimeter", "mean_intensity", "sd_intensity"}),
-    "ellipse": frozenset({"area", "perimeter", "major_axis", "minor_axis", "mean_intensity",
-                          "sd_intensity"}),
-    "angle": frozenset({"angle"}),
-    "thickness": frozenset({"thickness"}),
-    "pennation": frozenset({"pennation", "fascicle_angle", "aponeurosis_angle"}),
-    "fascicle": frozenset({"fascicle_length", "pennation"}),
-}
 NUMERIC_KINDS = frozenset({"length", "area", "grey", "angle", "ratio"})
 UNIT_TEXT = {"mm2": "mm²", "deg": "°", "grey": "grey", "ratio": "", "mm": "mm"}
 NONE_TEXT = "—"

@@ -6,8 +6,9 @@ on the plot. It tracks the annotation through the clip on a worker (``TrackingRu
 undo step per run) and reports lost and low-confidence frames as links to those frames. It
 edits keyframes and the frame range (``KeyframeBar``) and saves the series as CSV and the plot
 as PNG, SVG or PDF. The case is the only truth: every edit goes through ``controller.push``;
-rest and peak chosen by hand are the annotation's own (``rest_frame``, ``peak_frame``), set by
-an undoable command.
+the series shown, with its rest and peak, is the controller's ``selected_series``, and rest and
+peak chosen by hand are the annotation's own (``rest_frame``, ``peak_frame``), set by an
+undoable command. The panel keeps no state of its own but tracking reports.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.case.measure import PRIMARY_QUANTITY
+from annotator.case.kinds import display_name, kind_spec
 from annotator.case.model import Annotation
-from annotator.dynamics.series import Series, measurement_series
+from annotator.dynamics.series import Series
 from annotator.dynamics.tracking import TrackOptions
 from annotator.media.base import MediaError
 from annotator.ui.controller import AppController
@@ -46,7 +47,6 @@ from annotator.ui.panels.dynamics_tracking import (
 )
 from annotator.ui.panels.keyframe_bar import KeyframeBar
 from annotator.ui.panels.plot_widget import SeriesPlotWidget
-from annotator.ui.panels.rest_peak import RestPeakPicks, Which, has_value
 from annotator.ui.panels.series_files import SeriesFiles
 from annotator.ui.panels.series_stats_view import (
     SeriesStatsView,
@@ -54,6 +54,7 @@ from annotator.ui.panels.series_stats_view import (
     low_confidence_frames,
 )
 from annotator.ui.panels.tracking_box import TrackingBox
+from annotator.ui.selected_series import Which, has_value
 from annotator.ui.settings import Settings
 
 AskFrame = Callable[[int, int, int], int | None]  # (default, lowest, highest) -> frame or None
@@ -66,9 +67,11 @@ class DynamicsPanel(QWidget):
         self.setObjectName("dynamics_panel")
         self.controller = controller
         self.settings = settings or Settings()
-        self.annotation_id: str | None = None
-        self.series: Series | None = None
-        self.picks = RestPeakPicks(self._case_annotation, controller.push)
+        self.annotation_id: str | None = None  # the annotation shown (for its tracking report)
+        self.model = controller.selected_series
+        # the model's series as last shown: a drag's many edits re-measure once, when the
+        # debounced refresh asks the model again
+        self._shown: Series | None = None
         self.reports: dict[str, str] = {}  # annotation id -> its last tracking report (rich text)
         self.directions: dict[str, int] = {}  # annotation id -> direction it was last tracked
         self.bound_actions: dict[str, QAction] = {}
@@ -160,28 +163,14 @@ class DynamicsPanel(QWidget):
         self.setMinimumHeight(120)  # a short window may clip the plot rather than refuse to shrink
 
     # -- what is shown ---------------------------------------------------------------------
-    def _case_annotation(self, ident: str) -> Annotation | None:
-        document = self.controller.document
-        if document is None:
-            return None
-        try:
-            return document.case.annotation(ident)
-        except KeyError:
-            return None
+    @property
+    def series(self) -> Series | None:
+        """The series shown: the selected annotation's (``AppController.selected_series``)."""
+        return self._shown
 
     def annotation(self) -> Annotation | None:
         """The first selected annotation on the current media."""
-        document = self.controller.document
-        if document is None:
-            return None
-        for ident in self.controller.selection:
-            try:
-                a = document.case.annotation(ident)
-            except KeyError:
-                continue
-            if a.media == self.controller.current_media_id:
-                return a
-        return None
+        return self.model.annotation()
 
     def frame_count(self, annotation: Annotation | None = None) -> int:
         a = annotation or self.annotation()
@@ -197,30 +186,29 @@ class DynamicsPanel(QWidget):
         """Recompute the series of the selected annotation and everything shown."""
         a = self.annotation()
         self.annotation_id = a.id if a is not None else None
-        self.series = None
+        series = self._shown = self.model.series()
         placeholder = "Select a caliper or trace on a clip to see its measurement over time."
         header = "No annotation selected."
         if a is not None:
             name = f"{a.label} ({a.id})" if a.label else a.id
-            header = f"<b>{html.escape(name)}</b>: {a.kind}"
+            kind = display_name(a.kind)
+            header = f"<b>{html.escape(name)}</b>: {kind}"
             count = self.frame_count(a)
+            spec = kind_spec(a.kind)
             if count < 2:
                 placeholder = "This is a still image: measurements over time need a clip."
-            elif a.kind not in PRIMARY_QUANTITY:
-                placeholder = f"A {a.kind} has no measurement to plot; it can still be tracked and keyframed."
-            elif (document := self.controller.document) is not None:
-                try:
-                    self.series = self.picks.apply(measurement_series(document, a))
-                except (MediaError, ValueError, IndexError) as exc:
-                    placeholder = f"Cannot measure {a.id}: {exc}"
-                else:
-                    header += f", {self.series.quantity} in {self.series.unit_text}"
+            elif spec is None or not spec.measures:
+                placeholder = f"A {kind} has no measurement to plot; it can still be tracked and keyframed."
+            elif series is None:
+                placeholder = self.model.problem() or placeholder
+            else:
+                header += f", {series.quantity} in {series.unit_text}"
             if not a.is_dynamic and count >= 2:
                 header += " \u2014 on one frame: track it or make it dynamic to follow it through the clip."
-            if self.series is not None and self.series.notes:
-                header += "<br>" + html.escape(" ".join(self.series.notes))
+            if series is not None and series.notes:
+                header += "<br>" + html.escape(" ".join(series.notes))
         self.header.setText(header)
-        self.plot.set_series(self.series, placeholder)
+        self.plot.set_series(series, placeholder)
         self.update_frame()
         self._show_report()
 
@@ -229,7 +217,7 @@ class DynamicsPanel(QWidget):
         a = self.annotation()
         frame = self.controller.current_frame
         self.plot.set_current_frame(frame)
-        self.stats.show_series(self.series, frame, self.picks.manual(self.annotation_id))
+        self.stats.show_series(self.series, frame, self.model.manual())
         self.keyframes.show_for(a if not self.tracker.running else None, frame, self.frame_count(a))
         self._update_buttons(a)
 
@@ -244,7 +232,7 @@ class DynamicsPanel(QWidget):
         series = self.series
         here = series is not None and has_value(series, self.controller.current_frame)
         enabled["set_rest"] = enabled["set_peak"] = here
-        enabled["suggest_rest_peak"] = series is not None and any(self.picks.manual(self.annotation_id))
+        enabled["suggest_rest_peak"] = series is not None and any(self.model.manual())
         enabled["export_series_csv"] = enabled["export_series_plot"] = series is not None and bool(series.valid)
         enabled["next_uncertain"] = series is not None and bool(low_confidence_frames(series))
         enabled["cancel_tracking"] = not idle
@@ -273,7 +261,6 @@ class DynamicsPanel(QWidget):
         self.refresh_later()
 
     def _document_changed(self) -> None:
-        self.picks.clear()
         self.reports.clear()
         self.directions.clear()
         self.refresh()
@@ -290,21 +277,21 @@ class DynamicsPanel(QWidget):
         if self.series is None:
             return False
         try:
-            series = self.picks.pick(self.series, which, self.controller.current_frame if frame is None else frame)
+            self.model.pick(which, self.controller.current_frame if frame is None else frame)
         except ValueError as exc:
             self.controller.status.emit(str(exc)[:1].upper() + str(exc)[1:])
             return False
-        self._show_picked(series)
+        self._show_picked()
         return True
 
     def use_suggested_rest_peak(self) -> None:
         if self.series is not None:
-            self.picks.forget(self.series.annotation_id)
-            self._show_picked(self.picks.apply(self.series))
+            self.model.use_suggestion()
+            self._show_picked()
 
-    def _show_picked(self, series: Series) -> None:
-        self.series = series
-        self.plot.set_series(series)
+    def _show_picked(self) -> None:
+        self._shown = self.model.series()
+        self.plot.set_series(self._shown)
         self.update_frame()
 
     # -- tracking --------------------------------------------------------------------------

@@ -36,8 +36,9 @@ from annotator.case.findings import (
     load_vocabulary,
     resolve_attribute,
 )
+from annotator.case.kinds import display_name, kind_spec
 from annotator.case.model import FINDING_SIDES, AttributeValue, Finding
-from annotator.ui.panels.attribute_rows import KIND_QUANTITIES, AttributeRow, ValueRow, make_row
+from annotator.ui.panels.attribute_rows import AttributeRow, ValueRow, make_row
 from annotator.ui.panels.common import (
     TYPE_TITLES,
     AskFn,
@@ -355,7 +356,7 @@ class FindingEditor(QWidget):
             if a.finding != finding.id:
                 continue
             frames = f"frames {a.frame}\u2013{a.last_frame}" if a.is_dynamic else f"frame {a.frame}"
-            item = QListWidgetItem(f"{a.label or a.id} ({a.kind}, {a.media}, {frames})")
+            item = QListWidgetItem(f"{a.label or a.id} ({display_name(a.kind)}, {a.media}, {frames})")
             item.setData(ANNOTATION_ROLE, a.id)
             self.linked.addItem(item)
             if a.id == keep:
@@ -409,8 +410,9 @@ class FindingEditor(QWidget):
             annotation = doc.case.annotation(self.controller.selection[0])
         except KeyError:
             return False, "The selected annotation is gone"
-        if link_quantity(annotation.kind, spec.quantity) not in KIND_QUANTITIES.get(annotation.kind, frozenset()):
-            return False, f"A {annotation.kind} gives no {spec.quantity.replace('_', ' ')}"
+        kind = kind_spec(annotation.kind)
+        if kind is None or link_quantity(annotation.kind, spec.quantity) not in kind.link_quantities:
+            return False, f"A {display_name(annotation.kind)} gives no {spec.quantity.replace('_', ' ')}"
         return True, f"Use the {spec.quantity.replace('_', ' ')} of \u201c{annotation.label or annotation.id}\u201d"
 
     def link_attribute(self, name: str) -> None:

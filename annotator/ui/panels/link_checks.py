@@ -8,28 +8,21 @@ from __future__ import annotations
 from annotator.case.commands import Command, SetRestPeak
 from annotator.case.document import CaseDocument
 from annotator.case.findings import AttributeSpec, phase_frame
+from annotator.case.kinds import kind_spec
 from annotator.case.measure import Measurement, find_measurement
 from annotator.case.model import Annotation
 from annotator.dynamics.series import measurement_series
 from annotator.media import MediaError
-from annotator.ui.panels.rest_peak import with_rest_peak
 
 UNIT_WORDS = {"mm2": "mm²", "deg": "degrees"}
 
 
-#: the quantity a kind gives for a finding value asking for another (a thickness annotation
-#: gives a muscle thickness, which findings keep as a length)
-LINK_EQUIVALENTS: dict[tuple[str, str], str] = {
-    ("thickness", "length"): "thickness",
-    ("pennation", "angle"): "pennation",
-    ("fascicle", "angle"): "pennation",
-    ("fascicle", "length"): "fascicle_length",
-}
 
 
 def link_quantity(kind: str, quantity: str | None) -> str | None:
     """The quantity a link of an annotation of ``kind`` takes for a value asking ``quantity``."""
-    return None if quantity is None else LINK_EQUIVALENTS.get((kind, quantity), quantity)
+    spec = kind_spec(kind)  # its ``link_equivalents``
+    return quantity if quantity is None or spec is None else spec.link_quantity(quantity)
 
 
 def phase_link_frame(document: CaseDocument, annotation: Annotation,
@@ -41,7 +34,7 @@ def phase_link_frame(document: CaseDocument, annotation: Annotation,
     if frame is not None:
         return frame, None
     try:
-        series = with_rest_peak(measurement_series(document, annotation))
+        series = measurement_series(document, annotation).with_chosen_or_suggested_rest_peak()
     except (MediaError, OSError, IndexError, ValueError):
         return None, None
     frame = series.rest_frame if phase == "rest" else series.peak_frame

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from annotator.case.csv_safe import csv_row
 from annotator.case.document import CaseDocument
+from annotator.case.kinds import display_name
 from annotator.case.measure import PRIMARY_QUANTITY, Measurement
 from annotator.case.model import Annotation
 from annotator.dynamics.caliper_turn import turn_note
@@ -96,7 +97,7 @@ class MeasurementRow:
         """The row as the table shows it."""
         time = "" if self.time_ms is None else f"{self.time_ms / 1000.0:.3f}"
         frame = f"{self.frame} ({self.role})" if self.role else str(self.frame)
-        return (self.label, self.media_label, frame, time, self.kind,
+        return (self.label, self.media_label, frame, time, display_name(self.kind),
                 QUANTITY_TEXT.get(self.quantity, self.quantity), self.value_text(),
                 UNIT_TEXT.get(self.unit, self.unit), self.source_text(), self.note_text())
 

@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from annotator.case import architecture_geometry as arch
-from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Point
+from annotator.case.kinds import kind_spec
+from annotator.case.model import Annotation, Point
 from annotator.render.geometry import (
     distance_to_ellipse_outline,
     distance_to_polyline,
@@ -38,24 +38,25 @@ def hit_handle(points: list[Point], pos: Point, tolerance: float) -> int | None:
 
 
 def hits_shape(annotation: Annotation, points: list[Point], pos: Point, tolerance: float) -> bool:
-    kind = annotation.kind
-    if kind in ("line", "arrow", "polyline", "angle"):
+    spec = kind_spec(annotation.kind)
+    geometry = spec.geometry if spec is not None else None
+    if geometry in ("segment", "arrow", "path", "angle"):
         return distance_to_polyline(pos, points) <= tolerance
-    if kind == "polygon":
+    if geometry == "outline":
         return point_in_polygon(pos, points) or distance_to_polyline(pos, points, closed=True) <= tolerance
-    if kind == "ellipse":
+    if geometry == "ellipse":
         e = ellipse_geometry(points)
         return inside_ellipse(pos, e) or distance_to_ellipse_outline(pos, e) <= tolerance
-    if kind in ARCHITECTURE_KINDS:  # any marked segment, or the measured line between them
+    if geometry == "structure":  # any marked segment, or the measured line between them
+        assert spec is not None
         pieces = [points[i:i + 2] for i in range(0, len(points) - 1, 2)]
-        measured = (arch.thickness_feet(points) if kind == "thickness" and len(points) >= 4
-                    else arch.fascicle_ends(points) if kind == "fascicle" and len(points) >= 6 else None)
+        measured = spec.measured_path(points) if spec.measured_path is not None else None
         if measured is not None:
-            pieces.append(list(measured))
+            pieces.append(list(measured))  # a pennation's two arms (3 points) are its marked lines
         return any(distance_to_polyline(pos, piece) <= tolerance for piece in pieces if len(piece) == 2)
-    if kind == "point":
+    if geometry == "point":
         return math.dist(pos, points[0]) <= tolerance * 1.5
-    if kind == "text":
+    if geometry == "text":
         ax, ay = points[0]
         words = (annotation.text or annotation.label).splitlines() or [""]
         width = (max(len(w) for w in words) * _TEXT_CHAR_W + 1) * tolerance

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from annotator.case.kinds import PREVIEW_KIND
 from annotator.case.model import POINT_COUNTS, Annotation, Point
 from annotator.ui.tools.base import Button, ContextFn, Key, Mod, Tool, ToolResult, constrain
 
@@ -82,7 +83,7 @@ class MultiPointTool(Tool):
     def _preview(self, shown: list[Point]) -> Annotation | None:
         if len(shown) < 2:
             return None
-        kind = self.kind if len(shown) >= self.min_points else "polyline"
+        kind = self.kind if len(shown) >= self.min_points else PREVIEW_KIND
         annotation = self.preview(shown)
         annotation.kind = kind
         return annotation

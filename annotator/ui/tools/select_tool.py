@@ -8,6 +8,7 @@ import itertools
 from collections.abc import Sequence
 
 from annotator.case.commands import Command, Macro, MoveAnnotation, RemoveAnnotations, SetPoints
+from annotator.case.kinds import kind_spec
 from annotator.case.model import Point
 from annotator.render.geometry import ellipse_geometry, ellipse_minor_point
 from annotator.ui.tools.base import Button, ContextFn, Key, Mod, Tool, ToolResult, far_enough
@@ -37,7 +38,8 @@ def reshape(kind: str, points: list[Point], index: int, pos: Point) -> list[Poin
     """The points after dragging handle ``index`` to ``pos``: an ellipse keeps its axes
     perpendicular (its centre handle moves it whole), any other shape moves that point."""
     new = list(points)
-    if kind != "ellipse":
+    spec = kind_spec(kind)
+    if spec is None or spec.geometry != "ellipse":
         new[index] = pos
         return new
     e = ellipse_geometry(points)

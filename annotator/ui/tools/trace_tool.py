@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from annotator.case.kinds import PREVIEW_KIND
 from annotator.case.model import Point
 from annotator.render.geometry import simplify_polyline
 from annotator.ui.tools.base import Button, ContextFn, Mod, Tool, ToolResult
@@ -37,7 +38,7 @@ class TraceTool(Tool):
             self.points.append(pos)
         preview = self.preview(self.points) if len(self.points) >= 2 else None
         if preview is not None and len(self.points) < 3:
-            preview.kind = "polyline"
+            preview.kind = PREVIEW_KIND
         return ToolResult(preview=preview)
 
     def release(self, pos: Point, buttons: Button, modifiers: Mod) -> ToolResult:
