@@ -12,7 +12,7 @@ a ``line`` is a *caliper*, a ``polygon`` a *trace*. The rest of the code asks th
 - ``annotator.ui.tools.registry``: the tools that draw the kind.
 
 tests/unit/test_kinds_registry.py fails when a kind misses any of these, or when a module
-outside the registries switches on kind strings. docs/adr/0013-kinds-registry.md says why.
+outside the registries switches on kind strings. docs/adr/0015-kinds-registry.md says why.
 """
 
 from __future__ import annotations
