@@ -32,13 +32,18 @@ from annotator.dynamics.architecture.estimate import (
     detect,
     estimate,
 )
-from annotator.dynamics.architecture.fusion import Affine, flow_between, fuse
+from annotator.dynamics.architecture.fusion import Affine, flow_tracked, fuse
+from annotator.dynamics.architecture.local import (
+    FascicleFollower,
+    LineStats,
+    line_near,
+    line_stats,
+    muscle,
+)
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
 FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
-SEARCH_DEG = 3.0
-FASCICLE_WINDOW_DEG = 8.0
 
 
 @dataclass
@@ -78,17 +83,27 @@ def _to_image(work: Work, row: float, slope: float) -> Line:
     return Line(x0, y0, x1, y1)
 
 
-def _detect_near(work: Work, row: float, slope: float) -> tuple[float, float, float]:
+def _detect_near(work: Work, stats: LineStats, row: float, slope: float) -> tuple[float, float, float]:
     """A line found again near (row, slope): (row, slope, quality) or nans."""
     h = work.ridges.shape[0]
-    band = max(3.0, SEARCH_ROWS * h)
-    d = math.tan(math.radians(SEARCH_DEG))
-    cands = line_candidates(work, (slope - d, slope + d), (row - band, row + band), keep=1)
-    if not cands:
+    cand = line_near(work, stats, row, slope, max(3.0, SEARCH_ROWS * h))
+    if cand is None:
         return math.nan, math.nan, 0.0
-    line, rms = refine(work, cands[0])
+    line, rms = refine(work, cand)
     r, s = _to_work(work, line)
-    return r, s, _line_quality(cands[0].contrast, cands[0].coverage, rms)
+    return r, s, _line_quality(cand.contrast, cand.coverage, rms)
+
+
+def _fascicle_near(work: Work, s_line: Line, d_line: Line, around: float | None,
+                   follower: FascicleFollower) -> tuple[float | None, float]:
+    """(fascicle slope or None, clarity) near ``around`` (degrees), or searched over every
+    angle when there is no prediction."""
+    if around is None:
+        return fascicle_orientation(work, s_line, d_line)
+    m = muscle(work, s_line, d_line)
+    if m is None:
+        return None, 0.0
+    return follower.step(m, around)
 
 
 def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: bool,
@@ -97,12 +112,16 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     works: list[Work] = []
     prev_img: np.ndarray | None = None
     state: dict[str, float] = {}
+    follower = FascicleFollower()
+    points: np.ndarray | None = None  # the flow's corners, carried from frame to frame
     for n, i in enumerate(order):
         if progress is not None and not progress(n):
             return None
         work = prepare(_grey(frames(i)), seed.area)
         img = np.clip(work.grey, 0, 255).astype(np.uint8)
-        flow = flow_between(prev_img, img) if prev_img is not None else Affine.identity()
+        flow = Affine.identity()
+        if prev_img is not None:
+            flow, points = flow_tracked(prev_img, img, points)
         xc = (work.ridges.shape[1] - 1) / 2.0
         if n == 0:
             rs, ss = _to_work(work, seed.superficial)
@@ -117,10 +136,11 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
         rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f")}
         quality = {k: 0.0 for k in rows}
         if n == 0 or drift_correction:
+            stats = line_stats(work)
             for name in ("s", "d"):
                 if name == "s" and not seed.measure_superficial:
                     continue
-                r, s, q = _detect_near(work, state[f"{name}_row"], state[f"{name}_slope"])
+                r, s, q = _detect_near(work, stats, state[f"{name}_row"], state[f"{name}_slope"])
                 if math.isfinite(r):
                     rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
                     quality[f"{name}_row"] = quality[f"{name}_slope"] = q
@@ -128,7 +148,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
-            f, clarity = fascicle_orientation(work, s_line, d_line, around, FASCICLE_WINDOW_DEG)
+            f, clarity = _fascicle_near(work, s_line, d_line, around, follower)
             if f is not None:
                 rows["f"], quality["f"] = f, clarity
                 state["f"] = f
@@ -163,14 +183,14 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
             fused[key] = np.full(n, math.nan)
             continue
         base = _fill(measured)
+        rows, slopes = (_fill(ref[f"{key[0]}_row"]), _fill(ref[f"{key[0]}_slope"])) if key != "f" else (base, base)
         step = np.zeros(n)
         for k in range(1, n):
             flow = walk[k].flow
             if key == "f":
                 step[k] = flow.move_slope(base[k - 1]) - base[k - 1]
             else:
-                prefix = key[0]
-                row, slope = _fill(ref[f"{prefix}_row"])[k - 1], _fill(ref[f"{prefix}_slope"])[k - 1]
+                row, slope = rows[k - 1], slopes[k - 1]
                 moved = flow.move_line(row, slope, xc)
                 step[k] = (moved[0] - row) if key.endswith("row") else (moved[1] - slope)
         track = fuse(kind, measured, quality, step, drift_correction)
@@ -323,11 +343,6 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     pts = [(float(x), float(y)) for x, y in anchor_points]
     grey = _grey(frames(anchor_frame))
     h, w = grey.shape
-    area = imaging_area(grey)
-    xs = [p[0] for p in pts]
-    ys = [p[1] for p in pts]
-    if not (area.x0 <= min(xs) and max(xs) < area.x1 and area.y0 <= min(ys) and max(ys) < area.y1):
-        area = Area(0, 0, w, h)  # drawn outside what looks like the image: search everywhere
     seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
     if kind == "thickness" and len(pts) == 4:
         superficial, deep, fascicle = seg(pts[0], pts[1]), seg(pts[2], pts[3]), None
@@ -338,6 +353,9 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         fascicle, superficial, deep = seg(pts[0], pts[1]), seg(pts[2], pts[3]), seg(pts[4], pts[5])
     else:
         raise ValueError(f"cannot follow a {kind!r} annotation with {len(pts)} points")
+    # the boundaries must lie in the searched area (a fascicle may reach past the image: it
+    # is extrapolated, and says nothing of where the image is)
+    area = _covering(imaging_area(grey), [p for line in (superficial, deep) if line for p in line.points()], w, h)
     measure_superficial = superficial is not None
     if superficial is None:
         superficial = _superficial_above(grey, area, deep)
@@ -403,6 +421,14 @@ def _superficial_above(grey: np.ndarray, area: Area, deep: Line) -> Line | None:
         return None
     line, _rms = refine(work, max(cands, key=lambda c: c.score))
     return line
+
+
+def _covering(area: Area, points: Sequence[Point], w: int, h: int) -> Area:
+    """``area`` grown to hold ``points`` (within the w x h frame)."""
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return Area(max(0, min(area.x0, math.floor(min(xs)))), max(0, min(area.y0, math.floor(min(ys)))),
+                min(w, max(area.x1, math.ceil(max(xs)) + 1)), min(h, max(area.y1, math.ceil(max(ys)) + 1)))
 
 
 def _full(line: Line, width: int) -> Line:
