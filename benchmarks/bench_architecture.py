@@ -127,7 +127,8 @@ def _drift() -> None:
                 f"-> {_fmt(pen[2])}, {_fmt(pen[3])} deg")
         dt, dp = b.thickness - a.thickness, b.pennation_deg - a.pennation_deg
         low = sum(1 for r in res if r.confidence < 0.5)
-        peak = max(res, key=lambda r: abs((r.pennation_deg or a.pennation_deg) - a.pennation_deg))
+        start_deg = a.pennation_deg
+        peak = max(res, key=lambda r: abs((r.pennation_deg if r.pennation_deg is not None else start_deg) - start_deg))
         print(f"{clip.name}: {n} frames; {rest}")
         print(f"  architecture: thickness {a.thickness:.2f} -> {b.thickness:.2f} mm "
               f"(end - start {dt:+.3f} mm, target |.| <= {TARGETS['drift_mm']}: {_met(abs(dt) <= TARGETS['drift_mm'])}); "
