@@ -29,6 +29,7 @@ import numpy as np
 
 Pt = tuple[float, float]
 SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame
+CONTRAST_PX = 24.0  # how far on either side a boundary's brightness is compared with
 SAMPLES = 21  # profile samples along a boundary segment
 BLUR_SIGMA = 2.0
 
@@ -55,10 +56,15 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
     u = d / length
     n = np.array([-u[1], u[0]])
     t = np.linspace(0.0, 1.0, SAMPLES)
-    offsets = np.arange(-SEARCH_PX, SEARCH_PX + 0.5, 0.5)
+    # the line is searched within SEARCH_PX; its contrast is measured against a longer
+    # profile (a thick aponeurosis fills the search window: its median would be the band)
+    offsets = np.arange(-CONTRAST_PX, CONTRAST_PX + 0.5, 0.5)
+    search = np.abs(offsets) <= SEARCH_PX
     base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
     grid = base + offsets[None, :, None] * n[None, None, :]
-    prof = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
+    wide = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
+    prof = wide[:, search]
+    offsets = offsets[search]
     found_t, found_o, contrast = [], [], []
     for i in range(SAMPLES):
         row = prof[i]
@@ -73,7 +79,8 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
                 o += 0.5 * 0.5 * (a - c) / den
         found_t.append(t[i])
         found_o.append(o)
-        contrast.append((row[k] - float(np.median(row))) / max(spread, 1e-6))
+        around = wide[i][np.isfinite(wide[i])]
+        contrast.append((row[k] - float(np.median(around))) / max(spread, 1e-6))
     if len(found_t) < 4:
         return p, q, 0.0
     ft, fo = np.array(found_t), np.array(found_o)

@@ -131,7 +131,7 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.
     agree = np.ones(n)
     first = int(np.argmax(np.isfinite(r))) if np.isfinite(r).any() else 0
     xk, pk = (float(z[first]) if np.isfinite(z[first]) else 0.0), float(r[first] if np.isfinite(r[first]) else 1e6)
-    rejected: list[float] = []  # consecutive detections the gate turned away
+    rejected: list[float] = []  # innovations of the consecutive detections the gate turned away
     for k in range(n):
         if k > 0:
             xk, pk = xk + float(step[k]), pk + q
@@ -144,10 +144,10 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.
                 xk, pk = xk + gain * innov, (1.0 - gain) * pk
                 rejected.clear()
             else:
-                rejected.append(float(z[k]))
-                # the structure itself moved faster than the flow said (a fast release), and
-                # the detections agree with each other: start again from them rather than
-                # follow the flow away for the rest of the sequence
+                rejected.append(innov)
+                # the structure itself moved other than the flow said (a fast release), and the
+                # detections keep the same offset from the prediction: start again from them
+                # rather than follow the flow away for the rest of the sequence
                 if len(rejected) >= REACQUIRE and np.ptp(rejected[-REACQUIRE:]) < GATE * math.sqrt(r[k] + REACQUIRE * q):
                     xk, pk = float(z[k]), float(r[k])
                     rejected.clear()

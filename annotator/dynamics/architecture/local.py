@@ -38,6 +38,7 @@ LINE_DEG = 3.0  # how far an aponeurosis may turn between frames
 LINE_STEP_DEG = 0.5
 FASCICLE_STEP_DEG = 1.0
 FASCICLE_WIDEN_DEG = 16.0
+BACKGROUND_DEG = (10.0, 22.0, 34.0)  # from the deep aponeurosis, each side: the background's angles
 MIN_LINES = 8  # parallel lines an angle's projection needs to say anything  # the farthest the fascicle window is widened from its prediction
 
 
@@ -139,12 +140,11 @@ def peakedness(m: Muscle, deg: float) -> float:
     return float(np.var(sums[use] / counts[use]))
 
 
-def background(m: Muscle, samples: int = 9) -> float:
-    """The median peakedness over a few angles spread across the fascicle range: what this
+def background(m: Muscle) -> float:
+    """The median peakedness over six angles on both sides of the deep aponeurosis: what this
     frame's speckle gives along any direction (the image changes fast in a contraction:
     blur, gain, how much of the muscle is in view)."""
-    angles = [float(a) for a in np.linspace(m.apo_deg - FASCICLE_MAX_DEG + 2.0, m.apo_deg + FASCICLE_MAX_DEG - 2.0,
-                                            samples) if abs(a - m.apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
+    angles = [m.apo_deg + side * d for side in (-1, 1) for d in BACKGROUND_DEG if abs(m.apo_deg + side * d) < 80]
     return _median_seen([peakedness(m, a) for a in angles])
 
 

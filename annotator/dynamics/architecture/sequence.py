@@ -44,6 +44,7 @@ from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
 FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
+EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 
 
 @dataclass
@@ -84,14 +85,26 @@ def _to_image(work: Work, row: float, slope: float) -> Line:
 
 
 def _detect_near(work: Work, stats: LineStats, row: float, slope: float) -> tuple[float, float, float]:
-    """A line found again near (row, slope): (row, slope, quality) or nans."""
-    h = work.ridges.shape[0]
+    """A line found again near (row, slope): (row, slope, quality) or nans. A line running
+    along the image's top or bottom edge is leaving the image: its quality falls to 0."""
+    h, w = work.ridges.shape
+    if _inside(row, slope, w, h) <= 0.0:
+        return math.nan, math.nan, 0.0
     cand = line_near(work, stats, row, slope, max(3.0, SEARCH_ROWS * h))
     if cand is None:
         return math.nan, math.nan, 0.0
     line, rms = refine(work, cand)
     r, s = _to_work(work, line)
-    return r, s, _line_quality(cand.contrast, cand.coverage, rms)
+    inside = _inside(r, s, w, h)
+    return r, s, _line_quality(cand.contrast, cand.coverage, rms) * float(np.clip((inside - 0.5) / 0.4, 0.0, 1.0))
+
+
+def _inside(row: float, slope: float, w: int, h: int) -> float:
+    """The share of a working line's columns clear of the image's top and bottom edge rows."""
+    edge = EDGE * h
+    xs = np.arange(w) - (w - 1) / 2.0
+    ys = row + slope * xs
+    return float(np.mean((ys > edge) & (ys < h - 1 - edge)))
 
 
 def _fascicle_near(work: Work, s_line: Line, d_line: Line, around: float | None,
