@@ -13,7 +13,9 @@ aponeuroses masked out); its middle keeps its place across the muscle (x fixed, 
 fraction of the depth between the aponeuroses, or the same distance above the deep one).
 
 Confidence per frame (0..1): the weakest of the lines' (share of samples on the fitted line
-times the ridge contrast) and the fascicle's orientation coherence.
+times the crest's contrast: how far it stands above its surroundings 18-24 px away, in the
+spread of those surroundings along the line, 2 to 6 spreads mapping to 0..1; a line leaving
+the image loses its samples) and the fascicle's orientation coherence.
 
 Same call as the agreed ``annotator.dynamics.architecture.track_structures`` (ARCH_API.md), so
 either can serve ``structure_tracking``.
@@ -30,6 +32,8 @@ import numpy as np
 Pt = tuple[float, float]
 SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame
 CONTRAST_PX = 24.0  # how far on either side a boundary's brightness is compared with
+FLANK_PX = 18.0  # beyond the search and half a thick aponeurosis: the line's surroundings
+CONTRAST_LOW, CONTRAST_HIGH = 2.0, 6.0  # crest over surroundings, in their spreads: 0 .. full confidence
 SAMPLES = 21  # profile samples along a boundary segment
 BLUR_SIGMA = 2.0
 
@@ -64,8 +68,11 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
     grid = base + offsets[None, :, None] * n[None, None, :]
     wide = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
     prof = wide[:, search]
+    flank_at = np.abs(offsets) >= FLANK_PX
     offsets = offsets[search]
-    found_t, found_o, contrast = [], [], []
+    found_t: list[float] = []
+    found_o: list[float] = []
+    peaks: list[float] = []
     for i in range(SAMPLES):
         row = prof[i]
         if np.isnan(row).any():
@@ -79,10 +86,18 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
                 o += 0.5 * 0.5 * (a - c) / den
         found_t.append(t[i])
         found_o.append(o)
-        around = wide[i][np.isfinite(wide[i])]
-        contrast.append((row[k] - float(np.median(around))) / max(spread, 1e-6))
+        flank = wide[i][flank_at & np.isfinite(wide[i])]
+        peaks.append(float(row[k]) - (float(np.median(flank)) if len(flank) else float(row[k])))
     if len(found_t) < 4:
         return p, q, 0.0
+    # how far the crest stands above its surroundings, in the spread of the surroundings
+    # along the line (speckle and fascicles; not the band's own edges across it): a faint
+    # line in noise scores low
+    beside = wide[:, flank_at]
+    beside = beside[:, np.isfinite(beside).all(axis=0)]  # offsets inside the image all along
+    mad = np.median(np.abs(beside - np.median(beside, axis=0)), axis=0) if beside.size else np.array([spread])
+    noise = max(1.4826 * float(np.median(mad)), 0.01 * max(spread, 1e-6), 1e-6)
+    contrast = [c / noise for c in peaks]
     ft, fo = np.array(found_t), np.array(found_o)
     keep = np.ones(len(ft), bool)
     for _ in range(3):
@@ -97,7 +112,8 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
     new_p = (p[0] + n[0] * o0, p[1] + n[1] * o0)
     new_q = (q[0] + n[0] * o1, q[1] + n[1] * o1)
     share = float(keep.sum()) / SAMPLES
-    strength = float(np.clip(np.median(np.array(contrast)[keep]) / 1.5, 0.0, 1.0))
+    strength = float(np.clip((np.median(np.array(contrast)[keep]) - CONTRAST_LOW) / (CONTRAST_HIGH - CONTRAST_LOW),
+                             0.0, 1.0))
     return new_p, new_q, share * strength
 
 
