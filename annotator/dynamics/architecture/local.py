@@ -39,7 +39,9 @@ LINE_STEP_DEG = 0.5
 FASCICLE_STEP_DEG = 1.0
 FASCICLE_WIDEN_DEG = 16.0
 BACKGROUND_DEG = (10.0, 22.0, 34.0)  # from the deep aponeurosis, each side: the background's angles
-MIN_LINES = 8  # parallel lines an angle's projection needs to say anything  # the farthest the fascicle window is widened from its prediction
+# parallel lines an angle's projection needs to say anything: near the steepest angle the
+# muscle allows only a few pass, and their means differ by where they run, not by any streak
+MIN_LINES = 8  # the farthest the fascicle window is widened from its prediction
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,6 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
     inside = (yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)
     if inside.sum() < 200:
         return None
-    inside[:, 1::2] = False  # every other column: the same lines, half the pixels to project
     ys, xi = np.nonzero(inside)
     values = streaks[ys + top, xi].astype(np.float64)
     apo = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
@@ -131,10 +132,9 @@ def peakedness(m: Muscle, deg: float) -> float:
     index -= index.min()
     counts = np.bincount(index)
     sums = np.bincount(index, weights=m.values)
-    # lines of about the longest length at this angle, and at least a fifth of the width (every
-    # other column is used): where only a few lines pass, near the steepest angle the muscle
-    # allows, their means differ by where they run (left or right), not by any streak
-    use = counts >= max(0.5 * float(counts.max()), 0.1 * m.width)
+    # lines at least a quarter of the width long, as on a still (shorter lines average too
+    # little speckle: noise alone would make steep angles stand out)
+    use = counts > 0.25 * m.width
     if use.sum() < MIN_LINES:
         return 0.0
     return float(np.var(sums[use] / counts[use]))
@@ -209,17 +209,21 @@ class FascicleFollower:
     every angle swept every ``SWEEP_EVERY`` frames. A clearly stronger angle elsewhere
     (``SWITCH_RATIO``) is followed instead only when the next sweep, ``CONFIRM_AFTER`` frames
     later, finds it again: a transient (a probe tilt, a vessel crossing) does not take the
-    search with it, a lasting one (a lock onto a lesser peak) is left."""
+    search with it, a lasting one (a lock onto a lesser peak) is left. While the followed
+    angle is unclear (``LOST``: the fascicles faded, the probe lifted), every frame is swept
+    and a clear angle anywhere is taken at once."""
 
     WINDOW_DEG = 3.0  # searched around the prediction, whole (the projection ripples)
     SWEEP_EVERY = 12
     CONFIRM_AFTER = 4
     FAR_DEG = 5.0  # a peak this far from the followed angle is another one
     SWITCH_RATIO = 1.25
+    LOST = 0.25  # clarity below which the followed angle is not seen
 
     def __init__(self) -> None:
         self.pending: float | None = None  # a stronger angle seen once, in degrees
         self.since = 0
+        self.lost = False
 
     def step(self, m: Muscle, around_deg: float) -> tuple[float, float]:
         """(screen slope, clarity) on this frame."""
@@ -227,22 +231,25 @@ class FascicleFollower:
         base: float
         far: float | None = None
         due = self.since >= (self.CONFIRM_AFTER if self.pending is not None else self.SWEEP_EVERY)
-        if due:
+        if due or self.lost:
             best_deg, _value, base = sweep(m)
             self.since = 0
             far = best_deg if math.isfinite(best_deg) else None
         else:
             base = background(m)
         f, clarity, value = fascicle_near(m, around_deg, self.WINDOW_DEG, base)
-        if far is None:
-            return f, clarity
-        if abs(far - math.degrees(math.atan(f))) > self.FAR_DEG:
+        if far is not None and abs(far - math.degrees(math.atan(f))) > self.FAR_DEG:
             f2, clarity2, value2 = fascicle_near(m, far, self.WINDOW_DEG, base)
-            if value2 > self.SWITCH_RATIO * value:
+            if self.lost and clarity < self.LOST and clarity2 >= 2 * self.LOST:
+                f, clarity, self.pending = f2, clarity2, None  # found again, wherever it is
+            elif value2 > self.SWITCH_RATIO * value:
                 confirmed = self.pending is not None and abs(self.pending - math.degrees(math.atan(f2))) < self.FAR_DEG
                 self.pending = None if confirmed else math.degrees(math.atan(f2))
                 if confirmed:
-                    return f2, clarity2
-                return f, clarity
-        self.pending = None
+                    f, clarity = f2, clarity2
+            else:
+                self.pending = None
+        elif far is not None:
+            self.pending = None
+        self.lost = clarity < self.LOST
         return f, clarity

@@ -44,6 +44,7 @@ from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
 FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
+LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 
 
@@ -157,14 +158,16 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                 if math.isfinite(r):
                     rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
                     quality[f"{name}_row"] = quality[f"{name}_slope"] = q
-                    state[f"{name}_row"], state[f"{name}_slope"] = r, s  # centre the next search
+                    if q >= LOST:  # centre the next search (not on what was hardly seen)
+                        state[f"{name}_row"], state[f"{name}_slope"] = r, s
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
             f, clarity = _fascicle_near(work, s_line, d_line, around, follower)
             if f is not None:
                 rows["f"], quality["f"] = f, clarity
-                state["f"] = f
+                if clarity >= LOST:
+                    state["f"] = f
         if n == 0:  # the seed itself is what the user or the first detection drew
             rs, ss = _to_work(work, seed.superficial)
             rd, sd = _to_work(work, seed.deep)
