@@ -97,8 +97,8 @@ class Muscle:
     """The fascicle streak values inside the muscle of one frame, ready to be projected."""
 
     values: np.ndarray
-    rows: np.ndarray  # float rows of those pixels
-    dx: np.ndarray  # their columns minus the centre column
+    rows: np.ndarray  # rows of those pixels + 0.5 + a margin (float32): truncated, they round
+    dx: np.ndarray  # their columns minus the centre column (float32)
     width: int
     apo_deg: float  # the deep line's angle (screen slope angle, degrees)
 
@@ -122,14 +122,15 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
     ys, xi = np.nonzero(inside)
     values = streaks[ys + top, xi].astype(np.float64)
     apo = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
-    return Muscle(values, (ys + top).astype(np.float64), xi.astype(np.float64) - (w - 1) / 2.0, w, apo)
+    # the margin keeps every projected row index positive for slopes up to 80 degrees
+    margin = 0.5 + math.ceil(math.tan(math.radians(80.0)) * w / 2.0) + 1.0
+    return Muscle(values, (ys + top + margin).astype(np.float32), (xi - (w - 1) / 2.0).astype(np.float32), w, apo)
 
 
 def peakedness(m: Muscle, deg: float) -> float:
     """Variance of the mean streak strength along parallel lines at ``deg`` (the weighted
     Hough transform of ``detect.fascicle_orientation``)."""
-    index = np.rint(m.rows - math.tan(math.radians(deg)) * m.dx).astype(np.int64)
-    index -= index.min()
+    index = (m.rows - np.float32(math.tan(math.radians(deg))) * m.dx).astype(np.intp)
     counts = np.bincount(index)
     sums = np.bincount(index, weights=m.values)
     # lines at least a quarter of the width long, as on a still (shorter lines average too

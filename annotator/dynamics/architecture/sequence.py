@@ -45,6 +45,7 @@ from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
+ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 
 
@@ -295,11 +296,13 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     seeds: dict[int, Seed] = {}
     for i, est in sorted((anchors or {}).items()):
         if i in indices and est.superficial is not None and est.deep is not None:
-            seeds[i] = Seed(area, est.superficial, est.deep, est.fascicle.slope if est.fascicle else None)
+            seeds[i] = Seed(_around(area, est.superficial, est.deep), est.superficial, est.deep,
+                            est.fascicle.slope if est.fascicle else None)
     if not seeds:
         found = _first_detection(frames, indices, area)
         if found is None:
             return empty(NO_APONEUROSIS)
+        found[1].area = _around(area, found[1].superficial, found[1].deep)
         seeds[found[0]] = found[1]
     keys = sorted(seeds)
     results: dict[int, FrameArchitecture] = {}
@@ -380,7 +383,8 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         # the muscle above the deep aponeurosis, as high as the fascicle reaches
         rise = max(abs(fascicle.y1 - fascicle.y0), 0.1 * h) if fascicle else 0.2 * h
         superficial = deep.shifted(-rise)
-    seed = Seed(area, _full(superficial, w), _full(deep, w), fascicle.slope if fascicle else None,
+    seed = Seed(_around(area, superficial, deep), _full(superficial, w), _full(deep, w),
+                fascicle.slope if fascicle else None,
                 measure_superficial)
     indices = list(range(min(start, end), max(start, end) + 1))
     if anchor_frame not in indices:
@@ -437,6 +441,16 @@ def _superficial_above(grey: np.ndarray, area: Area, deep: Line) -> Line | None:
         return None
     line, _rms = refine(work, max(cands, key=lambda c: c.score))
     return line
+
+
+def _around(area: Area, superficial: Line, deep: Line) -> Area:
+    """The rows of ``area`` the structures are followed in: from above the superficial line to
+    below the deep one, with room (``ROOM`` of the gap) to move; the rest of the image is
+    never filtered. A line reaching this region's top or bottom has left it (quality 0)."""
+    ys = [line.y_at(float(x)) for line in (superficial, deep) for x in (area.x0, area.x1 - 1)]
+    gap = abs(0.5 * (ys[2] + ys[3]) - 0.5 * (ys[0] + ys[1]))
+    room = max(ROOM * gap, 24.0)
+    return Area(area.x0, max(area.y0, math.floor(min(ys) - room)), area.x1, min(area.y1, math.ceil(max(ys) + room) + 1))
 
 
 def _covering(area: Area, points: Sequence[Point], w: int, h: int) -> Area:
