@@ -99,7 +99,7 @@ class Muscle:
     values: np.ndarray
     rows: np.ndarray  # rows of those pixels + 0.5 + a margin (float32): truncated, they round
     dx: np.ndarray  # their columns minus the centre column (float32)
-    width: int
+    width: int  # columns used
     apo_deg: float  # the deep line's angle (screen slope angle, degrees)
 
 
@@ -119,12 +119,14 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
     inside = (yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)
     if inside.sum() < 200:
         return None
+    inside[:, 1::2] = False  # every other column: the same lines and peaks, half the pixels
     ys, xi = np.nonzero(inside)
     values = streaks[ys + top, xi].astype(np.float64)
     apo = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
     # the margin keeps every projected row index positive for slopes up to 80 degrees
     margin = 0.5 + math.ceil(math.tan(math.radians(80.0)) * w / 2.0) + 1.0
-    return Muscle(values, (ys + top + margin).astype(np.float32), (xi - (w - 1) / 2.0).astype(np.float32), w, apo)
+    return Muscle(values, (ys + top + margin).astype(np.float32), (xi - (w - 1) / 2.0).astype(np.float32),
+                  (w + 1) // 2, apo)
 
 
 def peakedness(m: Muscle, deg: float) -> float:
