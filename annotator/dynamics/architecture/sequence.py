@@ -9,7 +9,8 @@ user-drawn thickness, pennation or fascicle annotation the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -129,10 +130,9 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     state: dict[str, float] = {}
     follower = FascicleFollower()
     points: np.ndarray | None = None  # the flow's corners, carried from frame to frame
-    for n, i in enumerate(order):
+    for n, work in enumerate(_prepared(frames, order, seed.area)):
         if progress is not None and not progress(n):
             return None
-        work = prepare(_grey(frames(i)), seed.area)
         img = np.clip(work.grey, 0, 255).astype(np.uint8)
         flow = Affine.identity()
         if prev_img is not None:
@@ -178,9 +178,25 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             if seed.fascicle_slope is not None:
                 rows["f"], quality["f"] = seed.fascicle_slope, max(quality["f"], fas_q)
         out.append(_Frame(rows, quality, flow))
-        works.append(work)
+        if n == 0:  # the first frame's working geometry serves the whole walk
+            works.append(work)
         prev_img = img
     return out, works
+
+
+def _prepared(frames: FrameFn, order: Sequence[int], area: Area) -> Iterator[Work]:
+    """The working copy of each frame in ``order``, the next one filtered in a second thread
+    while this one is followed (OpenCV's filters let go of the interpreter; the frames
+    themselves are read here, in the caller's thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[Work] | None = None
+        for i in order:
+            upcoming = pool.submit(prepare, _grey(frames(i)), area)
+            if pending is not None:
+                yield pending.result()
+            pending = upcoming
+        if pending is not None:
+            yield pending.result()
 
 
 def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
