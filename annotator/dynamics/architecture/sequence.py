@@ -3,7 +3,9 @@ they were, the flow between frames, and both fused without drift (``fusion``).
 
 ``analyse_sequence`` finds the imaging area and the aponeurosis pair on the first frame (or
 takes a user's correction as an anchor) and follows them; ``track_structures`` follows a
-user-drawn thickness, pennation or fascicle annotation the same way.
+user-drawn thickness, pennation or fascicle annotation the same way. Following works in the
+rows around the structures only, finds each one again near its prediction (``local``) and
+fuses those detections with the flow (``fusion``); see docs/adr/0010-muscle-architecture.md.
 """
 
 from __future__ import annotations
