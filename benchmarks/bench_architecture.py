@@ -7,10 +7,12 @@ contraction clips, and speed, in one run (issue targets printed beside each figu
   observers' mean (target <= 3 %); beside the observers' own spread (SD between observers).
 - **No drift** (the three MP4 clips of ../shared/corpus/joshrbaxter-ultrasound_tracking,
   calibrated from their 0-50 mm depth ruler, 546 px): the last frame's thickness and pennation
-  minus the first frame's (targets 0.3 mm and 1 degree).
+  minus the first frame's (targets 0.3 mm and 1 degree), for the architecture series and for a
+  thickness and a pennation drawn on the first frame and tracked as the app tracks them; beside
+  each clip, its first and last frames detected independently (does it end at rest at all?).
 - **Speed**: ``analyse_sequence`` on the 394-frame 1148x624 clip in frames per second (target
-  >= 25), and ``track_structures`` of a thickness on the same clip (target >= 100), each beside
-  a bare decode of the same frames measured in the same run.
+  >= 25), and the structure tracking of a drawn thickness, pennation and fascicle on the same
+  clip (target >= 100), each beside a bare decode of the same frames measured in the same run.
 Without the corpus, a generated clip is measured for speed only.
 """
 
@@ -27,11 +29,13 @@ from annotator.dynamics.architecture import (
     analyse_sequence,
     architecture_points,
 )
+from annotator.dynamics.architecture.sequence import FrameFn
 from annotator.dynamics.frames import to_grey
 from annotator.dynamics.structure_tracking import tracker_for
 
 CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "joshrbaxter-ultrasound_tracking"
 RULER_MM_PER_PX = 50.0 / 546.0  # the clips' 0-50 mm depth ruler spans 546 px (rows 47 to 593)
+REPEATS = 3  # structure tracking runs per kind; the fastest is reported
 TARGETS = {"pennation_rmse": 2.0, "thickness_rmse_pct": 3.0, "drift_mm": 0.3, "drift_deg": 1.0,
            "analyse_fps": 25.0, "track_fps": 100.0}
 
@@ -71,29 +75,72 @@ def _accuracy() -> None:
                   f"{float(np.sqrt(np.mean(pe[hi] ** 2))):.2f} deg, thickness RMSE {float(np.sqrt(np.mean(te[hi] ** 2))):.1f} %")
 
 
+def _drawn_change(frames: FrameFn, n: int, drawn: dict[str, list[tuple[float, float]]]) -> str:
+    """End minus start of a thickness and a pennation drawn on frame 0 and tracked as the app
+    tracks them, with the frames below confidence 0.5."""
+    out = []
+    for kind in ("thickness", "pennation"):
+        points, conf = tracker_for(kind)(frames, kind, 0, drawn[kind], 0, n - 1)
+        value = _value(kind, points[0]), _value(kind, points[n - 1])
+        if value[0] is None or value[1] is None:
+            out.append(f"drawn {kind}: not measured")
+            continue
+        d = value[1] - value[0]
+        limit = TARGETS["drift_mm"] if kind == "thickness" else TARGETS["drift_deg"]
+        unit = "mm" if kind == "thickness" else "deg"
+        low = sum(1 for c in conf.values() if c < 0.5)
+        out.append(f"drawn {kind} {value[0]:.2f} -> {value[1]:.2f} {unit} (end - start {d:+.2f}, target |.| <= "
+                   f"{limit}: {_met(abs(d) <= limit)}; {low} frames below 0.5)")
+    return "; ".join(out)
+
+
+def _value(kind: str, points: list[tuple[float, float]]) -> float | None:
+    from annotator.case import architecture_geometry as geometry
+
+    if kind == "thickness":
+        t = geometry.thickness(points)
+        return None if t is None else t * RULER_MM_PER_PX
+    p = geometry.pennation(points)
+    return None if p is None else p[0]
+
+
 def _drift() -> None:
     from annotator.media import open_media
 
     if not CLIPS.is_dir():
         print(f"clips not found at {CLIPS}: drift not measured")
         return
+    scale = (RULER_MM_PER_PX, RULER_MM_PER_PX)
     for clip in sorted(CLIPS.glob("*.mp4")):
         with open_media(clip) as media:
             media.wait_ready(120)
-            res = analyse_sequence(lambda i, m=media: to_grey(m.frame(i)), range(media.frame_count),
-                                   mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
+            grey = [to_grey(media.frame(i)) for i in range(media.frame_count)]
+        frames, n = grey.__getitem__, len(grey)
+        res = analyse_sequence(frames, range(n), mm_per_px=scale)
         a, b = res[0], res[-1]
         if a.thickness is None or b.thickness is None or a.pennation_deg is None or b.pennation_deg is None:
             print(f"{clip.name}: not measured ({a.reason or b.reason})")
             continue
+        # does the clip end where it starts? each end detected on its own, nothing followed
+        ends = [analyse_image(g, mm_per_px=scale) for g in (grey[0], grey[1], grey[-2], grey[-1])]
+        pen = [e.pennation_deg for e in ends]
+        rest = (f"independent detection of the first and last two frames: pennation {_fmt(pen[0])}, {_fmt(pen[1])} "
+                f"-> {_fmt(pen[2])}, {_fmt(pen[3])} deg")
         dt, dp = b.thickness - a.thickness, b.pennation_deg - a.pennation_deg
         low = sum(1 for r in res if r.confidence < 0.5)
-        peak = max(res, key=lambda r: abs((r.pennation_deg or a.pennation_deg) - a.pennation_deg))
-        print(f"{clip.name}: {len(res)} frames; thickness {a.thickness:.2f} -> {b.thickness:.2f} mm "
+        start_deg = a.pennation_deg
+        peak = max(res, key=lambda r: abs((r.pennation_deg if r.pennation_deg is not None else start_deg) - start_deg))
+        print(f"{clip.name}: {n} frames; {rest}")
+        print(f"  architecture: thickness {a.thickness:.2f} -> {b.thickness:.2f} mm "
               f"(end - start {dt:+.3f} mm, target |.| <= {TARGETS['drift_mm']}: {_met(abs(dt) <= TARGETS['drift_mm'])}); "
               f"pennation {a.pennation_deg:.1f} -> {b.pennation_deg:.1f} deg (end - start {dp:+.2f}, target |.| <= "
               f"{TARGETS['drift_deg']}: {_met(abs(dp) <= TARGETS['drift_deg'])}); largest change at frame {peak.frame} "
               f"({peak.pennation_deg:.1f} deg); {low} frames below confidence 0.5")
+        print(f"  {_drawn_change(frames, n, architecture_points(a))}")
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def _speed() -> None:
@@ -109,30 +156,36 @@ def _speed() -> None:
         start = time.perf_counter()
         grey = [to_grey(media.frame(i)) for i in range(n)]
         decode_fps = n / (time.perf_counter() - start)
-        frames = grey.__getitem__
-        start = time.perf_counter()
-        res = analyse_sequence(frames, range(n), mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
-        analyse_fps = n / (time.perf_counter() - start)
         start = time.perf_counter()
         res2 = analyse_sequence(lambda i: to_grey(media.frame(i)), range(n), mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
         with_decode_fps = n / (time.perf_counter() - start)
-        drawn = architecture_points(res[0])
-        if "thickness" not in drawn or "pennation" not in drawn:
-            print("no structures found on the first frame: structure tracking not measured")
-            return
-        track_fps = {}
-        for kind in ("thickness", "pennation"):
-            tracker = tracker_for(kind)  # what the app and `track` use for this kind
+    # frames in memory, the media closed (nothing of it works in the background meanwhile)
+    frames = grey.__getitem__
+    start = time.perf_counter()
+    res = analyse_sequence(frames, range(n), mm_per_px=(RULER_MM_PER_PX, RULER_MM_PER_PX))
+    analyse_fps = n / (time.perf_counter() - start)
+    drawn = architecture_points(res[0])
+    if any(kind not in drawn for kind in ("thickness", "pennation", "fascicle")):
+        print("no structures found on the first frame: structure tracking not measured")
+        return
+    track_fps = {}
+    for kind in ("thickness", "pennation", "fascicle"):
+        tracker = tracker_for(kind)  # what the app and `track` use for this kind
+        best = float("inf")
+        for _ in range(REPEATS):  # the best of a few: the machine is shared, others' work is not ours
             start = time.perf_counter()
             tracker(frames, kind, 0, drawn[kind], 0, n - 1)
-            track_fps[kind] = n / (time.perf_counter() - start)
+            best = min(best, time.perf_counter() - start)
+        track_fps[kind] = n / best
     assert len(res2) == n
-    print(f"speed on {clip.name} ({n} frames 1148x624; a bare decode + grey conversion runs at {decode_fps:.0f} fps):")
-    print(f"  architecture (analyse_sequence), frames in memory: {analyse_fps:.1f} fps; decoding included: "
-          f"{with_decode_fps:.1f} fps (target >= {TARGETS['analyse_fps']:g}: {_met(with_decode_fps >= TARGETS['analyse_fps'])})")
+    print(f"speed on {clip.name} ({n} frames 1148x624; a bare decode + grey conversion runs at {decode_fps:.0f} fps "
+          f"in this run):")
+    print(f"  architecture (analyse_sequence), frames in memory: {analyse_fps:.1f} fps ({analyse_fps / decode_fps:.2f} x "
+          f"decode); decoding included: {with_decode_fps:.1f} fps (target >= {TARGETS['analyse_fps']:g}: "
+          f"{_met(with_decode_fps >= TARGETS['analyse_fps'])})")
     for kind, fps in track_fps.items():
-        print(f"  structure tracking of a drawn {kind} (frames in memory): {fps:.1f} fps "
-              f"(target >= {TARGETS['track_fps']:g}: {_met(fps >= TARGETS['track_fps'])})")
+        print(f"  structure tracking of a drawn {kind} (frames in memory, best of {REPEATS}): {fps:.1f} fps ({fps / decode_fps:.2f} x "
+              f"decode; target >= {TARGETS['track_fps']:g}: {_met(fps >= TARGETS['track_fps'])})")
 
 
 def _met(ok: bool) -> str:

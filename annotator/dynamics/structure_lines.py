@@ -13,7 +13,9 @@ aponeuroses masked out); its middle keeps its place across the muscle (x fixed, 
 fraction of the depth between the aponeuroses, or the same distance above the deep one).
 
 Confidence per frame (0..1): the weakest of the lines' (share of samples on the fitted line
-times the ridge contrast) and the fascicle's orientation coherence.
+times the crest's contrast: how far it stands above its surroundings 18-24 px away, in the
+spread of those surroundings along the line, 2 to 6 spreads mapping to 0..1; a line leaving
+the image loses its samples) and the fascicle's orientation coherence.
 
 Same call as the agreed ``annotator.dynamics.architecture.track_structures`` (ARCH_API.md), so
 either can serve ``structure_tracking``.
@@ -31,6 +33,9 @@ from annotator.case.kinds import kind_spec
 
 Pt = tuple[float, float]
 SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame
+CONTRAST_PX = 24.0  # how far on either side a boundary's brightness is compared with
+FLANK_PX = 18.0  # beyond the search and half a thick aponeurosis: the line's surroundings
+CONTRAST_LOW, CONTRAST_HIGH = 2.0, 6.0  # crest over surroundings, in their spreads: 0 .. full confidence
 SAMPLES = 21  # profile samples along a boundary segment
 BLUR_SIGMA = 2.0
 
@@ -50,11 +55,19 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
     u = d / length
     n = np.array([-u[1], u[0]])
     t = np.linspace(0.0, 1.0, SAMPLES)
-    offsets = np.arange(-SEARCH_PX, SEARCH_PX + 0.5, 0.5)
+    # the line is searched within SEARCH_PX; its contrast is measured against a longer
+    # profile (a thick aponeurosis fills the search window: its median would be the band)
+    offsets = np.arange(-CONTRAST_PX, CONTRAST_PX + 0.5, 0.5)
+    search = np.abs(offsets) <= SEARCH_PX
     base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
     grid = base + offsets[None, :, None] * n[None, None, :]
-    prof = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
-    found_t, found_o, contrast = [], [], []
+    wide = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
+    prof = wide[:, search]
+    flank_at = np.abs(offsets) >= FLANK_PX
+    offsets = offsets[search]
+    found_t: list[float] = []
+    found_o: list[float] = []
+    peaks: list[float] = []
     for i in range(SAMPLES):
         row = prof[i]
         if np.isnan(row).any():
@@ -68,9 +81,18 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
                 o += 0.5 * 0.5 * (a - c) / den
         found_t.append(t[i])
         found_o.append(o)
-        contrast.append((row[k] - float(np.median(row))) / max(spread, 1e-6))
+        flank = wide[i][flank_at & np.isfinite(wide[i])]
+        peaks.append(float(row[k]) - (float(np.median(flank)) if len(flank) else float(row[k])))
     if len(found_t) < 4:
         return p, q, 0.0
+    # how far the crest stands above its surroundings, in the spread of the surroundings
+    # along the line (speckle and fascicles; not the band's own edges across it): a faint
+    # line in noise scores low
+    beside = wide[:, flank_at]
+    beside = beside[:, np.isfinite(beside).all(axis=0)]  # offsets inside the image all along
+    mad = np.median(np.abs(beside - np.median(beside, axis=0)), axis=0) if beside.size else np.array([spread])
+    noise = max(1.4826 * float(np.median(mad)), 0.01 * max(spread, 1e-6), 1e-6)
+    contrast = [c / noise for c in peaks]
     ft, fo = np.array(found_t), np.array(found_o)
     keep = np.ones(len(ft), bool)
     for _ in range(3):
@@ -85,7 +107,8 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float) -> tuple[Pt, Pt,
     new_p = (p[0] + n[0] * o0, p[1] + n[1] * o0)
     new_q = (q[0] + n[0] * o1, q[1] + n[1] * o1)
     share = float(keep.sum()) / SAMPLES
-    strength = float(np.clip(np.median(np.array(contrast)[keep]) / 1.5, 0.0, 1.0))
+    strength = float(np.clip((np.median(np.array(contrast)[keep]) - CONTRAST_LOW) / (CONTRAST_HIGH - CONTRAST_LOW),
+                             0.0, 1.0))
     return new_p, new_q, share * strength
 
 

@@ -23,6 +23,12 @@ PROCESS = {"row": 0.6 ** 2, "slope": 0.004 ** 2, "fslope": 0.01 ** 2}
 #: measurement noise of a detection of quality 1 (state units squared)
 MEASURE = {"row": 0.7 ** 2, "slope": 0.006 ** 2, "fslope": 0.015 ** 2}
 GATE = 4.0  # detections further than this many sigmas from the prediction are outliers
+REACQUIRE = 3  # this many consistent outliers in a row: the state is wrong, not they
+# an affine motion is fitted well by 80 corners, tracked with 11-pixel windows (the cost of
+# Lucas-Kanade grows with both; the flow only predicts, the detections decide)
+CORNERS = 80
+WINDOW = (11, 11)
+MIN_POINTS = 50  # fewer points carried over from the last frame: find corners again
 
 
 @dataclass
@@ -56,18 +62,29 @@ class Affine:
 def flow_between(prev: np.ndarray, cur: np.ndarray, mask: np.ndarray | None = None) -> Affine:
     """The affine motion of the muscle from ``prev`` to ``cur`` (working images, uint8):
     Lucas-Kanade on a grid of corners, forward-backward checked, fitted robustly."""
-    pts = cv2.goodFeaturesToTrack(prev, maxCorners=150, qualityLevel=0.01, minDistance=6, mask=mask)
+    return flow_tracked(prev, cur, None, mask)[0]
+
+
+def flow_tracked(prev: np.ndarray, cur: np.ndarray, points: np.ndarray | None,
+                 mask: np.ndarray | None = None) -> tuple[Affine, np.ndarray | None]:
+    """``flow_between``, starting from ``points`` (where the last call's points arrived, so
+    corners need not be found again on every frame of a clip) when there are enough of them;
+    also returns where the points that moved with the fitted motion are in ``cur``."""
+    pts = points
+    if pts is None or len(pts) < MIN_POINTS:
+        pts = cv2.goodFeaturesToTrack(prev, maxCorners=CORNERS, qualityLevel=0.01, minDistance=6, mask=mask)
     if pts is None or len(pts) < 8:
-        return Affine.identity()
-    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=(15, 15), maxLevel=2)
-    back, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, nxt, None, winSize=(15, 15), maxLevel=2)
+        return Affine.identity(), None
+    nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, cur, pts, None, winSize=WINDOW, maxLevel=2)
+    back, st2, _ = cv2.calcOpticalFlowPyrLK(cur, prev, nxt, None, winSize=WINDOW, maxLevel=2)
     good = (st.ravel() == 1) & (st2.ravel() == 1) & (np.linalg.norm(back - pts, axis=2).ravel() < 0.7)
     if good.sum() < 8:
-        return Affine.identity()
+        return Affine.identity(), None
     m, inliers = cv2.estimateAffine2D(pts[good], nxt[good], method=cv2.RANSAC, ransacReprojThreshold=1.0)
     if m is None or inliers is None or inliers.sum() < 6:
-        return Affine.identity()
-    return Affine(m[:, :2].astype(np.float64), m[:, 2].astype(np.float64), True)
+        return Affine.identity(), None
+    kept = nxt[good][inliers.ravel() == 1]
+    return Affine(m[:, :2].astype(np.float64), m[:, 2].astype(np.float64), True), kept
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,7 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.
     agree = np.ones(n)
     first = int(np.argmax(np.isfinite(r))) if np.isfinite(r).any() else 0
     xk, pk = (float(z[first]) if np.isfinite(z[first]) else 0.0), float(r[first] if np.isfinite(r[first]) else 1e6)
+    rejected: list[float] = []  # innovations of the consecutive detections the gate turned away
     for k in range(n):
         if k > 0:
             xk, pk = xk + float(step[k]), pk + q
@@ -124,5 +142,14 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.
             if k == first or innov * innov < GATE * GATE * s:
                 gain = pk / s
                 xk, pk = xk + gain * innov, (1.0 - gain) * pk
+                rejected.clear()
+            else:
+                rejected.append(innov)
+                # the structure itself moved other than the flow said (a fast release), and the
+                # detections keep the same offset from the prediction: start again from them
+                # rather than follow the flow away for the rest of the sequence
+                if len(rejected) >= REACQUIRE and np.ptp(rejected[-REACQUIRE:]) < GATE * math.sqrt(r[k] + REACQUIRE * q):
+                    xk, pk = float(z[k]), float(r[k])
+                    rejected.clear()
         x[k], p[k] = xk, pk
     return x, p, agree

@@ -3,13 +3,16 @@ they were, the flow between frames, and both fused without drift (``fusion``).
 
 ``analyse_sequence`` finds the imaging area and the aponeurosis pair on the first frame (or
 takes a user's correction as an anchor) and follows them; ``track_structures`` follows a
-user-drawn thickness, pennation or fascicle annotation the same way.
+user-drawn thickness, pennation or fascicle annotation the same way. Following works in the
+rows around the structures only, finds each one again near its prediction (``local``) and
+fuses those detections with the flow (``fusion``); see docs/adr/0010-muscle-architecture.md.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -33,13 +36,21 @@ from annotator.dynamics.architecture.estimate import (
     detect,
     estimate,
 )
-from annotator.dynamics.architecture.fusion import Affine, flow_between, fuse
+from annotator.dynamics.architecture.fusion import Affine, flow_tracked, fuse
+from annotator.dynamics.architecture.local import (
+    FascicleFollower,
+    LineStats,
+    line_near,
+    line_stats,
+    muscle,
+)
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
 FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
-SEARCH_DEG = 3.0
-FASCICLE_WINDOW_DEG = 8.0
+LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
+ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
+EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 
 
 @dataclass
@@ -79,17 +90,39 @@ def _to_image(work: Work, row: float, slope: float) -> Line:
     return Line(x0, y0, x1, y1)
 
 
-def _detect_near(work: Work, row: float, slope: float) -> tuple[float, float, float]:
-    """A line found again near (row, slope): (row, slope, quality) or nans."""
-    h = work.ridges.shape[0]
-    band = max(3.0, SEARCH_ROWS * h)
-    d = math.tan(math.radians(SEARCH_DEG))
-    cands = line_candidates(work, (slope - d, slope + d), (row - band, row + band), keep=1)
-    if not cands:
+def _detect_near(work: Work, stats: LineStats, row: float, slope: float) -> tuple[float, float, float]:
+    """A line found again near (row, slope): (row, slope, quality) or nans. A line running
+    along the image's top or bottom edge is leaving the image: its quality falls to 0."""
+    h, w = work.ridges.shape
+    if _inside(row, slope, w, h) <= 0.0:
         return math.nan, math.nan, 0.0
-    line, rms = refine(work, cands[0])
+    cand = line_near(work, stats, row, slope, max(3.0, SEARCH_ROWS * h))
+    if cand is None:
+        return math.nan, math.nan, 0.0
+    line, rms = refine(work, cand)
     r, s = _to_work(work, line)
-    return r, s, _line_quality(cands[0].contrast, cands[0].coverage, rms)
+    inside = _inside(r, s, w, h)
+    return r, s, _line_quality(cand.contrast, cand.coverage, rms) * float(np.clip((inside - 0.5) / 0.4, 0.0, 1.0))
+
+
+def _inside(row: float, slope: float, w: int, h: int) -> float:
+    """The share of a working line's columns clear of the image's top and bottom edge rows."""
+    edge = EDGE * h
+    xs = np.arange(w) - (w - 1) / 2.0
+    ys = row + slope * xs
+    return float(np.mean((ys > edge) & (ys < h - 1 - edge)))
+
+
+def _fascicle_near(work: Work, s_line: Line, d_line: Line, around: float | None,
+                   follower: FascicleFollower) -> tuple[float | None, float]:
+    """(fascicle slope or None, clarity) near ``around`` (degrees), or searched over every
+    angle when there is no prediction."""
+    if around is None:
+        return fascicle_orientation(work, s_line, d_line)
+    m = muscle(work, s_line, d_line)
+    if m is None:
+        return None, 0.0
+    return follower.step(m, around)
 
 
 def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: bool,
@@ -98,12 +131,15 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     works: list[Work] = []
     prev_img: np.ndarray | None = None
     state: dict[str, float] = {}
-    for n, i in enumerate(order):
+    follower = FascicleFollower()
+    points: np.ndarray | None = None  # the flow's corners, carried from frame to frame
+    for n, work in enumerate(_prepared(frames, order, seed.area)):
         if progress is not None and not progress(n):
             return None
-        work = prepare(_grey(frames(i)), seed.area)
         img = np.clip(work.grey, 0, 255).astype(np.uint8)
-        flow = flow_between(prev_img, img) if prev_img is not None else Affine.identity()
+        flow = Affine.identity()
+        if prev_img is not None:
+            flow, points = flow_tracked(prev_img, img, points)
         xc = (work.ridges.shape[1] - 1) / 2.0
         if n == 0:
             rs, ss = _to_work(work, seed.superficial)
@@ -118,21 +154,24 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
         rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f")}
         quality = {k: 0.0 for k in rows}
         if n == 0 or drift_correction:
+            stats = line_stats(work)
             for name in ("s", "d"):
                 if name == "s" and not seed.measure_superficial:
                     continue
-                r, s, q = _detect_near(work, state[f"{name}_row"], state[f"{name}_slope"])
+                r, s, q = _detect_near(work, stats, state[f"{name}_row"], state[f"{name}_slope"])
                 if math.isfinite(r):
                     rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
                     quality[f"{name}_row"] = quality[f"{name}_slope"] = q
-                    state[f"{name}_row"], state[f"{name}_slope"] = r, s  # centre the next search
+                    if q >= LOST:  # centre the next search (not on what was hardly seen)
+                        state[f"{name}_row"], state[f"{name}_slope"] = r, s
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
-            f, clarity = fascicle_orientation(work, s_line, d_line, around, FASCICLE_WINDOW_DEG)
+            f, clarity = _fascicle_near(work, s_line, d_line, around, follower)
             if f is not None:
                 rows["f"], quality["f"] = f, clarity
-                state["f"] = f
+                if clarity >= LOST:
+                    state["f"] = f
         if n == 0:  # the seed itself is what the user or the first detection drew
             rs, ss = _to_work(work, seed.superficial)
             rd, sd = _to_work(work, seed.deep)
@@ -142,9 +181,25 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             if seed.fascicle_slope is not None:
                 rows["f"], quality["f"] = seed.fascicle_slope, max(quality["f"], fas_q)
         out.append(_Frame(rows, quality, flow))
-        works.append(work)
+        if n == 0:  # the first frame's working geometry serves the whole walk
+            works.append(work)
         prev_img = img
     return out, works
+
+
+def _prepared(frames: FrameFn, order: Sequence[int], area: Area) -> Iterator[Work]:
+    """The working copy of each frame in ``order``, the next one filtered in a second thread
+    while this one is followed (OpenCV's filters let go of the interpreter; the frames
+    themselves are read here, in the caller's thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[Work] | None = None
+        for i in order:
+            upcoming = pool.submit(prepare, _grey(frames(i)), area)
+            if pending is not None:
+                yield pending.result()
+            pending = upcoming
+        if pending is not None:
+            yield pending.result()
 
 
 def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
@@ -164,14 +219,14 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
             fused[key] = np.full(n, math.nan)
             continue
         base = _fill(measured)
+        rows, slopes = (_fill(ref[f"{key[0]}_row"]), _fill(ref[f"{key[0]}_slope"])) if key != "f" else (base, base)
         step = np.zeros(n)
         for k in range(1, n):
             flow = walk[k].flow
             if key == "f":
                 step[k] = flow.move_slope(base[k - 1]) - base[k - 1]
             else:
-                prefix = key[0]
-                row, slope = _fill(ref[f"{prefix}_row"])[k - 1], _fill(ref[f"{prefix}_slope"])[k - 1]
+                row, slope = rows[k - 1], slopes[k - 1]
                 moved = flow.move_line(row, slope, xc)
                 step[k] = (moved[0] - row) if key.endswith("row") else (moved[1] - slope)
         track = fuse(kind, measured, quality, step, drift_correction)
@@ -260,11 +315,13 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     seeds: dict[int, Seed] = {}
     for i, est in sorted((anchors or {}).items()):
         if i in indices and est.superficial is not None and est.deep is not None:
-            seeds[i] = Seed(area, est.superficial, est.deep, est.fascicle.slope if est.fascicle else None)
+            seeds[i] = Seed(_around(area, est.superficial, est.deep), est.superficial, est.deep,
+                            est.fascicle.slope if est.fascicle else None)
     if not seeds:
         found = _first_detection(frames, indices, area)
         if found is None:
             return empty(NO_APONEUROSIS)
+        found[1].area = _around(area, found[1].superficial, found[1].deep)
         seeds[found[0]] = found[1]
     keys = sorted(seeds)
     results: dict[int, FrameArchitecture] = {}
@@ -324,11 +381,6 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     pts = [(float(x), float(y)) for x, y in anchor_points]
     grey = _grey(frames(anchor_frame))
     h, w = grey.shape
-    area = imaging_area(grey)
-    xs = [p[0] for p in pts]
-    ys = [p[1] for p in pts]
-    if not (area.x0 <= min(xs) and max(xs) < area.x1 and area.y0 <= min(ys) and max(ys) < area.y1):
-        area = Area(0, 0, w, h)  # drawn outside what looks like the image: search everywhere
     seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
     spec = kind_spec(kind)  # which structures the kind's segments mark, in point order
     roles = spec.segments if spec is not None else ()
@@ -336,6 +388,9 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         raise ValueError(f"cannot follow a {kind!r} annotation with {len(pts)} points")
     marked = {role: seg(pts[2 * k], pts[2 * k + 1]) for k, role in enumerate(roles)}
     superficial, deep, fascicle = marked.get("superficial"), marked["deep"], marked.get("fascicle")
+    # the boundaries must lie in the searched area (a fascicle may reach past the image: it
+    # is extrapolated, and says nothing of where the image is)
+    area = _covering(imaging_area(grey), [p for line in (superficial, deep) if line for p in line.points()], w, h)
     measure_superficial = superficial is not None
     if superficial is None:
         superficial = _superficial_above(grey, area, deep)
@@ -344,7 +399,8 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         # the muscle above the deep aponeurosis, as high as the fascicle reaches
         rise = max(abs(fascicle.y1 - fascicle.y0), 0.1 * h) if fascicle else 0.2 * h
         superficial = deep.shifted(-rise)
-    seed = Seed(area, _full(superficial, w), _full(deep, w), fascicle.slope if fascicle else None,
+    seed = Seed(_around(area, superficial, deep), _full(superficial, w), _full(deep, w),
+                fascicle.slope if fascicle else None,
                 measure_superficial)
     indices = list(range(min(start, end), max(start, end) + 1))
     if anchor_frame not in indices:
@@ -399,6 +455,24 @@ def _superficial_above(grey: np.ndarray, area: Area, deep: Line) -> Line | None:
         return None
     line, _rms = refine(work, max(cands, key=lambda c: c.score))
     return line
+
+
+def _around(area: Area, superficial: Line, deep: Line) -> Area:
+    """The rows of ``area`` the structures are followed in: from above the superficial line to
+    below the deep one, with room (``ROOM`` of the gap) to move; the rest of the image is
+    never filtered. A line reaching this region's top or bottom has left it (quality 0)."""
+    ys = [line.y_at(float(x)) for line in (superficial, deep) for x in (area.x0, area.x1 - 1)]
+    gap = abs(0.5 * (ys[2] + ys[3]) - 0.5 * (ys[0] + ys[1]))
+    room = max(ROOM * gap, 24.0)
+    return Area(area.x0, max(area.y0, math.floor(min(ys) - room)), area.x1, min(area.y1, math.ceil(max(ys) + room) + 1))
+
+
+def _covering(area: Area, points: Sequence[Point], w: int, h: int) -> Area:
+    """``area`` grown to hold ``points`` (within the w x h frame)."""
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return Area(max(0, min(area.x0, math.floor(min(xs)))), max(0, min(area.y0, math.floor(min(ys)))),
+                min(w, max(area.x1, math.ceil(max(xs)) + 1)), min(h, max(area.y1, math.ceil(max(ys)) + 1)))
 
 
 def _full(line: Line, width: int) -> Line:

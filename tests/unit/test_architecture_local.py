@@ -1,0 +1,73 @@
+"""Detection near a known position (``architecture.local``) on generated muscle images of
+known geometry: a line found again near its prediction as the still detector finds it, the
+fascicle angle found near its prediction, and the follower that leaves a lesser peak for a
+stronger angle that lasts."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from annotator.dynamics.architecture import analyse_image
+from annotator.dynamics.architecture.detect import imaging_area, prepare, refine
+from annotator.dynamics.architecture.local import (
+    FascicleFollower,
+    fascicle_near,
+    line_near,
+    line_stats,
+    muscle,
+)
+from tests.architecture_images import muscle_image
+
+
+def _muscle_at(fascicle_deg: float, seed: int = 1):  # type: ignore[no-untyped-def]
+    image = muscle_image(seed=seed, fascicle_deg=fascicle_deg)
+    est = analyse_image(image, mm_per_px=None)
+    assert est.superficial is not None and est.deep is not None
+    work = prepare(image, imaging_area(image))
+    m = muscle(work, est.superficial, est.deep)
+    assert m is not None
+    return work, est, m
+
+
+def _screen_deg(slope: float) -> float:
+    return math.degrees(math.atan(slope))
+
+
+def test_a_line_is_found_again_near_its_prediction() -> None:
+    work, est, _m = _muscle_at(22.0)
+    assert est.deep is not None
+    h, w = work.ridges.shape
+    xc = (w - 1) / 2.0
+    true_row = float(((est.deep.y_at(work.area.x0 + (xc + 0.5) / work.scale - 0.5) - work.area.y0 + 0.5) * work.scale) - 0.5)
+    stats = line_stats(work)
+    for miss in (-9.0, 0.0, 7.0):  # predicted a few rows off, and a little turned
+        cand = line_near(work, stats, true_row + miss, est.deep.slope + 0.02, band=12.0)
+        assert cand is not None and cand.row == pytest.approx(true_row, abs=1.0)
+        assert cand.contrast > 1.6 and cand.coverage > 0.5
+        line, rms = refine(work, cand)
+        assert line.angle_deg() == pytest.approx(est.deep.angle_deg(), abs=0.3) and rms < 1.5
+
+
+def test_the_fascicle_angle_is_found_near_its_prediction_even_when_it_turned() -> None:
+    _work, _est, m = _muscle_at(30.0)
+    for around in (-30.0, -24.0, -37.0):  # screen angle: the fascicles descend to the left
+        slope, clarity, _value = fascicle_near(m, around, 3.0, 1.0)
+        assert _screen_deg(slope) == pytest.approx(-30.0, abs=1.0)
+        assert clarity > 0.5
+
+
+def test_the_follower_leaves_a_lesser_peak_within_a_sweep_and_its_confirmation() -> None:
+    """Locked 25 degrees away from the fascicles (there is always some lesser peak), it is back
+    on them within one sweep and its confirmation; after a transient (two frames of other
+    fascicles, which the widening search may follow) the same holds."""
+    follower = FascicleFollower()
+    _w, _e, clear = _muscle_at(20.0)
+    _w, _e, other = _muscle_at(40.0, seed=2)
+    recover = FascicleFollower.SWEEP_EVERY + FascicleFollower.CONFIRM_AFTER + 2
+    around = -45.0
+    for m in [clear] * recover + [other, other] + [clear] * recover:
+        slope, _clarity = follower.step(m, around)
+        around = _screen_deg(slope)
+    assert around == pytest.approx(-20.0, abs=1.0)
