@@ -33,14 +33,17 @@ from annotator.pacs.study import SeriesSummary, StudySummary, study_query
 from annotator.ui.tasks import Task
 
 MAX_STUDIES = 1000
+MAX_OPEN = 100  # instances opened at once by Open; Download Study takes them all
 THUMBNAILS = 20  # series with a /rendered picture
 THUMBNAIL_SIZE = 64
 
 
 class PacsBrowser(QDialog):
-    """The study browser; emits ``case_ready(path)`` when a study has been downloaded."""
+    """The study browser; emits ``clip_ready(media)`` for each instance opened (streaming
+    into the local cache), and ``case_ready(path)`` when a whole study has been downloaded."""
 
     case_ready = Signal(Path)
+    clip_ready = Signal(object)  # a Media, emitted from the worker thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +53,7 @@ class PacsBrowser(QDialog):
         self.task: Task | None = None
         self.thumb_task: Task | None = None
         self.thumbnails_shown = 0
+        self.opened_count = 0
         self._password: dict[str, str | None] = {}
 
         self.server = QComboBox()
@@ -75,14 +79,21 @@ class PacsBrowser(QDialog):
         self.search_button.clicked.connect(self.search)
         self.study_table = _table(["Date", "Patient", "ID", "Accession", "Description"])
         self.study_table.itemSelectionChanged.connect(self._study_selected)
-        self.study_table.itemDoubleClicked.connect(lambda _item: self.download())
+        self.study_table.itemDoubleClicked.connect(lambda _item: self.open_lazily())
         self.series_table = _table(["Modality", "Description", "Instances", "Frames"])
+        self.series_table.itemDoubleClicked.connect(lambda _item: self.open_lazily())
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_button = QPushButton("Download and &Open")
+        self.open_button = QPushButton("&Open")
+        self.open_button.setToolTip("Show the selected series (or the whole study) at once; "
+                                    "the clips stream into the local cache meanwhile")
         self.open_button.setEnabled(False)
-        self.open_button.clicked.connect(self.download)
+        self.open_button.clicked.connect(self.open_lazily)
+        self.download_button = QPushButton("&Download Study")
+        self.download_button.setToolTip("Fetch every file of the study first, then open it as a case")
+        self.download_button.setEnabled(False)
+        self.download_button.clicked.connect(lambda: self.download())
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         servers = QPushButton("Ser&vers\u2026")
@@ -92,6 +103,7 @@ class PacsBrowser(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(servers)
         buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.download_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -150,6 +162,7 @@ class PacsBrowser(QDialog):
         self.message.setText(busy)
         self.search_button.setEnabled(False)
         self.open_button.setEnabled(False)
+        self.download_button.setEnabled(False)
         task = Task(lambda _p: work(), busy)
         task.succeeded.connect(done, Qt.ConnectionType.QueuedConnection)
         task.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
@@ -160,6 +173,7 @@ class PacsBrowser(QDialog):
         self.task = None
         self.search_button.setEnabled(True)
         self.open_button.setEnabled(bool(self.study_table.selectedItems()))
+        self.download_button.setEnabled(bool(self.study_table.selectedItems()))
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, PacsError) and exc.kind == "auth":
@@ -207,6 +221,7 @@ class PacsBrowser(QDialog):
     def _study_selected(self) -> None:
         study = self.selected_study()
         self.open_button.setEnabled(study is not None and self.task is None)
+        self.download_button.setEnabled(study is not None and self.task is None)
         if study is None:
             return
         if study.series:
@@ -274,6 +289,53 @@ class PacsBrowser(QDialog):
         self.thumb_task.succeeded.connect(show, Qt.ConnectionType.QueuedConnection)
         self.thumb_task.start()
 
+    # -- open -------------------------------------------------------------------------------
+    def open_lazily(self) -> None:
+        """Open the selected series (else every series of the study) instance by instance:
+        each shows as soon as its first frame is there. DIMSE peers download first."""
+        study = self.selected_study()
+        if study is None:
+            return
+        try:
+            kind, client = self._target()
+        except PacsError as exc:
+            self._failed(exc)
+            return
+        if kind == "dimse":
+            self.download()
+            return
+        rows = sorted({i.row() for i in self.series_table.selectedItems()})
+        chosen = [study.series[r] for r in rows if r < len(study.series)]
+        series_uids = [s.series_uid for s in chosen] or None
+
+        def work() -> int:
+            from annotator.pacs.client import tag_value
+            from annotator.pacs.remote_clip import open_instance
+            from annotator.ui.pacs_open import pacs_cache
+
+            wanted = series_uids or [str(tag_value(s, "0020000E"))
+                                     for s in client.search_series(study.study_uid)]
+            opened = 0
+            for series_uid in wanted:
+                for inst in client.search_instances(study.study_uid, series_uid,
+                                                    max_results=MAX_OPEN - opened):
+                    sop = str(tag_value(inst, "00080018"))
+                    self.clip_ready.emit(open_instance(client, study.study_uid, series_uid, sop,
+                                                       pacs_cache()))
+                    opened += 1
+                if opened >= MAX_OPEN:
+                    break
+            if not opened:
+                raise PacsError(f"study {study.study_uid} has no instances to open", "not-found")
+            return opened
+
+        def done(count: int) -> None:
+            more = " (the first ones only: use Download Study for all)" if count >= MAX_OPEN else ""
+            self.message.setText(f"Opened {count} instance(s){more}; they stream into the local cache")
+            self.opened_count += count
+
+        self._run(work, done, "Opening…")
+
     # -- download ---------------------------------------------------------------------------
     def download(self, dest: Path | None = None) -> None:
         study = self.selected_study()
@@ -328,5 +390,13 @@ def open_from_pacs(window: Any) -> PacsBrowser:
         window.open_paths([path])
 
     dialog.case_ready.connect(opened)
+
+    def clip(media: Any) -> None:
+        from annotator.ui.pacs_open import add_streamed_media
+
+        add_streamed_media(window, media)
+        dialog.accept()  # the clip is on screen; the browser is in the way
+
+    dialog.clip_ready.connect(clip, Qt.ConnectionType.QueuedConnection)
     dialog.show()
     return dialog

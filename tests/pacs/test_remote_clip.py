@@ -144,7 +144,7 @@ def test_unknown_instance_and_wrong_password(client: DicomWebClient, clips: dict
     assert err.value.kind == "not-found"
     bad = DicomWebClient(server_from_url(f"http://{USER}@127.0.0.1:{orthanc.http_port}/dicom-web"), "nope")
     with pytest.raises(PacsError, match="password") as err:
-        RemoteClip(bad, *clips["jpeg"][1], cache_path(tmp_path, study, "x"))
+        RemoteClip(bad, study, series, clips["jpeg"][1][2], cache_path(tmp_path, study, "x"))
     assert err.value.kind == "auth"
     assert not _leftovers(tmp_path) and not list(tmp_path.rglob("*.dcm"))
 

@@ -1,0 +1,87 @@
+"""File > Open from PACS in the app: the clip is on screen at once, streams into the local
+cache meanwhile, and the saved case references the cached file, which reopens offline."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import pydicom
+import pytest
+from clips import clip_dicom
+from orthanc_server import USER, Orthanc
+from pytestqt.qtbot import QtBot
+
+from annotator.case.document import CaseDocument
+from annotator.media.dicom import DicomMedia
+from annotator.pacs.remote_clip import RemoteClip
+from annotator.ui.main_window import MainWindow
+from annotator.ui.pacs_dialog import open_from_pacs
+from annotator.ui.pacs_open import pacs_cache
+
+
+def test_open_shows_the_clip_at_once_and_the_case_reopens_offline(
+        qtbot: QtBot, orthanc: Orthanc, password_env: str, tmp_path: Path) -> None:
+    data = clip_dicom(30, patient="Lazy^Open")
+    upload = tmp_path / "upload.dcm"
+    upload.write_bytes(data)
+    orthanc.upload(upload)
+    ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+
+    win = MainWindow()
+    win.controller.confirm_discard = lambda: True
+    qtbot.addWidget(win)
+    win.show()
+    dialog = open_from_pacs(win)
+    dialog.server.setEditText(f"http://{USER}@127.0.0.1:{orthanc.http_port}/dicom-web")
+    dialog.patient_name.setText("Lazy^*")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
+    dialog.study_table.selectRow(0)
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.series_table.rowCount() == 1, timeout=20000)
+    start = time.perf_counter()
+    with qtbot.waitSignal(win.viewer.frame_shown, timeout=20000):
+        dialog.open_lazily()
+    shown_after = time.perf_counter() - start
+    assert shown_after < 5.0  # generous on a loaded machine; `make bench` measures the target
+
+    doc = win.controller.document
+    assert doc is not None and len(doc.case.media) == 1
+    ref = doc.case.media[0]
+    target = pacs_cache() / str(ds.StudyInstanceUID) / f"{ds.SOPInstanceUID}.dcm"
+    assert Path(ref.path) == target
+    media = doc.media(ref.id)
+    assert isinstance(media, RemoteClip) and media.frame_count == 30
+    qtbot.waitUntil(lambda: media.complete, timeout=20000)
+    assert target.is_file() and not list(target.parent.glob(".*.part"))
+    qtbot.waitUntil(lambda: "complete in the local cache" in win.statusBar().currentMessage(),
+                    timeout=5000)
+
+    case_path = tmp_path / "case.uscase.json"
+    assert win.controller.save(case_path)
+    win.controller.set_document(None)
+    win.close()
+    with CaseDocument.load(case_path) as again:  # no server is asked: a plain local file
+        (ref,) = again.case.media
+        assert ref.sha256 and not again.warnings
+        reopened = again.media(ref.id)
+        assert isinstance(reopened, DicomMedia) and reopened.frame_count == 30
+        assert reopened.transfer_syntax == "1.2.840.10008.1.2.4.50"
+
+
+def test_open_errors_show_in_the_dialog(qtbot: QtBot, orthanc: Orthanc,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from annotator.pacs.study import StudySummary
+    from annotator.ui.pacs_dialog import PacsBrowser
+
+    monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "s3cret-pw")
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    dialog.server.setEditText(f"http://{USER}@127.0.0.1:{orthanc.http_port}/dicom-web")
+    dialog._show_studies([StudySummary("1.2.3.999", "Nobody", "", "", "", "")])
+    dialog.study_table.selectRow(0)
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=20000)
+    dialog.open_lazily()
+    qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
+    assert "no instances" in dialog.message.text() or "not found" in dialog.message.text()
