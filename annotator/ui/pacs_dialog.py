@@ -33,6 +33,7 @@ from annotator.pacs.study import SeriesSummary, StudySummary, study_query
 from annotator.ui.tasks import Task
 
 MAX_STUDIES = 1000
+DIMSE_SUFFIX = " (DIMSE)"
 MAX_OPEN = 100  # instances opened at once by Open; Download Study takes them all
 THUMBNAILS = 20  # series with a /rendered picture
 THUMBNAIL_SIZE = 64
@@ -55,6 +56,8 @@ class PacsBrowser(QDialog):
         self.thumbnails_shown = 0
         self.opened_count = 0
         self._password: dict[str, str | None] = {}
+        #: how a DIMSE study is fetched: ("get", 0) or ("move", listener port)
+        self.retrieve: tuple[str, int] = ("get", 0)
 
         self.server = QComboBox()
         self.server.setEditable(True)
@@ -120,7 +123,10 @@ class PacsBrowser(QDialog):
         from annotator.pacs.servers import load_servers
 
         try:
-            self.server.addItems([s.name for s in load_servers()])
+            for s in load_servers():
+                self.server.addItem(s.name)
+                if s.has_dimse:  # the same archive through its DIMSE peer
+                    self.server.addItem(s.name + DIMSE_SUFFIX)
         except PacsError as exc:
             self.server.setToolTip(str(exc))
 
@@ -138,12 +144,20 @@ class PacsBrowser(QDialog):
     def _target(self) -> tuple[str, Any]:
         """("dimse", peer) or ("web", client) for the server field; may ask for a password."""
         text = self.server.currentText().strip()
+        self.retrieve = ("get", 0)
         if text.startswith("dicom://"):
             from annotator.pacs.dimse import peer_from_url
 
             return "dimse", peer_from_url(text)
         from annotator.pacs.client import DicomWebClient
         from annotator.pacs.servers import find_password, resolve_server
+
+        if text.endswith(DIMSE_SUFFIX):
+            from annotator.pacs.dimse import peer_from_server
+
+            saved = resolve_server(text[: -len(DIMSE_SUFFIX)])
+            self.retrieve = (saved.dimse_retrieve, saved.listen_port)
+            return "dimse", peer_from_server(saved)
 
         server = resolve_server(text)
         if text not in self._password:
@@ -253,7 +267,8 @@ class PacsBrowser(QDialog):
     def _load_thumbnails(self, series: list[SeriesSummary]) -> None:
         """One /rendered JPEG per series, on its own thread; failures just leave no picture."""
         study = self.selected_study()
-        if study is None or self.server.currentText().strip().startswith("dicom://"):
+        text = self.server.currentText().strip()
+        if study is None or text.startswith("dicom://") or text.endswith(DIMSE_SUFFIX):
             return
         try:
             _, client = self._target()
@@ -348,13 +363,16 @@ class PacsBrowser(QDialog):
             self._failed(exc)
             return
 
+        how, port = self.retrieve
+
         def work() -> Path:
             if kind == "dimse":
-                from annotator.pacs.dimse import c_get_study
+                from annotator.pacs.dimse import c_get_study, c_move_study
                 from annotator.pacs.study import write_study_case
 
-                return write_study_case(c_get_study(target, study.study_uid, folder), folder,
-                                        study.study_uid)
+                files = (c_move_study(target, study.study_uid, folder, port) if how == "move"
+                         else c_get_study(target, study.study_uid, folder))
+                return write_study_case(files, folder, study.study_uid)
             from annotator.pacs.study import get_study
 
             return get_study(target, study.study_uid, folder)

@@ -69,5 +69,5 @@ def add_streamed_media(window: Any, media: Media) -> None:
         controller.set_document(CaseDocument.new(opener=controller.opener))
         controller._fresh = True  # noqa: SLF001 - as open_paths does: not unsaved work yet
     controller._media_opened([OpenedMedia(media.path, media, None)])  # noqa: SLF001
-    if isinstance(media, RemoteClip) and not media.complete:
+    if isinstance(media, RemoteClip):  # done already, or later: the watcher says so
         DownloadWatcher(window, media)

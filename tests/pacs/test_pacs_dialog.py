@@ -109,3 +109,48 @@ def test_servers_dialog_saves_tests_and_never_writes_the_password(
     dialog.list.setCurrentRow(0)
     dialog.remove()
     assert load_servers() == []
+
+
+def test_dimse_peer_saved_tested_and_used_for_c_move(qtbot: QtBot, server_url: str, password_env: str,
+                                                     orthanc: object, tmp_path: Path) -> None:
+    """The saved server holds its DIMSE peer; the browser lists it as 'NAME (DIMSE)', searches
+    with C-FIND and downloads with C-MOVE to our own listener."""
+    from annotator.pacs.servers import load_servers, settings_path
+    from annotator.ui.pacs_servers_dialog import PacsServersDialog
+
+    servers = PacsServersDialog()
+    qtbot.addWidget(servers)
+    servers.name.setText("clinic")
+    servers.url.setText(server_url.replace("sono@", ""))
+    servers.user.setText("sono")
+    servers.dimse_ae.setText("ORTHANCTEST")
+    servers.save()
+    assert "Not saved" in servers.message.text() and "AE title, host and port" in servers.message.text()
+    servers.dimse_host.setText("127.0.0.1")
+    servers.dimse_port.setValue(orthanc.dicom_port)  # type: ignore[attr-defined]
+    servers.retrieve.setCurrentIndex(servers.retrieve.findData("move"))
+    servers.listen_port.setValue(orthanc.move_port)  # type: ignore[attr-defined]
+    servers.save()
+    (saved,) = load_servers()
+    assert (saved.dimse_ae, saved.dimse_port, saved.dimse_retrieve) == ("ORTHANCTEST", orthanc.dicom_port, "move")  # type: ignore[attr-defined]
+    assert '"dimse_host": "127.0.0.1"' in settings_path().read_text()
+    servers.test_connection()
+    qtbot.waitUntil(lambda: servers.task is None and servers.message.text().startswith("OK"), timeout=20000)
+    assert "answers C-ECHO" in servers.message.text()
+
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    names = [dialog.server.itemText(i) for i in range(dialog.server.count())]
+    assert names == ["clinic", "clinic (DIMSE)"]
+    dialog.server.setCurrentIndex(1)
+    dialog.patient_name.setText("Compressed*")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
+    dialog.study_table.selectRow(0)
+    dialog._ended()
+    with qtbot.waitSignal(dialog.case_ready, timeout=30000, raising=False) as blocker:
+        dialog.download(tmp_path / "moved")
+    assert blocker.signal_triggered, dialog.message.text()
+    assert dialog.retrieve[0] == "move"
+    case = load_case(blocker.args[0])
+    assert len(case.media) >= 2 and not case.load_warnings

@@ -40,6 +40,8 @@ def test_open_shows_the_clip_at_once_and_the_case_reopens_offline(
     qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
     dialog.study_table.selectRow(0)
     qtbot.waitUntil(lambda: dialog.task is None and dialog.series_table.rowCount() == 1, timeout=20000)
+    messages: list[str] = []
+    win.statusBar().messageChanged.connect(messages.append)
     start = time.perf_counter()
     with qtbot.waitSignal(win.viewer.frame_shown, timeout=20000):
         dialog.open_lazily()
@@ -55,8 +57,7 @@ def test_open_shows_the_clip_at_once_and_the_case_reopens_offline(
     assert isinstance(media, RemoteClip) and media.frame_count == 30
     qtbot.waitUntil(lambda: media.complete, timeout=20000)
     assert target.is_file() and not list(target.parent.glob(".*.part"))
-    qtbot.waitUntil(lambda: "complete in the local cache" in win.statusBar().currentMessage(),
-                    timeout=5000)
+    qtbot.waitUntil(lambda: any("complete in the local cache" in m for m in messages), timeout=5000)
 
     case_path = tmp_path / "case.uscase.json"
     assert win.controller.save(case_path)
