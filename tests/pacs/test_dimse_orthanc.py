@@ -73,6 +73,7 @@ def test_peer_down_and_bad_url() -> None:
 def syntax_study(orthanc: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
     """One study holding an ultrasound image in each syntax ultrasound needs: JPEG Baseline,
     RLE, JPEG 2000, explicit and implicit VR little endian. (study UID, {SOP UID: syntax})"""
+    import clips
     from pydicom.data import get_testdata_file
     from pydicom.uid import (
         ExplicitVRLittleEndian,
@@ -80,8 +81,6 @@ def syntax_study(orthanc: object, tmp_path_factory: pytest.TempPathFactory) -> t
         RLELossless,
         generate_uid,
     )
-
-    import clips
 
     folder = tmp_path_factory.mktemp("syntaxes")
     study = generate_uid()
