@@ -180,11 +180,13 @@ class DicomWebClient:
 
     # -- QIDO-RS ----------------------------------------------------------------------------
     def search(self, path: str, params: dict[str, str | int] | None = None,
-               page_size: int = PAGE_SIZE, max_results: int | None = None) -> Iterator[Json]:
-        """Every match of a QIDO-RS search, fetched a page (limit/offset) at a time."""
-        offset = 0
+               page_size: int = PAGE_SIZE, max_results: int | None = None,
+               offset: int = 0) -> Iterator[Json]:
+        """Every match of a QIDO-RS search from ``offset`` on, fetched a page (limit/offset)
+        at a time."""
+        first = offset
         while True:
-            limit = page_size if max_results is None else min(page_size, max_results - offset)
+            limit = page_size if max_results is None else min(page_size, first + max_results - offset)
             if limit <= 0:
                 return
             query = dict(params or {})

@@ -32,9 +32,9 @@ from annotator.pacs.errors import PacsError
 from annotator.pacs.study import SeriesSummary, StudySummary, study_query
 from annotator.ui.tasks import Task
 
-MAX_STUDIES = 1000
+STUDY_PAGE = 500  # studies per page of the list (More Studies fetches the next)
 DIMSE_SUFFIX = " (DIMSE)"
-MAX_OPEN = 100  # instances opened at once by Open; Download Study takes them all
+MAX_OPEN = 20  # instances opened at once by Open; Download Study takes them all
 THUMBNAILS = 20  # series with a /rendered picture
 THUMBNAIL_SIZE = 64
 
@@ -79,7 +79,10 @@ class PacsBrowser(QDialog):
 
         self.search_button = QPushButton("&Search")
         self.search_button.setDefault(True)
-        self.search_button.clicked.connect(self.search)
+        self.search_button.clicked.connect(lambda: self.search())
+        self.more_button = QPushButton("&More Studies")
+        self.more_button.setVisible(False)
+        self.more_button.clicked.connect(self.more)
         self.study_table = _table(["Date", "Patient", "ID", "Accession", "Description"])
         self.study_table.itemSelectionChanged.connect(self._study_selected)
         self.study_table.itemDoubleClicked.connect(lambda _item: self.open_lazily())
@@ -105,6 +108,7 @@ class PacsBrowser(QDialog):
 
         buttons = QHBoxLayout()
         buttons.addWidget(servers)
+        buttons.addWidget(self.more_button)
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.download_button)
         buttons.addWidget(self.open_button)
@@ -195,7 +199,9 @@ class PacsBrowser(QDialog):
         self.message.setText(f"<b>Failed:</b> {exc}")
 
     # -- search -----------------------------------------------------------------------------
-    def search(self) -> None:
+    def search(self, offset: int = 0) -> None:
+        """Search; ``offset`` > 0 fetches the next page (``STUDY_PAGE`` studies, QIDO-RS
+        limit/offset) and appends it."""
         try:
             query = study_query(self.patient_name.text().strip() or None,
                                 self.patient_id.text().strip() or None,
@@ -205,28 +211,39 @@ class PacsBrowser(QDialog):
         except PacsError as exc:
             self._failed(exc)
             return
+        earlier = self.studies if offset else []
 
         def work() -> list[StudySummary]:
-            if kind == "dimse":
+            # one more than a page: whether a next page exists, without counting them all
+            if kind == "dimse":  # C-FIND has no paging: the page is cut here
                 from annotator.pacs.dimse import find_studies_dimse
 
-                return find_studies_dimse(target, query)[:MAX_STUDIES]
+                return find_studies_dimse(target, query)[offset:offset + STUDY_PAGE + 1]
             from annotator.pacs.study import find_studies
 
-            return find_studies(target, query, with_series=False, max_results=MAX_STUDIES)
+            return find_studies(target, query, with_series=False, max_results=STUDY_PAGE + 1,
+                                offset=offset)
 
-        self._run(work, self._show_studies, "Searching\u2026")
+        self._run(work, lambda page: self._show_studies(earlier + page[:STUDY_PAGE],
+                                                        len(page) > STUDY_PAGE),
+                  "Searching\u2026")
 
-    def _show_studies(self, studies: list[StudySummary]) -> None:
+    def more(self) -> None:
+        self.search(len(self.studies))
+
+    def _show_studies(self, studies: list[StudySummary], more: bool = False) -> None:
         self.studies = studies
+        self.study_table.setUpdatesEnabled(False)  # one repaint for the whole list
         self.study_table.setRowCount(len(studies))
         for row, s in enumerate(studies):
             for col, value in enumerate((_date(s.study_date), s.patient_name.replace("^", " "),
                                          s.patient_id, s.accession, s.description)):
                 self.study_table.setItem(row, col, QTableWidgetItem(value))
+        self.study_table.setUpdatesEnabled(True)
         self.series_table.setRowCount(0)
-        more = " (only the first shown: narrow the search)" if len(studies) >= MAX_STUDIES else ""
-        self.message.setText(f"{len(studies)} studies{more}" if studies else "No studies match")
+        self.more_button.setVisible(more)
+        tail = f" shown; {STUDY_PAGE} more with More Studies" if more else ""
+        self.message.setText(f"{len(studies)} studies{tail}" if studies else "No studies match")
 
     def selected_study(self) -> StudySummary | None:
         rows = {i.row() for i in self.study_table.selectedItems()}

@@ -57,3 +57,34 @@ def clip_dicom(count: int, jpeg: bool = True, patient: str = "Clip^Test",
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()
+
+
+def tiny_instances(count: int, study_uid: str, patient: str = "Many^Instances") -> list[bytes]:
+    """``count`` 8 x 8 ultrasound images of one study and series (fast to make and store)."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+
+    # One file made by pydicom, then copies with another SOP Instance UID of the same length
+    # written over its two occurrences (meta and data set): 5,000 files in a fraction of a second.
+    base = generate_uid().rstrip(".")[:50].rstrip(".")
+    placeholder = f"{base}.1000000"  # no leading zero: a valid UID component
+    ds = Dataset()
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, generate_uid()
+    ds.PatientName, ds.PatientID, ds.Modality = patient, "MANY-1", "US"
+    ds.StudyDate, ds.StudyDescription = "20260103", "Many instances"
+    ds.Rows = ds.Columns = 8
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.PixelData = bytes(64)
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.6.1")
+    meta.MediaStorageSOPInstanceUID = UID(placeholder)
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    template = buffer.getvalue()
+    old = placeholder.encode()
+    assert template.count(old) == 2
+    return [template.replace(old, f"{base}.{1000001 + n}".encode()) for n in range(count)]
