@@ -86,3 +86,55 @@ def test_open_errors_show_in_the_dialog(qtbot: QtBot, orthanc: Orthanc,
     dialog.open_lazily()
     qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
     assert "no instances" in dialog.message.text() or "not found" in dialog.message.text()
+
+
+def test_store_to_pacs_asks_shows_where_and_sends_through_dimse(
+        qtbot: QtBot, orthanc: Orthanc, password_env: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """File > Store to PACS with a saved server's DIMSE peer (C-STORE): the question names
+    the server, the patient and the study; the SR and SC arrive in the scan's study."""
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from annotator.case.model import Annotation
+    from annotator.pacs.client import DicomWebClient, tag_value
+    from annotator.pacs.servers import PacsServer, save_servers, server_from_url
+    from annotator.ui import pacs_store
+
+    data = clip_dicom(5, patient="Store^Back")
+    upload = tmp_path / "scan.dcm"
+    upload.write_bytes(data)
+    orthanc.upload(upload)
+    study = str(pydicom.dcmread(upload, stop_before_pixels=True).StudyInstanceUID)
+    save_servers([PacsServer("clinic", f"http://127.0.0.1:{orthanc.http_port}", user=USER,
+                             dimse_ae="ORTHANCTEST", dimse_host="127.0.0.1", dimse_port=orthanc.dicom_port)])
+
+    win = MainWindow()
+    win.controller.confirm_discard = lambda: True
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.viewer.frame_shown, timeout=20000):
+        win.open_paths([upload])
+    doc = win.controller.document
+    assert doc is not None
+    media_id = doc.case.media[0].id
+    doc.case.annotations.append(Annotation.single("a1", media_id, "line", 2, [(10, 10), (60, 40)]))
+    asked: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(
+        lambda _p, _t, label, items, *a: (asked.append((label, list(items))) or ("clinic (DIMSE)", True))))
+    questions: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(
+        lambda _p, _t, text, *a: (questions.append(text) or QMessageBox.StandardButton.Yes)))
+    messages: list[str] = []
+    win.statusBar().messageChanged.connect(messages.append)
+    pacs_store.store_to_pacs(win)
+    assert asked and asked[0][1] == ["clinic", "clinic (DIMSE)"]
+    (question,) = questions
+    assert "Send to clinic (DIMSE)" in question and "Store^Back" in question and study in question
+    assert "Structured report" in question and "Secondary capture 1" in question
+    qtbot.waitUntil(lambda: any("Stored 2 file(s)" in m for m in messages), timeout=30000)
+    client = DicomWebClient(server_from_url(f"http://{USER}@127.0.0.1:{orthanc.http_port}/dicom-web"),
+                            "s3cret-pw")
+    classes = sorted(str(tag_value(i, "00080016")) for i in client.search(f"/studies/{study}/instances"))
+    assert classes == ["1.2.840.10008.5.1.4.1.1.3.1", "1.2.840.10008.5.1.4.1.1.7",
+                       "1.2.840.10008.5.1.4.1.1.88.34"]  # the scan, its SC and its SR
+    win.controller.set_document(None)
+    win.close()
