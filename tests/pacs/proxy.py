@@ -1,15 +1,19 @@
-"""A loopback HTTP proxy in front of the test Orthanc that can cut transfers halfway, or
-answer slowly: the bad network of the PACS tests, with the real server behind it."""
+"""A loopback HTTP(S) proxy in front of the test Orthanc that can cut transfers halfway, answer
+slowly, or speak TLS with a self-signed certificate: the bad network of the PACS tests, with
+the real server behind it. (Orthanc 1.10.1's own HTTPS crashes on the first connection with
+Debian's OpenSSL 3 (exit 139), so TLS is put in front of it here.)"""
 
 from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 class Proxy:
@@ -21,9 +25,10 @@ class Proxy:
         self.delay = 0.0  # seconds before each answer
         self.cut_fraction = 0.5
         self.cuts = 0
+        self.scheme = "http"
 
     def url(self, user: str) -> str:
-        return f"http://{user}@127.0.0.1:{self.port}/dicom-web"
+        return f"{self.scheme}://{user}@127.0.0.1:{self.port}/dicom-web"
 
 
 def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
@@ -68,10 +73,16 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def running_proxy(upstream: int) -> Iterator[Proxy]:
+def running_proxy(upstream: int, tls: tuple[Path, Path] | None = None) -> Iterator[Proxy]:
+    """The proxy on a free loopback port; ``tls`` = (certificate, key) makes it HTTPS."""
     proxy = Proxy(0, upstream)
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(proxy))
     proxy.port = int(httpd.server_address[1])
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+        proxy.scheme = "https"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
