@@ -210,7 +210,7 @@ def test_the_splitter_finds_a_delimiter_across_chunks() -> None:
         body, ctype = build_multipart([content])
         boundary = ctype.split("boundary=")[1]
         out: list[bytes] = []
-        splitter = SinglePartSplitter(boundary, lambda v: out.append(bytes(v)))
+        splitter = SinglePartSplitter(boundary, lambda v, out=out: out.append(bytes(v)))  # type: ignore[misc]
         i = 0
         while i < len(body):
             n = rng.randint(1, 12)

@@ -118,11 +118,18 @@ def test_store_to_pacs_asks_shows_where_and_sends_through_dimse(
     media_id = doc.case.media[0].id
     doc.case.annotations.append(Annotation.single("a1", media_id, "line", 2, [(10, 10), (60, 40)]))
     asked: list[tuple[str, list[str]]] = []
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(
-        lambda _p, _t, label, items, *a: (asked.append((label, list(items))) or ("clinic (DIMSE)", True))))
     questions: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(
-        lambda _p, _t, text, *a: (questions.append(text) or QMessageBox.StandardButton.Yes)))
+
+    def get_item(_parent: object, _title: str, label: str, items: list[str], *_a: object) -> tuple[str, bool]:
+        asked.append((label, list(items)))
+        return "clinic (DIMSE)", True
+
+    def ask(_parent: object, _title: str, text: str, *_a: object) -> QMessageBox.StandardButton:
+        questions.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(get_item))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(ask))
     messages: list[str] = []
     win.statusBar().messageChanged.connect(messages.append)
     pacs_store.store_to_pacs(win)
