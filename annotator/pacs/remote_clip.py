@@ -30,6 +30,7 @@ from annotator.media.dicom_pixels import DisplayMapper, decode_native, decode_wi
 from annotator.media.dicom_regions import parse_calibration
 from annotator.pacs.client import DicomWebClient
 from annotator.pacs.errors import PacsError
+from annotator.pacs.partial import NativePart
 from annotator.pacs.stream import InstanceDownload, part_path
 
 #: how long the first frame may take to come down the stream before it is asked for alone
@@ -58,7 +59,8 @@ class RemoteClip(Media):
         self.path = target
         self.kind = "dicom"
         self._lock = threading.Lock()
-        self._file: DicomMedia | None = None  # the part file as last opened, or the final file
+        #: the part file as last opened, or the final file
+        self._file: DicomMedia | NativePart | None = None
         self._file_size = -1
         self._single: dict[int, bytes] = {}
         self.download = InstanceDownload(client, *self.uids, target, release=self._release)
@@ -155,7 +157,7 @@ class RemoteClip(Media):
                 self._file.close()
                 self._file, self._file_size = None, -1
 
-    def _local_file(self) -> DicomMedia | None:
+    def _local_file(self) -> DicomMedia | NativePart | None:
         """The final file when the download is done, else the part file as far as it came
         (opened again only when it has grown). Called under ``_lock``."""
         final = self.download.ok
@@ -174,8 +176,8 @@ class RemoteClip(Media):
             self._file = None
         try:
             self._file = DicomMedia(source)
-        except MediaError:
-            self._file = None  # the header has not arrived yet
+        except MediaError:  # the header has not arrived yet, or a short uncompressed file
+            self._file = None if final else NativePart.open(source)
         self._file_size = size
         return self._file
 

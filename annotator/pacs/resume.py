@@ -75,23 +75,13 @@ def complete_part_file(client: DicomWebClient, uids: tuple[str, str, str], part:
 
 def _native_part(part: Path) -> tuple[PixelLayout, int] | None:
     """The layout of a short uncompressed part file and its whole frames, or None."""
-    import pydicom
+    from annotator.pacs.partial import NativePart
 
-    from annotator.media.dicom_header import _layout
-
-    try:
-        with open(part, "rb") as fp:
-            ds = pydicom.dcmread(fp, stop_before_pixels=True)
-            start = fp.tell()  # pydicom stops at the Pixel Data tag
-            head = fp.read(12)
-        ts = ds.file_meta.TransferSyntaxUID
-        layout = _layout(part, ds, ts, start, head)
-    except Exception:  # noqa: BLE001 - a header cut short: nothing to keep
+    native = NativePart.open(part)
+    if native is None:
         return None
-    if layout.encapsulated or layout.native_frame_bits % 8 or not ts.is_little_endian:
-        return None
-    have = (part.stat().st_size - layout.value_offset) // (layout.native_frame_bits // 8)
-    return (layout, min(have, layout.frames)) if have > 0 else None
+    native.close()
+    return (native.layout, native.frame_count) if native.frame_count > 0 else None
 
 
 def _append_fragments(part: Path, pieces: list[tuple[tuple[int, int], ...]], frames: list[bytes],

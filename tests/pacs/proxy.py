@@ -20,12 +20,14 @@ class Proxy:
     def __init__(self, port: int, upstream: int) -> None:
         self.port = port
         self.upstream = upstream
-        #: "pass", "cut" (whole-instance answers stop halfway), "cut-all" (frames too)
+        #: "pass", "cut" (whole-instance answers stop halfway), "cut-all" (frames too),
+        #: "trickle" (whole-instance answers in 20 pieces, ``delay`` apart)
         self.mode = "pass"
         self.delay = 0.0  # seconds before each answer
         self.cut_fraction = 0.5
         self.cuts = 0
         self.scheme = "http"
+        self.paths: list[str] = []  # every request, in order
 
     def url(self, user: str) -> str:
         return f"{self.scheme}://{user}@127.0.0.1:{self.port}/dicom-web"
@@ -39,17 +41,19 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            proxy.paths.append(self.path)
             conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
             conn.request("GET", self.path, headers=headers)
             answer = conn.getresponse()
             body = answer.read()
             conn.close()
-            if proxy.delay:
-                time.sleep(proxy.delay)
             path = self.path.split("?")[0]
             is_instance = "/instances/" in path and not path.endswith(("/metadata", "/rendered")) \
                 and "/frames/" not in path
+            trickle = proxy.mode == "trickle" and is_instance
+            if proxy.delay and not trickle:
+                time.sleep(proxy.delay)
             cut = answer.status == 200 and (
                 (proxy.mode in ("cut", "cut-all") and is_instance)
                 or (proxy.mode == "cut-all" and "/frames/" in path))
@@ -65,6 +69,12 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body[: int(len(body) * proxy.cut_fraction)])
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)
+            elif trickle:
+                step = len(body) // 20 + 1
+                for i in range(0, len(body), step):
+                    self.wfile.write(body[i:i + step])
+                    self.wfile.flush()
+                    time.sleep(proxy.delay)
             else:
                 self.wfile.write(body)
             self.close_connection = True

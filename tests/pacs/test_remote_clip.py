@@ -159,3 +159,26 @@ def test_a_slow_server_times_out(clips: dict, proxy: Proxy, tmp_path: Path) -> N
     assert err.value.kind == "timeout"
     proxy.delay = 0.0
     assert not _leftovers(tmp_path) and not list(tmp_path.rglob("*.dcm"))
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "native"])
+def test_frames_come_from_the_stream_as_they_arrive(clips: dict, proxy: Proxy, kind: str,
+                                                    tmp_path: Path) -> None:
+    """On a slow network the first frame comes down the one streaming request, and the
+    frames that have arrived are read from the part file: no request per frame."""
+    original, (study, series, sop) = clips[kind]
+    proxy.mode, proxy.delay = "trickle", 0.1
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    clip = RemoteClip(client, study, series, sop, cache_path(tmp_path, study, sop), first_frame_wait=5.0)
+    seen = []
+    while not clip.download.done.is_set():
+        seen.append(clip.frames_local())
+        if 0 < seen[-1] < FRAMES:
+            _same_frames(clip, original, (seen[-1] - 1,))
+        clip.download.done.wait(0.05)
+    assert clip.complete, clip.error
+    partial = [n for n in seen if 0 < n < FRAMES]
+    assert len(set(partial)) >= 3, seen  # the part file grew frame by frame
+    assert not [p for p in proxy.paths if "/frames/" in p or p.endswith("/metadata")], proxy.paths
+    _same_frames(clip, original, (0, FRAMES - 1))
+    clip.close()
