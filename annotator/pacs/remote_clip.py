@@ -31,7 +31,7 @@ from annotator.media.dicom_regions import parse_calibration
 from annotator.pacs.client import DicomWebClient
 from annotator.pacs.errors import PacsError
 from annotator.pacs.partial import NativePart
-from annotator.pacs.stream import InstanceDownload, part_path
+from annotator.pacs.stream import InstanceDownload, part_path, remove_stale_parts
 
 #: how long the first frame may take to come down the stream before it is asked for alone
 FIRST_FRAME_WAIT = 0.15
@@ -236,6 +236,8 @@ def open_instance(client: DicomWebClient, study_uid: str, series_uid: str, sop_u
                   cache: Path) -> Media:
     """The local copy when there is one (no network at all), else a streaming clip."""
     local = cache_path(cache, study_uid, sop_uid)
+    if local.parent.is_dir():
+        remove_stale_parts(local.parent)
     if local.is_file():
         try:
             return DicomMedia(local)

@@ -110,6 +110,19 @@ def part_path(target: Path) -> Path:
     return target.parent / f".{target.name}.part"
 
 
+def remove_stale_parts(folder: Path, older_than_s: float = 3600.0) -> int:
+    """Delete part files a crashed or killed app left in ``folder`` (a running download
+    touches its part file all the time); how many were deleted."""
+    removed = 0
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        with contextlib.suppress(OSError):
+            if now - part.stat().st_mtime > older_than_s:
+                part.unlink()
+                removed += 1
+    return removed
+
+
 class InstanceDownload:
     """Streams one instance to ``target`` on a worker thread; ``done`` is set at the end,
     with ``error`` None when the file is in place."""

@@ -182,3 +182,17 @@ def test_frames_come_from_the_stream_as_they_arrive(clips: dict, proxy: Proxy, k
     assert not [p for p in proxy.paths if "/frames/" in p or p.endswith("/metadata")], proxy.paths
     _same_frames(clip, original, (0, FRAMES - 1))
     clip.close()
+
+
+def test_part_files_left_by_a_killed_app_are_removed(clips: dict, client: DicomWebClient,
+                                                      tmp_path: Path) -> None:
+    import os
+
+    _, (study, series, sop) = clips["jpeg"]
+    stale = cache_path(tmp_path, study, "1.2.3").parent / ".1.2.3.dcm.part"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"half")
+    os.utime(stale, (0, 0))
+    clip = open_instance(client, study, series, sop, tmp_path)
+    assert not stale.exists()
+    clip.close()
