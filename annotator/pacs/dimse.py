@@ -267,14 +267,22 @@ def c_move_study(peer: DimsePeer, study_uid: str, dest: Path, listen_port: int =
         with _association(peer, [MOVE_MODEL]) as assoc:
             final = None
             for status, _ in assoc.send_c_move(query, CALLING_AET, MOVE_MODEL):
+                if not status or "Status" not in status:
+                    raise PacsError(
+                        f"{peer.ae_title} ended the C-MOVE without an answer: it may not know "
+                        f"{CALLING_AET} (add AE title {CALLING_AET} at this computer, port "
+                        f"{server.server_address[1]}, to its modalities), or it could not connect "
+                        "back to us (a firewall?)", "config")
                 final = _status_ok(status)
                 if final == 0xA801:
                     raise PacsError(f"{peer.ae_title} does not know where {CALLING_AET} is: add "
                                     f"{CALLING_AET} at this computer, port {server.server_address[1]}, "
                                     "to the PACS's list of modalities", "config")
             if final not in (0, 0xB000):
-                raise PacsError(f"C-MOVE of study {study_uid} failed with status 0x{final or 0:04X}",
-                                "http")
+                hint = "" if received else (f" and nothing arrived: can it connect to {CALLING_AET} "
+                                            f"at this computer, port {server.server_address[1]}?")
+                raise PacsError(f"C-MOVE of study {study_uid} failed with status "
+                                f"0x{final or 0:04X}{hint}", "http")
     finally:
         server.shutdown()
     if not received:
