@@ -143,6 +143,7 @@ class InstanceDownload:
         self.done = threading.Event()
         self.started = time.perf_counter()
         self.finished = 0.0
+        self.received = 0.0
         self._cancel = threading.Event()
         #: notified whenever bytes reach the part file, and at the end
         self.grown = threading.Condition()
@@ -249,8 +250,9 @@ class InstanceDownload:
                         self._check_dicom(splitter)
                         checked = True
                 out.flush()
+                splitter.finish()
+                self.received = time.perf_counter()  # every byte local and readable
                 os.fsync(out.fileno())
-            splitter.finish()
 
     @staticmethod
     def _read_some(response: http.client.HTTPResponse) -> bytes:
