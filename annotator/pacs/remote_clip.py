@@ -31,7 +31,7 @@ from annotator.media.dicom_regions import parse_calibration
 from annotator.pacs.client import DicomWebClient
 from annotator.pacs.errors import PacsError
 from annotator.pacs.partial import NativePart
-from annotator.pacs.stream import InstanceDownload, part_path, remove_stale_parts
+from annotator.pacs.stream import InstanceDownload, remove_stale_parts
 
 #: how long the first frame may take to come down the stream before it is asked for alone
 FIRST_FRAME_WAIT = 0.15
@@ -161,7 +161,7 @@ class RemoteClip(Media):
         """The final file when the download is done, else the part file as far as it came
         (opened again only when it has grown). Called under ``_lock``."""
         final = self.download.ok
-        source = self.path if final else part_path(self.path)
+        source = self.path if final else self.download.part
         if self._file is not None and (Path(self._file.path) == source) and (
                 final or not self.download.running):
             return self._file

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -107,7 +108,8 @@ class SinglePartSplitter:
 
 
 def part_path(target: Path) -> Path:
-    return target.parent / f".{target.name}.part"
+    """A part file of its own beside ``target`` (two downloads of one instance never share one)."""
+    return target.parent / f".{target.name}.{secrets.token_hex(4)}.part"
 
 
 def remove_stale_parts(folder: Path, older_than_s: float = 3600.0) -> int:

@@ -196,3 +196,18 @@ def test_part_files_left_by_a_killed_app_are_removed(clips: dict, client: DicomW
     clip = open_instance(client, study, series, sop, tmp_path)
     assert not stale.exists()
     clip.close()
+
+
+def test_the_same_clip_opened_twice_at_once(clips: dict, client: DicomWebClient, tmp_path: Path) -> None:
+    original, (study, series, sop) = clips["jpeg"]
+    target = cache_path(tmp_path, study, sop)
+    first = RemoteClip(client, study, series, sop, target)
+    second = RemoteClip(client, study, series, sop, target)  # each has its own part file
+    assert first.download.wait(30) and second.download.wait(30)
+    assert first.complete and second.complete
+    _same_frames(second, original, (0, FRAMES - 1))
+    with DicomMedia(target) as local, DicomMedia(original) as truth:
+        assert all(local.frame_bytes(i) == truth.frame_bytes(i) for i in range(FRAMES))
+    assert not _leftovers(tmp_path)
+    first.close()
+    second.close()
