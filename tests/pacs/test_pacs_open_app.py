@@ -145,3 +145,61 @@ def test_store_to_pacs_asks_shows_where_and_sends_through_dimse(
                        "1.2.840.10008.5.1.4.1.1.88.34"]  # the scan, its SC and its SR
     win.controller.set_document(None)
     win.close()
+
+
+def test_a_slow_or_refusing_server_loses_no_work_and_the_window_answers(
+        qtbot: QtBot, orthanc: Orthanc, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an annotated case open: a slow server keeps the window answering and the clip joins
+    the case; a wrong password is one message in the browser, and the case is untouched."""
+    from proxy import running_proxy
+    from PySide6.QtCore import QTimer
+
+    from annotator.case.model import Annotation
+
+    data = clip_dicom(6, patient="Slow^Server")
+    upload = tmp_path / "slow.dcm"
+    upload.write_bytes(data)
+    orthanc.upload(upload)
+    local = tmp_path / "local.dcm"
+    local.write_bytes(clip_dicom(3, patient="Local^Work"))
+
+    win = MainWindow()
+    win.controller.confirm_discard = lambda: True
+    qtbot.addWidget(win)
+    with qtbot.waitSignal(win.viewer.frame_shown, timeout=20000):
+        win.open_paths([local])
+    doc = win.controller.document
+    assert doc is not None
+    doc.case.annotations.append(Annotation.single("a1", doc.case.media[0].id, "line", 0, [(1, 1), (9, 9)]))
+    with running_proxy(orthanc.http_port) as proxy:
+        monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "wrong")
+        dialog = open_from_pacs(win)
+        dialog.server.setEditText(proxy.url(USER))
+        dialog.patient_name.setText("Slow^*")
+        dialog.search()
+        qtbot.waitUntil(lambda: dialog.task is None and "Failed" in dialog.message.text(), timeout=20000)
+        assert "password" in dialog.message.text()
+        assert win.controller.document is doc and len(doc.case.annotations) == 1
+
+        monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "s3cret-pw")
+        dialog.search()
+        qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
+        dialog.study_table.selectRow(0)
+        qtbot.waitUntil(lambda: dialog.task is None and dialog.series_table.rowCount() == 1, timeout=20000)
+        proxy.delay = 0.5  # every answer half a second late
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        timer.start(20)
+        dialog.open_lazily()
+        qtbot.waitUntil(lambda: len(doc.case.media) == 2, timeout=30000)
+        timer.stop()
+        gaps = [b - a for a, b in zip(ticks[:-1], ticks[1:], strict=True)]
+        assert len(ticks) > 20 and max(gaps) < 0.5  # painted and answered throughout
+        assert win.controller.document is doc and len(doc.case.annotations) == 1  # nothing lost
+        clip = doc.media(doc.case.media[1].id)
+        assert isinstance(clip, RemoteClip)
+        qtbot.waitUntil(lambda: clip.download.done.is_set(), timeout=30000)
+        assert clip.complete
+    win.controller.set_document(None)
+    win.close()
