@@ -1,12 +1,14 @@
 """PACS benchmark on a private Orthanc (started here, on loopback, stopped at the end):
 
-- first frame: ``RemoteClip`` opened (one metadata request) and its frame 0 shown (one WADO-RS
-  frame request in the original JPEG syntax, decoded), for the
-  87-frame JPEG clip (corpus Issue164.dcm, or a generated 87-frame clip without the corpus);
-  target <= 0.3 s;
-- whole clip: WADO-RS retrieval and multipart parsing against one raw HTTP transfer of the same
-  instance (Orthanc's /instances/ID/file), interleaved, median of the passes; target <= 1.5x;
-- study list: 500 generated studies listed through QIDO-RS with paging; target < 1 s.
+- first frame: the 87-frame JPEG clip (corpus Issue164.dcm, or a generated one without the
+  corpus) opened the way the app opens it (``RemoteClip``: ONE streaming WADO-RS request for
+  the instance, the first frame from its first bytes) until frame 0 is decoded; target <= 0.3 s;
+- whole clip: from the same request until the clip is a complete file in the local cache
+  (part file written, fsynced, renamed), against one raw HTTP transfer of the instance (the
+  same WADO-RS request read by plain http.client and dropped), interleaved, median of the
+  passes; target <= 1.5x. Orthanc's native ``/instances/ID/file`` is printed beside it;
+- study list: 500 generated studies listed through QIDO-RS with paging (limit/offset) and
+  filled into the browser's table; target < 1 s.
 
 Skips (status 0, with the reason) where Orthanc or its DICOMweb plugin is absent.
 """
@@ -17,6 +19,7 @@ import base64
 import http.client
 import io
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -32,7 +35,7 @@ TARGET_FIRST_FRAME_S = 0.3
 TARGET_CLIP_RATIO = 1.5
 TARGET_LIST_S = 1.0
 STUDIES = 500
-PASSES = 5
+PASSES = 11
 
 
 def _clip(folder: Path) -> Path:
@@ -73,14 +76,20 @@ def _tiny_studies(count: int) -> list[bytes]:
     return out
 
 
-def _raw_transfer(orthanc: Orthanc, path: str, accept: str = "*/*") -> float:
-    """One plain HTTP GET of ``path``, body read and dropped: the transfer without a client."""
+def _raw_transfer(orthanc: Orthanc, path: str, accept: str = "*/*", keep: Path | None = None) -> float:
+    """One plain HTTP GET of ``path``, body read and dropped (or written to ``keep`` and
+    fsynced, the floor of any client that keeps the file safely): the transfer without a client."""
     token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     start = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", orthanc.http_port, timeout=60)
     conn.request("GET", path, headers={"Authorization": f"Basic {token}", "Accept": accept})
     data = conn.getresponse().read()
     conn.close()
+    if keep is not None:
+        with open(keep, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
     elapsed = time.perf_counter() - start
     assert len(data) > 1_000_000
     return elapsed
@@ -116,40 +125,61 @@ def run(orthanc: Orthanc, folder: Path) -> int:
     from annotator.pacs.client import DICOM_MULTIPART
 
     wado_path = f"/dicom-web/studies/{study}/series/{series}/instances/{sop}"
-    first, whole, raw, raw_wado = [], [], [], []
-    for _ in range(PASSES):
+    first, whole, raw, raw_file, raw_kept, arrived = [], [], [], [], [], []
+    for n in range(PASSES):
+        raw.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART))
+        raw_kept.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART, folder / f"raw{n}.bin"))
+        raw_file.append(_raw_transfer(orthanc, f"/instances/{orthanc_id}/file"))
         start = time.perf_counter()
-        remote = RemoteClip(client, study, series, sop)  # metadata request, then frame 1 only
+        remote = RemoteClip(client, study, series, sop, folder / f"cache{n}" / f"{sop}.dcm")
         image = remote.frame(0)
         first.append(time.perf_counter() - start)
+        assert remote.download.wait(60) and remote.complete, remote.error
+        whole.append(remote.download.finished - start)
+        arrived.append(remote.download.received - start)
+        if "-v" in sys.argv:
+            print(f"  pass {n}: raw {raw[-1] * 1000:.1f} ms, first frame {first[-1] * 1000:.1f} ms, "
+                  f"whole {whole[-1] * 1000:.1f} ms")
         remote.close()
         assert image.shape[0] == int(ds.Rows)
-        raw.append(_raw_transfer(orthanc, f"/instances/{orthanc_id}/file"))
-        raw_wado.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART))
-        start = time.perf_counter()
-        data = client.retrieve_instance(study, series, sop)
-        whole.append(time.perf_counter() - start)
-        assert len(data) > 0
     first_s = statistics.median(first)
     ratio = statistics.median(w / r for w, r in zip(whole, raw, strict=True))
-    client_ratio = statistics.median(w / r for w, r in zip(whole, raw_wado, strict=True))
-    print(f"clip: {frames} frames, {len(data) / 1e6:.1f} MB ({'corpus Issue164.dcm' if clip == ISSUE164 else 'generated'})")
-    print(f"first frame (RemoteClip: metadata + WADO-RS frame 1 + decode): {first_s * 1000:.0f} ms "
+    file_ratio = statistics.median(w / r for w, r in zip(whole, raw_file, strict=True))
+    size = (folder / "cache0" / f"{sop}.dcm").stat().st_size
+    print(f"clip: {frames} frames, {size / 1e6:.1f} MB ({'corpus Issue164.dcm' if clip == ISSUE164 else 'generated'}), "
+          f"{PASSES} passes, medians")
+    print(f"first frame shown (RemoteClip: streaming request, frame 1 decoded): {first_s * 1000:.0f} ms "
           f"(target <= {TARGET_FIRST_FRAME_S * 1000:.0f} ms: {'met' if first_s <= TARGET_FIRST_FRAME_S else 'NOT met'})")
-    print(f"whole clip (WADO-RS, original syntax): {statistics.median(whole) * 1000:.0f} ms vs raw HTTP "
-          f"{statistics.median(raw) * 1000:.0f} ms = {ratio:.2f}x (target <= {TARGET_CLIP_RATIO}x: "
-          f"{'met' if ratio <= TARGET_CLIP_RATIO else 'NOT met'})")
-    print(f"  the same WADO-RS answer read raw (no parsing): {statistics.median(raw_wado) * 1000:.0f} ms; "
-          f"client overhead {client_ratio:.2f}x (the rest is Orthanc's DICOMweb plugin building the answer)")
+    print(f"whole clip in the local cache: {statistics.median(whole) * 1000:.0f} ms vs one raw HTTP transfer "
+          f"of the instance (same WADO-RS request) {statistics.median(raw) * 1000:.0f} ms = {ratio:.2f}x "
+          f"(target <= {TARGET_CLIP_RATIO}x: {'met' if ratio <= TARGET_CLIP_RATIO else 'NOT met'})")
+    kept_ratio = statistics.median(w / r for w, r in zip(whole, raw_kept, strict=True))
+    arrived_ratio = statistics.median(a / r for a, r in zip(arrived, raw, strict=True))
+    print(f"  every frame local and readable (in the part file, before fsync and rename): "
+          f"{statistics.median(arrived) * 1000:.0f} ms = {arrived_ratio:.2f}x the raw transfer")
+    print(f"  the same raw transfer written to disk and fsynced (the floor of a client that keeps the "
+          f"file): {statistics.median(raw_kept) * 1000:.0f} ms: {kept_ratio:.2f}x of it")
+    print(f"  Orthanc's native /instances/ID/file (not DICOMweb) takes {statistics.median(raw_file) * 1000:.0f} ms: "
+          f"{file_ratio:.2f}x of it")
 
     blobs = _tiny_studies(STUDIES)
     for i in range(0, len(blobs), 100):
         client.store(blobs[i:i + 100])
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from annotator.ui.pacs_dialog import PacsBrowser
+
+    app = QApplication.instance() or QApplication([])
+    browser = PacsBrowser()
     start = time.perf_counter()
     listed = find_studies(client, {"PatientName": "Bench^*"}, with_series=False)
+    browser._show_studies(listed)
+    app.processEvents()
     list_s = time.perf_counter() - start
-    assert len(listed) == STUDIES, len(listed)
-    print(f"study list: {len(listed)} studies through QIDO-RS (pages of 100) in {list_s * 1000:.0f} ms "
+    assert len(listed) == STUDIES and browser.study_table.rowCount() == STUDIES, len(listed)
+    browser.deleteLater()
+    print(f"study list: {len(listed)} studies through QIDO-RS (pages of 100) and into the browser's table in {list_s * 1000:.0f} ms "
           f"(target < {TARGET_LIST_S * 1000:.0f} ms: {'met' if list_s < TARGET_LIST_S else 'NOT met'})")
     return 0
 

@@ -1,7 +1,8 @@
 """``us-annotator pacs find|get|send|echo|add-server|servers``: a DICOMweb PACS from the
 command line. SERVER is a configured name or a URL such as http://user@host:8042/dicom-web;
 the password comes from the OS keyring, US_ANNOTATOR_PACS_PASSWORD, or a prompt. A DIMSE-only
-archive is given as dicom://AE_TITLE@host:port (C-FIND, C-GET, C-STORE, C-ECHO)."""
+archive is given as dicom://AE_TITLE@host:port, or a saved server's DIMSE peer with --dimse
+(C-FIND, C-GET or C-MOVE, C-STORE, C-ECHO)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,17 @@ def add_parser(subparsers: Any) -> None:
     find.add_argument("--date", help="YYYYMMDD or YYYYMMDD-YYYYMMDD")
     find.add_argument("--modality", help="e.g. US (default: any)")
     find.add_argument("--limit", type=int, default=None, help="at most this many studies")
+    find.add_argument("--offset", type=int, default=0,
+                      help="skip this many studies first (with --limit: one page of a long list)")
     find.add_argument("--json", action="store_true", help="print JSON")
     get = sub.add_parser("get", help="download a study into a folder, with a case file")
     get.add_argument("server")
     get.add_argument("study_uid")
     get.add_argument("dest", type=Path)
+    get.add_argument("--move", action="store_true",
+                     help="DIMSE: C-MOVE to our own listener instead of C-GET")
+    get.add_argument("--listen-port", type=int, default=None,
+                     help="DIMSE: the port of our C-MOVE listener (the PACS must know US_ANNOTATOR there)")
     send = sub.add_parser("send", help="send DICOM files (STOW-RS)")
     send.add_argument("server")
     send.add_argument("files", nargs="+", type=Path)
@@ -51,6 +58,13 @@ def add_parser(subparsers: Any) -> None:
     add.add_argument("url", help="http(s)://[user@]host:port/dicom-web")
     add.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate")
     add.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    add.add_argument("--dimse", metavar="AE@HOST:PORT", help="the archive's DIMSE peer, e.g. ORTHANC@pacs:4242")
+    add.add_argument("--retrieve", choices=("get", "move"), default="get",
+                     help="DIMSE retrieval: C-GET, or C-MOVE to our listener (default get)")
+    add.add_argument("--listen-port", type=int, default=0, help="DIMSE: our C-MOVE listener port")
+    for action in (find, get, send, echo):
+        action.add_argument("--dimse", action="store_true",
+                            help="use the saved server's DIMSE peer instead of DICOMweb")
     sub.add_parser("servers", help="list the saved servers")
 
 
@@ -67,8 +81,14 @@ def _client(name_or_url: str) -> DicomWebClient:
     return DicomWebClient(server, find_password(server, _prompt))
 
 
-def _peer(name_or_url: str) -> Any:
-    """The DIMSE peer when SERVER is dicom://..., else None (DICOMweb)."""
+def _peer(name_or_url: str, dimse: bool = False) -> Any:
+    """The DIMSE peer when SERVER is dicom://... (or a saved server with ``--dimse``), else
+    None (DICOMweb)."""
+    if dimse and "://" not in name_or_url:
+        from annotator.pacs.dimse import peer_from_server
+        from annotator.pacs.servers import resolve_server
+
+        return peer_from_server(resolve_server(name_or_url))
     if not name_or_url.startswith("dicom://"):
         return None
     from annotator.pacs.dimse import peer_from_url
@@ -87,13 +107,15 @@ def _find(args: argparse.Namespace) -> int:
     from annotator.pacs.study import find_studies, study_query
 
     query = study_query(args.patient_name, args.patient_id, args.accession, args.date, args.modality)
-    peer = _peer(args.server)
+    peer = _peer(args.server, args.dimse)
     if peer is not None:
         from annotator.pacs.dimse import find_studies_dimse
 
-        studies = find_studies_dimse(peer, query)[:args.limit]
+        end = None if args.limit is None else args.offset + args.limit
+        studies = find_studies_dimse(peer, query)[args.offset:end]
     else:
-        studies = find_studies(_client(args.server), query, max_results=args.limit)
+        studies = find_studies(_client(args.server), query, max_results=args.limit,
+                               offset=args.offset)
     if args.json:
         print(json.dumps([s.as_json() for s in studies], indent=2, ensure_ascii=False))
         return 0
@@ -113,12 +135,20 @@ def _get(args: argparse.Namespace) -> int:
     def progress(n: int, total: int) -> None:
         print(f"\r{n}/{total} instances", end="", file=sys.stderr, flush=True)
 
-    peer = _peer(args.server)
+    peer = _peer(args.server, args.dimse)
     if peer is not None:
-        from annotator.pacs.dimse import c_get_study
+        from annotator.pacs.dimse import c_get_study, c_move_study
         from annotator.pacs.study import write_study_case
 
-        files = c_get_study(peer, args.study_uid, args.dest)
+        move, port = args.move, args.listen_port
+        if "://" not in args.server:  # a saved server: its retrieval settings
+            from annotator.pacs.servers import resolve_server
+
+            saved = resolve_server(args.server)
+            move = move or saved.dimse_retrieve == "move"
+            port = saved.listen_port if port is None else port
+        files = (c_move_study(peer, args.study_uid, args.dest, port or 0) if move
+                 else c_get_study(peer, args.study_uid, args.dest))
         case_path = write_study_case(files, args.dest, args.study_uid)
     else:
         case_path = get_study(_client(args.server), args.study_uid, args.dest, progress)
@@ -137,7 +167,7 @@ def _send(args: argparse.Namespace) -> int:
         if not is_dicom(path):
             raise CliError(f"{path}: not a DICOM file (no DICM preamble)")
         blobs.append(path.read_bytes())
-    peer = _peer(args.server)
+    peer = _peer(args.server, args.dimse)
     if peer is not None:
         from annotator.pacs.dimse import c_store
 
@@ -151,7 +181,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _echo(args: argparse.Namespace) -> int:
-    peer = _peer(args.server)
+    peer = _peer(args.server, args.dimse)
     if peer is not None:
         from annotator.pacs.dimse import c_echo
 
@@ -175,6 +205,12 @@ def _add_server(args: argparse.Namespace) -> int:
 
     server = server_from_url(args.url)
     server.name, server.verify_tls, server.timeout = args.name, not args.insecure, args.timeout
+    if args.dimse:
+        from annotator.pacs.dimse import peer_from_url
+
+        peer = peer_from_url("dicom://" + args.dimse)
+        server.dimse_ae, server.dimse_host, server.dimse_port = peer.ae_title, peer.host, peer.port
+    server.dimse_retrieve, server.listen_port = args.retrieve, args.listen_port
     password, server.password = server.password, None
     servers = [s for s in load_servers() if s.name != args.name] + [server]
     save_servers(servers)
@@ -193,7 +229,8 @@ def _servers(args: argparse.Namespace) -> int:
     from annotator.pacs.servers import load_servers
 
     for s in load_servers():
-        print(f"{s.name}\t{s.base}\tuser={s.user or '-'}\ttls-verify={'yes' if s.verify_tls else 'no'}")
+        dimse = f"\tdimse={s.dimse_url()} ({s.dimse_retrieve})" if s.has_dimse else ""
+        print(f"{s.name}\t{s.base}\tuser={s.user or '-'}\ttls-verify={'yes' if s.verify_tls else 'no'}{dimse}")
     return 0
 
 

@@ -8,6 +8,7 @@ does not decode percent-encoded wildcards (``%2A``, ``%5E``), so ``*`` and ``^``
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import socket
@@ -82,18 +83,25 @@ class DicomWebClient:
     def request(self, method: str, path: str, accept: str, body: bytes | None = None,
                 content_type: str | None = None) -> tuple[int, str, bytes]:
         """(status, content type, body) of one request; network failures become PacsError."""
-        where = f"{self.server.url}"
-        headers = {"Accept": accept, "User-Agent": "us-annotator"}
-        if self._auth:
-            headers["Authorization"] = self._auth
-        if content_type:
-            headers["Content-Type"] = content_type
+        headers = self._headers(accept, content_type)
         conn = self._connection()
         try:
-            conn.request(method, self._root + path, body=body, headers=headers)
-            response = conn.getresponse()
-            data = response.read()
-            status, ctype = response.status, response.getheader("Content-Type", "")
+            with self.network_errors():
+                conn.request(method, self._root + path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                status, ctype = response.status, response.getheader("Content-Type", "")
+        finally:
+            conn.close()
+        self._check_status(status, ctype, data, path)
+        return status, ctype, data
+
+    @contextlib.contextmanager
+    def network_errors(self) -> Iterator[None]:
+        """Network failures inside the block become one PacsError with a kind."""
+        where = f"{self.server.url}"
+        try:
+            yield
         except ssl.SSLCertVerificationError as exc:
             raise PacsError(f"the certificate of {where} is not trusted ({exc.verify_message}); "
                             "check the server address, or turn off TLS verification for this "
@@ -116,10 +124,30 @@ class DicomWebClient:
             raise PacsError(f"cannot find the host {self._host}: {exc.strerror}", "down") from None
         except OSError as exc:
             raise PacsError(f"cannot reach {where}: {exc.strerror or exc}", "down") from None
+
+    @contextlib.contextmanager
+    def open_stream(self, path: str, accept: str) -> Iterator[http.client.HTTPResponse]:
+        """A GET whose body the caller reads in chunks (inside ``network_errors``); the
+        status was checked (an error answer is read whole and raised as PacsError)."""
+        conn = self._connection()
+        try:
+            with self.network_errors():
+                conn.request("GET", self._root + path, headers=self._headers(accept))
+                response = conn.getresponse()
+                if response.status >= 400:
+                    self._check_status(response.status, response.getheader("Content-Type", ""),
+                                       response.read(), path)
+            yield response
         finally:
             conn.close()
-        self._check_status(status, ctype, data, path)
-        return status, ctype, data
+
+    def _headers(self, accept: str, content_type: str | None = None) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": "us-annotator"}
+        if self._auth:
+            headers["Authorization"] = self._auth
+        if content_type:
+            headers["Content-Type"] = content_type
+        return headers
 
     def _check_status(self, status: int, ctype: str, data: bytes, path: str) -> None:
         if status == 401:
@@ -152,11 +180,13 @@ class DicomWebClient:
 
     # -- QIDO-RS ----------------------------------------------------------------------------
     def search(self, path: str, params: dict[str, str | int] | None = None,
-               page_size: int = PAGE_SIZE, max_results: int | None = None) -> Iterator[Json]:
-        """Every match of a QIDO-RS search, fetched a page (limit/offset) at a time."""
-        offset = 0
+               page_size: int = PAGE_SIZE, max_results: int | None = None,
+               offset: int = 0) -> Iterator[Json]:
+        """Every match of a QIDO-RS search from ``offset`` on, fetched a page (limit/offset)
+        at a time."""
+        first = offset
         while True:
-            limit = page_size if max_results is None else min(page_size, max_results - offset)
+            limit = page_size if max_results is None else min(page_size, first + max_results - offset)
             if limit <= 0:
                 return
             query = dict(params or {})
@@ -195,6 +225,17 @@ class DicomWebClient:
         numbers = ",".join(str(n) for n in frames)
         path = f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{numbers}"
         return [content for _, content in self._parts(path, FRAMES_MULTIPART, None)]
+
+    def retrieve_frames_as_stored(self, study_uid: str, series_uid: str, sop_uid: str,
+                                  frames: Sequence[int]) -> list[tuple[str | None, bytes]]:
+        """Frames (1-based) as (transfer syntax UID from the part headers, stored bytes)."""
+        numbers = ",".join(str(n) for n in frames)
+        path = f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{numbers}"
+        out = []
+        for headers, content in self._parts(path, FRAMES_MULTIPART, None):
+            _, params = content_type_params(headers.get("content-type", ""))
+            out.append((params.get("transfer-syntax"), content))
+        return out
 
     def _parts(self, path: str, accept: str, expect: str | None) -> list[tuple[dict[str, str], bytes]]:
         _, ctype, data = self.request("GET", path, accept)

@@ -30,7 +30,8 @@ TRANSFER_SYNTAXES = [
     "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
     "1.2.840.10008.1.2.4.91",  # JPEG 2000
 ]
-# What an ultrasound study holds: images, clips, secondary captures and reports.
+# What an ultrasound study holds: images, clips, secondary captures and reports. With one
+# context per syntax, 12 classes x 8 syntaxes stay under the 128 contexts of an association.
 STORAGE_CLASSES = [
     "1.2.840.10008.5.1.4.1.1.6.1",  # Ultrasound Image
     "1.2.840.10008.5.1.4.1.1.3.1",  # Ultrasound Multi-frame Image
@@ -40,10 +41,14 @@ STORAGE_CLASSES = [
     "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
     "1.2.840.10008.5.1.4.1.1.88.22",  # Enhanced SR
     "1.2.840.10008.5.1.4.1.1.88.33",  # Comprehensive SR
+    "1.2.840.10008.5.1.4.1.1.88.34",  # Comprehensive 3D SR (our measurement report)
+    "1.2.840.10008.5.1.4.1.1.88.35",  # Extensible SR
+    "1.2.840.10008.5.1.4.1.1.88.59",  # Key Object Selection
     "1.2.840.10008.5.1.4.1.1.104.1",  # Encapsulated PDF
 ]
 FIND_MODEL = "1.2.840.10008.5.1.4.1.2.2.1"  # Study Root Q/R FIND
 GET_MODEL = "1.2.840.10008.5.1.4.1.2.2.3"  # Study Root Q/R GET
+MOVE_MODEL = "1.2.840.10008.5.1.4.1.2.2.2"  # Study Root Q/R MOVE
 VERIFICATION = "1.2.840.10008.1.1"
 
 
@@ -75,7 +80,7 @@ def _association(peer: DimsePeer, contexts: Sequence[str], get_storage: bool = F
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = peer.timeout
     ae.connection_timeout = min(peer.timeout, 10.0)
     for uid in contexts:
-        if uid in (VERIFICATION, FIND_MODEL, GET_MODEL):
+        if uid in (VERIFICATION, FIND_MODEL, GET_MODEL, MOVE_MODEL):
             ae.add_requested_context(uid)
         else:
             # One context per transfer syntax: the peer accepts one syntax per context, so a
@@ -185,22 +190,7 @@ def c_get_study(peer: DimsePeer, study_uid: str, dest: Path) -> list[Path]:
         raise PacsError(f"study {study_uid} is unknown to {peer.ae_title}", "not-found")
     dest.mkdir(parents=True, exist_ok=True)
     received: list[Path] = []
-
-    def on_store(event: Any) -> int:
-        ds = event.dataset
-        ds.file_meta = event.file_meta
-        target = dest / f"{ds.SOPInstanceUID}.dcm"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=dest)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                ds.save_as(f, enforce_file_format=True)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            return 0xA700
-        received.append(target)
-        return 0
+    on_store = _store_handler(dest, received)
 
     query = Dataset()
     query.QueryRetrieveLevel = "STUDY"
@@ -214,5 +204,88 @@ def c_get_study(peer: DimsePeer, study_uid: str, dest: Path) -> list[Path]:
             raise PacsError(f"C-GET of study {study_uid} failed with status 0x{final or 0:04X}", "http")
     if not received:
         raise PacsError(f"study {study_uid} is unknown to {peer.ae_title} or has no instances",
+                        "not-found")
+    return received
+
+
+def _store_handler(dest: Path, received: list[Path]) -> Any:
+    """A C-STORE handler that writes each instance atomically into ``dest`` (as received:
+    the transfer syntax the peer sent, never transcoded here)."""
+
+    def on_store(event: Any) -> int:
+        ds = event.dataset
+        ds.file_meta = event.file_meta
+        target = dest / f"{ds.SOPInstanceUID}.dcm"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=dest)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                ds.save_as(f, enforce_file_format=True)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return 0xA700  # out of resources: the peer reports the failure
+        received.append(target)
+        return 0
+
+    return on_store
+
+
+def peer_from_server(server: Any) -> DimsePeer:
+    """The DIMSE peer of a saved server (``PacsServer`` with ``has_dimse``)."""
+    if not server.has_dimse:
+        raise PacsError(f"the server {server.name} has no DIMSE peer (AE title, host, port)", "config")
+    return DimsePeer(server.dimse_ae, server.dimse_host, int(server.dimse_port), server.timeout)
+
+
+def c_move_study(peer: DimsePeer, study_uid: str, dest: Path, listen_port: int = 0,
+                 listen_host: str = "0.0.0.0") -> list[Path]:
+    """C-MOVE a study to our own storage listener (AE title US_ANNOTATOR, on ``listen_port``,
+    which the PACS must have in its list of modalities); each instance lands in ``dest``."""
+    from pydicom.dataset import Dataset
+    from pynetdicom import AE, evt
+
+    if not c_find_studies(peer, {"StudyInstanceUID": study_uid}):
+        raise PacsError(f"study {study_uid} is unknown to {peer.ae_title}", "not-found")
+    dest.mkdir(parents=True, exist_ok=True)
+    received: list[Path] = []
+    listener = AE(ae_title=CALLING_AET)
+    listener.network_timeout = listener.acse_timeout = listener.dimse_timeout = peer.timeout
+    for sop_class in STORAGE_CLASSES:
+        listener.add_supported_context(sop_class, TRANSFER_SYNTAXES)
+    try:
+        server = listener.start_server((listen_host, listen_port), block=False,
+                                       evt_handlers=[(evt.EVT_C_STORE, _store_handler(dest, received))])
+    except OSError as exc:
+        raise PacsError(f"cannot listen on port {listen_port} for C-MOVE: {exc.strerror or exc} "
+                        "(another program uses it? set another listener port)", "config") from None
+    assert server is not None  # non-blocking start_server returns the server
+    try:
+        query = Dataset()
+        query.QueryRetrieveLevel = "STUDY"
+        query.StudyInstanceUID = study_uid
+        with _association(peer, [MOVE_MODEL]) as assoc:
+            final = None
+            for status, _ in assoc.send_c_move(query, CALLING_AET, MOVE_MODEL):
+                if not status or "Status" not in status:
+                    raise PacsError(
+                        f"{peer.ae_title} ended the C-MOVE without an answer: it may not know "
+                        f"{CALLING_AET} (add AE title {CALLING_AET} at this computer, port "
+                        f"{server.server_address[1]}, to its modalities), or it could not connect "
+                        "back to us (a firewall?)", "config")
+                final = _status_ok(status)
+                if final == 0xA801:
+                    raise PacsError(f"{peer.ae_title} does not know where {CALLING_AET} is: add "
+                                    f"{CALLING_AET} at this computer, port {server.server_address[1]}, "
+                                    "to the PACS's list of modalities", "config")
+            if final not in (0, 0xB000):
+                hint = "" if received else (f" and nothing arrived: can it connect to {CALLING_AET} "
+                                            f"at this computer, port {server.server_address[1]}?")
+                raise PacsError(f"C-MOVE of study {study_uid} failed with status "
+                                f"0x{final or 0:04X}{hint}", "http")
+    finally:
+        server.shutdown()
+    if not received:
+        raise PacsError(f"study {study_uid}: {peer.ae_title} sent no instances to {CALLING_AET}",
                         "not-found")
     return received

@@ -31,8 +31,25 @@ class PacsServer:
     user: str = ""
     verify_tls: bool = True
     timeout: float = 30.0
+    #: the optional DIMSE peer of the same archive (for C-FIND/C-GET/C-MOVE/C-STORE)
+    dimse_ae: str = ""
+    dimse_host: str = ""
+    dimse_port: int = 0
+    #: "get" (C-GET on the same association) or "move" (C-MOVE to our own listener)
+    dimse_retrieve: str = "get"
+    #: the port of our storage listener for C-MOVE (the PACS must know US_ANNOTATOR at it);
+    #: 0 = any free port (fine for a PACS configured to call back to the caller's port)
+    listen_port: int = 0
     #: given on the command line inside the URL; never saved
     password: str | None = None
+
+    @property
+    def has_dimse(self) -> bool:
+        return bool(self.dimse_ae and self.dimse_host and self.dimse_port)
+
+    def dimse_url(self) -> str:
+        """The DIMSE peer as ``dicom://AE@host:port`` ("" without one)."""
+        return f"dicom://{self.dimse_ae}@{self.dimse_host}:{self.dimse_port}" if self.has_dimse else ""
 
     @property
     def base(self) -> str:

@@ -78,9 +78,9 @@ def _study(item: Json) -> StudySummary:
 
 
 def find_studies(client: DicomWebClient, query: dict[str, str | int], with_series: bool = True,
-                 max_results: int | None = None) -> list[StudySummary]:
+                 max_results: int | None = None, offset: int = 0) -> list[StudySummary]:
     studies = [_study(item) for item in client.search_studies(
-        {**query, "includefield": ",".join(STUDY_FIELDS)}, max_results=max_results)]
+        {**query, "includefield": ",".join(STUDY_FIELDS)}, max_results=max_results, offset=offset)]
     if with_series:
         for study in studies:
             study.series = list_series(client, study.study_uid)

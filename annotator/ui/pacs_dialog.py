@@ -33,15 +33,19 @@ from annotator.pacs.errors import PacsError
 from annotator.pacs.study import SeriesSummary, StudySummary, study_query
 from annotator.ui.tasks import Task
 
-MAX_STUDIES = 1000
+STUDY_PAGE = 500  # studies per page of the list (More Studies fetches the next)
+DIMSE_SUFFIX = " (DIMSE)"
+MAX_OPEN = 20  # instances opened at once by Open; Download Study takes them all
 THUMBNAILS = 20  # series with a /rendered picture
 THUMBNAIL_SIZE = 64
 
 
 class PacsBrowser(QDialog):
-    """The study browser; emits ``case_ready(path)`` when a study has been downloaded."""
+    """The study browser; emits ``clip_ready(media)`` for each instance opened (streaming
+    into the local cache), and ``case_ready(path)`` when a whole study has been downloaded."""
 
     case_ready = Signal(Path)
+    clip_ready = Signal(object)  # a Media, emitted from the worker thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,7 +55,10 @@ class PacsBrowser(QDialog):
         self.task: Task | None = None
         self.thumb_task: Task | None = None
         self.thumbnails_shown = 0
+        self.opened_count = 0
         self._password: dict[str, str | None] = {}
+        #: how a DIMSE study is fetched: ("get", 0) or ("move", listener port)
+        self.retrieve: tuple[str, int] = ("get", 0)
 
         self.server = QComboBox()
         self.server.setEditable(True)
@@ -73,17 +80,27 @@ class PacsBrowser(QDialog):
 
         self.search_button = QPushButton("&Search")
         self.search_button.setDefault(True)
-        self.search_button.clicked.connect(self.search)
+        self.search_button.clicked.connect(lambda: self.search())
+        self.more_button = QPushButton("&More Studies")
+        self.more_button.setVisible(False)
+        self.more_button.clicked.connect(self.more)
         self.study_table = _table(["Date", "Patient", "ID", "Accession", "Description"])
         self.study_table.itemSelectionChanged.connect(self._study_selected)
-        self.study_table.itemDoubleClicked.connect(lambda _item: self.download())
+        self.study_table.itemDoubleClicked.connect(lambda _item: self.open_lazily())
         self.series_table = _table(["Modality", "Description", "Instances", "Frames"])
+        self.series_table.itemDoubleClicked.connect(lambda _item: self.open_lazily())
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.open_button = QPushButton("Download and &Open")
+        self.open_button = QPushButton("&Open")
+        self.open_button.setToolTip("Show the selected series (or the whole study) at once; "
+                                    "the clips stream into the local cache meanwhile")
         self.open_button.setEnabled(False)
-        self.open_button.clicked.connect(self.download)
+        self.open_button.clicked.connect(self.open_lazily)
+        self.download_button = QPushButton("&Download Study")
+        self.download_button.setToolTip("Fetch every file of the study first, then open it as a case")
+        self.download_button.setEnabled(False)
+        self.download_button.clicked.connect(lambda: self.download())
         close = QPushButton("Close")
         close.clicked.connect(self.reject)
         servers = QPushButton("Ser&vers\u2026")
@@ -92,7 +109,9 @@ class PacsBrowser(QDialog):
 
         buttons = QHBoxLayout()
         buttons.addWidget(servers)
+        buttons.addWidget(self.more_button)
         buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.download_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
@@ -109,7 +128,10 @@ class PacsBrowser(QDialog):
         from annotator.pacs.servers import load_servers
 
         try:
-            self.server.addItems([s.name for s in load_servers()])
+            for s in load_servers():
+                self.server.addItem(s.name)
+                if s.has_dimse:  # the same archive through its DIMSE peer
+                    self.server.addItem(s.name + DIMSE_SUFFIX)
         except PacsError as exc:
             self.server.setToolTip(str(exc))
 
@@ -127,12 +149,20 @@ class PacsBrowser(QDialog):
     def _target(self) -> tuple[str, Any]:
         """("dimse", peer) or ("web", client) for the server field; may ask for a password."""
         text = self.server.currentText().strip()
+        self.retrieve = ("get", 0)
         if text.startswith("dicom://"):
             from annotator.pacs.dimse import peer_from_url
 
             return "dimse", peer_from_url(text)
         from annotator.pacs.client import DicomWebClient
         from annotator.pacs.servers import find_password, resolve_server
+
+        if text.endswith(DIMSE_SUFFIX):
+            from annotator.pacs.dimse import peer_from_server
+
+            saved = resolve_server(text[: -len(DIMSE_SUFFIX)])
+            self.retrieve = (saved.dimse_retrieve, saved.listen_port)
+            return "dimse", peer_from_server(saved)
 
         server = resolve_server(text)
         if text not in self._password:
@@ -151,6 +181,7 @@ class PacsBrowser(QDialog):
         self.message.setText(busy)
         self.search_button.setEnabled(False)
         self.open_button.setEnabled(False)
+        self.download_button.setEnabled(False)
         task = Task(lambda _p: work(), busy)
         task.succeeded.connect(done, Qt.ConnectionType.QueuedConnection)
         task.failed.connect(self._failed, Qt.ConnectionType.QueuedConnection)
@@ -161,6 +192,7 @@ class PacsBrowser(QDialog):
         self.task = None
         self.search_button.setEnabled(True)
         self.open_button.setEnabled(bool(self.study_table.selectedItems()))
+        self.download_button.setEnabled(bool(self.study_table.selectedItems()))
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, PacsError) and exc.kind == "auth":
@@ -168,7 +200,9 @@ class PacsBrowser(QDialog):
         self.message.setText(f"<b>Failed:</b> {exc}")
 
     # -- search -----------------------------------------------------------------------------
-    def search(self) -> None:
+    def search(self, offset: int = 0) -> None:
+        """Search; ``offset`` > 0 fetches the next page (``STUDY_PAGE`` studies, QIDO-RS
+        limit/offset) and appends it."""
         try:
             query = study_query(self.patient_name.text().strip() or None,
                                 self.patient_id.text().strip() or None,
@@ -178,28 +212,39 @@ class PacsBrowser(QDialog):
         except PacsError as exc:
             self._failed(exc)
             return
+        earlier = self.studies if offset else []
 
         def work() -> list[StudySummary]:
-            if kind == "dimse":
+            # one more than a page: whether a next page exists, without counting them all
+            if kind == "dimse":  # C-FIND has no paging: the page is cut here
                 from annotator.pacs.dimse import find_studies_dimse
 
-                return find_studies_dimse(target, query)[:MAX_STUDIES]
+                return find_studies_dimse(target, query)[offset:offset + STUDY_PAGE + 1]
             from annotator.pacs.study import find_studies
 
-            return find_studies(target, query, with_series=False, max_results=MAX_STUDIES)
+            return find_studies(target, query, with_series=False, max_results=STUDY_PAGE + 1,
+                                offset=offset)
 
-        self._run(work, self._show_studies, "Searching\u2026")
+        self._run(work, lambda page: self._show_studies(earlier + page[:STUDY_PAGE],
+                                                        len(page) > STUDY_PAGE),
+                  "Searching\u2026")
 
-    def _show_studies(self, studies: list[StudySummary]) -> None:
+    def more(self) -> None:
+        self.search(len(self.studies))
+
+    def _show_studies(self, studies: list[StudySummary], more: bool = False) -> None:
         self.studies = studies
+        self.study_table.setUpdatesEnabled(False)  # one repaint for the whole list
         self.study_table.setRowCount(len(studies))
         for row, s in enumerate(studies):
             for col, value in enumerate((_date(s.study_date), s.patient_name.replace("^", " "),
                                          s.patient_id, s.accession, s.description)):
                 self.study_table.setItem(row, col, QTableWidgetItem(value))
+        self.study_table.setUpdatesEnabled(True)
         self.series_table.setRowCount(0)
-        more = " (only the first shown: narrow the search)" if len(studies) >= MAX_STUDIES else ""
-        self.message.setText(f"{len(studies)} studies{more}" if studies else "No studies match")
+        self.more_button.setVisible(more)
+        tail = f" shown; {STUDY_PAGE} more with More Studies" if more else ""
+        self.message.setText(f"{len(studies)} studies{tail}" if studies else "No studies match")
 
     def selected_study(self) -> StudySummary | None:
         rows = {i.row() for i in self.study_table.selectedItems()}
@@ -208,6 +253,7 @@ class PacsBrowser(QDialog):
     def _study_selected(self) -> None:
         study = self.selected_study()
         self.open_button.setEnabled(study is not None and self.task is None)
+        self.download_button.setEnabled(study is not None and self.task is None)
         if study is None:
             return
         if study.series:
@@ -239,7 +285,8 @@ class PacsBrowser(QDialog):
     def _load_thumbnails(self, series: list[SeriesSummary]) -> None:
         """One /rendered JPEG per series, on its own thread; failures just leave no picture."""
         study = self.selected_study()
-        if study is None or self.server.currentText().strip().startswith("dicom://"):
+        text = self.server.currentText().strip()
+        if study is None or text.startswith("dicom://") or text.endswith(DIMSE_SUFFIX):
             return
         try:
             _, client = self._target()
@@ -275,6 +322,53 @@ class PacsBrowser(QDialog):
         self.thumb_task.succeeded.connect(show, Qt.ConnectionType.QueuedConnection)
         self.thumb_task.start()
 
+    # -- open -------------------------------------------------------------------------------
+    def open_lazily(self) -> None:
+        """Open the selected series (else every series of the study) instance by instance:
+        each shows as soon as its first frame is there. DIMSE peers download first."""
+        study = self.selected_study()
+        if study is None:
+            return
+        try:
+            kind, client = self._target()
+        except PacsError as exc:
+            self._failed(exc)
+            return
+        if kind == "dimse":
+            self.download()
+            return
+        rows = sorted({i.row() for i in self.series_table.selectedItems()})
+        chosen = [study.series[r] for r in rows if r < len(study.series)]
+        series_uids = [s.series_uid for s in chosen] or None
+
+        def work() -> int:
+            from annotator.pacs.client import tag_value
+            from annotator.pacs.remote_clip import open_instance
+            from annotator.ui.pacs_open import pacs_cache
+
+            wanted = series_uids or [str(tag_value(s, "0020000E"))
+                                     for s in client.search_series(study.study_uid)]
+            opened = 0
+            for series_uid in wanted:
+                for inst in client.search_instances(study.study_uid, series_uid,
+                                                    max_results=MAX_OPEN - opened):
+                    sop = str(tag_value(inst, "00080018"))
+                    self.clip_ready.emit(open_instance(client, study.study_uid, series_uid, sop,
+                                                       pacs_cache()))
+                    opened += 1
+                if opened >= MAX_OPEN:
+                    break
+            if not opened:
+                raise PacsError(f"study {study.study_uid} has no instances to open", "not-found")
+            return opened
+
+        def done(count: int) -> None:
+            more = " (the first ones only: use Download Study for all)" if count >= MAX_OPEN else ""
+            self.message.setText(f"Opened {count} instance(s){more}; they stream into the local cache")
+            self.opened_count += count
+
+        self._run(work, done, "Opening…")
+
     # -- download ---------------------------------------------------------------------------
     def download(self, dest: Path | None = None) -> None:
         study = self.selected_study()
@@ -287,13 +381,16 @@ class PacsBrowser(QDialog):
             self._failed(exc)
             return
 
+        how, port = self.retrieve
+
         def work() -> Path:
             if kind == "dimse":
-                from annotator.pacs.dimse import c_get_study
+                from annotator.pacs.dimse import c_get_study, c_move_study
                 from annotator.pacs.study import write_study_case
 
-                return write_study_case(c_get_study(target, study.study_uid, folder), folder,
-                                        study.study_uid)
+                files = (c_move_study(target, study.study_uid, folder, port) if how == "move"
+                         else c_get_study(target, study.study_uid, folder))
+                return write_study_case(files, folder, study.study_uid)
             from annotator.pacs.study import get_study
 
             return get_study(target, study.study_uid, folder)
@@ -329,5 +426,13 @@ def open_from_pacs(parent: QWidget, open_paths: Callable[[list[Path]], None]) ->
         open_paths([path])
 
     dialog.case_ready.connect(opened)
+
+    def clip(media: Any) -> None:
+        from annotator.ui.pacs_open import add_streamed_media
+
+        add_streamed_media(window, media)
+        dialog.accept()  # the clip is on screen; the browser is in the way
+
+    dialog.clip_ready.connect(clip, Qt.ConnectionType.QueuedConnection)
     dialog.show()
     return dialog

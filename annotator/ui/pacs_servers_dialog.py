@@ -1,12 +1,15 @@
-"""PACS servers: name, URL, DICOMweb root, user, TLS check and timeout, saved in the settings;
-the password goes into the OS keyring only (or, without one, is used for this session and
-never written). "Test Connection" asks the server on a thread."""
+"""PACS servers: name, URL, DICOMweb root, user, TLS check and timeout, and the optional DIMSE
+peer of the same archive (AE title, host, port; C-GET or C-MOVE to our listener port), saved
+in the settings; the password goes into the OS keyring only (or, without one, is used for this
+session and never written). "Test Connection" asks the server (and C-ECHOes the DIMSE peer)
+on a thread."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDoubleSpinBox,
     QFormLayout,
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -67,6 +71,20 @@ class PacsServersDialog(QDialog):
         form.addRow("Password", self.password)
         form.addRow("", self.verify)
         form.addRow("Timeout", self.timeout)
+        self.dimse_ae = QLineEdit(placeholderText="optional, e.g. ORTHANC")
+        self.dimse_host = QLineEdit(placeholderText="host of the DIMSE peer")
+        self.dimse_port = _port_box("not set")
+        self.retrieve = QComboBox()
+        self.retrieve.addItem("C-GET (same connection)", "get")
+        self.retrieve.addItem("C-MOVE to this computer", "move")
+        self.listen_port = _port_box("any free port")
+        self.listen_port.setToolTip("The port the PACS sends C-MOVE results to: it must know "
+                                    "AE title US_ANNOTATOR at this computer and port")
+        form.addRow("DIMSE AE title", self.dimse_ae)
+        form.addRow("DIMSE host", self.dimse_host)
+        form.addRow("DIMSE port", self.dimse_port)
+        form.addRow("Retrieve with", self.retrieve)
+        form.addRow("Our C-MOVE port", self.listen_port)
         self.message = QLabel(self._startup_problem or (problem or ""))
         self.message.setWordWrap(True)
         save, remove, test, close = (QPushButton(t) for t in ("&Save", "&Remove", "&Test Connection", "Close"))
@@ -99,6 +117,11 @@ class PacsServersDialog(QDialog):
             self.password.clear()
             self.verify.setChecked(s.verify_tls)
             self.timeout.setValue(s.timeout)
+            self.dimse_ae.setText(s.dimse_ae)
+            self.dimse_host.setText(s.dimse_host)
+            self.dimse_port.setValue(s.dimse_port)
+            self.retrieve.setCurrentIndex(max(0, self.retrieve.findData(s.dimse_retrieve)))
+            self.listen_port.setValue(s.listen_port)
 
     def current(self) -> PacsServer:
         """The server the fields describe (PacsError when the URL is not usable)."""
@@ -108,6 +131,16 @@ class PacsServersDialog(QDialog):
         server.user = self.user.text().strip()
         server.verify_tls = self.verify.isChecked()
         server.timeout = float(self.timeout.value())
+        server.dimse_ae = self.dimse_ae.text().strip()
+        server.dimse_host = self.dimse_host.text().strip()
+        server.dimse_port = int(self.dimse_port.value())
+        server.dimse_retrieve = str(self.retrieve.currentData())
+        server.listen_port = int(self.listen_port.value())
+        if any((server.dimse_ae, server.dimse_host, server.dimse_port)) and not server.has_dimse:
+            raise PacsError("a DIMSE peer needs its AE title, host and port (or none of them)",
+                            "config")
+        if len(server.dimse_ae) > 16:
+            raise PacsError("an AE title has at most 16 characters", "config")
         return server
 
     def save(self) -> None:
@@ -152,9 +185,18 @@ class PacsServersDialog(QDialog):
         client = DicomWebClient(server, password)
         self.message.setText(f"Asking {server.base}\u2026")
         self.test_button.setEnabled(False)
-        task = Task(lambda _p: client.echo(), "Test connection")
-        task.succeeded.connect(lambda _n: self.message.setText(f"OK: {server.base} answers DICOMweb"),
-                               Qt.ConnectionType.QueuedConnection)
+        def work() -> str:
+            client.echo()
+            answer = f"OK: {server.base} answers DICOMweb"
+            if server.has_dimse:
+                from annotator.pacs.dimse import c_echo, peer_from_server
+
+                c_echo(peer_from_server(server))
+                answer += f"; {server.dimse_url()} answers C-ECHO"
+            return answer
+
+        task = Task(lambda _p: work(), "Test connection")
+        task.succeeded.connect(self.message.setText, Qt.ConnectionType.QueuedConnection)
         task.failed.connect(lambda exc: self.message.setText(f"<b>Failed:</b> {exc}"),
                             Qt.ConnectionType.QueuedConnection)
         task.ended.connect(self._ended, Qt.ConnectionType.QueuedConnection)
@@ -163,3 +205,10 @@ class PacsServersDialog(QDialog):
     def _ended(self) -> None:
         self.task = None
         self.test_button.setEnabled(True)
+
+
+def _port_box(unset: str) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(0, 65535)
+    box.setSpecialValueText(unset)  # shown for 0
+    return box

@@ -1,6 +1,7 @@
-"""File > Store to PACS...: the clinical path. The case's measurements as a DICOM SR and the
-current frame as a Secondary Capture, with identifiers KEPT and the Study Instance UID of the
-scan, so the PACS files them beside it. Shows what goes where and asks before sending.
+"""File > Store to PACS...: the clinical path. The case's measurements as a DICOM SR and each
+annotated frame (the key images; the current frame when none is annotated) as a Secondary
+Capture, with identifiers KEPT and the Study Instance UID of the scan, so the PACS files them
+beside it. Shows what goes where and asks before sending.
 
 (The de-identified teaching path stays the default of every other export.)"""
 
@@ -23,6 +24,8 @@ from annotator.pacs.errors import PacsError
 from annotator.ui.controller import AppController
 from annotator.ui.tasks import Task
 
+DIMSE_SUFFIX = " (DIMSE)"  # as the study browser lists a saved server's DIMSE peer
+
 
 @dataclass
 class StoreItem:
@@ -32,17 +35,40 @@ class StoreItem:
     study_uid: str
 
 
+MAX_CAPTURES = 20  # key images per store: more is a teaching export, not a report
+
+
+def key_frames(document: CaseDocument, media_id: str | None = None,
+               frame: int | None = None) -> list[tuple[str, int]]:
+    """The (media id, frame) of every annotated frame, in case order; else the current one."""
+    known = {m.id for m in document.case.media}
+    frames = list(dict.fromkeys((a.media, a.frame) for a in document.case.annotations
+                                if a.media in known))
+    if not frames and media_id is not None:
+        frames = [(media_id, frame or 0)]
+    return frames
+
+
 def build_store_files(document: CaseDocument, folder: Path, media_id: str | None = None,
                       frame: int | None = None) -> tuple[list[StoreItem], list[str]]:
-    """The SR and SC of the case in ``folder`` (identifiers kept), and notes on what was left out."""
+    """The SR and the SCs of the case in ``folder`` (identifiers kept), and notes on what was
+    left out."""
     import pydicom
 
     items: list[StoreItem] = []
     notes: list[str] = []
     outputs = [("Structured report (measurements)", folder / "measurements-sr.dcm",
-                ExportOptions(keep_identifiers=True)),
-               ("Secondary capture (annotated frame)", folder / "figure-sc.dcm",
-                ExportOptions(keep_identifiers=True, secondary_capture=True, media=media_id, frame=frame))]
+                ExportOptions(keep_identifiers=True))]
+    frames = key_frames(document, media_id, frame)
+    if len(frames) > MAX_CAPTURES:
+        notes.append(f"Only the first {MAX_CAPTURES} of {len(frames)} annotated frames are sent "
+                     "as secondary captures")
+    names = {m.id: Path(m.path).name for m in document.case.media}
+    for n, (media, index) in enumerate(frames[:MAX_CAPTURES], 1):
+        outputs.append((f"Secondary capture {n} ({names.get(media, media)}, frame {index + 1})",
+                        folder / f"figure-sc-{n}.dcm",
+                        ExportOptions(keep_identifiers=True, secondary_capture=True, media=media,
+                                      frame=index)))
     for what, path, options in outputs:
         try:
             export(document, path, options)
@@ -65,10 +91,13 @@ def describe(items: list[StoreItem], notes: list[str], where: str) -> str:
 
 def send_items(target: str, items: list[StoreItem], password: str | None) -> int:
     """Send to a DICOMweb server (STOW-RS) or a dicom:// peer (C-STORE); the count sent."""
-    if target.startswith("dicom://"):
-        from annotator.pacs.dimse import c_store, peer_from_url
+    if target.startswith("dicom://") or target.endswith(DIMSE_SUFFIX):
+        from annotator.pacs.dimse import c_store, peer_from_server, peer_from_url
+        from annotator.pacs.servers import resolve_server
 
-        c_store(peer_from_url(target), [i.path for i in items])
+        peer = (peer_from_url(target) if target.startswith("dicom://")
+                else peer_from_server(resolve_server(target[: -len(DIMSE_SUFFIX)])))
+        c_store(peer, [i.path for i in items])
         return len(items)
     from annotator.pacs.client import DicomWebClient
     from annotator.pacs.servers import resolve_server
@@ -86,7 +115,9 @@ def store_to_pacs(parent: QWidget, controller: AppController, status: Callable[[
     from annotator.pacs.servers import find_password, load_servers, resolve_server
 
     try:
-        names = [s.name for s in load_servers()]
+        names = []
+        for s in load_servers():
+            names += [s.name] + ([s.name + DIMSE_SUFFIX] if s.has_dimse else [])
     except PacsError:
         names = []
     target, ok = QInputDialog.getItem(parent, "Store to PACS", "Server (saved name, URL, or "
@@ -99,7 +130,7 @@ def store_to_pacs(parent: QWidget, controller: AppController, status: Callable[[
     try:
         items, notes = build_store_files(doc, folder, media, frame)
         password = None
-        if not target.startswith("dicom://"):
+        if not target.startswith("dicom://") and not target.endswith(DIMSE_SUFFIX):
             server = resolve_server(target)
             password = find_password(server, lambda prompt: _ask_password(parent, prompt))
     except (PacsError, ExportError) as exc:
@@ -122,7 +153,7 @@ def store_to_pacs(parent: QWidget, controller: AppController, status: Callable[[
     task.failed.connect(lambda exc: show_error("Store to PACS failed", str(exc)),
                         Qt.ConnectionType.QueuedConnection)
     task.ended.connect(lambda: shutil.rmtree(folder, ignore_errors=True), Qt.ConnectionType.QueuedConnection)
-    task.start()
+    window._pacs_store_task = task.start()  # kept alive until it ends
 
 
 def _ask_password(parent: QWidget, prompt: str) -> str:

@@ -55,6 +55,8 @@ class Orthanc:
     http_port: int
     dicom_port: int
     folder: Path
+    #: where Orthanc sends a C-MOVE to US_ANNOTATOR (the tests' storage listener)
+    move_port: int = 0
 
     @property
     def url(self) -> str:
@@ -82,7 +84,7 @@ def _auth_header() -> dict[str, str]:
 
 
 def start_orthanc(folder: Path) -> Orthanc:
-    http_port, dicom_port = free_port(), free_port()
+    http_port, dicom_port, move_port = free_port(), free_port(), free_port()
     config_dir = folder / "config"
     config_dir.mkdir(parents=True)
     config = {
@@ -98,7 +100,7 @@ def start_orthanc(folder: Path) -> Orthanc:
         "Plugins": [str(plugin_path())],
         "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "Host": f"127.0.0.1:{http_port}",
                      "StudiesMetadata": "MainDicomTags", "SeriesMetadata": "MainDicomTags"},
-        "DicomModalities": {},
+        "DicomModalities": {"us-annotator": ["US_ANNOTATOR", "127.0.0.1", move_port]},
         "UnknownSopClassAccepted": True,
         "DicomCheckCalledAet": False,
         "DicomAlwaysAllowEcho": True,
@@ -112,7 +114,7 @@ def start_orthanc(folder: Path) -> Orthanc:
     log = open(folder / "orthanc.log", "wb")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen([shutil.which("Orthanc") or ORTHANC, str(config_dir)],
                                stdout=log, stderr=subprocess.STDOUT)
-    server = Orthanc(process, http_port, dicom_port, folder)
+    server = Orthanc(process, http_port, dicom_port, folder, move_port)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -172,3 +172,54 @@ def test_multipart_part_without_headers() -> None:
     body = b"--b\r\n\r\nno\r\n\r\nheaders\r\n--b\r\nContent-Type: x\r\n\r\nok\r\n--b--\r\n"
     parts = parse_multipart(body, "multipart/related; boundary=b")
     assert parts == [({}, b"no\r\n\r\nheaders"), ({"content-type": "x"}, b"ok")]
+
+
+@pytest.mark.parametrize("local_server", ["html"], indirect=True)
+def test_a_clip_from_a_server_that_answers_html(local_server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    from annotator.pacs.remote_clip import RemoteClip
+    from annotator.pacs.stream import InstanceDownload
+
+    download = InstanceDownload(_client(_url(local_server)), STUDY, SERIES, SOP, tmp_path / "x.dcm").start()
+    assert download.wait(10) and not download.ok
+    assert download.error is not None and download.error.kind == "not-dicom"
+    assert "text/html instead of DICOM" in str(download.error)
+    with pytest.raises(PacsError, match="text/html"):
+        RemoteClip(_client(_url(local_server)), STUDY, SERIES, SOP, tmp_path / "y.dcm")
+    assert list(tmp_path.iterdir()) == []  # no file, no part file
+
+
+def test_a_clip_from_a_server_that_is_down(tmp_path: Path) -> None:
+    from annotator.pacs.remote_clip import RemoteClip
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(PacsError, match="refused the connection") as err:
+        RemoteClip(_client(f"http://127.0.0.1:{port}/dicom-web"), STUDY, SERIES, SOP, tmp_path / "x.dcm")
+    assert err.value.kind == "down" and list(tmp_path.iterdir()) == []
+
+
+def test_the_splitter_finds_a_delimiter_across_chunks() -> None:
+    import random
+
+    from annotator.pacs.stream import SinglePartSplitter
+
+    rng = random.Random(5)
+    for _ in range(300):
+        content = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 60))) + b"\r\n--b"
+        body, ctype = build_multipart([content])
+        boundary = ctype.split("boundary=")[1]
+        out: list[bytes] = []
+        splitter = SinglePartSplitter(boundary, lambda v, out=out: out.append(bytes(v)))  # type: ignore[misc]
+        i = 0
+        while i < len(body):
+            n = rng.randint(1, 12)
+            splitter.feed(body[i:i + n])
+            i += n
+        splitter.finish()
+        assert b"".join(out) == content
+    cut = SinglePartSplitter("b", lambda v: None)
+    cut.feed(b"--b\r\nContent-Type: application/dicom\r\n\r\nhalf of it")
+    with pytest.raises(PacsError, match="cut off") as err:
+        cut.finish()
+    assert err.value.kind == "cut"

@@ -67,3 +67,93 @@ def test_peer_down_and_bad_url() -> None:
     assert err.value.kind == "down"
     with pytest.raises(PacsError, match="AE_TITLE"):
         peer_from_url("dicom://127.0.0.1:104")
+
+
+@pytest.fixture(scope="module")
+def syntax_study(orthanc: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    """One study holding an ultrasound image in each syntax ultrasound needs: JPEG Baseline,
+    RLE, JPEG 2000, explicit and implicit VR little endian. (study UID, {SOP UID: syntax})"""
+    import clips
+    from pydicom.data import get_testdata_file
+    from pydicom.uid import (
+        ExplicitVRLittleEndian,
+        ImplicitVRLittleEndian,
+        RLELossless,
+        generate_uid,
+    )
+
+    folder = tmp_path_factory.mktemp("syntaxes")
+    study = generate_uid()
+    sent: dict[str, str] = {}
+
+    def keep(ds: pydicom.Dataset, name: str) -> None:
+        ds.StudyInstanceUID, ds.SeriesInstanceUID = study, generate_uid()
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.PatientName, ds.PatientID = "Dimse^Syntaxes", "DS-1"
+        path = folder / f"{name}.dcm"
+        ds.save_as(path, enforce_file_format=True)
+        orthanc.upload(path)  # type: ignore[attr-defined]
+        sent[str(ds.SOPInstanceUID)] = str(ds.file_meta.TransferSyntaxUID)
+
+    import io
+
+    keep(pydicom.dcmread(io.BytesIO(clips.clip_dicom(3, jpeg=True))), "jpeg")
+    keep(pydicom.dcmread(str(get_testdata_file("US1_J2KR.dcm"))), "j2k")
+    explicit = pydicom.dcmread(str(get_testdata_file("US1_UNCR.dcm")))
+    assert explicit.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    keep(explicit, "explicit")
+    rle = pydicom.dcmread(str(get_testdata_file("US1_UNCR.dcm")))
+    rle.compress(RLELossless)
+    keep(rle, "rle")
+    implicit = pydicom.dcmread(str(get_testdata_file("US1_UNCR.dcm")))
+    implicit.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+    keep(implicit, "implicit")
+    return study, sent
+
+
+def _syntaxes(files: list[Path]) -> dict[str, str]:
+    out = {}
+    for p in files:
+        ds = pydicom.dcmread(p)
+        out[str(ds.SOPInstanceUID)] = str(ds.file_meta.TransferSyntaxUID)
+        ds.pixel_array  # noqa: B018 - every file decodes
+    return out
+
+
+def test_get_keeps_each_ultrasound_syntax(peer: DimsePeer, syntax_study: tuple[str, dict[str, str]],
+                                          tmp_path: Path) -> None:
+    study, sent = syntax_study
+    assert len(set(sent.values())) == 5
+    assert _syntaxes(c_get_study(peer, study, tmp_path)) == sent
+
+
+def test_move_to_our_own_listener(peer: DimsePeer, syntax_study: tuple[str, dict[str, str]],
+                                  orthanc: object, tmp_path: Path) -> None:
+    from annotator.pacs.dimse import c_move_study
+
+    study, sent = syntax_study
+    files = c_move_study(peer, study, tmp_path / "moved", orthanc.move_port,  # type: ignore[attr-defined]
+                         listen_host="127.0.0.1")
+    assert _syntaxes(files) == sent
+    assert not list((tmp_path / "moved").glob(".*.part"))
+    with pytest.raises(PacsError, match="unknown"):
+        c_move_study(peer, "1.2.3.4.5", tmp_path / "none", orthanc.move_port,  # type: ignore[attr-defined]
+                     listen_host="127.0.0.1")
+
+
+def test_move_to_a_listener_the_pacs_does_not_know(peer: DimsePeer, syntax_study: tuple[str, dict[str, str]],
+                                                   tmp_path: Path) -> None:
+    """Orthanc knows US_ANNOTATOR at another port: nothing arrives, and the message says what
+    to configure (or that nothing came)."""
+    import socket
+
+    from annotator.pacs.dimse import c_move_study
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    peer.timeout = 10
+    with pytest.raises(PacsError) as err:
+        c_move_study(peer, syntax_study[0], tmp_path / "x", port, listen_host="127.0.0.1")
+    assert "US_ANNOTATOR" in str(err.value) and str(port) in str(err.value), err.value
+    assert not list((tmp_path / "x").glob("*.dcm"))

@@ -60,27 +60,39 @@ def test_errors_show_in_the_dialog(qtbot: QtBot, server_url: str, orthanc: objec
 
 def test_store_sends_sr_and_sc_into_the_original_study(server_url: str, password_env: str,
                                                        tmp_path: Path, qtbot: QtBot) -> None:
-    """Store to PACS: the case's SR and SC keep the scan's Study Instance UID and identifiers,
-    and arrive in that study on the server."""
+    """Store to PACS: the case's SR and one SC per annotated frame keep the scan's Study
+    Instance UID and identifiers, and arrive in that study on the server."""
+    import pydicom
+
     from annotator.case.document import CaseDocument
     from annotator.case.model import Annotation
-    from annotator.pacs.client import DicomWebClient
+    from annotator.pacs.client import DicomWebClient, tag_value
     from annotator.pacs.servers import find_password, server_from_url
-    from annotator.pacs.study import get_study, list_series
+    from annotator.pacs.study import get_study
     from annotator.ui.pacs_store import build_store_files, describe, send_items
 
     server = server_from_url(server_url)
     client = DicomWebClient(server, find_password(server))
     doc = CaseDocument.load(get_study(client, US1_STUDY, tmp_path / "study"))
-    media_id = doc.case.media[0].id
-    doc.case.annotations.append(Annotation.single("a1", media_id, "line", 0, [(10, 10), (60, 40)]))
-    before = sum(s.instances for s in list_series(client, US1_STUDY))
-    items, notes = build_store_files(doc, tmp_path, media_id, 0)
-    assert len(items) == 2 and {i.study_uid for i in items} == {US1_STUDY}, notes
+    first, second = doc.case.media[0].id, doc.case.media[1].id
+    doc.case.annotations.append(Annotation.single("a1", first, "line", 0, [(10, 10), (60, 40)]))
+    doc.case.annotations.append(Annotation.single("a2", second, "line", 0, [(20, 30), (90, 30)]))
+    doc.case.annotations.append(Annotation.single("a3", second, "line", 0, [(20, 50), (90, 50)]))
+    items, notes = build_store_files(doc, tmp_path, first, 0)
+    kinds = [i.what.split(" (")[0] for i in items]
+    assert kinds == ["Structured report", "Secondary capture 1", "Secondary capture 2"], notes
+    assert {i.study_uid for i in items} == {US1_STUDY}
     assert all(i.patient == "CompressedSamples^US1" for i in items)
-    assert "keep the patient's identifiers" in describe(items, notes, "clinic")
+    text = describe(items, notes, "clinic")
+    assert "keep the patient's identifiers" in text and "Send to clinic" in text and US1_STUDY in text
     assert send_items(server_url, items, find_password(server)) == len(items)
-    assert sum(s.instances for s in list_series(client, US1_STUDY)) == before + len(items)
+    on_server = {str(tag_value(i, "00080018")): str(tag_value(i, "00080016"))
+                 for i in client.search(f"/studies/{US1_STUDY}/instances")}
+    for item in items:
+        sop = str(pydicom.dcmread(item.path, stop_before_pixels=True).SOPInstanceUID)
+        assert sop in on_server, item.what
+    classes = {on_server[str(pydicom.dcmread(i.path, stop_before_pixels=True).SOPInstanceUID)] for i in items}
+    assert classes == {"1.2.840.10008.5.1.4.1.1.88.34", "1.2.840.10008.5.1.4.1.1.7"}  # SR and SC
 
 
 def test_servers_dialog_saves_tests_and_never_writes_the_password(
@@ -109,3 +121,48 @@ def test_servers_dialog_saves_tests_and_never_writes_the_password(
     dialog.list.setCurrentRow(0)
     dialog.remove()
     assert load_servers() == []
+
+
+def test_dimse_peer_saved_tested_and_used_for_c_move(qtbot: QtBot, server_url: str, password_env: str,
+                                                     orthanc: object, tmp_path: Path) -> None:
+    """The saved server holds its DIMSE peer; the browser lists it as 'NAME (DIMSE)', searches
+    with C-FIND and downloads with C-MOVE to our own listener."""
+    from annotator.pacs.servers import load_servers, settings_path
+    from annotator.ui.pacs_servers_dialog import PacsServersDialog
+
+    servers = PacsServersDialog()
+    qtbot.addWidget(servers)
+    servers.name.setText("clinic")
+    servers.url.setText(server_url.replace("sono@", ""))
+    servers.user.setText("sono")
+    servers.dimse_ae.setText("ORTHANCTEST")
+    servers.save()
+    assert "Not saved" in servers.message.text() and "AE title, host and port" in servers.message.text()
+    servers.dimse_host.setText("127.0.0.1")
+    servers.dimse_port.setValue(orthanc.dicom_port)  # type: ignore[attr-defined]
+    servers.retrieve.setCurrentIndex(servers.retrieve.findData("move"))
+    servers.listen_port.setValue(orthanc.move_port)  # type: ignore[attr-defined]
+    servers.save()
+    (saved,) = load_servers()
+    assert (saved.dimse_ae, saved.dimse_port, saved.dimse_retrieve) == ("ORTHANCTEST", orthanc.dicom_port, "move")  # type: ignore[attr-defined]
+    assert '"dimse_host": "127.0.0.1"' in settings_path().read_text()
+    servers.test_connection()
+    qtbot.waitUntil(lambda: servers.task is None and servers.message.text().startswith("OK"), timeout=20000)
+    assert "answers C-ECHO" in servers.message.text()
+
+    dialog = PacsBrowser()
+    qtbot.addWidget(dialog)
+    names = [dialog.server.itemText(i) for i in range(dialog.server.count())]
+    assert names == ["clinic", "clinic (DIMSE)"]
+    dialog.server.setCurrentIndex(1)
+    dialog.patient_name.setText("Compressed*")
+    dialog.search()
+    qtbot.waitUntil(lambda: dialog.task is None and dialog.study_table.rowCount() == 1, timeout=20000)
+    dialog.study_table.selectRow(0)
+    dialog._ended()
+    with qtbot.waitSignal(dialog.case_ready, timeout=30000, raising=False) as blocker:
+        dialog.download(tmp_path / "moved")
+    assert blocker.signal_triggered, dialog.message.text()
+    assert dialog.retrieve[0] == "move"
+    case = load_case(blocker.args[0])
+    assert len(case.media) >= 2 and not case.load_warnings
