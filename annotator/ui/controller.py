@@ -286,6 +286,14 @@ class AppController(QObject):
             self._media_opened, "Opening media\u2026",
         )
 
+    def add_opened_media(self, media: Media) -> None:
+        """Add a media that is already open (a clip streaming from the PACS) to the case, or to
+        a new case made for it."""
+        if self.document is None:
+            self.set_document(CaseDocument.new(opener=self.opener))
+            self._fresh = True  # as open_paths: a case made for these files is not unsaved work yet
+        self._media_opened([OpenedMedia(media.path, media, None)])
+
     def _lock_case(self, path: Path) -> tuple[CaseLock | None, LockInfo | None, bool]:
         """(our lock, the other holder, go on?) for opening ``path``."""
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -16,6 +17,9 @@ from annotator.ui.actions import ActionArea
 from annotator.ui.controller import AppController
 from annotator.ui.dialogs.case_info_dialog import edit_case_info
 from annotator.ui.settings import Settings
+
+if TYPE_CHECKING:
+    from annotator.ui.pacs_dialog import PacsBrowser
 
 OPEN_FILTER = dialog_filter(with_cases=True)
 ShowError = Callable[[str, str], None]
@@ -75,10 +79,13 @@ class FileActions(ActionArea):
             return
         self.open_paths([path])  # a recent case like any other, so its autosave is found
 
-    def open_from_pacs(self) -> None:
+    def open_from_pacs(self) -> PacsBrowser:
+        """The PACS browser (returned for tests): studies download as cases, clips stream."""
         from annotator.ui.pacs_dialog import open_from_pacs
+        from annotator.ui.pacs_open import add_streamed_media
 
-        open_from_pacs(self.widget, self.open_paths)
+        return open_from_pacs(self.widget, self.open_paths,
+                              lambda media: add_streamed_media(self.controller, self.widget, self.status, media))
 
     def store_to_pacs(self) -> None:
         from annotator.ui.pacs_store import store_to_pacs

@@ -417,8 +417,10 @@ def _date(value: str) -> str:
     return f"{value[:4]}-{value[4:6]}-{value[6:8]}" if len(value) == 8 and value.isdigit() else value
 
 
-def open_from_pacs(parent: QWidget, open_paths: Callable[[list[Path]], None]) -> PacsBrowser:
-    """Show the browser over ``parent``; a downloaded study opens like any case."""
+def open_from_pacs(parent: QWidget, open_paths: Callable[[list[Path]], None],
+                   add_clip: Callable[[Any], None]) -> PacsBrowser:
+    """Show the browser over ``parent``; a downloaded study opens like any case
+    (``open_paths``), a clip opened lazily joins the open case (``add_clip``)."""
     dialog = PacsBrowser(parent)
 
     def opened(path: Path) -> None:
@@ -428,9 +430,7 @@ def open_from_pacs(parent: QWidget, open_paths: Callable[[list[Path]], None]) ->
     dialog.case_ready.connect(opened)
 
     def clip(media: Any) -> None:
-        from annotator.ui.pacs_open import add_streamed_media
-
-        add_streamed_media(window, media)
+        add_clip(media)
         dialog.accept()  # the clip is on screen; the browser is in the way
 
     dialog.clip_ready.connect(clip, Qt.ConnectionType.QueuedConnection)

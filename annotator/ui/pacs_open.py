@@ -4,18 +4,19 @@ complete in the local cache, or why it stopped (with Retry)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
-from annotator.case.document import CaseDocument
 from annotator.case.userdirs import data_dir
 from annotator.media import Media
 from annotator.pacs.remote_clip import RemoteClip
 from annotator.pacs.stream import InstanceDownload
-from annotator.ui.opening import OpenedMedia
+from annotator.ui.controller import AppController
+
+Status = Callable[[str, int], None]
 
 
 def pacs_cache() -> Path:
@@ -28,9 +29,9 @@ class DownloadWatcher(QObject):
 
     finished = Signal(object)  # the InstanceDownload
 
-    def __init__(self, window: Any, clip: RemoteClip) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, parent: QWidget, status: Status, clip: RemoteClip) -> None:
+        super().__init__(parent)
+        self.parent_widget, self.status = parent, status
         self.clip = clip
         self.finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
         clip.download.on_done(self.finished.emit)
@@ -42,7 +43,7 @@ class DownloadWatcher(QObject):
         if download.ok:
             seconds = download.finished - download.started
             extra = f", {download.resumed_frames} frames resumed after a cut" if download.resumed_frames else ""
-            self.window.statusBar().showMessage(
+            self.status(
                 f"{name}: complete in the local cache ({download.bytes_received / 1e6:.1f} MB in "
                 f"{seconds:.1f} s{extra})", 10000)
             self.deleteLater()
@@ -51,7 +52,7 @@ class DownloadWatcher(QObject):
             self.deleteLater()
             return
         answer = QMessageBox.warning(
-            self.window, "PACS download stopped",
+            self.parent_widget, "PACS download stopped",
             f"{download.error}\n\nThe frames already shown stay; the others are asked for one "
             "by one while you work. Nothing half-written was kept. Download the clip again?",
             QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Close,
@@ -62,12 +63,9 @@ class DownloadWatcher(QObject):
             self.deleteLater()
 
 
-def add_streamed_media(window: Any, media: Media) -> None:
-    """Add a media opened from the PACS to the open case, or to a new case."""
-    controller = window.controller
-    if controller.document is None:
-        controller.set_document(CaseDocument.new(opener=controller.opener))
-        controller._fresh = True  # noqa: SLF001 - as open_paths does: not unsaved work yet
-    controller._media_opened([OpenedMedia(media.path, media, None)])  # noqa: SLF001
+def add_streamed_media(controller: AppController, parent: QWidget, status: Status, media: Media) -> None:
+    """Add a media opened from the PACS to the open case, or to a new case; the status bar
+    (``status``) says when its download is complete, a dialog over ``parent`` why it stopped."""
+    controller.add_opened_media(media)
     if isinstance(media, RemoteClip):  # done already, or later: the watcher says so
-        DownloadWatcher(window, media)
+        DownloadWatcher(parent, status, media)

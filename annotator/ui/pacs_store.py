@@ -153,7 +153,7 @@ def store_to_pacs(parent: QWidget, controller: AppController, status: Callable[[
     task.failed.connect(lambda exc: show_error("Store to PACS failed", str(exc)),
                         Qt.ConnectionType.QueuedConnection)
     task.ended.connect(lambda: shutil.rmtree(folder, ignore_errors=True), Qt.ConnectionType.QueuedConnection)
-    window._pacs_store_task = task.start()  # kept alive until it ends
+    task.start()  # Task keeps itself alive until it ends
 
 
 def _ask_password(parent: QWidget, prompt: str) -> str:

@@ -17,7 +17,6 @@ from annotator.case.document import CaseDocument
 from annotator.media.dicom import DicomMedia
 from annotator.pacs.remote_clip import RemoteClip
 from annotator.ui.main_window import MainWindow
-from annotator.ui.pacs_dialog import open_from_pacs
 from annotator.ui.pacs_open import pacs_cache
 
 
@@ -33,7 +32,7 @@ def test_open_shows_the_clip_at_once_and_the_case_reopens_offline(
     win.controller.confirm_discard = lambda: True
     qtbot.addWidget(win)
     win.show()
-    dialog = open_from_pacs(win)
+    dialog = win.files.open_from_pacs()
     dialog.server.setEditText(f"http://{USER}@127.0.0.1:{orthanc.http_port}/dicom-web")
     dialog.patient_name.setText("Lazy^*")
     dialog.search()
@@ -98,7 +97,6 @@ def test_store_to_pacs_asks_shows_where_and_sends_through_dimse(
     from annotator.case.model import Annotation
     from annotator.pacs.client import DicomWebClient, tag_value
     from annotator.pacs.servers import PacsServer, save_servers, server_from_url
-    from annotator.ui import pacs_store
 
     data = clip_dicom(5, patient="Store^Back")
     upload = tmp_path / "scan.dcm"
@@ -132,7 +130,7 @@ def test_store_to_pacs_asks_shows_where_and_sends_through_dimse(
     monkeypatch.setattr(QMessageBox, "question", staticmethod(ask))
     messages: list[str] = []
     win.statusBar().messageChanged.connect(messages.append)
-    pacs_store.store_to_pacs(win)
+    win.files.store_to_pacs()
     assert asked and asked[0][1] == ["clinic", "clinic (DIMSE)"]
     (question,) = questions
     assert "Send to clinic (DIMSE)" in question and "Store^Back" in question and study in question
@@ -173,7 +171,7 @@ def test_a_slow_or_refusing_server_loses_no_work_and_the_window_answers(
     doc.case.annotations.append(Annotation.single("a1", doc.case.media[0].id, "line", 0, [(1, 1), (9, 9)]))
     with running_proxy(orthanc.http_port) as proxy:
         monkeypatch.setenv("US_ANNOTATOR_PACS_PASSWORD", "wrong")
-        dialog = open_from_pacs(win)
+        dialog = win.files.open_from_pacs()
         dialog.server.setEditText(proxy.url(USER))
         dialog.patient_name.setText("Slow^*")
         dialog.search()
