@@ -14,6 +14,7 @@ from annotator.dynamics.architecture.detect import (
     choose_pair,
     fascicle_orientation,
     imaging_area,
+    inner_edge,
     line_candidates,
     prepare,
     refine,
@@ -33,6 +34,7 @@ class Detection:
     fascicle_slope: float | None  # dy/dx in image pixels
     apo_quality: float  # 0..1
     fascicle_quality: float  # 0..1
+    edges: tuple[float, float] = (0.0, 0.0)  # muscle-side edge of each band from its crest (px)
 
 
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
@@ -45,7 +47,9 @@ def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
     (s_line, s_rms), (d_line, d_rms) = refine(work, pair[0]), refine(work, pair[1])
     slope, clarity = fascicle_orientation(work, s_line, d_line)
     q = [_line_quality(c.contrast, c.coverage, rms) for c, rms in zip(pair, (s_rms, d_rms), strict=True)]
-    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity)
+    reach = 0.3 * (pair[1].row - pair[0].row)
+    edges = (inner_edge(work, s_line, +1, reach), inner_edge(work, d_line, -1, reach))
+    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity, edges)
 
 
 def _line_quality(contrast: float, coverage: float, rms: float) -> float:
@@ -59,29 +63,51 @@ def confidence(apo_quality: float, fascicle_quality: float) -> float:
 
 def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
              fascicle_slope: float | None, area: Area, mm_per_px: tuple[float, float] | None,
-             conf: float, reason: str | None = None) -> FrameArchitecture:
-    """Values from the lines: thickness at the area's centre column, the fascicle through the
-    middle of the muscle there, from one aponeurosis to the other."""
+             conf: float, reason: str | None = None,
+             edges: tuple[float, float] = (0.0, 0.0)) -> FrameArchitecture:
+    """Values from the lines (the crests of the aponeurosis bands) and ``edges``, how far
+    each band's muscle-side edge lies from its crest. The representative fascicle runs
+    through the middle of the muscle at the area's centre column, from one inner edge to the
+    other (centred on the image, so it is extrapolated as little as it can be); thickness is
+    measured where it inserts on the deep aponeurosis (within the image): from the deep
+    inner edge, perpendicular to the superficial inner edge, as TimTrack's observers and
+    ``height x cos(beta)`` define it."""
     unit = "mm" if mm_per_px is not None else "px"
     scale = mm_per_px or (1.0, 1.0)
+    s_in, d_in = superficial.shifted(edges[0]), deep.shifted(-edges[1])
+    if d_in.y_at(0.5 * (area.x0 + area.x1)) <= s_in.y_at(0.5 * (area.x0 + area.x1)):
+        s_in, d_in, edges = superficial, deep, (0.0, 0.0)  # bands that touch: measure the crests
     xc = (area.x0 + area.x1 - 1) / 2.0
-    mid = (xc, 0.5 * (superficial.y_at(xc) + deep.y_at(xc)))
-    thickness = thickness_between(superficial, deep, mid, scale)
+    mid = (xc, 0.5 * (s_in.y_at(xc) + d_in.y_at(xc)))
     beta = deep.angle_deg(scale)
+    beta_s = superficial.angle_deg(scale)
+    fascicle = fascicle_between(mid, fascicle_slope, s_in, d_in) if fascicle_slope is not None else None
+    x_at = xc if fascicle is None else min(max(fascicle.x1, float(area.x0)), float(area.x1 - 1))
+    thickness = thickness_at(s_in, d_in, x_at, scale)
+
+    def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
+            outside: bool, c: float, why: str | None) -> FrameArchitecture:
+        return FrameArchitecture(frame, time_ms, superficial, deep, fas, pen, alpha, beta, thickness, length,
+                                 outside, unit, c, why, beta_s, edges)
+
     if fascicle_slope is None:
-        return FrameArchitecture(frame, time_ms, superficial, deep, None, None, None, beta, thickness,
-                                 None, False, unit, conf * 0.5, reason or "fascicle orientation not found")
-    fascicle = fascicle_between(mid, fascicle_slope, superficial, deep)
+        return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
     if fascicle is None:
-        return FrameArchitecture(frame, time_ms, superficial, deep, None, None, None, beta, thickness,
-                                 None, False, unit, conf * 0.5, reason or "fascicle parallel to an aponeurosis")
+        return out(None, None, None, None, False, conf * 0.5, reason or "fascicle parallel to an aponeurosis")
     alpha = fascicle.angle_deg(scale)
     pennation = _acute(alpha - beta)
     length = math.hypot((fascicle.x1 - fascicle.x0) * scale[0], (fascicle.y1 - fascicle.y0) * scale[1])
     outside = any(not (area.x0 - 0.5 <= x <= area.x1 - 0.5 and area.y0 - 0.5 <= y <= area.y1 - 0.5)
                   for x, y in fascicle.points())
-    return FrameArchitecture(frame, time_ms, superficial, deep, fascicle, pennation, alpha, beta,
-                             thickness, length, outside, unit, conf, reason)
+    return out(fascicle, pennation, alpha, length, outside, conf, reason)
+
+
+def thickness_at(superficial: Line, deep: Line, x: float, scale: tuple[float, float]) -> float:
+    """The distance from the deep line at column ``x`` to the superficial line, perpendicular
+    to the superficial line (mm space): the vertical gap there times cos(superficial angle)."""
+    sx, sy = scale
+    gap = (deep.y_at(x) - superficial.y_at(x)) * sy
+    return abs(gap) * math.cos(math.radians(superficial.angle_deg(scale)))
 
 
 def _acute(deg: float) -> float:
@@ -142,7 +168,7 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
     conf = confidence(found.apo_quality, found.fascicle_quality)
     reason = _low_reason(found.apo_quality, found.fascicle_quality) if conf < 0.5 else None
     return estimate(frame, time_ms, found.superficial, found.deep, found.fascicle_slope, found.area,
-                    mm_per_px, conf, reason)
+                    mm_per_px, conf, reason, found.edges)
 
 
 def _low_reason(apo: float, fascicle: float) -> str:
@@ -166,9 +192,10 @@ def architecture_points(est: FrameArchitecture) -> dict[str, list[Point]]:
     """Annotation points of each kind for an estimate (see the case kinds): thickness
     [s0, s1, d0, d1], pennation [f0, f1, a0, a1], fascicle [f0, f1, s0, s1, d0, d1]."""
     out: dict[str, list[Point]] = {}
-    if est.superficial is None or est.deep is None:
+    inner = est.inner_lines()  # thickness and fascicles are measured between the inner edges
+    if inner is None:
         return out
-    s, d = _middle(est.superficial), _middle(est.deep)
+    s, d = _middle(inner[0]), _middle(inner[1])
     out["thickness"] = [*s.points(), *d.points()]
     if est.fascicle is not None:
         f = est.fascicle
