@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 W, H = 480, 360
+BAND_EDGE = 3.5  # px: where a band of SD 3 px falls to half its height over the muscle
 
 
 def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_row: float = 260.0,
@@ -45,13 +46,24 @@ def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_r
 
 
 def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: float = 1.0,
-                   sy: float = 1.0) -> float:
-    """The distance between the two band centre lines along the deep line's normal at the
-    centre (mm with ``sx``/``sy`` mm per px)."""
-    from annotator.dynamics.architecture.estimate import thickness_between
-    from annotator.dynamics.architecture.types import Line
-
+                   sy: float = 1.0, fascicle_deg: float = 22.0, edge: float = BAND_EDGE) -> float:
+    """Muscle thickness as defined for the analysis: between the bands' muscle-side edges
+    (``edge`` px from each band's centre line), where the fascicle through the middle of the
+    muscle at the centre column meets the deep edge (within the image), perpendicular to the
+    superficial aponeurosis (mm with ``sx``/``sy`` mm per px)."""
     xc = (W - 1) / 2.0
-    s = Line(0.0, s_row + math.tan(math.radians(s_deg)) * xc, W - 1.0, s_row - math.tan(math.radians(s_deg)) * xc)
-    d = Line(0.0, d_row + math.tan(math.radians(d_deg)) * xc, W - 1.0, d_row - math.tan(math.radians(d_deg)) * xc)
-    return thickness_between(s, d, (xc, 0.5 * (s_row + d_row)), (sx, sy))
+
+    def s_y(x: float) -> float:
+        return s_row - math.tan(math.radians(s_deg)) * (x - xc) + edge
+
+    def d_y(x: float) -> float:
+        return d_row - math.tan(math.radians(d_deg)) * (x - xc) - edge
+
+    mid = 0.5 * (s_y(xc) + d_y(xc))
+    f_slope = -math.tan(math.radians(fascicle_deg))  # screen dy/dx
+    d_slope = -math.tan(math.radians(d_deg))
+    # mid + f_slope (x - xc) = d_y(xc) + d_slope (x - xc)
+    x = xc + (d_y(xc) - mid) / (f_slope - d_slope)
+    x = min(max(x, 0.0), W - 1.0)
+    s_phys = math.atan2(math.tan(math.radians(s_deg)) * sy, sx)
+    return (d_y(x) - s_y(x)) * sy * math.cos(s_phys)

@@ -32,7 +32,9 @@ FASCICLE_MAX_DEG = 70.0  # contracted gastrocnemius reaches about 55 degrees
 MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
 GAP_POWER = 1.0
-BLOCKER_DEG = 6.0  # a line between them this parallel to them is a fascia: another muscle
+APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
+BLOCKER_DEG = 6.0
+OBLIQUE_DEG = 6.0  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def prepare(grey: np.ndarray, area: Area) -> Work:
     size = (max(8, round(area.width * scale)), max(8, round(area.height * scale)))
     small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA).astype(np.float32)
     smooth = cv2.GaussianBlur(small, (0, 0), 1.0)
-    return Work(smooth, ridge_strength(small), ridge_strength(small, (1.0,)), scale, area)
+    return Work(smooth, ridge_strength(small, APO_SIGMAS), ridge_strength(small, (1.0,)), scale, area)
 
 
 def ridge_strength(image: np.ndarray, sigmas: tuple[float, ...] = (1.5, 3.0)) -> np.ndarray:
@@ -240,8 +242,17 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
             if any(c.score > 0.7 * weaker for c in between):
                 continue
             sl, dl = _work_line(work, s), _work_line(work, d)
-            _slope, clarity = fascicle_orientation(work, sl, dl, step_deg=2.0)
-            value = (s.score + d.score) * ((d.row - s.row) / h) ** GAP_POWER * (0.3 + clarity)
+            f_slope, clarity = fascicle_orientation(work, sl, dl, step_deg=2.0)
+            if f_slope is None:
+                continue
+            # a pennate muscle's fascicles cross both aponeuroses obliquely: a 'line' running
+            # with the fascicles is itself a fascicle
+            f_deg = _deg(f_slope)
+            if min(abs(f_deg - _deg(s.slope)), abs(f_deg - _deg(d.slope))) < OBLIQUE_DEG:
+                continue
+            # the two aponeuroses of one muscle are close to parallel
+            parallel = 1.0 - (abs(_deg(s.slope) - _deg(d.slope)) / PAIR_MAX_DEG) ** 2
+            value = (s.score + d.score) * ((d.row - s.row) / h) ** GAP_POWER * (0.3 + clarity) * parallel
             if best is None or value > best[0]:
                 best = (value, (s, d))
     return None if best is None else best[1]
@@ -299,7 +310,8 @@ def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]
 
 def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                          around_deg: float | None = None, window_deg: float = 15.0,
-                         step_deg: float = 1.0) -> tuple[float | None, float]:
+                         step_deg: float = 1.0, band: tuple[float, float] = (0.15, 0.85),
+                         ) -> tuple[float | None, float]:
     """The dominant streak angle (screen slope dy/dx in image pixels) between the two lines,
     and how clearly it stands out (0..1). ``around_deg`` narrows the search to +-window."""
     ridges = work.streaks
@@ -309,7 +321,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     d0 = _work_y(work, deep, xs)
     gap = d0 - s0
     yy = np.arange(h, dtype=np.float32)[:, None]
-    mask = ((yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)).astype(np.float32)
+    mask = ((yy > s0 + band[0] * gap) & (yy < s0 + band[1] * gap)).astype(np.float32)
     if mask.sum() < 200:
         return None, 0.0
     ys, xs_in = np.nonzero(mask)

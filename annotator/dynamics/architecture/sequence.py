@@ -53,6 +53,7 @@ class Seed:
     #: how sure the seed is, 0..1: a user's lines are (``None``); an automatic detection is as
     #: sure as it was clear (aponeurosis quality, fascicle clarity)
     quality: tuple[float, float] | None = None
+    edges: tuple[float, float] = (0.0, 0.0)  # each band's muscle-side edge from its crest (px)
 
 
 @dataclass
@@ -259,7 +260,8 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     seeds: dict[int, Seed] = {}
     for i, est in sorted((anchors or {}).items()):
         if i in indices and est.superficial is not None and est.deep is not None:
-            seeds[i] = Seed(area, est.superficial, est.deep, est.fascicle.slope if est.fascicle else None)
+            seeds[i] = Seed(area, est.superficial, est.deep, est.fascicle.slope if est.fascicle else None,
+                            edges=est.edges)
     if not seeds:
         found = _first_detection(frames, indices, area)
         if found is None:
@@ -286,7 +288,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             conf = quality[i] * (0.3 + 0.7 * agree[i])
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
             t = times[indices.index(i)]
-            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason)
+            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason, seeds[anchor].edges)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
@@ -306,7 +308,7 @@ def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[i
             continue
         q = confidence(found.apo_quality, found.fascicle_quality)
         if best is None or q > best[0]:
-            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope,
+            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope, edges=found.edges,
                                quality=(found.apo_quality, found.fascicle_quality)))
         if q >= 0.6:
             break
