@@ -46,11 +46,12 @@ def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_r
 
 
 def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: float = 1.0,
-                   sy: float = 1.0, fascicle_deg: float = 22.0, edge: float = BAND_EDGE) -> float:
+                   sy: float = 1.0, fascicle_deg: float | None = 22.0, edge: float = BAND_EDGE) -> float:
     """Muscle thickness as defined for the analysis: between the bands' muscle-side edges
     (``edge`` px from each band's centre line), where the fascicle through the middle of the
     muscle at the centre column meets the deep edge (within the image), perpendicular to the
-    superficial aponeurosis (mm with ``sx``/``sy`` mm per px)."""
+    superficial aponeurosis (mm with ``sx``/``sy`` mm per px). ``fascicle_deg`` None: at the
+    centre column, as a clip is measured."""
     xc = (W - 1) / 2.0
 
     def s_y(x: float) -> float:
@@ -59,6 +60,8 @@ def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: f
     def d_y(x: float) -> float:
         return d_row - math.tan(math.radians(d_deg)) * (x - xc) - edge
 
+    if fascicle_deg is None:
+        return (d_y(xc) - s_y(xc)) * sy * math.cos(math.atan2(math.tan(math.radians(s_deg)) * sy, sx))
     mid = 0.5 * (s_y(xc) + d_y(xc))
     f_slope = -math.tan(math.radians(fascicle_deg))  # screen dy/dx
     d_slope = -math.tan(math.radians(d_deg))

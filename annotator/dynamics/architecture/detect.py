@@ -34,7 +34,8 @@ PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than t
 GAP_POWER = 1.0
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
 BLOCKER_DEG = 6.0
-OBLIQUE_DEG = 6.0  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
+OBLIQUE_DEG = 6.0
+RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,8 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                 if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
         base = float(np.median([peakedness(a) for a in wide])) + 1e-9
     clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
+    if around_deg is None and step_deg <= 1.0:  # another orientation nearly as strong: ambiguous
+        clarity *= _distinct(np.asarray(angles, np.float64), coarse, i)
     if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
     fine = np.arange(angles[i] - step_deg, angles[i] + step_deg + 0.01, 0.25)
@@ -372,6 +375,17 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
             best += 0.25 * float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
     return math.tan(math.radians(best)), clarity
+
+
+def _distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
+    """1 when the best orientation stands alone, falling to 0 as the strongest other peak
+    (a local maximum more than ``RIVAL_DEG`` away) reaches its height."""
+    inner = values[1:-1]
+    peaks = np.flatnonzero((inner >= values[:-2]) & (inner >= values[2:])) + 1
+    rivals = [values[k] for k in peaks if abs(angles[k] - angles[best]) > RIVAL_DEG]
+    if not rivals or values[best] <= 0:
+        return 1.0
+    return float(np.clip((1.0 - max(rivals) / values[best]) / 0.4, 0.0, 1.0))
 
 
 def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:

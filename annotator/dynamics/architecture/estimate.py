@@ -64,14 +64,15 @@ def confidence(apo_quality: float, fascicle_quality: float) -> float:
 def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
              fascicle_slope: float | None, area: Area, mm_per_px: tuple[float, float] | None,
              conf: float, reason: str | None = None,
-             edges: tuple[float, float] = (0.0, 0.0)) -> FrameArchitecture:
+             edges: tuple[float, float] = (0.0, 0.0), at_x: float | None = None) -> FrameArchitecture:
     """Values from the lines (the crests of the aponeurosis bands) and ``edges``, how far
     each band's muscle-side edge lies from its crest. The representative fascicle runs
     through the middle of the muscle at the area's centre column, from one inner edge to the
     other (centred on the image, so it is extrapolated as little as it can be); thickness is
     measured where it inserts on the deep aponeurosis (within the image): from the deep
     inner edge, perpendicular to the superficial inner edge, as TimTrack's observers and
-    ``height x cos(beta)`` define it."""
+    ``height x cos(beta)`` define it. ``at_x`` fixes that column instead (a clip measures
+    at the centre column in every frame, where the fitted lines are steadiest)."""
     unit = "mm" if mm_per_px is not None else "px"
     scale = mm_per_px or (1.0, 1.0)
     s_in, d_in = superficial.shifted(edges[0]), deep.shifted(-edges[1])
@@ -82,8 +83,9 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     beta = deep.angle_deg(scale)
     beta_s = superficial.angle_deg(scale)
     fascicle = fascicle_between(mid, fascicle_slope, s_in, d_in) if fascicle_slope is not None else None
-    x_at = xc if fascicle is None else min(max(fascicle.x1, float(area.x0)), float(area.x1 - 1))
-    thickness = thickness_at(s_in, d_in, x_at, scale)
+    if at_x is None:
+        at_x = xc if fascicle is None else min(max(fascicle.x1, float(area.x0)), float(area.x1 - 1))
+    thickness = thickness_at(s_in, d_in, at_x, scale)
 
     def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
             outside: bool, c: float, why: str | None) -> FrameArchitecture:

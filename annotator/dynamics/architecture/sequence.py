@@ -278,6 +278,9 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
         if followed is None:
             break
         values, quality, agree, work = followed
+        # a clip measures thickness at the centre column, where the fitted lines are steadiest
+        # (a still where its fascicle inserts, as analyse_image does)
+        at_x = (area.x0 + area.x1 - 1) / 2.0 if len(indices) > 1 else None
         for i in span:
             if i in results and i != anchor:
                 continue
@@ -288,7 +291,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             conf = quality[i] * (0.3 + 0.7 * agree[i])
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
             t = times[indices.index(i)]
-            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason, seeds[anchor].edges)
+            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason, seeds[anchor].edges, at_x)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
