@@ -421,3 +421,45 @@ def inner_edge(work: Work, line: Line, towards: int, reach: float) -> float:
         return 0.0
     # the crossing lies between the last bright and the first dim sample
     return float(max(0.0, np.median(first[clear]) - 0.5)) / work.scale
+
+
+def crest_curve(work: Work, line: Line, band: float = 4.0, rounds: int = 3) -> np.ndarray | None:
+    """A gently curved aponeurosis (the deep one bends where the fascicles insert): a
+    quadratic through the ridge crest, followed from ``line`` in a few rounds (each looks
+    ``band`` working px around the last curve). Working-image coefficients (highest power
+    first), or None when the crest is too broken to follow."""
+    ridges = work.ridges
+    h, w = ridges.shape
+    xs = np.arange(w, dtype=np.float64)
+    ys = _work_y(work, line, xs.astype(np.float32)).astype(np.float64)
+    offsets = np.arange(-band, band + 1)
+    coef: np.ndarray | None = None
+    for _ in range(rounds):
+        rows = np.clip(np.rint(ys[:, None] + offsets[None, :]).astype(int), 0, h - 1)
+        values = ridges[rows, np.arange(w)[:, None]]
+        k = np.argmax(values, axis=1)
+        peak = values[np.arange(w), k].astype(np.float64)
+        crest = rows[np.arange(w), k].astype(np.float64)
+        weight = np.where(peak >= 0.25 * (np.percentile(peak, 90) + 1e-9), peak, 0.0)
+        if (weight > 0).sum() < 0.4 * w:
+            return None
+        coef = np.polyfit(xs, crest, 2, w=np.sqrt(weight))
+        resid = crest - np.polyval(coef, xs)
+        scale = 1.4826 * np.median(np.abs(resid[weight > 0])) + 0.5
+        weight = weight * (np.abs(resid) < 2.5 * scale)
+        coef = np.polyfit(xs, crest, 2, w=np.sqrt(weight))
+        ys = np.polyval(coef, xs)
+    return coef
+
+
+def tangent(work: Work, coef: np.ndarray, x_image: float) -> Line:
+    """The image-pixel line touching the working-image curve ``coef`` at image column
+    ``x_image``, across the imaging area."""
+    w = work.ridges.shape[1]
+    xw = (x_image - work.area.x0 + 0.5) * work.scale - 0.5
+    xw = float(np.clip(xw, 0, w - 1))
+    slope = float(np.polyval(np.polyder(coef), xw))
+    y = float(np.polyval(coef, xw))
+    x0, y0 = work.to_image(0.0, y - slope * xw)
+    x1, y1 = work.to_image(float(w - 1), y + slope * (w - 1 - xw))
+    return Line(x0, y0, x1, y1)

@@ -11,14 +11,18 @@ import numpy as np
 
 from annotator.dynamics.architecture.detect import (
     Area,
+    Work,
     choose_pair,
+    crest_curve,
     fascicle_orientation,
     imaging_area,
     inner_edge,
     line_candidates,
     prepare,
     refine,
+    tangent,
 )
+from annotator.dynamics.architecture.detect import _work_y as work_rows
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
 NO_APONEUROSIS = "no aponeurosis pair found (is this a longitudinal view of a pennate muscle?)"
@@ -35,6 +39,9 @@ class Detection:
     apo_quality: float  # 0..1
     fascicle_quality: float  # 0..1
     edges: tuple[float, float] = (0.0, 0.0)  # muscle-side edge of each band from its crest (px)
+    #: the deep aponeurosis as it runs where the fascicle inserts (it may bend): a still's
+    #: deep line; a clip follows the straight one
+    deep_local: Line | None = None
 
 
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
@@ -49,7 +56,31 @@ def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
     q = [_line_quality(c.contrast, c.coverage, rms) for c, rms in zip(pair, (s_rms, d_rms), strict=True)]
     reach = 0.3 * (pair[1].row - pair[0].row)
     edges = (inner_edge(work, s_line, +1, reach), inner_edge(work, d_line, -1, reach))
-    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity, edges)
+    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity, edges,
+                     _local_deep(work, s_line, d_line, slope, edges, area))
+
+
+def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
+                edges: tuple[float, float], area: Area) -> Line | None:
+    """The tangent to the bending deep aponeurosis where the fascicle meets it."""
+    coef = crest_curve(work, deep)
+    if coef is None or slope is None:
+        return None
+    xs = np.arange(work.ridges.shape[1], dtype=np.float64)
+    straight = work_rows(work, deep, xs.astype(np.float32))
+    gap = (deep.y_at(0.5 * (area.x0 + area.x1)) - superficial.y_at(0.5 * (area.x0 + area.x1))) * work.scale
+    if np.max(np.abs(np.polyval(coef, xs) - straight)) > 0.15 * gap:
+        return None  # not a gentle bend: another structure
+    est = estimate(0, None, superficial, deep, slope, area, None, 0.0, None, edges)
+    if est.fascicle is None:
+        return None
+    x = min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1))
+    # once more: the fascicle meets the tangent a little elsewhere than the straight line
+    line = tangent(work, coef, x)
+    est = estimate(0, None, superficial, line, slope, area, None, 0.0, None, edges)
+    if est.fascicle is not None:
+        line = tangent(work, coef, min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1)))
+    return line
 
 
 def _line_quality(contrast: float, coverage: float, rms: float) -> float:
@@ -169,8 +200,8 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
         return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)
     conf = confidence(found.apo_quality, found.fascicle_quality)
     reason = _low_reason(found.apo_quality, found.fascicle_quality) if conf < 0.5 else None
-    return estimate(frame, time_ms, found.superficial, found.deep, found.fascicle_slope, found.area,
-                    mm_per_px, conf, reason, found.edges)
+    return estimate(frame, time_ms, found.superficial, found.deep_local or found.deep, found.fascicle_slope,
+                    found.area, mm_per_px, conf, reason, found.edges)
 
 
 def _low_reason(apo: float, fascicle: float) -> str:
