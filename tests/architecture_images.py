@@ -14,10 +14,11 @@ BAND_EDGE = 3.5  # px: where a band of SD 3 px falls to half its height over the
 
 def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_row: float = 260.0,
                  d_deg: float = 4.0, fascicle_deg: float = 22.0, shift: tuple[float, float] = (0.0, 0.0),
-                 size: tuple[int, int] = (W, H)) -> np.ndarray:
+                 size: tuple[int, int] = (W, H), deep_sd: float = 3.0) -> np.ndarray:
     """A grey uint8 image. Angles are to the horizontal, positive rising to the right on
     screen; rows are the aponeuroses' centre rows at the image's centre column. ``shift``
-    moves the fascicle streak pattern (tissue motion) without changing its angle."""
+    moves the fascicle streak pattern (tissue motion) without changing its angle. The bands
+    are Gaussian across, SD 3 px (``deep_sd`` for the deep one)."""
     w, h = size
     rng = np.random.default_rng(seed)
     speckle = cv2.GaussianBlur(rng.gamma(1.2, 28.0, (h, w)).astype(np.float32), (0, 0), 1.2)
@@ -39,8 +40,8 @@ def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_r
         p1 = (int(cx + dx + shift[0]), int(cy + dx * slope + shift[1]))
         cv2.line(streaks, p0, p1, float(local.uniform(70, 130)), 2, cv2.LINE_AA)
     image = image + np.where(muscle, streaks, 0.0)
-    for centre in (s_y, d_y):
-        band = np.exp(-0.5 * ((yy - centre) / 3.0) ** 2) * 170.0
+    for centre, sd in ((s_y, 3.0), (d_y, deep_sd)):
+        band = np.exp(-0.5 * ((yy - centre) / sd) ** 2) * 170.0
         image = image + band
     return np.clip(cv2.GaussianBlur(image, (0, 0), 0.8), 0, 255).astype(np.uint8)
 
