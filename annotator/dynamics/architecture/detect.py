@@ -230,7 +230,7 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
     strong, whose muscle is thick, and whose inside shows clear fascicles."""
     h, w = work.ridges.shape
     edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
-    good = [c for c in cands if c.coverage >= 0.35 and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
+    good = [c for c in cands if c.coverage >= 0.25 and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
     best: tuple[float, tuple[Candidate, Candidate]] | None = None
     for s in good:
         for d in good:
