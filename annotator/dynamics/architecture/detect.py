@@ -34,6 +34,7 @@ PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than t
 GAP_POWER = 1.0
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
 BLOCKER_DEG = 6.0
+MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
 OBLIQUE_DEG = 6.0
 RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
 
@@ -230,7 +231,7 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
     strong, whose muscle is thick, and whose inside shows clear fascicles."""
     h, w = work.ridges.shape
     edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
-    good = [c for c in cands if c.coverage >= 0.25 and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
+    good = [c for c in cands if c.coverage >= MIN_COVERAGE and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
     best: tuple[float, tuple[Candidate, Candidate]] | None = None
     for s in good:
         for d in good:
@@ -238,7 +239,7 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
                 continue
             weaker = min(s.score, d.score)
             # a fascia between them runs with them; long fascicles cross at an angle
-            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= 0.35
+            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= MIN_COVERAGE
                        and abs(_deg(c.slope) - 0.5 * (_deg(s.slope) + _deg(d.slope))) < BLOCKER_DEG]
             if any(c.score > 0.7 * weaker for c in between):
                 continue
