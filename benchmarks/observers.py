@@ -1,7 +1,13 @@
 """The TimTrack observer data sets (../shared/corpus/timvanderzee-timtrack-observers): each
 image with the three observers' fascicle angle (alpha), aponeurosis angle (beta) and height
 (px). Pennation = alpha - beta; thickness = height x cos(beta). Read with a small xlsx reader
-(the workbooks are plain Office Open XML; no spreadsheet package is needed)."""
+(the workbooks are plain Office Open XML; no spreadsheet package is needed).
+
+The observers' beta is the SUPERFICIAL aponeurosis angle, as in TimTrack (auto_ultrasound.m:
+``betha`` from the superficial fit, ``gamma`` from the deep one; data set 4 has a Gamma column
+too): automatic superficial angles match beta within 0.5 deg RMSE on data sets 2 and 4, deep
+ones do not. Their pennation is therefore the fascicle's angle to the superficial aponeurosis,
+and ``height`` is measured at the fascicle's deep end between the aponeuroses' inner edges."""
 
 from __future__ import annotations
 
@@ -49,6 +55,7 @@ class Observed:
     alpha: list[float]  # per observer
     beta: list[float]
     height: list[float]
+    gamma: list[float] | None = None  # the deep aponeurosis angle (data set 4 only)
 
     @property
     def pennation(self) -> float:
@@ -57,6 +64,20 @@ class Observed:
     @property
     def thickness_px(self) -> float:
         return sum(h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)) / len(self.height)
+
+    @property
+    def deep_pennation(self) -> float | None:
+        """The fascicle's angle to the deep aponeurosis (alpha - gamma), where measured."""
+        if not self.gamma or len(self.gamma) != len(self.alpha):
+            return None
+        return sum(a - g for a, g in zip(self.alpha, self.gamma, strict=True)) / len(self.alpha)
+
+    @property
+    def thickness_spread_pct(self) -> float:
+        """SD between the observers' thicknesses, in % of their mean."""
+        values = [h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)]
+        mean = sum(values) / len(values)
+        return 100.0 * math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) / mean
 
     @property
     def pennation_spread(self) -> float:
@@ -72,16 +93,18 @@ def _num(text: str | None) -> float | None:
         return None
 
 
-def _collect(per: dict[Path, list[tuple[float, float, float]]], dataset: str) -> list[Observed]:
+def _collect(per: dict[Path, list[tuple[float, ...]]], dataset: str) -> list[Observed]:
     out = []
     for image, values in sorted(per.items()):
         if image.is_file() and values:
-            out.append(Observed(image, dataset, [v[0] for v in values], [v[1] for v in values], [v[2] for v in values]))
+            gamma = [v[3] for v in values] if all(len(v) > 3 for v in values) else None
+            out.append(Observed(image, dataset, [v[0] for v in values], [v[1] for v in values],
+                                [v[2] for v in values], gamma))
     return out
 
 
 def dataset_1() -> list[Observed]:
-    per: dict[Path, list[tuple[float, float, float]]] = {}
+    per: dict[Path, list[tuple[float, ...]]] = {}
     for rows in read_xlsx(ROOT / "dataset_1" / "dataset1_for_manual_estimation.xlsx").values():
         for r in rows[1:]:
             a, b, h = _num(r.get("D")), _num(r.get("E")), _num(r.get("H"))
@@ -94,7 +117,7 @@ def dataset_1() -> list[Observed]:
 
 
 def dataset_2() -> list[Observed]:
-    per: dict[Path, list[tuple[float, float, float]]] = {}
+    per: dict[Path, list[tuple[float, ...]]] = {}
     for i in (1, 2, 3):
         book = read_xlsx(ROOT / "dataset_2" / f"dataset2_for_manual_estimation_obs{i}.xlsx")
         for sheet, folder, prefix in (("range_of_motion", "range-of-motion", "gastroc_range_of_motion"),
@@ -109,17 +132,18 @@ def dataset_2() -> list[Observed]:
 
 
 def dataset_4() -> list[Observed]:
-    per: dict[Path, list[tuple[float, float, float]]] = {}
+    per: dict[Path, list[tuple[float, ...]]] = {}
     for i in (1, 2, 3):
         book = read_xlsx(ROOT / "dataset_4" / f"dataset4_for_manual_estimation_obs{i}.xlsx")
         for sheet, stem in (("SampleA", "GM_T"), ("SampleB", "GM_P")):
             for r in book.get(sheet, [])[1:]:
                 name = (r.get("A") or "").strip()
-                a, b, h = _num(r.get("B")), _num(r.get("C")), _num(r.get("D"))
+                a, b, h, g = _num(r.get("B")), _num(r.get("C")), _num(r.get("D")), _num(r.get("E"))
                 if not name or None in (a, b, h):
                     continue
                 number = name.rsplit("_", 1)[-1]
                 matches = sorted((ROOT / "dataset_4" / sheet).glob(f"{stem}_{number}.*"))
                 if matches:
-                    per.setdefault(matches[0], []).append((a, b, h))  # type: ignore[arg-type]
+                    values = (a, b, h) if g is None else (a, b, h, g)
+                    per.setdefault(matches[0], []).append(values)  # type: ignore[arg-type]
     return _collect(per, "4")

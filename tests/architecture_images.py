@@ -9,14 +9,16 @@ import cv2
 import numpy as np
 
 W, H = 480, 360
+BAND_EDGE = 3.5  # px: where a band of SD 3 px falls to half its height over the muscle
 
 
 def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_row: float = 260.0,
                  d_deg: float = 4.0, fascicle_deg: float = 22.0, shift: tuple[float, float] = (0.0, 0.0),
-                 size: tuple[int, int] = (W, H)) -> np.ndarray:
+                 size: tuple[int, int] = (W, H), deep_sd: float = 3.0) -> np.ndarray:
     """A grey uint8 image. Angles are to the horizontal, positive rising to the right on
     screen; rows are the aponeuroses' centre rows at the image's centre column. ``shift``
-    moves the fascicle streak pattern (tissue motion) without changing its angle."""
+    moves the fascicle streak pattern (tissue motion) without changing its angle. The bands
+    are Gaussian across, SD 3 px (``deep_sd`` for the deep one)."""
     w, h = size
     rng = np.random.default_rng(seed)
     speckle = cv2.GaussianBlur(rng.gamma(1.2, 28.0, (h, w)).astype(np.float32), (0, 0), 1.2)
@@ -38,20 +40,34 @@ def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_r
         p1 = (int(cx + dx + shift[0]), int(cy + dx * slope + shift[1]))
         cv2.line(streaks, p0, p1, float(local.uniform(70, 130)), 2, cv2.LINE_AA)
     image = image + np.where(muscle, streaks, 0.0)
-    for centre in (s_y, d_y):
-        band = np.exp(-0.5 * ((yy - centre) / 3.0) ** 2) * 170.0
+    for centre, sd in ((s_y, 3.0), (d_y, deep_sd)):
+        band = np.exp(-0.5 * ((yy - centre) / sd) ** 2) * 170.0
         image = image + band
     return np.clip(cv2.GaussianBlur(image, (0, 0), 0.8), 0, 255).astype(np.uint8)
 
 
 def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: float = 1.0,
-                   sy: float = 1.0) -> float:
-    """The distance between the two band centre lines along the deep line's normal at the
-    centre (mm with ``sx``/``sy`` mm per px)."""
-    from annotator.dynamics.architecture.estimate import thickness_between
-    from annotator.dynamics.architecture.types import Line
-
+                   sy: float = 1.0, fascicle_deg: float | None = 22.0, edge: float = BAND_EDGE) -> float:
+    """Muscle thickness as defined for the analysis: between the bands' muscle-side edges
+    (``edge`` px from each band's centre line), where the fascicle through the middle of the
+    muscle at the centre column meets the deep edge (within the image), perpendicular to the
+    superficial aponeurosis (mm with ``sx``/``sy`` mm per px). ``fascicle_deg`` None: at the
+    centre column, as a clip is measured."""
     xc = (W - 1) / 2.0
-    s = Line(0.0, s_row + math.tan(math.radians(s_deg)) * xc, W - 1.0, s_row - math.tan(math.radians(s_deg)) * xc)
-    d = Line(0.0, d_row + math.tan(math.radians(d_deg)) * xc, W - 1.0, d_row - math.tan(math.radians(d_deg)) * xc)
-    return thickness_between(s, d, (xc, 0.5 * (s_row + d_row)), (sx, sy))
+
+    def s_y(x: float) -> float:
+        return s_row - math.tan(math.radians(s_deg)) * (x - xc) + edge
+
+    def d_y(x: float) -> float:
+        return d_row - math.tan(math.radians(d_deg)) * (x - xc) - edge
+
+    if fascicle_deg is None:
+        return (d_y(xc) - s_y(xc)) * sy * math.cos(math.atan2(math.tan(math.radians(s_deg)) * sy, sx))
+    mid = 0.5 * (s_y(xc) + d_y(xc))
+    f_slope = -math.tan(math.radians(fascicle_deg))  # screen dy/dx
+    d_slope = -math.tan(math.radians(d_deg))
+    # mid + f_slope (x - xc) = d_y(xc) + d_slope (x - xc)
+    x = xc + (d_y(xc) - mid) / (f_slope - d_slope)
+    x = min(max(x, 0.0), W - 1.0)
+    s_phys = math.atan2(math.tan(math.radians(s_deg)) * sy, sx)
+    return (d_y(x) - s_y(x)) * sy * math.cos(s_phys)

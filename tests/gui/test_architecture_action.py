@@ -55,7 +55,7 @@ def test_a_clip_gets_keyed_thickness_pennation_and_fascicle(qtbot: QtBot, window
     for frame in (0, 12, 23):
         m = find_measurement(doc.measure(thickness, frame), "thickness")
         assert m is not None and m.unit == "mm"
-        assert abs(m.value - clip.thickness_px(frame) * MM_PER_PX) < 0.5, (frame, m.value)
+        assert abs(m.value - clip.inner_thickness_px(frame) * MM_PER_PX) < 0.5, (frame, m.value)
         p = find_measurement(doc.measure(kinds["pennation"], frame), "pennation")
         assert p is not None and abs(p.value - clip.pennation_deg(frame)) < 3.0, (frame, p.value)
     # one undo step removes all three; the plot shows the selected thickness
@@ -96,4 +96,4 @@ def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainW
     assert set(kinds) == {"thickness", "pennation", "fascicle"}
     assert not any(a.is_dynamic for a in kinds.values())
     m = find_measurement(doc.measure(kinds["thickness"], 0), "thickness")
-    assert m is not None and abs(m.value - clip.thickness_px(0) * MM_PER_PX) < 0.5
+    assert m is not None and abs(m.value - clip.inner_thickness_px(0) * MM_PER_PX) < 0.5

@@ -30,8 +30,17 @@ class MuscleClip:
         s = self.deep_slope[frame]
         return (self.deep_y[frame] - self.superficial_y[frame]) * math.cos(math.atan(s))
 
+    def inner_thickness_px(self, frame: int) -> float:
+        """The same between the bands' muscle-side edges (half height: 1.18 SD from each
+        centre), where the analysis measures muscle thickness."""
+        s = self.deep_slope[frame]
+        return self.thickness_px(frame) - 2 * BAND_EDGE_PX * math.cos(math.atan(s))
+
     def pennation_deg(self, frame: int) -> float:
         return self.fascicle_deg[frame] + math.degrees(math.atan(self.deep_slope[frame]))
+
+
+BAND_EDGE_PX = 2.5 * math.sqrt(2 * math.log(2))  # bands of SD 2.5 px fall to half height here
 
 
 def muscle_clip(frames: int = 40, thinning_px: float = 12.0, slide_px: float = 1.0,

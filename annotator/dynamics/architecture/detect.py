@@ -32,7 +32,11 @@ FASCICLE_MAX_DEG = 70.0  # contracted gastrocnemius reaches about 55 degrees
 MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
 GAP_POWER = 1.0
-BLOCKER_DEG = 6.0  # a line between them this parallel to them is a fascia: another muscle
+APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
+BLOCKER_DEG = 6.0
+MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
+OBLIQUE_DEG = 6.0
+RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ def prepare(grey: np.ndarray, area: Area) -> Work:
     size = (max(8, round(area.width * scale)), max(8, round(area.height * scale)))
     small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA).astype(np.float32)
     smooth = cv2.GaussianBlur(small, (0, 0), 1.0)
-    return Work(smooth, ridge_strength(small), ridge_strength(small, (1.0,)), scale, area)
+    return Work(smooth, ridge_strength(small, APO_SIGMAS), ridge_strength(small, (1.0,)), scale, area)
 
 
 def ridge_strength(image: np.ndarray, sigmas: tuple[float, ...] = (1.5, 3.0)) -> np.ndarray:
@@ -227,7 +231,7 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
     strong, whose muscle is thick, and whose inside shows clear fascicles."""
     h, w = work.ridges.shape
     edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
-    good = [c for c in cands if c.coverage >= 0.35 and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
+    good = [c for c in cands if c.coverage >= MIN_COVERAGE and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
     best: tuple[float, tuple[Candidate, Candidate]] | None = None
     for s in good:
         for d in good:
@@ -235,13 +239,22 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
                 continue
             weaker = min(s.score, d.score)
             # a fascia between them runs with them; long fascicles cross at an angle
-            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= 0.35
+            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= MIN_COVERAGE
                        and abs(_deg(c.slope) - 0.5 * (_deg(s.slope) + _deg(d.slope))) < BLOCKER_DEG]
             if any(c.score > 0.7 * weaker for c in between):
                 continue
             sl, dl = _work_line(work, s), _work_line(work, d)
-            _slope, clarity = fascicle_orientation(work, sl, dl, step_deg=2.0)
-            value = (s.score + d.score) * ((d.row - s.row) / h) ** GAP_POWER * (0.3 + clarity)
+            f_slope, clarity = fascicle_orientation(work, sl, dl, step_deg=2.0)
+            if f_slope is None:
+                continue
+            # a pennate muscle's fascicles cross both aponeuroses obliquely: a 'line' running
+            # with the fascicles is itself a fascicle
+            f_deg = _deg(f_slope)
+            if min(abs(f_deg - _deg(s.slope)), abs(f_deg - _deg(d.slope))) < OBLIQUE_DEG:
+                continue
+            # the two aponeuroses of one muscle are close to parallel
+            parallel = 1.0 - (abs(_deg(s.slope) - _deg(d.slope)) / PAIR_MAX_DEG) ** 2
+            value = (s.score + d.score) * ((d.row - s.row) / h) ** GAP_POWER * (0.3 + clarity) * parallel
             if best is None or value > best[0]:
                 best = (value, (s, d))
     return None if best is None else best[1]
@@ -299,7 +312,8 @@ def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]
 
 def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                          around_deg: float | None = None, window_deg: float = 15.0,
-                         step_deg: float = 1.0) -> tuple[float | None, float]:
+                         step_deg: float = 1.0, band: tuple[float, float] = (0.15, 0.85),
+                         ) -> tuple[float | None, float]:
     """The dominant streak angle (screen slope dy/dx in image pixels) between the two lines,
     and how clearly it stands out (0..1). ``around_deg`` narrows the search to +-window."""
     ridges = work.streaks
@@ -309,7 +323,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     d0 = _work_y(work, deep, xs)
     gap = d0 - s0
     yy = np.arange(h, dtype=np.float32)[:, None]
-    mask = ((yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)).astype(np.float32)
+    mask = ((yy > s0 + band[0] * gap) & (yy < s0 + band[1] * gap)).astype(np.float32)
     if mask.sum() < 200:
         return None, 0.0
     ys, xs_in = np.nonzero(mask)
@@ -347,6 +361,8 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                 if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
         base = float(np.median([peakedness(a) for a in wide])) + 1e-9
     clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
+    if around_deg is None and step_deg <= 1.0:  # another orientation nearly as strong: ambiguous
+        clarity *= _distinct(np.asarray(angles, np.float64), coarse, i)
     if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
     fine = np.arange(angles[i] - step_deg, angles[i] + step_deg + 0.01, 0.25)
@@ -362,8 +378,89 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     return math.tan(math.radians(best)), clarity
 
 
+def _distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
+    """1 when the best orientation stands alone, falling to 0 as the strongest other peak
+    (a local maximum more than ``RIVAL_DEG`` away) reaches its height."""
+    inner = values[1:-1]
+    peaks = np.flatnonzero((inner >= values[:-2]) & (inner >= values[2:])) + 1
+    rivals = [values[k] for k in peaks if abs(angles[k] - angles[best]) > RIVAL_DEG]
+    if not rivals or values[best] <= 0:
+        return 1.0
+    return float(np.clip((1.0 - max(rivals) / values[best]) / 0.4, 0.0, 1.0))
+
+
 def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:
     """Working-image rows of ``line`` at working columns ``xs``."""
     ximg = work.area.x0 + (xs + 0.5) / work.scale - 0.5
     yimg = line.y_at(0.0) + line.slope * ximg
     return ((yimg - work.area.y0 + 0.5) * work.scale - 0.5).astype(np.float32)
+
+
+def inner_edge(work: Work, line: Line, towards: int, reach: float) -> float:
+    """How far (image pixels, vertically, >= 0) the muscle-side edge of the bright band
+    along ``line`` lies from its crest: in each column, the first row from the crest towards
+    the muscle (``towards`` +1 = down, -1 = up) where the brightness falls below half-way
+    between the band's peak and the muscle below it; the median over the columns where the
+    band stands out. Muscle thickness is measured between these edges, as observers mark it."""
+    grey = work.grey
+    h, w = grey.shape
+    xs = np.arange(w, dtype=np.float32)
+    crest = _work_y(work, line, xs)
+    steps = np.arange(0, max(4, int(math.ceil(reach))) + 1, dtype=np.float32)
+    ys = crest[None, :] + towards * steps[:, None]
+    inside = (ys >= 0) & (ys <= h - 1)
+    rows = np.clip(np.rint(ys).astype(np.int64), 0, h - 1)
+    profile = grey[rows, np.arange(w)[None, :]]
+    peak = profile[: min(3, len(steps))].max(axis=0)
+    muscle = np.median(profile[len(steps) // 2:], axis=0)
+    half = 0.5 * (peak + muscle)
+    below = (profile < half[None, :]) & inside
+    below[0] = False
+    first = np.where(below.any(axis=0), np.argmax(below, axis=0), -1)
+    clear = (first > 0) & (peak - muscle > 0.25 * (float(np.percentile(peak, 90)) - float(np.median(muscle)) + 1e-6))
+    if clear.sum() < 0.2 * w:
+        return 0.0
+    # the crossing lies between the last bright and the first dim sample
+    return float(max(0.0, np.median(first[clear]) - 0.5)) / work.scale
+
+
+def crest_curve(work: Work, line: Line, band: float = 4.0, rounds: int = 3) -> np.ndarray | None:
+    """A gently curved aponeurosis (the deep one bends where the fascicles insert): a
+    quadratic through the ridge crest, followed from ``line`` in a few rounds (each looks
+    ``band`` working px around the last curve). Working-image coefficients (highest power
+    first), or None when the crest is too broken to follow."""
+    ridges = work.ridges
+    h, w = ridges.shape
+    xs = np.arange(w, dtype=np.float64)
+    ys = _work_y(work, line, xs.astype(np.float32)).astype(np.float64)
+    offsets = np.arange(-band, band + 1)
+    coef: np.ndarray | None = None
+    for _ in range(rounds):
+        rows = np.clip(np.rint(ys[:, None] + offsets[None, :]).astype(int), 0, h - 1)
+        values = ridges[rows, np.arange(w)[:, None]]
+        k = np.argmax(values, axis=1)
+        peak = values[np.arange(w), k].astype(np.float64)
+        crest = rows[np.arange(w), k].astype(np.float64)
+        weight = np.where(peak >= 0.25 * (np.percentile(peak, 90) + 1e-9), peak, 0.0)
+        if (weight > 0).sum() < 0.4 * w:
+            return None
+        coef = np.polyfit(xs, crest, 2, w=np.sqrt(weight))
+        resid = crest - np.polyval(coef, xs)
+        scale = 1.4826 * np.median(np.abs(resid[weight > 0])) + 0.5
+        weight = weight * (np.abs(resid) < 2.5 * scale)
+        coef = np.polyfit(xs, crest, 2, w=np.sqrt(weight))
+        ys = np.polyval(coef, xs)
+    return coef
+
+
+def tangent(work: Work, coef: np.ndarray, x_image: float) -> Line:
+    """The image-pixel line touching the working-image curve ``coef`` at image column
+    ``x_image``, across the imaging area."""
+    w = work.ridges.shape[1]
+    xw = (x_image - work.area.x0 + 0.5) * work.scale - 0.5
+    xw = float(np.clip(xw, 0, w - 1))
+    slope = float(np.polyval(np.polyder(coef), xw))
+    y = float(np.polyval(coef, xw))
+    x0, y0 = work.to_image(0.0, y - slope * xw)
+    x1, y1 = work.to_image(float(w - 1), y + slope * (w - 1 - xw))
+    return Line(x0, y0, x1, y1)

@@ -11,13 +11,18 @@ import numpy as np
 
 from annotator.dynamics.architecture.detect import (
     Area,
+    Work,
     choose_pair,
+    crest_curve,
     fascicle_orientation,
     imaging_area,
+    inner_edge,
     line_candidates,
     prepare,
     refine,
+    tangent,
 )
+from annotator.dynamics.architecture.detect import _work_y as work_rows
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
 NO_APONEUROSIS = "no aponeurosis pair found (is this a longitudinal view of a pennate muscle?)"
@@ -33,6 +38,10 @@ class Detection:
     fascicle_slope: float | None  # dy/dx in image pixels
     apo_quality: float  # 0..1
     fascicle_quality: float  # 0..1
+    edges: tuple[float, float] = (0.0, 0.0)  # muscle-side edge of each band from its crest (px)
+    #: the deep aponeurosis as it runs where the fascicle inserts (it may bend): a still's
+    #: deep line; a clip follows the straight one
+    deep_local: Line | None = None
 
 
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
@@ -45,7 +54,33 @@ def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
     (s_line, s_rms), (d_line, d_rms) = refine(work, pair[0]), refine(work, pair[1])
     slope, clarity = fascicle_orientation(work, s_line, d_line)
     q = [_line_quality(c.contrast, c.coverage, rms) for c, rms in zip(pair, (s_rms, d_rms), strict=True)]
-    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity)
+    reach = 0.3 * (pair[1].row - pair[0].row)
+    edges = (inner_edge(work, s_line, +1, reach), inner_edge(work, d_line, -1, reach))
+    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity, edges,
+                     _local_deep(work, s_line, d_line, slope, edges, area))
+
+
+def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
+                edges: tuple[float, float], area: Area) -> Line | None:
+    """The tangent to the bending deep aponeurosis where the fascicle meets it."""
+    coef = crest_curve(work, deep)
+    if coef is None or slope is None:
+        return None
+    xs = np.arange(work.ridges.shape[1], dtype=np.float64)
+    straight = work_rows(work, deep, xs.astype(np.float32))
+    gap = (deep.y_at(0.5 * (area.x0 + area.x1)) - superficial.y_at(0.5 * (area.x0 + area.x1))) * work.scale
+    if np.max(np.abs(np.polyval(coef, xs) - straight)) > 0.15 * gap:
+        return None  # not a gentle bend: another structure
+    est = estimate(0, None, superficial, deep, slope, area, None, 0.0, None, edges)
+    if est.fascicle is None:
+        return None
+    x = min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1))
+    # once more: the fascicle meets the tangent a little elsewhere than the straight line
+    line = tangent(work, coef, x)
+    est = estimate(0, None, superficial, line, slope, area, None, 0.0, None, edges)
+    if est.fascicle is not None:
+        line = tangent(work, coef, min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1)))
+    return line
 
 
 def _line_quality(contrast: float, coverage: float, rms: float) -> float:
@@ -59,29 +94,53 @@ def confidence(apo_quality: float, fascicle_quality: float) -> float:
 
 def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
              fascicle_slope: float | None, area: Area, mm_per_px: tuple[float, float] | None,
-             conf: float, reason: str | None = None) -> FrameArchitecture:
-    """Values from the lines: thickness at the area's centre column, the fascicle through the
-    middle of the muscle there, from one aponeurosis to the other."""
+             conf: float, reason: str | None = None,
+             edges: tuple[float, float] = (0.0, 0.0), at_x: float | None = None) -> FrameArchitecture:
+    """Values from the lines (the crests of the aponeurosis bands) and ``edges``, how far
+    each band's muscle-side edge lies from its crest. The representative fascicle runs
+    through the middle of the muscle at the area's centre column, from one inner edge to the
+    other (centred on the image, so it is extrapolated as little as it can be); thickness is
+    measured where it inserts on the deep aponeurosis (within the image): from the deep
+    inner edge, perpendicular to the superficial inner edge, as TimTrack's observers and
+    ``height x cos(beta)`` define it. ``at_x`` fixes that column instead (a clip measures
+    at the centre column in every frame, where the fitted lines are steadiest)."""
     unit = "mm" if mm_per_px is not None else "px"
     scale = mm_per_px or (1.0, 1.0)
+    s_in, d_in = superficial.shifted(edges[0]), deep.shifted(-edges[1])
+    if d_in.y_at(0.5 * (area.x0 + area.x1)) <= s_in.y_at(0.5 * (area.x0 + area.x1)):
+        s_in, d_in, edges = superficial, deep, (0.0, 0.0)  # bands that touch: measure the crests
     xc = (area.x0 + area.x1 - 1) / 2.0
-    mid = (xc, 0.5 * (superficial.y_at(xc) + deep.y_at(xc)))
-    thickness = thickness_between(superficial, deep, mid, scale)
+    mid = (xc, 0.5 * (s_in.y_at(xc) + d_in.y_at(xc)))
     beta = deep.angle_deg(scale)
+    beta_s = superficial.angle_deg(scale)
+    fascicle = fascicle_between(mid, fascicle_slope, s_in, d_in) if fascicle_slope is not None else None
+    if at_x is None:
+        at_x = xc if fascicle is None else min(max(fascicle.x1, float(area.x0)), float(area.x1 - 1))
+    thickness = thickness_at(s_in, d_in, at_x, scale)
+
+    def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
+            outside: bool, c: float, why: str | None) -> FrameArchitecture:
+        return FrameArchitecture(frame, time_ms, superficial, deep, fas, pen, alpha, beta, thickness, length,
+                                 outside, unit, c, why, beta_s, edges)
+
     if fascicle_slope is None:
-        return FrameArchitecture(frame, time_ms, superficial, deep, None, None, None, beta, thickness,
-                                 None, False, unit, conf * 0.5, reason or "fascicle orientation not found")
-    fascicle = fascicle_between(mid, fascicle_slope, superficial, deep)
+        return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
     if fascicle is None:
-        return FrameArchitecture(frame, time_ms, superficial, deep, None, None, None, beta, thickness,
-                                 None, False, unit, conf * 0.5, reason or "fascicle parallel to an aponeurosis")
+        return out(None, None, None, None, False, conf * 0.5, reason or "fascicle parallel to an aponeurosis")
     alpha = fascicle.angle_deg(scale)
     pennation = _acute(alpha - beta)
     length = math.hypot((fascicle.x1 - fascicle.x0) * scale[0], (fascicle.y1 - fascicle.y0) * scale[1])
     outside = any(not (area.x0 - 0.5 <= x <= area.x1 - 0.5 and area.y0 - 0.5 <= y <= area.y1 - 0.5)
                   for x, y in fascicle.points())
-    return FrameArchitecture(frame, time_ms, superficial, deep, fascicle, pennation, alpha, beta,
-                             thickness, length, outside, unit, conf, reason)
+    return out(fascicle, pennation, alpha, length, outside, conf, reason)
+
+
+def thickness_at(superficial: Line, deep: Line, x: float, scale: tuple[float, float]) -> float:
+    """The distance from the deep line at column ``x`` to the superficial line, perpendicular
+    to the superficial line (mm space): the vertical gap there times cos(superficial angle)."""
+    sx, sy = scale
+    gap = (deep.y_at(x) - superficial.y_at(x)) * sy
+    return abs(gap) * math.cos(math.radians(superficial.angle_deg(scale)))
 
 
 def _acute(deg: float) -> float:
@@ -141,8 +200,8 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
         return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)
     conf = confidence(found.apo_quality, found.fascicle_quality)
     reason = _low_reason(found.apo_quality, found.fascicle_quality) if conf < 0.5 else None
-    return estimate(frame, time_ms, found.superficial, found.deep, found.fascicle_slope, found.area,
-                    mm_per_px, conf, reason)
+    return estimate(frame, time_ms, found.superficial, found.deep_local or found.deep, found.fascicle_slope,
+                    found.area, mm_per_px, conf, reason, found.edges)
 
 
 def _low_reason(apo: float, fascicle: float) -> str:
@@ -166,9 +225,10 @@ def architecture_points(est: FrameArchitecture) -> dict[str, list[Point]]:
     """Annotation points of each kind for an estimate (see the case kinds): thickness
     [s0, s1, d0, d1], pennation [f0, f1, a0, a1], fascicle [f0, f1, s0, s1, d0, d1]."""
     out: dict[str, list[Point]] = {}
-    if est.superficial is None or est.deep is None:
+    inner = est.inner_lines()  # thickness and fascicles are measured between the inner edges
+    if inner is None:
         return out
-    s, d = _middle(est.superficial), _middle(est.deep)
+    s, d = _middle(inner[0]), _middle(inner[1])
     out["thickness"] = [*s.points(), *d.points()]
     if est.fascicle is not None:
         f = est.fascicle

@@ -65,6 +65,7 @@ class Seed:
     #: how sure the seed is, 0..1: a user's lines are (``None``); an automatic detection is as
     #: sure as it was clear (aponeurosis quality, fascicle clarity)
     quality: tuple[float, float] | None = None
+    edges: tuple[float, float] = (0.0, 0.0)  # each band's muscle-side edge from its crest (px)
 
 
 @dataclass
@@ -316,7 +317,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     for i, est in sorted((anchors or {}).items()):
         if i in indices and est.superficial is not None and est.deep is not None:
             seeds[i] = Seed(_around(area, est.superficial, est.deep), est.superficial, est.deep,
-                            est.fascicle.slope if est.fascicle else None)
+                            est.fascicle.slope if est.fascicle else None, edges=est.edges)
     if not seeds:
         found = _first_detection(frames, indices, area)
         if found is None:
@@ -334,6 +335,9 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
         if followed is None:
             break
         values, quality, agree, work = followed
+        # a clip measures thickness at the centre column, where the fitted lines are steadiest
+        # (a still where its fascicle inserts, as analyse_image does)
+        at_x = (area.x0 + area.x1 - 1) / 2.0 if len(indices) > 1 else None
         for i in span:
             if i in results and i != anchor:
                 continue
@@ -344,7 +348,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             conf = quality[i] * (0.3 + 0.7 * agree[i])
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
             t = times[indices.index(i)]
-            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason)
+            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason, seeds[anchor].edges, at_x)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
@@ -364,7 +368,7 @@ def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[i
             continue
         q = confidence(found.apo_quality, found.fascicle_quality)
         if best is None or q > best[0]:
-            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope,
+            best = (q, i, Seed(area, found.superficial, found.deep, found.fascicle_slope, edges=found.edges,
                                quality=(found.apo_quality, found.fascicle_quality)))
         if q >= 0.6:
             break

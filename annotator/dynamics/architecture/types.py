@@ -60,6 +60,16 @@ class FrameArchitecture:
     unit: str  # "mm" or "px"
     confidence: float  # 0..1
     reason: str | None  # why values are None or the confidence is low
+    superficial_angle_deg: float | None = None  # the superficial aponeurosis, as alpha and beta
+    # how far (image px, vertically) each line's muscle-side edge lies from its crest
+    edges: tuple[float, float] = (0.0, 0.0)
+
+    def inner_lines(self) -> tuple[Line, Line] | None:
+        """The aponeuroses' muscle-side edges, between which thickness and fascicle length
+        are measured."""
+        if self.superficial is None or self.deep is None:
+            return None
+        return self.superficial.shifted(self.edges[0]), self.deep.shifted(-self.edges[1])
 
     @classmethod
     def empty(cls, frame: int, time_ms: float | None, unit: str, reason: str) -> FrameArchitecture:
@@ -74,6 +84,7 @@ class FrameArchitecture:
             "pennation_deg": _num(self.pennation_deg),
             "fascicle_angle_deg": _num(self.fascicle_angle_deg),
             "aponeurosis_angle_deg": _num(self.aponeurosis_angle_deg),
+            "superficial_angle_deg": _num(self.superficial_angle_deg),
             f"thickness_{suffix}": _num(self.thickness),
             f"fascicle_length_{suffix}": _num(self.fascicle_length),
             "fascicle_extrapolated": self.fascicle_extrapolated,

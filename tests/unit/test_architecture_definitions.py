@@ -1,0 +1,71 @@
+"""What the analysis measures, on generated images and plain lines (issue 9): thickness
+between the aponeuroses' muscle-side edges, where the representative fascicle inserts on the
+deep aponeurosis, perpendicular to the superficial one; pennation to the deep aponeurosis,
+with the superficial angle reported beside it (the angle observers often measure)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from annotator.dynamics.architecture import analyse_image
+from annotator.dynamics.architecture.detect import Area
+from annotator.dynamics.architecture.estimate import estimate, thickness_at
+from annotator.dynamics.architecture.types import Line
+from tests.architecture_images import muscle_image
+
+
+def test_thickness_is_perpendicular_to_the_superficial_aponeurosis() -> None:
+    s = Line(0, 100, 100, 100 - 100 * math.tan(math.radians(10)))  # rises 10 degrees
+    d = Line(0, 300, 100, 300)
+    gap = d.y_at(40) - s.y_at(40)
+    assert thickness_at(s, d, 40, (1.0, 1.0)) == pytest.approx(gap * math.cos(math.radians(10)))
+    # non-square pixels: the vertical gap in mm times the cosine of the physical angle
+    phys = math.atan2(math.tan(math.radians(10)) * 0.2, 0.1)
+    assert thickness_at(s, d, 40, (0.1, 0.2)) == pytest.approx(gap * 0.2 * math.cos(phys))
+
+
+def test_thickness_is_taken_where_the_fascicle_meets_the_deep_edge() -> None:
+    area = Area(0, 0, 400, 300)
+    s, d = Line(0, 50, 399, 50), Line(0, 250, 399, 220)  # converging to the right
+    slope = -math.tan(math.radians(45))  # a fascicle rising to the right
+    est = estimate(0, None, s, d, slope, area, None, 1.0, edges=(5.0, 4.0))
+    f = est.fascicle
+    assert f is not None and est.thickness is not None
+    inner_s, inner_d = est.inner_lines() or (s, d)
+    assert inner_s.y_at(0) == pytest.approx(55.0) and inner_d.y_at(0) == pytest.approx(246.0)
+    assert f.y0 == pytest.approx(inner_s.y_at(f.x0)) and f.y1 == pytest.approx(inner_d.y_at(f.x1))
+    assert f.x1 < 199.5  # the deep end lies left of the centre for a fascicle rising to the right
+    assert est.thickness == pytest.approx(inner_d.y_at(f.x1) - inner_s.y_at(f.x1))
+    # a shallow fascicle meets the deep line outside the image: measured at the image's edge
+    shallow = estimate(0, None, s, d, -math.tan(math.radians(12)), area, None, 1.0, edges=(5.0, 4.0))
+    assert shallow.fascicle is not None and shallow.fascicle.x1 < 0
+    assert shallow.thickness == pytest.approx(inner_d.y_at(0) - inner_s.y_at(0))
+    # a clip fixes the column
+    fixed = estimate(0, None, s, d, slope, area, None, 1.0, edges=(5.0, 4.0), at_x=300.0)
+    assert fixed.thickness == pytest.approx(inner_d.y_at(300) - inner_s.y_at(300))
+
+
+def test_a_thicker_aponeurosis_band_does_not_change_the_muscle_thickness() -> None:
+    """The same muscle (same inner edges) under a thin and a thick deep aponeurosis: the
+    band's centre moves by 6 px, its muscle-side edge does not, nor does the thickness."""
+    edge = 260.0 - 3.0 * math.sqrt(2 * math.log(2))  # half height of the SD 3 px band
+    thin = analyse_image(muscle_image(fascicle_deg=30.0, d_row=260.0), mm_per_px=None)
+    thick = analyse_image(muscle_image(fascicle_deg=30.0, d_row=edge + 8.0 * math.sqrt(2 * math.log(2)),
+                                       deep_sd=8.0), mm_per_px=None)
+    assert thin.deep is not None and thick.deep is not None
+    assert thick.deep.y_at(240) - thin.deep.y_at(240) > 4.0  # the crests differ ...
+    assert thin.thickness is not None and thick.thickness is not None
+    assert thick.thickness == pytest.approx(thin.thickness, rel=0.012)  # ... the thickness does not
+    assert thick.edges[1] > thin.edges[1] + 4.0
+
+
+def test_the_superficial_angle_is_reported_beside_the_deep_one() -> None:
+    est = analyse_image(muscle_image(fascicle_deg=22.0, s_deg=-3.0, d_deg=4.0), mm_per_px=(0.1, 0.1))
+    assert est.superficial_angle_deg == pytest.approx(-3.0, abs=0.5)
+    assert est.aponeurosis_angle_deg == pytest.approx(4.0, abs=0.5)
+    row = est.to_row()
+    assert row["superficial_angle_deg"] == pytest.approx(-3.0, abs=0.5)
+    # pennation is to the deep aponeurosis; to the superficial one it is alpha - (-3)
+    assert est.pennation_deg == pytest.approx(22.0 - 4.0, abs=1.5)

@@ -1,0 +1,68 @@
+"""Automatic muscle architecture against three human observers on real stills (TimTrack's
+data sets 1, 2 and 4 in ../shared/corpus; skipped where the corpus is absent, never in CI).
+The bounds sit a little above what the analysis measured when they were set (see
+docs/adr/0010-muscle-architecture.md): they catch a regression, they do not claim the
+issue's targets (2 degrees, 3 %), which are not all met."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from annotator.dynamics.architecture import analyse_image
+from benchmarks.bench_architecture import accuracy
+from benchmarks.observers import Observed, dataset_1, dataset_2, dataset_4
+
+pytestmark = [pytest.mark.corpus, pytest.mark.slow]
+
+# data set: (pennation RMSE deg, thickness RMSE %, the same for confidence >= 0.5), bounds
+BOUNDS = {
+    "1": (4.2, 32.0, 2.6, 4.5),
+    "2": (6.1, 10.0, 2.5, 4.7),
+    "4": (1.8, 7.0, 1.9, 7.0),
+}
+LOADERS = {"1": dataset_1, "2": dataset_2, "4": dataset_4}
+
+
+@functools.cache
+def _analysed(name: str) -> tuple[list[Observed], list]:  # type: ignore[type-arg]
+    items = LOADERS[name]()
+    assert len(items) >= 30, "the observer data sets are in the corpus"
+    return items, [analyse_image(cv2.imread(str(i.image), cv2.IMREAD_GRAYSCALE), mm_per_px=None) for i in items]
+
+
+def _measure(corpus: Path, name: str) -> tuple[list[Observed], list]:  # type: ignore[type-arg]
+    return _analysed(name)  # each set is analysed once for all the tests
+
+
+@pytest.mark.parametrize("name", ["1", "2", "4"])
+def test_pennation_and_thickness_against_the_observers(corpus: Path, name: str) -> None:
+    items, estimates = _measure(corpus, name)
+    acc = accuracy(items, estimates)
+    pen, thick, sure_pen, sure_thick = BOUNDS[name]
+    assert acc["found"] >= 0.95 * len(items)
+    assert acc["pennation_rmse"] <= pen and acc["thickness_rmse"] <= thick, acc
+    # the confidence means something: the images it is sure of are measured better
+    assert acc["confident"] >= 0.4 * len(items)
+    assert acc["confident_pennation_rmse"] <= sure_pen and acc["confident_thickness_rmse"] <= sure_thick, acc
+    assert acc["confident_pennation_rmse"] <= acc["pennation_rmse"] + 0.1
+    assert acc["confident_thickness_rmse"] <= acc["thickness_rmse"] + 0.1
+
+
+@pytest.mark.parametrize("name", ["2", "4"])
+def test_the_observers_beta_is_the_superficial_aponeurosis(corpus: Path, name: str) -> None:
+    """Why the comparison uses the fascicle's angle to the superficial aponeurosis: the
+    observers' beta follows our superficial line, not our deep one (data set 4 is mirrored)."""
+    items, estimates = _measure(corpus, name)
+    sign = -1.0 if name == "4" else 1.0
+    pairs = [(sum(i.beta) / len(i.beta), e) for i, e in zip(items, estimates, strict=True)
+             if e.confidence >= 0.5 and e.superficial_angle_deg is not None and e.aponeurosis_angle_deg is not None]
+    beta = np.array([b for b, _ in pairs])
+    sup = sign * np.array([e.superficial_angle_deg for _, e in pairs])
+    deep = sign * np.array([e.aponeurosis_angle_deg for _, e in pairs])
+    sup_rmse, deep_rmse = float(np.sqrt(np.mean((sup - beta) ** 2))), float(np.sqrt(np.mean((deep - beta) ** 2)))
+    assert sup_rmse < 1.6 and deep_rmse > 2.0 * sup_rmse, (sup_rmse, deep_rmse)
