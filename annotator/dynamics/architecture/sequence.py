@@ -50,6 +50,7 @@ FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
 ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
+FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 
 
@@ -91,19 +92,27 @@ def _to_image(work: Work, row: float, slope: float) -> Line:
     return Line(x0, y0, x1, y1)
 
 
-def _detect_near(work: Work, stats: LineStats, row: float, slope: float) -> tuple[float, float, float]:
-    """A line found again near (row, slope): (row, slope, quality) or nans. A line running
-    along the image's top or bottom edge is leaving the image: its quality falls to 0."""
+def _detect_near(work: Work, stats: LineStats, row: float, slope: float,
+                 reference: float | None = None) -> tuple[float, float, float, float]:
+    """A line found again near (row, slope): (row, slope, quality, contrast) or nans. A line
+    running along the image's top or bottom edge is leaving the image: its quality falls to 0.
+    With the ``reference`` contrast (the same line on the first frame), a line that has faded
+    well below how it looked there is not sure either: contrast scales differ between
+    scanners, so within a clip the line is compared with itself."""
     h, w = work.ridges.shape
     if _inside(row, slope, w, h) <= 0.0:
-        return math.nan, math.nan, 0.0
+        return math.nan, math.nan, 0.0, 0.0
     cand = line_near(work, stats, row, slope, max(3.0, SEARCH_ROWS * h))
     if cand is None:
-        return math.nan, math.nan, 0.0
+        return math.nan, math.nan, 0.0, 0.0
     line, rms = refine(work, cand)
     r, s = _to_work(work, line)
     inside = _inside(r, s, w, h)
-    return r, s, _line_quality(cand.contrast, cand.coverage, rms) * float(np.clip((inside - 0.5) / 0.4, 0.0, 1.0))
+    quality = _line_quality(cand.contrast, cand.coverage, rms) * float(np.clip((inside - 0.5) / 0.4, 0.0, 1.0))
+    if reference is not None and reference > 0.0:
+        # a tenth of the structure left in speckle keeps about a third of the contrast
+        quality *= float(np.clip((cand.contrast / reference - FADED) / (1.0 - 2.0 * FADED), 0.0, 1.0))
+    return r, s, quality, cand.contrast
 
 
 def _inside(row: float, slope: float, w: int, h: int) -> float:
@@ -134,6 +143,8 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     state: dict[str, float] = {}
     follower = FascicleFollower()
     points: np.ndarray | None = None  # the flow's corners, carried from frame to frame
+    last_seen: dict[str, tuple[float, float]] = {}  # each line where it was last detected clearly
+    contrast: dict[str, float] = {}  # each line's contrast on the first frame
     for n, work in enumerate(_prepared(frames, order, seed.area)):
         if progress is not None and not progress(n):
             return None
@@ -159,12 +170,22 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             for name in ("s", "d"):
                 if name == "s" and not seed.measure_superficial:
                     continue
-                r, s, q = _detect_near(work, stats, state[f"{name}_row"], state[f"{name}_slope"])
+                ref = contrast.get(name)
+                r, s, q, c = _detect_near(work, stats, state[f"{name}_row"], state[f"{name}_slope"], ref)
+                if q < LOST and name in last_seen and last_seen[name] != (state[f"{name}_row"], state[f"{name}_slope"]):
+                    # lost: the flow of unclear frames (faded, blurred) may have carried the
+                    # search away; look again where the line was last seen clearly
+                    again = _detect_near(work, stats, *last_seen[name], ref)
+                    if again[2] >= LOST:  # only a clear sighting re-acquires it
+                        r, s, q, c = again
+                if n == 0 and math.isfinite(r):
+                    contrast[name] = c
                 if math.isfinite(r):
                     rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
                     quality[f"{name}_row"] = quality[f"{name}_slope"] = q
                     if q >= LOST:  # centre the next search (not on what was hardly seen)
                         state[f"{name}_row"], state[f"{name}_slope"] = r, s
+                        last_seen[name] = (r, s)
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
