@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 W, H = 480, 360
+XC = (W - 1) / 2.0
 BAND_EDGE = 3.5  # px: where a band of SD 3 px falls to half its height over the muscle
 
 

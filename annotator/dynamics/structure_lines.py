@@ -211,10 +211,24 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
         yd = _y_at(anchor_lines[-1], mx) if anchor_lines else None
         hold[i] = (mx, math.nan if frac is None else frac, my - yd if yd is not None else 0.0)
     lengths = {i: math.dist(*pairs[i]) for i in fas}
+    # A boundary is followed by its crest, but the user may have marked the band's muscle-side
+    # edge (where thickness is measured): keep each end's offset from the crest, along the
+    # normal, so the marked edge is followed rather than pulled onto the crest.
+    img0, spread0 = _smoothed_around(frames(anchor_frame), pts, SEARCH_PX + 4 * BLUR_SIGMA + max([16.0, *lengths.values()]) + 8)
+    crests = list(pairs)
+    offsets: dict[int, tuple[float, float]] = {}
+    for b in bounds:
+        p, q = pairs[b]
+        cp, cq, c = find_boundary(img0, p, q, spread0)
+        n = _normal(p, q)
+        offsets[b] = ((p[0] - cp[0]) * n[0] + (p[1] - cp[1]) * n[1],
+                      (q[0] - cq[0]) * n[0] + (q[1] - cq[1]) * n[1]) if c > 0 else (0.0, 0.0)
+        if c > 0:
+            crests[b] = (cp, cq)
     done = 0
     for stop in (end, start):
         step = 1 if stop >= anchor_frame else -1
-        current = list(pairs)
+        current = list(crests)
         for frame in range(anchor_frame + step, stop + step, step):
             if stop == anchor_frame:
                 break
@@ -222,14 +236,16 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
                                            SEARCH_PX + 4 * BLUR_SIGMA + max([16.0, *lengths.values()]) + 8)
             confs = []
             new = list(current)
+            marked: dict[int, tuple[Pt, Pt]] = {}
             for b in bounds:
                 p, q = current[b]
                 np_, nq, c = find_boundary(img, p, q, spread)
                 new[b] = (np_, nq)
+                marked[b] = _shifted(np_, nq, offsets[b])
                 confs.append(c)
             for i in fas:
                 p, q = current[i]
-                lines = [new[b] for b in bounds]
+                lines = [marked[b] for b in bounds]
                 x_mid, frac, offset = hold[i]
                 if len(lines) == 2 and not math.isnan(frac):
                     yt, yb = _y_at(lines[0], x_mid), _y_at(lines[1], x_mid)
@@ -248,9 +264,20 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
                 new[i] = ((x_mid - ux * half, y_mid - uy * half), (x_mid + ux * half, y_mid + uy * half))
                 confs.append(float(np.clip(coherence / 0.3, 0.0, 1.0)))
             current = new
-            points[frame] = [p for pair in current for p in pair]
+            points[frame] = [p for k, pair in enumerate(current) for p in marked.get(k, pair)]
             confidence[frame] = float(min(confs)) if confs else 0.0
             done += 1
             if progress is not None and not progress(done):
                 return points, confidence
     return points, confidence
+
+
+def _normal(p: Pt, q: Pt) -> tuple[float, float]:
+    length = math.dist(p, q) or 1.0
+    return -(q[1] - p[1]) / length, (q[0] - p[0]) / length
+
+
+def _shifted(p: Pt, q: Pt, offsets: tuple[float, float]) -> tuple[Pt, Pt]:
+    """Segment p-q with each end moved along its normal by its offset."""
+    n = _normal(p, q)
+    return (p[0] + n[0] * offsets[0], p[1] + n[1] * offsets[0]), (q[0] + n[0] * offsets[1], q[1] + n[1] * offsets[1])
