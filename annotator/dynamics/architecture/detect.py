@@ -28,6 +28,7 @@ WORK_WIDTH = 320
 APO_MAX_DEG = 20.0  # aponeuroses lie within this of the image horizontal
 APO_STEP_DEG = 0.5
 FASCICLE_MIN_DEG = 3.0  # a fascicle is at least this far from the deep aponeurosis
+MIN_LINE_PX = 24  # working pixels: the shortest line along which a fascicle's strength is averaged
 FASCICLE_MAX_DEG = 70.0  # contracted gastrocnemius reaches about 55 degrees
 MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
@@ -340,17 +341,24 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     dx = xs_in.astype(np.float64) - xc
     yf = ys.astype(np.float64)
 
+    values2 = values * values
+
     def peakedness(deg: float) -> float:
-        """Variance of the mean streak strength along parallel lines at ``deg``."""
+        """Variance of the mean streak strength along parallel lines at ``deg``, less what
+        speckle alone gives lines of their length (steep lines across a thin muscle are short:
+        their means scatter more, and a raw variance would favour them, or a length floor
+        would leave no steep line to measure)."""
         sl = math.tan(math.radians(deg))
         index = np.rint(yf - sl * dx).astype(np.int64)
         index -= index.min()
         counts = np.bincount(index)
-        sums = np.bincount(index, weights=values)
-        use = counts > 0.25 * w
+        use = counts > max(MIN_LINE_PX, 0.5 * float(counts.max()))
         if use.sum() < 5:
             return 0.0
-        return float(np.var(sums[use] / counts[use]))
+        n = counts[use].astype(np.float64)
+        means = np.bincount(index, weights=values)[use] / n
+        within = np.maximum(np.bincount(index, weights=values2)[use] / n - means ** 2, 0.0)
+        return max(float(np.var(means) - np.mean(within / n)), 0.0)
 
     coarse = np.array([peakedness(a) for a in angles])
     i = int(np.argmax(coarse))

@@ -28,6 +28,7 @@ import numpy as np
 from annotator.dynamics.architecture.detect import (
     FASCICLE_MAX_DEG,
     FASCICLE_MIN_DEG,
+    MIN_LINE_PX,
     Candidate,
     Work,
     _work_y,
@@ -101,6 +102,7 @@ class Muscle:
     dx: np.ndarray  # their columns minus the centre column (float32)
     width: int  # columns used
     apo_deg: float  # the deep line's angle (screen slope angle, degrees)
+    squares: np.ndarray  # values ** 2 (for the speckle's own scatter along each line)
 
 
 def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
@@ -126,21 +128,24 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
     # the margin keeps every projected row index positive for slopes up to 80 degrees
     margin = 0.5 + math.ceil(math.tan(math.radians(80.0)) * w / 2.0) + 1.0
     return Muscle(values, (ys + top + margin).astype(np.float32), (xi - (w - 1) / 2.0).astype(np.float32),
-                  (w + 1) // 2, apo)
+                  (w + 1) // 2, apo, values * values)
 
 
 def peakedness(m: Muscle, deg: float) -> float:
-    """Variance of the mean streak strength along parallel lines at ``deg`` (the weighted
-    Hough transform of ``detect.fascicle_orientation``)."""
+    """Variance of the mean streak strength along parallel lines at ``deg``, less what speckle
+    alone gives lines of their length (the weighted Hough transform of
+    ``detect.fascicle_orientation``, with the same correction for short steep lines)."""
+    if abs(deg) >= 80.0:  # beyond the rows' margin (and no fascicle is that steep)
+        return 0.0
     index = (m.rows - np.float32(math.tan(math.radians(deg))) * m.dx).astype(np.intp)
     counts = np.bincount(index)
-    sums = np.bincount(index, weights=m.values)
-    # lines at least a quarter of the width long, as on a still (shorter lines average too
-    # little speckle: noise alone would make steep angles stand out)
-    use = counts > 0.25 * m.width
+    use = counts > max(MIN_LINE_PX / 2, 0.5 * float(counts.max()))  # every other column is used
     if use.sum() < MIN_LINES:
         return 0.0
-    return float(np.var(sums[use] / counts[use]))
+    n = counts[use].astype(np.float64)
+    means = np.bincount(index, weights=m.values)[use] / n
+    within = np.maximum(np.bincount(index, weights=m.squares)[use] / n - means ** 2, 0.0)
+    return max(float(np.var(means) - np.mean(within / n)), 0.0)
 
 
 def background(m: Muscle) -> float:
