@@ -10,8 +10,7 @@ side-to-side ratio) and the nerve's reference upper limit are derived when not t
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Protocol
 
 from annotator.case.attributes import (
     ATTRIBUTES,
@@ -22,6 +21,7 @@ from annotator.case.attributes import (
 )
 from annotator.case.measure import Measurement, find_measurement, primary_measurement, ratio
 from annotator.case.model import Annotation, Case, Finding
+from annotator.case.resolved import ResolvedValue, format_value
 from annotator.case.verdict import Verdict, verdict_from_values
 from annotator.case.vocabulary import (
     ReferenceTable,
@@ -33,52 +33,28 @@ from annotator.case.vocabulary import (
 )
 from annotator.media.base import MediaError
 
-if TYPE_CHECKING:
-    from annotator.case.document import CaseDocument
-
 MeasureFn = Callable[[Annotation, int | None], list[Measurement]]
 
 
-@dataclass(frozen=True)
-class ResolvedValue:
-    """An attribute's value for display: ``value`` None with ``problem`` when unavailable."""
-
-    value: float | int | str | None
-    unit: str | None
-    origin: Literal["typed", "measured", "derived", "reference", "missing"]
-    problem: str = ""
-    measurement: Measurement | None = None
-    reference: ReferenceValue | None = None
+class MeasuringCase(Protocol):
+    """A case that measures its annotations (``annotator.case.document.CaseDocument``; named
+    here by what is used, so the document can word its findings without an import circle)."""
 
     @property
-    def ok(self) -> bool:
-        return self.value is not None
-
-    def display(self) -> str:
-        if self.value is None:
-            return "—"
-        if isinstance(self.value, str):
-            return self.value
-        if self.measurement is not None:
-            return self.measurement.display()
-        return format_value(self.value, self.unit)
+    def case(self) -> Case: ...
+    def measure(self, annotation: Annotation, frame: int | None = None, with_image: bool = True) -> list[Measurement]: ...
 
 
-def format_value(value: float | int, unit: str | None) -> str:
-    """A number with its unit, rounded like measurements (a grade or a count stays whole)."""
-    if unit is None:
-        return f"{value:d}" if isinstance(value, int) else f"{value:g}"
-    return Measurement("", "", 0, "", "", float(value), unit).display()
 
 
-def _measure_fn(source: CaseDocument | Case, measure: MeasureFn | None) -> tuple[Case, MeasureFn | None]:
+def _measure_fn(source: MeasuringCase | Case, measure: MeasureFn | None) -> tuple[Case, MeasureFn | None]:
     if isinstance(source, Case):
         return source, measure
     return source.case, measure or source.measure
 
 
 def resolve_attribute(
-    source: CaseDocument | Case, finding: Finding, name: str, measure: MeasureFn | None = None
+    source: MeasuringCase | Case, finding: Finding, name: str, measure: MeasureFn | None = None
 ) -> ResolvedValue:
     """The value of one attribute: typed in, measured through its link, or derived.
 
@@ -135,7 +111,7 @@ def _resolve_link(
 
 
 def _derive_nerve(
-    source: CaseDocument | Case, finding: Finding, name: str, measure: MeasureFn | None
+    source: MeasuringCase | Case, finding: Finding, name: str, measure: MeasureFn | None
 ) -> ResolvedValue:
     if name == "reference_uln":
         nerve = _text(source, finding, "nerve", measure) or finding.structure
@@ -160,13 +136,13 @@ def _derive_nerve(
     return ResolvedValue(None, None, "missing", f"{name} is not set")
 
 
-def _text(source: CaseDocument | Case, finding: Finding, name: str, measure: MeasureFn | None) -> str:
+def _text(source: MeasuringCase | Case, finding: Finding, name: str, measure: MeasureFn | None) -> str:
     v = resolve_attribute(source, finding, name, measure)
     return v.value if isinstance(v.value, str) else ""
 
 
 def resolve_all(
-    source: CaseDocument | Case, finding: Finding, measure: MeasureFn | None = None
+    source: MeasuringCase | Case, finding: Finding, measure: MeasureFn | None = None
 ) -> dict[str, ResolvedValue]:
     """Every attribute of the finding: its type's specs first, then any extra ones."""
     names = [s.name for s in attribute_specs(finding.type)]
@@ -174,7 +150,7 @@ def resolve_all(
     return {n: resolve_attribute(source, finding, n, measure) for n in names}
 
 
-def finding_verdict(source: CaseDocument | Case, finding: Finding, measure: MeasureFn | None = None,
+def finding_verdict(source: MeasuringCase | Case, finding: Finding, measure: MeasureFn | None = None,
                     values: dict[str, ResolvedValue] | None = None) -> Verdict:
     """The measured verdict of a finding (``annotator.case.verdict``): the one every view and
     output shows."""
@@ -195,7 +171,7 @@ def _structure_phrase(finding: Finding, nerve: str = "") -> str:
     return f"the {side}{structure}{both}" if structure else f"an unnamed {side}structure{both}".replace("  ", " ")
 
 
-def finding_summary(source: CaseDocument | Case, finding: Finding, measure: MeasureFn | None = None) -> str:
+def finding_summary(source: MeasuringCase | Case, finding: Finding, measure: MeasureFn | None = None) -> str:
     """One sentence for captions and reports, e.g. "Full-thickness tear of the right rectus
     femoris: gap 5.0 mm at rest, 11.0 mm on contraction". Unset attributes are left out; the
     words about size follow the measured verdict (``finding_verdict``)."""

@@ -13,13 +13,11 @@ written into the case file for readers and recomputed whenever the case is loade
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from annotator.case.model import Finding
+from annotator.case.resolved import ResolvedValue
 from annotator.case.vocabulary import Vocabulary, load_vocabulary
-
-if TYPE_CHECKING:
-    from annotator.case.findings import ResolvedValue
 
 Status = Literal["within", "enlarged", "no_reference", "uncalibrated", "incomplete", "compared", "graded", "none"]
 

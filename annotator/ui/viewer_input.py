@@ -6,18 +6,37 @@ us); and Qt events turned into the tools' plain values."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QCursor, QKeyEvent, QMouseEvent
 
 from annotator.ui.display import DisplayLut
-from annotator.ui.tools import Button, Key, Mod
+from annotator.ui.tools import Button, Key, Mod, Tool, ToolContext
 from annotator.ui.tools.hit import hit_test
+from annotator.ui.view_transform import ViewTransform
+from annotator.ui.viewer_source import ViewerSource
 from annotator.ui.window_level import dragged
 
-if TYPE_CHECKING:
-    from annotator.ui.viewer import Viewer
+
+class Viewer(Protocol):
+    """What these gestures use of the viewer (``annotator.ui.viewer.Viewer``), so this module
+    does not import it back."""
+
+    source: ViewerSource
+    view: ViewTransform
+    lut: DisplayLut
+    tool: Tool | None
+
+    @property
+    def frame_index(self) -> int: ...
+    def hidden(self) -> frozenset[str]: ...
+    def tool_context(self) -> ToolContext: ...
+    def set_display(self, lut: DisplayLut) -> None: ...
+    def setCursor(self, cursor: QCursor | Qt.CursorShape) -> None: ...  # noqa: N802 - Qt's name
+    def update(self) -> None: ...
+    def width(self) -> int: ...
+    def height(self) -> int: ...
 
 #: a right press that moves less than this (screen pixels) is a click, not the start of a pan
 CLICK_SLOP_PX = 4.0
