@@ -21,7 +21,6 @@ from muscle_clips import MM_PER_PX, muscle_clip  # noqa: E402
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints")]
 # the analysis itself is the `arch` helper's annotator.dynamics.architecture (ARCH_API.md)
-pytest.importorskip("annotator.dynamics.architecture", reason="the architecture analysis is not merged yet")
 
 
 def open_clip(window: MainWindow, qtbot: QtBot, media: ArrayMedia) -> CaseDocument:
