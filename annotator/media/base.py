@@ -15,6 +15,7 @@ import numpy as np
 
 from annotator.media.calibration import Calibration, Region
 from annotator.media.frame_cache import FrameCache
+from annotator.media.fresh_buffers import FreshBuffers
 
 MediaKind = Literal["dicom", "video", "image"]
 
@@ -92,6 +93,7 @@ class Media(ABC):
     def __init__(self) -> None:
         self.metadata = MediaMetadata()
         self._cache = FrameCache(self.cache_bytes)
+        self._fresh = FreshBuffers()  # new frames' memory mapped ahead, off the decoding thread
         self._executor: ThreadPoolExecutor | None = None
         self._pending: dict[int, Future[np.ndarray]] = {}
         # Re-entrant: a future that is already done (or cancelled) runs its done-callback,
@@ -114,7 +116,7 @@ class Media(ABC):
         """A writable C-contiguous array for a reader to decode into, reusing the memory of a
         frame the cache dropped when nobody else holds it (saves page faults in playback)."""
         spare = self._cache.take_buffer(tuple(shape), np.dtype(dtype))
-        return spare if spare is not None else np.empty(shape, dtype)
+        return spare if spare is not None else self._fresh.take(tuple(shape), np.dtype(dtype))
 
     def raw_frame(self, index: int) -> np.ndarray:
         """The stored values of one frame (e.g. 16-bit grey) before display scaling."""
@@ -243,6 +245,7 @@ class Media(ABC):
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         self._cache.clear()
+        self._fresh.close()
         self._close()
 
     def _close(self) -> None:  # noqa: B027 - an optional hook, not every reader holds files
