@@ -17,6 +17,7 @@ Everything runs on a working copy of the imaging area scaled to about ``WORK_WID
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -341,24 +342,12 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     dx = xs_in.astype(np.float64) - xc
     yf = ys.astype(np.float64)
 
-    values2 = values * values
+    squares = values * values
 
     def peakedness(deg: float) -> float:
-        """Variance of the mean streak strength along parallel lines at ``deg``, less what
-        speckle alone gives lines of their length (steep lines across a thin muscle are short:
-        their means scatter more, and a raw variance would favour them, or a length floor
-        would leave no steep line to measure)."""
         sl = math.tan(math.radians(deg))
         index = np.rint(yf - sl * dx).astype(np.int64)
-        index -= index.min()
-        counts = np.bincount(index)
-        use = counts > max(MIN_LINE_PX, 0.5 * float(counts.max()))
-        if use.sum() < 5:
-            return 0.0
-        n = counts[use].astype(np.float64)
-        means = np.bincount(index, weights=values)[use] / n
-        within = np.maximum(np.bincount(index, weights=values2)[use] / n - means ** 2, 0.0)
-        return max(float(np.var(means) - np.mean(within / n)), 0.0)
+        return projection_peakedness(index - index.min(), values, squares, MIN_LINE_PX)
 
     coarse = np.array([peakedness(a) for a in angles])
     i = int(np.argmax(coarse))
@@ -373,17 +362,41 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
         clarity *= _distinct(np.asarray(angles, np.float64), coarse, i)
     if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
-    fine = np.arange(angles[i] - step_deg, angles[i] + step_deg + 0.01, 0.25)
-    fine_v = np.array([peakedness(a) for a in fine])
-    j = int(np.argmax(fine_v))
+    best, _value = refine_angle(peakedness, float(angles[i]), step_deg)
+    # working pixels are square and scaled alike in x and y: the slope holds in image pixels
+    return math.tan(math.radians(best)), clarity
+
+
+def projection_peakedness(index: np.ndarray, values: np.ndarray, squares: np.ndarray, min_line: float,
+                          min_lines: int = 5) -> float:
+    """Variance of the mean streak strength along the parallel lines ``index`` numbers (>= 0),
+    less what speckle alone gives lines of their length: short lines (a steep fascicle across a
+    thin muscle) scatter more, and a raw variance would favour them, while a length floor would
+    leave no steep line to measure. Lines shorter than half the longest (or ``min_line``) are
+    left out, and fewer than ``min_lines`` lines measure nothing."""
+    counts = np.bincount(index)
+    use = counts > max(min_line, 0.5 * float(counts.max()))
+    if use.sum() < min_lines:
+        return 0.0
+    n = counts[use].astype(np.float64)
+    means = np.bincount(index, weights=values)[use] / n
+    within = np.maximum(np.bincount(index, weights=squares)[use] / n - means ** 2, 0.0)
+    return max(float(np.var(means) - np.mean(within / n)), 0.0)
+
+
+def refine_angle(score: Callable[[float], float], centre: float, half: float) -> tuple[float, float]:
+    """The best angle within ``centre`` +- ``half`` degrees, 0.25 degree apart, refined by a
+    parabola through the peak and its neighbours; and the score there."""
+    fine = np.arange(centre - half, centre + half + 0.01, 0.25)
+    values = np.array([score(float(a)) for a in fine])
+    j = int(np.argmax(values))
     best = float(fine[j])
     if 0 < j < len(fine) - 1:
-        a, b, c = fine_v[j - 1], fine_v[j], fine_v[j + 1]
+        a, b, c = values[j - 1], values[j], values[j + 1]
         denom = a - 2 * b + c
         if denom < 0:
             best += 0.25 * float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
-    # working pixels are square and scaled alike in x and y: the slope holds in image pixels
-    return math.tan(math.radians(best)), clarity
+    return best, float(values[j])
 
 
 def _distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:

@@ -32,6 +32,8 @@ from annotator.dynamics.architecture.detect import (
     Candidate,
     Work,
     _work_y,
+    projection_peakedness,
+    refine_angle,
 )
 from annotator.dynamics.architecture.types import Line
 
@@ -42,7 +44,7 @@ FASCICLE_WIDEN_DEG = 16.0
 BACKGROUND_DEG = (10.0, 22.0, 34.0)  # from the deep aponeurosis, each side: the background's angles
 # parallel lines an angle's projection needs to say anything: near the steepest angle the
 # muscle allows only a few pass, and their means differ by where they run, not by any streak
-MIN_LINES = 8  # the farthest the fascicle window is widened from its prediction
+MIN_LINES = 8  # parallel lines a projection needs before it measures anything (fewer: noise wins)
 
 
 @dataclass(frozen=True)
@@ -138,14 +140,7 @@ def peakedness(m: Muscle, deg: float) -> float:
     if abs(deg) >= 80.0:  # beyond the rows' margin (and no fascicle is that steep)
         return 0.0
     index = (m.rows - np.float32(math.tan(math.radians(deg))) * m.dx).astype(np.intp)
-    counts = np.bincount(index)
-    use = counts > max(MIN_LINE_PX / 2, 0.5 * float(counts.max()))  # every other column is used
-    if use.sum() < MIN_LINES:
-        return 0.0
-    n = counts[use].astype(np.float64)
-    means = np.bincount(index, weights=m.values)[use] / n
-    within = np.maximum(np.bincount(index, weights=m.squares)[use] / n - means ** 2, 0.0)
-    return max(float(np.var(means) - np.mean(within / n)), 0.0)
+    return projection_peakedness(index, m.values, m.squares, MIN_LINE_PX / 2, MIN_LINES)  # every other column
 
 
 def background(m: Muscle) -> float:
@@ -199,17 +194,9 @@ def fascicle_near(m: Muscle, around_deg: float, window_deg: float, base: float) 
         else:
             break
     centre = float(angles[i])
-    fine = np.arange(centre - 0.5, centre + 0.51, 0.25)
-    fine_v = np.array([at(a) for a in fine])
-    j = int(np.argmax(fine_v))
-    best = float(fine[j])
-    if 0 < j < len(fine) - 1:
-        a, b, c = fine_v[j - 1], fine_v[j], fine_v[j + 1]
-        denom = a - 2 * b + c
-        if denom < 0:
-            best += 0.25 * float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
-    clarity = float(np.clip((float(fine_v[j]) / base - 1.15) / 1.5, 0.0, 1.0))
-    return math.tan(math.radians(best)), clarity, float(fine_v[j])
+    best, value = refine_angle(at, centre, 0.5)
+    clarity = float(np.clip((value / base - 1.15) / 1.5, 0.0, 1.0))
+    return math.tan(math.radians(best)), clarity, value
 
 
 class FascicleFollower:

@@ -2,8 +2,8 @@
 they were, the flow between frames, and both fused without drift (``fusion``).
 
 ``analyse_sequence`` finds the imaging area and the aponeurosis pair on the first frame (or
-takes a user's correction as an anchor) and follows them; ``track_structures`` follows a
-user-drawn thickness, pennation or fascicle annotation the same way. Following works in the
+takes a user's correction as an anchor) and follows them; ``drawn.track_structures`` follows
+a user-drawn thickness, pennation or fascicle annotation the same way. Following works in the
 rows around the structures only, finds each one again near its prediction (``local``) and
 fuses those detections with the flow (``fusion``); see docs/adr/0010-muscle-architecture.md.
 """
@@ -18,14 +18,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from annotator.case.kinds import kind_spec
 from annotator.dynamics.architecture.detect import (
     Area,
     Work,
     _work_y,
     fascicle_orientation,
     imaging_area,
-    line_candidates,
     prepare,
     refine,
 )
@@ -44,7 +42,7 @@ from annotator.dynamics.architecture.local import (
     line_stats,
     muscle,
 )
-from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
+from annotator.dynamics.architecture.types import FrameArchitecture, Line
 
 FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
@@ -396,92 +394,6 @@ def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[i
     return None if best is None else (best[1], best[2])
 
 
-def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_points: Sequence[Point],
-                     start: int, end: int, *, drift_correction: bool = True,
-                     progress: Callable[[int], bool] | None = None,
-                     ) -> tuple[dict[int, list[Point]], dict[int, float]]:
-    """Follow a user-drawn ``thickness``, ``pennation`` or ``fascicle`` annotation from
-    ``anchor_frame`` over ``start..end``: points per frame in the kind's layout (the user's
-    segments keep their extent along x and follow their structures) and a confidence."""
-    pts = [(float(x), float(y)) for x, y in anchor_points]
-    grey = _grey(frames(anchor_frame))
-    h, w = grey.shape
-    seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
-    spec = kind_spec(kind)  # which structures the kind's segments mark, in point order
-    roles = spec.segments if spec is not None else ()
-    if "deep" not in roles or len(pts) != 2 * len(roles):
-        raise ValueError(f"cannot follow a {kind!r} annotation with {len(pts)} points")
-    marked = {role: seg(pts[2 * k], pts[2 * k + 1]) for k, role in enumerate(roles)}
-    superficial, deep, fascicle = marked.get("superficial"), marked["deep"], marked.get("fascicle")
-    # the boundaries must lie in the searched area (a fascicle may reach past the image: it
-    # is extrapolated, and says nothing of where the image is)
-    area = _covering(imaging_area(grey), [p for line in (superficial, deep) if line for p in line.points()], w, h)
-    measure_superficial = superficial is not None
-    if superficial is None:
-        superficial = _superficial_above(grey, area, deep)
-        measure_superficial = superficial is not None
-    if superficial is None:
-        # the muscle above the deep aponeurosis, as high as the fascicle reaches
-        rise = max(abs(fascicle.y1 - fascicle.y0), 0.1 * h) if fascicle else 0.2 * h
-        superficial = deep.shifted(-rise)
-    seed = Seed(_around(area, superficial, deep), _full(superficial, w), _full(deep, w),
-                fascicle.slope if fascicle else None,
-                measure_superficial)
-    indices = list(range(min(start, end), max(start, end) + 1))
-    if anchor_frame not in indices:
-        raise ValueError(f"the anchor frame {anchor_frame} is outside {start}..{end}")
-    followed = _follow(frames, indices, anchor_frame, seed, drift_correction, progress)
-    if followed is None:
-        return {}, {}
-    values, quality, agree, work = followed
-    mid = ((fascicle.x0 + fascicle.x1) / 2, (fascicle.y0 + fascicle.y1) / 2) if fascicle else None
-    # where the fascicle's centre sits between the aponeuroses, kept from the anchor
-    frac = None
-    if mid is not None:
-        sy, dy = seed.superficial.y_at(mid[0]), seed.deep.y_at(mid[0])
-        frac = (mid[1] - sy) / (dy - sy) if abs(dy - sy) > 1e-6 else 0.5
-    points: dict[int, list[Point]] = {}
-    conf: dict[int, float] = {}
-    for i in indices:
-        v = values[i]
-        s_line = _to_image(work, v["s_row"], v["s_slope"])
-        d_line = _to_image(work, v["d_row"], v["d_slope"])
-        conf[i] = float(quality[i] * (0.3 + 0.7 * agree[i]))
-        if i == anchor_frame:
-            points[i] = list(pts)
-            continue
-        f_slope = v["f"] if math.isfinite(v["f"]) else (fascicle.slope if fascicle else 0.0)
-        out: list[Point] = []
-        if fascicle is not None and mid is not None and frac is not None:
-            cy = s_line.y_at(mid[0]) + frac * (d_line.y_at(mid[0]) - s_line.y_at(mid[0]))
-            half = 0.5 * math.hypot(fascicle.x1 - fascicle.x0, fascicle.y1 - fascicle.y0)
-            dx = half / math.sqrt(1.0 + f_slope * f_slope)
-            f_pts = [(mid[0] - dx, cy - dx * f_slope), (mid[0] + dx, cy + dx * f_slope)]
-            if pts[0][0] > pts[1][0]:
-                f_pts.reverse()
-        boundary = {"superficial": s_line, "deep": d_line}
-        for k, role in enumerate(roles):  # the fascicle moved as a whole; boundaries keep their extent
-            line = boundary.get(role)
-            out += f_pts if line is None else [_on(line, pts[2 * k]), _on(line, pts[2 * k + 1])]
-        points[i] = out
-    return points, conf
-
-
-def _superficial_above(grey: np.ndarray, area: Area, deep: Line) -> Line | None:
-    """The strongest long line above a drawn deep aponeurosis (a pennation has no superficial
-    line of its own, but its fascicle region needs one)."""
-    work = prepare(grey, area)
-    row, slope = _to_work(work, deep)
-    h = work.ridges.shape[0]
-    d = math.tan(math.radians(15.0))
-    cands = [c for c in line_candidates(work, (slope - d, slope + d), (0.03 * h, row - 0.12 * h), keep=3)
-             if c.coverage >= 0.35 and c.contrast >= 1.6]
-    if not cands:
-        return None
-    line, _rms = refine(work, max(cands, key=lambda c: c.score))
-    return line
-
-
 def _around(area: Area, superficial: Line, deep: Line) -> Area:
     """The rows of ``area`` the structures are followed in: from above the superficial line to
     below the deep one, with room (``ROOM`` of the gap) to move; the rest of the image is
@@ -490,20 +402,3 @@ def _around(area: Area, superficial: Line, deep: Line) -> Area:
     gap = abs(0.5 * (ys[2] + ys[3]) - 0.5 * (ys[0] + ys[1]))
     room = max(ROOM * gap, 24.0)
     return Area(area.x0, max(area.y0, math.floor(min(ys) - room)), area.x1, min(area.y1, math.ceil(max(ys) + room) + 1))
-
-
-def _covering(area: Area, points: Sequence[Point], w: int, h: int) -> Area:
-    """``area`` grown to hold ``points`` (within the w x h frame)."""
-    xs = [p[0] for p in points]
-    ys = [p[1] for p in points]
-    return Area(max(0, min(area.x0, math.floor(min(xs)))), max(0, min(area.y0, math.floor(min(ys)))),
-                min(w, max(area.x1, math.ceil(max(xs)) + 1)), min(h, max(area.y1, math.ceil(max(ys)) + 1)))
-
-
-def _full(line: Line, width: int) -> Line:
-    return Line(0.0, line.y_at(0.0), float(width - 1), line.y_at(float(width - 1)))
-
-
-def _on(line: Line, p: Point) -> Point:
-    return (p[0], line.y_at(p[0]))
-
