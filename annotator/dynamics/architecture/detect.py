@@ -35,7 +35,9 @@ MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
 GAP_POWER = 1.0
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
+WIDE_SIGMA = 8.0  # a still's search also looks for wide diffuse bands (a deep aponeurosis with insertions)
 BLOCKER_DEG = 6.0
+BLOCKER_COVERAGE = 0.6
 MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
 OBLIQUE_DEG = 6.0
 RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
@@ -77,6 +79,8 @@ class Work:
     streaks: np.ndarray  # float32 >= 0, thin bright lines only (fascicles)
     scale: float
     area: Area
+    #: the ridges with wide bands too, where lines are searched (None: ``ridges``)
+    bands: np.ndarray | None = None
 
     def to_image(self, x: float, y: float) -> tuple[float, float]:
         return self.area.x0 + (x + 0.5) / self.scale - 0.5, self.area.y0 + (y + 0.5) / self.scale - 0.5
@@ -118,13 +122,15 @@ def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None)
                 max(0, int(cols[-1] + 1 - margin) * f), max(0, int(rows[-1] + 1 - margin) * f))
 
 
-def prepare(grey: np.ndarray, area: Area) -> Work:
+def prepare(grey: np.ndarray, area: Area, wide: bool = False) -> Work:
     crop = grey[area.y0:area.y1, area.x0:area.x1]
     scale = min(1.0, WORK_WIDTH / max(area.width, 1))
     size = (max(8, round(area.width * scale)), max(8, round(area.height * scale)))
     small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA).astype(np.float32)
     smooth = cv2.GaussianBlur(small, (0, 0), 1.0)
-    return Work(smooth, ridge_strength(small, APO_SIGMAS), ridge_strength(small, (1.0,)), scale, area)
+    ridges = ridge_strength(small, APO_SIGMAS)
+    bands = np.maximum(ridges, ridge_strength(small, (WIDE_SIGMA,))) if wide else None
+    return Work(smooth, ridges, ridge_strength(small, (1.0,)), scale, area, bands)
 
 
 def ridge_strength(image: np.ndarray, sigmas: tuple[float, ...] = (1.5, 3.0)) -> np.ndarray:
@@ -170,7 +176,7 @@ def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
     """Long bright near-horizontal lines, strongest first (one per row band). With ``rows``,
     only lines through those rows at the centre are looked for (a strip is sheared, not the
     whole image)."""
-    ridges = work.ridges
+    ridges = work.ridges if work.bands is None else work.bands
     h, w = ridges.shape
     cap = float(np.percentile(ridges, 99.0)) or 1.0
     clipped = np.minimum(ridges, cap)
@@ -241,7 +247,7 @@ def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidat
                 continue
             weaker = min(s.score, d.score)
             # a fascia between them runs with them; long fascicles cross at an angle
-            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= MIN_COVERAGE
+            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE
                        and abs(_deg(c.slope) - 0.5 * (_deg(s.slope) + _deg(d.slope))) < BLOCKER_DEG]
             if any(c.score > 0.7 * weaker for c in between):
                 continue

@@ -47,7 +47,7 @@ class Detection:
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
            area: Area | None = None) -> Detection | None:
     area = area or imaging_area(grey, roi)
-    work = prepare(grey, area)
+    work = prepare(grey, area, wide=True)
     pair = choose_pair(work, line_candidates(work))
     if pair is None:
         return None
@@ -69,7 +69,7 @@ def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
     xs = np.arange(work.ridges.shape[1], dtype=np.float64)
     straight = work_rows(work, deep, xs.astype(np.float32))
     gap = (deep.y_at(0.5 * (area.x0 + area.x1)) - superficial.y_at(0.5 * (area.x0 + area.x1))) * work.scale
-    if np.max(np.abs(np.polyval(coef, xs) - straight)) > 0.15 * gap:
+    if np.max(np.abs(np.polyval(coef, xs) - straight)) > 0.25 * gap:
         return None  # not a gentle bend: another structure
     est = estimate(0, None, superficial, deep, slope, area, None, 0.0, None, edges)
     if est.fascicle is None:
