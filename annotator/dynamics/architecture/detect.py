@@ -7,8 +7,9 @@ Everything runs on a working copy of the imaging area scaled to about ``WORK_WID
 - **aponeuroses**: long near-horizontal ridges. A line's score is the mean ridge strength
   along it (a Radon transform restricted to +-20 degrees, computed by shearing); aponeuroses
   are long and continuous, fascicles are short, so they score low even at the same angle.
-  The superficial and deep aponeuroses are the strongest pair with no strong line between
-  them; each is then refined by a weighted fit of the ridge crest, column by column;
+  On a still, wide diffuse bands count too (a deep aponeurosis with fascicles inserting).
+  The superficial and deep aponeuroses are the strongest pair with no clear fascia-like line
+  between them; each is then refined by a weighted fit of the ridge crest, column by column;
 - **fascicle orientation**: within the muscle between the two lines, the angle whose sheared
   projection of the ridge map is the most peaked (a weighted Hough transform): fascicles are
   many parallel bright streaks, speckle is short and isotropic.
@@ -36,11 +37,13 @@ PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than t
 GAP_POWER = 1.0
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
 WIDE_SIGMA = 8.0  # a still's search also looks for wide diffuse bands (a deep aponeurosis with insertions)
-BLOCKER_DEG = 6.0
+BLOCKER_DEG = 6.0  # a line between two aponeuroses this parallel to them is a fascia: another muscle
+# ... when it is clear over this fraction of the columns: a bundle of fascicles in a thick
+# muscle (vastus lateralis) stands out over a third to a half, a fascia over nearly all
 BLOCKER_COVERAGE = 0.6
 MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
-OBLIQUE_DEG = 6.0
-RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous  # fascicles cross an aponeurosis at least this steeply  # a line between them this parallel to them is a fascia: another muscle
+OBLIQUE_DEG = 6.0  # fascicles cross an aponeurosis at least this steeply
+RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous
 
 
 @dataclass(frozen=True)
