@@ -264,3 +264,27 @@ def test_a_non_muscle_scan_gives_no_confident_architecture(corpus: Path, capsys:
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 4
     assert all(r["pennation_deg"] is None or r["confidence"] < 0.5 for r in rows)
+
+
+def test_a_bending_deep_aponeurosis_measures_thickness_on_its_tangent_and_pennation_on_its_fit() -> None:
+    """A still's deep aponeurosis that bends towards the insertion: thickness is taken on the
+    tangent there, the pennation angle against the straight fit (as observers' gamma and a
+    clip's line), and the pennation annotation measures the row's value."""
+    from annotator.case.architecture_geometry import pennation
+    from annotator.dynamics.architecture.detect import Area
+    from annotator.dynamics.architecture.estimate import estimate
+
+    s = Line(0, 40, 400, 40)
+    tangent = Line(0, 230, 400, 190)  # rising to the right where the fascicle inserts
+    straight = Line(0, 200, 400, 200)
+    area = Area(0, 0, 400, 300)
+    bent = estimate(0, None, s, tangent, -0.5, area, None, 1.0, deep_overall=straight)
+    flat = estimate(0, None, s, straight, -0.5, area, None, 1.0)
+    plain = estimate(0, None, s, tangent, -0.5, area, None, 1.0)
+    assert bent.aponeurosis_angle_deg == pytest.approx(0.0)
+    assert bent.pennation_deg == pytest.approx(flat.pennation_deg)
+    assert bent.pennation_deg != pytest.approx(plain.pennation_deg, abs=1.0)
+    assert bent.thickness == pytest.approx(plain.thickness)
+    assert bent.thickness != pytest.approx(flat.thickness, abs=5.0)
+    measured = pennation(architecture_points(bent)["pennation"])
+    assert measured is not None and measured[0] == pytest.approx(bent.pennation_deg, abs=0.01)

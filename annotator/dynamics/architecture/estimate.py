@@ -95,7 +95,8 @@ def confidence(apo_quality: float, fascicle_quality: float) -> float:
 def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
              fascicle_slope: float | None, area: Area, mm_per_px: tuple[float, float] | None,
              conf: float, reason: str | None = None,
-             edges: tuple[float, float] = (0.0, 0.0), at_x: float | None = None) -> FrameArchitecture:
+             edges: tuple[float, float] = (0.0, 0.0), at_x: float | None = None,
+             deep_overall: Line | None = None) -> FrameArchitecture:
     """Values from the lines (the crests of the aponeurosis bands) and ``edges``, how far
     each band's muscle-side edge lies from its crest. The representative fascicle runs
     through the middle of the muscle at the area's centre column, from one inner edge to the
@@ -103,7 +104,9 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     measured where it inserts on the deep aponeurosis (within the image): from the deep
     inner edge, perpendicular to the superficial inner edge, as TimTrack's observers and
     ``height x cos(beta)`` define it. ``at_x`` fixes that column instead (a clip measures
-    at the centre column in every frame, where the fitted lines are steadiest)."""
+    at the centre column in every frame, where the fitted lines are steadiest).
+    ``deep_overall``, when ``deep`` is a bending aponeurosis' tangent at the insertion, is the
+    straight fit whose angle pennation refers to (observers' gamma is that angle)."""
     unit = "mm" if mm_per_px is not None else "px"
     scale = mm_per_px or (1.0, 1.0)
     s_in, d_in = superficial.shifted(edges[0]), deep.shifted(-edges[1])
@@ -111,7 +114,7 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
         s_in, d_in, edges = superficial, deep, (0.0, 0.0)  # bands that touch: measure the crests
     xc = (area.x0 + area.x1 - 1) / 2.0
     mid = (xc, 0.5 * (s_in.y_at(xc) + d_in.y_at(xc)))
-    beta = deep.angle_deg(scale)
+    beta = (deep_overall or deep).angle_deg(scale)
     beta_s = superficial.angle_deg(scale)
     fascicle = fascicle_between(mid, fascicle_slope, s_in, d_in) if fascicle_slope is not None else None
     if at_x is None:
@@ -121,7 +124,7 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
             outside: bool, c: float, why: str | None) -> FrameArchitecture:
         return FrameArchitecture(frame, time_ms, superficial, deep, fas, pen, alpha, beta, thickness, length,
-                                 outside, unit, c, why, beta_s, edges)
+                                 outside, unit, c, why, beta_s, edges, deep_overall)
 
     if fascicle_slope is None:
         return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
@@ -201,7 +204,8 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
     conf = confidence(found.apo_quality, found.fascicle_quality)
     reason = _low_reason(found.apo_quality, found.fascicle_quality) if conf < 0.5 else None
     return estimate(frame, time_ms, found.superficial, found.deep_local or found.deep, found.fascicle_slope,
-                    found.area, mm_per_px, conf, reason, found.edges)
+                    found.area, mm_per_px, conf, reason, found.edges,
+                    deep_overall=found.deep if found.deep_local is not None else None)
 
 
 def _low_reason(apo: float, fascicle: float) -> str:
@@ -232,9 +236,17 @@ def architecture_points(est: FrameArchitecture) -> dict[str, list[Point]]:
     out["thickness"] = [*s.points(), *d.points()]
     if est.fascicle is not None:
         f = est.fascicle
-        out["pennation"] = [*f.points(), *d.points()]
+        # the angle's aponeurosis: the straight deep fit, through the insertion
+        apo = d if est.deep_overall is None else _through(est.deep_overall, (f.x1, f.y1), d)
+        out["pennation"] = [*f.points(), *apo.points()]
         out["fascicle"] = [*f.points(), *s.points(), *d.points()]
     return out
+
+
+def _through(direction: Line, point: Point, span: Line) -> Line:
+    """A segment with the slope of ``direction`` through ``point``, over ``span``'s columns."""
+    sl = direction.slope
+    return Line(span.x0, point[1] + sl * (span.x0 - point[0]), span.x1, point[1] + sl * (span.x1 - point[0]))
 
 
 def _middle(line: Line, fraction: float = 0.5) -> Line:

@@ -63,6 +63,10 @@ class FrameArchitecture:
     superficial_angle_deg: float | None = None  # the superficial aponeurosis, as alpha and beta
     # how far (image px, vertically) each line's muscle-side edge lies from its crest
     edges: tuple[float, float] = (0.0, 0.0)
+    #: the deep aponeurosis fitted straight across the area, when ``deep`` is its tangent
+    #: where the fascicle inserts (a still's bending aponeurosis): pennation and
+    #: aponeurosis_angle_deg refer to this one, as observers' and a clip's do
+    deep_overall: Line | None = None
 
     def inner_lines(self) -> tuple[Line, Line] | None:
         """The aponeuroses' muscle-side edges, between which thickness and fascicle length
