@@ -95,4 +95,11 @@ def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainW
     assert set(kinds) == {"thickness", "pennation", "fascicle"}
     assert not any(a.is_dynamic for a in kinds.values())
     m = find_measurement(doc.measure(kinds["thickness"], 0), "thickness")
-    assert m is not None and abs(m.value - clip.inner_thickness_px(0) * MM_PER_PX) < 0.5
+    # a still's thickness is taken where its fascicle inserts, and its annotation is marked there
+    from annotator.dynamics.architecture import analyse_image
+    from annotator.dynamics.frames import to_grey
+
+    row = analyse_image(to_grey(still.frame(0)), mm_per_px=(MM_PER_PX, MM_PER_PX))
+    assert row.thickness is not None and row.thickness_x is not None
+    assert m is not None and m.value == pytest.approx(row.thickness, rel=1e-6)
+    assert abs(m.value - clip.inner_thickness_px_at(0, row.thickness_x) * MM_PER_PX) < 0.5

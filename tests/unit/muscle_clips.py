@@ -36,6 +36,11 @@ class MuscleClip:
         s = self.deep_slope[frame]
         return self.thickness_px(frame) - 2 * BAND_EDGE_PX * math.cos(math.atan(s))
 
+    def inner_thickness_px_at(self, frame: int, x: float) -> float:
+        """``inner_thickness_px`` at column ``x`` (the deep line rises or falls along x)."""
+        s = self.deep_slope[frame]
+        return self.inner_thickness_px(frame) + s * (x - W / 2) * math.cos(math.atan(s))
+
     def pennation_deg(self, frame: int) -> float:
         return self.fascicle_deg[frame] + math.degrees(math.atan(self.deep_slope[frame]))
 

@@ -288,3 +288,14 @@ def test_a_bending_deep_aponeurosis_measures_thickness_on_its_tangent_and_pennat
     assert bent.thickness != pytest.approx(flat.thickness, abs=5.0)
     measured = pennation(architecture_points(bent)["pennation"])
     assert measured is not None and measured[0] == pytest.approx(bent.pennation_deg, abs=0.01)
+
+
+def test_one_frame_is_measured_as_a_still() -> None:
+    """The command and the app analyse a still through ``analyse_sequence``: one frame gives
+    exactly what ``analyse_image`` (the benchmarked still analysis) gives, bending deep
+    aponeurosis included, not the straight lines a clip follows."""
+    image = muscle_image(fascicle_deg=22.0)
+    still = analyse_image(image, mm_per_px=(0.1, 0.1), frame=3, time_ms=120.0)
+    (row,) = analyse_sequence(lambda i: image, [3], mm_per_px=(0.1, 0.1), times_ms=[120.0])
+    assert row == still
+    assert row.frame == 3 and row.time_ms == 120.0

@@ -1,6 +1,6 @@
 """What the analysis measures, on generated images and plain lines (issue 9): thickness
 between the aponeuroses' muscle-side edges, where the representative fascicle inserts on the
-deep aponeurosis, perpendicular to the superficial one; pennation to the deep aponeurosis,
+deep aponeurosis, along the deep line's normal (as the thickness annotation measures); pennation to the deep aponeurosis,
 with the superficial angle reported beside it (the angle observers often measure)."""
 
 from __future__ import annotations
@@ -26,6 +26,16 @@ def test_thickness_is_perpendicular_to_the_superficial_aponeurosis() -> None:
     assert thickness_at(s, d, 40, (0.1, 0.2)) == pytest.approx(gap * 0.2 * math.cos(phys))
 
 
+def _along_deep_normal(s: Line, d: Line, x: float) -> float:
+    """The distance between the lines along the deep line's normal through the point half-way
+    between them at column ``x``."""
+    px, py = x, 0.5 * (s.y_at(x) + d.y_at(x))
+    norm = math.hypot(1.0, d.slope)
+    nx, ny = -d.slope / norm, 1.0 / norm
+    ts = [(line.y_at(px) - py) / (ny - line.slope * nx) for line in (s, d)]
+    return abs(ts[1] - ts[0])
+
+
 def test_thickness_is_taken_where_the_fascicle_meets_the_deep_edge() -> None:
     area = Area(0, 0, 400, 300)
     s, d = Line(0, 50, 399, 50), Line(0, 250, 399, 220)  # converging to the right
@@ -37,14 +47,16 @@ def test_thickness_is_taken_where_the_fascicle_meets_the_deep_edge() -> None:
     assert inner_s.y_at(0) == pytest.approx(55.0) and inner_d.y_at(0) == pytest.approx(246.0)
     assert f.y0 == pytest.approx(inner_s.y_at(f.x0)) and f.y1 == pytest.approx(inner_d.y_at(f.x1))
     assert f.x1 < 199.5  # the deep end lies left of the centre for a fascicle rising to the right
-    assert est.thickness == pytest.approx(inner_d.y_at(f.x1) - inner_s.y_at(f.x1))
+    assert est.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, f.x1))
+    assert est.thickness_x == pytest.approx(f.x1)
     # a shallow fascicle meets the deep line outside the image: measured at the image's edge
+    # (4 % of the width in, where the annotation's handles stay inside the image)
     shallow = estimate(0, None, s, d, -math.tan(math.radians(12)), area, None, 1.0, edges=(5.0, 4.0))
     assert shallow.fascicle is not None and shallow.fascicle.x1 < 0
-    assert shallow.thickness == pytest.approx(inner_d.y_at(0) - inner_s.y_at(0))
+    assert shallow.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, 0.04 * 399))
     # a clip fixes the column
     fixed = estimate(0, None, s, d, slope, area, None, 1.0, edges=(5.0, 4.0), at_x=300.0)
-    assert fixed.thickness == pytest.approx(inner_d.y_at(300) - inner_s.y_at(300))
+    assert fixed.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, 300.0))
 
 
 def test_a_thicker_aponeurosis_band_does_not_change_the_muscle_thickness() -> None:

@@ -30,6 +30,7 @@ from annotator.dynamics.architecture.detect import (
 from annotator.dynamics.architecture.estimate import (
     NO_APONEUROSIS,
     _line_quality,
+    analyse_image,
     confidence,
     detect,
     estimate,
@@ -326,6 +327,10 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     if not indices:
         return []
     times = list(times_ms) if times_ms is not None else [None] * len(indices)
+    if len(indices) == 1 and not anchors:
+        # a still (or one frame): measured as a still is, nothing to follow
+        return [analyse_image(_grey(frames(indices[0])), mm_per_px=mm_per_px, roi=roi, frame=indices[0],
+                              time_ms=times[0])]
 
     def empty(reason: str) -> list[FrameArchitecture]:
         return [FrameArchitecture.empty(i, t, unit, reason) for i, t in zip(indices, times, strict=True)]

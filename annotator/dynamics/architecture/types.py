@@ -67,6 +67,8 @@ class FrameArchitecture:
     #: where the fascicle inserts (a still's bending aponeurosis): pennation and
     #: aponeurosis_angle_deg refer to this one, as observers' and a clip's do
     deep_overall: Line | None = None
+    #: the image column thickness was measured at (a still: where the fascicle inserts)
+    thickness_x: float | None = None
 
     def inner_lines(self) -> tuple[Line, Line] | None:
         """The aponeuroses' muscle-side edges, between which thickness and fascicle length
