@@ -67,7 +67,8 @@ def test_a_long_shallow_fascicle_is_extrapolated_and_says_so() -> None:
         f = est.fascicle
         assert f is not None and inner is not None
         s, d = inner
-        assert 2.0 < est.edges[0] < 5.0 and 2.0 < est.edges[1] < 5.0  # bands of SD 3 px
+        # bands of SD 3 px fall to 40 % of their peak 4.1 px from the centre (plus smoothing)
+        assert 3.0 < est.edges[0] < 6.0 and 3.0 < est.edges[1] < 6.0
         assert f.y0 == pytest.approx(s.y_at(f.x0), abs=0.01) and f.y1 == pytest.approx(d.y_at(f.x1), abs=0.01)
         assert est.fascicle_length == pytest.approx(0.1 * math.dist(*f.points()))
     assert shallow.fascicle is not None

@@ -44,6 +44,9 @@ BLOCKER_COVERAGE = 0.6
 MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
 OBLIQUE_DEG = 6.0  # fascicles cross an aponeurosis at least this steeply
 RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous
+# a band's muscle-side edge, from the muscle's brightness to the peak's (observers mark it where
+# the band has visibly ended: at 0.5 the three observer sets' sure images were 0.7-1.6 % thick)
+EDGE_LEVEL = 0.4
 
 
 @dataclass(frozen=True)
@@ -429,9 +432,9 @@ def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:
 def inner_edge(work: Work, line: Line, towards: int, reach: float) -> float:
     """How far (image pixels, vertically, >= 0) the muscle-side edge of the bright band
     along ``line`` lies from its crest: in each column, the first row from the crest towards
-    the muscle (``towards`` +1 = down, -1 = up) where the brightness falls below half-way
-    between the band's peak and the muscle below it; the median over the columns where the
-    band stands out. Muscle thickness is measured between these edges, as observers mark it."""
+    the muscle (``towards`` +1 = down, -1 = up) where the brightness falls below
+    ``EDGE_LEVEL`` of the way from the muscle to the band's peak; the median over the
+    columns where the band stands out. Muscle thickness is measured between these edges, as observers mark it."""
     grey = work.grey
     h, w = grey.shape
     xs = np.arange(w, dtype=np.float32)
@@ -443,7 +446,7 @@ def inner_edge(work: Work, line: Line, towards: int, reach: float) -> float:
     profile = grey[rows, np.arange(w)[None, :]]
     peak = profile[: min(3, len(steps))].max(axis=0)
     muscle = np.median(profile[len(steps) // 2:], axis=0)
-    half = 0.5 * (peak + muscle)
+    half = muscle + EDGE_LEVEL * (peak - muscle)
     below = (profile < half[None, :]) & inside
     below[0] = False
     first = np.where(below.any(axis=0), np.argmax(below, axis=0), -1)
