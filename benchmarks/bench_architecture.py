@@ -222,6 +222,12 @@ def _met(ok: bool) -> str:
 
 def main() -> int:
     _accuracy()
+    from benchmarks.observers import ROOT
+
+    if ROOT.is_dir():
+        from benchmarks.observer_clips import report
+
+        report(TARGETS)
     _drift()
     _speed()
     return 0

@@ -51,6 +51,7 @@ LOST = FascicleFollower.LOST  # a detection less clear than this does not move t
 ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
 FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
+UNSURE = 0.49  # a frame re-detected after the follower lost it stays flagged (below 0.5)
 
 
 @dataclass
@@ -373,8 +374,36 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
             t = times[indices.index(i)]
             results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason, seeds[anchor].edges, at_x)
+        _redetect_unsure(frames, results, span, set(keys), area, mm_per_px, at_x, times, indices)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
+
+
+def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], span: Sequence[int],
+                     anchors: set[int], area: Area, mm_per_px: tuple[float, float] | None,
+                     at_x: float | None, times: Sequence[float | None], indices: Sequence[int]) -> None:
+    """A frame the follower is unsure of (below 0.5: a fascicle turning faster than it can
+    follow, frames far apart) is detected again on its own, as a still is. Where that detection
+    is surer and finds the same aponeuroses (within a tenth of the thickness), its values
+    replace the followed ones, measured as the clip measures (straight lines, same column),
+    and stay flagged: the two disagreed."""
+    xc = (area.x0 + area.x1 - 1) / 2.0
+    for i in span:
+        r = results.get(i)
+        if r is None or i in anchors or r.confidence >= 0.5 or r.superficial is None or r.deep is None:
+            continue
+        found = detect(_grey(frames(i)), area=area)
+        if found is None:
+            continue
+        conf = confidence(found.apo_quality, found.fascicle_quality)
+        gap = r.deep.y_at(xc) - r.superficial.y_at(xc)
+        same = (abs(found.superficial.y_at(xc) - r.superficial.y_at(xc)) < 0.1 * gap
+                and abs(found.deep.y_at(xc) - r.deep.y_at(xc)) < 0.1 * gap)
+        if conf > r.confidence + 0.1 and same and found.fascicle_slope is not None:
+            # the follower and the frame's own detection disagree: the value is the detection's,
+            # still flagged (below 0.5), with the follower's reason
+            results[i] = estimate(i, times[indices.index(i)], found.superficial, found.deep, found.fascicle_slope,
+                                  area, mm_per_px, min(conf, UNSURE), r.reason, found.edges, at_x)
 
 
 def _reason(quality: float, agreement: float) -> str:
