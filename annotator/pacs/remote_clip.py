@@ -32,6 +32,7 @@ from annotator.pacs.client import DicomWebClient
 from annotator.pacs.errors import PacsError
 from annotator.pacs.partial import NativePart
 from annotator.pacs.stream import InstanceDownload, remove_stale_parts
+from annotator.pacs.verify import cache_file_problem, length_path
 
 #: how long the first frame may take to come down the stream before it is asked for alone
 FIRST_FRAME_WAIT = 0.15
@@ -239,8 +240,11 @@ def open_instance(client: DicomWebClient, study_uid: str, series_uid: str, sop_u
     if local.parent.is_dir():
         remove_stale_parts(local.parent)
     if local.is_file():
-        try:
-            return DicomMedia(local)
-        except MediaError:
-            local.unlink(missing_ok=True)  # a damaged copy: fetch it again
+        if cache_file_problem(local) is None:
+            try:
+                return DicomMedia(local)
+            except MediaError:
+                pass
+        local.unlink(missing_ok=True)  # short (a crash before the cache reached the disk) or damaged
+        length_path(local).unlink(missing_ok=True)
     return RemoteClip(client, study_uid, series_uid, sop_uid, local)

@@ -9,7 +9,6 @@ Pixel Data (trailing padding, signatures) are not recovered.
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 
@@ -68,8 +67,6 @@ def complete_part_file(client: DicomWebClient, uids: tuple[str, str, str], part:
                 f.write(data[:frame_bytes])
             if (total * frame_bytes) % 2:
                 f.write(b"\0")
-            f.flush()
-            os.fsync(f.fileno())
     return len(frames)
 
 
@@ -105,8 +102,6 @@ def _append_fragments(part: Path, pieces: list[tuple[tuple[int, int], ...]], fra
         if tag == _ITEM and bot_length == 4 * total:  # keep the offset table true
             f.seek(bot_item + 8)
             f.write(struct.pack(f"<{total}L", *offsets))
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def _frame_starts(pieces: list[tuple[tuple[int, int], ...]], first_item: int) -> list[int]:

@@ -1,6 +1,10 @@
 """One instance downloaded in ONE WADO-RS request, in its original transfer syntax, straight
 into a part file beside its place in the local cache, renamed there when whole.
 
+The cache is not fsynced: the PACS holds the original, and fsync alone cost as much as the
+transfer. Only a transfer that reached its closing boundary is renamed, and a file that a
+crash left short under its final name is found and fetched again when opened (``verify.py``).
+
 The multipart answer is split as it arrives (only the DICOM part's bytes reach the disk), so
 a reader may open the growing part file at any time and see the frames that have arrived.
 
@@ -22,10 +26,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from annotator.case.fileutil import fsync_folder
 from annotator.pacs.client import DICOM_MULTIPART, DicomWebClient
 from annotator.pacs.errors import PacsError
 from annotator.pacs.multipart import content_type_params
+from annotator.pacs.verify import record_length
 
 CHUNK = 1024 * 1024
 FLUSH_S = 0.02  # the part file grows at least this often while bytes arrive
@@ -193,9 +197,8 @@ class InstanceDownload:
                 self.resumed_frames = complete_part_file(self.client, self.uids, self.part, exc)
                 self._check_whole()  # the closing boundary vouches for an uncut transfer
             self.release()
+            record_length(self.target, self.part.stat().st_size)
             os.replace(self.part, self.target)
-            with contextlib.suppress(OSError):
-                fsync_folder(self.target.parent)
         except Cancelled:
             self.error = PacsError("the download was stopped", "cancelled")
         except PacsError as exc:
@@ -254,7 +257,6 @@ class InstanceDownload:
                 out.flush()
                 splitter.finish()
                 self.received = time.perf_counter()  # every byte local and readable
-                os.fsync(out.fileno())
 
     @staticmethod
     def _read_some(response: http.client.HTTPResponse) -> bytes:
