@@ -2,7 +2,8 @@
 
 Opening starts ONE WADO-RS request for the whole instance in its original transfer syntax
 (``stream.InstanceDownload``, written to a part file), and meanwhile asks for the instance's
-metadata and its first frame alone (two small requests), so the first frame shows at once.
+metadata and its first frame alone (two small requests), so the first frame shows at once;
+while its transfer waits its turn (``gate.py``) its frames come from single-frame requests.
 Frame ``i`` is then read from the part file as soon as it is whole there; a frame the stream
 has not brought yet (the user scrubbed ahead) is asked for on its own. Every frame is decoded
 like ``DicomMedia`` decodes it. When the download is done the part file is renamed into the
@@ -67,7 +68,8 @@ class RemoteClip(Media):
         self.download = InstanceDownload(client, *self.uids, target, release=self._release)
         self.download.start()
         try:
-            opened = self._first_from_stream(first_frame_wait)
+            # A transfer waiting its turn (gate.py) brings nothing yet: no wait for it.
+            opened = None if self.download.queued else self._first_from_stream(first_frame_wait)
             if opened is None:  # the stream is slow to start: two small requests instead
                 opened = self._first_on_its_own()
         except BaseException:
