@@ -47,7 +47,10 @@ def add_parser(subparsers: Any) -> None:
     get.add_argument("--move", action="store_true",
                      help="DIMSE: C-MOVE to our own listener instead of C-GET")
     get.add_argument("--listen-port", type=int, default=None,
-                     help="DIMSE: the port of our C-MOVE listener (the PACS must know US_ANNOTATOR there)")
+                     help="DIMSE: the port of our C-MOVE listener (default: the saved server's, "
+                          "else 11113; the PACS must know our AE title there)")
+    get.add_argument("--listen-ae", default=None,
+                     help="DIMSE: our AE title (default: the saved server's, else US_ANNOTATOR)")
     send = sub.add_parser("send", help="send DICOM files (STOW-RS)")
     send.add_argument("server")
     send.add_argument("files", nargs="+", type=Path)
@@ -61,7 +64,10 @@ def add_parser(subparsers: Any) -> None:
     add.add_argument("--dimse", metavar="AE@HOST:PORT", help="the archive's DIMSE peer, e.g. ORTHANC@pacs:4242")
     add.add_argument("--retrieve", choices=("get", "move"), default="get",
                      help="DIMSE retrieval: C-GET, or C-MOVE to our listener (default get)")
-    add.add_argument("--listen-port", type=int, default=0, help="DIMSE: our C-MOVE listener port")
+    add.add_argument("--listen-port", type=int, default=11113,
+                     help="DIMSE: our C-MOVE listener port (default 11113)")
+    add.add_argument("--listen-ae", default="US_ANNOTATOR",
+                     help="DIMSE: our AE title (default US_ANNOTATOR)")
     for action in (find, get, send, echo):
         action.add_argument("--dimse", action="store_true",
                             help="use the saved server's DIMSE peer instead of DICOMweb")
@@ -138,6 +144,7 @@ def _get(args: argparse.Namespace) -> int:
     peer = _peer(args.server, args.dimse)
     if peer is not None:
         from annotator.pacs.dimse import c_get_study, c_move_study
+        from annotator.pacs.servers import DEFAULT_LISTEN_PORT
         from annotator.pacs.study import write_study_case
 
         move, port = args.move, args.listen_port
@@ -147,7 +154,10 @@ def _get(args: argparse.Namespace) -> int:
             saved = resolve_server(args.server)
             move = move or saved.dimse_retrieve == "move"
             port = saved.listen_port if port is None else port
-        files = (c_move_study(peer, args.study_uid, args.dest, port or 0) if move
+        if args.listen_ae:
+            peer.calling_ae = args.listen_ae
+        files = (c_move_study(peer, args.study_uid, args.dest,
+                              DEFAULT_LISTEN_PORT if port is None else port) if move
                  else c_get_study(peer, args.study_uid, args.dest))
         case_path = write_study_case(files, args.dest, args.study_uid)
     else:
@@ -211,6 +221,7 @@ def _add_server(args: argparse.Namespace) -> int:
         peer = peer_from_url("dicom://" + args.dimse)
         server.dimse_ae, server.dimse_host, server.dimse_port = peer.ae_title, peer.host, peer.port
     server.dimse_retrieve, server.listen_port = args.retrieve, args.listen_port
+    server.listen_ae = args.listen_ae
     password, server.password = server.password, None
     servers = [s for s in load_servers() if s.name != args.name] + [server]
     save_servers(servers)

@@ -252,6 +252,20 @@ class DicomWebClient:
                                     "not-dicom")
         return parts
 
+    def bulkdata(self, uri: str) -> bytes:
+        """The value behind a ``BulkDataURI`` of the metadata. Always asked of this server
+        (servers behind a proxy name their own address in the URI; our credentials never go
+        elsewhere): the URI's path must be under our DICOMweb root."""
+        parts = urlsplit(uri)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if not path.startswith(self._root + "/"):
+            raise PacsError(f"a bulk data URI outside the DICOMweb root {self._root}: {uri}", "not-dicom")
+        path = path[len(self._root):]
+        found = self._parts(path, 'multipart/related; type="application/octet-stream"', None)
+        if len(found) != 1:
+            raise PacsError(f"expected one bulk data value at {uri}, got {len(found)}", "not-dicom")
+        return found[0][1]
+
     def metadata(self, study_uid: str, series_uid: str, sop_uid: str) -> list[Json]:
         """WADO-RS metadata of one instance (DICOM JSON, without the pixels)."""
         return self._json(f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/metadata")

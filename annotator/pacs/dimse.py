@@ -17,9 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from annotator.pacs.errors import PacsError
+from annotator.pacs.servers import DEFAULT_LISTEN_AE, DEFAULT_LISTEN_PORT
 from annotator.pacs.study import SeriesSummary, StudySummary
 
-CALLING_AET = "US_ANNOTATOR"
+CALLING_AET = DEFAULT_LISTEN_AE
 TRANSFER_SYNTAXES = [
     "1.2.840.10008.1.2.1",  # explicit VR little endian
     "1.2.840.10008.1.2",  # implicit VR little endian
@@ -58,6 +59,8 @@ class DimsePeer:
     host: str
     port: int
     timeout: float = 30.0
+    #: our own AE title on associations with this peer (and the C-MOVE destination)
+    calling_ae: str = CALLING_AET
 
 
 def peer_from_url(text: str) -> DimsePeer:
@@ -76,7 +79,7 @@ def _association(peer: DimsePeer, contexts: Sequence[str], get_storage: bool = F
                  handlers: list[Any] | None = None) -> Iterator[Any]:
     from pynetdicom import AE, build_role
 
-    ae = AE(ae_title=CALLING_AET)
+    ae = AE(ae_title=peer.calling_ae)
     ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = peer.timeout
     ae.connection_timeout = min(peer.timeout, 10.0)
     for uid in contexts:
@@ -94,7 +97,7 @@ def _association(peer: DimsePeer, contexts: Sequence[str], get_storage: bool = F
     where = f"{peer.ae_title}@{peer.host}:{peer.port}"
     if not assoc.is_established:
         if assoc.is_rejected:
-            raise PacsError(f"{where} rejected the association (unknown AE title {CALLING_AET}? "
+            raise PacsError(f"{where} rejected the association (unknown AE title {peer.calling_ae}? "
                             "add it to the PACS's list of modalities)", "auth")
         raise PacsError(f"cannot reach the DICOM peer {where} (down, wrong port, or no answer "
                         f"within {peer.timeout:g} s)", "down")
@@ -235,21 +238,29 @@ def peer_from_server(server: Any) -> DimsePeer:
     """The DIMSE peer of a saved server (``PacsServer`` with ``has_dimse``)."""
     if not server.has_dimse:
         raise PacsError(f"the server {server.name} has no DIMSE peer (AE title, host, port)", "config")
-    return DimsePeer(server.dimse_ae, server.dimse_host, int(server.dimse_port), server.timeout)
+    return DimsePeer(server.dimse_ae, server.dimse_host, int(server.dimse_port), server.timeout,
+                     server.listen_ae or CALLING_AET)
 
 
-def c_move_study(peer: DimsePeer, study_uid: str, dest: Path, listen_port: int = 0,
+def c_move_study(peer: DimsePeer, study_uid: str, dest: Path, listen_port: int = DEFAULT_LISTEN_PORT,
                  listen_host: str = "0.0.0.0") -> list[Path]:
-    """C-MOVE a study to our own storage listener (AE title US_ANNOTATOR, on ``listen_port``,
-    which the PACS must have in its list of modalities); each instance lands in ``dest``."""
+    """C-MOVE a study to our own storage listener (AE title ``peer.calling_ae`` on ``listen_port``,
+    which the PACS must have in its list of modalities); each instance lands in ``dest``.
+    The port is fixed (0, any free port, only suits tests): a clear error when it is taken."""
+    import errno
+
     from pydicom.dataset import Dataset
     from pynetdicom import AE, evt
+
+    me = peer.calling_ae.strip() or CALLING_AET
+    if len(me) > 16:
+        raise PacsError(f"our AE title {me!r} is longer than 16 characters", "config")
 
     if not c_find_studies(peer, {"StudyInstanceUID": study_uid}):
         raise PacsError(f"study {study_uid} is unknown to {peer.ae_title}", "not-found")
     dest.mkdir(parents=True, exist_ok=True)
     received: list[Path] = []
-    listener = AE(ae_title=CALLING_AET)
+    listener = AE(ae_title=me)
     listener.network_timeout = listener.acse_timeout = listener.dimse_timeout = peer.timeout
     for sop_class in STORAGE_CLASSES:
         listener.add_supported_context(sop_class, TRANSFER_SYNTAXES)
@@ -257,8 +268,15 @@ def c_move_study(peer: DimsePeer, study_uid: str, dest: Path, listen_port: int =
         server = listener.start_server((listen_host, listen_port), block=False,
                                        evt_handlers=[(evt.EVT_C_STORE, _store_handler(dest, received))])
     except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)):
+            raise PacsError(f"cannot receive the C-MOVE: port {listen_port} of this computer is "
+                            "taken by another program (another DICOM listener, or a second copy "
+                            "of this app?). Close it, or set another 'Our C-MOVE port' in the "
+                            f"server settings (--listen-port) and give {peer.ae_title} the new "
+                            f"port for {me}", "config") from None
         raise PacsError(f"cannot listen on port {listen_port} for C-MOVE: {exc.strerror or exc} "
-                        "(another program uses it? set another listener port)", "config") from None
+                        "(ports below 1024 need administrator rights: set another listener "
+                        "port)", "config") from None
     assert server is not None  # non-blocking start_server returns the server
     try:
         query = Dataset()
@@ -266,26 +284,26 @@ def c_move_study(peer: DimsePeer, study_uid: str, dest: Path, listen_port: int =
         query.StudyInstanceUID = study_uid
         with _association(peer, [MOVE_MODEL]) as assoc:
             final = None
-            for status, _ in assoc.send_c_move(query, CALLING_AET, MOVE_MODEL):
+            for status, _ in assoc.send_c_move(query, me, MOVE_MODEL):
                 if not status or "Status" not in status:
                     raise PacsError(
                         f"{peer.ae_title} ended the C-MOVE without an answer: it may not know "
-                        f"{CALLING_AET} (add AE title {CALLING_AET} at this computer, port "
+                        f"{me} (add AE title {me} at this computer, port "
                         f"{server.server_address[1]}, to its modalities), or it could not connect "
                         "back to us (a firewall?)", "config")
                 final = _status_ok(status)
                 if final == 0xA801:
-                    raise PacsError(f"{peer.ae_title} does not know where {CALLING_AET} is: add "
-                                    f"{CALLING_AET} at this computer, port {server.server_address[1]}, "
+                    raise PacsError(f"{peer.ae_title} does not know where {me} is: add "
+                                    f"{me} at this computer, port {server.server_address[1]}, "
                                     "to the PACS's list of modalities", "config")
             if final not in (0, 0xB000):
-                hint = "" if received else (f" and nothing arrived: can it connect to {CALLING_AET} "
+                hint = "" if received else (f" and nothing arrived: can it connect to {me} "
                                             f"at this computer, port {server.server_address[1]}?")
                 raise PacsError(f"C-MOVE of study {study_uid} failed with status "
                                 f"0x{final or 0:04X}{hint}", "http")
     finally:
         server.shutdown()
     if not received:
-        raise PacsError(f"study {study_uid}: {peer.ae_title} sent no instances to {CALLING_AET}",
+        raise PacsError(f"study {study_uid}: {peer.ae_title} sent no instances to {me}",
                         "not-found")
     return received

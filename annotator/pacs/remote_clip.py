@@ -2,7 +2,8 @@
 
 Opening starts ONE WADO-RS request for the whole instance in its original transfer syntax
 (``stream.InstanceDownload``, written to a part file), and meanwhile asks for the instance's
-metadata and its first frame alone (two small requests), so the first frame shows at once.
+metadata and its first frame alone (two small requests), so the first frame shows at once;
+while its transfer waits its turn (``gate.py``) its frames come from single-frame requests.
 Frame ``i`` is then read from the part file as soon as it is whole there; a frame the stream
 has not brought yet (the user scrubbed ahead) is asked for on its own. Every frame is decoded
 like ``DicomMedia`` decodes it. When the download is done the part file is renamed into the
@@ -32,6 +33,7 @@ from annotator.pacs.client import DicomWebClient
 from annotator.pacs.errors import PacsError
 from annotator.pacs.partial import NativePart
 from annotator.pacs.stream import InstanceDownload, remove_stale_parts
+from annotator.pacs.verify import cache_file_problem, length_path
 
 #: how long the first frame may take to come down the stream before it is asked for alone
 FIRST_FRAME_WAIT = 0.15
@@ -66,7 +68,8 @@ class RemoteClip(Media):
         self.download = InstanceDownload(client, *self.uids, target, release=self._release)
         self.download.start()
         try:
-            opened = self._first_from_stream(first_frame_wait)
+            # A transfer waiting its turn (gate.py) brings nothing yet: no wait for it.
+            opened = None if self.download.queued else self._first_from_stream(first_frame_wait)
             if opened is None:  # the stream is slow to start: two small requests instead
                 opened = self._first_on_its_own()
         except BaseException:
@@ -239,8 +242,11 @@ def open_instance(client: DicomWebClient, study_uid: str, series_uid: str, sop_u
     if local.parent.is_dir():
         remove_stale_parts(local.parent)
     if local.is_file():
-        try:
-            return DicomMedia(local)
-        except MediaError:
-            local.unlink(missing_ok=True)  # a damaged copy: fetch it again
+        if cache_file_problem(local) is None:
+            try:
+                return DicomMedia(local)
+            except MediaError:
+                pass
+        local.unlink(missing_ok=True)  # short (a crash before the cache reached the disk) or damaged
+        length_path(local).unlink(missing_ok=True)
     return RemoteClip(client, study_uid, series_uid, sop_uid, local)

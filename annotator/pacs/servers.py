@@ -21,6 +21,11 @@ from annotator.pacs.errors import PacsError
 KEYRING_SERVICE = "us-annotator PACS"
 PASSWORD_ENV = "US_ANNOTATOR_PACS_PASSWORD"
 SETTINGS_NAME = "pacs-servers.json"
+#: our own AE title, and the port of our C-MOVE listener: the PACS must have both in its list
+#: of destinations, so the port is fixed (11113 is the port DICOM viewers commonly listen on
+#: beside 104, which needs root)
+DEFAULT_LISTEN_AE = "US_ANNOTATOR"
+DEFAULT_LISTEN_PORT = 11113
 
 
 @dataclass
@@ -37,9 +42,11 @@ class PacsServer:
     dimse_port: int = 0
     #: "get" (C-GET on the same association) or "move" (C-MOVE to our own listener)
     dimse_retrieve: str = "get"
-    #: the port of our storage listener for C-MOVE (the PACS must know US_ANNOTATOR at it);
-    #: 0 = any free port (fine for a PACS configured to call back to the caller's port)
-    listen_port: int = 0
+    #: our AE title (calling AE, and the C-MOVE destination the PACS must know)
+    listen_ae: str = DEFAULT_LISTEN_AE
+    #: the fixed port of our storage listener for C-MOVE (the PACS must know ``listen_ae`` at
+    #: this computer and port); 0 = any free port, for tests only
+    listen_port: int = DEFAULT_LISTEN_PORT
     #: given on the command line inside the URL; never saved
     password: str | None = None
 

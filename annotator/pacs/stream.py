@@ -1,6 +1,10 @@
 """One instance downloaded in ONE WADO-RS request, in its original transfer syntax, straight
 into a part file beside its place in the local cache, renamed there when whole.
 
+The cache is not fsynced: the PACS holds the original, and fsync alone cost as much as the
+transfer. Only a transfer that reached its closing boundary is renamed, and a file that a
+crash left short under its final name is found and fetched again when opened (``verify.py``).
+
 The multipart answer is split as it arrives (only the DICOM part's bytes reach the disk), so
 a reader may open the growing part file at any time and see the frames that have arrived.
 
@@ -9,6 +13,8 @@ file are kept, the missing ones are asked for in one frames request, and the fil
 completed from both (see ``resume.py``). When that fails too, the part file is deleted and
 ``error`` says why: never a half-written file under the final name, nor a part file left
 behind.
+
+Transfers wait their turn in a small queue (``gate.py``): at most three run at once.
 """
 
 from __future__ import annotations
@@ -22,17 +28,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from annotator.case.fileutil import fsync_folder
+from annotator.pacs import gate as transfer_gate
 from annotator.pacs.client import DICOM_MULTIPART, DicomWebClient
 from annotator.pacs.errors import PacsError
+from annotator.pacs.gate import Cancelled, TransferGate
 from annotator.pacs.multipart import content_type_params
+from annotator.pacs.verify import record_length
 
 CHUNK = 1024 * 1024
 FLUSH_S = 0.02  # the part file grows at least this often while bytes arrive
-
-
-class Cancelled(Exception):
-    """The download was stopped by its owner."""
 
 
 class SinglePartSplitter:
@@ -131,8 +135,10 @@ class InstanceDownload:
 
     def __init__(self, client: DicomWebClient, study_uid: str, series_uid: str, sop_uid: str,
                  target: Path, release: Callable[[], None] | None = None,
-                 resume: bool = True) -> None:
+                 resume: bool = True, gate: TransferGate | None = None) -> None:
         self.client = client
+        #: the queue this transfer waits in (the app's, shared by every clip)
+        self.gate = gate or transfer_gate.TRANSFERS
         self.uids = (study_uid, series_uid, sop_uid)
         self.target = target
         self.part = part_path(target)
@@ -154,6 +160,7 @@ class InstanceDownload:
 
     def start(self) -> InstanceDownload:
         self.started = time.perf_counter()
+        self.gate.enter(self)
         self._thread.start()
         return self
 
@@ -168,11 +175,17 @@ class InstanceDownload:
         return self.done.is_set() and self.error is None
 
     @property
+    def queued(self) -> bool:
+        """Waiting for its turn (no byte asked for yet)."""
+        return self.gate.queued(self)
+
+    @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
     def cancel(self, wait: float = 5.0) -> None:
         self._cancel.set()
+        self.gate.wake()  # a queued transfer leaves the queue at once
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(wait)
 
@@ -182,6 +195,13 @@ class InstanceDownload:
     # -- the worker -------------------------------------------------------------------------
     def _run(self) -> None:
         try:
+            self.gate.wait_turn(self, self._cancel)
+        except Cancelled:
+            self.error = PacsError("the download was stopped before it started", "cancelled")
+            self._end()
+            return
+        try:
+            self.started = time.perf_counter()
             self.target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 self._transfer()
@@ -193,9 +213,8 @@ class InstanceDownload:
                 self.resumed_frames = complete_part_file(self.client, self.uids, self.part, exc)
                 self._check_whole()  # the closing boundary vouches for an uncut transfer
             self.release()
+            record_length(self.target, self.part.stat().st_size)
             os.replace(self.part, self.target)
-            with contextlib.suppress(OSError):
-                fsync_folder(self.target.parent)
         except Cancelled:
             self.error = PacsError("the download was stopped", "cancelled")
         except PacsError as exc:
@@ -206,17 +225,21 @@ class InstanceDownload:
         except Exception as exc:  # noqa: BLE001 - a worker must always report its end
             self.error = PacsError(f"the download of {self.target.name} failed: {exc}", "http")
         finally:
+            self.gate.leave()
             if self.error is not None:
                 self.release()
                 with contextlib.suppress(OSError):
                     self.part.unlink()
-            self.finished = time.perf_counter()
-            with self.grown:
-                self.done.set()
-                self.grown.notify_all()
-            for listener in list(self._listeners):
-                with contextlib.suppress(Exception):
-                    listener(self)
+            self._end()
+
+    def _end(self) -> None:
+        self.finished = time.perf_counter()
+        with self.grown:
+            self.done.set()
+            self.grown.notify_all()
+        for listener in list(self._listeners):
+            with contextlib.suppress(Exception):
+                listener(self)
 
     def _transfer(self) -> None:
         study, series, sop = self.uids
@@ -254,7 +277,6 @@ class InstanceDownload:
                 out.flush()
                 splitter.finish()
                 self.received = time.perf_counter()  # every byte local and readable
-                os.fsync(out.fileno())
 
     @staticmethod
     def _read_some(response: http.client.HTTPResponse) -> bytes:

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 
 from annotator.pacs.errors import PacsError
 from annotator.pacs.servers import (
+    DEFAULT_LISTEN_AE,
+    DEFAULT_LISTEN_PORT,
     PacsServer,
     keyring_problem,
     load_servers,
@@ -77,13 +79,18 @@ class PacsServersDialog(QDialog):
         self.retrieve = QComboBox()
         self.retrieve.addItem("C-GET (same connection)", "get")
         self.retrieve.addItem("C-MOVE to this computer", "move")
+        self.listen_ae = QLineEdit(DEFAULT_LISTEN_AE)
+        self.listen_ae.setToolTip("Our AE title: the PACS must know it (for C-MOVE: at this "
+                                  "computer and the port below)")
         self.listen_port = _port_box("any free port")
-        self.listen_port.setToolTip("The port the PACS sends C-MOVE results to: it must know "
-                                    "AE title US_ANNOTATOR at this computer and port")
+        self.listen_port.setValue(DEFAULT_LISTEN_PORT)
+        self.listen_port.setToolTip("The fixed port the PACS sends C-MOVE results to: it must know "
+                                    "our AE title at this computer and port")
         form.addRow("DIMSE AE title", self.dimse_ae)
         form.addRow("DIMSE host", self.dimse_host)
         form.addRow("DIMSE port", self.dimse_port)
         form.addRow("Retrieve with", self.retrieve)
+        form.addRow("Our AE title", self.listen_ae)
         form.addRow("Our C-MOVE port", self.listen_port)
         self.message = QLabel(self._startup_problem or (problem or ""))
         self.message.setWordWrap(True)
@@ -121,6 +128,7 @@ class PacsServersDialog(QDialog):
             self.dimse_host.setText(s.dimse_host)
             self.dimse_port.setValue(s.dimse_port)
             self.retrieve.setCurrentIndex(max(0, self.retrieve.findData(s.dimse_retrieve)))
+            self.listen_ae.setText(s.listen_ae)
             self.listen_port.setValue(s.listen_port)
 
     def current(self) -> PacsServer:
@@ -136,10 +144,11 @@ class PacsServersDialog(QDialog):
         server.dimse_port = int(self.dimse_port.value())
         server.dimse_retrieve = str(self.retrieve.currentData())
         server.listen_port = int(self.listen_port.value())
+        server.listen_ae = self.listen_ae.text().strip() or DEFAULT_LISTEN_AE
         if any((server.dimse_ae, server.dimse_host, server.dimse_port)) and not server.has_dimse:
             raise PacsError("a DIMSE peer needs its AE title, host and port (or none of them)",
                             "config")
-        if len(server.dimse_ae) > 16:
+        if len(server.dimse_ae) > 16 or len(server.listen_ae) > 16:
             raise PacsError("an AE title has at most 16 characters", "config")
         return server
 

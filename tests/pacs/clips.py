@@ -22,9 +22,10 @@ def clip_frames(count: int, width: int = 160, height: int = 120, seed: int = 3) 
 
 
 def clip_dicom(count: int, jpeg: bool = True, patient: str = "Clip^Test",
-               study_uid: str | None = None) -> bytes:
+               study_uid: str | None = None, trailing: bool = False) -> bytes:
     """A multi-frame ultrasound DICOM: JPEG Baseline (one fragment per frame, an empty offset
-    table) or explicit VR little endian; the file's bytes."""
+    table) or explicit VR little endian; the file's bytes. ``trailing`` adds elements after
+    Pixel Data (a private element and Data Set Trailing Padding)."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.encaps import encapsulate
     from pydicom.uid import UID, ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
@@ -54,6 +55,10 @@ def clip_dicom(count: int, jpeg: bool = True, patient: str = "Clip^Test",
         ds.LossyImageCompression = "01"
     else:
         ds.PixelData = np.stack(frames).tobytes()
+    if trailing:
+        ds.add_new(0x7FE10010, "LO", "US ANNOTATOR TEST")
+        ds.add_new(0x7FE11001, "LT", "after the pixels")
+        ds.add_new(0xFFFCFFFC, "OB", bytes(64))
     buffer = io.BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()

@@ -19,6 +19,7 @@ from pathlib import Path
 ORTHANC = "/usr/sbin/Orthanc"
 USER, PASSWORD = "sono", "s3cret-pw"
 
+OTHER_AE = "US_WORKSTATION2"  # our AE title when set in the server settings
 
 def plugin_path() -> Path | None:
     for candidate in ("/usr/share/orthanc/plugins/libOrthancDicomWeb.so",
@@ -57,6 +58,8 @@ class Orthanc:
     folder: Path
     #: where Orthanc sends a C-MOVE to US_ANNOTATOR (the tests' storage listener)
     move_port: int = 0
+    #: where Orthanc sends a C-MOVE to OTHER_AE (a listener with an AE title of its own)
+    other_move_port: int = 0
 
     @property
     def url(self) -> str:
@@ -84,7 +87,7 @@ def _auth_header() -> dict[str, str]:
 
 
 def start_orthanc(folder: Path) -> Orthanc:
-    http_port, dicom_port, move_port = free_port(), free_port(), free_port()
+    http_port, dicom_port, move_port, other_port = free_port(), free_port(), free_port(), free_port()
     config_dir = folder / "config"
     config_dir.mkdir(parents=True)
     config = {
@@ -100,7 +103,8 @@ def start_orthanc(folder: Path) -> Orthanc:
         "Plugins": [str(plugin_path())],
         "DicomWeb": {"Enable": True, "Root": "/dicom-web/", "Host": f"127.0.0.1:{http_port}",
                      "StudiesMetadata": "MainDicomTags", "SeriesMetadata": "MainDicomTags"},
-        "DicomModalities": {"us-annotator": ["US_ANNOTATOR", "127.0.0.1", move_port]},
+        "DicomModalities": {"us-annotator": ["US_ANNOTATOR", "127.0.0.1", move_port],
+                            "workstation": [OTHER_AE, "127.0.0.1", other_port]},
         "UnknownSopClassAccepted": True,
         "DicomCheckCalledAet": False,
         "DicomAlwaysAllowEcho": True,
@@ -114,7 +118,7 @@ def start_orthanc(folder: Path) -> Orthanc:
     log = open(folder / "orthanc.log", "wb")  # noqa: SIM115 - lives as long as the process
     process = subprocess.Popen([shutil.which("Orthanc") or ORTHANC, str(config_dir)],
                                stdout=log, stderr=subprocess.STDOUT)
-    server = Orthanc(process, http_port, dicom_port, folder, move_port)
+    server = Orthanc(process, http_port, dicom_port, folder, move_port, other_port)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:

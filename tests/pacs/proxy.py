@@ -50,7 +50,7 @@ def _handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
             conn.close()
             path = self.path.split("?")[0]
             is_instance = "/instances/" in path and not path.endswith(("/metadata", "/rendered")) \
-                and "/frames/" not in path
+                and "/frames/" not in path and "/bulk/" not in path
             trickle = proxy.mode == "trickle" and is_instance
             if proxy.delay and not trickle:
                 time.sleep(proxy.delay)

@@ -157,3 +157,64 @@ def test_move_to_a_listener_the_pacs_does_not_know(peer: DimsePeer, syntax_study
         c_move_study(peer, syntax_study[0], tmp_path / "x", port, listen_host="127.0.0.1")
     assert "US_ANNOTATOR" in str(err.value) and str(port) in str(err.value), err.value
     assert not list((tmp_path / "x").glob("*.dcm"))
+
+
+def test_move_to_a_listener_with_our_own_ae_title(peer: DimsePeer, syntax_study: tuple[str, dict[str, str]],
+                                                  orthanc: object, tmp_path: Path) -> None:
+    """The AE title and port come from the server settings (Orthanc knows OTHER_AE at its
+    own port, not US_ANNOTATOR there)."""
+    from orthanc_server import OTHER_AE
+
+    from annotator.pacs.dimse import c_move_study, peer_from_server
+    from annotator.pacs.servers import PacsServer
+
+    server = PacsServer("ws", "http://127.0.0.1:1", dimse_ae="ORTHANCTEST", dimse_host="127.0.0.1",
+                        dimse_port=peer.port, dimse_retrieve="move", listen_ae=OTHER_AE,
+                        listen_port=orthanc.other_move_port)  # type: ignore[attr-defined]
+    mine = peer_from_server(server)
+    assert mine.calling_ae == OTHER_AE
+    study, sent = syntax_study
+    files = c_move_study(mine, study, tmp_path / "moved", server.listen_port, listen_host="127.0.0.1")
+    assert _syntaxes(files) == sent
+
+
+def test_a_taken_listener_port_is_said_clearly(peer: DimsePeer, syntax_study: tuple[str, dict[str, str]],
+                                               tmp_path: Path) -> None:
+    import socket
+
+    from annotator.pacs.dimse import c_move_study
+
+    with socket.socket() as other:  # another program listens there
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(PacsError) as err:
+            c_move_study(peer, syntax_study[0], tmp_path / "x", port, listen_host="127.0.0.1")
+    text = str(err.value)
+    assert err.value.kind == "config" and f"port {port}" in text and "taken" in text, text
+    assert "Our C-MOVE port" in text and "US_ANNOTATOR" in text, text
+
+
+def test_the_listener_has_a_fixed_default_port() -> None:
+    import inspect
+
+    from annotator.pacs.dimse import c_move_study
+    from annotator.pacs.servers import DEFAULT_LISTEN_PORT, PacsServer
+
+    server = PacsServer("a", "http://h:1")
+    assert server.listen_port == DEFAULT_LISTEN_PORT == 11113 and server.listen_ae == "US_ANNOTATOR"
+    assert inspect.signature(c_move_study).parameters["listen_port"].default == DEFAULT_LISTEN_PORT
+    assert peer_from_url("dicom://X@h:1").calling_ae == "US_ANNOTATOR"
+
+
+def test_our_ae_title_and_port_are_saved(tmp_path: Path) -> None:
+    from annotator.pacs.servers import PacsServer, load_servers, save_servers
+
+    path = tmp_path / "servers.json"
+    save_servers([PacsServer("a", "http://h:1", listen_ae="WS_7", listen_port=12000)], path)
+    (loaded,) = load_servers(path)
+    assert (loaded.listen_ae, loaded.listen_port) == ("WS_7", 12000)
+    old = '{"servers": [{"name": "b", "url": "http://h:1"}]}'  # saved before these fields
+    path.write_text(old, encoding="utf-8")
+    (loaded,) = load_servers(path)
+    assert (loaded.listen_ae, loaded.listen_port) == ("US_ANNOTATOR", 11113)

@@ -211,3 +211,81 @@ def test_the_same_clip_opened_twice_at_once(clips: dict, client: DicomWebClient,
     assert not _leftovers(tmp_path)
     first.close()
     second.close()
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "native"])
+def test_a_short_cache_file_under_its_final_name_is_fetched_again(clips: dict, client: DicomWebClient,
+                                                                  tmp_path: Path, kind: str) -> None:
+    """The cache is not fsynced: a crash may leave a short file under the final name. It is
+    never taken for a whole one: it is deleted and downloaded again."""
+    original, (study, series, sop) = clips[kind]
+    whole = original.read_bytes()
+    local = cache_path(tmp_path, study, sop)
+    local.parent.mkdir(parents=True)
+    for cut in (len(whole) // 2, len(whole) - 10, len(whole) - 1, 400):
+        local.write_bytes(whole[:cut])
+        media = open_instance(client, study, series, sop, tmp_path)
+        assert isinstance(media, RemoteClip), cut  # not the short file
+        assert media.download.wait(30) and media.complete, media.error
+        media.close()
+        assert local.read_bytes() == whole
+    again = open_instance(client, study, series, sop, tmp_path)  # whole now: no download
+    assert isinstance(again, DicomMedia) and again.frame_count == FRAMES
+    again.close()
+
+
+@pytest.fixture(scope="module")
+def trailing_clips(orthanc: Orthanc, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, tuple[str, str, str]]]:
+    """Clips with elements after Pixel Data (a private element, trailing padding)."""
+    folder = tmp_path_factory.mktemp("trailing")
+    out = {}
+    for name, jpeg in (("jpeg", True), ("native", False)):
+        data = clip_dicom(FRAMES, jpeg=jpeg, patient=f"Trailing^{name}", trailing=True)
+        path = folder / f"{name}.dcm"
+        path.write_bytes(data)
+        orthanc.upload(path)
+        out[name] = (path, _uids(data))
+    return out
+
+
+def _file_offset_in_answer(orthanc: Orthanc, uids: tuple[str, str, str]) -> tuple[int, int]:
+    """(where the file starts in the WADO-RS multipart answer, the answer's length)."""
+    import base64
+    import http.client
+
+    from annotator.pacs.client import DICOM_MULTIPART
+
+    study, series, sop = uids
+    token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+    conn = http.client.HTTPConnection("127.0.0.1", orthanc.http_port, timeout=30)
+    conn.request("GET", f"/dicom-web/studies/{study}/series/{series}/instances/{sop}",
+                 headers={"Authorization": f"Basic {token}", "Accept": DICOM_MULTIPART})
+    body = conn.getresponse().read()
+    conn.close()
+    return body.find(b"DICM") - 128, len(body)
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "native"])
+@pytest.mark.parametrize("where", ["frames", "trailing"])
+def test_a_resumed_transfer_gets_back_the_elements_after_the_pixels(
+        trailing_clips: dict, orthanc: Orthanc, proxy: Proxy, tmp_path: Path, kind: str, where: str) -> None:
+    """Cut among the frames, or among the elements after Pixel Data: the resumed file is the
+    original, byte for byte, those elements included (from the WADO-RS metadata)."""
+    original, uids = trailing_clips[kind]
+    study, series, sop = uids
+    whole = original.read_bytes()
+    start, length = _file_offset_in_answer(orthanc, uids)
+    # (the part file lags the answer by the ~80 bytes a closing delimiter may span: a cut 20
+    # bytes before the end leaves the part file ending inside the private elements)
+    at = len(whole) // 2 if where == "frames" else len(whole) - 20
+    proxy.mode, proxy.cut_fraction = "cut", (start + at + 0.5) / length
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    clip = RemoteClip(client, study, series, sop, cache_path(tmp_path, study, sop))
+    assert clip.download.wait(30) and clip.complete, clip.error
+    assert proxy.cuts >= 1
+    assert (clip.download.resumed_frames > 0) == (where == "frames")
+    clip.close()
+    local = cache_path(tmp_path, study, sop).read_bytes()
+    tail = pydicom.dcmread(cache_path(tmp_path, study, sop))
+    assert tail[0x7FE11001].value == "after the pixels" and tail[0xFFFCFFFC].value == bytes(64)
+    assert local == whole

@@ -1,0 +1,116 @@
+"""Many clips opened at once: a few whole-instance transfers run, the others wait their turn
+in order; every clip shows its first frame at once; a closed waiting clip leaves the queue."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+from clips import clip_dicom
+from orthanc_server import PASSWORD, USER, Orthanc
+from proxy import Proxy, running_proxy
+
+from annotator.media.dicom import DicomMedia
+from annotator.pacs import gate as transfer_gate
+from annotator.pacs.client import DicomWebClient
+from annotator.pacs.gate import Cancelled, TransferGate
+from annotator.pacs.remote_clip import RemoteClip, cache_path
+from annotator.pacs.servers import server_from_url
+
+CLIPS = 6
+LIMIT = 2
+
+
+def test_the_gate_lets_a_few_run_in_order_and_drops_the_cancelled() -> None:
+    gate = TransferGate(2)
+    tokens = [object() for _ in range(5)]
+    flags = [threading.Event() for _ in tokens]
+    order: list[int] = []
+    for t in tokens:
+        gate.enter(t)
+    release = threading.Event()
+
+    def run(i: int) -> None:
+        try:
+            gate.wait_turn(tokens[i], flags[i])
+        except Cancelled:
+            order.append(-i)
+            return
+        order.append(i)
+        release.wait(10)
+        gate.leave()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in reversed(range(5))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 5
+    while len(order) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(order) == [0, 1] and gate.running == 2 and gate.position(tokens[2]) == 0
+    flags[3].set()
+    gate.wake()
+    while -3 not in order and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert -3 in order and not gate.queued(tokens[3]) and gate.position(tokens[4]) == 1
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert [i for i in order if i >= 0] == [0, 1, 2, 4][:len([i for i in order if i >= 0])]
+    assert sorted(order) == [-3, 0, 1, 2, 4] and gate.peak == 2 and gate.running == 0
+
+
+@pytest.fixture(scope="module")
+def clip(orthanc: Orthanc, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[str, str, str]]:
+    data = clip_dicom(30, jpeg=True, patient="Queue^Test")
+    path = tmp_path_factory.mktemp("queue") / "clip.dcm"
+    path.write_bytes(data)
+    orthanc.upload(path)
+    ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+    return path, (str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID), str(ds.SOPInstanceUID))
+
+
+@pytest.fixture
+def proxy(orthanc: Orthanc) -> Iterator[Proxy]:
+    with running_proxy(orthanc.http_port) as p:
+        yield p
+
+
+def test_many_clips_queue_their_transfers(clip: tuple, proxy: Proxy, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    original, (study, series, sop) = clip
+    gate = TransferGate(LIMIT)
+    monkeypatch.setattr(transfer_gate, "TRANSFERS", gate)
+    proxy.mode, proxy.delay = "trickle", 0.03  # each whole-instance transfer takes >= 0.6 s
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    with DicomMedia(original) as truth:
+        first = truth.frame(0)
+    start = time.perf_counter()
+    opened = []
+    for n in range(CLIPS):
+        remote = RemoteClip(client, study, series, sop, cache_path(tmp_path / f"c{n}", study, sop))
+        assert np.array_equal(remote.frame(0), first)  # shown at once, queued or not
+        opened.append(remote)
+    shown = time.perf_counter() - start
+    waiting = [r for r in opened if r.download.queued]
+    assert len(waiting) >= CLIPS - LIMIT - 1, [r.download.queued for r in opened]
+    assert shown < 0.6 * (CLIPS / LIMIT), shown  # before the queue could have drained
+    last = opened[-1]
+    assert last.download.queued
+    last.close()  # a waiting clip closed: out of the queue, nothing asked for
+    assert last.download.done.is_set() and last.download.error is not None
+    assert last.download.error.kind == "cancelled" and last.download.bytes_received == 0
+    for remote in opened[:-1]:
+        assert remote.download.wait(60) and remote.complete, remote.error
+    spans = sorted((r.download.started, r.download.finished) for r in opened[:-1])
+    most = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
+    assert most <= LIMIT and gate.peak == LIMIT and gate.running == 0
+    assert sum(1 for p in proxy.paths if p.endswith(sop)) == CLIPS - 1  # one transfer per clip
+    assert not list(tmp_path.rglob("*.part"))
+    for remote in opened[:-1]:
+        remote.close()
