@@ -220,12 +220,13 @@ class FascicleFollower:
         self.since = 0
         self.lost = False
 
-    def step(self, m: Muscle, around_deg: float) -> tuple[float, float]:
-        """(screen slope, clarity) on this frame."""
+    def step(self, m: Muscle, around_deg: float, jumped: bool = False) -> tuple[float, float]:
+        """(screen slope, clarity) on this frame; ``jumped``: the aponeuroses moved beyond
+        their search on this frame, so every angle is swept (the fascicles may have too)."""
         self.since += 1
         base: float
         far: float | None = None
-        due = self.since >= (self.CONFIRM_AFTER if self.pending is not None else self.SWEEP_EVERY)
+        due = jumped or self.since >= (self.CONFIRM_AFTER if self.pending is not None else self.SWEEP_EVERY)
         if due or self.lost:
             best_deg, _value, base = sweep(m)
             self.since = 0
