@@ -238,6 +238,10 @@ class FascicleFollower:
             f2, clarity2, value2 = fascicle_near(m, far, self.WINDOW_DEG, base)
             if self.lost and clarity < self.LOST and clarity2 >= 2 * self.LOST:
                 f, clarity, self.pending = f2, clarity2, None  # found again, wherever it is
+            elif jumped and value2 > value:
+                # the frame moved beyond what the flow follows: the last angle is no
+                # prediction to hold on to, the stronger one is taken
+                f, clarity, self.pending = f2, clarity2, None
             elif value2 > self.SWITCH_RATIO * value:
                 confirmed = self.pending is not None and abs(self.pending - math.degrees(math.atan(f2))) < self.FAR_DEG
                 self.pending = None if confirmed else math.degrees(math.atan(f2))

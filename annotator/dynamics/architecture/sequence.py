@@ -51,6 +51,7 @@ SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
 ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
 FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
+FLOW_MISS = 0.02  # of the working height: a clear line this far from the flow's prediction
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 
 
@@ -177,7 +178,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
         if n == 0 or drift_correction:
             stats = line_stats(work)
             pair: list[tuple[float, float]] | None = None  # this frame's still-mode pair, when needed
-            jumped = False  # a line was found only by that pair
+            jumped = False  # a line was found only by that pair, or far from the flow's prediction
             for name in ("s", "d"):
                 if name == "s" and not seed.measure_superficial:
                     continue
@@ -202,6 +203,8 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                             jumped = True
                 if n == 0 and math.isfinite(r):
                     contrast[name] = c
+                if n > 0 and q >= LOST and abs(r - state[f"{name}_row"]) > FLOW_MISS * work.ridges.shape[0]:
+                    jumped = True  # a clear line far from where the flow carried it
                 if math.isfinite(r):
                     rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
                     quality[f"{name}_row"] = quality[f"{name}_slope"] = q
