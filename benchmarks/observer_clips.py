@@ -23,7 +23,8 @@ SEQUENCES = ("jumping", "range-of-motion")
 def sequence(name: str) -> tuple[list[Observed], list[np.ndarray]]:
     """The observed frames of one data set 2 sequence, in frame order, with their images."""
     items = sorted((i for i in dataset_2() if i.image.parent.name == name), key=lambda i: i.image.name)
-    return items, [cv2.imread(str(i.image), cv2.IMREAD_GRAYSCALE) for i in items]
+    images = [cv2.imread(str(i.image), cv2.IMREAD_GRAYSCALE) for i in items]
+    return items, [np.asarray(g) for g in images if g is not None]
 
 
 def _errors(items: list[Observed], pen: list[float | None], thick: list[float | None]) -> dict[str, float]:
