@@ -236,8 +236,10 @@ class FascicleFollower:
         f, clarity, value = fascicle_near(m, around_deg, self.WINDOW_DEG, base)
         if far is not None and abs(far - math.degrees(math.atan(f))) > self.FAR_DEG:
             f2, clarity2, value2 = fascicle_near(m, far, self.WINDOW_DEG, base)
-            if self.lost and clarity < self.LOST and clarity2 >= 2 * self.LOST:
-                f, clarity, self.pending = f2, clarity2, None  # found again, wherever it is
+            if self.lost and (clarity < self.LOST or value2 > value) and clarity2 >= 2 * self.LOST:
+                # found again, wherever it is: after unclear frames the last angle is no
+                # prediction to hold on to, and a nearby lesser peak is not preferred
+                f, clarity, self.pending = f2, clarity2, None
             elif jumped and value2 > value:
                 # the frame moved beyond what the flow follows: the last angle is no
                 # prediction to hold on to, the stronger one is taken
