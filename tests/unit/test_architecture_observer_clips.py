@@ -1,7 +1,9 @@
-"""Clip analysis against the observers (issue 9: it will be checked against observer
-measurements of clips): data set 2's jumping and range-of-motion sequences analysed as clips,
-frame by frame against the observers' mean. The bounds sit a little above what is measured
-(benchmarks/observer_clips.py; docs/adr/0010), so a regression fails."""
+"""Clip mode against three human observers: data set 2's jumping and range-of-motion
+sequences (../shared/corpus/timvanderzee-timtrack-observers), each read in frame order as a
+clip, measured by ``analyse_sequence`` and by following a thickness and a fascicle drawn on
+the first frame (skipped where the corpus is absent, never in CI). The bounds sit a little
+above what was measured when they were set (``python -m benchmarks architecture``): they
+catch a regression, they do not claim the issue's targets (2 degrees, 3 %)."""
 
 from __future__ import annotations
 
@@ -10,24 +12,38 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.observer_clips import SequenceErrors, measure
+from benchmarks.observer_clips import SEQUENCES, measure
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
-# sequence: (pennation RMSE deg, thickness RMSE %) over every frame, as a clip
-BOUNDS = {"jumping": (3.9, 6.0), "range-of-motion": (1.9, 9.0)}
+# sequence: mode -> (pennation RMSE deg, thickness RMSE %) bounds; measured 1.77 / 3.6 and
+# 2.16 / 8.6 (analysis), 3.93 / 4.5 and 2.41 / 1.7 (drawn)
+BOUNDS = {
+    "jumping": {"clip": (2.1, 4.0), "drawn": (4.3, 5.0)},
+    "range-of-motion": {"clip": (2.5, 9.0), "drawn": (2.8, 2.5)},
+}
 
 
 @functools.cache
-def _measured() -> dict[str, tuple[SequenceErrors, SequenceErrors]]:
-    return {clip.name: (clip, still) for clip, still in measure()}
+def _measured(name: str) -> dict[str, dict[str, float]]:
+    return measure(name)
 
 
-@pytest.mark.parametrize("name", sorted(BOUNDS))
-def test_sequences_analysed_as_clips_against_the_observers(corpus: Path, name: str) -> None:
-    clip, _still = _measured()[name]
-    pen, thick = BOUNDS[name]
-    assert clip.pennation_rmse <= pen and clip.thickness_rmse_pct <= thick, clip
-    # what the clip is sure of is measured better than the whole: its flags mean something
-    assert clip.unsure < clip.frames
-    assert clip.sure_pennation_rmse <= clip.pennation_rmse
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_clip_mode_against_the_observers(corpus: Path, name: str) -> None:
+    m = _measured(name)
+    assert m["observers"]["frames"] >= 20, "the sequences are in the corpus"
+    for mode, (pen, thick) in BOUNDS[name].items():
+        e = m[mode]
+        assert e["found"] == m["observers"]["frames"], (mode, e)
+        assert e["pennation_rmse"] <= pen and e["thickness_rmse"] <= thick, (mode, e)
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_clip_mode_is_not_much_worse_than_each_frame_alone(corpus: Path, name: str) -> None:
+    """Following must not lose what a still finds: frames far apart (30 frames on the range
+    of motion) move more than the flow predicts, and the detections must lead."""
+    m = _measured(name)
+    assert m["clip"]["pennation_rmse"] <= m["still"]["pennation_rmse"] + 0.8, m
+    # (thickness is not compared: a clip measures it at the centre column, a still and the
+    # observers where the fascicle inserts; the gap is bounded above and told in docs/adr/0010)

@@ -244,17 +244,12 @@ def architecture_points(est: FrameArchitecture) -> dict[str, list[Point]]:
     out["thickness"] = [*s.points(), *d.points()] if x is None else thickness_points(*inner, x)
     if est.fascicle is not None:
         f = est.fascicle
-        # the angle's aponeurosis: the straight deep fit, through the insertion
-        apo = d if est.deep_overall is None else _through(est.deep_overall, (f.x1, f.y1), d)
+        # the angle's aponeurosis: the straight deep fit's inner edge (on the band, so the
+        # annotation can be followed through a clip)
+        apo = d if est.deep_overall is None else _middle(est.deep_overall.shifted(-est.edges[1]))
         out["pennation"] = [*f.points(), *apo.points()]
         out["fascicle"] = [*f.points(), *s.points(), *d.points()]
     return out
-
-
-def _through(direction: Line, point: Point, span: Line) -> Line:
-    """A segment with the slope of ``direction`` through ``point``, over ``span``'s columns."""
-    sl = direction.slope
-    return Line(span.x0, point[1] + sl * (span.x0 - point[0]), span.x1, point[1] + sl * (span.x1 - point[0]))
 
 
 def thickness_points(superficial: Line, deep: Line, x: float) -> list[Point]:

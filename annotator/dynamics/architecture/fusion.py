@@ -28,6 +28,7 @@ REACQUIRE = 3  # this many consistent outliers in a row: the state is wrong, not
 # Lucas-Kanade grows with both; the flow only predicts, the detections decide)
 CORNERS = 80
 WINDOW = (11, 11)
+CLEAR = 0.5  # detections at least this good show how the structure moves between frames
 MIN_POINTS = 50  # fewer points carried over from the last frame: find corners again
 
 
@@ -105,6 +106,8 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
     n = len(measured)
     q, r0 = PROCESS[kind], MEASURE[kind]
     meas_var = np.where(np.isfinite(measured), r0 / np.maximum(quality, 0.05) ** 2, np.inf)
+    if use_measurements:
+        q = max(q, observed_process(measured, quality, predicted_step, r0))
     if not use_measurements:
         first = int(np.argmax(np.isfinite(measured))) if np.isfinite(measured).any() else 0
         meas_var = np.where(np.arange(n) == first, meas_var, np.inf)
@@ -122,6 +125,21 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
     closure = np.exp(-0.5 * (fwd - bwd) ** 2 / (fwd_var + bwd_var + 1e-12) / 9.0)
     agree = np.minimum(innov_f, innov_b)
     return Track(value, np.sqrt(var), np.clip(np.minimum(closure, agree), 0.0, 1.0))
+
+
+def observed_process(measured: np.ndarray, quality: np.ndarray, predicted_step: np.ndarray, r0: float) -> float:
+    """The process noise the sequence itself shows: how far clear detections on consecutive
+    frames move other than the flow predicts (a robust spread, less the detections' own noise).
+    Frames far apart (a sparse sequence, a fast contraction) move more between samples than the
+    flow can follow; there the detections must lead. On a smooth clip this stays below
+    ``PROCESS`` and changes nothing."""
+    clear = np.isfinite(measured) & (quality >= CLEAR)
+    both = clear[1:] & clear[:-1]
+    if both.sum() < 4:
+        return 0.0
+    d = (np.diff(measured) - predicted_step[1:])[both]
+    spread = 1.4826 * float(np.median(np.abs(d)))
+    return max(spread * spread - 2.0 * r0, 0.0)
 
 
 def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

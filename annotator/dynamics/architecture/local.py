@@ -220,12 +220,13 @@ class FascicleFollower:
         self.since = 0
         self.lost = False
 
-    def step(self, m: Muscle, around_deg: float) -> tuple[float, float]:
-        """(screen slope, clarity) on this frame."""
+    def step(self, m: Muscle, around_deg: float, jumped: bool = False) -> tuple[float, float]:
+        """(screen slope, clarity) on this frame; ``jumped``: the aponeuroses moved beyond
+        their search on this frame, so every angle is swept (the fascicles may have too)."""
         self.since += 1
         base: float
         far: float | None = None
-        due = self.since >= (self.CONFIRM_AFTER if self.pending is not None else self.SWEEP_EVERY)
+        due = jumped or self.since >= (self.CONFIRM_AFTER if self.pending is not None else self.SWEEP_EVERY)
         if due or self.lost:
             best_deg, _value, base = sweep(m)
             self.since = 0
@@ -235,8 +236,14 @@ class FascicleFollower:
         f, clarity, value = fascicle_near(m, around_deg, self.WINDOW_DEG, base)
         if far is not None and abs(far - math.degrees(math.atan(f))) > self.FAR_DEG:
             f2, clarity2, value2 = fascicle_near(m, far, self.WINDOW_DEG, base)
-            if self.lost and clarity < self.LOST and clarity2 >= 2 * self.LOST:
-                f, clarity, self.pending = f2, clarity2, None  # found again, wherever it is
+            if self.lost and (clarity < self.LOST or value2 > value) and clarity2 >= 2 * self.LOST:
+                # found again, wherever it is: after unclear frames the last angle is no
+                # prediction to hold on to, and a nearby lesser peak is not preferred
+                f, clarity, self.pending = f2, clarity2, None
+            elif jumped and value2 > value:
+                # the frame moved beyond what the flow follows: the last angle is no
+                # prediction to hold on to, the stronger one is taken
+                f, clarity, self.pending = f2, clarity2, None
             elif value2 > self.SWITCH_RATIO * value:
                 confirmed = self.pending is not None and abs(self.pending - math.degrees(math.atan(f2))) < self.FAR_DEG
                 self.pending = None if confirmed else math.degrees(math.atan(f2))

@@ -22,8 +22,10 @@ from annotator.dynamics.architecture.detect import (
     Area,
     Work,
     _work_y,
+    choose_pair,
     fascicle_orientation,
     imaging_area,
+    line_candidates,
     prepare,
     refine,
 )
@@ -50,6 +52,7 @@ SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
 ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
 FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
+FLOW_MISS = 0.02  # of the working height: a clear line this far from the flow's prediction
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
 UNSURE = 0.49  # a frame re-detected after the follower lost it stays flagged (below 0.5)
 
@@ -115,6 +118,15 @@ def _detect_near(work: Work, stats: LineStats, row: float, slope: float,
     return r, s, quality, cand.contrast
 
 
+def _pair_again(work: Work) -> list[tuple[float, float]]:
+    """The aponeurosis pair detected on this frame alone, as (row, slope) in working
+    coordinates (superficial, deep); empty when none is found."""
+    found = choose_pair(work, line_candidates(work))
+    if found is None:
+        return []
+    return [_to_work(work, refine(work, cand)[0]) for cand in found]
+
+
 def _inside(row: float, slope: float, w: int, h: int) -> float:
     """The share of a working line's columns clear of the image's top and bottom edge rows."""
     edge = EDGE * h
@@ -124,7 +136,7 @@ def _inside(row: float, slope: float, w: int, h: int) -> float:
 
 
 def _fascicle_near(work: Work, s_line: Line, d_line: Line, around: float | None,
-                   follower: FascicleFollower) -> tuple[float | None, float]:
+                   follower: FascicleFollower, jumped: bool = False) -> tuple[float | None, float]:
     """(fascicle slope or None, clarity) near ``around`` (degrees), or searched over every
     angle when there is no prediction."""
     if around is None:
@@ -132,7 +144,7 @@ def _fascicle_near(work: Work, s_line: Line, d_line: Line, around: float | None,
     m = muscle(work, s_line, d_line)
     if m is None:
         return None, 0.0
-    return follower.step(m, around)
+    return follower.step(m, around, jumped)
 
 
 def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: bool,
@@ -167,6 +179,8 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
         quality = {k: 0.0 for k in rows}
         if n == 0 or drift_correction:
             stats = line_stats(work)
+            pair: list[tuple[float, float]] | None = None  # this frame's still-mode pair, when needed
+            jumped = False  # a line was found only by that pair, or far from the flow's prediction
             for name in ("s", "d"):
                 if name == "s" and not seed.measure_superficial:
                     continue
@@ -178,8 +192,21 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                     again = _detect_near(work, stats, *last_seen[name], ref)
                     if again[2] >= LOST:  # only a clear sighting re-acquires it
                         r, s, q, c = again
+                if q < LOST and n > 0:
+                    # still lost: the structure moved further than the search reaches (frames
+                    # far apart, a fast contraction); the pair is detected as on a still and
+                    # the line is searched again there (its own score decides, as above)
+                    if pair is None:
+                        pair = _pair_again(work)
+                    if pair:
+                        again = _detect_near(work, stats, *pair[0 if name == "s" else 1], ref)
+                        if again[2] >= LOST:
+                            r, s, q, c = again
+                            jumped = True
                 if n == 0 and math.isfinite(r):
                     contrast[name] = c
+                if n > 0 and q >= LOST and abs(r - state[f"{name}_row"]) > FLOW_MISS * work.ridges.shape[0]:
+                    jumped = True  # a clear line far from where the flow carried it
                 if math.isfinite(r):
                     rows[f"{name}_row"], rows[f"{name}_slope"] = r, s
                     quality[f"{name}_row"] = quality[f"{name}_slope"] = q
@@ -189,7 +216,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
-            f, clarity = _fascicle_near(work, s_line, d_line, around, follower)
+            f, clarity = _fascicle_near(work, s_line, d_line, around, follower, jumped)
             if f is not None:
                 rows["f"], quality["f"] = f, clarity
                 if clarity >= LOST:
