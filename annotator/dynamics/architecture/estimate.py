@@ -104,10 +104,10 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     other (centred on the image, so it is extrapolated as little as it can be); thickness is
     measured where it inserts on the deep aponeurosis (within the image), between the inner
     edges, as the ``thickness`` annotation made from the row measures it (along the deep
-    line's normal at the marked position; TimTrack's observers' ``height x cos(beta)`` is
-    perpendicular to the superficial line instead, which measured no closer to them: 16.7 /
-    3.1 / 3.1 % against 16.7 / 2.8 / 3.1 % on data sets 1 / 2 / 4). ``at_x`` fixes that column instead (a clip measures
-    at the centre column in every frame, where the fitted lines are steadiest).
+    line's normal at the marked position; perpendicular to the superficial line instead, as
+    TimTrack's ``height x cos(beta)``, measured no closer to the observers: docs/adr/0010).
+    ``at_x`` fixes that column instead (a clip measures at the centre column in every frame,
+    where the fitted lines are steadiest).
     ``deep_overall``, when ``deep`` is a bending aponeurosis' tangent at the insertion, is the
     straight fit whose angle pennation refers to (observers' gamma is that angle)."""
     unit = "mm" if mm_per_px is not None else "px"
@@ -125,7 +125,8 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     # the thickness annotation's own geometry (the kind's definition: along the deep line's
     # normal at the marked position), so the row and the annotation made from it agree
     marked = [(x * scale[0], y * scale[1]) for x, y in thickness_points(s_in, d_in, at_x)]
-    thickness = marked_thickness(marked) or thickness_at(s_in, d_in, at_x, scale)
+    along_normal = marked_thickness(marked)
+    thickness = along_normal if along_normal is not None else thickness_at(s_in, d_in, at_x, scale)
 
     def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
             outside: bool, c: float, why: str | None) -> FrameArchitecture:
@@ -269,6 +270,4 @@ def _centred(line: Line, x: float, fraction: float = 0.5) -> Line:
 
 def _middle(line: Line, fraction: float = 0.5) -> Line:
     """The middle part of a line (annotation segments need not span the whole image)."""
-    cx = 0.5 * (line.x0 + line.x1)
-    half = 0.5 * fraction * (line.x1 - line.x0)
-    return Line(cx - half, line.y_at(cx - half), cx + half, line.y_at(cx + half))
+    return _centred(line, 0.5 * (line.x0 + line.x1), fraction)

@@ -415,6 +415,7 @@ def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], spa
     replace the followed ones, measured as the clip measures (straight lines, same column),
     and stay flagged: the two disagreed."""
     xc = (area.x0 + area.x1 - 1) / 2.0
+    time_of = dict(zip(indices, times, strict=True))
     for i in span:
         r = results.get(i)
         if r is None or i in anchors or r.confidence >= 0.5 or r.superficial is None or r.deep is None:
@@ -429,7 +430,7 @@ def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], spa
         if conf > r.confidence + 0.1 and same and found.fascicle_slope is not None:
             # the follower and the frame's own detection disagree: the value is the detection's,
             # still flagged (below 0.5), with the follower's reason
-            results[i] = estimate(i, times[indices.index(i)], found.superficial, found.deep, found.fascicle_slope,
+            results[i] = estimate(i, time_of[i], found.superficial, found.deep, found.fascicle_slope,
                                   area, mm_per_px, min(conf, UNSURE), r.reason, found.edges, at_x)
 
 
