@@ -37,7 +37,9 @@ def test_no_x_display_is_said_plainly() -> None:
 def test_an_x_server_that_is_not_there_is_found_unreachable() -> None:
     if sys.platform != "linux":
         pytest.skip("Linux only")
-    found = check_display_libraries({"DISPLAY": ":97"}, platform="linux")  # nothing listens on :97
+    # the real reachability check (nothing listens on :97); the libraries are taken as present,
+    # so the result does not depend on which xcb packages this machine has
+    found = check_display_libraries({"DISPLAY": ":97"}, can_load=lambda _s: True, platform="linux")
     assert isinstance(found, NoDisplay), found
 
 
