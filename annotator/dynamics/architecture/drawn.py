@@ -59,7 +59,7 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         superficial = deep.shifted(-rise)
     seed = Seed(_around(area, superficial, deep), _full(superficial, w), _full(deep, w),
                 fascicle.slope if fascicle else None,
-                measure_superficial)
+                measure_superficial, measure_bend=False)
     indices = list(range(min(start, end), max(start, end) + 1))
     if anchor_frame not in indices:
         raise ValueError(f"the anchor frame {anchor_frame} is outside {start}..{end}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.case.architecture_geometry import thickness as marked_thickness
+from annotator.dynamics.architecture.bend import MAX_BEND, tangent_at_insertion
 from annotator.dynamics.architecture.detect import (
     Area,
     Work,
@@ -21,7 +22,6 @@ from annotator.dynamics.architecture.detect import (
     line_candidates,
     prepare,
     refine,
-    tangent,
 )
 from annotator.dynamics.architecture.detect import _work_y as work_rows
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
@@ -70,18 +70,9 @@ def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
     xs = np.arange(work.ridges.shape[1], dtype=np.float64)
     straight = work_rows(work, deep, xs.astype(np.float32))
     gap = (deep.y_at(0.5 * (area.x0 + area.x1)) - superficial.y_at(0.5 * (area.x0 + area.x1))) * work.scale
-    if np.max(np.abs(np.polyval(coef, xs) - straight)) > 0.25 * gap:
+    if np.max(np.abs(np.polyval(coef, xs) - straight)) > MAX_BEND * gap:
         return None  # not a gentle bend: another structure
-    est = estimate(0, None, superficial, deep, slope, area, None, 0.0, None, edges)
-    if est.fascicle is None:
-        return None
-    x = min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1))
-    # once more: the fascicle meets the tangent a little elsewhere than the straight line
-    line = tangent(work, coef, x)
-    est = estimate(0, None, superficial, line, slope, area, None, 0.0, None, edges)
-    if est.fascicle is not None:
-        line = tangent(work, coef, min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1)))
-    return line
+    return tangent_at_insertion(work, coef, superficial, deep, slope, edges, area)
 
 
 def _line_quality(contrast: float, coverage: float, rms: float) -> float:
@@ -96,7 +87,7 @@ def confidence(apo_quality: float, fascicle_quality: float) -> float:
 def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
              fascicle_slope: float | None, area: Area, mm_per_px: tuple[float, float] | None,
              conf: float, reason: str | None = None,
-             edges: tuple[float, float] = (0.0, 0.0), at_x: float | None = None,
+             edges: tuple[float, float] = (0.0, 0.0),
              deep_overall: Line | None = None) -> FrameArchitecture:
     """Values from the lines (the crests of the aponeurosis bands) and ``edges``, how far
     each band's muscle-side edge lies from its crest. The representative fascicle runs
@@ -106,8 +97,7 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     edges, as the ``thickness`` annotation made from the row measures it (along the deep
     line's normal at the marked position; perpendicular to the superficial line instead, as
     TimTrack's ``height x cos(beta)``, measured no closer to the observers: docs/adr/0010).
-    ``at_x`` fixes that column instead (a clip measures at the centre column in every frame,
-    where the fitted lines are steadiest).
+    A clip is measured the same way on every frame, on the deep band's bend it follows.
     ``deep_overall``, when ``deep`` is a bending aponeurosis' tangent at the insertion, is the
     straight fit whose angle pennation refers to (observers' gamma is that angle)."""
     unit = "mm" if mm_per_px is not None else "px"
@@ -120,8 +110,7 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     beta = (deep_overall or deep).angle_deg(scale)
     beta_s = superficial.angle_deg(scale)
     fascicle = fascicle_between(mid, fascicle_slope, s_in, d_in) if fascicle_slope is not None else None
-    if at_x is None:
-        at_x = xc if fascicle is None else min(max(fascicle.x1, float(area.x0)), float(area.x1 - 1))
+    at_x = xc if fascicle is None else min(max(fascicle.x1, float(area.x0)), float(area.x1 - 1))
     # the thickness annotation's own geometry (the kind's definition: along the deep line's
     # normal at the marked position), so the row and the annotation made from it agree
     marked = [(x * scale[0], y * scale[1]) for x, y in thickness_points(s_in, d_in, at_x)]

@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 
 #: process noise added per frame to the flow prediction (state units squared)
-PROCESS = {"row": 0.6 ** 2, "slope": 0.004 ** 2, "fslope": 0.01 ** 2}
+PROCESS = {"row": 0.6 ** 2, "slope": 0.004 ** 2, "fslope": 0.01 ** 2, "bend": 1.5e-5 ** 2}
 #: measurement noise of a detection of quality 1 (state units squared)
-MEASURE = {"row": 0.7 ** 2, "slope": 0.006 ** 2, "fslope": 0.015 ** 2}
+MEASURE = {"row": 0.7 ** 2, "slope": 0.006 ** 2, "fslope": 0.015 ** 2, "bend": 4e-5 ** 2}
 GATE = 4.0  # detections further than this many sigmas from the prediction are outliers
 REACQUIRE = 3  # this many consistent outliers in a row: the state is wrong, not they
 # an affine motion is fitted well by 80 corners, tracked with 11-pixel windows (the cost of

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from annotator.dynamics.architecture.bend import bent, curvature, tangent_at_insertion
 from annotator.dynamics.architecture.detect import (
     Area,
     Work,
@@ -54,6 +55,7 @@ ROOM = 0.4  # of the muscle's thickness, above and below it: the region the stru
 FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
 FLOW_MISS = 0.02  # of the working height: a clear line this far from the flow's prediction
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
+BEND = ("d_bend_row", "d_bend_slope", "d_bend")  # the deep band's crest around its straight line
 UNSURE = 0.49  # a frame re-detected after the follower lost it stays flagged (below 0.5)
 
 
@@ -70,6 +72,7 @@ class Seed:
     #: sure as it was clear (aponeurosis quality, fascicle clarity)
     quality: tuple[float, float] | None = None
     edges: tuple[float, float] = (0.0, 0.0)  # each band's muscle-side edge from its crest (px)
+    measure_bend: bool = True  # False: the deep band's bend is not needed (a drawn annotation)
 
 
 @dataclass
@@ -175,7 +178,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             state["d_row"], state["d_slope"] = flow.move_line(state["d_row"], state["d_slope"], xc)
             if math.isfinite(state["f"]):
                 state["f"] = flow.move_slope(state["f"])
-        rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f")}
+        rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f", *BEND)}
         quality = {k: 0.0 for k in rows}
         if n == 0 or drift_correction:
             stats = line_stats(work)
@@ -229,6 +232,13 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             quality.update({k: max(quality[k], apo_q) for k in ("s_row", "s_slope", "d_row", "d_slope")})
             if seed.fascicle_slope is not None:
                 rows["f"], quality["f"] = seed.fascicle_slope, max(quality["f"], fas_q)
+        if seed.measure_bend and (n == 0 or drift_correction) and math.isfinite(rows["d_row"]) \
+                and quality["d_row"] >= LOST:
+            # how the deep band bends around its straight line (thickness is taken on the bend)
+            gap = rows["d_row"] - (rows["s_row"] if math.isfinite(rows["s_row"]) else state["s_row"])
+            bend = curvature(work, _to_image(work, rows["d_row"], rows["d_slope"]), gap)
+            for key, value in zip(BEND, bend, strict=True):
+                rows[key], quality[key] = value, (quality["d_row"] if math.isfinite(value) else 0.0)
         out.append(_Frame(rows, quality, flow))
         if n == 0:  # the first frame's working geometry serves the whole walk
             works.append(work)
@@ -256,7 +266,8 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
     """Fused rows and slopes per frame, and the agreement (0..1) per frame."""
     n = len(walk)
     xc = (works[0].ridges.shape[1] - 1) / 2.0
-    kinds = {"s_row": "row", "s_slope": "slope", "d_row": "row", "d_slope": "slope", "f": "fslope"}
+    kinds = {"s_row": "row", "s_slope": "slope", "d_row": "row", "d_slope": "slope", "f": "fslope",
+             **dict(zip(BEND, ("row", "slope", "bend"), strict=True))}
     fused: dict[str, np.ndarray] = {}
     agreement = np.ones(n)
     # the flow's predicted change of each quantity, from the measured (or fused) previous value
@@ -270,7 +281,7 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
         base = _fill(measured)
         rows, slopes = (_fill(ref[f"{key[0]}_row"]), _fill(ref[f"{key[0]}_slope"])) if key != "f" else (base, base)
         step = np.zeros(n)
-        for k in range(1, n):
+        for k in range(1, n if key not in BEND else 1):  # the flow carries lines, it does not bend them
             flow = walk[k].flow
             if key == "f":
                 step[k] = flow.move_slope(base[k - 1]) - base[k - 1]
@@ -368,7 +379,8 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     seeds: dict[int, Seed] = {}
     for i, est in sorted((anchors or {}).items()):
         if i in indices and est.superficial is not None and est.deep is not None:
-            seeds[i] = Seed(_around(area, est.superficial, est.deep), est.superficial, est.deep,
+            deep = est.deep_overall or est.deep  # the straight line: a clip follows that one
+            seeds[i] = Seed(_around(area, est.superficial, deep), est.superficial, deep,
                             est.fascicle.slope if est.fascicle else None, edges=est.edges)
     if not seeds:
         found = _first_detection(frames, indices, area)
@@ -387,9 +399,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
         if followed is None:
             break
         values, quality, agree, work = followed
-        # a clip measures thickness at the centre column, where the fitted lines are steadiest
-        # (a still where its fascicle inserts, as analyse_image does)
-        at_x = (area.x0 + area.x1 - 1) / 2.0 if len(indices) > 1 else None
+        edges = seeds[anchor].edges
         for i in span:
             if i in results and i != anchor:
                 continue
@@ -400,15 +410,18 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             conf = quality[i] * (0.3 + 0.7 * agree[i])
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
             t = times[indices.index(i)]
-            results[i] = estimate(i, t, s_line, d_line, f, area, mm_per_px, conf, reason, seeds[anchor].edges, at_x)
-        _redetect_unsure(frames, results, span, set(keys), area, mm_per_px, at_x, times, indices)
+            # thickness where the fascicle inserts, on the deep band's bend there (as a still)
+            local = _on_bend(work, (v["d_bend_row"], v["d_bend_slope"], v["d_bend"]), s_line, d_line, f, edges, area)
+            results[i] = estimate(i, t, s_line, local or d_line, f, area, mm_per_px, conf, reason, edges,
+                                  deep_overall=d_line if local is not None else None)
+        _redetect_unsure(frames, results, span, set(keys), area, mm_per_px, times, indices)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
 
 def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], span: Sequence[int],
                      anchors: set[int], area: Area, mm_per_px: tuple[float, float] | None,
-                     at_x: float | None, times: Sequence[float | None], indices: Sequence[int]) -> None:
+                     times: Sequence[float | None], indices: Sequence[int]) -> None:
     """A frame the follower is unsure of (below 0.5: a fascicle turning faster than it can
     follow, frames far apart) is detected again on its own, as a still is. Where that detection
     is surer and finds the same aponeuroses (within a tenth of the thickness), its values
@@ -430,8 +443,17 @@ def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], spa
         if conf > r.confidence + 0.1 and same and found.fascicle_slope is not None:
             # the follower and the frame's own detection disagree: the value is the detection's,
             # still flagged (below 0.5), with the follower's reason
-            results[i] = estimate(i, time_of[i], found.superficial, found.deep, found.fascicle_slope,
-                                  area, mm_per_px, min(conf, UNSURE), r.reason, found.edges, at_x)
+            results[i] = estimate(i, time_of[i], found.superficial, found.deep_local or found.deep,
+                                  found.fascicle_slope, area, mm_per_px, min(conf, UNSURE), r.reason, found.edges,
+                                  deep_overall=found.deep if found.deep_local is not None else None)
+
+
+def _on_bend(work: Work, bend: tuple[float, float, float], superficial: Line, deep: Line,
+             fascicle_slope: float | None, edges: tuple[float, float], area: Area) -> Line | None:
+    """The tangent where the fascicle inserts on ``deep`` with the fused ``bend`` added."""
+    if not all(math.isfinite(b) for b in bend) or fascicle_slope is None:
+        return None
+    return tangent_at_insertion(work, bent(work, deep, bend), superficial, deep, fascicle_slope, edges, area)
 
 
 def _reason(quality: float, agreement: float) -> str:
