@@ -54,7 +54,11 @@ def test_a_clip_gets_keyed_thickness_pennation_and_fascicle(qtbot: QtBot, window
     for frame in (0, 12, 23):
         m = find_measurement(doc.measure(thickness, frame), "thickness")
         assert m is not None and m.unit == "mm"
-        assert abs(m.value - clip.inner_thickness_px(frame) * MM_PER_PX) < 0.5, (frame, m.value)
+        # marked where the row measured it: the fascicle's insertion (the deep line rises along x)
+        pts = thickness.points_at(frame)
+        assert pts is not None
+        x = 0.25 * sum(p[0] for p in pts)
+        assert abs(m.value - clip.inner_thickness_px_at(frame, x) * MM_PER_PX) < 0.5, (frame, m.value)
         p = find_measurement(doc.measure(kinds["pennation"], frame), "pennation")
         assert p is not None and abs(p.value - clip.pennation_deg(frame)) < 3.0, (frame, p.value)
     # one undo step removes all three; the plot shows the selected thickness
