@@ -3,8 +3,8 @@ millimetres across the image, and thickness is taken there (as observers and a s
 
 A clip follows straight lines, steady from frame to frame; the bend is measured on every frame
 as the band's crest around the straight line (``curvature``: offset, tilt and curvature), fused
-over time like the lines themselves, and put back on the straight line to find the tangent
-where the fascicle inserts (``tangent_at_insertion``)."""
+over time like the lines themselves, and put back on the straight line (``bent``); the tangent
+where the fascicle inserts is ``estimate.tangent_at_insertion``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from annotator.dynamics.architecture.detect import Area, Work, _work_y, crest_curve, tangent
+from annotator.dynamics.architecture.detect import Work, _work_y, crest_curve
 from annotator.dynamics.architecture.types import Line
 
 MAX_BEND = 0.25  # of the thickness: a crest further from the straight line is another structure
@@ -48,20 +48,3 @@ def bent(work: Work, deep: Line, bend: tuple[float, float, float]) -> np.ndarray
     a = bend[2]
     # a (x - xc)^2 + slope (x - xc) + row, in powers of x
     return np.array([a, slope - 2.0 * a * xc, a * xc * xc - slope * xc + row])
-
-
-def tangent_at_insertion(work: Work, coef: np.ndarray, superficial: Line, deep: Line,
-                         fascicle_slope: float | None, edges: tuple[float, float], area: Area) -> Line | None:
-    """The tangent to the curve ``coef`` where the representative fascicle meets it (found on
-    the straight line first, then once more on the tangent: it meets it a little elsewhere)."""
-    from annotator.dynamics.architecture.estimate import estimate  # estimate imports this module
-
-    if fascicle_slope is None:
-        return None
-    line = deep
-    for _ in range(2):
-        est = estimate(0, None, superficial, line, fascicle_slope, area, None, 0.0, None, edges)
-        if est.fascicle is None:
-            return None if line is deep else line
-        line = tangent(work, coef, min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1)))
-    return line

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.case.architecture_geometry import thickness as marked_thickness
-from annotator.dynamics.architecture.bend import MAX_BEND, tangent_at_insertion
+from annotator.dynamics.architecture.bend import MAX_BEND
 from annotator.dynamics.architecture.detect import (
     Area,
     Work,
@@ -22,6 +22,7 @@ from annotator.dynamics.architecture.detect import (
     line_candidates,
     prepare,
     refine,
+    tangent,
 )
 from annotator.dynamics.architecture.detect import _work_y as work_rows
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
@@ -73,6 +74,21 @@ def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
     if np.max(np.abs(np.polyval(coef, xs) - straight)) > MAX_BEND * gap:
         return None  # not a gentle bend: another structure
     return tangent_at_insertion(work, coef, superficial, deep, slope, edges, area)
+
+
+def tangent_at_insertion(work: Work, coef: np.ndarray, superficial: Line, deep: Line,
+                         fascicle_slope: float | None, edges: tuple[float, float], area: Area) -> Line | None:
+    """The tangent to the curve ``coef`` where the representative fascicle meets it (found on
+    the straight line first, then once more on the tangent: it meets it a little elsewhere)."""
+    if fascicle_slope is None:
+        return None
+    line = deep
+    for _ in range(2):
+        est = estimate(0, None, superficial, line, fascicle_slope, area, None, 0.0, None, edges)
+        if est.fascicle is None:
+            return None if line is deep else line
+        line = tangent(work, coef, min(max(est.fascicle.x1, float(area.x0)), float(area.x1 - 1)))
+    return line
 
 
 def _line_quality(contrast: float, coverage: float, rms: float) -> float:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from annotator.dynamics.architecture.bend import bent, curvature, tangent_at_insertion
+from annotator.dynamics.architecture.bend import bent, curvature
 from annotator.dynamics.architecture.detect import (
     Area,
     Work,
@@ -37,6 +37,7 @@ from annotator.dynamics.architecture.estimate import (
     confidence,
     detect,
     estimate,
+    tangent_at_insertion,
 )
 from annotator.dynamics.architecture.fusion import Affine, flow_tracked, fuse
 from annotator.dynamics.architecture.local import (
