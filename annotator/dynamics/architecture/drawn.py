@@ -18,6 +18,7 @@ from annotator.dynamics.architecture.detect import (
     refine,
 )
 from annotator.dynamics.architecture.sequence import (
+    UNSURE,
     FrameFn,
     Seed,
     _around,
@@ -25,6 +26,7 @@ from annotator.dynamics.architecture.sequence import (
     _grey,
     _to_image,
     _to_work,
+    surer_detection,
 )
 from annotator.dynamics.architecture.types import Line, Point
 
@@ -48,7 +50,8 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     superficial, deep, fascicle = marked.get("superficial"), marked["deep"], marked.get("fascicle")
     # the boundaries must lie in the searched area (a fascicle may reach past the image: it
     # is extrapolated, and says nothing of where the image is)
-    area = _covering(imaging_area(grey), [p for line in (superficial, deep) if line for p in line.points()], w, h)
+    search = imaging_area(grey)  # where a frame's own detection looks
+    area = _covering(search, [p for line in (superficial, deep) if line for p in line.points()], w, h)
     measure_superficial = superficial is not None
     if superficial is None:
         superficial = _superficial_above(grey, area, deep)
@@ -84,6 +87,12 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             points[i] = list(pts)
             continue
         f_slope = v["f"] if math.isfinite(v["f"]) else (fascicle.slope if fascicle else 0.0)
+        if fascicle is not None and conf[i] < 0.5 and measure_superficial:
+            # unsure: the frame's own detection decides the angle where it is surer and finds
+            # these aponeuroses (as the analysis does); the frame stays flagged
+            surer = surer_detection(_grey(frames(i)), search, s_line, d_line, conf[i])
+            if surer is not None and surer[0].fascicle_slope is not None:
+                f_slope, conf[i] = surer[0].fascicle_slope, min(surer[1], UNSURE)
         out: list[Point] = []
         if fascicle is not None and mid is not None and frac is not None:
             cy = s_line.y_at(mid[0]) + frac * (d_line.y_at(mid[0]) - s_line.y_at(mid[0]))

@@ -32,6 +32,7 @@ from annotator.dynamics.architecture.detect import (
 )
 from annotator.dynamics.architecture.estimate import (
     NO_APONEUROSIS,
+    Detection,
     _line_quality,
     analyse_image,
     confidence,
@@ -424,29 +425,37 @@ def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], spa
                      anchors: set[int], area: Area, mm_per_px: tuple[float, float] | None,
                      times: Sequence[float | None], indices: Sequence[int]) -> None:
     """A frame the follower is unsure of (below 0.5: a fascicle turning faster than it can
-    follow, frames far apart) is detected again on its own, as a still is. Where that detection
-    is surer and finds the same aponeuroses (within a tenth of the thickness), its values
-    replace the followed ones, measured as the clip measures (straight lines, same column),
-    and stay flagged: the two disagreed."""
-    xc = (area.x0 + area.x1 - 1) / 2.0
+    follow, frames far apart) is detected again on its own, as a still is; where that is surer
+    (``surer_detection``), its values replace the followed ones and stay flagged: the two
+    disagreed."""
     time_of = dict(zip(indices, times, strict=True))
     for i in span:
         r = results.get(i)
         if r is None or i in anchors or r.confidence >= 0.5 or r.superficial is None or r.deep is None:
             continue
-        found = detect(_grey(frames(i)), area=area)
-        if found is None:
-            continue
-        conf = confidence(found.apo_quality, found.fascicle_quality)
-        gap = r.deep.y_at(xc) - r.superficial.y_at(xc)
-        same = (abs(found.superficial.y_at(xc) - r.superficial.y_at(xc)) < 0.1 * gap
-                and abs(found.deep.y_at(xc) - r.deep.y_at(xc)) < 0.1 * gap)
-        if conf > r.confidence + 0.1 and same and found.fascicle_slope is not None:
-            # the follower and the frame's own detection disagree: the value is the detection's,
-            # still flagged (below 0.5), with the follower's reason
+        surer = surer_detection(_grey(frames(i)), area, r.superficial, r.deep_overall or r.deep, r.confidence)
+        if surer is not None:
+            found, conf = surer  # the value is the detection's, with the follower's reason
             results[i] = estimate(i, time_of[i], found.superficial, found.deep_local or found.deep,
                                   found.fascicle_slope, area, mm_per_px, min(conf, UNSURE), r.reason, found.edges,
                                   deep_overall=found.deep if found.deep_local is not None else None)
+
+
+def surer_detection(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
+                    conf: float) -> tuple[Detection, float] | None:
+    """The frame detected on its own, as a still, with its confidence, when that is surer than
+    the follower's ``conf`` (by 0.1), finds a fascicle and the same aponeuroses as the
+    follower's ``superficial`` and straight ``deep`` (within a tenth of the thickness at the
+    centre column); else None."""
+    found = detect(grey, area=area)
+    if found is None or found.fascicle_slope is None:
+        return None
+    sure = confidence(found.apo_quality, found.fascicle_quality)
+    xc = (area.x0 + area.x1 - 1) / 2.0
+    gap = deep.y_at(xc) - superficial.y_at(xc)
+    same = (abs(found.superficial.y_at(xc) - superficial.y_at(xc)) < 0.1 * gap
+            and abs(found.deep.y_at(xc) - deep.y_at(xc)) < 0.1 * gap)
+    return (found, sure) if same and sure > conf + 0.1 else None
 
 
 def _on_bend(work: Work, bend: tuple[float, float, float], superficial: Line, deep: Line,
