@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from annotator.dynamics.architecture.faint import faint_lines, faint_partners
 from annotator.dynamics.architecture.types import Line
 
 WORK_WIDTH = 320
@@ -38,15 +39,14 @@ GAP_POWER = 1.0
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
 WIDE_SIGMA = 8.0  # a still's search also looks for wide diffuse bands (a deep aponeurosis with insertions)
 BLOCKER_DEG = 6.0  # a line between two aponeuroses this parallel to them is a fascia: another muscle
-# ... when it is clear over this fraction of the columns: a bundle of fascicles in a thick
-# muscle (vastus lateralis) stands out over a third to a half, a fascia over nearly all
-BLOCKER_COVERAGE = 0.6
+BLOCKER_COVERAGE = 0.6  # ... if clear over this share of columns (a fascia; fascicle bundles: 1/3-1/2)
 MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
 OBLIQUE_DEG = 6.0  # fascicles cross an aponeurosis at least this steeply
 RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous
 # a band's muscle-side edge, from the muscle's brightness to the peak's (observers mark it where
 # the band has visibly ended: at 0.5 the three observer sets' sure images were 0.7-1.6 % thick)
 EDGE_LEVEL = 0.4
+STRONG = 8  # the clear lines a pair is chosen from (more candidates may be a faint deep line)
 
 
 @dataclass(frozen=True)
@@ -239,16 +239,17 @@ def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
 
 
 def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidate] | None:
-    """The superficial and deep aponeuroses: of the pairs far enough apart with no line
-    between them nearly as strong as the weaker of the two (a fascia above the muscle pairs
-    with the deep aponeurosis only through the superficial one), the one whose lines are
-    strong, whose muscle is thick, and whose inside shows clear fascicles."""
+    """The superficial and deep aponeuroses (``cands`` strongest first; past the first
+    ``STRONG``, only a faint deep one): of the pairs far enough apart with no fascia between
+    them, the one whose lines are strong, whose muscle is thick, with clear fascicles."""
     h, w = work.ridges.shape
     edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
+    faint_ones, cands = cands, cands[:STRONG]
     good = [c for c in cands if c.coverage >= MIN_COVERAGE and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
+    faint = faint_lines(faint_ones, good, h, edge)
     best: tuple[float, tuple[Candidate, Candidate]] | None = None
     for s in good:
-        for d in good:
+        for d in good + faint_partners(s, faint, cands, BLOCKER_COVERAGE, PAIR_MAX_DEG):
             if d.row - s.row < MIN_GAP * h or abs(_deg(s.slope) - _deg(d.slope)) > PAIR_MAX_DEG:
                 continue
             weaker = min(s.score, d.score)

@@ -50,7 +50,7 @@ def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
            area: Area | None = None) -> Detection | None:
     area = area or imaging_area(grey, roi)
     work = prepare(grey, area, wide=True)
-    pair = choose_pair(work, line_candidates(work))
+    pair = choose_pair(work, line_candidates(work, keep=16))
     if pair is None:
         return None
     (s_line, s_rms), (d_line, d_rms) = refine(work, pair[0]), refine(work, pair[1])

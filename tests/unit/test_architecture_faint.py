@@ -1,0 +1,63 @@
+"""The rules under which a faint line may be a deep aponeurosis (annotator/dynamics/architecture/
+faint.py): data set 1's vastus lateralis has a shadowed deep aponeurosis weaker than the
+fascicle bundles above it; a fascicle, a deeper muscle's line or the same band's bend must not
+take its place."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from annotator.dynamics.architecture.faint import faint_lines, faint_partners
+
+H = 300
+CLEAR, PAIR_DEG = 0.6, 15.0
+
+
+@dataclass(frozen=True)
+class Cand:
+    row: float
+    deg: float = 0.0
+    contrast: float = 1.5
+    coverage: float = 0.2
+
+    @property
+    def slope(self) -> float:
+        return math.tan(math.radians(self.deg))
+
+
+SUPERFICIAL = Cand(30, 0.5, 3.5, 1.0)
+BUNDLE = Cand(120, -3.0, 1.8, 0.4)  # fascicle bundles stand out over a third of the columns
+
+
+def partners(faint: Cand, *others: Cand, s: Cand = SUPERFICIAL) -> list[Cand]:
+    clear = [s, BUNDLE, *others]
+    return faint_partners(s, faint_lines([*clear, faint], clear, H, 0.03 * H), clear, CLEAR, PAIR_DEG)
+
+
+def test_a_faint_line_running_with_a_clear_superficial_line_may_be_the_deep_one() -> None:
+    deep = Cand(260, 2.0)
+    assert partners(deep) == [deep]
+
+
+def test_a_faint_line_at_a_fascicle_slant_is_not() -> None:
+    assert partners(Cand(260, -12.0)) == []
+
+
+def test_not_below_a_clear_long_line_that_is_the_deep_aponeurosis() -> None:
+    # gastrocnemius over soleus: the faint line lies in the deeper muscle
+    assert partners(Cand(260, 1.0), Cand(180, -6.0, 4.6, 0.98)) == []
+
+
+def test_not_beside_a_clear_line_it_is_that_bands_bend() -> None:
+    assert partners(Cand(BUNDLE.row + 0.05 * H, -2.0)) == []
+
+
+def test_not_with_a_superficial_line_that_does_not_span_the_image() -> None:
+    assert partners(Cand(260, 2.0), s=Cand(30, 0.5, 2.4, 0.35)) == []
+
+
+def test_too_faint_or_too_short_is_not_a_line() -> None:
+    assert partners(Cand(260, 2.0, contrast=1.2)) == []
+    assert partners(Cand(260, 2.0, coverage=0.1)) == []
+    assert partners(Cand(0.01 * H, 2.0)) == []  # the image's own edge row
