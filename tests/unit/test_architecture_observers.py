@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # data set: (pennation RMSE deg, thickness RMSE %, the same for confidence >= 0.5), bounds
 BOUNDS = {
-    "1": (3.4, 12.5, 2.0, 3.6),
+    "1": (3.4, 10.5, 2.0, 3.6),
     "2": (1.9, 3.0, 1.7, 2.7),
     "4": (1.8, 3.0, 1.8, 3.0),
 }
@@ -98,3 +98,17 @@ def test_the_annotations_measure_what_the_rows_say(corpus: Path, name: str) -> N
         worst_t = max(worst_t, abs(t - est.thickness) / est.thickness)
         worst_p = max(worst_p, abs(p[0] - est.pennation_deg))
     assert worst_t <= 1e-9 and worst_p <= 0.01, (worst_t, worst_p)
+
+
+def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None:
+    """Subject 1's left leg (data set 1): the deep aponeurosis is a faint grainy band near the
+    bottom, below bright fascicles that the first search pairs with the superficial one (the
+    muscle was cut 67-69 % short). A faint deep line (``faint.py``, ``deep_search``) finds the band;
+    the values come within 10 % of the observers, and stay below 0.5 confidence."""
+    items, estimates = _measure(corpus, "1")
+    left = [(i, e) for i, e in zip(items, estimates, strict=True)
+            if i.image.name in {f"S1_L20_step_{n:03d}.png" for n in (125, 225, 275, 325)}]
+    assert len(left) == 4
+    for item, est in left:
+        assert est.thickness is not None and est.confidence < 0.5, (item.image.name, est.confidence)
+        assert abs(est.thickness - item.thickness_px) <= 0.1 * item.thickness_px, (item.image.name, est.thickness)
