@@ -192,20 +192,6 @@ class InstanceDownload:
     def wait(self, timeout: float | None = None) -> bool:
         return self.done.wait(timeout)
 
-    def progress_text(self) -> str | None:
-        """What the transfer is doing, for the status bar (None once it has ended): waiting
-        its turn behind how many others, or how much has arrived."""
-        if self.done.is_set():
-            return None
-        place = self.gate.position(self)
-        if place >= 0:
-            ahead = self.gate.running + place
-            return (f"waiting for {ahead} other download{'s' if ahead != 1 else ''} to make room; "
-                    "frames are fetched one by one meanwhile")
-        if not self._thread.is_alive():
-            return None
-        return f"downloading into the local cache, {self.bytes_received / 1e6:.1f} MB so far"
-
     # -- the worker -------------------------------------------------------------------------
     def _run(self) -> None:
         try:

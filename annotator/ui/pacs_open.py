@@ -1,13 +1,13 @@
 """A clip opened from the PACS joins the open case (or a new one) as soon as its first frame
-is there; its download goes on in the background (or waits its turn), the status bar says
-so, and when the clip is complete in the local cache, or why it stopped (with Retry)."""
+is there; its download goes on in the background, and the status bar says when the clip is
+complete in the local cache, or why it stopped (with Retry)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from annotator.case.userdirs import data_dir
@@ -25,36 +25,20 @@ def pacs_cache() -> Path:
 
 
 class DownloadWatcher(QObject):
-    """Brings the end of a background download to the UI thread; while the clip is the one
-    on screen (``is_current``), the status bar says whether its download waits its turn or
-    how far it has come."""
+    """Brings the end of a background download to the UI thread."""
 
     finished = Signal(object)  # the InstanceDownload
-    POLL_MS = 500
 
-    def __init__(self, parent: QWidget, status: Status, clip: RemoteClip,
-                 is_current: Callable[[], bool] = lambda: True) -> None:
+    def __init__(self, parent: QWidget, status: Status, clip: RemoteClip) -> None:
         super().__init__(parent)
         self.parent_widget, self.status = parent, status
-        self.clip, self.is_current = clip, is_current
+        self.clip = clip
         self.finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
-        self._progress = QTimer(self)
-        self._progress.timeout.connect(self._tick)
-        self._progress.start(self.POLL_MS)
-        self._tick()
         clip.download.on_done(self.finished.emit)
-
-    def _tick(self) -> None:
-        text = self.clip.download.progress_text()
-        if text is None:
-            self._progress.stop()
-        elif self.is_current():
-            self.status(f"{self.clip.path.name}: {text}", 2 * self.POLL_MS)
 
     def _show(self, download: InstanceDownload) -> None:
         if download is not self.clip.download:
             return  # an earlier attempt
-        self._progress.stop()
         name = self.clip.path.name
         if download.ok:
             seconds = download.finished - download.started
@@ -75,7 +59,6 @@ class DownloadWatcher(QObject):
             QMessageBox.StandardButton.Retry)
         if answer == QMessageBox.StandardButton.Retry:
             self.clip.retry()
-            self._progress.start(self.POLL_MS)
         else:
             self.deleteLater()
 
@@ -85,4 +68,4 @@ def add_streamed_media(controller: AppController, parent: QWidget, status: Statu
     (``status``) says when its download is complete, a dialog over ``parent`` why it stopped."""
     controller.add_opened_media(media)
     if isinstance(media, RemoteClip):  # done already, or later: the watcher says so
-        DownloadWatcher(parent, status, media, lambda: controller.current_media() is media)
+        DownloadWatcher(parent, status, media)

@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pydicom
@@ -16,7 +15,6 @@ import pytest
 from clips import clip_dicom
 from orthanc_server import PASSWORD, USER, Orthanc
 from proxy import Proxy, running_proxy
-from pytestqt.qtbot import QtBot
 
 from annotator.media.dicom import DicomMedia
 from annotator.pacs import gate as transfer_gate
@@ -24,7 +22,6 @@ from annotator.pacs.client import DicomWebClient
 from annotator.pacs.gate import Cancelled, TransferGate
 from annotator.pacs.remote_clip import RemoteClip, cache_path
 from annotator.pacs.servers import server_from_url
-from annotator.pacs.stream import InstanceDownload
 
 CLIPS = 6
 LIMIT = 2
@@ -117,48 +114,3 @@ def test_many_clips_queue_their_transfers(clip: tuple, proxy: Proxy, tmp_path: P
     assert not list(tmp_path.rglob("*.part"))
     for remote in opened[:-1]:
         remote.close()
-
-
-def _queued_download(gate: TransferGate, tmp_path: Path) -> InstanceDownload:
-    """A download queued behind one running transfer and one waiting one (never started:
-    no server is asked)."""
-    running, waiting = object(), object()
-    gate.enter(running)
-    gate.wait_turn(running, threading.Event())  # first in line: runs at once
-    gate.enter(waiting)
-    client = DicomWebClient(server_from_url("http://127.0.0.1:9/dicom-web"))
-    download = InstanceDownload(client, "1.2", "1.2.3", "1.2.3.4", tmp_path / "clip.dcm", gate=gate)
-    gate.enter(download)
-    return download
-
-
-def test_a_queued_download_says_how_many_are_before_it(tmp_path: Path) -> None:
-    gate = TransferGate(1)
-    download = _queued_download(gate, tmp_path)
-    assert download.progress_text() is not None
-    assert "waiting for 2 other downloads" in (download.progress_text() or "")
-    gate.leave()  # the running one ends: the next one (not ours) may start
-    download.done.set()
-    assert download.progress_text() is None  # ended: nothing to say
-
-
-def test_the_status_bar_says_a_clip_on_screen_is_waiting(qtbot: QtBot, tmp_path: Path) -> None:
-    from PySide6.QtWidgets import QWidget
-
-    from annotator.ui.pacs_open import DownloadWatcher
-
-    gate = TransferGate(1)
-    download = _queued_download(gate, tmp_path)
-    clip = SimpleNamespace(download=download, path=tmp_path / "clip.dcm")
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    shown: list[str] = []
-    hidden: list[str] = []
-    DownloadWatcher(parent, lambda text, _ms: shown.append(text), clip, lambda: True)  # type: ignore[arg-type]
-    DownloadWatcher(parent, lambda text, _ms: hidden.append(text), clip, lambda: False)  # type: ignore[arg-type]
-    qtbot.waitUntil(lambda: any("clip.dcm: waiting for 2 other downloads" in t for t in shown), timeout=3000)
-    assert hidden == []  # a clip not on screen does not take the status bar
-    download.done.set()
-    count = len(shown)
-    qtbot.wait(3 * DownloadWatcher.POLL_MS)
-    assert len(shown) == count  # ended: the watcher stops saying anything
