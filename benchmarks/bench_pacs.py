@@ -150,9 +150,9 @@ def run(orthanc: Orthanc, folder: Path) -> int:
         # The raw transfer, ours and the raw transfer written to a file, interleaved in an
         # order that turns round every pass (no one always runs after the same neighbour).
         steps = [lambda: raw.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART)),
-                 lambda: ours(n),
-                 lambda: raw_cached.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART,
-                                                         folder / f"rawc{n}.bin", sync=False))]
+                 lambda n=n: ours(n),
+                 lambda n=n: raw_cached.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART,
+                                                                folder / f"rawc{n}.bin", sync=False))]
         for step in steps if n % 2 == 0 else reversed(steps):
             step()
         raw_file.append(_raw_transfer(orthanc, f"/instances/{orthanc_id}/file"))
