@@ -84,6 +84,9 @@ class DownloadWatcher(QObject):
                 f"{seconds:.1f} s{extra})", 10000)
             self.deleteLater()
             return
+        if self.shown:  # the progress shown last must not stay
+            self.status(f"{name}: download stopped", 5000)
+            self.shown = ""
         if download.error is None or download.error.kind == "cancelled":
             self.deleteLater()
             return

@@ -151,3 +151,26 @@ def test_a_queued_clip_says_it_waits_then_how_far_it_came(clip: tuple, proxy: Pr
     for remote in opened:
         assert remote.download.wait(60) and remote.complete, remote.error
         remote.close()
+
+
+def test_a_closed_waiting_clip_does_not_leave_its_waiting_message(
+        clip: tuple, proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from annotator.ui.pacs_open import DownloadWatcher
+
+    _, (study, series, sop) = clip
+    monkeypatch.setattr(transfer_gate, "TRANSFERS", TransferGate(1))
+    proxy.mode, proxy.delay = "trickle", 0.03
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    running, waiting = (RemoteClip(client, study, series, sop, cache_path(tmp_path / f"c{n}", study, sop))
+                        for n in range(2))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    said: list[str] = []
+    DownloadWatcher(parent, lambda text, _ms: said.append(text), waiting)
+    assert said and "waiting for 1 other download " in said[0], said
+    waiting.close()
+    qtbot.waitUntil(lambda: "download stopped" in said[-1], timeout=10000)
+    assert running.download.wait(60) and running.complete, running.error
+    running.close()
