@@ -24,7 +24,6 @@ class TransferGate:
         self._cond = threading.Condition()
         self._waiting: deque[object] = deque()
         self.running = 0
-        self.peak = 0  # the most transfers that ran at once (tests, status)
 
     def enter(self, token: object) -> None:
         """Join the queue (at once, on the caller's thread: the place in line is kept)."""
@@ -39,6 +38,14 @@ class TransferGate:
         """How many transfers are before ``token`` in the queue (-1 when not queued)."""
         with self._cond:
             return self._waiting.index(token) if token in self._waiting else -1
+
+    def ahead(self, token: object) -> int:
+        """The transfers ``token`` waits for: those running and those before it in the queue
+        (0 when it is not queued): what the status bar says of a waiting clip."""
+        with self._cond:
+            if token not in self._waiting:
+                return 0
+            return self.running + self._waiting.index(token)
 
     def wait_turn(self, token: object, cancelled: threading.Event) -> None:
         """Block until ``token`` may run; raises ``Cancelled`` (and leaves the queue) when
@@ -56,7 +63,6 @@ class TransferGate:
                 raise
             self._waiting.popleft()
             self.running += 1
-            self.peak = max(self.peak, self.running)
             self._cond.notify_all()
 
     def leave(self) -> None:

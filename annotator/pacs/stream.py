@@ -146,6 +146,8 @@ class InstanceDownload:
         self.release = release or (lambda: None)
         self.allow_resume = resume
         self.bytes_received = 0
+        #: the answer's length when the server said it (the progress shown), else None
+        self.bytes_expected: int | None = None
         self.error: PacsError | None = None
         self.resumed_frames = 0  # frames fetched again after a cut
         self.done = threading.Event()
@@ -178,6 +180,11 @@ class InstanceDownload:
     def queued(self) -> bool:
         """Waiting for its turn (no byte asked for yet)."""
         return self.gate.queued(self)
+
+    @property
+    def waiting_for(self) -> int:
+        """How many other transfers run or wait before this one (0 once it has started)."""
+        return self.gate.ahead(self)
 
     @property
     def running(self) -> bool:
@@ -250,6 +257,7 @@ class InstanceDownload:
             if not media.startswith("multipart/") or not params.get("boundary"):
                 raise PacsError(f"{self.client.server.url} answered with {media or 'no content type'} "
                                 "instead of DICOM: is the DICOMweb root right?", "not-dicom")
+            self.bytes_expected = response.length  # None when chunked
             with open(self.part, "wb") as out:
                 def sink(data: memoryview) -> None:
                     try:

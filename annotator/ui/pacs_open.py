@@ -1,13 +1,14 @@
 """A clip opened from the PACS joins the open case (or a new one) as soon as its first frame
-is there; its download goes on in the background, and the status bar says when the clip is
-complete in the local cache, or why it stopped (with Retry)."""
+is there; its download goes on in the background, and the status bar says while it waits its
+turn in the transfer queue (how many downloads are before it), how far it has come once it
+runs, and when the clip is complete in the local cache, or why it stopped (with Retry)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from annotator.case.userdirs import data_dir
@@ -24,8 +25,26 @@ def pacs_cache() -> Path:
     return data_dir() / "pacs"
 
 
+#: how often the status bar's progress of a running or waiting download is refreshed
+PROGRESS_MS = 250
+
+
+def progress_text(name: str, download: InstanceDownload) -> str:
+    """What the status bar says of a download not done yet: waiting its turn, or how far."""
+    ahead = download.waiting_for
+    if ahead > 0:
+        other = "download" if ahead == 1 else "downloads"
+        return f"{name}: waiting for {ahead} other {other} (first frame shown, others on demand)"
+    got = download.bytes_received / 1e6
+    total = download.bytes_expected
+    if total:
+        return f"{name}: downloading, {got:.1f} of {total / 1e6:.1f} MB ({min(99, int(100 * download.bytes_received / total))} %)"
+    return f"{name}: downloading, {got:.1f} MB"
+
+
 class DownloadWatcher(QObject):
-    """Brings the end of a background download to the UI thread."""
+    """Shows a background download's progress (or its place in the queue) in the status bar,
+    and brings its end to the UI thread."""
 
     finished = Signal(object)  # the InstanceDownload
 
@@ -33,12 +52,29 @@ class DownloadWatcher(QObject):
         super().__init__(parent)
         self.parent_widget, self.status = parent, status
         self.clip = clip
+        self.shown = ""  # the progress last shown (only a change is shown again)
+        self.timer = QTimer(self)
+        self.timer.setInterval(PROGRESS_MS)
+        self.timer.timeout.connect(self._progress)
         self.finished.connect(self._show, Qt.ConnectionType.QueuedConnection)
+        if not clip.download.done.is_set():
+            self._progress()
+            self.timer.start()
         clip.download.on_done(self.finished.emit)
+
+    def _progress(self) -> None:
+        download = self.clip.download
+        if download.done.is_set():
+            return  # ``_show`` says how it ended
+        text = progress_text(self.clip.path.name, download)
+        if text != self.shown:
+            self.shown = text
+            self.status(text, 0)
 
     def _show(self, download: InstanceDownload) -> None:
         if download is not self.clip.download:
             return  # an earlier attempt
+        self.timer.stop()
         name = self.clip.path.name
         if download.ok:
             seconds = download.finished - download.started
@@ -48,6 +84,9 @@ class DownloadWatcher(QObject):
                 f"{seconds:.1f} s{extra})", 10000)
             self.deleteLater()
             return
+        if self.shown:  # the progress shown last must not stay
+            self.status(f"{name}: download stopped", 5000)
+            self.shown = ""
         if download.error is None or download.error.kind == "cancelled":
             self.deleteLater()
             return
@@ -59,6 +98,8 @@ class DownloadWatcher(QObject):
             QMessageBox.StandardButton.Retry)
         if answer == QMessageBox.StandardButton.Retry:
             self.clip.retry()
+            self.shown = ""
+            self.timer.start()
         else:
             self.deleteLater()
 

@@ -15,6 +15,7 @@ import pytest
 from clips import clip_dicom
 from orthanc_server import PASSWORD, USER, Orthanc
 from proxy import Proxy, running_proxy
+from pytestqt.qtbot import QtBot
 
 from annotator.media.dicom import DicomMedia
 from annotator.pacs import gate as transfer_gate
@@ -62,7 +63,7 @@ def test_the_gate_lets_a_few_run_in_order_and_drops_the_cancelled() -> None:
     for t in threads:
         t.join(5)
     assert [i for i in order if i >= 0] == [0, 1, 2, 4][:len([i for i in order if i >= 0])]
-    assert sorted(order) == [-3, 0, 1, 2, 4] and gate.peak == 2 and gate.running == 0
+    assert sorted(order) == [-3, 0, 1, 2, 4] and gate.running == 0
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +110,67 @@ def test_many_clips_queue_their_transfers(clip: tuple, proxy: Proxy, tmp_path: P
         assert remote.download.wait(60) and remote.complete, remote.error
     spans = sorted((r.download.started, r.download.finished) for r in opened[:-1])
     most = max(sum(1 for s, e in spans if s <= t < e) for t, _ in spans)
-    assert most <= LIMIT and gate.peak == LIMIT and gate.running == 0
+    assert most == LIMIT and gate.running == 0
     assert sum(1 for p in proxy.paths if p.endswith(sop)) == CLIPS - 1  # one transfer per clip
     assert not list(tmp_path.rglob("*.part"))
     for remote in opened[:-1]:
         remote.close()
+
+
+def test_a_queued_clip_says_it_waits_then_how_far_it_came(clip: tuple, proxy: Proxy, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from annotator.ui.pacs_open import DownloadWatcher
+
+    _, (study, series, sop) = clip
+    monkeypatch.setattr(transfer_gate, "TRANSFERS", TransferGate(1))
+    proxy.mode, proxy.delay = "trickle", 0.03  # each whole-instance transfer takes >= 0.6 s
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    opened = [RemoteClip(client, study, series, sop, cache_path(tmp_path / f"c{n}", study, sop))
+              for n in range(3)]
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    said: list[str] = []
+    DownloadWatcher(parent, lambda text, _ms: said.append(text), opened[2])
+    assert opened[2].download.queued
+    assert said and "waiting for 2 other downloads" in said[0], said
+    qtbot.waitUntil(lambda: any("waiting for 1 other download " in t for t in said), timeout=20000)
+    qtbot.waitUntil(lambda: any("downloading" in t for t in said), timeout=20000)
+    qtbot.waitUntil(lambda: any("complete in the local cache" in t for t in said), timeout=20000)
+    count = len(said)
+    qtbot.wait(600)
+    assert len(said) == count and "complete" in said[-1], said  # no progress after the end
+    running = [t for t in said if "downloading" in t]
+    assert all(" MB" in t for t in running), running
+    order = [("waiting for 2" in t, "waiting for 1" in t, "downloading" in t, "complete" in t)
+             for t in said]
+    firsts = [next(i for i, o in enumerate(order) if o[k]) for k in range(4)]
+    assert firsts == sorted(firsts), said  # waiting 2, then 1, then running, then done
+    for remote in opened:
+        assert remote.download.wait(60) and remote.complete, remote.error
+        remote.close()
+
+
+def test_a_closed_waiting_clip_does_not_leave_its_waiting_message(
+        clip: tuple, proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from annotator.ui.pacs_open import DownloadWatcher
+
+    _, (study, series, sop) = clip
+    monkeypatch.setattr(transfer_gate, "TRANSFERS", TransferGate(1))
+    proxy.mode, proxy.delay = "trickle", 0.03
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    running, waiting = (RemoteClip(client, study, series, sop, cache_path(tmp_path / f"c{n}", study, sop))
+                        for n in range(2))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    said: list[str] = []
+    DownloadWatcher(parent, lambda text, _ms: said.append(text), waiting)
+    assert said and "waiting for 1 other download " in said[0], said
+    waiting.close()
+    qtbot.waitUntil(lambda: "download stopped" in said[-1], timeout=10000)
+    assert running.download.wait(60) and running.complete, running.error
+    running.close()
