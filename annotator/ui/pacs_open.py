@@ -48,10 +48,14 @@ class DownloadWatcher(QObject):
 
     finished = Signal(object)  # the InstanceDownload
 
-    def __init__(self, parent: QWidget, status: Status, clip: RemoteClip) -> None:
+    def __init__(self, parent: QWidget, status: Status, clip: RemoteClip,
+                 on_screen: Callable[[], bool] = lambda: True) -> None:
         super().__init__(parent)
         self.parent_widget, self.status = parent, status
         self.clip = clip
+        #: only the clip on screen says how its download goes (20 queued clips would take
+        #: turns in the one status bar); every clip says how it ended
+        self.on_screen = on_screen
         self.shown = ""  # the progress last shown (only a change is shown again)
         self.timer = QTimer(self)
         self.timer.setInterval(PROGRESS_MS)
@@ -67,7 +71,7 @@ class DownloadWatcher(QObject):
         if download.done.is_set():
             return  # ``_show`` says how it ended
         text = progress_text(self.clip.path.name, download)
-        if text != self.shown:
+        if text != self.shown and self.on_screen():
             self.shown = text
             self.status(text, 0)
 
@@ -109,4 +113,4 @@ def add_streamed_media(controller: AppController, parent: QWidget, status: Statu
     (``status``) says when its download is complete, a dialog over ``parent`` why it stopped."""
     controller.add_opened_media(media)
     if isinstance(media, RemoteClip):  # done already, or later: the watcher says so
-        DownloadWatcher(parent, status, media)
+        DownloadWatcher(parent, status, media, lambda: controller.current_media() is media)

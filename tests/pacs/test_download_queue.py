@@ -174,3 +174,30 @@ def test_a_closed_waiting_clip_does_not_leave_its_waiting_message(
     qtbot.waitUntil(lambda: "download stopped" in said[-1], timeout=10000)
     assert running.download.wait(60) and running.complete, running.error
     running.close()
+
+
+def test_only_the_clip_on_screen_says_how_its_download_goes(clip: tuple, proxy: Proxy, tmp_path: Path,
+                                                           qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twenty queued clips would take turns in the one status bar: a clip that is not on
+    screen stays quiet while it waits (and, closed, leaves nothing to take back)."""
+    from PySide6.QtWidgets import QWidget
+
+    from annotator.ui.pacs_open import DownloadWatcher
+
+    _, (study, series, sop) = clip
+    monkeypatch.setattr(transfer_gate, "TRANSFERS", TransferGate(1))
+    proxy.mode, proxy.delay = "trickle", 0.03
+    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
+    running, waiting = (RemoteClip(client, study, series, sop, cache_path(tmp_path / f"c{n}", study, sop))
+                        for n in range(2))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    said: list[str] = []
+    DownloadWatcher(parent, lambda text, _ms: said.append(text), waiting, on_screen=lambda: False)
+    qtbot.wait(600)
+    assert said == []  # waiting, but not on screen
+    waiting.close()
+    qtbot.wait(300)
+    assert said == []
+    assert running.download.wait(60) and running.complete, running.error
+    running.close()
