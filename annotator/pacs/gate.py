@@ -42,10 +42,9 @@ class TransferGate:
     def ahead(self, token: object) -> int:
         """The transfers ``token`` waits for: those running and those before it in the queue
         (0 when it is not queued): what the status bar says of a waiting clip."""
-        with self._cond:
-            if token not in self._waiting:
-                return 0
-            return self.running + self._waiting.index(token)
+        with self._cond:  # a reentrant lock: position() takes it again
+            place = self.position(token)
+            return 0 if place < 0 else self.running + place
 
     def wait_turn(self, token: object, cancelled: threading.Event) -> None:
         """Block until ``token`` may run; raises ``Cancelled`` (and leaves the queue) when

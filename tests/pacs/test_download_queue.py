@@ -153,11 +153,12 @@ def test_a_queued_clip_says_it_waits_then_how_far_it_came(clip: tuple, proxy: Pr
         remote.close()
 
 
-def test_a_closed_waiting_clip_does_not_leave_its_waiting_message(
-        clip: tuple, proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot: QtBot) -> None:
+@pytest.fixture
+def one_running_one_waiting(clip: tuple, proxy: Proxy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                            qtbot: QtBot) -> Iterator[tuple[RemoteClip, RemoteClip, object]]:
+    """Two clips through a slow proxy with room for one transfer: the first runs, the second
+    waits; and a widget to parent a download watcher. The running one must complete."""
     from PySide6.QtWidgets import QWidget
-
-    from annotator.ui.pacs_open import DownloadWatcher
 
     _, (study, series, sop) = clip
     monkeypatch.setattr(transfer_gate, "TRANSFERS", TransferGate(1))
@@ -167,31 +168,30 @@ def test_a_closed_waiting_clip_does_not_leave_its_waiting_message(
                         for n in range(2))
     parent = QWidget()
     qtbot.addWidget(parent)
+    yield running, waiting, parent
+    assert running.download.wait(60) and running.complete, running.error
+    running.close()
+
+
+def test_a_closed_waiting_clip_does_not_leave_its_waiting_message(one_running_one_waiting: tuple,
+                                                                  qtbot: QtBot) -> None:
+    from annotator.ui.pacs_open import DownloadWatcher
+
+    _running, waiting, parent = one_running_one_waiting
     said: list[str] = []
     DownloadWatcher(parent, lambda text, _ms: said.append(text), waiting)
     assert said and "waiting for 1 other download " in said[0], said
     waiting.close()
     qtbot.waitUntil(lambda: "download stopped" in said[-1], timeout=10000)
-    assert running.download.wait(60) and running.complete, running.error
-    running.close()
 
 
-def test_only_the_clip_on_screen_says_how_its_download_goes(clip: tuple, proxy: Proxy, tmp_path: Path,
-                                                           qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_the_clip_on_screen_says_how_its_download_goes(one_running_one_waiting: tuple,
+                                                           qtbot: QtBot) -> None:
     """Twenty queued clips would take turns in the one status bar: a clip that is not on
     screen stays quiet while it waits (and, closed, leaves nothing to take back)."""
-    from PySide6.QtWidgets import QWidget
-
     from annotator.ui.pacs_open import DownloadWatcher
 
-    _, (study, series, sop) = clip
-    monkeypatch.setattr(transfer_gate, "TRANSFERS", TransferGate(1))
-    proxy.mode, proxy.delay = "trickle", 0.03
-    client = DicomWebClient(server_from_url(proxy.url(USER)), PASSWORD)
-    running, waiting = (RemoteClip(client, study, series, sop, cache_path(tmp_path / f"c{n}", study, sop))
-                        for n in range(2))
-    parent = QWidget()
-    qtbot.addWidget(parent)
+    _running, waiting, parent = one_running_one_waiting
     said: list[str] = []
     DownloadWatcher(parent, lambda text, _ms: said.append(text), waiting, on_screen=lambda: False)
     qtbot.wait(600)
@@ -199,5 +199,3 @@ def test_only_the_clip_on_screen_says_how_its_download_goes(clip: tuple, proxy: 
     waiting.close()
     qtbot.wait(300)
     assert said == []
-    assert running.download.wait(60) and running.complete, running.error
-    running.close()

@@ -1,5 +1,5 @@
 """The rules under which a faint line may be a deep aponeurosis (annotator/dynamics/architecture/
-faint.py): data set 1's vastus lateralis has a shadowed deep aponeurosis weaker than the
+pairs.py): data set 1's vastus lateralis has a shadowed deep aponeurosis weaker than the
 fascicle bundles above it; a fascicle, a deeper muscle's line or the same band's bend must not
 take its place."""
 
@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from annotator.dynamics.architecture.faint import faint_lines, faint_partners
+from annotator.dynamics.architecture.pairs import faint_lines, faint_partners
 
 H = 300
-CLEAR, PAIR_DEG = 0.6, 15.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ BUNDLE = Cand(120, -3.0, 1.8, 0.4)  # fascicle bundles stand out over a third of
 
 def partners(faint: Cand, *others: Cand, s: Cand = SUPERFICIAL) -> list[Cand]:
     clear = [s, BUNDLE, *others]
-    return faint_partners(s, faint_lines([*clear, faint], clear, H, 0.03 * H), clear, CLEAR, PAIR_DEG)
+    return faint_partners(s, faint_lines([*clear, faint], clear, H, 0.03 * H), clear)
 
 
 def test_a_faint_line_running_with_a_clear_superficial_line_may_be_the_deep_one() -> None:

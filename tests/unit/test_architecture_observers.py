@@ -103,7 +103,7 @@ def test_the_annotations_measure_what_the_rows_say(corpus: Path, name: str) -> N
 def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None:
     """Subject 1's left leg (data set 1): the deep aponeurosis is a faint grainy band near the
     bottom, below bright fascicles that the first search pairs with the superficial one (the
-    muscle was cut 67-69 % short). A faint deep line (``faint.py``, ``deep_search``) finds the band;
+    muscle was cut 67-69 % short). A faint deep line (``pairs.py``) finds the band;
     the values come within 10 % of the observers, and stay below 0.5 confidence."""
     items, estimates = _measure(corpus, "1")
     left = [(i, e) for i, e in zip(items, estimates, strict=True)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from annotator.dynamics.architecture.faint import faint_lines, faint_partners
 from annotator.dynamics.architecture.types import Line
 
 WORK_WIDTH = 320
@@ -35,7 +34,6 @@ MIN_LINE_PX = 24  # working pixels: the shortest line along which a fascicle's s
 FASCICLE_MAX_DEG = 70.0  # contracted gastrocnemius reaches about 55 degrees
 MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
-GAP_POWER = 1.0
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
 WIDE_SIGMA = 8.0  # a still's search also looks for wide diffuse bands (a deep aponeurosis with insertions)
 BLOCKER_DEG = 6.0  # a line between two aponeuroses this parallel to them is a fascia: another muscle
@@ -46,7 +44,6 @@ RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it 
 # a band's muscle-side edge, from the muscle's brightness to the peak's (observers mark it where
 # the band has visibly ended: at 0.5 the three observer sets' sure images were 0.7-1.6 % thick)
 EDGE_LEVEL = 0.4
-STRONG = 8  # the clear lines a pair is chosen from (more candidates may be a faint deep line)
 
 
 @dataclass(frozen=True)
@@ -236,43 +233,6 @@ def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
         out.append(Candidate(row, float(slopes[k]), float(best[r]), float(best[r]) / median,
                              float(coverage[k, r])))
     return out
-
-
-def choose_pair(work: Work, cands: list[Candidate]) -> tuple[Candidate, Candidate] | None:
-    """The superficial and deep aponeuroses (``cands`` strongest first; past the first
-    ``STRONG``, only a faint deep one): of the pairs far enough apart with no fascia between
-    them, the one whose lines are strong, whose muscle is thick, with clear fascicles."""
-    h, w = work.ridges.shape
-    edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
-    faint_ones, cands = cands, cands[:STRONG]
-    good = [c for c in cands if c.coverage >= MIN_COVERAGE and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
-    faint = faint_lines(faint_ones, good, h, edge)
-    best: tuple[float, tuple[Candidate, Candidate]] | None = None
-    for s in good:
-        for d in good + faint_partners(s, faint, cands, BLOCKER_COVERAGE, PAIR_MAX_DEG):
-            if d.row - s.row < MIN_GAP * h or abs(_deg(s.slope) - _deg(d.slope)) > PAIR_MAX_DEG:
-                continue
-            weaker = min(s.score, d.score)
-            # a fascia between them runs with them; long fascicles cross at an angle
-            between = [c for c in cands if s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE
-                       and abs(_deg(c.slope) - 0.5 * (_deg(s.slope) + _deg(d.slope))) < BLOCKER_DEG]
-            if any(c.score > 0.7 * weaker for c in between):
-                continue
-            sl, dl = _work_line(work, s), _work_line(work, d)
-            f_slope, clarity = fascicle_orientation(work, sl, dl, step_deg=2.0)
-            if f_slope is None:
-                continue
-            # a pennate muscle's fascicles cross both aponeuroses obliquely: a 'line' running
-            # with the fascicles is itself a fascicle
-            f_deg = _deg(f_slope)
-            if min(abs(f_deg - _deg(s.slope)), abs(f_deg - _deg(d.slope))) < OBLIQUE_DEG:
-                continue
-            # the two aponeuroses of one muscle are close to parallel
-            parallel = 1.0 - (abs(_deg(s.slope) - _deg(d.slope)) / PAIR_MAX_DEG) ** 2
-            value = (s.score + d.score) * ((d.row - s.row) / h) ** GAP_POWER * (0.3 + clarity) * parallel
-            if best is None or value > best[0]:
-                best = (value, (s, d))
-    return None if best is None else best[1]
 
 
 def _deg(slope: float) -> float:

@@ -11,13 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.case.architecture_geometry import thickness as marked_thickness
-from annotator.dynamics.architecture import deep_search
 from annotator.dynamics.architecture.bend import MAX_BEND
 from annotator.dynamics.architecture.detect import (
     Area,
     Candidate,
     Work,
-    choose_pair,
     crest_curve,
     fascicle_orientation,
     imaging_area,
@@ -28,9 +26,10 @@ from annotator.dynamics.architecture.detect import (
     tangent,
 )
 from annotator.dynamics.architecture.detect import _work_y as work_rows
+from annotator.dynamics.architecture.pairs import KEEP, choose_pair, deeper_pair
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
-UNSURE = 0.45  # the highest confidence of a pair found by the permissive deep search
+FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found
 NO_APONEUROSIS = "no aponeurosis pair found (is this a longitudinal view of a pennate muscle?)"
 
 
@@ -53,23 +52,23 @@ class Detection:
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
            area: Area | None = None, faint_deep: bool = False) -> Detection | None:
     """Both aponeuroses and the fascicles of one frame. ``faint_deep`` (a still): when the pair
-    is unsure, a faint deep aponeurosis below it is looked for too (``deep_search``); a clip
+    is unsure, a faint deep aponeurosis below it is looked for too (``pairs.deeper_pair``); a clip
     follows its pair from a sure frame and re-detects only to confirm it, so it does not."""
     area = area or imaging_area(grey, roi)
     work = prepare(grey, area, wide=True)
-    cands = line_candidates(work, keep=deep_search.KEEP)
-    pair = choose_pair(work, cands)  # the 8 strongest, and faint deep lines (faint.py)
+    cands = line_candidates(work, keep=KEEP)
+    pair = choose_pair(work, cands)  # the clear lines, and faint deep ones
     if pair is None:
         return None
     found = _from_pair(work, area, pair)
     if faint_deep and confidence(found.apo_quality, found.fascicle_quality) < 0.5:
         # unsure: the deep aponeurosis may be a faint band further down (docs/adr/0010)
-        deeper = deep_search.deeper_pair(work, pair, cands)
+        deeper = deeper_pair(work, pair, cands)
         if deeper is not None:
             found = _from_pair(work, area, deeper)
             # a pair only the permissive pass found is never sure (an image on set 1 went
             # 17 % too thick at 0.52 without this)
-            limit = (UNSURE / (0.35 + 0.65 * found.fascicle_quality)) ** 2
+            limit = (FAINT_CONFIDENCE / (0.35 + 0.65 * found.fascicle_quality)) ** 2
             found = dataclasses.replace(found, apo_quality=min(found.apo_quality, limit))
     return found
 

@@ -23,7 +23,6 @@ from annotator.dynamics.architecture.detect import (
     Area,
     Work,
     _work_y,
-    choose_pair,
     fascicle_orientation,
     imaging_area,
     line_candidates,
@@ -48,6 +47,7 @@ from annotator.dynamics.architecture.local import (
     line_stats,
     muscle,
 )
+from annotator.dynamics.architecture.pairs import choose_pair
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
 
 FrameFn = Callable[[int], np.ndarray]
@@ -282,8 +282,8 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
             continue
         base = _fill(measured)
         rows, slopes = (_fill(ref[f"{key[0]}_row"]), _fill(ref[f"{key[0]}_slope"])) if key != "f" else (base, base)
-        step = np.zeros(n)
-        for k in range(1, n if key not in BEND else 1):  # the flow carries lines, it does not bend them
+        step = np.zeros(n)  # the bend keeps its step at zero: the flow carries lines, it does not bend them
+        for k in range(1, 1 if key in BEND else n):
             flow = walk[k].flow
             if key == "f":
                 step[k] = flow.move_slope(base[k - 1]) - base[k - 1]

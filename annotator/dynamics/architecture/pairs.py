@@ -1,0 +1,134 @@
+"""The aponeurosis pair of one frame, from its candidate lines (``detect.line_candidates``,
+strongest first).
+
+``choose_pair`` takes the superficial and deep aponeuroses from the clear lines: of the pairs
+far enough apart with no fascia between them (``blocked``), the one whose lines are strong,
+whose muscle is thick and whose inside shows clear fascicles (``pair_value``).
+
+A faint deep aponeurosis: in a thick vastus lateralis (TimTrack data set 1) the deep
+aponeurosis near the bottom of the image is often a shadowed, grainy band (contrast about 1.5,
+clear over a fifth of the columns), weaker than the fascicle bundles above it, so it is not
+among the clear lines. Two rules let it in, both keeping fascicles and deeper muscles out
+(docs/adr/0010):
+- ``choose_pair`` may pair a clear superficial line with a faint line that runs with it, with
+  no clear long line between them and not beside a clear band (``faint_lines``,
+  ``faint_partners``);
+- ``deeper_pair``, a still's second look when the chosen pair is unsure: a faint line well
+  below its deep one, scored as ``choose_pair`` scores a pair.
+Such a line's own faint contrast and coverage still set its quality: confidence stays low."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from annotator.dynamics.architecture.detect import (
+    BLOCKER_COVERAGE,
+    BLOCKER_DEG,
+    MIN_COVERAGE,
+    MIN_GAP,
+    OBLIQUE_DEG,
+    PAIR_MAX_DEG,
+    Candidate,
+    Work,
+    _deg,
+    _work_line,
+    fascicle_orientation,
+)
+
+STRONG = 8  # the clear lines a pair is chosen from (more candidates may be a faint deep line)
+KEEP = 16  # candidates looked at for a faint deep line
+FAINT_CONTRAST, FAINT_COVERAGE = 1.3, 0.15  # the least a faint line shows
+FAINT_PARALLEL_DEG = 6.0  # it runs with the superficial aponeurosis (fascicles cross it at a slant)
+FAINT_APART = 0.08  # of the height: nearer a clear line, it is that band's bending part
+# the second look: a little more contrast, less coverage, and clearly deeper (1.2-3.3 times on
+# data set 1; a line just below is the same bending band: 1.08 times on a data set 2 image)
+DEEPER_CONTRAST, DEEPER_COVERAGE, DEEPER_PARALLEL_DEG, DEEPER = 1.4, 0.12, 5.0, 1.15
+
+
+def choose_pair(work: Work, cands: Sequence[Candidate]) -> tuple[Candidate, Candidate] | None:
+    """The superficial and deep aponeuroses (``cands`` strongest first; past the first
+    ``STRONG``, only a faint deep one): of the pairs far enough apart with no fascia between
+    them, the one whose lines are strong, whose muscle is thick, with clear fascicles."""
+    h = work.ridges.shape[0]
+    edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
+    strong = list(cands[:STRONG])
+    good = [c for c in strong if c.coverage >= MIN_COVERAGE and c.contrast >= 1.6 and edge < c.row < h - 1 - edge]
+    faint = faint_lines(cands, good, h, edge)
+    best: tuple[float, tuple[Candidate, Candidate]] | None = None
+    for s in good:
+        for d in good + faint_partners(s, faint, strong):
+            if d.row - s.row < MIN_GAP * h or abs(_deg(s.slope) - _deg(d.slope)) > PAIR_MAX_DEG:
+                continue
+            if blocked(s, d, strong):
+                continue
+            value = pair_value(work, s, d)
+            if value is not None and (best is None or value > best[0]):
+                best = (value, (s, d))
+    return None if best is None else best[1]
+
+
+def blocked(s: Candidate, d: Candidate, cands: Sequence[Candidate]) -> bool:
+    """A line between them that runs with them over most of the width, nearly as strong as the
+    weaker of the two, ends the muscle there: a fascia (the superficial aponeurosis of one
+    muscle pairs with the deep one of the next only through it); long fascicles cross at an
+    angle."""
+    weaker = min(s.score, d.score)
+    mean = 0.5 * (_deg(s.slope) + _deg(d.slope))
+    return any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE and abs(_deg(c.slope) - mean) < BLOCKER_DEG
+               and c.score > 0.7 * weaker for c in cands)
+
+
+def pair_value(work: Work, s: Candidate, d: Candidate) -> float | None:
+    """How good a pair is: strong lines, a thick muscle, clear fascicles between them, close to
+    parallel; None when its fascicles run with either line (that 'line' is a fascicle: a
+    pennate muscle's fascicles cross both aponeuroses obliquely)."""
+    h = work.ridges.shape[0]
+    f_slope, clarity = fascicle_orientation(work, _work_line(work, s), _work_line(work, d), step_deg=2.0)
+    if f_slope is None:
+        return None
+    f_deg = _deg(f_slope)
+    if min(abs(f_deg - _deg(s.slope)), abs(f_deg - _deg(d.slope))) < OBLIQUE_DEG:
+        return None
+    parallel = 1.0 - (abs(_deg(s.slope) - _deg(d.slope)) / PAIR_MAX_DEG) ** 2
+    return (s.score + d.score) * ((d.row - s.row) / h) * (0.3 + clarity) * parallel
+
+
+def faint_lines(cands: Sequence[Candidate], clear: Sequence[Candidate], h: int, edge: float) -> list[Candidate]:
+    """The candidates that are not clear lines but may be a faint deep aponeurosis (not beside
+    a clear line: that is the same band, bending)."""
+    return [c for c in cands if c not in clear and c.coverage >= FAINT_COVERAGE and c.contrast >= FAINT_CONTRAST
+            and edge < c.row < h - 1 - edge and all(abs(c.row - g.row) >= FAINT_APART * h for g in clear)]
+
+
+def faint_partners(s: Candidate, faint: Sequence[Candidate], strong: Sequence[Candidate]) -> list[Candidate]:
+    """The faint lines that may be the deep aponeurosis below the superficial ``s``: beside a
+    superficial line clear across the image, running with it, and with no such clear line
+    between them within ``PAIR_MAX_DEG`` of it (that one is the deep aponeurosis, the faint
+    line a deeper muscle's)."""
+    if s.coverage < BLOCKER_COVERAGE:
+        return []
+    return [d for d in faint if abs(_deg(d.slope) - _deg(s.slope)) < FAINT_PARALLEL_DEG
+            and not any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE
+                        and abs(_deg(c.slope) - _deg(s.slope)) < PAIR_MAX_DEG for c in strong)]
+
+
+def deeper_pair(work: Work, pair: tuple[Candidate, Candidate],
+                cands: Sequence[Candidate]) -> tuple[Candidate, Candidate] | None:
+    """A still's second look when its pair is unsure: a faint line well below the chosen deep
+    one, running with the superficial aponeurosis and not blocked, that makes a better pair
+    with it; or None."""
+    s, d = pair
+    h = work.ridges.shape[0]
+    edge = 0.03 * h
+    deeper = [c for c in cands if s.row + DEEPER * (d.row - s.row) < c.row < h - 1 - edge
+              and c.contrast >= DEEPER_CONTRAST and c.coverage >= DEEPER_COVERAGE
+              and abs(_deg(c.slope) - _deg(s.slope)) <= DEEPER_PARALLEL_DEG and not blocked(s, c, cands)]
+    best: tuple[float, Candidate] | None = None
+    for c in deeper:
+        value = pair_value(work, s, c)
+        if value is not None and (best is None or value > best[0]):
+            best = (value, c)
+    base = pair_value(work, s, d)
+    if best is None or (base is not None and best[0] <= base):
+        return None
+    return s, best[1]
