@@ -237,11 +237,13 @@ def line_candidates(work: Work, slope_range: tuple[float, float] | None = None,
     return out
 
 
-def _deg(slope: float) -> float:
+def slope_deg(slope: float) -> float:
+    """The angle (degrees) of a screen slope dy/dx."""
     return math.degrees(math.atan(slope))
 
 
-def _work_line(work: Work, c: Candidate) -> Line:
+def candidate_line(work: Work, c: Candidate) -> Line:
+    """A candidate (working row and slope at the centre column) as a line across the image."""
     w = work.ridges.shape[1]
     xc = (w - 1) / 2.0
     x0, y0 = work.to_image(0.0, c.row - c.slope * xc)

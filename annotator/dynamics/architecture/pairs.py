@@ -30,8 +30,8 @@ from annotator.dynamics.architecture.detect import (
     PAIR_MAX_DEG,
     Candidate,
     Work,
-    _deg,
-    _work_line,
+    slope_deg,
+    candidate_line,
     fascicle_orientation,
 )
 
@@ -57,7 +57,7 @@ def choose_pair(work: Work, cands: Sequence[Candidate]) -> tuple[Candidate, Cand
     best: tuple[float, tuple[Candidate, Candidate]] | None = None
     for s in good:
         for d in good + faint_partners(s, faint, strong):
-            if d.row - s.row < MIN_GAP * h or abs(_deg(s.slope) - _deg(d.slope)) > PAIR_MAX_DEG:
+            if d.row - s.row < MIN_GAP * h or abs(slope_deg(s.slope) - slope_deg(d.slope)) > PAIR_MAX_DEG:
                 continue
             if blocked(s, d, strong):
                 continue
@@ -73,8 +73,8 @@ def blocked(s: Candidate, d: Candidate, cands: Sequence[Candidate]) -> bool:
     muscle pairs with the deep one of the next only through it); long fascicles cross at an
     angle."""
     weaker = min(s.score, d.score)
-    mean = 0.5 * (_deg(s.slope) + _deg(d.slope))
-    return any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE and abs(_deg(c.slope) - mean) < BLOCKER_DEG
+    mean = 0.5 * (slope_deg(s.slope) + slope_deg(d.slope))
+    return any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE and abs(slope_deg(c.slope) - mean) < BLOCKER_DEG
                and c.score > 0.7 * weaker for c in cands)
 
 
@@ -83,13 +83,13 @@ def pair_value(work: Work, s: Candidate, d: Candidate) -> float | None:
     parallel; None when its fascicles run with either line (that 'line' is a fascicle: a
     pennate muscle's fascicles cross both aponeuroses obliquely)."""
     h = work.ridges.shape[0]
-    f_slope, clarity = fascicle_orientation(work, _work_line(work, s), _work_line(work, d), step_deg=2.0)
+    f_slope, clarity = fascicle_orientation(work, candidate_line(work, s), candidate_line(work, d), step_deg=2.0)
     if f_slope is None:
         return None
-    f_deg = _deg(f_slope)
-    if min(abs(f_deg - _deg(s.slope)), abs(f_deg - _deg(d.slope))) < OBLIQUE_DEG:
+    f_deg = slope_deg(f_slope)
+    if min(abs(f_deg - slope_deg(s.slope)), abs(f_deg - slope_deg(d.slope))) < OBLIQUE_DEG:
         return None
-    parallel = 1.0 - (abs(_deg(s.slope) - _deg(d.slope)) / PAIR_MAX_DEG) ** 2
+    parallel = 1.0 - (abs(slope_deg(s.slope) - slope_deg(d.slope)) / PAIR_MAX_DEG) ** 2
     return (s.score + d.score) * ((d.row - s.row) / h) * (0.3 + clarity) * parallel
 
 
@@ -107,9 +107,9 @@ def faint_partners(s: Candidate, faint: Sequence[Candidate], strong: Sequence[Ca
     line a deeper muscle's)."""
     if s.coverage < BLOCKER_COVERAGE:
         return []
-    return [d for d in faint if abs(_deg(d.slope) - _deg(s.slope)) < FAINT_PARALLEL_DEG
+    return [d for d in faint if abs(slope_deg(d.slope) - slope_deg(s.slope)) < FAINT_PARALLEL_DEG
             and not any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE
-                        and abs(_deg(c.slope) - _deg(s.slope)) < PAIR_MAX_DEG for c in strong)]
+                        and abs(slope_deg(c.slope) - slope_deg(s.slope)) < PAIR_MAX_DEG for c in strong)]
 
 
 def deeper_pair(work: Work, pair: tuple[Candidate, Candidate],
@@ -122,7 +122,7 @@ def deeper_pair(work: Work, pair: tuple[Candidate, Candidate],
     edge = 0.03 * h
     deeper = [c for c in cands if s.row + DEEPER * (d.row - s.row) < c.row < h - 1 - edge
               and c.contrast >= DEEPER_CONTRAST and c.coverage >= DEEPER_COVERAGE
-              and abs(_deg(c.slope) - _deg(s.slope)) <= DEEPER_PARALLEL_DEG and not blocked(s, c, cands)]
+              and abs(slope_deg(c.slope) - slope_deg(s.slope)) <= DEEPER_PARALLEL_DEG and not blocked(s, c, cands)]
     best: tuple[float, Candidate] | None = None
     for c in deeper:
         value = pair_value(work, s, c)
