@@ -30,9 +30,9 @@ from annotator.dynamics.architecture.detect import (
     PAIR_MAX_DEG,
     Candidate,
     Work,
-    slope_deg,
     candidate_line,
     fascicle_orientation,
+    slope_deg,
 )
 
 STRONG = 8  # the clear lines a pair is chosen from (more candidates may be a faint deep line)
