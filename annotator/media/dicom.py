@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
-from annotator.media.base import Media, MediaError
+from annotator.media.base import Media, MediaError, MediaMetadata
 from annotator.media.calibration import Calibration, Region
 from annotator.media.dicom_frames import (
     FileSource,
@@ -89,14 +89,31 @@ class DicomMedia(Media):
         self.transfer_syntax = str(layout.transfer_syntax)
         self.transfer_syntax_name = layout.transfer_syntax.name
         self.photometric = layout.photometric
-        self.metadata = build_metadata(self.header, layout.transfer_syntax, layout.photometric)
-        self.metadata.add("timing", "Frame timing", self.timing_source)
-        self.metadata.add("missing_frames", "Missing frames", missing)
+        self._missing = missing
+        self._metadata: MediaMetadata | None = None  # built when first used (below)
         self._jpeg = layout.encapsulated and layout.transfer_syntax in JPEG_8BIT_SYNTAXES
         self._display = DisplayMapper(self.header, layout, lambda: self.raw_frame(0))
         # Reads are positional (pread) under a short lock and pydicom plugins are serialised
         # in dicom_pixels, so frames decode in parallel on the read-ahead workers.
         self.serial_decode = False
+
+    @property
+    def metadata(self) -> MediaMetadata:  # type: ignore[override]
+        """Built on first use: reading every shown element through pydicom is most of an
+        open's time, and a part file opened for its frames (PACS streaming) never shows it."""
+        if getattr(self, "_metadata", None) is None:
+            if not hasattr(self, "layout"):
+                return MediaMetadata()
+            meta = build_metadata(self.header, self.layout.transfer_syntax, self.layout.photometric)
+            meta.add("timing", "Frame timing", self.timing_source)
+            meta.add("missing_frames", "Missing frames", self._missing)
+            self._metadata = meta
+        assert self._metadata is not None
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: MediaMetadata) -> None:
+        self._metadata = value if value.items else None
 
     # -- frames -------------------------------------------------------------------------------
     def frame_bytes(self, index: int) -> bytes:

@@ -79,3 +79,19 @@ def test_single_frame_has_time_zero_and_no_fps(tmp_path: Path) -> None:
         np.testing.assert_array_equal(media.frame_times_ms, [0.0])
         assert media.fps is None
         assert media.duration_ms == 0.0
+
+
+def test_metadata_is_built_when_first_used_and_then_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening reads no shown element (a PACS part file opened for its frames never shows
+    them); the first use builds the metadata once, with the timing, and additions stay."""
+    import annotator.media.dicom as dicom
+
+    built: list[int] = []
+    real = dicom.build_metadata
+    monkeypatch.setattr(dicom, "build_metadata", lambda *a: built.append(1) or real(*a))
+    with _clip(tmp_path, FrameTime="40", FrameIncrementPointer=FRAME_TIME) as media:
+        assert built == []
+        assert media.metadata.get("timing") == "Frame Time"
+        media.metadata.add("note", "Note", "kept")
+        assert media.metadata.get("note") == "kept"
+        assert built == [1]
