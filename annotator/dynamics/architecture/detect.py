@@ -321,10 +321,10 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
 
     squares = values * values
 
-    def peakedness(deg: float) -> float:
+    def peakedness(deg: float, shared: bool = False) -> float:
         sl = math.tan(math.radians(deg))
-        index = np.rint(yf - sl * dx).astype(np.int64)
-        return projection_peakedness(index - index.min(), values, squares, MIN_LINE_PX)
+        pos = yf - sl * dx
+        return projection_peakedness(pos - pos.min(), values, squares, MIN_LINE_PX, shared=shared)
 
     coarse = np.array([peakedness(a) for a in angles])
     i = int(np.argmax(coarse))
@@ -339,26 +339,56 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
         clarity *= _distinct(np.asarray(angles, np.float64), coarse, i)
     if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
-    best, _value = refine_angle(peakedness, float(angles[i]), step_deg)
+    best, _value = refine_angle(lambda deg: peakedness(deg, shared=True), float(angles[i]), step_deg)
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
     return math.tan(math.radians(best)), clarity
 
 
-def projection_peakedness(index: np.ndarray, values: np.ndarray, squares: np.ndarray, min_line: float,
-                          min_lines: int = 5) -> float:
-    """Variance of the mean streak strength along the parallel lines ``index`` numbers (>= 0),
-    less what speckle alone gives lines of their length: short lines (a steep fascicle across a
-    thin muscle) scatter more, and a raw variance would favour them, while a length floor would
-    leave no steep line to measure. Lines shorter than half the longest (or ``min_line``) are
-    left out, and fewer than ``min_lines`` lines measure nothing."""
-    counts = np.bincount(index)
+def projection_peakedness(pos: np.ndarray, values: np.ndarray, squares: np.ndarray, min_line: float,
+                          min_lines: int = 5, shared: bool = False) -> float:
+    """Variance of the mean streak strength along parallel lines, less what speckle alone
+    gives lines of their length: short lines (a steep fascicle across a thin muscle) scatter
+    more, and a raw variance would favour them, while a length floor would leave no steep line
+    to measure. ``pos`` (>= 0) is each pixel's place across the lines, rounded half up to the
+    nearest line (rounded half to even, as np.rint does, the pixels of a 45 degree projection,
+    all halfway between two lines, merged lines in pairs: that angle stood out by a third);
+    ``shared``: each pixel is shared between the two lines it lies between, for a profile
+    that is smooth between angles (the final measurement; a sweep for the peak rounds, 5 times
+    faster).
+    Lines shorter than half the longest (or ``min_line``) are left out, and fewer than
+    ``min_lines`` lines measure nothing."""
+    if not shared:
+        index = (pos + 0.5).astype(np.intp)
+        counts = np.bincount(index)
+        use = counts > max(min_line, 0.5 * float(counts.max()))
+        if use.sum() < min_lines:
+            return 0.0
+        n = counts[use].astype(np.float64)
+        means = np.bincount(index, weights=values)[use] / n
+        within = np.maximum(np.bincount(index, weights=squares)[use] / n - means ** 2, 0.0)
+        return max(float(np.var(means) - np.mean(within / n)), 0.0)
+    lo = pos.astype(np.intp)  # pos >= 0: truncation is the floor
+    f = (pos - lo).astype(np.float64)
+    size = int(lo.max()) + 2 if len(lo) else 2
+
+    def per_line(whole: np.ndarray | None, part: np.ndarray) -> np.ndarray:
+        # sum of x * (1 - f) on the lower line and x * f on the next: whole - part, shifted part
+        out = (np.bincount(lo, whole, size) if whole is not None else np.bincount(lo, minlength=size)) \
+            - np.bincount(lo, part, size)
+        out[1:] += np.bincount(lo, part, size)[:-1]
+        return out
+
+    counts = per_line(None, f)
     use = counts > max(min_line, 0.5 * float(counts.max()))
     if use.sum() < min_lines:
         return 0.0
-    n = counts[use].astype(np.float64)
-    means = np.bincount(index, weights=values)[use] / n
-    within = np.maximum(np.bincount(index, weights=squares)[use] / n - means ** 2, 0.0)
-    return max(float(np.var(means) - np.mean(within / n)), 0.0)
+    weight = counts[use].astype(np.float64)
+    means = per_line(values, values * f)[use] / weight
+    within = np.maximum(per_line(squares, squares * f)[use] / weight - means ** 2, 0.0)
+    # a weighted mean of independent samples scatters sum(w^2) / sum(w)^2 of theirs; w^2
+    # summed per line is about its weight times the mean of (1 - f)^2 + f^2 over all pixels
+    share = 1.0 - 2.0 * (float(np.mean(f)) - float(np.mean(f * f)))
+    return max(float(np.var(means) - share * np.mean(within / weight)), 0.0)
 
 
 def refine_angle(score: Callable[[float], float], centre: float, half: float) -> tuple[float, float]:
