@@ -353,8 +353,10 @@ def projection_peakedness(pos: np.ndarray, values: np.ndarray, squares: np.ndarr
     nearest line (rounded half to even, as np.rint does, the pixels of a 45 degree projection,
     all halfway between two lines, merged lines in pairs: that angle stood out by a third);
     ``shared``: each pixel is shared between the two lines it lies between, for a profile
-    that is smooth between angles (the final measurement; a sweep for the peak rounds, 5 times
-    faster).
+    that is smooth between angles (a still's final refinement; a sweep for the peak rounds, 5
+    times faster; a clip's follower rounds too: its clarity and its choice between peaks are
+    measured against a rounded background, and sharing there let a synthetic clip lock onto 66
+    degrees after a gap, tests/unit/test_clip_confidence.py).
     Lines shorter than half the longest (or ``min_line``) are left out, and fewer than
     ``min_lines`` lines measure nothing."""
     if not shared:

@@ -100,7 +100,7 @@ class Muscle:
     """The fascicle streak values inside the muscle of one frame, ready to be projected."""
 
     values: np.ndarray
-    rows: np.ndarray  # rows of those pixels + 0.5 + a margin (float32): positions stay > 0
+    rows: np.ndarray  # rows of those pixels + 0.5 + a margin (float32): truncated, they round
     dx: np.ndarray  # their columns minus the centre column (float32)
     width: int  # columns used
     apo_deg: float  # the deep line's angle (screen slope angle, degrees)
@@ -133,14 +133,14 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
                   (w + 1) // 2, apo, values * values)
 
 
-def peakedness(m: Muscle, deg: float, shared: bool = False) -> float:
+def peakedness(m: Muscle, deg: float) -> float:
     """Variance of the mean streak strength along parallel lines at ``deg``, less what speckle
     alone gives lines of their length (the weighted Hough transform of
     ``detect.fascicle_orientation``, with the same correction for short steep lines)."""
     if abs(deg) >= 80.0:  # beyond the rows' margin (and no fascicle is that steep)
         return 0.0
-    pos = m.rows - np.float32(0.5) - np.float32(math.tan(math.radians(deg))) * m.dx
-    return projection_peakedness(pos, m.values, m.squares, MIN_LINE_PX / 2, MIN_LINES, shared=shared)  # every other column
+    index = (m.rows - np.float32(math.tan(math.radians(deg))) * m.dx).astype(np.intp)
+    return projection_peakedness(index, m.values, m.squares, MIN_LINE_PX / 2, MIN_LINES)  # every other column
 
 
 def background(m: Muscle) -> float:
@@ -179,7 +179,7 @@ def fascicle_near(m: Muscle, around_deg: float, window_deg: float, base: float) 
     def at(deg: float) -> float:
         key = round(deg, 3)
         if key not in seen:
-            seen[key] = -1.0 if abs(deg - m.apo_deg) < FASCICLE_MIN_DEG else peakedness(m, deg, shared=True)
+            seen[key] = -1.0 if abs(deg - m.apo_deg) < FASCICLE_MIN_DEG else peakedness(m, deg)
         return seen[key]
 
     lo, hi = around_deg - window_deg, around_deg + window_deg
