@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -38,8 +37,8 @@ from annotator.dynamics.architecture import (
 from annotator.dynamics.architecture.sequence import FrameFn
 from annotator.dynamics.frames import to_grey
 from annotator.dynamics.structure_tracking import tracker_for
+from benchmarks.observer_clips import CLIPS, clip_frames
 
-CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "joshrbaxter-ultrasound_tracking"
 RULER_MM_PER_PX = 50.0 / 546.0  # the clips' 0-50 mm depth ruler spans 546 px (rows 47 to 593)
 REPEATS = 3  # structure tracking runs per kind; the fastest is reported
 TARGETS = {"pennation_rmse": 2.0, "thickness_rmse_pct": 3.0, "drift_mm": 0.3, "drift_deg": 1.0,
@@ -136,16 +135,12 @@ def _value(kind: str, points: list[tuple[float, float]]) -> float | None:
 
 
 def _drift() -> None:
-    from annotator.media import open_media
-
     if not CLIPS.is_dir():
         print(f"clips not found at {CLIPS}: drift not measured")
         return
     scale = (RULER_MM_PER_PX, RULER_MM_PER_PX)
     for clip in sorted(CLIPS.glob("*.mp4")):
-        with open_media(clip) as media:
-            media.wait_ready(120)
-            grey = [to_grey(media.frame(i)) for i in range(media.frame_count)]
+        grey = clip_frames(clip)
         frames, n = grey.__getitem__, len(grey)
         res = analyse_sequence(frames, range(n), mm_per_px=scale)
         a, b = res[0], res[-1]

@@ -70,8 +70,9 @@ class Media(ABC):
     """A still or a clip: lazy frames as RGB uint8 (height, width, 3), timing and calibration.
 
     Subclasses set ``path``, ``kind``, ``frame_count``, ``width``, ``height``,
-    ``frame_times_ms``, ``regions`` and ``metadata`` in ``__init__`` without decoding pixels,
-    and implement ``_decode(i)``. ``frame(i)`` is thread-safe.
+    ``frame_times_ms``, ``regions`` and ``metadata`` in ``__init__`` without decoding pixels
+    (or build the metadata in ``_build_metadata``, on first use), and implement
+    ``_decode(i)``. ``frame(i)`` is thread-safe.
     """
 
     path: Path
@@ -85,13 +86,12 @@ class Media(ABC):
     #: (width, height) of a stored pixel relative to each other when the file declares it
     #: without lengths (``Calibration.pixel_shape``); None = square or not declared
     pixel_shape: tuple[float, float] | None = None
-    metadata: MediaMetadata
 
     #: cache budget per media; the prefetcher fills it ahead of playback
     cache_bytes: int = 256 * 1024 * 1024
 
     def __init__(self) -> None:
-        self.metadata = MediaMetadata()
+        self._metadata: MediaMetadata | None = None
         self._cache = FrameCache(self.cache_bytes)
         self._fresh = FreshBuffers()  # new frames' memory mapped ahead, off the decoding thread
         self._executor: ThreadPoolExecutor | None = None
@@ -105,6 +105,23 @@ class Media(ABC):
         self.open_warnings: list[str] = []
 
     # -- what readers implement -------------------------------------------------------------
+    @property
+    def metadata(self) -> MediaMetadata:
+        """What a user may need to see, built on first use (``_build_metadata``)."""
+        if self._metadata is None:
+            self._metadata = self._build_metadata()
+        return self._metadata
+
+    @metadata.setter
+    def metadata(self, value: MediaMetadata) -> None:
+        self._metadata = value
+
+    def _build_metadata(self) -> MediaMetadata:
+        """The metadata of a media that did not set it when opened (a DICOM builds it here:
+        reading every shown element through pydicom is most of an open's time, and a PACS part
+        file opened only for its frames never shows it)."""
+        return MediaMetadata()
+
     @abstractmethod
     def _decode(self, index: int) -> np.ndarray:
         """Decode frame ``index`` to RGB uint8 (height, width, 3).

@@ -89,31 +89,18 @@ class DicomMedia(Media):
         self.transfer_syntax = str(layout.transfer_syntax)
         self.transfer_syntax_name = layout.transfer_syntax.name
         self.photometric = layout.photometric
-        self._missing = missing
-        self._metadata: MediaMetadata | None = None  # built when first used (below)
+        self._missing = missing  # said in the metadata, built when first used
         self._jpeg = layout.encapsulated and layout.transfer_syntax in JPEG_8BIT_SYNTAXES
         self._display = DisplayMapper(self.header, layout, lambda: self.raw_frame(0))
         # Reads are positional (pread) under a short lock and pydicom plugins are serialised
         # in dicom_pixels, so frames decode in parallel on the read-ahead workers.
         self.serial_decode = False
 
-    @property
-    def metadata(self) -> MediaMetadata:  # type: ignore[override]
-        """Built on first use: reading every shown element through pydicom is most of an
-        open's time, and a part file opened for its frames (PACS streaming) never shows it."""
-        if getattr(self, "_metadata", None) is None:
-            if not hasattr(self, "layout"):
-                return MediaMetadata()
-            meta = build_metadata(self.header, self.layout.transfer_syntax, self.layout.photometric)
-            meta.add("timing", "Frame timing", self.timing_source)
-            meta.add("missing_frames", "Missing frames", self._missing)
-            self._metadata = meta
-        assert self._metadata is not None
-        return self._metadata
-
-    @metadata.setter
-    def metadata(self, value: MediaMetadata) -> None:
-        self._metadata = value if value.items else None
+    def _build_metadata(self) -> MediaMetadata:
+        meta = build_metadata(self.header, self.layout.transfer_syntax, self.layout.photometric)
+        meta.add("timing", "Frame timing", self.timing_source)
+        meta.add("missing_frames", "Missing frames", self._missing)
+        return meta
 
     # -- frames -------------------------------------------------------------------------------
     def frame_bytes(self, index: int) -> bytes:

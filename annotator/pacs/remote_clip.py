@@ -83,27 +83,15 @@ class RemoteClip(Media):
         self.regions, self._per_frame_regions = parse_calibration(
             self.header, self.width, self.height, self.frame_count)
         self.transfer_syntax = str(ts)
-        self._metadata: MediaMetadata | None = None  # built when first shown (below)
         self._jpeg = ts.is_compressed and ts in JPEG_8BIT_SYNTAXES
         self._display = DisplayMapper(self.header, self.layout, lambda: self.raw_frame(0))
         self.serial_decode = False
 
-    @property
-    def metadata(self) -> MediaMetadata:  # type: ignore[override]
-        """Built on first use, not while the first frame races the transfer for the
-        interpreter (every pydicom element read holds it; the transfer needs it per chunk)."""
-        if getattr(self, "_metadata", None) is None:
-            if not hasattr(self, "layout"):
-                return MediaMetadata()
-            meta = build_metadata(self.header, self.layout.transfer_syntax, self.layout.photometric)
-            meta.add("source", "Source", f"PACS {self.client.server.name}")
-            self._metadata = meta
-        assert self._metadata is not None
-        return self._metadata
-
-    @metadata.setter
-    def metadata(self, value: MediaMetadata) -> None:
-        self._metadata = value if value.items else None
+    def _build_metadata(self) -> MediaMetadata:
+        # on first use, not while the first frame races the transfer for the interpreter
+        meta = build_metadata(self.header, self.layout.transfer_syntax, self.layout.photometric)
+        meta.add("source", "Source", f"PACS {self.client.server.name}")
+        return meta
 
     def _first_from_stream(self, wait: float) -> tuple[Dataset, PixelLayout] | None:
         """Header and layout from the part file once it holds the header and a whole first

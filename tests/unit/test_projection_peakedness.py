@@ -15,8 +15,8 @@ from annotator.dynamics.architecture.detect import (
     _work_y,
     imaging_area,
     prepare,
-    projection_peakedness,
 )
+from annotator.dynamics.architecture.profile import projection_peakedness
 
 
 def _profile(image: np.ndarray, angles: np.ndarray, shared: bool, inside: np.ndarray | None = None,

@@ -18,12 +18,12 @@ Everything runs on a working copy of the imaging area scaled to about ``WORK_WID
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from annotator.dynamics.architecture.profile import distinct, projection_peakedness, refine_angle
 from annotator.dynamics.architecture.types import Line
 
 WORK_WIDTH = 320
@@ -40,7 +40,6 @@ BLOCKER_DEG = 6.0  # a line between two aponeuroses this parallel to them is a f
 BLOCKER_COVERAGE = 0.6  # ... if clear over this share of columns (a fascia; fascicle bundles: 1/3-1/2)
 MIN_COVERAGE = 0.25  # an aponeurosis stands out over at least this fraction of the columns
 OBLIQUE_DEG = 6.0  # fascicles cross an aponeurosis at least this steeply
-RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous
 # a band's muscle-side edge, from the muscle's brightness to the peak's (observers mark it where
 # the band has visibly ended: at 0.5 the three observer sets' sure images were 0.7-1.6 % thick).
 # Scanners differ: the Telemed clips of data set 3 read 2.7 % thick at 0.4, data set 1 (GE) 3 %
@@ -336,87 +335,12 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
         base = float(np.median([peakedness(a) for a in wide])) + 1e-9
     clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
     if around_deg is None and step_deg <= 1.0:  # another orientation nearly as strong: ambiguous
-        clarity *= _distinct(np.asarray(angles, np.float64), coarse, i)
+        clarity *= distinct(np.asarray(angles, np.float64), coarse, i)
     if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
     best, _value = refine_angle(lambda deg: peakedness(deg, shared=True), float(angles[i]), step_deg)
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
     return math.tan(math.radians(best)), clarity
-
-
-def projection_peakedness(pos: np.ndarray, values: np.ndarray, squares: np.ndarray, min_line: float,
-                          min_lines: int = 5, shared: bool = False) -> float:
-    """Variance of the mean streak strength along parallel lines, less what speckle alone
-    gives lines of their length: short lines (a steep fascicle across a thin muscle) scatter
-    more, and a raw variance would favour them, while a length floor would leave no steep line
-    to measure. ``pos`` (>= 0) is each pixel's place across the lines, rounded half up to the
-    nearest line (rounded half to even, as np.rint does, the pixels of a 45 degree projection,
-    all halfway between two lines, merged lines in pairs: that angle stood out by a third);
-    ``shared``: each pixel is shared between the two lines it lies between, for a profile
-    that is smooth between angles (a still's final refinement; a sweep for the peak rounds, 5
-    times faster; a clip's follower rounds too: its clarity and its choice between peaks are
-    measured against a rounded background, and sharing there let a synthetic clip lock onto 66
-    degrees after a gap, tests/unit/test_clip_confidence.py).
-    Lines shorter than half the longest (or ``min_line``) are left out, and fewer than
-    ``min_lines`` lines measure nothing."""
-    if not shared:
-        index = (pos + 0.5).astype(np.intp)
-        counts = np.bincount(index)
-        use = counts > max(min_line, 0.5 * float(counts.max()))
-        if use.sum() < min_lines:
-            return 0.0
-        n = counts[use].astype(np.float64)
-        means = np.bincount(index, weights=values)[use] / n
-        within = np.maximum(np.bincount(index, weights=squares)[use] / n - means ** 2, 0.0)
-        return max(float(np.var(means) - np.mean(within / n)), 0.0)
-    lo = pos.astype(np.intp)  # pos >= 0: truncation is the floor
-    f = (pos - lo).astype(np.float64)
-    size = int(lo.max()) + 2 if len(lo) else 2
-
-    def per_line(whole: np.ndarray | None, part: np.ndarray) -> np.ndarray:
-        # sum of x * (1 - f) on the lower line and x * f on the next: whole - part, shifted part
-        out = (np.bincount(lo, whole, size) if whole is not None else np.bincount(lo, minlength=size)) \
-            - np.bincount(lo, part, size)
-        out[1:] += np.bincount(lo, part, size)[:-1]
-        return out
-
-    counts = per_line(None, f)
-    use = counts > max(min_line, 0.5 * float(counts.max()))
-    if use.sum() < min_lines:
-        return 0.0
-    weight = counts[use].astype(np.float64)
-    means = per_line(values, values * f)[use] / weight
-    within = np.maximum(per_line(squares, squares * f)[use] / weight - means ** 2, 0.0)
-    # a weighted mean of independent samples scatters sum(w^2) / sum(w)^2 of theirs; w^2
-    # summed per line is about its weight times the mean of (1 - f)^2 + f^2 over all pixels
-    share = 1.0 - 2.0 * (float(np.mean(f)) - float(np.mean(f * f)))
-    return max(float(np.var(means) - share * np.mean(within / weight)), 0.0)
-
-
-def refine_angle(score: Callable[[float], float], centre: float, half: float) -> tuple[float, float]:
-    """The best angle within ``centre`` +- ``half`` degrees, 0.25 degree apart, refined by a
-    parabola through the peak and its neighbours; and the score there."""
-    fine = np.arange(centre - half, centre + half + 0.01, 0.25)
-    values = np.array([score(float(a)) for a in fine])
-    j = int(np.argmax(values))
-    best = float(fine[j])
-    if 0 < j < len(fine) - 1:
-        a, b, c = values[j - 1], values[j], values[j + 1]
-        denom = a - 2 * b + c
-        if denom < 0:
-            best += 0.25 * float(np.clip(0.5 * (a - c) / denom, -0.5, 0.5))
-    return best, float(values[j])
-
-
-def _distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
-    """1 when the best orientation stands alone, falling to 0 as the strongest other peak
-    (a local maximum more than ``RIVAL_DEG`` away) reaches its height."""
-    inner = values[1:-1]
-    peaks = np.flatnonzero((inner >= values[:-2]) & (inner >= values[2:])) + 1
-    rivals = [values[k] for k in peaks if abs(angles[k] - angles[best]) > RIVAL_DEG]
-    if not rivals or values[best] <= 0:
-        return 1.0
-    return float(np.clip((1.0 - max(rivals) / values[best]) / 0.4, 0.0, 1.0))
 
 
 def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:

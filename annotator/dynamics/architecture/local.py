@@ -32,9 +32,8 @@ from annotator.dynamics.architecture.detect import (
     Candidate,
     Work,
     _work_y,
-    projection_peakedness,
-    refine_angle,
 )
+from annotator.dynamics.architecture.profile import projection_peakedness, refine_angle
 from annotator.dynamics.architecture.types import Line
 
 LINE_DEG = 3.0  # how far an aponeurosis may turn between frames
