@@ -1,9 +1,11 @@
 """A PACS clip that opens at once and streams into the local cache.
 
 Opening starts ONE WADO-RS request for the whole instance in its original transfer syntax
-(``stream.InstanceDownload``, written to a part file), and meanwhile asks for the instance's
-metadata and its first frame alone (two small requests), so the first frame shows at once;
-while its transfer waits its turn (``gate.py``) its frames come from single-frame requests.
+(``stream.InstanceDownload``, written to a part file). The first frame comes from the whole
+file when the transfer ends within ``STREAM_ALONE_S``, else from the part file as soon as it
+holds that frame; when the stream is slower than ``FIRST_FRAME_WAIT``, or its transfer waits
+its turn (``gate.py``), the metadata and the first frame are asked for alone (two small
+requests), so the first frame shows at once.
 Frame ``i`` is then read from the part file as soon as it is whole there; a frame the stream
 has not brought yet (the user scrubbed ahead) is asked for on its own. Every frame is decoded
 like ``DicomMedia`` decodes it. When the download is done the part file is renamed into the
@@ -12,6 +14,7 @@ cache and frames come from that ordinary file: a case that references it reopens
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -37,6 +40,10 @@ from annotator.pacs.verify import cache_file_problem, length_path
 
 #: how long the first frame may take to come down the stream before it is asked for alone
 FIRST_FRAME_WAIT = 0.15
+#: how long the first frame leaves the stream alone: a transfer that ends sooner is shown from
+#: the whole file. Parsing the growing file and decoding a frame while the bytes pour in took
+#: the same two cores, slowed a loopback transfer by a third and showed the frame no sooner.
+STREAM_ALONE_S = 0.04
 
 
 def cache_path(cache: Path, study_uid: str, sop_uid: str) -> Path:
@@ -65,6 +72,9 @@ class RemoteClip(Media):
         self._file: DicomMedia | NativePart | None = None
         self._file_size = -1
         self._single: dict[int, bytes] = {}
+        #: header and layout kept from a part file that a failed download deleted
+        self._salvaged: tuple[Dataset, PixelLayout] | None = None
+        self._opening = True  # no header yet
         self.download = InstanceDownload(client, *self.uids, target, release=self._release)
         self.download.start()
         try:
@@ -76,6 +86,7 @@ class RemoteClip(Media):
             self.download.cancel()
             raise
         self.header, self.layout = opened
+        self._opening = False
         ts = self.layout.transfer_syntax
         self.frame_count = self.layout.frames
         self.width, self.height = self.layout.columns, self.layout.rows
@@ -98,6 +109,7 @@ class RemoteClip(Media):
         frame (within ``wait`` seconds); None when the stream is slower than that."""
         download = self.download
         deadline = time.perf_counter() + wait
+        download.done.wait(min(wait, STREAM_ALONE_S))
         tried_at = -1
         while True:
             with download.grown:
@@ -106,7 +118,8 @@ class RemoteClip(Media):
                                         max(0.0, deadline - time.perf_counter()))
             if download.error is not None:
                 if download.error.kind in ("cut", "timeout"):
-                    return None  # the single-frame requests may still get through
+                    # what came before the cut (``_release``), or the single-frame requests
+                    return self._salvaged
                 raise download.error
             if download.bytes_received > tried_at:
                 tried_at = download.bytes_received
@@ -158,11 +171,29 @@ class RemoteClip(Media):
         self.download.start()
 
     def _release(self) -> None:
-        """Close the part file before the download renames or deletes it."""
+        """Close the part file before the download deletes it (or renames it, on Windows).
+        A download that failed while the clip was still opening leaves its header here."""
         with self._lock:
+            if self._opening and self._salvaged is None and self.download.error is not None:
+                self._salvaged = self._header_of(self.download.part)
             if self._file is not None:
                 self._file.close()
                 self._file, self._file_size = None, -1
+
+    @staticmethod
+    def _header_of(part: Path) -> tuple[Dataset, PixelLayout] | None:
+        """Header and layout of a part file holding at least one whole frame, else None."""
+        media: DicomMedia | NativePart | None = None
+        with contextlib.suppress(MediaError, OSError):
+            media = DicomMedia(part)
+        if media is None:
+            media = NativePart.open(part)
+        if media is None:
+            return None
+        try:
+            return (media.header, media.layout) if media.frame_count > 0 else None
+        finally:
+            media.close()
 
     def _local_file(self) -> DicomMedia | NativePart | None:
         """The final file when the download is done, else the part file as far as it came
@@ -184,6 +215,9 @@ class RemoteClip(Media):
         try:
             self._file = DicomMedia(source)
         except MediaError:  # the header has not arrived yet, or a short uncompressed file
+            if not final and self.download.ok:  # renamed into place meanwhile
+                self._file_size = -1
+                return self._local_file()
             self._file = None if final else NativePart.open(source)
         self._file_size = size
         return self._file

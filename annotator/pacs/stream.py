@@ -37,6 +37,9 @@ from annotator.pacs.verify import record_length
 
 CHUNK = 1024 * 1024
 FLUSH_S = 0.02  # the part file grows at least this often while bytes arrive
+#: Windows cannot rename a file that is open: readers close it first (``release``). Elsewhere
+#: a reader keeps reading its open part file, and a finished download does not wait for it.
+CLOSE_BEFORE_RENAME = os.name == "nt"
 
 
 class SinglePartSplitter:
@@ -142,7 +145,8 @@ class InstanceDownload:
         self.uids = (study_uid, series_uid, sop_uid)
         self.target = target
         self.part = part_path(target)
-        #: called before the part file is renamed or deleted (readers close it: Windows)
+        #: called before the part file is deleted (a failed download: readers take what they
+        #: need and close it), and before it is renamed where that needs it closed
         self.release = release or (lambda: None)
         self.allow_resume = resume
         self.bytes_received = 0
@@ -219,7 +223,8 @@ class InstanceDownload:
 
                 self.resumed_frames = complete_part_file(self.client, self.uids, self.part, exc)
                 self._check_whole()  # the closing boundary vouches for an uncut transfer
-            self.release()
+            if CLOSE_BEFORE_RENAME:
+                self.release()
             record_length(self.target, self.part.stat().st_size)
             os.replace(self.part, self.target)
         except Cancelled:

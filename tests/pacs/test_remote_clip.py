@@ -20,6 +20,7 @@ from annotator.pacs.client import DicomWebClient
 from annotator.pacs.errors import PacsError
 from annotator.pacs.remote_clip import RemoteClip, cache_path, open_instance
 from annotator.pacs.servers import server_from_url
+from annotator.pacs.stream import CLOSE_BEFORE_RENAME, InstanceDownload
 
 FRAMES = 40
 
@@ -289,3 +290,40 @@ def test_a_resumed_transfer_gets_back_the_elements_after_the_pixels(
     tail = pydicom.dcmread(cache_path(tmp_path, study, sop))
     assert tail[0x7FE11001].value == "after the pixels" and tail[0xFFFCFFFC].value == bytes(64)
     assert local == whole
+
+
+@pytest.mark.skipif(CLOSE_BEFORE_RENAME, reason="Windows cannot rename a file a reader holds open")
+def test_a_finished_download_does_not_wait_for_its_readers(client: DicomWebClient, clips: dict,
+                                                          tmp_path: Path) -> None:
+    """The rename into the cache used to wait for the clip's reader to close the part file
+    (its lock, held while it parsed the growing file): a third of a loopback transfer."""
+    original, uids = clips["jpeg"]
+    called = []
+    target = tmp_path / "x.dcm"
+    download = InstanceDownload(client, *uids, target, release=lambda: called.append(1)).start()
+    assert download.wait(30) and download.ok, download.error
+    assert not called and target.read_bytes() == original.read_bytes()
+
+
+@pytest.mark.skipif(CLOSE_BEFORE_RENAME, reason="Windows cannot rename a file a reader holds open")
+def test_a_reader_keeps_its_part_file_across_the_rename(client: DicomWebClient, clips: dict,
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader that opened the part file just before the rename reads every frame on."""
+    from annotator.pacs import stream
+
+    original, uids = clips["jpeg"]
+    readers: list[DicomMedia] = []
+    record = stream.record_length
+
+    def open_then_record(target: Path, length: int) -> None:  # runs right before the rename
+        readers.append(DicomMedia(download.part))
+        record(target, length)
+
+    monkeypatch.setattr(stream, "record_length", open_then_record)
+    download = InstanceDownload(client, *uids, tmp_path / "x.dcm").start()
+    assert download.wait(30) and download.ok, download.error
+    assert not download.part.exists() and len(readers) == 1
+    with DicomMedia(original) as truth, readers[0] as reader:
+        for i in range(FRAMES):
+            assert reader.frame_bytes(i) == truth.frame_bytes(i)
