@@ -17,8 +17,8 @@ from annotator.dynamics.architecture.detect import (
     prepare,
     refine,
 )
+from annotator.dynamics.architecture.redetect import UNSURE, Backoff, surer_detection
 from annotator.dynamics.architecture.sequence import (
-    UNSURE,
     FrameFn,
     Seed,
     _around,
@@ -26,7 +26,6 @@ from annotator.dynamics.architecture.sequence import (
     _grey,
     _to_image,
     _to_work,
-    surer_detection,
 )
 from annotator.dynamics.architecture.types import Line, Point
 
@@ -78,6 +77,7 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         frac = (mid[1] - sy) / (dy - sy) if abs(dy - sy) > 1e-6 else 0.5
     points: dict[int, list[Point]] = {}
     conf: dict[int, float] = {}
+    looks = Backoff()
     for i in indices:
         v = values[i]
         s_line = _to_image(work, v["s_row"], v["s_slope"])
@@ -87,10 +87,11 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             points[i] = list(pts)
             continue
         f_slope = v["f"] if math.isfinite(v["f"]) else (fascicle.slope if fascicle else 0.0)
-        if fascicle is not None and conf[i] < 0.5 and measure_superficial:
+        if fascicle is not None and conf[i] < 0.5 and measure_superficial and looks.should_try():
             # unsure: the frame's own detection decides the angle where it is surer and finds
             # these aponeuroses (as the analysis does); the frame stays flagged
             surer = surer_detection(_grey(frames(i)), search, s_line, d_line, conf[i])
+            looks.record(surer is not None)
             if surer is not None and surer[0].fascicle_slope is not None:
                 f_slope, conf[i] = surer[0].fascicle_slope, min(surer[1], UNSURE)
         out: list[Point] = []

@@ -20,6 +20,7 @@ import numpy as np
 
 from annotator.dynamics.architecture.bend import bent, curvature
 from annotator.dynamics.architecture.detect import (
+    MIN_GAP,
     Area,
     Work,
     _work_y,
@@ -31,7 +32,6 @@ from annotator.dynamics.architecture.detect import (
 )
 from annotator.dynamics.architecture.estimate import (
     NO_APONEUROSIS,
-    Detection,
     _line_quality,
     analyse_image,
     confidence,
@@ -48,6 +48,13 @@ from annotator.dynamics.architecture.local import (
     muscle,
 )
 from annotator.dynamics.architecture.pairs import choose_pair
+from annotator.dynamics.architecture.redetect import (
+    UNSURE,
+    Backoff,
+    redetect_unsure,
+    sure_somewhere,
+    too_thin,
+)
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
 
 FrameFn = Callable[[int], np.ndarray]
@@ -57,8 +64,9 @@ ROOM = 0.4  # of the muscle's thickness, above and below it: the region the stru
 FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
 FLOW_MISS = 0.02  # of the working height: a clear line this far from the flow's prediction
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
-BEND = ("d_bend_row", "d_bend_slope", "d_bend")  # the deep band's crest around its straight line
-UNSURE = 0.49  # a frame re-detected after the follower lost it stays flagged (below 0.5)
+BEND = ("d_bend_row", "d_bend_slope", "d_bend")
+TOO_THIN = "aponeuroses closer together than a muscle's thickness: values uncertain"
+NEVER_SURE = "the muscle is not clear on any frame: values uncertain"  # the deep band's crest around its straight line
 
 
 @dataclass
@@ -162,6 +170,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     points: np.ndarray | None = None  # the flow's corners, carried from frame to frame
     last_seen: dict[str, tuple[float, float]] = {}  # each line where it was last detected clearly
     contrast: dict[str, float] = {}  # each line's contrast on the first frame
+    looks = Backoff()  # the still's pair detection, where the lines were lost
     for n, work in enumerate(_prepared(frames, order, seed.area)):
         if progress is not None and not progress(n):
             return None
@@ -186,6 +195,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             stats = line_stats(work)
             pair: list[tuple[float, float]] | None = None  # this frame's still-mode pair, when needed
             jumped = False  # a line was found only by that pair, or far from the flow's prediction
+            tried = regained = False  # that pair looked for, and a line found by it
             for name in ("s", "d"):
                 if name == "s" and not seed.measure_superficial:
                     continue
@@ -202,12 +212,13 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                     # far apart, a fast contraction); the pair is detected as on a still and
                     # the line is searched again there (its own score decides, as above)
                     if pair is None:
-                        pair = _pair_again(work)
+                        tried = looks.should_try()
+                        pair = _pair_again(work) if tried else []
                     if pair:
                         again = _detect_near(work, stats, *pair[0 if name == "s" else 1], ref)
                         if again[2] >= LOST:
                             r, s, q, c = again
-                            jumped = True
+                            jumped = regained = True
                 if n == 0 and math.isfinite(r):
                     contrast[name] = c
                 if n > 0 and q >= LOST and abs(r - state[f"{name}_row"]) > FLOW_MISS * work.ridges.shape[0]:
@@ -218,6 +229,8 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                     if q >= LOST:  # centre the next search (not on what was hardly seen)
                         state[f"{name}_row"], state[f"{name}_slope"] = r, s
                         last_seen[name] = (r, s)
+            if tried:
+                looks.record(regained)
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
@@ -379,6 +392,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     first = _grey(frames(indices[0]))
     area = imaging_area(first, roi)
     seeds: dict[int, Seed] = {}
+    cap: tuple[float, str] | None = None  # the highest confidence any frame gets, and why
     for i, est in sorted((anchors or {}).items()):
         if i in indices and est.superficial is not None and est.deep is not None:
             deep = est.deep_overall or est.deep  # the straight line: a clip follows that one
@@ -390,6 +404,9 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             return empty(NO_APONEUROSIS)
         found[1].area = _around(area, found[1].superficial, found[1].deep)
         seeds[found[0]] = found[1]
+        if confidence(*(found[1].quality or (0.0, 0.0))) < 0.5 and \
+                not sure_somewhere(lambda i: _grey(frames(i)), indices, area):
+            cap = (UNSURE, NEVER_SURE)
     keys = sorted(seeds)
     results: dict[int, FrameArchitecture] = {}
     for n, anchor in enumerate(keys):
@@ -411,51 +428,18 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             f = v["f"] if math.isfinite(v["f"]) else None
             conf = quality[i] * (0.3 + 0.7 * agree[i])
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
+            if too_thin(area, s_line, d_line, MIN_GAP):  # followed onto lines of text, say
+                conf, reason = min(conf, 0.1), TOO_THIN
+            if cap is not None and conf > cap[0]:
+                conf, reason = cap
             t = times[indices.index(i)]
             # thickness where the fascicle inserts, on the deep band's bend there (as a still)
             local = _on_bend(work, (v["d_bend_row"], v["d_bend_slope"], v["d_bend"]), s_line, d_line, f, edges, area)
             results[i] = estimate(i, t, s_line, local or d_line, f, area, mm_per_px, conf, reason, edges,
                                   deep_overall=d_line if local is not None else None)
-        _redetect_unsure(frames, results, span, set(keys), area, mm_per_px, times, indices)
+        redetect_unsure(lambda i: _grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
-
-
-def _redetect_unsure(frames: FrameFn, results: dict[int, FrameArchitecture], span: Sequence[int],
-                     anchors: set[int], area: Area, mm_per_px: tuple[float, float] | None,
-                     times: Sequence[float | None], indices: Sequence[int]) -> None:
-    """A frame the follower is unsure of (below 0.5: a fascicle turning faster than it can
-    follow, frames far apart) is detected again on its own, as a still is; where that is surer
-    (``surer_detection``), its values replace the followed ones and stay flagged: the two
-    disagreed."""
-    time_of = dict(zip(indices, times, strict=True))
-    for i in span:
-        r = results.get(i)
-        if r is None or i in anchors or r.confidence >= 0.5 or r.superficial is None or r.deep is None:
-            continue
-        surer = surer_detection(_grey(frames(i)), area, r.superficial, r.deep_overall or r.deep, r.confidence)
-        if surer is not None:
-            found, conf = surer  # the value is the detection's, with the follower's reason
-            results[i] = estimate(i, time_of[i], found.superficial, found.deep_local or found.deep,
-                                  found.fascicle_slope, area, mm_per_px, min(conf, UNSURE), r.reason, found.edges,
-                                  deep_overall=found.deep if found.deep_local is not None else None)
-
-
-def surer_detection(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
-                    conf: float) -> tuple[Detection, float] | None:
-    """The frame detected on its own, as a still, with its confidence, when that is surer than
-    the follower's ``conf`` (by 0.1), finds a fascicle and the same aponeuroses as the
-    follower's ``superficial`` and straight ``deep`` (within a tenth of the thickness at the
-    centre column); else None."""
-    found = detect(grey, area=area)
-    if found is None or found.fascicle_slope is None:
-        return None
-    sure = confidence(found.apo_quality, found.fascicle_quality)
-    xc = (area.x0 + area.x1 - 1) / 2.0
-    gap = deep.y_at(xc) - superficial.y_at(xc)
-    same = (abs(found.superficial.y_at(xc) - superficial.y_at(xc)) < 0.1 * gap
-            and abs(found.deep.y_at(xc) - deep.y_at(xc)) < 0.1 * gap)
-    return (found, sure) if same and sure > conf + 0.1 else None
 
 
 def _on_bend(work: Work, bend: tuple[float, float, float], superficial: Line, deep: Line,

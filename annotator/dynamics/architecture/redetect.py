@@ -1,0 +1,111 @@
+"""Frames the clip follower is unsure of, detected again on their own as a still is, and when
+to stop asking: a clip that shows no clear muscle (a probe in air, another organ) failed every
+re-detection at 0.1-0.3 s a frame, and took 25 s for 87 frames to be told so."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from annotator.dynamics.architecture.detect import Area
+from annotator.dynamics.architecture.estimate import Detection, confidence, detect, estimate
+from annotator.dynamics.architecture.types import FrameArchitecture, Line
+
+UNSURE = 0.49  # a frame re-detected after the follower lost it stays flagged (below 0.5)
+GIVE_UP = 8  # expensive looks in a row that found nothing: from then on, only now and then
+LONGEST_SKIP = 32  # ... at least once in this many chances
+
+
+class Backoff:
+    """Whether an expensive look (a still's detection on a clip's frame) is worth trying:
+    always, until ``give_up`` tries in a row found nothing; then once every few chances, the
+    gap doubling with each miss up to ``longest``; and always again after a hit."""
+
+    def __init__(self, give_up: int = GIVE_UP, longest: int = LONGEST_SKIP) -> None:
+        self.give_up = give_up
+        self.longest = longest
+        self.misses = 0
+        self.tries = 0
+        self._skip = 1
+        self._wait = 0
+
+    def should_try(self) -> bool:
+        if self.misses < self.give_up:
+            return True
+        self._wait -= 1
+        return self._wait <= 0
+
+    def record(self, hit: bool) -> None:
+        self.tries += 1
+        if hit:
+            self.misses, self._skip, self._wait = 0, 1, 0
+            return
+        self.misses += 1
+        if self.misses >= self.give_up:
+            self._skip = min(self.longest, self._skip * 2)
+            self._wait = self._skip
+
+
+def redetect_unsure(grey_frame: Callable[[int], np.ndarray], results: dict[int, FrameArchitecture], span: Sequence[int],
+                     anchors: set[int], area: Area, mm_per_px: tuple[float, float] | None,
+                     times: Sequence[float | None], indices: Sequence[int]) -> None:
+    """A frame the follower is unsure of (below 0.5: a fascicle turning faster than it can
+    follow, frames far apart) is detected again on its own, as a still is; where that is surer
+    (``surer_detection``), its values replace the followed ones and stay flagged: the two
+    disagreed. A clip where these looks keep failing is looked at only now and then
+    (``Backoff``)."""
+    time_of = dict(zip(indices, times, strict=True))
+    looks = Backoff()
+    for i in span:
+        r = results.get(i)
+        if r is None or i in anchors or r.confidence >= 0.5 or r.superficial is None or r.deep is None:
+            continue
+        if not looks.should_try():
+            continue
+        surer = surer_detection(grey_frame(i), area, r.superficial, r.deep_overall or r.deep, r.confidence)
+        looks.record(surer is not None)
+        if surer is not None:
+            found, conf = surer  # the value is the detection's, with the follower's reason
+            results[i] = estimate(i, time_of[i], found.superficial, found.deep_local or found.deep,
+                                  found.fascicle_slope, area, mm_per_px, min(conf, UNSURE), r.reason, found.edges,
+                                  deep_overall=found.deep if found.deep_local is not None else None)
+
+
+def surer_detection(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
+                    conf: float) -> tuple[Detection, float] | None:
+    """The frame detected on its own, as a still, with its confidence, when that is surer than
+    the follower's ``conf`` (by 0.1), finds a fascicle and the same aponeuroses as the
+    follower's ``superficial`` and straight ``deep`` (within a tenth of the thickness at the
+    centre column); else None."""
+    found = detect(grey, area=area)
+    if found is None or found.fascicle_slope is None:
+        return None
+    sure = confidence(found.apo_quality, found.fascicle_quality)
+    xc = (area.x0 + area.x1 - 1) / 2.0
+    gap = deep.y_at(xc) - superficial.y_at(xc)
+    same = (abs(found.superficial.y_at(xc) - superficial.y_at(xc)) < 0.1 * gap
+            and abs(found.deep.y_at(xc) - deep.y_at(xc)) < 0.1 * gap)
+    return (found, sure) if same and sure > conf + 0.1 else None
+
+
+def too_thin(area: Area, superficial: Line, deep: Line, min_gap: float) -> bool:
+    """The followed aponeuroses came closer at the area's centre than the thinnest muscle a
+    still looks for (``min_gap`` of the area's height): lines of text, a probe's face."""
+    xc = (area.x0 + area.x1 - 1) / 2.0
+    gap = deep.y_at(xc) - superficial.y_at(xc)
+    return not math.isfinite(gap) or gap < min_gap * area.height
+
+
+def sure_somewhere(grey_frame: Callable[[int], np.ndarray], indices: Sequence[int], area: Area,
+                   looks: int = 5) -> bool:
+    """Whether a still's detection is sure (>= 0.5) on any of ``looks`` frames spread over
+    the clip. Asked when the clip's seed was unsure: following a structure never seen clearly
+    cannot make it surer (a probe in air followed the lines of the scanner's header at 0.53)."""
+    picks = sorted({int(k) for k in np.linspace(0, len(indices) - 1, min(looks, len(indices))).round()})
+    for k in picks:
+        found = detect(grey_frame(indices[k]), area=area)
+        if found is not None and confidence(found.apo_quality, found.fascicle_quality) >= 0.5:
+            return True
+    return False
