@@ -21,11 +21,13 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # data set: (pennation RMSE deg, thickness RMSE %, the same for confidence >= 0.5), bounds
 # (set 1's sure thickness went 3.2 -> 3.6 % when the band edge level went 0.4 -> 0.35 for the
-# Telemed clips of data set 3: detect.EDGE_LEVEL)
+# Telemed clips of data set 3: detect.EDGE_LEVEL); measured 3.00 / 9.2 / 1.69 / 3.6,
+# 1.50 / 2.5 / 1.48 / 2.2 and 1.44 / 2.5 / 1.44 / 2.5 since the fascicle angle is read halfway
+# towards the deep half's (detect.DEEP_BAND)
 BOUNDS = {
-    "1": (3.4, 10.5, 2.0, 4.0),
-    "2": (1.9, 3.0, 1.7, 2.7),
-    "4": (1.8, 3.0, 1.8, 3.0),
+    "1": (3.3, 10.0, 1.9, 4.0),
+    "2": (1.8, 3.0, 1.7, 2.7),
+    "4": (1.7, 3.0, 1.7, 3.0),
 }
 LOADERS = {"1": dataset_1, "2": dataset_2, "4": dataset_4}
 

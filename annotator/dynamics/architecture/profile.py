@@ -28,15 +28,19 @@ def projection_peakedness(pos: np.ndarray, values: np.ndarray, squares: np.ndarr
     Lines shorter than half the longest (or ``min_line``) are left out, and fewer than
     ``min_lines`` lines measure nothing."""
     if not shared:
-        index = (pos + 0.5).astype(np.intp)
+        # integer positions are line indices already (a clip's follower truncates its own)
+        index = pos if pos.dtype.kind in "iu" else (pos + 0.5).astype(np.intp)
         counts = np.bincount(index)
         use = counts > max(min_line, 0.5 * float(counts.max()))
-        if use.sum() < min_lines:
+        lines = int(np.count_nonzero(use))
+        if lines < min_lines:
             return 0.0
         n = counts[use].astype(np.float64)
         means = np.bincount(index, weights=values)[use] / n
-        within = np.maximum(np.bincount(index, weights=squares)[use] / n - means ** 2, 0.0)
-        return max(float(np.var(means) - np.mean(within / n)), 0.0)
+        within = np.maximum(np.bincount(index, weights=squares)[use] / n - means * means, 0.0)
+        mean = float(means.sum()) / lines
+        spread = float(np.dot(means, means)) / lines - mean * mean  # np.var, without its overhead
+        return max(spread - float((within / n).sum()) / lines, 0.0)
     lo = pos.astype(np.intp)  # pos >= 0: truncation is the floor
     f = (pos - lo).astype(np.float64)
     size = int(lo.max()) + 2 if len(lo) else 2
