@@ -139,7 +139,6 @@ def report(targets: dict[str, float]) -> None:
             if mode in m:
                 pooled.setdefault(f"{mode}_pen", []).append(m[mode]["pennation_rmse"] ** 2)
                 pooled.setdefault(f"{mode}_thick", []).append(m[mode]["thickness_rmse"] ** 2)
-    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     for mode in ("still", "clip", "drawn"):
         if f"{mode}_pen" in pooled:  # every clip has 10 frames: the pooled RMSE is the root of the mean square
             pen, thick = (float(np.sqrt(np.mean(pooled[f"{mode}_{k}"]))) for k in ("pen", "thick"))
@@ -148,8 +147,11 @@ def report(targets: dict[str, float]) -> None:
                   f"{targets['thickness_rmse_pct']} %: {met(thick <= targets['thickness_rmse_pct'])})")
 
 
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def _print(name: str, m: dict[str, dict[str, float]], targets: dict[str, float]) -> None:
-    met = lambda ok: "met" if ok else "NOT met"  # noqa: E731
     obs = m["observers"]
     print(f"  {name}: {obs['frames']:.0f} frames; observers' spread {obs['spread_deg']:.2f} deg, {obs['spread_pct']:.1f} %")
     for mode, label in (("still", "still mode (each frame alone)"), ("clip", "clip (analyse_sequence)"),

@@ -183,11 +183,7 @@ class RemoteClip(Media):
     @staticmethod
     def _header_of(part: Path) -> tuple[Dataset, PixelLayout] | None:
         """Header and layout of a part file holding at least one whole frame, else None."""
-        media: DicomMedia | NativePart | None = None
-        with contextlib.suppress(MediaError, OSError):
-            media = DicomMedia(part)
-        if media is None:
-            media = NativePart.open(part)
+        media = open_part(part)
         if media is None:
             return None
         try:
@@ -212,13 +208,10 @@ class RemoteClip(Media):
         if self._file is not None:
             self._file.close()
             self._file = None
-        try:
-            self._file = DicomMedia(source)
-        except MediaError:  # the header has not arrived yet, or a short uncompressed file
-            if not final and self.download.ok:  # renamed into place meanwhile
-                self._file_size = -1
-                return self._local_file()
-            self._file = None if final else NativePart.open(source)
+        self._file = open_part(source, native=not final)
+        if self._file is None and not final and self.download.ok:  # renamed into place meanwhile
+            self._file_size = -1
+            return self._local_file()
         self._file_size = size
         return self._file
 
@@ -271,6 +264,14 @@ class RemoteClip(Media):
     def _close(self) -> None:
         self.download.cancel()
         self._release()
+
+
+def open_part(path: Path, native: bool = True) -> DicomMedia | NativePart | None:
+    """A local copy as far as it came: a DICOM file, else (``native``) the whole frames of a
+    short uncompressed one; None when its header has not arrived (or it is gone)."""
+    with contextlib.suppress(MediaError, OSError):
+        return DicomMedia(path)
+    return NativePart.open(path) if native else None
 
 
 def open_instance(client: DicomWebClient, study_uid: str, series_uid: str, sop_uid: str,

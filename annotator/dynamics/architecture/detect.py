@@ -18,12 +18,18 @@ Everything runs on a working copy of the imaging area scaled to about ``WORK_WID
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from annotator.dynamics.architecture.profile import distinct, projection_peakedness, refine_angle
+from annotator.dynamics.architecture.profile import (
+    distinct,
+    halfway_to_deep,
+    projection_peakedness,
+    refine_angle,
+)
 from annotator.dynamics.architecture.types import Line
 
 WORK_WIDTH = 320
@@ -35,7 +41,6 @@ FASCICLE_MAX_DEG = 70.0  # contracted gastrocnemius reaches about 55 degrees
 MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
 FULL_BAND = (0.15, 0.85)  # of the gap: where the fascicle orientation is measured
 DEEP_BAND = (0.5, 0.85)  # ... its deep half, where fascicles insert (steeper: they curve)
-DEEP_WINDOW_DEG = 6.0  # the deep half's angle is looked for this near the whole band's
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
 APO_SIGMAS = (3.0, 5.0)  # working px: aponeuroses are thick bands (1-2 mm), fascicles thin lines
 WIDE_SIGMA = 8.0  # a still's search also looks for wide diffuse bands (a deep aponeurosis with insertions)
@@ -292,11 +297,11 @@ def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]
 
 
 def fascicle_orientation(work: Work, superficial: Line, deep: Line,
-                         around_deg: float | None = None, window_deg: float = 15.0,
-                         step_deg: float = 1.0, band: tuple[float, float] = FULL_BAND,
-                         ) -> tuple[float | None, float]:
-    """The dominant streak angle (screen slope dy/dx in image pixels) between the two lines,
-    and how clearly it stands out (0..1). ``around_deg`` narrows the search to +-window."""
+                         step_deg: float = 1.0) -> tuple[float | None, float]:
+    """The fascicle angle (screen slope dy/dx in image pixels) between the two lines: the
+    dominant streak angle over ``FULL_BAND`` of the gap, read halfway towards its deep half's
+    (``profile.halfway_to_deep``), and how clearly it stands out (0..1). ``step_deg`` > 1: a
+    quick look (choosing between pairs), the coarse dominant angle only."""
     ridges = work.streaks
     h, w = ridges.shape
     xs = np.arange(w, dtype=np.float32)
@@ -304,55 +309,44 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     d0 = _work_y(work, deep, xs)
     gap = d0 - s0
     yy = np.arange(h, dtype=np.float32)[:, None]
-    mask = ((yy > s0 + band[0] * gap) & (yy < s0 + band[1] * gap)).astype(np.float32)
+    mask = (yy > s0 + FULL_BAND[0] * gap) & (yy < s0 + FULL_BAND[1] * gap)
     if mask.sum() < 200:
         return None, 0.0
     ys, xs_in = np.nonzero(mask)
     values = ridges[ys, xs_in].astype(np.float64)
     apo_deg = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
-    if around_deg is None:
-        angles = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
-                  if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
-    else:
-        angles = list(np.arange(around_deg - window_deg, around_deg + window_deg + 0.01, step_deg))
+    angles = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
+              if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
     if not angles:
         return None, 0.0
-    xc = (w - 1) / 2.0
-    dx = xs_in.astype(np.float64) - xc
+    dx = xs_in.astype(np.float64) - (w - 1) / 2.0
     yf = ys.astype(np.float64)
+    peakedness = _profile(yf, dx, values)
+    coarse = np.array([peakedness(a) for a in angles])
+    i = int(np.argmax(coarse))
+    base = float(np.median(coarse)) + 1e-9
+    clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
+    if step_deg > 1.0:  # a quick look: no refinement
+        return math.tan(math.radians(float(angles[i]))), clarity
+    clarity *= distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
+    best, _value = refine_angle(lambda deg: peakedness(deg, True), float(angles[i]), step_deg)
+    deep_px = (yf - s0[xs_in]) / gap[xs_in] >= DEEP_BAND[0]
+    if deep_px.sum() >= 200:
+        deep_peakedness = _profile(yf[deep_px], dx[deep_px], values[deep_px])
+        best = halfway_to_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True))
+    # working pixels are square and scaled alike in x and y: the slope holds in image pixels
+    return math.tan(math.radians(best)), clarity
 
+
+def _profile(yf: np.ndarray, dx: np.ndarray, values: np.ndarray) -> Callable[..., float]:
+    """``peakedness(deg, shared=False)`` of these pixels' streak values along lines at ``deg``."""
     squares = values * values
 
     def peakedness(deg: float, shared: bool = False) -> float:
-        sl = math.tan(math.radians(deg))
-        pos = yf - sl * dx
+        pos = yf - math.tan(math.radians(deg)) * dx
         return projection_peakedness(pos - pos.min(), values, squares, MIN_LINE_PX, shared=shared)
 
-    coarse = np.array([peakedness(a) for a in angles])
-    i = int(np.argmax(coarse))
-    if around_deg is None:
-        base = float(np.median(coarse)) + 1e-9
-    else:  # a narrow window says nothing of the background: sample the whole range coarsely
-        wide = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, 6.0)
-                if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
-        base = float(np.median([peakedness(a) for a in wide])) + 1e-9
-    clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
-    if around_deg is None and step_deg <= 1.0:  # another orientation nearly as strong: ambiguous
-        clarity *= distinct(np.asarray(angles, np.float64), coarse, i)
-    if step_deg > 1.0:  # a quick look (choosing between pairs): no refinement
-        return math.tan(math.radians(float(angles[i]))), clarity
-    best, _value = refine_angle(lambda deg: peakedness(deg, shared=True), float(angles[i]), step_deg)
-    if around_deg is None and band == FULL_BAND:
-        # Fascicles curve, steeper in the deep half where they insert; the whole band's
-        # dominant streak favours the shallower, brighter superficial half. Halfway between
-        # it and the deep half's angle: RMSE on all four observer sets fell (3.18 / 1.63 /
-        # 1.85 / 1.49 -> 3.00 / 1.50 / 1.37 / 1.44 deg); the deep half alone overshoots.
-        deep_slope, deep_clarity = fascicle_orientation(work, superficial, deep, best, DEEP_WINDOW_DEG,
-                                                        1.0, DEEP_BAND)
-        if deep_slope is not None and deep_clarity >= 0.25:
-            best = 0.5 * (best + math.degrees(math.atan(deep_slope)))
-    # working pixels are square and scaled alike in x and y: the slope holds in image pixels
-    return math.tan(math.radians(best)), clarity
+    return peakedness
 
 
 def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:

@@ -27,7 +27,6 @@ import numpy as np
 
 from annotator.dynamics.architecture.detect import (
     DEEP_BAND,
-    DEEP_WINDOW_DEG,
     FASCICLE_MAX_DEG,
     FASCICLE_MIN_DEG,
     MIN_LINE_PX,
@@ -35,7 +34,11 @@ from annotator.dynamics.architecture.detect import (
     Work,
     _work_y,
 )
-from annotator.dynamics.architecture.profile import projection_peakedness, refine_angle
+from annotator.dynamics.architecture.profile import (
+    halfway_to_deep,
+    projection_peakedness,
+    refine_angle,
+)
 from annotator.dynamics.architecture.types import Line
 
 LINE_DEG = 3.0  # how far an aponeurosis may turn between frames
@@ -147,22 +150,16 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
 
 
 def with_deep_half(m: Muscle, slope: float) -> float:
-    """The fascicle slope halfway between ``slope`` (the whole band's) and the deep half's
-    angle within ``DEEP_WINDOW_DEG`` of it, as ``detect.fascicle_orientation`` reads a still;
-    ``slope`` itself where the deep half shows no peak inside that window. (Searching near the
-    last frame's deep angle first was cheaper but locked onto lesser peaks in fast frames: the
-    jump clip's pennation went 1.70 -> 3.17 deg.)"""
+    """The fascicle slope read halfway towards the deep half's angle, as a still is
+    (``profile.halfway_to_deep``); ``slope`` where the deep half is too small. (Searching near
+    the last frame's deep angle first was cheaper but locked onto lesser peaks in fast frames:
+    the jump clip's pennation went 1.70 -> 3.17 deg.)"""
     deep = m.deep_half()
     if deep is None:
         return slope
-    deg = math.degrees(math.atan(slope))
-    angles = np.arange(deg - DEEP_WINDOW_DEG, deg + DEEP_WINDOW_DEG + 0.01, FASCICLE_STEP_DEG)
-    scores = [peakedness(deep, float(a)) for a in angles]
-    j = int(np.argmax(scores))
-    if j in (0, len(angles) - 1) or scores[j] <= 0:
-        return slope
-    best, _ = refine_angle(lambda a: peakedness(deep, a), float(angles[j]), 0.5)
-    return math.tan(math.radians(0.5 * (deg + best)))
+    deg = halfway_to_deep(math.degrees(math.atan(slope)), lambda a: peakedness(deep, a), edge_ok=False,
+                          half=0.5)
+    return math.tan(math.radians(deg))
 
 
 def peakedness(m: Muscle, deg: float) -> float:

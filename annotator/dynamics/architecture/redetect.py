@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from annotator.dynamics.architecture.detect import Area
+from annotator.dynamics.architecture.detect import MIN_GAP, Area
 from annotator.dynamics.architecture.estimate import Detection, confidence, detect, estimate
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
 
@@ -27,7 +27,6 @@ class Backoff:
         self.give_up = give_up
         self.longest = longest
         self.misses = 0
-        self.tries = 0
         self._skip = 1
         self._wait = 0
 
@@ -38,7 +37,6 @@ class Backoff:
         return self._wait <= 0
 
     def record(self, hit: bool) -> None:
-        self.tries += 1
         if hit:
             self.misses, self._skip, self._wait = 0, 1, 0
             return
@@ -90,12 +88,12 @@ def surer_detection(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
     return (found, sure) if same and sure > conf + 0.1 else None
 
 
-def too_thin(area: Area, superficial: Line, deep: Line, min_gap: float) -> bool:
+def too_thin(area: Area, superficial: Line, deep: Line) -> bool:
     """The followed aponeuroses came closer at the area's centre than the thinnest muscle a
-    still looks for (``min_gap`` of the area's height): lines of text, a probe's face."""
+    still looks for (``MIN_GAP`` of the area's height): lines of text, a probe's face."""
     xc = (area.x0 + area.x1 - 1) / 2.0
     gap = deep.y_at(xc) - superficial.y_at(xc)
-    return not math.isfinite(gap) or gap < min_gap * area.height
+    return not math.isfinite(gap) or gap < MIN_GAP * area.height
 
 
 def sure_somewhere(grey_frame: Callable[[int], np.ndarray], indices: Sequence[int], area: Area,

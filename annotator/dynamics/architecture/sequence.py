@@ -20,7 +20,6 @@ import numpy as np
 
 from annotator.dynamics.architecture.bend import bent, curvature
 from annotator.dynamics.architecture.detect import (
-    MIN_GAP,
     Area,
     Work,
     _work_y,
@@ -64,9 +63,9 @@ ROOM = 0.4  # of the muscle's thickness, above and below it: the region the stru
 FADED = 0.35  # a line with this share of its first frame's contrast or less counts as not seen
 FLOW_MISS = 0.02  # of the working height: a clear line this far from the flow's prediction
 EDGE = 0.03  # of the working height: a line this near the top or bottom is at the image's edge
-BEND = ("d_bend_row", "d_bend_slope", "d_bend")
+BEND = ("d_bend_row", "d_bend_slope", "d_bend")  # the deep band's crest around its straight line
 TOO_THIN = "aponeuroses closer together than a muscle's thickness: values uncertain"
-NEVER_SURE = "the muscle is not clear on any frame: values uncertain"  # the deep band's crest around its straight line
+NEVER_SURE = "the muscle is not clear on any frame: values uncertain"
 
 
 @dataclass
@@ -428,7 +427,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             f = v["f"] if math.isfinite(v["f"]) else None
             conf = quality[i] * (0.3 + 0.7 * agree[i])
             reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
-            if too_thin(area, s_line, d_line, MIN_GAP):  # followed onto lines of text, say
+            if too_thin(area, s_line, d_line):  # followed onto lines of text, say
                 conf, reason = min(conf, 0.1), TOO_THIN
             if cap is not None and conf > cap[0]:
                 conf, reason = cap
