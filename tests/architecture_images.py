@@ -50,10 +50,10 @@ def muscle_image(seed: int = 0, *, s_row: float = 80.0, s_deg: float = -3.0, d_r
 def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: float = 1.0,
                    sy: float = 1.0, fascicle_deg: float | None = 22.0, edge: float = BAND_EDGE) -> float:
     """Muscle thickness as defined for the analysis: between the bands' muscle-side edges
-    (``edge`` px from each band's centre line), where the fascicle through the middle of the
-    muscle at the centre column meets the deep edge (within the image), perpendicular to the
-    superficial aponeurosis (mm with ``sx``/``sy`` mm per px). ``fascicle_deg`` None: at the
-    centre column, as a clip is measured."""
+    (``edge`` px from each band's centre line), 8 % of the width in from the side where the
+    fascicle through the middle of the muscle at the centre column meets the deep edge,
+    perpendicular to the superficial aponeurosis (mm with ``sx``/``sy`` mm per px).
+    ``fascicle_deg`` None: at the centre column."""
     xc = (W - 1) / 2.0
 
     def s_y(x: float) -> float:
@@ -68,7 +68,7 @@ def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: f
     f_slope = -math.tan(math.radians(fascicle_deg))  # screen dy/dx
     d_slope = -math.tan(math.radians(d_deg))
     # mid + f_slope (x - xc) = d_y(xc) + d_slope (x - xc)
-    x = xc + (d_y(xc) - mid) / (f_slope - d_slope)
-    x = min(max(x, 0.0), W - 1.0)
+    inserts = xc + (d_y(xc) - mid) / (f_slope - d_slope)
+    x = 0.08 * W if inserts < xc else W - 1.0 - 0.08 * W
     s_phys = math.atan2(math.tan(math.radians(s_deg)) * sy, sx)
     return (d_y(x) - s_y(x)) * sy * math.cos(s_phys)

@@ -99,7 +99,7 @@ def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainW
     assert set(kinds) == {"thickness", "pennation", "fascicle"}
     assert not any(a.is_dynamic for a in kinds.values())
     m = find_measurement(doc.measure(kinds["thickness"], 0), "thickness")
-    # a still's thickness is taken where its fascicle inserts, and its annotation is marked there
+    # a still's thickness is taken at its row's column (thickness_x), and its annotation is marked there
     from annotator.dynamics.architecture import analyse_image
     from annotator.dynamics.frames import to_grey
 

@@ -139,7 +139,7 @@ def test_a_clip_is_followed_and_comes_back_without_drift() -> None:
     assert [r.frame for r in res] == list(range(31))
     for r, t in zip(res, truth, strict=True):
         assert r.pennation_deg == pytest.approx(t["fascicle_deg"] - t["d_deg"], abs=2.0), r.frame
-        # a clip is measured where the fascicle inserts, as a still is
+        # a clip is measured at the same column as a still is
         assert r.thickness == pytest.approx(true_thickness(80, t["d_row"], -3, t["d_deg"], 0.1, 0.1, t["fascicle_deg"]),
                                             rel=0.04), r.frame
     first, last = res[0], res[-1]
@@ -191,7 +191,7 @@ def test_the_command_prints_a_row_per_frame_in_mm_from_the_regions(tmp_path: Pat
     rows = json.loads(capsys.readouterr().out)
     assert [r["frame"] for r in rows] == [0, 1, 2, 3, 4]
     assert rows[1]["time_ms"] == pytest.approx(33.3)
-    # where the fascicle inserts (frame 0 of the contraction: fascicles at 20 degrees)
+    # near the edge where the fascicles reach the deep line (frame 0: fascicles at 20 degrees)
     assert rows[0]["thickness_mm"] == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1, 20.0), rel=0.04)
     assert set(rows[0]) >= {"pennation_deg", "fascicle_angle_deg", "aponeurosis_angle_deg", "fascicle_length_mm",
                             "fascicle_extrapolated", "confidence"}

@@ -1,6 +1,7 @@
 """What the analysis measures, on generated images and plain lines (issue 9): thickness
-between the aponeuroses' muscle-side edges, where the representative fascicle inserts on the
-deep aponeurosis, along the deep line's normal (as the thickness annotation measures); pennation to the deep aponeurosis,
+between the aponeuroses' muscle-side edges, 8 % of the width in from the side where the
+representative fascicle reaches the deep aponeurosis (where TimTrack and its observers read it),
+along the deep line's normal (as the thickness annotation measures); pennation to the deep aponeurosis,
 with the superficial angle reported beside it (the angle observers often measure)."""
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _along_deep_normal(s: Line, d: Line, x: float) -> float:
     return abs(ts[1] - ts[0])
 
 
-def test_thickness_is_taken_where_the_fascicle_meets_the_deep_edge() -> None:
+def test_thickness_is_taken_near_the_edge_where_the_fascicle_meets_the_deep_line() -> None:
     area = Area(0, 0, 400, 300)
     s, d = Line(0, 50, 399, 50), Line(0, 250, 399, 220)  # converging to the right
     slope = -math.tan(math.radians(45))  # a fascicle rising to the right
@@ -47,13 +48,20 @@ def test_thickness_is_taken_where_the_fascicle_meets_the_deep_edge() -> None:
     assert inner_s.y_at(0) == pytest.approx(55.0) and inner_d.y_at(0) == pytest.approx(246.0)
     assert f.y0 == pytest.approx(inner_s.y_at(f.x0)) and f.y1 == pytest.approx(inner_d.y_at(f.x1))
     assert f.x1 < 199.5  # the deep end lies left of the centre for a fascicle rising to the right
-    assert est.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, f.x1))
-    assert est.thickness_x == pytest.approx(f.x1)
-    # a shallow fascicle meets the deep line outside the image: measured at the image's edge
-    # (4 % of the width in, where the annotation's handles stay inside the image)
+    # 8 % of the width in from the left, where the fascicle reaches the deep line: the gap
+    # there, not at the insertion (TimTrack's observers read it 20 px in from that edge)
+    assert est.thickness_x == pytest.approx(32.0)
+    assert est.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, 32.0))
+    assert est.thickness > _along_deep_normal(inner_s, inner_d, f.x1) + 3.0  # converging lines
+    # the same column when the fascicle meets the deep line outside the image
     shallow = estimate(0, None, s, d, -math.tan(math.radians(12)), area, None, 1.0, edges=(5.0, 4.0))
     assert shallow.fascicle is not None and shallow.fascicle.x1 < 0
-    assert shallow.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, 0.04 * 399))
+    assert shallow.thickness == pytest.approx(est.thickness)
+    # fascicles falling to the right reach the deep line on the right: measured 8 % in from it
+    mirrored = estimate(0, None, s, d, -slope, area, None, 1.0, edges=(5.0, 4.0))
+    assert mirrored.fascicle is not None and mirrored.fascicle.x1 > 199.5
+    assert mirrored.thickness_x == pytest.approx(399.0 - 32.0)
+    assert mirrored.thickness == pytest.approx(_along_deep_normal(inner_s, inner_d, 367.0))
 
 
 def test_a_thicker_aponeurosis_band_does_not_change_the_muscle_thickness() -> None:

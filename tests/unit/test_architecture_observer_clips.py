@@ -25,11 +25,12 @@ from benchmarks.observer_clips import (
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
-# sequence: mode -> (pennation RMSE deg, thickness RMSE %) bounds; measured 1.70 / 1.9 and
-# 1.36 / 3.1 (analysis), 1.54 / 4.2 and 1.40 / 2.1 (drawn)
+# sequence: mode -> (pennation RMSE deg, thickness RMSE %) bounds; measured 1.70 / 2.0 and
+# 1.36 / 1.9 (analysis), 1.54 / 4.7 and 1.40 / 1.5 (drawn), thickness read near the edge where
+# the fascicles reach the deep aponeurosis (1.9, 3.1, 4.2 and 2.1 % where they insert)
 BOUNDS = {
-    "jumping": {"clip": (2.1, 2.3), "drawn": (2.0, 5.0)},
-    "range-of-motion": {"clip": (1.8, 3.8), "drawn": (1.8, 2.5)},
+    "jumping": {"clip": (2.1, 2.4), "drawn": (2.0, 5.2)},
+    "range-of-motion": {"clip": (1.8, 2.4), "drawn": (1.8, 2.0)},
 }
 
 
@@ -54,20 +55,20 @@ def test_clip_mode_is_not_much_worse_than_each_frame_alone(corpus: Path, name: s
     of motion) move more than the flow predicts, and the detections must lead."""
     m = _measured(name)
     assert m["clip"]["pennation_rmse"] <= m["still"]["pennation_rmse"] + 0.8, m
-    # both measure thickness where the fascicle inserts, on the deep band's bend there (a clip
-    # on its fused bend: measured 1.8 / 3.7 % against a still's 1.6 / 2.9 %)
+    # both measure thickness at the same column, on the deep band's tangent where the fascicle
+    # inserts (a clip on its fused bend: measured 2.0 / 1.9 % against a still's 1.9 / 1.9 %)
     assert m["clip"]["thickness_rmse"] <= m["still"]["thickness_rmse"] + 2.0, m
 
 
 # data set 3 (TimTrack paper) on the corpus MP4s: clip -> mode -> (pennation RMSE deg,
-# thickness RMSE %) bounds; measured clip 2.29 / 3.0, 1.12 / 2.4, 0.66 / 2.3 and drawn 2.13 /
-# 1.6, 1.37 / 2.5, 0.66 / 5.6 (the drawn caliper stays at its column on the passive range of
-# motion, where the muscle thickens by 10 px while the observers measure where the fascicle
-# inserts; bench_architecture reports it)
+# thickness RMSE %) bounds; measured clip 2.29 / 0.8, 1.12 / 0.6, 0.66 / 1.0 and drawn 2.13 /
+# 1.4, 1.37 / 1.6, 0.66 / 2.0 since thickness is read near the edge where the fascicles reach
+# the deep aponeurosis, as the observers read it (where they insert: clip 3.0 / 2.4 / 2.3 %,
+# drawn 1.6 / 2.5 / 5.6 %)
 BOUNDS_3 = {
-    "p6_isokinetic500_01_push_01.mp4": {"clip": (2.8, 3.6), "drawn": (2.6, 1.9)},
-    "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 3.1), "drawn": (1.8, 3.0)},
-    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.0, 3.3), "drawn": (1.0, 6.3)},
+    "p6_isokinetic500_01_push_01.mp4": {"clip": (2.8, 1.3), "drawn": (2.6, 1.9)},
+    "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 1.1), "drawn": (1.8, 2.1)},
+    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.0, 1.5), "drawn": (1.0, 2.5)},
 }
 
 

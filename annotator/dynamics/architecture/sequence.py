@@ -432,7 +432,8 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             if cap is not None and conf > cap[0]:
                 conf, reason = cap
             t = times[indices.index(i)]
-            # thickness where the fascicle inserts, on the deep band's bend there (as a still)
+            # the deep band's tangent where the fascicle inserts (as a still): thickness and
+            # fascicle length are measured on it
             local = _on_bend(work, (v["d_bend_row"], v["d_bend_slope"], v["d_bend"]), s_line, d_line, f, edges, area)
             results[i] = estimate(i, t, s_line, local or d_line, f, area, mm_per_px, conf, reason, edges,
                                   deep_overall=d_line if local is not None else None)

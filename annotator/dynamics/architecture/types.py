@@ -67,7 +67,8 @@ class FrameArchitecture:
     #: where the fascicle inserts (a still's bending aponeurosis): pennation and
     #: aponeurosis_angle_deg refer to this one, as observers' and a clip's do
     deep_overall: Line | None = None
-    #: the image column thickness was measured at (a still: where the fascicle inserts)
+    #: the image column thickness was measured at (near the edge where the fascicles reach
+    #: the deep aponeurosis: ``estimate.thickness_column``)
     thickness_x: float | None = None
 
     def inner_lines(self) -> tuple[Line, Line] | None:
