@@ -26,11 +26,13 @@ from benchmarks.observer_clips import (
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # sequence: mode -> (pennation RMSE deg, thickness RMSE %) bounds; measured 1.70 / 2.0 and
-# 1.36 / 1.9 (analysis), 1.54 / 4.7 and 1.40 / 1.5 (drawn), thickness read near the edge where
-# the fascicles reach the deep aponeurosis (1.9, 3.1, 4.2 and 2.1 % where they insert)
+# 1.36 / 1.9 (analysis), 1.54 / 2.0 and 1.40 / 1.1 (drawn), thickness read near the edge where
+# the fascicles reach the deep aponeurosis (1.9, 3.1, 4.2 and 2.1 % where they insert), a drawn
+# one followed by the merged crest of a double band (structure_lines.MERGE_SIGMA: 4.7 and 1.5 %
+# before)
 BOUNDS = {
-    "jumping": {"clip": (2.1, 2.4), "drawn": (2.0, 5.2)},
-    "range-of-motion": {"clip": (1.8, 2.4), "drawn": (1.8, 2.0)},
+    "jumping": {"clip": (2.1, 2.4), "drawn": (2.0, 2.5)},
+    "range-of-motion": {"clip": (1.8, 2.4), "drawn": (1.8, 1.6)},
 }
 
 
@@ -62,12 +64,12 @@ def test_clip_mode_is_not_much_worse_than_each_frame_alone(corpus: Path, name: s
 
 # data set 3 (TimTrack paper) on the corpus MP4s: clip -> mode -> (pennation RMSE deg,
 # thickness RMSE %) bounds; measured clip 2.29 / 0.8, 1.12 / 0.6, 0.66 / 1.0 and drawn 2.13 /
-# 1.4, 1.37 / 1.6, 0.66 / 2.0 since thickness is read near the edge where the fascicles reach
+# 1.4, 1.37 / 0.9, 0.66 / 2.0 since thickness is read near the edge where the fascicles reach
 # the deep aponeurosis, as the observers read it (where they insert: clip 3.0 / 2.4 / 2.3 %,
 # drawn 1.6 / 2.5 / 5.6 %)
 BOUNDS_3 = {
     "p6_isokinetic500_01_push_01.mp4": {"clip": (2.8, 1.3), "drawn": (2.6, 1.9)},
-    "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 1.1), "drawn": (1.8, 2.1)},
+    "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 1.1), "drawn": (1.8, 1.4)},
     "p6_passive_ROM_01_push_01.mp4": {"clip": (1.0, 1.5), "drawn": (1.0, 2.5)},
 }
 
