@@ -54,7 +54,7 @@ def _accuracy() -> None:
         print(f"observer data not found at {ROOT}: accuracy not measured")
         return
     print("pennation as the observers measure it: the fascicle's angle to the SUPERFICIAL aponeurosis "
-          "(their beta); thickness between the inner edges at the fascicle's deep end")
+          "(their beta); thickness between the inner edges, 8 % of the width in from the side where the fascicles reach the deep aponeurosis")
     for loader in (dataset_1, dataset_2, dataset_4):
         items = loader()
         start = time.perf_counter()

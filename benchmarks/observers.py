@@ -7,7 +7,9 @@ The observers' beta is the SUPERFICIAL aponeurosis angle, as in TimTrack (auto_u
 ``betha`` from the superficial fit, ``gamma`` from the deep one; data set 4 has a Gamma column
 too): automatic superficial angles match beta within 0.5 deg RMSE on data sets 2 and 4, deep
 ones do not. Their pennation is therefore the fascicle's angle to the superficial aponeurosis,
-and ``height`` is measured at the fascicle's deep end between the aponeuroses' inner edges."""
+and ``height`` is measured between the aponeuroses' inner edges near the edge of the image on the
+side where the fascicles reach the deep aponeurosis (their spoint/dpoint on data set 2 lie there;
+TimTrack reads its thickness 20 px in from that side, ``parms.apo.x = apomargin``)."""
 
 from __future__ import annotations
 

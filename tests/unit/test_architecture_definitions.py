@@ -86,3 +86,25 @@ def test_the_superficial_angle_is_reported_beside_the_deep_one() -> None:
     assert row["superficial_angle_deg"] == pytest.approx(-3.0, abs=0.5)
     # pennation is to the deep aponeurosis; to the superficial one it is alpha - (-3)
     assert est.pennation_deg == pytest.approx(22.0 - 4.0, abs=1.5)
+
+
+def test_a_grey_layer_under_the_aponeurosis_is_not_counted_as_band() -> None:
+    """Under some vastus lateralis' superficial aponeurosis lies a grey layer, brighter than
+    the muscle below (data set 1, subject 5): the band's edge stays near its bright crest
+    (``MAX_EDGE`` working px), where the observers mark it, not at the layer's far end."""
+    import numpy as np
+
+    from annotator.dynamics.architecture.detect import MAX_EDGE, WORK_WIDTH
+
+    plain = muscle_image(fascicle_deg=25.0, s_deg=0.0, d_deg=0.0)
+    yy = np.arange(plain.shape[0], dtype=np.float32)[:, None]
+    layer = ((yy > 84) & (yy < 84 + 20)) * 90.0  # a grey layer 20 px thick under the crest at row 80
+    layered = np.clip(plain.astype(np.float32) + layer, 0, 255).astype(np.uint8)
+    clean, grey = analyse_image(plain, mm_per_px=None), analyse_image(layered, mm_per_px=None)
+    assert clean.superficial is not None and grey.superficial is not None
+    assert abs(grey.superficial.y_at(240) - 80.0) < 3.0  # the crest is found where it is
+    limit = MAX_EDGE * plain.shape[1] / WORK_WIDTH  # image px (the area spans the image)
+    assert clean.edges[0] < limit - 2.0  # a plain band's edge lies inside the limit ...
+    assert grey.edges[0] <= limit + 0.5  # ... a layered one's is held at it (21 px down without)
+    assert clean.thickness is not None and grey.thickness is not None
+    assert grey.thickness > clean.thickness - limit

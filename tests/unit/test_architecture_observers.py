@@ -21,12 +21,13 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
 # data set: (pennation RMSE deg, thickness RMSE %, the same for confidence >= 0.5), bounds
 # (set 1's sure thickness went 3.2 -> 3.6 % when the band edge level went 0.4 -> 0.35 for the
-# Telemed clips of data set 3: detect.EDGE_LEVEL); measured 2.94 / 9.4 / 1.69 / 3.7,
+# Telemed clips of data set 3: detect.EDGE_LEVEL); measured 2.94 / 9.2 / 1.69 / 3.3,
 # 1.50 / 1.9 / 1.48 / 1.5 and 1.44 / 2.5 / 1.44 / 2.5 since thickness is read near the edge
 # where the fascicles reach the deep aponeurosis (estimate.thickness_column; set 2 was 2.5 %
-# where they insert)
+# where they insert) and a band's edge lies within detect.MAX_EDGE of its crest (set 1's
+# sure images 3.7 -> 3.3 %)
 BOUNDS = {
-    "1": (3.3, 10.0, 1.9, 4.0),
+    "1": (3.3, 10.0, 1.9, 3.6),
     "2": (1.8, 2.4, 1.7, 2.0),
     "4": (1.7, 3.0, 1.7, 3.0),
 }
