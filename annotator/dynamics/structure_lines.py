@@ -4,9 +4,10 @@ Each boundary segment of a ``thickness``, ``pennation`` or ``fascicle`` annotati
 line along a bright aponeurosis. On each frame the line is searched for again along its normal,
 within ``SEARCH_PX`` of where it was: at samples along the segment, the brightest point of the
 profile smoothed enough that a double band is one crest (``MERGE_SIGMA``; sub-pixel), then a
-line fitted robustly (outliers beyond 2.5 median absolute deviations dropped). The segment's ends move only along the normal, so they never slide along
-the aponeurosis with the tissue (the aperture problem that turned a tracked caliper) and the
-value on frame N carries no error accumulated over the frames before it.
+line fitted robustly (outliers beyond 2.5 median absolute deviations dropped). The segment's
+ends move only along the normal, so they never slide along the aponeurosis with the tissue (the
+aperture problem that turned a tracked caliper) and the value on frame N carries no error
+accumulated over the frames before it.
 
 The fascicle's orientation comes from the structure tensor of the region around it (the
 aponeuroses masked out); its middle keeps its place across the muscle (x fixed, at the same
