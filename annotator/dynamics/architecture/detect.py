@@ -39,6 +39,7 @@ FASCICLE_MIN_DEG = 3.0  # a fascicle is at least this far from the deep aponeuro
 MIN_LINE_PX = 24  # working pixels: the shortest line along which a fascicle's strength is averaged
 FASCICLE_MAX_DEG = 70.0  # contracted gastrocnemius reaches about 55 degrees
 MIN_GAP = 0.12  # of the area height: the thinnest muscle looked for
+MIN_MUSCLE_PX = 200  # working pixels: the fewest a fascicle orientation is read from
 FULL_BAND = (0.15, 0.85)  # of the gap: where the fascicle orientation is measured
 DEEP_BAND = (0.5, 0.85)  # ... its deep half, where fascicles insert (steeper: they curve)
 PAIR_MAX_DEG = 15.0  # the two aponeuroses of one muscle converge by less than this
@@ -78,6 +79,11 @@ class Area:
     @property
     def height(self) -> int:
         return self.y1 - self.y0
+
+    @property
+    def centre_x(self) -> float:
+        """The centre column, in image pixels."""
+        return (self.x0 + self.x1 - 1) / 2.0
 
 
 @dataclass(frozen=True)
@@ -317,7 +323,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     gap = d0 - s0
     yy = np.arange(h, dtype=np.float32)[:, None]
     mask = (yy > s0 + FULL_BAND[0] * gap) & (yy < s0 + FULL_BAND[1] * gap)
-    if mask.sum() < 200:
+    if mask.sum() < MIN_MUSCLE_PX:
         return None, 0.0
     ys, xs_in = np.nonzero(mask)
     values = ridges[ys, xs_in].astype(np.float64)
@@ -338,7 +344,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     clarity *= distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
     best, _value = refine_angle(lambda deg: peakedness(deg, True), float(angles[i]), step_deg)
     deep_px = (yf - s0[xs_in]) / gap[xs_in] >= DEEP_BAND[0]
-    if deep_px.sum() >= 200:
+    if deep_px.sum() >= MIN_MUSCLE_PX:
         deep_peakedness = _profile(yf[deep_px], dx[deep_px], values[deep_px])
         best = halfway_to_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True))
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels

@@ -96,7 +96,7 @@ def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
         return None
     xs = np.arange(work.ridges.shape[1], dtype=np.float64)
     straight = work_rows(work, deep, xs.astype(np.float32))
-    gap = (deep.y_at(0.5 * (area.x0 + area.x1)) - superficial.y_at(0.5 * (area.x0 + area.x1))) * work.scale
+    gap = (deep.y_at(area.centre_x) - superficial.y_at(area.centre_x)) * work.scale
     if np.max(np.abs(np.polyval(coef, xs) - straight)) > MAX_BEND * gap:
         return None  # not a gentle bend: another structure
     return tangent_at_insertion(work, coef, superficial, deep, slope, edges, area)
@@ -146,9 +146,9 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     unit = "mm" if mm_per_px is not None else "px"
     scale = mm_per_px or (1.0, 1.0)
     s_in, d_in = superficial.shifted(edges[0]), deep.shifted(-edges[1])
-    if d_in.y_at(0.5 * (area.x0 + area.x1)) <= s_in.y_at(0.5 * (area.x0 + area.x1)):
+    xc = area.centre_x
+    if d_in.y_at(xc) <= s_in.y_at(xc):
         s_in, d_in, edges = superficial, deep, (0.0, 0.0)  # bands that touch: measure the crests
-    xc = (area.x0 + area.x1 - 1) / 2.0
     mid = (xc, 0.5 * (s_in.y_at(xc) + d_in.y_at(xc)))
     beta = (deep_overall or deep).angle_deg(scale)
     beta_s = superficial.angle_deg(scale)

@@ -30,6 +30,7 @@ from annotator.dynamics.architecture.detect import (
     FASCICLE_MAX_DEG,
     FASCICLE_MIN_DEG,
     MIN_LINE_PX,
+    MIN_MUSCLE_PX,
     Candidate,
     Work,
     _work_y,
@@ -116,7 +117,7 @@ class Muscle:
         if self.depth is None:
             return None
         keep = self.depth >= DEEP_BAND[0]
-        if keep.sum() < 200:
+        if keep.sum() < MIN_MUSCLE_PX:
             return None
         return Muscle(self.values[keep], self.rows[keep], self.dx[keep], self.width, self.apo_deg,
                       self.squares[keep])
@@ -136,7 +137,7 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
         return None
     yy = np.arange(top, bottom, dtype=np.float32)[:, None]
     inside = (yy > s0 + 0.15 * gap) & (yy < d0 - 0.15 * gap)
-    if inside.sum() < 200:
+    if inside.sum() < MIN_MUSCLE_PX:
         return None
     inside[:, 1::2] = False  # every other column: the same lines and peaks, half the pixels
     ys, xi = np.nonzero(inside)

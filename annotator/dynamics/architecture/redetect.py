@@ -81,7 +81,7 @@ def surer_detection(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
     if found is None or found.fascicle_slope is None:
         return None
     sure = confidence(found.apo_quality, found.fascicle_quality)
-    xc = (area.x0 + area.x1 - 1) / 2.0
+    xc = area.centre_x
     gap = deep.y_at(xc) - superficial.y_at(xc)
     same = (abs(found.superficial.y_at(xc) - superficial.y_at(xc)) < 0.1 * gap
             and abs(found.deep.y_at(xc) - deep.y_at(xc)) < 0.1 * gap)
@@ -91,8 +91,7 @@ def surer_detection(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
 def too_thin(area: Area, superficial: Line, deep: Line) -> bool:
     """The followed aponeuroses came closer at the area's centre than the thinnest muscle a
     still looks for (``MIN_GAP`` of the area's height): lines of text, a probe's face."""
-    xc = (area.x0 + area.x1 - 1) / 2.0
-    gap = deep.y_at(xc) - superficial.y_at(xc)
+    gap = deep.y_at(area.centre_x) - superficial.y_at(area.centre_x)
     return not math.isfinite(gap) or gap < MIN_GAP * area.height
 
 
