@@ -29,6 +29,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,10 +150,16 @@ def run(orthanc: Orthanc, folder: Path) -> int:
     for n in range(PASSES):
         # The raw transfer, ours and the raw transfer written to a file, interleaved in an
         # order that turns round every pass (no one always runs after the same neighbour).
-        steps = [lambda: raw.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART)),
-                 lambda n=n: ours(n),
-                 lambda n=n: raw_cached.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART,
-                                                                folder / f"rawc{n}.bin", sync=False))]
+        def raw_step() -> None:
+            raw.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART))
+
+        def ours_step(n: int = n) -> None:
+            ours(n)
+
+        def cached_step(n: int = n) -> None:
+            raw_cached.append(_raw_transfer(orthanc, wado_path, DICOM_MULTIPART, folder / f"rawc{n}.bin", sync=False))
+
+        steps: list[Callable[[], None]] = [raw_step, ours_step, cached_step]
         for step in steps if n % 2 == 0 else reversed(steps):
             step()
         raw_file.append(_raw_transfer(orthanc, f"/instances/{orthanc_id}/file"))

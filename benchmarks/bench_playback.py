@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 
 if TYPE_CHECKING:
     from annotator.case.model import Annotation
+    from annotator.ui.controller import AppController
     from annotator.ui.playback import Playback
     from annotator.ui.viewer import Viewer
 
@@ -78,11 +79,10 @@ def make_annotations(media_id: str) -> list[Annotation]:
     return out
 
 
-def play(viewer: Viewer, playback: Playback, seconds: float) -> tuple[float, int, int]:
+def play(controller: AppController, playback: Playback, seconds: float) -> tuple[float, int, int]:
     """Play from frame 0 at 1x; (frames shown per second, shown, dropped)."""
     from PySide6.QtWidgets import QApplication
 
-    controller = viewer.source
     controller.set_current_frame(0)
     playback.reset_stats()
     playback.play()
@@ -96,9 +96,8 @@ def play(viewer: Viewer, playback: Playback, seconds: float) -> tuple[float, int
     return shown / elapsed, shown, dropped
 
 
-def paint_rate(viewer: Viewer, frames: int) -> float:
+def paint_rate(viewer: Viewer, controller: AppController, frames: int) -> float:
     """Frames painted per second with every frame already decoded (the painter's ceiling)."""
-    controller = viewer.source
     start = time.perf_counter()
     for i in range(frames):
         controller.set_current_frame(i % FRAMES)
@@ -141,22 +140,22 @@ def main() -> int:
 
         results: dict[str, tuple[float, int, int]] = {}
         media._cache.clear()  # the first play decodes through the read-ahead, as in real use
-        results["bare, cold"] = play(viewer, playback, PLAY_SECONDS)
+        results["bare, cold"] = play(controller, playback, PLAY_SECONDS)
         for shape in make_annotations(ref.id):
             controller.push(AddAnnotation(shape))
         media._cache.clear()
-        results["20 annotations, cold"] = play(viewer, playback, PLAY_SECONDS)
-        results["20 annotations, cached"] = play(viewer, playback, PLAY_SECONDS)
+        results["20 annotations, cold"] = play(controller, playback, PLAY_SECONDS)
+        results["20 annotations, cached"] = play(controller, playback, PLAY_SECONDS)
 
         for i in range(FRAMES):
             media.frame(i)
-        painted_20 = paint_rate(viewer, FRAMES)
+        painted_20 = paint_rate(viewer, controller, FRAMES)
         doc.case.annotations, kept = [], doc.case.annotations
-        painted_bare = paint_rate(viewer, FRAMES)
+        painted_bare = paint_rate(viewer, controller, FRAMES)
         doc.case.annotations = kept
         viewer.resize(800, 600)
         viewer.fit()
-        painted_fit = paint_rate(viewer, FRAMES)
+        painted_fit = paint_rate(viewer, controller, FRAMES)
         controller.set_document(None)
 
     print(f"clip: {WIDTH}x{HEIGHT}, {FRAMES} frames of H.264 at {native:.0f} fps; {ANNOTATIONS} annotations")

@@ -8,6 +8,7 @@ ellipse), so figures read in greyscale print too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,9 +73,17 @@ def kind_look(kind: str) -> KindLook | None:
 
 
 def annotation_color(annotation: Annotation) -> QColor:
-    color = QColor(annotation.style.color) if annotation.style.color else QColor()
+    # a copy: callers may change its alpha
+    return QColor(_color(annotation.style.color or "", annotation.kind))
+
+
+@functools.lru_cache(maxsize=256)
+def _color(style_color: str, kind: str) -> QColor:
+    """The colour a style names, else the kind's own: parsed once (painting a clip asked for
+    it twice per annotation per frame)."""
+    color = QColor(style_color) if style_color else QColor()
     if not color.isValid():
-        look = LOOKS.get(annotation.kind)
+        look = LOOKS.get(kind)
         color = QColor(look.color if look is not None else DEFAULT_COLOR)
     return color
 

@@ -9,67 +9,75 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from annotator.render.style import LABEL_BOX_COLOR, Metrics
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+
 
 class LabelLayout:
     """Places text boxes near their anchors: inside ``bounds`` (the visible crop) and off the
     boxes placed before and the ``obstacles`` (scale bar, time stamp) when it can, flipping to
-    the other side of the anchor or sliding along before it gives up and overlaps."""
+    the other side of the anchor or sliding along before it gives up and overlaps. Boxes are
+    plain floats while they are tried: a clip export places every label on every frame, and
+    QRectF calls were a quarter of its painting (``benchmarks/bench_export.py``)."""
 
     def __init__(self, bounds: QRectF | None, obstacles: Sequence[QRectF] = ()) -> None:
-        self.bounds = bounds
+        self.bounds = None if bounds is None or bounds.isEmpty() else _box(bounds)
         self.placed: list[QRectF] = []
-        self.obstacles = [r for r in obstacles if not r.isEmpty()]
+        self._taken = [_box(r) for r in obstacles if not r.isEmpty()]
 
     def place(self, size: QRectF, anchor: QPointF, direction: QPointF, gap: float) -> QRectF:
         w, h = size.width(), size.height()
-        best: tuple[int, float, QRectF] | None = None
-        for wanted, cost in self._candidates(w, h, anchor, direction, gap):
-            rect = self._inside(wanted)
-            slid = abs(rect.left() - wanted.left()) + abs(rect.top() - wanted.top())
-            clashes = sum(rect.intersects(r) for r in (*self.placed, *self.obstacles))
-            score = (clashes, cost + slid)
-            if best is None or score < best[:2]:
-                best = (clashes, cost + slid, rect)
+        best: tuple[int, float, float, float] | None = None
+        taken = self._taken
+        for x, y, cost in _candidates(w, h, anchor.x(), anchor.y(), direction.x(), direction.y(), gap):
+            left, top = self._inside(x, y, w, h)
+            slid = abs(left - x) + abs(top - y)
+            right, bottom = left + w, top + h
+            # QRectF.intersects: overlapping with a positive area (touching edges do not clash)
+            clashes = sum(1 for l2, t2, r2, b2 in taken if left < r2 and l2 < right and top < b2 and t2 < bottom)
+            if best is None or (clashes, cost + slid) < best[:2]:
+                best = (clashes, cost + slid, left, top)
             if clashes == 0 and slid == 0 and cost == 0:
                 break  # where it wanted to be, and free
         assert best is not None
-        self.placed.append(best[2])
-        return best[2]
+        rect = QRectF(best[2], best[3], w, h)
+        self.placed.append(rect)
+        taken.append((best[2], best[3], best[2] + w, best[3] + h))
+        return rect
 
-    @staticmethod
-    def _candidates(w: float, h: float, anchor: QPointF, direction: QPointF,
-                    gap: float) -> list[tuple[QRectF, float]]:
-        """Boxes around the anchor, each with what it costs to move there (device pixels):
-        the preferred side, nudged up or down, the mirrored sides, straight above or below."""
-
-        def box(dx: float, dy: float) -> QRectF:
-            x = anchor.x() + (gap if dx >= 0 else -gap - w)
-            if abs(dx) < 0.3:
-                x = anchor.x() - w / 2
-            y = anchor.y() - h / 2 + dy * (h / 2 + gap)
-            return QRectF(x, y, w, h)
-
-        dx, dy = direction.x(), direction.y()
-        out = [(box(dx, dy), 0.0)]
-        step = h + gap / 2
-        for k in (1, 2, 3, 4):
-            out.append((box(dx, dy).translated(0, -step * k), step * k))
-            out.append((box(dx, dy).translated(0, step * k), step * k))
-        out.append((box(-dx, dy), w * 0.75))
-        out.append((box(dx, -dy), h * 1.5))
-        out.append((box(-dx, -dy), w * 0.75 + h * 1.5))
-        out.append((box(0.0, -1.0), w * 0.5 + h))
-        out.append((box(0.0, 1.0), w * 0.5 + h))
-        return out
-
-    def _inside(self, rect: QRectF) -> QRectF:
+    def _inside(self, x: float, y: float, w: float, h: float) -> tuple[float, float]:
         """Slid into the bounds; a box wider (taller) than them keeps its start visible."""
-        if self.bounds is None or self.bounds.isEmpty():
-            return rect
-        b = self.bounds
-        x = min(max(rect.left(), b.left()), b.right() - rect.width())
-        y = min(max(rect.top(), b.top()), b.bottom() - rect.height())
-        return QRectF(max(x, b.left()), max(y, b.top()), rect.width(), rect.height())
+        if self.bounds is None:
+            return x, y
+        left, top, right, bottom = self.bounds
+        x = min(max(x, left), right - w)
+        y = min(max(y, top), bottom - h)
+        return max(x, left), max(y, top)
+
+
+def _box(r: QRectF) -> Box:
+    return r.left(), r.top(), r.left() + r.width(), r.top() + r.height()
+
+
+def _candidates(w: float, h: float, ax: float, ay: float, dx: float, dy: float,
+                gap: float) -> list[tuple[float, float, float]]:
+    """Boxes around the anchor (their top-left corners), each with what it costs to move there
+    (device pixels): the preferred side, nudged up or down, the mirrored sides, straight above
+    or below."""
+
+    def corner(sx: float, sy: float) -> tuple[float, float]:
+        x = ax - w / 2 if abs(sx) < 0.3 else ax + (gap if sx >= 0 else -gap - w)
+        return x, ay - h / 2 + sy * (h / 2 + gap)
+
+    x0, y0 = corner(dx, dy)
+    out = [(x0, y0, 0.0)]
+    step = h + gap / 2
+    for k in (1, 2, 3, 4):
+        out.append((x0, y0 - step * k, step * k))
+        out.append((x0, y0 + step * k, step * k))
+    for (sx, sy), cost in (((-dx, dy), w * 0.75), ((dx, -dy), h * 1.5), ((-dx, -dy), w * 0.75 + h * 1.5),
+                           ((0.0, -1.0), w * 0.5 + h), ((0.0, 1.0), w * 0.5 + h)):
+        out.append((*corner(sx, sy), cost))
+    return out
 
 
 def text_box_size(font: QFont, lines: list[str], m: Metrics) -> QRectF:

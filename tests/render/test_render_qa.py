@@ -109,6 +109,30 @@ def test_layout_flips_to_the_other_side_rather_than_covering_the_anchor() -> Non
     assert rect.right() <= 90 - 4 + 0.01 and rect.left() >= 0
 
 
+def test_layout_keeps_labels_apart_and_inside_and_lets_edges_touch() -> None:
+    """The layout's rules: a box goes where it wants when free, a later box never covers an
+    earlier one or an obstacle while a free place is near, boxes that only touch do not clash
+    (as QRectF.intersects), and a box wider than the bounds keeps its start visible."""
+    bounds = QRectF(0, 0, 300, 200)
+    obstacle = QRectF(160, 90, 60, 20)
+    layout = LabelLayout(bounds, [obstacle])
+    size = QRectF(0, 0, 50, 10)
+    first = layout.place(size, QPointF_(100, 100), QPointF_(1, 0), 4)
+    assert (first.left(), first.top()) == (104, 95)  # right of the anchor, centred on it
+    second = layout.place(size, QPointF_(100, 100), QPointF_(1, 0), 4)
+    assert not second.intersects(first) and not second.intersects(obstacle)
+    assert second.left() == 104 and abs(second.top() - 95) == 12  # nudged one step up or down
+    # right of this anchor, the box ends at x = 160: touching the obstacle, free
+    touching = layout.place(size, QPointF_(106, 100), QPointF_(1, 0), 4)
+    assert (touching.left(), touching.right()) == (110, 160)
+    assert not touching.intersects(first) and not touching.intersects(second)
+    assert touching.top() < obstacle.bottom() and obstacle.top() < touching.bottom()  # beside it
+    wide = LabelLayout(QRectF(10, 10, 100, 100)).place(QRectF(0, 0, 160, 10), QPointF_(50, 50), QPointF_(1, 0), 4)
+    assert wide.left() == 10 and wide.width() == 160
+    for rect in (first, second, touching):
+        assert bounds.contains(rect)
+
+
 def QPointF_(x: float, y: float):  # noqa: ANN201, N802 (a short helper)
     from PySide6.QtCore import QPointF
 
