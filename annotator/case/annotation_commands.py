@@ -237,6 +237,7 @@ class SetPoints(_GeometryCommand):
         points = check_points(a.kind, self.points, f"annotation {a.id!r}")
         if not a.is_dynamic:
             a.keyframes = {a.frame: points}
+            a.confidence.pop(a.frame, None)  # an automatic still's value is now the user's
             return
         if not a.on_frame(self.frame):
             raise CommandError(
@@ -277,6 +278,8 @@ class MoveAnnotation(_GeometryCommand):
             a.confidence.pop(self.frame, None)
             return
         a.keyframes = {k: [(x + self.dx, y + self.dy) for x, y in v] for k, v in a.keyframes.items()}
+        if not a.is_dynamic:
+            a.confidence.pop(a.frame, None)  # placed by the user now
 
     def redo(self, case: Case) -> None:
         if self._before is not None:  # redo after undo, or after a merge: start from the snapshot

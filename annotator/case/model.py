@@ -55,7 +55,8 @@ class Annotation:
     text: str = ""  # the words of a ``text`` annotation, or a note
     style: Style = field(default_factory=Style)
     finding: str | None = None
-    #: per-frame tracking confidence (0..1) where the points came from tracking
+    #: per-frame confidence (0..1) where the points came from tracking, or from the automatic
+    #: analysis of a still; editing a frame's points removes its entry
     confidence: dict[int, float] = field(default_factory=dict)
     #: the frames a finding's "at rest" and "contraction" links use (None = not chosen)
     rest_frame: int | None = None

@@ -5,7 +5,8 @@ and deep aponeuroses and a representative fascicle. Here they become three keyed
 (``thickness``, ``pennation``, ``fascicle``) over the analysed frames, with the analysis'
 confidence per frame, so that they are measured, plotted, corrected and exported like any
 other: a frame the analysis could not read gets no keyframe (its neighbours' points carry
-over) and confidence 0, which flags it everywhere as low confidence.
+over) and confidence 0, which flags it everywhere as low confidence. A still's three
+annotations carry its confidence as well.
 """
 
 from __future__ import annotations
@@ -53,8 +54,12 @@ def analysis_annotations(case: Case, media_id: str, estimates: Sequence[Estimate
         ident = _fresh_id(case, used)
         keys = keyed[kind]
         if not clip:
+            # a still keeps its analysis' confidence too: a value read from faint structures is
+            # flagged on the image and in every export, as a clip's frame is (moving a point
+            # clears it: the value is then the user's)
             frame = min(keys)
-            out.append(Annotation(ident, media_id, kind, frame, {frame: keys[frame]}, label=_label(kind)))
+            out.append(Annotation(ident, media_id, kind, frame, {frame: keys[frame]}, label=_label(kind),
+                                  confidence={frame: confidence[frame]}))
             continue
         if first not in keys:  # the range starts where the analysis did; hold the first found
             keys[first] = keys[min(keys)]

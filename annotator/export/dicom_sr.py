@@ -90,6 +90,9 @@ NOT_CALIBRATED = local_code("not-calibrated", "Not calibrated: values in pixel s
 #: the qualitative evaluation of a frame tracked with low confidence (< 0.5)
 TRACKING_CONFIDENCE = local_code("track-conf", "Tracking confidence")
 LOW_CONFIDENCE = local_code("low-track-conf", "Low tracking confidence (below 0.5)")
+#: ... and of a still's value the automatic analysis read with low confidence
+ANALYSIS_CONFIDENCE = local_code("analysis-conf", "Automatic analysis confidence")
+LOW_ANALYSIS_CONFIDENCE = local_code("low-analysis-conf", "Low automatic analysis confidence (below 0.5)")
 #: a finding's measured verdict (``annotator.case.verdict``), as every output words it
 VERDICT = local_code("verdict", "Measured verdict")
 VERDICT_CODES = {
@@ -163,7 +166,9 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else []
     confidence = annotation.confidence.get(frame)
     if confidence is not None and confidence < 0.5:
-        evaluations.append(hd.sr.QualitativeEvaluation(TRACKING_CONFIDENCE, LOW_CONFIDENCE))
+        concept, low = (TRACKING_CONFIDENCE, LOW_CONFIDENCE) if annotation.is_dynamic \
+            else (ANALYSIS_CONFIDENCE, LOW_ANALYSIS_CONFIDENCE)
+        evaluations.append(hd.sr.QualitativeEvaluation(concept, low))
     if finding is not None:
         verdict = VERDICT_CODES.get(finding_verdict(ctx.document, finding, ctx.measure_flagged).status)
         if verdict is not None:

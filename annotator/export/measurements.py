@@ -59,7 +59,9 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
     finding = _finding(ctx, ann.finding)
     media = ctx.media(m.media)
     confidence = ann.confidence.get(m.frame)
-    low = f"low tracking confidence ({confidence:.2f})" if confidence is not None and confidence < LOW_CONFIDENCE else ""
+    # a clip's points were tracked; a still's came from the automatic analysis alone
+    source = "tracking" if ann.is_dynamic else "analysis"
+    low = f"low {source} confidence ({confidence:.2f})" if confidence is not None and confidence < LOW_CONFIDENCE else ""
     note = "; ".join(n for n in (m.note, turn_note(ann, m.frame), low) if n)
     role = [name for name, f in (("rest", ann.rest_frame), ("peak", ann.peak_frame)) if f == m.frame]
     return {
@@ -83,7 +85,7 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
         "side": finding.side if finding else "",
         "extrapolated": m.extrapolated,
         "frame_role": " ".join(role),  # "rest", "peak": the annotation's own rest and peak frames
-        "confidence": confidence,  # tracking confidence of the frame; None where a person placed it
+        "confidence": confidence,  # tracking (or a still's analysis) confidence; None where a person placed it
     }
 
 

@@ -37,6 +37,7 @@ def make_case(folder: Path) -> Path:
     thick.keyframes[6] = [(40, 61), (280, 61), (40, 195), (280, 195)]
     thick.confidence = {6: 0.3, 11: 0.9}  # frame 6 tracked with low confidence
     pen = Annotation.single("p1", "m1", "pennation", 0, [(100, 180), (160, 120), (40, 200), (280, 200)])
+    pen.confidence = {0: 0.2}  # read by the automatic analysis on one frame, unsure
     # a shallow fascicle (slope 1/4) meets the deep line at x=40 (inside) and the superficial
     # one at x=720: outside the 320-pixel image, so its length is extrapolated
     fas = Annotation.single("f1", "m1", "fascicle", 0,
@@ -74,6 +75,10 @@ def test_csv_and_json_carry_the_new_quantities_roles_and_flags(exported: dict[st
     assert "low tracking confidence (0.30)" in low["note"] and float(low["confidence"]) == 0.3
     assert "low tracking" not in peak["note"] and rest["confidence"] == ""
     assert float(by[("p1", "0", "pennation")]["value"]) == pytest.approx(45.0)
+    # a single-frame value the analysis read is flagged as the analysis' (not tracking's) doubt
+    assert "low analysis confidence (0.20)" in by[("p1", "0", "pennation")]["note"]
+    assert float(by[("p1", "0", "pennation")]["confidence"]) == 0.2
+    assert by[("f1", "0", "fascicle_length")]["confidence"] == "" and "confidence" not in length_note(by)
     assert {q for a, _, q in by if a == "p1"} == {"pennation", "fascicle_angle", "aponeurosis_angle"}
     length = by[("f1", "0", "fascicle_length")]
     assert length["extrapolated"] == "yes" and "(extrapolated)" in length["display"]
@@ -83,6 +88,10 @@ def test_csv_and_json_carry_the_new_quantities_roles_and_flags(exported: dict[st
     data = json.loads(exported["json"].read_text(encoding="utf-8"))
     j = [m for m in data["measurements"] if m["quantity"] == "fascicle_length"]
     assert j and j[0]["extrapolated"] is True
+
+
+def length_note(by: dict[tuple[str, str, str], dict[str, str]]) -> str:
+    return by[("f1", "0", "fascicle_length")]["note"]
 
 
 def test_report_and_slides_show_the_values_with_rest_peak_and_extrapolation(exported: dict[str, Path]) -> None:
@@ -125,6 +134,7 @@ def test_sr_codes_units_and_extrapolation_method(exported: dict[str, Path]) -> N
 
     codes(ds.ContentSequence)
     assert evaluations.count("Low tracking confidence (below 0.5)") == 1  # frame 6 of the thickness
+    assert evaluations.count("Low automatic analysis confidence (below 0.5)") == 1  # the pennation
 
 
 def test_sr_passes_dciodvfy(exported: dict[str, Path]) -> None:

@@ -107,3 +107,17 @@ def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainW
     assert row.thickness is not None and row.thickness_x is not None
     assert m is not None and m.value == pytest.approx(row.thickness, rel=1e-6)
     assert abs(m.value - clip.inner_thickness_px_at(0, row.thickness_x) * MM_PER_PX) < 0.5
+    # each keeps the analysis' confidence (flagged below 0.5 on the image and in every export);
+    # the user's correction makes the value theirs, and undo brings the analysis' back
+    assert all(a.confidence == {0: pytest.approx(row.confidence)} for a in kinds.values())
+    from annotator.case.annotation_commands import MoveAnnotation, SetPoints
+
+    thickness = kinds["thickness"]
+    pts = thickness.points_at(0)
+    assert pts is not None
+    window.controller.push(SetPoints(thickness.id, 0, [(x, y + 1.0) for x, y in pts]))
+    assert thickness.confidence == {}
+    window.controller.undo_stack.undo()
+    assert thickness.confidence == {0: pytest.approx(row.confidence)}
+    window.controller.push(MoveAnnotation(kinds["pennation"].id, 0, 2.0, 0.0))
+    assert kinds["pennation"].confidence == {}

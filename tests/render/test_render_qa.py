@@ -3,6 +3,8 @@ stay inside the visible crop and off the scale bar; non-square pixels drawn at t
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
@@ -75,6 +77,21 @@ def test_an_uncalibrated_image_has_no_warning_per_value() -> None:
     svg = svg_text(FrameScene(frame(), 0, 0.0, [line], plain, real_measure(plain)))
     assert "90.0 px" in svg and "\u26a0" not in svg
     assert "uncalibrated" in svg  # the corner note says it once
+
+
+def test_a_value_read_with_low_confidence_says_so_on_the_image() -> None:
+    """A still's automatic thickness (one frame, the analysis' confidence) below 0.5 carries
+    "(low confidence)" beside its value; a sure one and a hand-placed one do not."""
+    points = [(20.0, 20.0), (180.0, 20.0), (20.0, 90.0), (180.0, 90.0)]
+    unsure = Annotation.single("t1", "m1", "thickness", 0, points, label="unsure")
+    unsure.confidence = {0: 0.2}
+    sure = Annotation.single("t2", "m1", "thickness", 0, [(x, y + 5) for x, y in points], label="sure")
+    sure.confidence = {0: 0.9}
+    placed = Annotation.single("t3", "m1", "thickness", 0, [(x, y + 10) for x, y in points], label="placed")
+    svg = svg_text(FrameScene(frame(), 0, 0.0, [unsure, sure, placed], TWO_REGIONS, real_measure(TWO_REGIONS)))
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    assert "unsure  14.0 mm (low confidence)" in texts
+    assert "sure  14.0 mm" in texts and "placed  14.0 mm" in texts
 
 
 def _label_rect(scene: FrameScene, crop: tuple[int, int, int, int], options: RenderOptions) -> QRectF:
