@@ -25,14 +25,16 @@ from benchmarks.observer_clips import (
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 
-# sequence: mode -> (pennation RMSE deg, thickness RMSE %) bounds; measured 1.70 / 2.0 and
-# 1.36 / 1.9 (analysis), 1.54 / 2.0 and 1.40 / 1.1 (drawn), thickness read near the edge where
+# sequence: mode -> (pennation RMSE deg, thickness RMSE %) bounds; measured 1.76 / 1.7 and
+# 1.50 / 2.6 (analysis), 1.58 / 2.0 and 1.51 / 0.9 (drawn) since the imaging area leaves the
+# screen's header out and an unclear frame no longer resets the fusion's run of turned-away
+# detections (1.70 / 2.0, 1.36 / 1.9, 1.54 / 2.0, 1.40 / 1.1 before), thickness read near the edge where
 # the fascicles reach the deep aponeurosis (1.9, 3.1, 4.2 and 2.1 % where they insert), a drawn
 # one followed by the merged crest of a double band (structure_lines.MERGE_SIGMA: 4.7 and 1.5 %
 # before)
 BOUNDS = {
     "jumping": {"clip": (2.1, 2.4), "drawn": (2.0, 2.5)},
-    "range-of-motion": {"clip": (1.8, 2.4), "drawn": (1.8, 1.6)},
+    "range-of-motion": {"clip": (1.8, 2.9), "drawn": (1.8, 1.6)},
 }
 
 
@@ -63,14 +65,16 @@ def test_clip_mode_is_not_much_worse_than_each_frame_alone(corpus: Path, name: s
 
 
 # data set 3 (TimTrack paper) on the corpus MP4s: clip -> mode -> (pennation RMSE deg,
-# thickness RMSE %) bounds; measured clip 2.29 / 0.8, 1.12 / 0.6, 0.66 / 1.0 and drawn 2.13 /
-# 1.4, 1.37 / 0.9, 0.66 / 2.0 since thickness is read near the edge where the fascicles reach
+# thickness RMSE %) bounds; measured clip 2.13 / 0.9, 1.20 / 0.6, 0.93 / 1.5 and drawn 2.19 /
+# 1.6, 1.26 / 1.0, 1.01 / 2.1 since the imaging area leaves the screen's panels out and tied
+# deep-half peaks go to the steeper (clip 2.29 / 0.8, 1.12 / 0.6, 0.66 / 1.0, drawn 2.13 / 1.4,
+# 1.37 / 0.9, 0.66 / 2.0 before), and since thickness is read near the edge where the fascicles reach
 # the deep aponeurosis, as the observers read it (where they insert: clip 3.0 / 2.4 / 2.3 %,
 # drawn 1.6 / 2.5 / 5.6 %)
 BOUNDS_3 = {
     "p6_isokinetic500_01_push_01.mp4": {"clip": (2.8, 1.3), "drawn": (2.6, 1.9)},
     "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 1.1), "drawn": (1.8, 1.4)},
-    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.0, 1.5), "drawn": (1.0, 2.5)},
+    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.2, 1.8), "drawn": (1.3, 2.5)},
 }
 
 
@@ -103,6 +107,31 @@ def test_the_papers_frames_are_the_mp4s_frames_enlarged(corpus: Path) -> None:
     assert best > 0.99
     assert all(match(f, DATASET_3_SCALE) < best - 0.01 for f in (26, 27, 29, 30))
     assert all(match(28, s) < best - 0.002 for s in (DATASET_3_SCALE - 0.02, DATASET_3_SCALE + 0.02))
+
+
+def test_the_papers_figure_is_analysed_inside_its_image(corpus: Path) -> None:
+    """The paper's image push_02_29 (the scanner screen as a MATLAB figure: white margin, grey
+    panels, a text header) is analysed inside its B-mode image, header left out, and reads as
+    its three observers did (pennation 25.2 deg, thickness 257.7 figure px). On the paper's
+    other data set 3 figures the image's deep half is black, and the area took half the image
+    or less (generated: tests/unit/test_architecture_robustness.py)."""
+    import math
+
+    from annotator.dynamics.architecture import analyse_image
+    from annotator.dynamics.architecture.detect import imaging_area
+
+    paper = cv2.imread(str(corpus / "timvanderzee-ultrasound-automated-algorithm"
+                           / "ds3_GM_Telemed_p6_isometric_max_01_push_02_29.jpg"), cv2.IMREAD_GRAYSCALE)
+    assert paper is not None
+    area = imaging_area(paper)
+    assert abs(area.x0 - 375) <= 12 and abs(area.x1 - 1290) <= 12 and 90 <= area.y0 <= 110, area
+    observers = [(23.0, -2.7, 260.0), (22.72, -2.4, 258.0), (22.06, -2.86, 256.0)]  # benchmarks/data
+    pennation = sum(a - b for a, b, _ in observers) / 3
+    thickness = sum(h * math.cos(math.radians(b)) for _, b, h in observers) / 3
+    est = analyse_image(paper, mm_per_px=None)
+    assert est.confidence >= 0.5 and est.thickness is not None
+    assert abs(abs(est.fascicle_angle_deg - est.superficial_angle_deg) - pennation) < 2.0  # type: ignore[operator]
+    assert abs(est.thickness - thickness) < 0.03 * thickness
 
 
 @functools.cache

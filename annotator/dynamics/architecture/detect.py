@@ -112,8 +112,9 @@ class Work:
 
 
 def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None) -> Area:
-    """The B-mode image within a frame: the largest textured region (scanner screens carry a
-    header, rulers and text around it), or ``roi`` clipped to the frame."""
+    """The B-mode image within a frame: the largest textured region that is not a flat panel
+    (scanner screens carry a header, rulers and text around it), over the rows and columns it
+    fills (``_filled_span``), or ``roi`` clipped to the frame."""
     h, w = grey.shape
     if roi is not None:
         x0, y0, x1, y1 = roi
@@ -126,7 +127,7 @@ def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None)
     small = cv2.resize(grey, (w // f, h // f), interpolation=cv2.INTER_AREA).astype(np.float32)
     mean = cv2.blur(small, (7, 7))
     sd = np.sqrt(np.maximum(cv2.blur(small * small, (7, 7)) - mean * mean, 0))
-    raw = ((sd > 4.0) & (mean > 6.0)).astype(np.uint8)
+    raw = ((sd > 4.0) & (mean > 6.0) & ~_flat_panel(grey, small.shape)).astype(np.uint8)
     closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     mask = np.asarray(cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)), np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
@@ -136,15 +137,43 @@ def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None)
     x, y, bw, bh = (int(v) for v in stats[best, :4])
     if bw * bh < 0.1 * (w // f) * (h // f):
         return Area(0, 0, w, h)
-    # the component's own rows and columns (a bounding box can include a stray corner)
-    inside = labels == best
-    cols: np.ndarray = np.flatnonzero(inside.mean(axis=0) > 0.5)
-    rows: np.ndarray = np.flatnonzero(inside.mean(axis=1) > 0.5)
-    if len(cols) < 8 or len(rows) < 8:
-        cols, rows = np.arange(x, x + bw), np.arange(y, y + bh)
+    cols, rows = _filled_span(labels == best, (x, y, bw, bh))
     margin = 2
     return Area(min(w, int(cols[0] + margin) * f), min(h, int(rows[0] + margin) * f),
                 max(0, int(cols[-1] + 1 - margin) * f), max(0, int(rows[-1] + 1 - margin) * f))
+
+
+def _flat_panel(grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Where most pixels equal their neighbours: a screen's flat panels and margins, grey or
+    black, with their text (closed into blobs, text joined the panels to the image: on data
+    set 3's figures of a Telemed screen the area took the panels' rows and half the image's
+    columns). Speckle almost never repeats a pixel; black deep tissue does, but was never
+    texture (the mean > 6 test)."""
+    g = grey.astype(np.int16)
+    flat = np.zeros(grey.shape, np.float32)
+    flat[:-1, :-1] = ((g[:-1, :-1] == g[1:, :-1]) & (g[:-1, :-1] == g[:-1, 1:]))
+    small = cv2.resize(flat, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    return np.asarray(cv2.blur(small, (7, 7)) > 0.5)
+
+
+def _filled_span(inside: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The columns and rows the component fills more than half of, each counted over the
+    other's span (a bounding box can include a stray corner, and a header's text can join a
+    side panel to the image). Counted over the whole frame instead, the columns of a screen
+    whose deep half is black held 0.43 of its height and were lost, leaving half the image."""
+    x, y, bw, bh = box
+    cols, rows = np.arange(x, x + bw), np.arange(y, y + bh)
+    for _ in range(3):
+        new_rows = np.flatnonzero(inside[:, cols].mean(axis=1) > 0.5)
+        if len(new_rows) < 8:
+            break
+        new_cols = np.flatnonzero(inside[new_rows, :].mean(axis=0) > 0.5)
+        if len(new_cols) < 8:
+            break
+        if np.array_equal(new_rows, rows) and np.array_equal(new_cols, cols):
+            break
+        rows, cols = new_rows, new_cols
+    return cols, rows
 
 
 def prepare(grey: np.ndarray, area: Area, wide: bool = False) -> Work:
@@ -346,7 +375,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     deep_px = (yf - s0[xs_in]) / gap[xs_in] >= DEEP_BAND[0]
     if deep_px.sum() >= MIN_MUSCLE_PX:
         deep_peakedness = _profile(yf[deep_px], dx[deep_px], values[deep_px])
-        best = halfway_to_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True))
+        best = halfway_to_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True), apo_deg=apo_deg)
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
     return math.tan(math.radians(best)), clarity
 

@@ -111,11 +111,13 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
     if not use_measurements:
         first = int(np.argmax(np.isfinite(measured))) if np.isfinite(measured).any() else 0
         meas_var = np.where(np.arange(n) == first, meas_var, np.inf)
-    fwd, fwd_var, innov_f = _pass(measured, meas_var, predicted_step, q)
+    clear_var = r0 / CLEAR ** 2
+    fwd, fwd_var, innov_f = _pass(measured, meas_var, predicted_step, q, clear_var)
     back_step = np.zeros(n)
     back_step[:-1] = -predicted_step[1:]  # the change from k+1 back to k
     rev = slice(None, None, -1)
-    bwd, bwd_var, innov_b = _pass(measured[rev], meas_var[rev], np.concatenate([[0.0], back_step[:-1][rev]]), q)
+    bwd, bwd_var, innov_b = _pass(measured[rev], meas_var[rev], np.concatenate([[0.0], back_step[:-1][rev]]), q,
+                                  clear_var)
     bwd, bwd_var, innov_b = bwd[rev], bwd_var[rev], innov_b[rev]
     w_f = 1.0 / np.maximum(fwd_var, 1e-12)
     w_b = 1.0 / np.maximum(bwd_var, 1e-12)
@@ -142,7 +144,12 @@ def observed_process(measured: np.ndarray, quality: np.ndarray, predicted_step: 
     return max(spread * spread - 2.0 * r0, 0.0)
 
 
-def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float,
+          clear_var: float = math.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One Kalman pass. A detection noisier than ``clear_var`` that the gate lets through
+    (its own variance is wide) does not end a run of turned-away ones: an unclear frame in the
+    middle of a fast contraction cannot say the state was right (data set 2's jump: frames
+    9-13 read 23-27 degrees, the state stayed at 12, and one unclear frame kept resetting the run)."""
     n = len(z)
     x = np.zeros(n)
     p = np.zeros(n)
@@ -160,7 +167,8 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float) -> tuple[np.
             if k == first or innov * innov < GATE * GATE * s:
                 gain = pk / s
                 xk, pk = xk + gain * innov, (1.0 - gain) * pk
-                rejected.clear()
+                if r[k] <= clear_var:
+                    rejected.clear()
             else:
                 rejected.append(innov)
                 # the structure itself moved other than the flow said (a fast release), and the

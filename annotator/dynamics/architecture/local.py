@@ -159,7 +159,7 @@ def with_deep_half(m: Muscle, slope: float) -> float:
     if deep is None:
         return slope
     deg = halfway_to_deep(math.degrees(math.atan(slope)), lambda a: peakedness(deep, a), edge_ok=False,
-                          half=0.5)
+                          half=0.5, apo_deg=m.apo_deg)
     return math.tan(math.radians(deg))
 
 

@@ -1,0 +1,96 @@
+"""What broke the analysis on the TimTrack paper's data set 3 images (frames of clips we do not
+have: a scanner screen exported as a figure, grey panels, black deep tissue) and on mirrored
+images, each on generated data: the imaging area of such a screen, a tie between two
+deep-half fascicle peaks, and a fast contraction the flow does not see (issue 9)."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from annotator.dynamics.architecture import analyse_image
+from annotator.dynamics.architecture.detect import imaging_area
+from annotator.dynamics.architecture.fusion import MEASURE, fuse
+from annotator.dynamics.architecture.profile import halfway_to_deep
+from tests.architecture_images import muscle_image
+
+# the B-mode image's place on the generated screen
+X0, Y0, X1, Y1 = 300, 110, 780, 590
+
+
+def scanner_screen(deep_black_from: int = 250) -> np.ndarray:
+    """A 1000 x 640 screen: white margin, grey (54) panels with text, a text header across
+    the top, and a muscle image whose rows from ``deep_black_from`` down are black (deep
+    tissue beyond the gain, as on data set 3's figures)."""
+    screen = np.full((640, 1000), 255, np.uint8)
+    screen[20:620, 40:960] = 54
+    for row in range(40, 100, 22):  # the header: clinic, sonographer, date, probe
+        cv2.putText(screen, "Hospital/clinic: -   Sonographer: -   9/20/2018  LV8-5L60N-2", (60, row),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.6, 200, 1, cv2.LINE_AA)
+    for k, words in enumerate(("[B]", "FPS 25", "De 50 mm", "DR 66 dB", "Gn 81 %", "Frq 6.5 MHz", "FrmAvg 3")):
+        cv2.putText(screen, words, (60, 150 + 24 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.55, 190, 1, cv2.LINE_AA)
+        cv2.putText(screen, words, (820, 150 + 24 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.55, 190, 1, cv2.LINE_AA)
+    image = muscle_image(3, s_row=40.0, d_row=200.0, fascicle_deg=30.0, size=(X1 - X0, Y1 - Y0))
+    image[deep_black_from:] = 0
+    screen[Y0:Y1, X0:X1] = image
+    return screen
+
+
+def test_the_imaging_area_of_a_screen_with_grey_panels_and_a_black_deep_half() -> None:
+    """Panels with text and the header touch the image's texture; the image's own columns are
+    textured over less than half the screen's height. The area is the image's columns, and
+    the analysis reads the muscle in it (it read half the image, or nothing, before)."""
+    screen = scanner_screen()
+    area = imaging_area(screen)
+    assert abs(area.x0 - X0) <= 10 and abs(area.x1 - X1) <= 10, area
+    assert Y0 - 10 <= area.y0 <= Y0 + 40, area  # the header is left out
+    for grey in (screen, cv2.flip(screen, 1)):
+        est = analyse_image(grey, mm_per_px=None)
+        assert est.confidence >= 0.5 and est.pennation_deg is not None, est.reason
+        pen = abs(est.fascicle_angle_deg - est.superficial_angle_deg)  # type: ignore[operator]
+        assert abs(pen - 33.0) < 3.0, pen  # fascicles at 30 deg, the superficial line at -3
+
+
+def test_a_still_grey_screen_keeps_its_whole_image() -> None:
+    """A screen whose image is textured all the way down keeps its full height and width."""
+    area = imaging_area(scanner_screen(deep_black_from=10_000))
+    assert abs(area.x0 - X0) <= 10 and abs(area.x1 - X1) <= 10 and abs(area.y1 - Y1) <= 10, area
+
+
+def test_two_nearly_equal_deep_peaks_go_to_the_steeper_either_way_round() -> None:
+    """The deep half's profile with two peaks 5 % apart, 5 degrees either side of the whole
+    band's 20 degrees: the steeper (further from the aponeurosis) is taken whichever is a hair
+    higher, so an image and its mirror read the same (data set 4's GM_T_10 read 3.8 degrees
+    apart)."""
+
+    def profile(low_peak: float, high_peak: float, sign: float) -> float:
+        def score(deg: float) -> float:
+            d = sign * deg
+            return low_peak * math.exp(-0.5 * ((d - 15.0) / 1.2) ** 2) + high_peak * math.exp(-0.5 * ((d - 25.0) / 1.2) ** 2)
+        return halfway_to_deep(sign * 20.0, score, apo_deg=sign * 2.0)
+
+    for low, high in ((1.0, 0.97), (0.97, 1.0)):
+        plain, mirrored = profile(low, high, 1.0), profile(low, high, -1.0)
+        assert abs(plain - 22.5) < 0.3, plain
+        assert abs(plain + mirrored) < 1e-6
+    assert abs(profile(1.0, 0.6, 1.0) - 17.5) < 0.3  # a clear winner still wins
+
+
+def test_an_unclear_frame_does_not_keep_the_state_away_from_a_fast_contraction() -> None:
+    """Sparse frames of a jump: the fascicle slope steps from 0.2 to 0.45 while the flow
+    predicts no change, and one frame in the middle is unclear. The run of turned-away
+    detections must still restart the state from them (it stayed at 0.2 through the
+    contraction, the unclear frame resetting the run each time)."""
+    truth = np.array([0.2] * 6 + [0.45] * 6 + [0.2] * 6)
+    rng = np.random.default_rng(2)
+    measured = truth + rng.normal(0.0, math.sqrt(MEASURE["fslope"]), len(truth))
+    clear = fuse("fslope", measured, np.ones(len(truth)), np.zeros(len(truth))).value
+    quality = np.ones(len(truth))
+    quality[8] = 0.2  # unclear in the middle of the contraction
+    track = fuse("fslope", measured, quality, np.zeros(len(truth))).value
+    # (before: 0.21 on frame 10, where the clear sequence reads 0.40)
+    assert np.all(track[7:12] > 0.35), track
+    assert np.max(np.abs(track[6:12] - clear[6:12])) < 0.09, (track, clear)
+    assert np.all(np.abs(track[:3] - 0.2) < 0.03) and np.all(np.abs(track[15:] - 0.2) < 0.03)
