@@ -227,9 +227,14 @@ def _met(ok: bool) -> str:
 
 
 def main() -> int:
+    import os
+
+    from benchmarks import dataset3_figures
     from benchmarks.observer_clips import report
 
     _accuracy()
+    repo = os.environ.get("TIMTRACK_REPO")
+    dataset3_figures.report(Path(repo) if repo else None, TARGETS["pennation_rmse"], TARGETS["thickness_rmse_pct"])
     report(TARGETS)
     _drift()
     _speed()
