@@ -103,9 +103,10 @@ def halfway_to_deep(deg: float, deep_score: Callable[[float], float],
     they insert, and the whole band favours the brighter superficial half: halfway, RMSE fell
     on all four observer sets (the deep half alone overshoots; docs/adr/0010).
     Of nearly equal deep peaks, the steepest counts (``_steepest_of_the_best``; ``apo_deg`` is
-    the deep aponeurosis' angle). ``edge_ok`` False: a peak on the window's edge does not count. A clip's follower needs
-    that: it feeds each frame's angle to the next, and edge peaks walked it away (the jump
-    clip 1.70 -> 3.41 deg); a still, read once, gains by them (data set 3 1.45 -> 1.37)."""
+    the deep aponeurosis' angle). ``edge_ok`` False: a peak on the window's edge does not
+    count. A clip's follower needs that: it feeds each frame's angle to the next, and edge
+    peaks walked it away (the jump clip 1.70 -> 3.41 deg); a still, read once, gains by them
+    (data set 3 1.45 -> 1.37)."""
     angles = np.arange(deg - DEEP_WINDOW_DEG, deg + DEEP_WINDOW_DEG + 0.01, 1.0)
     scores = np.array([deep_score(float(a)) for a in angles])
     j = _steepest_of_the_best(angles, scores, apo_deg)
