@@ -18,7 +18,8 @@ def add_parser(subparsers: Any) -> None:
         "architecture",
         help="measure muscle architecture (pennation, thickness, fascicle length) on every frame",
         description=(
-            "Find the imaging area, the superficial and deep aponeuroses and the fascicle "
+            "Find the imaging area (a DICOM's largest ultrasound region when it declares one, "
+            "as the app does), the superficial and deep aponeuroses and the fascicle "
             "orientation on every frame of a clip (or on a still), following them through the "
             "clip without drift, and print one row per frame: frame, time_ms, pennation_deg, "
             "fascicle_angle_deg, aponeurosis_angle_deg (deep) and superficial_angle_deg (to the "
@@ -37,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--media", dest="media_id", help="the media's id in --case (default: by path)")
     p.add_argument("--mm-per-px", type=float, metavar="V", help="pixel size in mm (square pixels)")
     p.add_argument("--frames", metavar="A:B", help="frames A to B inclusive (default: all)")
-    p.add_argument("--roi", metavar="x0,y0,x1,y1", help="search only this rectangle (pixels)")
+    p.add_argument("--roi", metavar="x0,y0,x1,y1", help="search only this rectangle (pixels; default: the DICOM's largest ultrasound region, else found)")
     p.add_argument("--no-drift-correction", action="store_true",
                    help="follow the first frame's structures with optical flow alone (for comparison)")
     p.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             first, last = _frames(args.frames, media.frame_count)
             indices = list(range(first, last + 1))
             if roi is None:
-                roi = _tissue_region(calibration)
+                roi = calibration.scanner_image_roi()
             scale, why = _scale(calibration, media, args.mm_per_px, roi)
             if scale is None and why.startswith("doppler"):
                 rows = [{"frame": i, "time_ms": media.time_ms(i), "reason": why[len("doppler: "):]}
@@ -110,16 +111,6 @@ def _roi(text: str | None) -> tuple[int, int, int, int] | None:
     except ValueError:
         raise CliError(f"--roi {text!r}: give four numbers x0,y0,x1,y1 in pixels") from None
     return x0, y0, x1, y1
-
-
-def _tissue_region(calibration: Any) -> tuple[int, int, int, int] | None:
-    """The largest 2D tissue region of a DICOM: the image itself, known rather than guessed
-    (a dark sector under a bright text header would otherwise fool the search)."""
-    regions = [r for r in calibration.spatial_regions if getattr(r, "source", "") != "manual"]
-    if not regions:
-        return None
-    r = max(regions, key=lambda r: (r.x1 - r.x0) * (r.y1 - r.y0))
-    return int(r.x0), int(r.y0), int(r.x1) + 1, int(r.y1) + 1
 
 
 def _frames(text: str | None, count: int) -> tuple[int, int]:

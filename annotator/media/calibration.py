@@ -193,6 +193,18 @@ class Calibration:
     def other_regions(self) -> tuple[Region, ...]:
         return tuple(r for r in self.regions if not r.is_spatial)
 
+    def scanner_image_roi(self) -> tuple[int, int, int, int] | None:
+        """(x0, y0, x1, y1), x1 and y1 exclusive: the largest 2D region the scanner declared
+        (DICOM ultrasound regions), the B-mode image itself, known rather than guessed (a dark
+        image under a bright text header, or one of two side-by-side images, fools a search);
+        None without one (a pixel spacing or a manual calibration covers the whole frame and
+        says nothing of where the image is)."""
+        declared = [r for r in self.spatial_regions if r.source == SOURCE_US_REGION]
+        if not declared:
+            return None
+        r = max(declared, key=lambda g: (g.x1 - g.x0 + 1) * (g.y1 - g.y0 + 1))
+        return int(r.x0), int(r.y0), int(r.x1) + 1, int(r.y1) + 1
+
     @property
     def source(self) -> str | None:
         """The calibration source of the image as a whole (None when uncalibrated)."""

@@ -56,7 +56,9 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
         return None
     try:
         media = document.media(media_id)
-        scale = mm_per_px(document.calibration(media_id, 0))
+        calibration = document.calibration(media_id, 0)
+        scale = mm_per_px(calibration)
+        roi = calibration.scanner_image_roi()  # the image the scanner declared, as the CLI reads it
     except MediaError as exc:
         c.error.emit("Cannot analyse", str(exc))
         return None
@@ -71,7 +73,7 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
             progress.report(done / max(len(indices), 1), f"Analysing frame {done} of {len(indices)}")
             return not progress.cancelled
 
-        return analyse_sequence(frames, indices, mm_per_px=scale, times_ms=times, progress=report)
+        return analyse_sequence(frames, indices, mm_per_px=scale, roi=roi, times_ms=times, progress=report)
 
     def done(estimates: Any) -> None:
         clip = media.frame_count > 1

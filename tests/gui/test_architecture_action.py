@@ -103,7 +103,9 @@ def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainW
     from annotator.dynamics.architecture import analyse_image
     from annotator.dynamics.frames import to_grey
 
-    row = analyse_image(to_grey(still.frame(0)), mm_per_px=(MM_PER_PX, MM_PER_PX))
+    # ... in the image its DICOM region declares, as the app reads it
+    row = analyse_image(to_grey(still.frame(0)), mm_per_px=(MM_PER_PX, MM_PER_PX),
+                        roi=still.calibration.scanner_image_roi())
     assert row.thickness is not None and row.thickness_x is not None
     assert m is not None and m.value == pytest.approx(row.thickness, rel=1e-6)
     assert abs(m.value - clip.inner_thickness_px_at(0, row.thickness_x) * MM_PER_PX) < 0.5
@@ -121,3 +123,25 @@ def test_a_still_gets_three_single_frame_annotations(qtbot: QtBot, window: MainW
     assert thickness.confidence == {0: pytest.approx(row.confidence)}
     window.controller.push(MoveAnnotation(kinds["pennation"].id, 0, 2.0, 0.0))
     assert kinds["pennation"].confidence == {}
+
+
+def test_a_dual_view_is_read_in_the_scanners_largest_image(qtbot: QtBot, window: MainWindow,
+                                                             errors: list[tuple[str, str]]) -> None:
+    """Two images side by side, each a DICOM region: the app analyses the largest, as the
+    command does, not the pair as one image."""
+    from annotator.media.calibration import UNIT_CM, Region
+    from tests.unit.test_architecture_analysis import dual_view
+
+    screen, left_w = dual_view()
+    h, w = screen.shape
+    regions = [Region(0, 0, left_w - 1, h - 1, UNIT_CM, UNIT_CM, 0.01, 0.01),
+               Region(left_w + 8, 0, w - 1, h - 1, UNIT_CM, UNIT_CM, 0.01, 0.01)]
+    still = ArrayMedia(np.repeat(screen[None, :, :, None], 3, axis=3), path="dual.dcm", kind="dicom", regions=regions)
+    doc = open_clip(window, qtbot, still)
+    run(window, qtbot)
+    assert errors == []
+    kinds = {a.kind: a for a in doc.case.annotations}
+    p = find_measurement(doc.measure(kinds["pennation"], 0), "pennation")
+    assert p is not None and abs(p.value - 20.0) < 2.5, p
+    pts = kinds["thickness"].points_at(0)
+    assert pts is not None and all(x < left_w for x, _ in pts)

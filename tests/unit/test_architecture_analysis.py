@@ -199,6 +199,26 @@ def test_the_command_prints_a_row_per_frame_in_mm_from_the_regions(tmp_path: Pat
     assert [r["frame"] for r in json.loads(capsys.readouterr().out)] == [1, 2]
 
 
+def dual_view() -> tuple[np.ndarray, int]:
+    """Two images side by side, as a comparison screen shows them: fascicles at 20 degrees on
+    the left (480 px wide), at 36 degrees on the right (400 px); and where the left one ends."""
+    left = muscle_image(1, s_row=80.0, d_row=260.0, s_deg=0.0, d_deg=0.0, fascicle_deg=20.0, size=(W, H))
+    right = muscle_image(2, s_row=70.0, d_row=250.0, s_deg=0.0, d_deg=0.0, fascicle_deg=36.0, size=(400, H))
+    return np.hstack([left, np.zeros((H, 8), np.uint8), right]), W
+
+
+def test_a_dual_view_is_read_in_the_scanners_largest_image(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command reads the image the scanner declared as its largest region, not the pair
+    the texture search would take as one image; the app reads the same region
+    (tests/gui/test_architecture_action.py)."""
+    screen, left_w = dual_view()
+    regions = [us_region(0, 0, left_w - 1, H - 1, 0.01, 0.01), us_region(left_w + 8, 0, screen.shape[1] - 1, H - 1, 0.01, 0.01)]
+    path = _dicom(tmp_path, [screen, screen], regions)
+    assert cli_main(["architecture", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert all(abs(r["pennation_deg"] - 20.0) < 2.5 and r["confidence"] >= 0.5 for r in rows), rows
+
+
 def test_a_doppler_region_gives_nulls_with_a_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     frames, _ = _clip(2)
     doppler = us_region(0, 0, W - 1, H - 1, 0.01, 1.0, units=(4, 7), spatial_format=3, data_type=3)
