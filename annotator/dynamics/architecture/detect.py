@@ -368,6 +368,11 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     i = int(np.argmax(coarse))
     base = float(np.median(coarse)) + 1e-9
     clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
+    if i in (0, len(angles) - 1):
+        # strongest at the steepest angle looked for: what stands out lies beyond it (a seam,
+        # vertical shadows), not a fascicle. A phantom's reverberations over plain speckle
+        # (an orthanc-tests JPEG 2000) read 68.7 deg at confidence 0.55
+        clarity = 0.0
     if step_deg > 1.0:  # a quick look: no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
     clarity *= distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
