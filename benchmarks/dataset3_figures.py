@@ -9,7 +9,6 @@ Hullfish and Baxter's data) named by ``TIMTRACK_REPO``; without it nothing is me
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from pathlib import Path
@@ -18,51 +17,52 @@ import cv2
 import numpy as np
 
 from annotator.dynamics.architecture import analyse_image
-from benchmarks.observers import read_xlsx
+from annotator.dynamics.architecture.types import FrameArchitecture
+from benchmarks.observers import Observed, read_xlsx
 
 SUBDIR = Path("Example images") / "raw" / "TimTrack paper" / "dataset 3"
 
 
-def observers(folder: Path) -> dict[tuple[str, str], list[tuple[float, float]]]:
-    """(sheet, image name) -> each observer's (pennation deg, thickness px): alpha - beta and
-    height x cos(beta), as the paper defines them."""
-    out: dict[tuple[str, str], list[tuple[float, float]]] = {}
+def observed(folder: Path) -> dict[str, list[Observed]]:
+    """Per clip folder, every figure the three observers measured, as the other data sets are
+    read (``benchmarks.observers.Observed``)."""
+    per: dict[tuple[str, str], list[tuple[float, float, float]]] = {}
     for book in sorted(folder.glob("dataset3_for_manual_estimation_obs*.xlsx")):
         for sheet, rows in read_xlsx(book).items():
             for row in rows[1:]:
                 name = (row.get("A") or "").strip()
-                if not name or not row.get("B"):
-                    continue
-                alpha, beta, height = float(row["B"]), float(row["C"]), float(row["D"])
-                out.setdefault((sheet, name), []).append((abs(alpha - beta), height * math.cos(math.radians(beta))))
+                if name and row.get("B"):
+                    per.setdefault((sheet, name), []).append((float(row["B"]), float(row["C"]), float(row["D"])))
+    out: dict[str, list[Observed]] = {}
+    for path in sorted(folder.glob("*/*.jpg")):
+        values = per.get((path.stem[: path.stem.index("_push")], path.stem[path.stem.index("push"):]))
+        if values:
+            out.setdefault(path.parent.name, []).append(
+                Observed(path, "3", [v[0] for v in values], [v[1] for v in values], [v[2] for v in values]))
     return out
 
 
 def measure(repo: Path) -> dict[str, dict[str, float]]:
-    """Per clip and "all": pennation RMSE (deg, to the superficial aponeurosis, as observed),
-    its bias, thickness RMSE (%), images measured and images at confidence >= 0.5."""
-    folder = repo / SUBDIR
-    seen = observers(folder)
-    errors: dict[str, list[tuple[float, float, bool]]] = {}
-    for path in sorted(folder.glob("*/*.jpg")):
-        sheet, name = path.stem[: path.stem.index("_push")], path.stem[path.stem.index("push"):]
-        obs = seen.get((sheet, name))
-        grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        if not obs or grey is None:
-            continue
-        est = analyse_image(grey, mm_per_px=None)
-        if est.fascicle_angle_deg is None or est.superficial_angle_deg is None or est.thickness is None:
-            continue
-        pen, thick = np.mean([o[0] for o in obs]), np.mean([o[1] for o in obs])
-        err = (abs(est.fascicle_angle_deg - est.superficial_angle_deg) - float(pen),
-               100.0 * (est.thickness - float(thick)) / float(thick), est.confidence >= 0.5)
-        errors.setdefault(path.parent.name, []).append(err)
-        errors.setdefault("all", []).append(err)
-    return {clip: {"pennation_rmse": float(np.sqrt(np.mean([e[0] ** 2 for e in errs]))),
-                   "pennation_bias": float(np.mean([e[0] for e in errs])),
-                   "thickness_rmse": float(np.sqrt(np.mean([e[1] ** 2 for e in errs]))),
-                   "measured": float(len(errs)), "confident": float(sum(e[2] for e in errs))}
-            for clip, errs in errors.items()}
+    """Per clip and "all": ``bench_architecture.accuracy`` of the still analysis of its figures."""
+    from benchmarks.bench_architecture import accuracy
+
+    results: dict[str, dict[str, float]] = {}
+    every: tuple[list[Observed], list[FrameArchitecture]] = ([], [])
+    for clip, items in observed(repo / SUBDIR).items():
+        estimates = [_analyse(item.image) for item in items]
+        results[clip] = accuracy(items, estimates)
+        every[0].extend(items)
+        every[1].extend(estimates)
+    if every[0]:
+        results["all"] = accuracy(*every)
+    return results
+
+
+def _analyse(path: Path) -> FrameArchitecture:
+    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if grey is None:
+        raise SystemExit(f"error: cannot read {path}")
+    return analyse_image(np.asarray(grey), mm_per_px=None)
 
 
 def report(repo: Path | None, pennation_target: float, thickness_target: float) -> None:
@@ -74,7 +74,7 @@ def report(repo: Path | None, pennation_target: float, thickness_target: float) 
     for clip in sorted(results, key=lambda c: (c == "all", c)):
         r = results[clip]
         verdict = "met" if r["pennation_rmse"] <= pennation_target and r["thickness_rmse"] <= thickness_target else "NOT met"
-        print(f"  data set 3 figures, {clip}: {r['measured']:.0f} images ({r['confident']:.0f} at confidence >= 0.5); "
+        print(f"  data set 3 figures, {clip}: {r['found']:.0f} images ({r['confident']:.0f} at confidence >= 0.5); "
               f"pennation RMSE {r['pennation_rmse']:.2f} deg (bias {r['pennation_bias']:+.2f}), thickness RMSE "
               f"{r['thickness_rmse']:.1f} % (targets {pennation_target} deg, {thickness_target} %: {verdict})")
 

@@ -21,7 +21,6 @@ class LabelLayout:
 
     def __init__(self, bounds: QRectF | None, obstacles: Sequence[QRectF] = ()) -> None:
         self.bounds = None if bounds is None or bounds.isEmpty() else _box(bounds)
-        self.placed: list[QRectF] = []
         self._taken = [_box(r) for r in obstacles if not r.isEmpty()]
 
     def place(self, size: QRectF, anchor: QPointF, direction: QPointF, gap: float) -> QRectF:
@@ -40,7 +39,6 @@ class LabelLayout:
                 break  # where it wanted to be, and free
         assert best is not None
         rect = QRectF(best[2], best[3], w, h)
-        self.placed.append(rect)
         taken.append((best[2], best[3], best[2] + w, best[3] + h))
         return rect
 

@@ -26,8 +26,14 @@ from annotator.ui.tasks import Progress, Task, run_task
 TITLE = "Analysing muscle architecture\u2026"
 
 
-def mm_per_px(calibration: Calibration) -> tuple[float, float] | None:
-    """The scale of the largest calibrated 2D region (the B-mode image), or None (pixels)."""
+def mm_per_px(calibration: Calibration, roi: tuple[int, int, int, int] | None = None) -> tuple[float, float] | None:
+    """The scale of the region the analysis reads: the one holding ``roi``'s centre (as the
+    command takes it: a scanner's region wins over a manual calibration, which applies only
+    where no region does), else the largest calibrated 2D region; None (pixels)."""
+    if roi is not None:
+        region = calibration.region_at(0.5 * (roi[0] + roi[2]), 0.5 * (roi[1] + roi[3]))
+        if region is not None and region.mm_per_px_x and region.mm_per_px_y:
+            return region.mm_per_px_x, region.mm_per_px_y
     regions = [r for r in calibration.spatial_regions if r.mm_per_px_x and r.mm_per_px_y]
     if not regions:
         return None
@@ -57,8 +63,8 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
     try:
         media = document.media(media_id)
         calibration = document.calibration(media_id, 0)
-        scale = mm_per_px(calibration)
         roi = calibration.scanner_image_roi()  # the image the scanner declared, as the CLI reads it
+        scale = mm_per_px(calibration, roi)
     except MediaError as exc:
         c.error.emit("Cannot analyse", str(exc))
         return None

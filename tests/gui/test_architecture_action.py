@@ -145,3 +145,20 @@ def test_a_dual_view_is_read_in_the_scanners_largest_image(qtbot: QtBot, window:
     assert p is not None and abs(p.value - 20.0) < 2.5, p
     pts = kinds["thickness"].points_at(0)
     assert pts is not None and all(x < left_w for x, _ in pts)
+
+
+def test_the_scale_is_the_region_the_analysis_reads() -> None:
+    """A scanner's region and a manual calibration over the whole frame: the analysis reads
+    the scanner's image, in the scanner's scale (the manual one applies only where no region
+    does), as the command takes it; without a region, the largest calibrated one."""
+    from annotator.media.calibration import UNIT_CM, Calibration, ManualCalibration, Region
+    from annotator.ui.architecture_action import mm_per_px
+
+    scanner = Calibration((Region(40, 30, 439, 329, UNIT_CM, UNIT_CM, 0.01, 0.01),))
+    both = scanner.with_manual(ManualCalibration(0.2), 640, 480)
+    roi = both.scanner_image_roi()
+    assert roi == (40, 30, 440, 330)
+    assert mm_per_px(both, roi) == pytest.approx((0.1, 0.1))
+    manual_only = Calibration().with_manual(ManualCalibration(0.2), 640, 480)
+    assert manual_only.scanner_image_roi() is None
+    assert mm_per_px(manual_only, None) == pytest.approx((0.2, 0.2))
