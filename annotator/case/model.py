@@ -79,6 +79,12 @@ class Annotation:
         return self.frame_end is not None
 
     @property
+    def confidence_source(self) -> str:
+        """What a stored confidence rates: "tracking" on a clip (followed frame to frame,
+        also by the architecture analysis), "analysis" on a still (read once, on its own)."""
+        return "tracking" if self.is_dynamic else "analysis"
+
+    @property
     def last_frame(self) -> int:
         return self.frame if self.frame_end is None else self.frame_end
 

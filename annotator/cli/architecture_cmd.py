@@ -45,7 +45,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.dynamics.architecture import analyse_sequence
+    from annotator.dynamics.architecture import FrameArchitecture, analyse_sequence
     from annotator.dynamics.frames import to_grey
     from annotator.media import MediaError, open_media
 
@@ -73,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
             indices = list(range(first, last + 1))
             if roi is None:
                 roi = calibration.scanner_image_roi()
-            scale, why = _scale(calibration, media, args.mm_per_px, roi)
-            if scale is None and why.startswith("doppler"):
-                rows = [{"frame": i, "time_ms": media.time_ms(i), "reason": why[len("doppler: "):]}
-                        for i in indices]
+            scale, why, tissue = calibration.analysis_scale(roi, media.width, media.height)
+            if args.mm_per_px is not None and tissue:
+                scale, why = (args.mm_per_px, args.mm_per_px), None
+            if not tissue:
+                # every key, null, as a frame with no muscle gives: a reader need not tell them apart
+                rows = [FrameArchitecture.empty(i, media.time_ms(i), "px", str(why)).to_row() for i in indices]
             else:
                 frames = lambda i: to_grey(media.frame(i))  # noqa: E731
                 estimates = analyse_sequence(frames, indices, mm_per_px=scale, roi=roi,
@@ -134,22 +136,6 @@ def _media_id(doc: Any, path: str) -> str:
             return str(ref.id)
     known = ", ".join(f"{m.id} ({Path(m.path).name})" for m in doc.case.media) or "none"
     raise CliError(f"{path}: not a media of the case (media: {known}); give --media ID")
-
-
-def _scale(calibration: Any, media: Any, mm_per_px: float | None,
-           roi: tuple[int, int, int, int] | None) -> tuple[tuple[float, float] | None, str]:
-    """(mm per px in x and y, or None with the reason)."""
-    if mm_per_px is not None:
-        return (mm_per_px, mm_per_px), ""
-    x0, y0, x1, y1 = roi or (0, 0, media.width, media.height)
-    centre = ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
-    region = calibration.region_at(*centre)
-    if region is not None and region.mm_per_px_x is not None and region.mm_per_px_y is not None:
-        return (float(region.mm_per_px_x), float(region.mm_per_px_y)), ""
-    others = [r for r in getattr(calibration, "other_regions", ()) if r.contains(*centre)]
-    if others and not calibration.spatial_regions:
-        return None, f"doppler: the image centre lies in a {others[0].name}, not a 2D tissue image"
-    return None, "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px"
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

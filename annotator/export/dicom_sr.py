@@ -166,7 +166,7 @@ def _group(ctx: ExportContext, annotation: Annotation, frame: int, measurements:
     evaluations = [hd.sr.QualitativeEvaluation(CALIBRATION_STATUS, NOT_CALIBRATED)] if left_out else []
     confidence = annotation.confidence.get(frame)
     if confidence is not None and confidence < 0.5:
-        concept, low = (TRACKING_CONFIDENCE, LOW_CONFIDENCE) if annotation.is_dynamic \
+        concept, low = (TRACKING_CONFIDENCE, LOW_CONFIDENCE) if annotation.confidence_source == "tracking" \
             else (ANALYSIS_CONFIDENCE, LOW_ANALYSIS_CONFIDENCE)
         evaluations.append(hd.sr.QualitativeEvaluation(concept, low))
     if finding is not None:

@@ -59,9 +59,7 @@ def _row(ctx: ExportContext, m: Measurement) -> dict[str, Any]:
     finding = _finding(ctx, ann.finding)
     media = ctx.media(m.media)
     confidence = ann.confidence.get(m.frame)
-    # a clip's points were tracked; a still's came from the automatic analysis alone
-    source = "tracking" if ann.is_dynamic else "analysis"
-    low = f"low {source} confidence ({confidence:.2f})" if confidence is not None and confidence < LOW_CONFIDENCE else ""
+    low = f"low {ann.confidence_source} confidence ({confidence:.2f})" if confidence is not None and confidence < LOW_CONFIDENCE else ""
     note = "; ".join(n for n in (m.note, turn_note(ann, m.frame), low) if n)
     role = [name for name, f in (("rest", ann.rest_frame), ("peak", ann.peak_frame)) if f == m.frame]
     return {

@@ -205,6 +205,24 @@ class Calibration:
         r = max(declared, key=lambda g: (g.x1 - g.x0 + 1) * (g.y1 - g.y0 + 1))
         return int(r.x0), int(r.y0), int(r.x1) + 1, int(r.y1) + 1
 
+    def analysis_scale(self, roi: tuple[int, int, int, int] | None, width: int,
+                       height: int) -> tuple[tuple[float, float] | None, str | None, bool]:
+        """What an automatic analysis of the image at ``roi`` (the whole ``width`` x ``height``
+        frame without one) measures in: (mm per px in x and y, or None; why not, or None;
+        whether it is tissue at all). The region holding the rectangle's centre counts (a
+        scanner's region before a manual calibration, which applies only where no region
+        does); a centre in a Doppler or M-mode region of a file with no 2D region is not
+        tissue. The app's analysis and the ``architecture`` command both ask this."""
+        x0, y0, x1, y1 = roi or (0, 0, width, height)
+        cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+        region = self.region_at(cx, cy)
+        if region is not None and region.mm_per_px_x is not None and region.mm_per_px_y is not None:
+            return (region.mm_per_px_x, region.mm_per_px_y), None, True
+        others = [r for r in self.other_regions if r.contains(cx, cy)]
+        if others and not self.spatial_regions:
+            return None, f"the image centre lies in a {others[0].name}, not a 2D tissue image", False
+        return None, "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px", True
+
     @property
     def source(self) -> str | None:
         """The calibration source of the image as a whole (None when uncalibrated)."""

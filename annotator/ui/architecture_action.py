@@ -19,27 +19,10 @@ from annotator.case.commands import AddAnnotation, Macro
 from annotator.dynamics.architecture_annotations import analysis_annotations, analysis_summary
 from annotator.dynamics.structure_tracking import frame_reader
 from annotator.media import MediaError
-from annotator.media.calibration import Calibration
 from annotator.ui.controller import AppController
 from annotator.ui.tasks import Progress, Task, run_task
 
 TITLE = "Analysing muscle architecture\u2026"
-
-
-def mm_per_px(calibration: Calibration, roi: tuple[int, int, int, int] | None = None) -> tuple[float, float] | None:
-    """The scale of the region the analysis reads: the one holding ``roi``'s centre (as the
-    command takes it: a scanner's region wins over a manual calibration, which applies only
-    where no region does), else the largest calibrated 2D region; None (pixels)."""
-    if roi is not None:
-        region = calibration.region_at(0.5 * (roi[0] + roi[2]), 0.5 * (roi[1] + roi[3]))
-        if region is not None and region.mm_per_px_x and region.mm_per_px_y:
-            return region.mm_per_px_x, region.mm_per_px_y
-    regions = [r for r in calibration.spatial_regions if r.mm_per_px_x and r.mm_per_px_y]
-    if not regions:
-        return None
-    r = max(regions, key=lambda g: (g.x1 - g.x0 + 1) * (g.y1 - g.y0 + 1))
-    assert r.mm_per_px_x is not None and r.mm_per_px_y is not None
-    return r.mm_per_px_x, r.mm_per_px_y
 
 
 def analysis_available() -> bool:
@@ -64,9 +47,12 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
         media = document.media(media_id)
         calibration = document.calibration(media_id, 0)
         roi = calibration.scanner_image_roi()  # the image the scanner declared, as the CLI reads it
-        scale = mm_per_px(calibration, roi)
+        scale, why, tissue = calibration.analysis_scale(roi, media.width, media.height)
     except MediaError as exc:
         c.error.emit("Cannot analyse", str(exc))
+        return None
+    if not tissue:
+        c.error.emit("Cannot analyse", f"No muscle to analyse: {why}.")
         return None
     indices = list(range(media.frame_count))
     times = [media.time_ms(i) for i in indices]

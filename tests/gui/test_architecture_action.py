@@ -150,15 +150,31 @@ def test_a_dual_view_is_read_in_the_scanners_largest_image(qtbot: QtBot, window:
 def test_the_scale_is_the_region_the_analysis_reads() -> None:
     """A scanner's region and a manual calibration over the whole frame: the analysis reads
     the scanner's image, in the scanner's scale (the manual one applies only where no region
-    does), as the command takes it; without a region, the largest calibrated one."""
+    does), as the command takes it; without a region, the manual one."""
     from annotator.media.calibration import UNIT_CM, Calibration, ManualCalibration, Region
-    from annotator.ui.architecture_action import mm_per_px
 
     scanner = Calibration((Region(40, 30, 439, 329, UNIT_CM, UNIT_CM, 0.01, 0.01),))
     both = scanner.with_manual(ManualCalibration(0.2), 640, 480)
     roi = both.scanner_image_roi()
     assert roi == (40, 30, 440, 330)
-    assert mm_per_px(both, roi) == pytest.approx((0.1, 0.1))
+    assert both.analysis_scale(roi, 640, 480) == ((pytest.approx(0.1), pytest.approx(0.1)), None, True)
     manual_only = Calibration().with_manual(ManualCalibration(0.2), 640, 480)
     assert manual_only.scanner_image_roi() is None
-    assert mm_per_px(manual_only, None) == pytest.approx((0.2, 0.2))
+    assert manual_only.analysis_scale(None, 640, 480)[0] == pytest.approx((0.2, 0.2))
+    scale, why, tissue = Calibration().analysis_scale(None, 640, 480)
+    assert scale is None and tissue and why is not None and why.startswith("uncalibrated")
+
+
+def test_a_doppler_image_is_not_analysed(qtbot: QtBot, window: MainWindow, errors: list[tuple[str, str]]) -> None:
+    """A spectral Doppler region and no 2D one: no muscle to read, said so (the command
+    answers rows of nulls with the same reason), and no annotation is invented."""
+    from annotator.media.calibration import UNIT_CM_PER_S, UNIT_SECONDS, Region
+
+    doppler = Region(0, 0, 319, 239, UNIT_SECONDS, UNIT_CM_PER_S, 0.01, 1.0, spatial_format=3, data_type=3)
+    noise = np.random.default_rng(3).integers(0, 255, (240, 320), dtype=np.uint8)
+    doc = open_clip(window, qtbot, ArrayMedia(noise, path="pw.dcm", kind="dicom", regions=[doppler]))
+    assert window.window_actions.dynamics.analyse_architecture(show_dialog=False) is None
+    assert errors == [("Cannot analyse",
+                       "No muscle to analyse: the image centre lies in a spectral PW doppler region, "
+                       "not a 2D tissue image.")]
+    assert doc.case.annotations == []

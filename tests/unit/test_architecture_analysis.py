@@ -223,9 +223,13 @@ def test_a_doppler_region_gives_nulls_with_a_reason(tmp_path: Path, capsys: pyte
     frames, _ = _clip(2)
     doppler = us_region(0, 0, W - 1, H - 1, 0.01, 1.0, units=(4, 7), spatial_format=3, data_type=3)
     path = _dicom(tmp_path, frames, [doppler])
-    assert cli_main(["architecture", str(path), "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert all(r.get("pennation_deg") is None and "reason" in r for r in rows)
+    for scale in ([], ["--mm-per-px", "0.1"]):  # a scale does not make a Doppler trace tissue
+        assert cli_main(["architecture", str(path), "--json", *scale]) == 0
+        rows = json.loads(capsys.readouterr().out)
+        assert [r["frame"] for r in rows] == [0, 1]
+        for r in rows:
+            assert r["pennation_deg"] is None and r["thickness_px"] is None and r["fascicle_length_px"] is None
+            assert r["confidence"] == 0.0 and "PW doppler region, not a 2D tissue image" in r["reason"]
 
 
 def test_without_calibration_keys_end_in_px(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
