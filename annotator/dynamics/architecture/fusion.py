@@ -129,6 +129,20 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
     return Track(value, np.sqrt(var), np.clip(np.minimum(closure, agree), 0.0, 1.0))
 
 
+def fuse_slope(measured: np.ndarray, quality: np.ndarray, base: np.ndarray, predicted_step: np.ndarray,
+               use_measurements: bool = True) -> Track:
+    """``fuse`` for a fascicle's slope (dy/dx), fused as its angle (radians; ``"fslope"``'s
+    noise is set in those units near 0): a slope's noise grows as 1 / cos^2, 2.3 times at 49
+    degrees, and a contracted muscle's steady fascicle read as detections far from the flow
+    (agreement 0.01 over the isokinetic push's peak, where the values were right). ``base``:
+    the slopes the flow's ``predicted_step`` (slope change from the frame before) starts
+    from. The value is a slope again (its sigma stays in radians)."""
+    step = np.zeros(len(measured))
+    step[1:] = np.arctan(base[:-1] + predicted_step[1:]) - np.arctan(base[:-1])
+    track = fuse("fslope", np.arctan(measured), quality, step, use_measurements)
+    return Track(np.tan(track.value), track.sigma, track.agreement)
+
+
 def observed_process(measured: np.ndarray, quality: np.ndarray, predicted_step: np.ndarray, r0: float) -> float:
     """The process noise the sequence itself shows: how far clear detections on consecutive
     frames move other than the flow predicts (a robust spread, less the detections' own noise).

@@ -38,7 +38,7 @@ from annotator.dynamics.architecture.estimate import (
     estimate,
     tangent_at_insertion,
 )
-from annotator.dynamics.architecture.fusion import Affine, flow_tracked, fuse
+from annotator.dynamics.architecture.fusion import Affine, flow_tracked, fuse, fuse_slope
 from annotator.dynamics.architecture.local import (
     FascicleFollower,
     LineStats,
@@ -303,7 +303,8 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
                 row, slope = rows[k - 1], slopes[k - 1]
                 moved = flow.move_line(row, slope, xc)
                 step[k] = (moved[0] - row) if key.endswith("row") else (moved[1] - slope)
-        track = fuse(kind, measured, quality, step, drift_correction)
+        track = fuse_slope(measured, quality, base, step, drift_correction) if key == "f" \
+            else fuse(kind, measured, quality, step, drift_correction)
         fused[key] = track.value
         if key in ("s_row", "d_row", "f"):
             agreement = np.minimum(agreement, track.agreement)
