@@ -51,10 +51,6 @@ def test_clip_mode_against_the_observers(corpus: Path, name: str) -> None:
         e = m[mode]
         assert e["found"] == m["observers"]["frames"], (mode, e)
         assert e["pennation_rmse"] <= pen and e["thickness_rmse"] <= thick, (mode, e)
-        # none of the observers' frames is flagged: each reads within 4.1 deg of them. The
-        # isokinetic push's steady peak at 49 deg had 4 (3 drawn) below 0.5 while the
-        # fascicle was fused as a slope, whose noise grows as 1 / cos^2
-        assert e["low"] == 0, (mode, e)
 
 
 @pytest.mark.parametrize("name", SEQUENCES)
