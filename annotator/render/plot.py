@@ -12,6 +12,7 @@ peak.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -87,6 +88,22 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
         ticks.append(0.0 if abs(value) < step * 1e-9 else value)
         value += step
     return ticks
+
+
+def fitting_ticks(lo: float, hi: float, length: float, size: Callable[[str], float], gap: float,
+                  target: int = 6) -> list[float]:
+    """``nice_ticks`` over [lo, hi] whose labels fit along an axis ``length`` long: each label's
+    ``size`` along the axis plus ``gap`` within the spacing, fewer ticks until they do (a plot
+    in a narrow figure panel ran its time labels together: "0.00.20.40.6")."""
+    ticks = [lo]
+    for want in range(target, 0, -1):
+        ticks = [t for t in nice_ticks(lo, hi, target=want) if lo <= t <= hi]
+        if len(ticks) < 2 or hi <= lo:
+            return ticks
+        spacing = length * (ticks[1] - ticks[0]) / (hi - lo)
+        if spacing >= max(size(_tick_text(t, ticks)) for t in ticks) + gap:
+            return ticks
+    return ticks[:1] + ticks[-1:] if len(ticks) > 2 else ticks
 
 
 def _tick_text(value: float, ticks: list[float]) -> str:
@@ -231,15 +248,16 @@ def _axes_layout(body: QRectF, series: Series,
     """The axes' geometry, the value ticks with their labels, and the time ticks."""
     fm = QFontMetricsF(_font(FONT_PX * 0.95 * k))
     v_range, t_range = _value_range(series), _time_range(series)
-    v_ticks = [v for v in nice_ticks(*v_range, target=6) if v_range[0] <= v <= v_range[1]]
-    t_ticks = [t for t in nice_ticks(*t_range, target=6) if t_range[0] <= t <= t_range[1]]
-    v_texts = [_tick_text(v, v_ticks) for v in v_ticks]
     tick = 4.0 * k
-    left = fm.height() * 1.3 + max((fm.horizontalAdvance(t) for t in v_texts), default=0.0) + tick * 2
     bottom = fm.height() * 2.4 + tick
+    height = body.height() - fm.height() * 0.5 - bottom
+    v_ticks = fitting_ticks(*v_range, height, lambda _t: fm.height(), fm.height() * 0.4)
+    v_texts = [_tick_text(v, v_ticks) for v in v_ticks]
+    left = fm.height() * 1.3 + max((fm.horizontalAdvance(t) for t in v_texts), default=0.0) + tick * 2
     area = body.adjusted(left, fm.height() * 0.5, -fm.horizontalAdvance("00") * 0.6, -bottom)
     if area.width() < 10 or area.height() < 10:
         area = body
+    t_ticks = fitting_ticks(*t_range, area.width(), fm.horizontalAdvance, fm.horizontalAdvance("0"))
     return PlotGeometry(area, *t_range, *v_range), v_ticks, v_texts, t_ticks
 
 
@@ -281,7 +299,9 @@ def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOption
     painter.save()
     painter.translate(body.left() + fm.height() * 0.6, area.center().y())
     painter.rotate(-90)
-    y_label = f"{series.quantity.replace('_', ' ')} ({series.unit_text})"
+    # elided rather than cut at both ends where the plot is short (a narrow figure panel)
+    y_label = fm.elidedText(f"{series.quantity.replace('_', ' ')} ({series.unit_text})",
+                            Qt.TextElideMode.ElideRight, area.height())
     painter.drawText(QRectF(-area.height() / 2, -fm.height() / 2, area.height(), fm.height()),
                      int(Qt.AlignmentFlag.AlignCenter), y_label)
     painter.restore()
@@ -370,7 +390,8 @@ def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: Pl
     fm = QFontMetricsF(font)
     painter.setFont(font)
     r = MARKER_PX * 1.3 * k
-    for sample, word, color in ((st.rest, "rest", c.rest), (st.peak, "peak", c.peak)):
+    placed: list[QRectF] = []
+    for sample, word, color in ((st.peak, "peak", c.peak), (st.rest, "rest", c.rest)):  # the peak first: it is the finding
         if sample is None or sample.value is None:
             continue
         p = axes.point(sample)
@@ -386,14 +407,30 @@ def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: Pl
                                            QPointF(p.x() + r, p.y() + r * 0.8)]))
         text = f"{word} {sample.value:.1f} {series.unit_text}"
         w, h = fm.horizontalAdvance(text) + 4, fm.height()
-        x = min(max(p.x() - w / 2, axes.area.left()), axes.area.right() - w)
-        above = p.y() - r * 1.6 - h
-        y = above if above >= axes.area.top() else p.y() + r * 1.6
-        box = QRectF(x, y, w, h)
+        box = rest_peak_box(axes.area, p, w, h, r, placed)
+        if box is None:
+            continue
+        placed.append(box)
         # a background under the words, so the line and the dots never run through them
         painter.fillRect(box, QColor(c.background.red(), c.background.green(), c.background.blue(), 210))
         painter.setPen(color)
         painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+
+
+def rest_peak_box(area: QRectF, p: QPointF, w: float, h: float, r: float, placed: list[QRectF]) -> QRectF | None:
+    """Where the words for the marker at ``p`` go: above it (below when there is no room),
+    inside the plot and off the words already ``placed``, else stacked against them; None
+    when nowhere is free (rest and peak close together in a narrow panel wrote one over the
+    other: the marker and the key still say which is which, the caption gives the values)."""
+    x = min(max(p.x() - w / 2, area.left()), area.right() - w)
+    above, below = p.y() - r * 1.6 - h, p.y() + r * 1.6
+    rows = [above, below] if above >= area.top() else [below, above]
+    rows += [y for o in placed for y in (o.bottom() + 1, o.top() - h - 1)]
+    for y in rows:
+        box = QRectF(x, y, w, h)
+        if area.top() <= y <= area.bottom() - h and not any(box.intersects(o) for o in placed):
+            return box
+    return None if placed else QRectF(x, min(max(rows[0], area.top()), area.bottom() - h), w, h)
 
 
 def key_entries(series: Series) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
@@ -18,10 +18,12 @@ from annotator.render.plot import (
     DARK,
     LIGHT,
     PlotOptions,
+    fitting_ticks,
     nice_ticks,
     paint_series_plot,
     plot_geometry,
     render_series_plot,
+    rest_peak_box,
 )
 
 pytestmark = pytest.mark.usefixtures("qapp")
@@ -52,6 +54,36 @@ def test_nice_ticks() -> None:
     assert nice_ticks(3.7, 10.2) == pytest.approx([4.0, 6.0, 8.0, 10.0])
     assert nice_ticks(-0.013, 0.012) == pytest.approx([-0.01, -0.005, 0.0, 0.005, 0.01])
     assert nice_ticks(5.0, 5.0) == [5.0]
+
+
+def test_tick_labels_never_run_together() -> None:
+    """In a narrow figure panel the time labels ran together ("0.00.20.40.6"): fewer ticks,
+    further apart, until each label and a gap fit between two ticks."""
+    width = lambda text: 9.0 * len(text)  # noqa: E731  (a label 9 px a character)
+    wide = fitting_ticks(0.0, 0.95, 600.0, width, 9.0)
+    assert wide == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])  # room: as before
+    for length in (200.0, 120.0, 60.0, 30.0):
+        ticks = fitting_ticks(0.0, 0.95, length, width, 9.0)
+        assert len(ticks) >= 1
+        if len(ticks) > 1:
+            spacing = length * (ticks[1] - ticks[0]) / 0.95
+            assert spacing >= max(width(f"{t:.1f}") for t in ticks) + 9.0, (length, ticks)
+    assert len(fitting_ticks(0.0, 0.95, 120.0, width, 9.0)) < len(wide)
+
+
+def test_rest_and_peak_words_never_overlap() -> None:
+    """Rest and peak close together in a short plot: the second words go the other side of
+    their marker or stack against the first, inside the plot; where nothing is free they are
+    left out (the caption gives the values), never written over the first."""
+    area = QRectF(0, 0, 180, 60)
+    peak = rest_peak_box(area, QPointF(120, 4), 100, 14, 5, [])
+    assert peak is not None and area.contains(peak)
+    rest = rest_peak_box(area, QPointF(10, 56), 100, 14, 5, [peak])
+    assert rest is not None and area.contains(rest) and not rest.intersects(peak)
+    tiny = QRectF(0, 0, 120, 20)
+    first = rest_peak_box(tiny, QPointF(60, 10), 100, 14, 5, [])
+    assert first is not None
+    assert rest_peak_box(tiny, QPointF(60, 12), 100, 14, 5, [first]) is None
 
 
 def test_the_plot_draws_the_line_and_marks_rest_and_peak() -> None:
