@@ -78,6 +78,51 @@ def _candidates(w: float, h: float, ax: float, ay: float, dx: float, dy: float,
     return out
 
 
+MIN_FIT_SCALE = 0.5  # text shrinks to fit a narrow panel down to this share of its size
+ONE_LINE_SCALE = 0.65  # ... and keeps to one line (a taller label crowds the others) down to this
+
+
+def fitted_text(font: QFont, lines: list[str], m: Metrics,
+                width: float | None) -> tuple[QFont, list[str], QRectF]:
+    """``lines`` in ``font`` as they fit ``width`` device pixels (None: any width), with
+    their box size: as they are; else a little smaller (to ``ONE_LINE_SCALE``); else each
+    line broken where it joins words (a label's name above its value, a note after its colon),
+    smaller again if it must be (to ``MIN_FIT_SCALE``). Text slid against a narrow figure
+    panel's edge was cut there: "fascicle length 70" for 701.9 px, and "calibrated: values in
+    px" for an uncalibrated image."""
+    size = text_box_size(font, lines, m)
+    if width is None or size.width() <= width:
+        return font, lines, size
+    pad = 2 * m.px(3.0)  # the box's margins do not shrink with the words
+    need = (width - pad) / max(size.width() - pad, 1e-6)
+    if need >= ONE_LINE_SCALE:
+        smaller = scaled_font(font, need)
+        return smaller, lines, text_box_size(smaller, lines, m)
+    broken = [part for line in lines for part in _broken(line)]
+    size = text_box_size(font, broken, m)
+    if size.width() <= width:
+        return font, broken, size
+    smaller = scaled_font(font, max(MIN_FIT_SCALE, (width - pad) / max(size.width() - pad, 1e-6)))
+    return smaller, broken, text_box_size(smaller, broken, m)
+
+
+def scaled_font(font: QFont, scale: float) -> QFont:
+    """``font`` ``scale`` times the size, rounded down (the text must fit, not overflow)."""
+    smaller = QFont(font)
+    if font.pixelSize() > 0:
+        smaller.setPixelSize(max(1, int(font.pixelSize() * scale)))
+    else:
+        smaller.setPointSizeF(font.pointSizeF() * scale)
+    return smaller
+
+
+def _broken(line: str) -> list[str]:
+    if "  " in line:
+        return [part for part in line.split("  ") if part]
+    head, sep, tail = line.partition(": ")
+    return [head + ":", tail] if sep and tail else [line]
+
+
 def text_box_size(font: QFont, lines: list[str], m: Metrics) -> QRectF:
     fm = QFontMetricsF(font)
     pad = m.px(3.0)

@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QTransform
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QTransform
 
 from annotator.media.calibration import Calibration, Region
-from annotator.render.labels import draw_text_box, text_box_size
+from annotator.render.labels import draw_text_box, fitted_text, text_box_size
 from annotator.render.style import OUTLINE_COLOR, Metrics
 
 _NICE_STEPS = (1.0, 2.0, 5.0)
@@ -146,15 +146,21 @@ def paint_scale_bar(painter: QPainter, calibration: Calibration, visible_image: 
     draw_text_box(painter, g.text_box, [format_mm(g.length_mm)], m.font(bold=True), QColor("#ffffff"), m)
 
 
-def _corner_note_box(area: QRectF, text: str, m: Metrics) -> QRectF:
-    size = text_box_size(m.font(factor=0.85), [text], m)
+def _corner_note_layout(area: QRectF, text: str, m: Metrics) -> tuple[QFont, list[str], QRectF]:
+    """The note's font, lines and device box at the bottom right of ``area``, fitted to it."""
     margin = m.px(8.0)
-    return QRectF(area.right() - margin - size.width(), area.bottom() - margin - size.height(),
-                  size.width(), size.height())
+    font, lines, size = fitted_text(m.font(factor=0.85), [text], m, area.width() - 2 * margin)
+    return font, lines, QRectF(area.right() - margin - size.width(), area.bottom() - margin - size.height(),
+                               size.width(), size.height())
+
+
+def _corner_note_box(area: QRectF, text: str, m: Metrics) -> QRectF:
+    return _corner_note_layout(area, text, m)[2]
 
 
 def _corner_note(painter: QPainter, area: QRectF, text: str, m: Metrics) -> None:
-    draw_text_box(painter, _corner_note_box(area, text, m), [text], m.font(factor=0.85), QColor("#ffd9a0"), m)
+    font, lines, box = _corner_note_layout(area, text, m)
+    draw_text_box(painter, box, lines, font, QColor("#ffd9a0"), m)
 
 
 def format_time(time_ms: float) -> str:

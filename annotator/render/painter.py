@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPen, QTransform
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QTransform
 
 from annotator.case.kinds import kind_spec
 from annotator.case.measure import PRIMARY_QUANTITY
@@ -19,7 +19,14 @@ from annotator.case.model import Annotation
 from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turn_deg
 from annotator.render.geometry import ellipse_geometry
 from annotator.render.kind_looks import annotation_color, annotation_pen, kind_look
-from annotator.render.labels import LabelLayout, draw_text_box, text_box_size
+from annotator.render.labels import (
+    ONE_LINE_SCALE,
+    LabelLayout,
+    draw_text_box,
+    fitted_text,
+    scaled_font,
+    text_box_size,
+)
 from annotator.render.overlays import (
     paint_region_outlines,
     paint_scale_bar,
@@ -102,6 +109,11 @@ def _label_lines(scene: FrameScene, ann: Annotation, options: RenderOptions) -> 
     return [*lines, reason] if reason else lines
 
 
+def _label_font(ann: Annotation, m: Metrics) -> QFont:
+    is_text = (spec := kind_spec(ann.kind)) is not None and spec.is_text
+    return m.font(bold=not is_text, factor=1.15 if is_text else 1.0)
+
+
 def _has_enough_points(ann: Annotation, points: Sequence[tuple[float, float]]) -> bool:
     spec = kind_spec(ann.kind)
     return len(points) >= (spec.min_points if spec is not None else 1)
@@ -170,10 +182,17 @@ def paint_annotations(painter: QPainter, scene: FrameScene, xf: QTransform, opti
             handles.append(([xf.map(QPointF(x, y)) for x, y in points], ann.is_keyframe(scene.frame)))
     layout = LabelLayout(bounds, obstacles)
     boxes: list[LabelBox] = []
-    for ann, lines, (where, direction) in labels:
+    fonts = [_label_font(ann, m) for ann, _, _ in labels]
+    sizes = [text_box_size(f, lines, m) for f, (_, lines, _) in zip(fonts, labels, strict=True)]
+    # a label wider than a narrow panel: all of them a little smaller alike, then that one
+    # broken into lines if it must be (fitted_text), never cut at the panel's edge
+    widest = max((size.width() for size in sizes), default=0.0)
+    shrink = 1.0 if bounds is None or widest <= bounds.width() else max(ONE_LINE_SCALE, bounds.width() / widest)
+    for font, size, (ann, lines, (where, direction)) in zip(fonts, sizes, labels, strict=True):
         is_text = (spec := kind_spec(ann.kind)) is not None and spec.is_text
-        font = m.font(bold=not is_text, factor=1.15 if is_text else 1.0)
-        size = text_box_size(font, lines, m)
+        if shrink < 1.0:  # (the common case, everything fits, measures each label once)
+            font, lines, size = fitted_text(scaled_font(font, shrink), lines, m,
+                                            None if bounds is None else bounds.width())
         gap = 0.0 if is_text else m.px(4.0)
         rect = layout.place(size, where, direction, gap)
         draw_text_box(painter, rect, lines, font, annotation_color(ann), m)

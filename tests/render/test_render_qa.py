@@ -118,6 +118,37 @@ def test_labels_stay_inside_the_crop(where: str) -> None:
     assert rect.top() >= -0.01 and rect.bottom() <= crop[3] + 0.01
 
 
+@pytest.mark.parametrize("width", [150, 110])
+def test_a_label_wider_than_a_narrow_panel_fits_whole(width: int) -> None:
+    """A label wider than the panel slid against its edge and was cut there: "fascicle length
+    70" for 701.9 px in a three-panel figure. It is drawn smaller, then broken into lines
+    (name above value), whole inside the panel (down to half its size)."""
+    calibration = Calibration((Region(0, 0, W - 1, H - 1, UNIT_CM, UNIT_CM, 0.02, 0.02),))
+    line = Annotation.single("a1", "m1", "line", 0, [(20, 60), (50, 60)], label="fascicle length of the lateral head")
+    scene = FrameScene(frame(), 0, 0.0, [line], calibration, real_measure(calibration))
+    crop = (0, 20, width, 110)
+    rect = _label_rect(scene, crop, RenderOptions(scale_bar=False))
+    assert rect.left() >= -0.01 and rect.right() <= width + 0.01, rect
+    assert rect.top() >= -0.01 and rect.bottom() <= 110 + 0.01, rect
+
+
+def test_fitted_text_shrinks_then_breaks_and_leaves_fitting_text_alone() -> None:
+    from annotator.render.labels import ONE_LINE_SCALE, fitted_text, text_box_size
+    from annotator.render.style import Metrics
+
+    m = Metrics(1.0)
+    font = m.font(bold=True)
+    lines = ["muscle thickness  219.7 px"]
+    full = text_box_size(font, lines, m).width()
+    assert fitted_text(font, lines, m, full + 1)[1:] == (lines, text_box_size(font, lines, m))
+    f, same, size = fitted_text(font, lines, m, full * 0.8)  # a little smaller, one line
+    assert same == lines and size.width() <= full * 0.8 and f.pixelSize() < font.pixelSize()
+    f, broken, size = fitted_text(font, lines, m, full * (ONE_LINE_SCALE - 0.1))
+    assert broken == ["muscle thickness", "219.7 px"] and size.width() <= full * (ONE_LINE_SCALE - 0.1)
+    note = ["uncalibrated: values in px"]
+    assert fitted_text(font, note, m, text_box_size(font, note, m).width() * 0.5)[1] == ["uncalibrated:", "values in px"]
+
+
 def test_layout_flips_to_the_other_side_rather_than_covering_the_anchor() -> None:
     layout = LabelLayout(QRectF(0, 0, 100, 100))
     size = QRectF(0, 0, 40, 12)
