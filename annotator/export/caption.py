@@ -1,7 +1,8 @@
 """Drafting a figure caption from the case's findings and the panels' measurements.
 
 The draft reads like a case-report legend: the findings' summaries, then each panel with its
-letter, what it shows and its values (an uncalibrated one flagged with its reason), then what
+letter, what it shows and its values (an uncalibrated one flagged with its reason; on an image
+with no calibration at all, said once for all), then what
 the symbols and scale bars mean. The user edits
 it (``FigureSpec.caption`` overrides it); either way it passes de-identification.
 """
@@ -61,7 +62,7 @@ def scale_bar_mm(ctx: ExportContext, media_id: str, frame: int, rect: tuple[int,
     return scale_bar_length_mm(region.mm_per_px_x, r.intersected(visible).width())
 
 
-def _value_phrase(ctx: ExportContext, ann: Annotation, frame: int) -> str | None:
+def _value_phrase(ctx: ExportContext, ann: Annotation, frame: int, flag: bool = True) -> str | None:
     try:
         m: Measurement | None = primary_measurement(ctx.measure(ann, frame))
     except (MediaError, IndexError, ValueError):
@@ -70,15 +71,19 @@ def _value_phrase(ctx: ExportContext, ann: Annotation, frame: int) -> str | None
         return None
     spec = kind_spec(ann.kind)
     name = ann.label.strip() or (spec.meaning if spec is not None else "") or m.quantity
-    return f"{name} {flagged_display(m)}"
+    return f"{name} {flagged_display(m) if flag else m.display()}"
 
 
 def _panel_phrase(ctx: ExportContext, panel: PanelContent, lettered: bool) -> str:
     media = ctx.media(panel.media)
     where = panel.title or ctx.media_name(panel.media)
     if media.frame_count > 1:
-        where += f", {media.time_ms(panel.frame) / 1000.0:.2f} s (frame {panel.frame})"
-    values = [v for v in (_value_phrase(ctx, a, panel.frame) for a in panel.annotations) if v]
+        time = f"{media.time_ms(panel.frame) / 1000.0:.2f} s"  # not twice when the title gives it
+        where += f" (frame {panel.frame})" if where.endswith(time) else f", {time} (frame {panel.frame})"
+    # on an image with no calibration at all every value is in pixels for the same reason: the
+    # symbols sentence says it once (each value said it again: a three-value panel's phrase
+    # was mostly "(not calibrated: no calibration: the image has no spatial region ...)")
+    values = [v for v in (_value_phrase(ctx, a, panel.frame, panel.calibrated) for a in panel.annotations) if v]
     text = (f"({panel.letter}) " if lettered else "") + where[:1].upper() + where[1:]
     return text + (": " + ", ".join(values) if values else "")
 
@@ -108,7 +113,7 @@ def symbols_sentence(panels: Sequence[PanelContent]) -> str:
     elif bars:
         parts.append("scale bars, " + ", ".join(f"{mm:g} mm ({letter})" for letter, mm in bars))
     if any(not p.calibrated for p in panels):
-        parts.append("values in pixels where the image has no calibration")
+        parts.append("values in pixels, and angles on the pixel grid, where the image has no calibration")
     if not parts:
         return ""
     text = "; ".join(parts)

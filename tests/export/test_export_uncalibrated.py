@@ -233,3 +233,27 @@ def test_a_ratio_of_uncalibrated_areas_is_flagged(tmp_path: Path) -> None:
     assert finding["attributes"]["Cross-sectional area"].startswith("400.0 px² (not calibrated: ")
     assert "swelling ratio from values that are not calibrated" in finding["summary"]
     assert "mm²" not in finding["attributes"]["Cross-sectional area"]
+
+
+def test_an_image_with_no_calibration_says_so_once_in_the_caption(tmp_path: Path) -> None:
+    """A screen capture with no calibration at all: every value is in pixels for the same
+    reason, said once after the panels (each value said it again: a panel of three values read
+    mostly "(not calibrated: no calibration: the image has no spatial region or pixel
+    spacing)"); the values stay in px, never mm."""
+    import cv2
+
+    grey = np.tile(np.linspace(30, 200, 320, dtype=np.uint8)[None, :], (240, 1))
+    cv2.imwrite(str(tmp_path / "capture.png"), grey)
+    case = Case(title="capture")
+    case.media.append(MediaRef("m1", "capture.png"))
+    case.annotations += [
+        Annotation.single("a1", "m1", "line", 0, [(40.0, 100.0), (100.0, 100.0)], label="gap"),
+        Annotation.single("a2", "m1", "angle", 0, [(200.0, 120.0), (160.0, 160.0), (240.0, 160.0)],
+                          label="pennation"),
+    ]
+    save_case(case, tmp_path / "case.uscase.json")
+    _, result = _export(tmp_path / "case.uscase.json", "figure.png")
+    assert "gap 60.0 px" in result.caption and re.search(r"pennation \d+\.\d°[;,. ]", result.caption)
+    assert "not calibrated" not in result.caption
+    assert result.caption.count("values in pixels, and angles on the pixel grid, where the image has no calibration") == 1
+    _no_px_as_mm(result.caption)
