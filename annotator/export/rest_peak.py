@@ -40,9 +40,12 @@ class RestPeak:
     def change_pct(self) -> float | None:
         return None if not self.rest_value else self.change / self.rest_value * 100.0
 
-    def change_text(self) -> str:
+    def change_text(self, inline: bool = False) -> str:
+        """"+6.0 mm (+120 %)"; ``inline``: "+6.0 mm, +120 %" (inside brackets already)."""
         pct = self.change_pct
-        return f"{self.change:+.1f} {self.unit}" + ("" if pct is None else f" ({pct:+.0f} %)")
+        if pct is None:
+            return f"{self.change:+.1f} {self.unit}"
+        return f"{self.change:+.1f} {self.unit}" + (f", {pct:+.0f} %" if inline else f" ({pct:+.0f} %)")
 
     def sentence(self) -> str:
         """e.g. "Gap: rest 5.0 mm (frame 0, 0.00 s), peak 11.0 mm (frame 40, 1.33 s), change

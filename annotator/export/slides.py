@@ -325,7 +325,7 @@ def build_presentation(ctx: ExportContext, folder: Path, progress: Progress | No
     slide = _new_slide(prs, "Summary")
     lines = [f"{r.structure or r.type} ({r.side or 'side not given'}): {r.verdict or r.summary}" for r in rows]
     lines += [f"{d.name[:1].upper()}{d.name[1:]}: {d.rest_value:.1f} to {d.peak_value:.1f} {d.unit} "
-              f"({d.change_text()})" for d in dynamics]
+              f"({d.change_text(inline=True)})" for d in dynamics]
     if impression:
         lines.append(f"Impression: {impression}")
     _text_box(slide, lines or ["No findings recorded."], int(Inches(1.3)), int(Inches(5.8)), TEXT_PT)

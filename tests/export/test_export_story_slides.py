@@ -45,7 +45,7 @@ def test_the_slides_tell_the_story_in_order(slides: Presentation) -> None:
     summary = " ".join(sh.text_frame.text for sh in slides.slides[-1].shapes if sh.has_text_frame)
     assert "within normal limits" in summary and "no reference value for this nerve" in summary
     assert "thickness 27 % thinner than the other side" in summary
-    assert "5.0 to 11.0 mm (+6.0 mm (+120 %))" in summary
+    assert "5.0 to 11.0 mm (+6.0 mm, +120 %)" in summary  # one pair of brackets
     assert IMPRESSION in summary
 
 
