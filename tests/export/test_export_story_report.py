@@ -55,6 +55,7 @@ def test_report_tells_the_case(story: CaseDocument, tmp_path: Path) -> None:
     assert "<details>" in html and html.index("<details>") > html.index("Rest and peak")
     assert html.count("<tr>", html.index("<details>")) >= 12
     assert html.count("<figure>") == 1  # rest/peak figure; the same frame is not shown twice
+    assert "No annotated frames" not in text  # under a figure of the annotated frames
     assert "Examination of" not in html and "2026-11-02" not in html  # the date is an identifier
 
 
