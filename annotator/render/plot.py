@@ -390,10 +390,9 @@ def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: Pl
     fm = QFontMetricsF(font)
     painter.setFont(font)
     r = MARKER_PX * 1.3 * k
-    placed: list[QRectF] = []
-    for sample, word, color in ((st.peak, "peak", c.peak), (st.rest, "rest", c.rest)):  # the peak first: it is the finding
-        if sample is None or sample.value is None:
-            continue
+    marks = [(s, word, color) for s, word, color in ((st.peak, "peak", c.peak), (st.rest, "rest", c.rest))
+             if s is not None and s.value is not None]  # the peak first: it is the finding
+    for sample, word, color in marks:  # every line and marker, then the words over them all
         p = axes.point(sample)
         painter.setPen(QPen(color, LINE_PX * 0.8 * k, Qt.PenStyle.DotLine))
         painter.drawLine(QPointF(p.x(), axes.area.top()), QPointF(p.x(), axes.area.bottom()))
@@ -405,9 +404,11 @@ def _draw_rest_peak(painter: QPainter, axes: PlotGeometry, series: Series, c: Pl
             painter.setBrush(color)
             painter.drawPolygon(QPolygonF([QPointF(p.x(), p.y() - r * 1.2), QPointF(p.x() - r, p.y() + r * 0.8),
                                            QPointF(p.x() + r, p.y() + r * 0.8)]))
+    placed: list[QRectF] = []
+    for sample, word, color in marks:
         text = f"{word} {sample.value:.1f} {series.unit_text}"
         w, h = fm.horizontalAdvance(text) + 4, fm.height()
-        box = rest_peak_box(axes.area, p, w, h, r, placed)
+        box = rest_peak_box(axes.area, axes.point(sample), w, h, r, placed)
         if box is None:
             continue
         placed.append(box)
