@@ -47,7 +47,7 @@ TARGETS = {"pennation_rmse": 2.0, "thickness_rmse_pct": 3.0, "drift_mm": 0.3, "d
            "analyse_fps": 25.0, "track_fps": 100.0}
 
 
-def _read_grey(cv2: Any, path: Path) -> np.ndarray:
+def read_grey(cv2: Any, path: Path) -> np.ndarray:
     grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if grey is None:  # a corpus file that is there but unreadable is a broken corpus, not a miss
         raise SystemExit(f"error: cannot read {path}")
@@ -67,7 +67,7 @@ def _accuracy() -> None:
     for loader in (dataset_1, dataset_2, dataset_4):
         items = loader()
         start = time.perf_counter()
-        estimates = [analyse_image(_read_grey(cv2, item.image), mm_per_px=None) for item in items]
+        estimates = [analyse_image(read_grey(cv2, item.image), mm_per_px=None) for item in items]
         ms = (time.perf_counter() - start) / max(len(items), 1) * 1000
         acc = accuracy(items, estimates)
         print(f"data set {items[0].dataset}: {len(items)} images, {acc['found']} measured, {ms:.0f} ms each; "

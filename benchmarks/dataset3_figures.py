@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from annotator.dynamics.architecture import analyse_image
 from annotator.dynamics.architecture.types import FrameArchitecture
+from benchmarks.bench_architecture import accuracy, read_grey
 from benchmarks.observers import Observed, read_xlsx
 
 SUBDIR = Path("Example images") / "raw" / "TimTrack paper" / "dataset 3"
@@ -44,8 +44,6 @@ def observed(folder: Path) -> dict[str, list[Observed]]:
 
 def measure(repo: Path) -> dict[str, dict[str, float]]:
     """Per clip and "all": ``bench_architecture.accuracy`` of the still analysis of its figures."""
-    from benchmarks.bench_architecture import accuracy
-
     results: dict[str, dict[str, float]] = {}
     every: tuple[list[Observed], list[FrameArchitecture]] = ([], [])
     for clip, items in observed(repo / SUBDIR).items():
@@ -59,10 +57,7 @@ def measure(repo: Path) -> dict[str, dict[str, float]]:
 
 
 def _analyse(path: Path) -> FrameArchitecture:
-    grey = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-    if grey is None:
-        raise SystemExit(f"error: cannot read {path}")
-    return analyse_image(np.asarray(grey), mm_per_px=None)
+    return analyse_image(read_grey(cv2, path), mm_per_px=None)
 
 
 def report(repo: Path | None, pennation_target: float, thickness_target: float) -> None:

@@ -85,11 +85,11 @@ def test_an_unclear_frame_does_not_keep_the_state_away_from_a_fast_contraction()
     contraction, the unclear frame resetting the run each time)."""
     truth = np.array([0.2] * 6 + [0.45] * 6 + [0.2] * 6)
     rng = np.random.default_rng(2)
-    measured = truth + rng.normal(0.0, math.sqrt(MEASURE["fslope"]), len(truth))
-    clear = fuse("fslope", measured, np.ones(len(truth)), np.zeros(len(truth))).value
+    measured = truth + rng.normal(0.0, math.sqrt(MEASURE["fangle"]), len(truth))
+    clear = fuse("fangle", measured, np.ones(len(truth)), np.zeros(len(truth))).value
     quality = np.ones(len(truth))
     quality[8] = 0.2  # unclear in the middle of the contraction
-    track = fuse("fslope", measured, quality, np.zeros(len(truth))).value
+    track = fuse("fangle", measured, quality, np.zeros(len(truth))).value
     # (before: 0.21 on frame 10, where the clear sequence reads 0.40)
     assert np.all(track[7:12] > 0.35), track
     assert np.max(np.abs(track[6:12] - clear[6:12])) < 0.09, (track, clear)

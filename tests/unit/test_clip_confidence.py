@@ -148,7 +148,7 @@ def test_a_steep_steady_fascicle_agrees_with_the_flow() -> None:
     slopes = np.tan(np.radians(deg + scatter))
     track = fuse_slope(slopes, quality, slopes, step)
     assert track.agreement[40:].min() > 0.5 and track.agreement[:20].min() > 0.9
-    assert fuse("fslope", slopes, quality, step).agreement[40:].min() < 0.1  # as a slope
+    assert fuse("fangle", slopes, quality, step).agreement[40:].min() < 0.1  # as a slope
     assert np.abs(np.degrees(np.arctan(track.value[40:])) - 50.0).max() < 3.0
     turned = np.tan(np.radians(deg + scatter + np.where(np.arange(n) >= 48, 6.0, 0.0)))
     assert fuse_slope(turned, quality, turned, step).agreement[47:50].min() < 0.5

@@ -19,9 +19,9 @@ import cv2
 import numpy as np
 
 #: process noise added per frame to the flow prediction (state units squared)
-PROCESS = {"row": 0.6 ** 2, "slope": 0.004 ** 2, "fslope": 0.01 ** 2, "bend": 1.5e-5 ** 2}
+PROCESS = {"row": 0.6 ** 2, "slope": 0.004 ** 2, "fangle": 0.01 ** 2, "bend": 1.5e-5 ** 2}
 #: measurement noise of a detection of quality 1 (state units squared)
-MEASURE = {"row": 0.7 ** 2, "slope": 0.006 ** 2, "fslope": 0.015 ** 2, "bend": 4e-5 ** 2}
+MEASURE = {"row": 0.7 ** 2, "slope": 0.006 ** 2, "fangle": 0.015 ** 2, "bend": 4e-5 ** 2}
 GATE = 4.0  # detections further than this many sigmas from the prediction are outliers
 REACQUIRE = 3  # this many consistent outliers in a row: the state is wrong, not they
 # an affine motion is fitted well by 80 corners, tracked with 11-pixel windows (the cost of
@@ -131,15 +131,15 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
 
 def fuse_slope(measured: np.ndarray, quality: np.ndarray, base: np.ndarray, predicted_step: np.ndarray,
                use_measurements: bool = True) -> Track:
-    """``fuse`` for a fascicle's slope (dy/dx), fused as its angle (radians; ``"fslope"``'s
-    noise is set in those units near 0): a slope's noise grows as 1 / cos^2, 2.3 times at 49
-    degrees, and a contracted muscle's steady fascicle read as detections far from the flow
-    (agreement 0.01 over the isokinetic push's peak, where the values were right). ``base``:
-    the slopes the flow's ``predicted_step`` (slope change from the frame before) starts
-    from. The value is a slope again (its sigma stays in radians)."""
+    """``fuse`` for a fascicle's slope (dy/dx), fused as its angle (``"fangle"``, radians): a
+    slope's noise grows as 1 / cos^2, 2.3 times at 49 degrees, and a contracted muscle's
+    steady fascicle read as detections far from the flow (agreement 0.01 over the isokinetic
+    push's peak, where the values were right). ``base``: the slopes the flow's
+    ``predicted_step`` (slope change from the frame before) starts from. The value is a slope
+    again (its sigma stays in radians)."""
     step = np.zeros(len(measured))
     step[1:] = np.arctan(base[:-1] + predicted_step[1:]) - np.arctan(base[:-1])
-    track = fuse("fslope", np.arctan(measured), quality, step, use_measurements)
+    track = fuse("fangle", np.arctan(measured), quality, step, use_measurements)
     return Track(np.tan(track.value), track.sigma, track.agreement)
 
 

@@ -280,7 +280,7 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
     """Fused rows and slopes per frame, and the agreement (0..1) per frame."""
     n = len(walk)
     xc = (works[0].ridges.shape[1] - 1) / 2.0
-    kinds = {"s_row": "row", "s_slope": "slope", "d_row": "row", "d_slope": "slope", "f": "fslope",
+    kinds = {"s_row": "row", "s_slope": "slope", "d_row": "row", "d_slope": "slope", "f": "fangle",
              **dict(zip(BEND, ("row", "slope", "bend"), strict=True))}
     fused: dict[str, np.ndarray] = {}
     agreement = np.ones(n)
