@@ -8,6 +8,7 @@ dropped folder. Content still wins over the extension when a file is opened.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -81,3 +82,28 @@ def dialog_filter(with_cases: bool) -> str:
     entries += [f"{kind.title} ({kind.patterns})" for kind in MEDIA_KINDS]
     entries.append("All files (*)")
     return ";;".join(entries)
+
+
+def is_case_file(path: Path) -> bool:
+    return path.name.lower().endswith(CASE_SUFFIX)
+
+
+def _is_candidate(path: Path) -> bool:
+    """Files in a folder worth trying: cases, known media, and extension-less files
+    (scanners and PACS exports name DICOM files IM_0001 and the like)."""
+    if path.name.startswith("."):
+        return False
+    suffix = path.suffix.lower()
+    return is_case_file(path) or suffix in MEDIA_EXTENSIONS or suffix == ""
+
+
+def expand_paths(paths: Sequence[Path]) -> list[Path]:
+    """Files as given; folders replaced by the case and media files directly inside them
+    (the window's drop and the ``architecture`` command's batch read folders alike)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(c for c in p.iterdir() if c.is_file() and _is_candidate(c)))
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))

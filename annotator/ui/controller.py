@@ -23,8 +23,9 @@ from annotator.case.lock import CaseLock, CaseLocked, LockInfo, acquire
 from annotator.case.measure import Measurement
 from annotator.case.model import Annotation, CaseEvent
 from annotator.media import Calibration, Media, MediaError, open_media
+from annotator.media.kinds import expand_paths, is_case_file
 from annotator.ui.autosave import AutosaveTimer
-from annotator.ui.opening import OpenedMedia, expand_paths, is_case_file, open_media_files
+from annotator.ui.opening import OpenedMedia, open_media_files
 from annotator.ui.selected_series import SelectedSeries
 from annotator.ui.tasks import Progress, Task, run_task
 from annotator.ui.undo import CaseUndoCommand

@@ -1,5 +1,5 @@
-"""Opening files from the window: which paths are cases or media, and the slow part of
-adding media (reading headers, hashing) done off the UI thread."""
+"""Opening files from the window: the slow part of adding media (reading headers, hashing),
+done off the UI thread. Which paths are cases or media: ``media.kinds``."""
 
 from __future__ import annotations
 
@@ -12,32 +12,7 @@ from annotator.case.fileutil import sha256_file
 from annotator.case.media_files import relative_media_path
 from annotator.case.model import Case, MediaRef
 from annotator.media import Media, MediaError
-from annotator.media.kinds import CASE_SUFFIX, MEDIA_EXTENSIONS
 from annotator.ui.tasks import Progress
-
-
-def is_case_file(path: Path) -> bool:
-    return path.name.lower().endswith(CASE_SUFFIX)
-
-
-def _is_candidate(path: Path) -> bool:
-    """Files in a dropped folder worth trying: cases, known media, and extension-less files
-    (scanners and PACS exports name DICOM files IM_0001 and the like)."""
-    if path.name.startswith("."):
-        return False
-    suffix = path.suffix.lower()
-    return is_case_file(path) or suffix in MEDIA_EXTENSIONS or suffix == ""
-
-
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files as given; folders replaced by the case and media files directly inside them."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(sorted(c for c in p.iterdir() if c.is_file() and _is_candidate(c)))
-        else:
-            out.append(p)
-    return list(dict.fromkeys(out))
 
 
 @dataclass

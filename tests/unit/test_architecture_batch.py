@@ -1,0 +1,102 @@
+"""``us-annotator architecture`` on several media or folders at once, and its CSV: a researcher
+measures a folder of stills (as DL_Track_US does) into one spreadsheet, and an unreadable file
+costs only its own row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from pydicom.uid import ExplicitVRLittleEndian
+
+from annotator.cli import main as cli_main
+from tests.architecture_images import H, W, muscle_image, true_thickness
+from tests.unit.dicom_factory import us_region, write_native
+
+
+def _folder(tmp_path: Path) -> Path:
+    """Two stills at known fascicle angles, a calibrated DICOM, a broken PNG, and files that
+    are not media (a licence, a case) which a folder's measurement leaves out."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "a_20deg.png"), muscle_image(1, fascicle_deg=20.0))
+    cv2.imwrite(str(folder / "b_30deg.png"), muscle_image(2, fascicle_deg=30.0))
+    write_native(folder / "c_calibrated.dcm", np.stack([muscle_image(3, fascicle_deg=20.0)]),
+                 transfer_syntax=ExplicitVRLittleEndian,
+                 SequenceOfUltrasoundRegions=[us_region(0, 0, W - 1, H - 1, 0.01, 0.01)])
+    (folder / "d_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"cut short")
+    (folder / "LICENSE").write_text("CC0\n")
+    (folder / "notes.uscase.json").write_text("{}")
+    return folder
+
+
+def test_a_folder_gives_one_row_per_image_each_in_its_own_unit(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    assert cli_main(["architecture", str(folder), "--json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    names = [Path(r["media"]).name for r in rows]
+    assert names == ["a_20deg.png", "b_30deg.png", "c_calibrated.dcm", "d_broken.png"]
+    a, b, c, broken = rows
+    assert a["pennation_deg"] == pytest.approx(20.0 - 4.0, abs=1.5)  # to the deep line at +4 deg
+    assert b["pennation_deg"] == pytest.approx(30.0 - 4.0, abs=1.5)
+    assert "thickness_px" in a and "thickness_mm" not in a
+    assert c["thickness_mm"] == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1, 20.0), rel=0.04)
+    assert broken["frame"] is None and broken["confidence"] is None and "d_broken.png" in broken["reason"]
+    assert "1 of 4 media could not be measured" in captured.err
+
+
+def test_csv_has_a_header_and_a_line_per_row_that_a_spreadsheet_reads(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    assert cli_main(["architecture", str(folder), "--csv"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [Path(r["media"]).name for r in table] == ["a_20deg.png", "b_30deg.png", "c_calibrated.dcm", "d_broken.png"]
+    header = list(table[0])
+    assert header[:3] == ["media", "frame", "time_ms"] and header[-1] == "reason"
+    assert {"thickness_px", "thickness_mm", "pennation_deg", "confidence"} <= set(header)
+    assert float(table[0]["pennation_deg"]) == pytest.approx(16.0, abs=1.5)
+    assert table[0]["thickness_mm"] == "" and table[2]["thickness_px"] == ""  # the other unit's column
+    assert table[3]["pennation_deg"] == "" and table[3]["reason"]
+
+
+def test_one_media_keeps_the_documented_rows_and_csv_columns(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "still.png"
+    cv2.imwrite(str(path), muscle_image())
+    assert cli_main(["architecture", str(path), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert "media" not in row and row["frame"] == 0
+    assert cli_main(["architecture", str(path), "--csv", "--mm-per-px", "0.1"]) == 0
+    (line,) = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert "media" not in line
+    assert float(line["thickness_mm"]) == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1), rel=0.03)
+
+
+def test_a_table_lists_each_media_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    assert cli_main(["architecture", str(folder / "a_20deg.png"), str(folder / "c_calibrated.dcm")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["media", "frame"]
+    assert lines[1].startswith("a_20deg.png") and lines[1].split()[-3:-1] != ["-", "-"]
+    assert lines[2].startswith("c_calibrated.dcm") and " mm " in lines[2]
+
+
+def test_a_case_applies_to_one_media_and_an_empty_folder_is_an_error(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli_main(["architecture", str(empty)]) == 2
+    assert "no media files there" in capsys.readouterr().err
+    assert cli_main(["architecture", str(folder), "--case", str(tmp_path / "x.uscase.json")]) == 2
+    assert "--case applies to one media" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # one output at a time, refused as argparse refuses
+        cli_main(["architecture", str(folder), "--json", "--csv"])
+    assert stop.value.code == 2 and "--csv: not allowed with argument --json" in capsys.readouterr().err
