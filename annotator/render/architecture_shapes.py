@@ -22,6 +22,10 @@ Pts = Sequence[tuple[float, float]]
 LabelAnchor = tuple[QPointF, QPointF]
 
 
+#: below this, a pennation's label goes across the aponeurosis, not into the angle
+NARROW_WEDGE_DEG = 35.0
+
+
 def _dev(p: Sequence[float], xf: QTransform) -> QPointF:
     return xf.map(QPointF(float(p[0]), float(p[1])))
 
@@ -129,6 +133,13 @@ def paint_pennation(painter: QPainter, pts: Pts, xf: QTransform, pen: QPen, m: M
     arc.arcMoveTo(rect, a1_deg)
     arc.arcTo(rect, a1_deg, sweep)
     _stroke(painter, arc, pen)
+    if abs(sweep) < NARROW_WEDGE_DEG:
+        # a label in a narrow wedge covers the fascicle where it inserts (a typical 15-25 deg
+        # pennation): it goes across the aponeurosis instead, just under the vertex
+        nx, ny = -aa[1], aa[0]
+        if nx * fa[0] + ny * fa[1] > 0:
+            nx, ny = -nx, -ny
+        return QPointF(vertex.x() + nx * m.px(4), vertex.y() + ny * m.px(4)), QPointF(nx, ny)
     mid = math.radians(a1_deg + sweep / 2)
     direction = QPointF(math.cos(mid), -math.sin(mid))
     anchor = QPointF(vertex.x() + direction.x() * (r + m.px(4)), vertex.y() + direction.y() * (r + m.px(4)))

@@ -84,3 +84,45 @@ def test_a_turned_caliper_says_so_on_the_frame(grey_frame: np.ndarray, calibrati
     a = qimage_to_numpy(render_series_plot(series, 400, 240))
     b = qimage_to_numpy(render_series_plot(replace(series, turned_frames=()), 400, 240))
     assert (a != b).any()
+
+
+def _pennation_label(grey: np.ndarray, calibration: Calibration, deg: float) -> tuple[object, tuple[float, float]]:
+    """The label box of a pennation with its vertex at (60, 100) on a flat aponeurosis, and
+    the fascicle's far end."""
+    import math
+
+    from PySide6.QtGui import QImage, QPainter, QTransform
+
+    from annotator.render import paint_scene
+    from tests.scene_fixtures import fake_measure
+
+    tip = (60 + 90 * math.cos(math.radians(deg)), 100 - 90 * math.sin(math.radians(deg)))
+    ann = Annotation.single("p1", "m1", "pennation", 0, [(60, 100), tip, (20, 100), (180, 100)], label="pennation")
+    image = QImage(grey.shape[1], grey.shape[0], QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    boxes = paint_scene(painter, FrameScene(grey, 0, 0.0, [ann], calibration, fake_measure), QTransform(),
+                        RenderOptions(scale_bar=False))
+    painter.end()
+    ((_ident, rect),) = boxes
+    return rect, tip
+
+
+def _crosses(rect: object, a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return any(rect.contains(a[0] + (b[0] - a[0]) * t / 50, a[1] + (b[1] - a[1]) * t / 50)  # type: ignore[attr-defined]
+               for t in range(51))
+
+
+def test_a_narrow_pennations_label_goes_across_the_aponeurosis_off_the_fascicle(
+    grey_frame: np.ndarray, calibration: Calibration
+) -> None:
+    """At a typical 15-25 degrees the wedge is too narrow for the words: in it they covered the
+    fascicle where it inserts, the very part a reader checks. A wide angle keeps its label in
+    the wedge."""
+    grey = np.full((240, 400, 3), 60, np.uint8)  # room for the words on either side
+    rect, tip = _pennation_label(grey, calibration, 18.0)
+    assert not _crosses(rect, (60, 100), tip)
+    assert rect.top() >= 100  # under the aponeurosis, away from the muscle
+    assert abs(rect.center().x() - 60) < rect.width()  # beside the vertex it names
+    wide, wide_tip = _pennation_label(grey, calibration, 60.0)
+    assert wide.bottom() <= 100 and wide.left() > 60  # in the wedge, right of the vertex
+    assert not _crosses(wide, (60, 100), wide_tip)
