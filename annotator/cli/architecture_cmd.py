@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         rows, failed = [], 0
         for path in files:
             try:
-                found = _analyse(str(path), args, roi)
+                found = _analyse(str(path), args, roi, batch=True)
             except CliError as exc:
                 # one unreadable file must not cost the others' rows: it gets a row saying why
                 failed += 1
@@ -110,8 +110,10 @@ def _media_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
-def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int] | None) -> list[dict[str, Any]]:
-    """The rows of one media (CliError when it cannot be read or the options do not fit it)."""
+def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int] | None,
+             batch: bool = False) -> list[dict[str, Any]]:
+    """The rows of one media (CliError when it cannot be read or the options do not fit it).
+    In a ``batch``, ``--frames`` stops at each media's last frame (a still has one)."""
     from annotator.dynamics.architecture import FrameArchitecture, analyse_sequence
     from annotator.dynamics.frames import to_grey
     from annotator.media import MediaError, open_media
@@ -133,7 +135,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             media = open_media(path)
             calibration = media.calibration
         with media:
-            first, last = _frames(args.frames, media.frame_count)
+            first, last = _frames(args.frames, media.frame_count, clamp=batch)
             indices = list(range(first, last + 1))
             if roi is None:
                 roi = calibration.scanner_image_roi()
@@ -171,7 +173,7 @@ def _roi(text: str | None) -> tuple[int, int, int, int] | None:
     return x0, y0, x1, y1
 
 
-def _frames(text: str | None, count: int) -> tuple[int, int]:
+def _frames(text: str | None, count: int, clamp: bool = False) -> tuple[int, int]:
     if text is None:
         return 0, count - 1
     try:
@@ -180,6 +182,8 @@ def _frames(text: str | None, count: int) -> tuple[int, int]:
         last = int(b) if b else count - 1
     except ValueError:
         raise CliError(f"--frames {text!r}: give A:B, frame numbers from 0") from None
+    if clamp and first < count:
+        last = min(last, count - 1)
     if not 0 <= first <= last < count:
         raise CliError(f"--frames {text!r}: the media has frames 0 to {count - 1}")
     return first, last

@@ -100,3 +100,21 @@ def test_a_case_applies_to_one_media_and_an_empty_folder_is_an_error(tmp_path: P
     with pytest.raises(SystemExit) as stop:  # one output at a time, refused as argparse refuses
         cli_main(["architecture", str(folder), "--json", "--csv"])
     assert stop.value.code == 2 and "--csv: not allowed with argument --json" in capsys.readouterr().err
+
+
+def test_frames_stop_at_each_media_s_last_frame_in_a_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--frames 0:3`` over a folder of clips and stills: the first four frames of a clip,
+    the one frame of a still; a range past a media's start says so in its row."""
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    clip = np.stack([muscle_image(k, fascicle_deg=20.0) for k in range(6)])
+    write_native(folder / "clip.dcm", clip, transfer_syntax=ExplicitVRLittleEndian, FrameTime=40.0)
+    cv2.imwrite(str(folder / "still.png"), muscle_image(9))
+    assert cli_main(["architecture", str(folder), "--frames", "0:3", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(Path(r["media"]).name, r["frame"]) for r in rows] == [("clip.dcm", k) for k in range(4)] + [("still.png", 0)]
+    assert rows[3]["time_ms"] == pytest.approx(120.0)
+    assert cli_main(["architecture", str(folder), "--frames", "4:5", "--json"]) == 0
+    late = json.loads(capsys.readouterr().out)
+    assert [r["frame"] for r in late] == [4, 5, None]
+    assert "the media has frames 0 to 0" in late[2]["reason"]
