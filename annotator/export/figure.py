@@ -363,16 +363,36 @@ def _label_box(painter: QPainter, rect: QRectF, text: str, font: QFont, pad: flo
 
 
 def _paint_heading(painter: QPainter, plan: FigurePlan, panel: PlannedPanel) -> LabelBox:
-    """The letter (bold) and the title in the strip above the panel, elided to its width."""
+    """The letter (bold) and the title in the strip above the panel. A title too wide for a
+    narrow panel (three panels at 85 mm) is set smaller, down to the legend's size, before it is
+    elided: at the letter's size "C  Muscle thickness" read "C  Muscle t…" (the caption
+    still gives it whole)."""
     assert panel.header is not None
     h = panel.header
-    font = plan.font(LETTER_PT, bold=True)
-    fm = QFontMetricsF(font)
-    painter.setFont(font)
     painter.setPen(INK)
-    text = fm.elidedText(panel.heading, Qt.TextElideMode.ElideRight, h.w)
-    rect = QRectF(h.x, h.y, min(h.w, fm.horizontalAdvance(text) + 1), h.h)
-    painter.drawText(rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+    font = plan.font(LETTER_PT, bold=True)
+    letter = panel.letter if panel.heading.startswith(panel.letter) else ""
+    title = panel.heading[len(letter):].strip()
+    x = h.x
+    if letter:
+        fm = QFontMetricsF(font)
+        painter.setFont(font)
+        painter.drawText(QRectF(x, h.y, h.w, h.h), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         letter)
+        x += fm.horizontalAdvance(letter + "  ") if title else fm.horizontalAdvance(letter) + 1
+    room = h.x + h.w - x
+    if title:
+        for points in (LETTER_PT, CAPTION_PT, LEGEND_PT):
+            font = plan.font(points, bold=True)
+            if QFontMetricsF(font).horizontalAdvance(title) <= room:
+                break
+        fm = QFontMetricsF(font)
+        text = fm.elidedText(title, Qt.TextElideMode.ElideRight, room)
+        painter.setFont(font)
+        painter.drawText(QRectF(x, h.y, room, h.h), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         text)
+        x += fm.horizontalAdvance(text) + 1
+    rect = QRectF(h.x, h.y, min(h.w, x - h.x), h.h)
     return (f"heading {panel.letter or panel.heading}", rect)
 
 

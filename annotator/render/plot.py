@@ -299,9 +299,12 @@ def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOption
     painter.save()
     painter.translate(body.left() + fm.height() * 0.6, area.center().y())
     painter.rotate(-90)
-    # elided rather than cut at both ends where the plot is short (a narrow figure panel)
-    y_label = fm.elidedText(f"{series.quantity.replace('_', ' ')} ({series.unit_text})",
-                            Qt.TextElideMode.ElideRight, area.height())
+    # where the plot is short (a narrow figure panel) the unit alone, which the reader needs
+    # (the title names the quantity), rather than "thic…"; elided, never cut at both ends
+    y_label = f"{series.quantity.replace('_', ' ')} ({series.unit_text})"
+    if fm.horizontalAdvance(y_label) > area.height():
+        fits = fm.horizontalAdvance(series.unit_text) <= area.height()
+        y_label = series.unit_text if fits else ""  # an ellipsis alone says nothing
     painter.drawText(QRectF(-area.height() / 2, -fm.height() / 2, area.height(), fm.height()),
                      int(Qt.AlignmentFlag.AlignCenter), y_label)
     painter.restore()

@@ -80,3 +80,40 @@ def test_a_caption_written_for_a_figure_is_kept_in_the_case(ctx: ExportContext) 
     assert plan_figure(spec, ctx).caption == "Rectus femoris at rest (A) and on contraction (B)."
     stack.undo()
     assert "Rectus femoris at rest" not in plan_figure(spec, ctx).caption
+
+
+def _svg_texts(ctx: ExportContext, spec: FigureSpec) -> list[str]:
+    import re
+
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
+    from PySide6.QtSvg import QSvgGenerator
+
+    plan = plan_figure(spec, ctx)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QSize(plan.width, plan.height))
+    generator.setViewBox(QRectF(0, 0, plan.width, plan.height))
+    painter = QPainter(generator)
+    try:
+        paint_figure(painter, plan, ctx)
+    finally:
+        painter.end()
+    return [t.strip() for t in re.findall(r">([^<>]+)</text>", bytes(data.data()).decode())]
+
+
+def test_a_narrow_panels_title_is_set_smaller_before_it_is_elided(ctx: ExportContext) -> None:
+    """Three panels in one row at 85 mm: at the letter's size the plot's title read "Gap
+    o…"; set smaller (to the legend's size) it reads whole, and the letter keeps its size. A
+    title that cannot fit even so is elided, never run into the next panel
+    (test_nothing_overlaps_at_journal_widths)."""
+    from dataclasses import replace
+
+    spec = replace(rest_peak_figure(rest_peak_summaries(ctx)[0], ctx, 174.0, 300), rows=1, cols=3, width_mm=85.0)
+    texts = _svg_texts(ctx, spec)
+    assert "Gap over time" in texts and "C" in texts
+    spec.panels[2] = replace(spec.panels[2], title="Gap between the retracted stumps of the rectus femoris")
+    texts = _svg_texts(ctx, spec)
+    assert any(t.startswith("Gap betw") and t.endswith("…") for t in texts), texts

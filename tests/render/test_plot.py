@@ -202,3 +202,28 @@ def test_plot_geometry_says_where_the_painter_put_time_and_values(options: PlotO
     assert peak.value is not None
     assert geometry.value_at(geometry.y(peak.value)) == pytest.approx(peak.value)
     assert rect.contains(geometry.area) and geometry.area.width() > 300
+
+
+def _plot_texts(height: int) -> list[str]:
+    import re
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    generator = QSvgGenerator()
+    generator.setOutputDevice(buffer)
+    generator.setSize(QSize(300, height))
+    generator.setViewBox(QRectF(0, 0, 300, height))
+    painter = QPainter(generator)
+    paint_series_plot(painter, QRectF(0, 0, 300, height), series(contraction()), PlotOptions(title="", caption=False))
+    painter.end()
+    return [t.strip() for t in re.findall(r">([^<>]+)</text>", bytes(data.data()).decode())]
+
+
+def test_a_short_plot_names_its_axis_by_the_unit_and_never_by_an_ellipsis() -> None:
+    """A plot in a narrow figure panel read "thic\u2026" up its axis; the unit is what the reader
+    needs there (the panel's title names the quantity), and where even it does not fit, nothing."""
+    assert "length (mm)" in _plot_texts(260)
+    short = _plot_texts(100)
+    assert "mm" in short and not any(t.startswith("len") for t in short)
+    assert not any("\u2026" in t for t in _plot_texts(62))
