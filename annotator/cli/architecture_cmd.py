@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError("--case applies to one media: give one media with it")
         files = _media_files([Path(p) for p in paths])
         if not files:
-            raise CliError(f"{', '.join(paths)}: no media files there")
+            folders = "that folder" if len(paths) == 1 else "those folders"
+            raise CliError(f"{', '.join(paths)}: no media files in {folders}")
         rows, failed = [], 0
         for path in files:
             try:

@@ -96,7 +96,7 @@ def _cli(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess[st
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "dev-urandom", "folder"])
-@pytest.mark.parametrize("command", ["info", "validate", "measure", "track", "export"])
+@pytest.mark.parametrize("command", ["info", "validate", "measure", "track", "export", "architecture"])
 def test_pipes_devices_and_folders_are_refused(tmp_path: Path, kind: str, command: str) -> None:
     target = {"dev-zero": "/dev/zero", "dev-urandom": "/dev/urandom", "folder": str(tmp_path)}.get(kind)
     if target is None:

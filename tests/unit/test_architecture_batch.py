@@ -94,7 +94,7 @@ def test_a_case_applies_to_one_media_and_an_empty_folder_is_an_error(tmp_path: P
     empty = tmp_path / "empty"
     empty.mkdir()
     assert cli_main(["architecture", str(empty)]) == 2
-    assert "no media files there" in capsys.readouterr().err
+    assert "no media files in that folder" in capsys.readouterr().err
     assert cli_main(["architecture", str(folder), "--case", str(tmp_path / "x.uscase.json")]) == 2
     assert "--case applies to one media" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:  # one output at a time, refused as argparse refuses
