@@ -300,7 +300,7 @@ def _draw_axes(painter: QPainter, body: QRectF, series: Series, opts: PlotOption
     painter.translate(body.left() + fm.height() * 0.6, area.center().y())
     painter.rotate(-90)
     # where the plot is short (a narrow figure panel) the unit alone, which the reader needs
-    # (the title names the quantity), rather than "thic…"; elided, never cut at both ends
+    # (the title names the quantity), rather than "thic…" or a name cut at both ends
     y_label = f"{series.quantity.replace('_', ' ')} ({series.unit_text})"
     if fm.horizontalAdvance(y_label) > area.height():
         fits = fm.horizontalAdvance(series.unit_text) <= area.height()
