@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import math
 import sys
@@ -58,37 +57,45 @@ def run(args: argparse.Namespace) -> int:
     if args.mm_per_px is not None and not (math.isfinite(args.mm_per_px) and 0 < args.mm_per_px < 100):
         raise CliError(f"--mm-per-px {args.mm_per_px}: give a pixel size in mm, above 0 and below 100")
     paths = list(args.media)
+    fmt = "json" if args.json else "csv" if args.csv else "table"
     if len(paths) == 1 and not Path(paths[0]).is_dir():
         rows = _analyse(paths[0], args, roi)
-    else:
-        if args.case is not None:
-            raise CliError("--case applies to one media: give one media with it")
-        files = _media_files([Path(p) for p in paths])
-        if not files:
-            folders = "that folder" if len(paths) == 1 else "those folders"
-            raise CliError(f"{', '.join(paths)}: no media files in {folders}")
-        rows, failed = [], 0
-        for path in files:
-            try:
-                found = _analyse(str(path), args, roi, batch=True)
-            except CliError as exc:
-                # one unreadable file must not cost the others' rows: it gets a row saying why
-                failed += 1
-                found = [{"frame": None, "confidence": None, "reason": str(exc)}]
-            rows.extend({"media": str(path), **row} for row in found)
-        if failed:
-            print(f"warning: {failed} of {len(files)} media could not be measured (see their reason)",
-                  file=sys.stderr)
-    if args.json:
-        print(json.dumps(rows, indent=2, allow_nan=False))
-    elif args.csv:
-        print(_csv(rows), end="")
-    else:
-        print(_table(rows))
+        out = _Output(fmt, _columns(rows), 0)
+        out.write(rows)
+        out.close()
+        _warn_low(rows)
+        return 0
+    if args.case is not None:
+        raise CliError("--case applies to one media: give one media with it")
+    files = _media_files([Path(p) for p in paths])
+    if not files:
+        folders = "that folder" if len(paths) == 1 else "those folders"
+        raise CliError(f"{', '.join(paths)}: no media files in {folders}")
+    # each media's rows are printed as soon as it is measured: a long batch shows its progress,
+    # and what was measured before an interruption is kept
+    out = _Output(fmt, BATCH_COLUMNS, min(max(len(f.name) for f in files), NAME_WIDTH))
+    rows, failed = [], 0
+    for path in files:
+        try:
+            found = _analyse(str(path), args, roi, batch=True)
+        except CliError as exc:
+            # one unreadable file must not cost the others' rows: it gets a row saying why
+            failed += 1
+            found = [{"frame": None, "confidence": None, "reason": str(exc)}]
+        mine = [{"media": str(path), **row} for row in found]
+        out.write(mine)
+        rows += mine
+    out.close()
+    if failed:
+        print(f"warning: {failed} of {len(files)} media could not be measured (see their reason)", file=sys.stderr)
+    _warn_low(rows)
+    return 0
+
+
+def _warn_low(rows: list[dict[str, Any]]) -> None:
     low = sum(1 for r in rows if not isinstance(c := r.get("confidence"), float) or c < 0.5)
     if low:
         print(f"warning: {low} of {len(rows)} frames below confidence 0.5 (see their reason)", file=sys.stderr)
-    return 0
 
 
 def _media_files(paths: list[Path]) -> list[Path]:
@@ -199,40 +206,63 @@ def _media_id(doc: Any, path: str) -> str:
     raise CliError(f"{path}: not a media of the case (media: {known}); give --media ID")
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV, every key a column (in the order the rows first give them), empty
-    where a row has no value; ``frame`` and the values stay numbers for a spreadsheet."""
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    # the reason last: it is the only free text, and a spreadsheet reads it best at the end
-    if "reason" in keys:
-        keys.remove("reason")
-        keys.append("reason")
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=keys, lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: ("" if r.get(k) is None else r[k]) for k in keys})
-    return buffer.getvalue()
+#: a batch's columns, fixed before its first media is measured (it may mix mm and px rows)
+BATCH_COLUMNS = ("media", "frame", "time_ms", "pennation_deg", "fascicle_angle_deg", "aponeurosis_angle_deg",
+                 "superficial_angle_deg", "thickness_mm", "fascicle_length_mm", "thickness_px",
+                 "fascicle_length_px", "fascicle_extrapolated", "confidence", "reason")
+NAME_WIDTH = 40  # the table's media column, at most
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
-    """A table to read: each row's lengths in its own unit (a batch may mix calibrated DICOMs
-    and uncalibrated stills), the media's file name first when there are several."""
-    names = [Path(str(r["media"])).name if "media" in r else "" for r in rows]
-    width = min(max((len(n) for n in names), default=0), 40)
-    lead = f"{'media':<{width}} " if width else ""
-    lines = [f"{lead}{'frame':>5} {'time_s':>8} {'pennation':>9} {'thick':>8} {'fasc':>8} unit {'conf':>5}  note"]
+def _columns(rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """One media's columns: every key its rows give, in order, the reason (the only free text,
+    read best at the end of a spreadsheet's line) last."""
+    keys = [k for k in dict.fromkeys(k for r in rows for k in r) if k != "reason"]
+    return (*keys, "reason")
 
-    def f(value: Any, width: int, digits: int = 1) -> str:
-        return f"{value:>{width}.{digits}f}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
 
-    for name, r in zip(names, rows, strict=True):
+class _Output:
+    """Rows printed as they come: one JSON array, CSV (a header, then a line a row, empty
+    where a row has no value), or a table to read with each row's lengths in its own unit and,
+    in a batch (``name_width`` > 0), the media's file name first."""
+
+    def __init__(self, fmt: str, columns: tuple[str, ...], name_width: int) -> None:
+        self.fmt, self.columns, self.width = fmt, columns, name_width
+        self.count = 0
+        if fmt == "csv":
+            self._csv = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+            self._csv.writeheader()
+        elif fmt == "json":
+            sys.stdout.write("[")
+        else:
+            lead = f"{'media':<{name_width}} " if name_width else ""
+            print(f"{lead}{'frame':>5} {'time_s':>8} {'pennation':>9} {'thick':>8} {'fasc':>8} unit {'conf':>5}  note")
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            if self.fmt == "csv":
+                self._csv.writerow({k: ("" if r.get(k) is None else r[k]) for k in self.columns})
+            elif self.fmt == "json":
+                text = json.dumps(r, indent=2, allow_nan=False).replace("\n", "\n  ")
+                sys.stdout.write(("," if self.count else "") + "\n  " + text)
+            else:
+                print(self._line(r))
+            self.count += 1
+        sys.stdout.flush()
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            print("\n]" if self.count else "]")
+
+    def _line(self, r: dict[str, Any]) -> str:
+        def f(value: Any, width: int, digits: int = 1) -> str:
+            return f"{value:>{width}.{digits}f}" if isinstance(value, (int, float)) else f"{'-':>{width}}"
+
+        name = Path(str(r["media"])).name[:self.width] if self.width else ""
         unit = "mm" if "thickness_mm" in r else "px"
         t = r.get("time_ms")
         note = r.get("reason") or ("extrapolated" if r.get("fascicle_extrapolated") else "")
         frame = r.get("frame")
-        lines.append(f"{name[:width]:<{width}} " * bool(width)
-                     + f"{frame if frame is not None else '-':>5} {f(None if t is None else t / 1000.0, 8, 3)}"
-                     f" {f(r.get('pennation_deg'), 9)} {f(r.get('thickness_' + unit), 8)}"
-                     f" {f(r.get('fascicle_length_' + unit), 8)} {unit:>4} {f(r.get('confidence'), 5, 2)}  {note}")
-    return "\n".join(lines)
+        return (f"{name:<{self.width}} " * bool(self.width)
+                + f"{frame if frame is not None else '-':>5} {f(None if t is None else t / 1000.0, 8, 3)}"
+                f" {f(r.get('pennation_deg'), 9)} {f(r.get('thickness_' + unit), 8)}"
+                f" {f(r.get('fascicle_length_' + unit), 8)} {unit:>4} {f(r.get('confidence'), 5, 2)}  {note}")

@@ -118,3 +118,29 @@ def test_frames_stop_at_each_media_s_last_frame_in_a_batch(tmp_path: Path, capsy
     late = json.loads(capsys.readouterr().out)
     assert [r["frame"] for r in late] == [4, 5, None]
     assert "the media has frames 0 to 0" in late[2]["reason"]
+
+
+@pytest.mark.parametrize("fmt", ["--csv", "--json", None])
+def test_a_batch_prints_each_media_s_rows_before_measuring_the_next(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    fmt: str | None) -> None:
+    """A long batch shows its progress, and what was measured before an interruption stays
+    printed; the whole output still parses as one document."""
+    import annotator.cli.architecture_cmd as command
+
+    folder = _folder(tmp_path)
+    out = io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    seen: list[str] = []
+    measure = command._analyse
+
+    def spy(path: str, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        seen.append(out.getvalue())
+        return measure(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(command, "_analyse", spy)
+    assert cli_main(["architecture", str(folder), *([fmt] if fmt else [])]) == 0
+    assert "a_20deg.png" not in seen[0] and "a_20deg.png" in seen[1] and "b_30deg.png" in seen[2]
+    if fmt == "--json":
+        assert [Path(r["media"]).name for r in json.loads(out.getvalue())][-1] == "d_broken.png"
+    elif fmt == "--csv":
+        assert len(list(csv.DictReader(io.StringIO(out.getvalue())))) == 4
