@@ -7,6 +7,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,17 +76,25 @@ def run(args: argparse.Namespace) -> int:
     # and what was measured before an interruption is kept
     out = _Output(fmt, BATCH_COLUMNS, min(max(len(f.name) for f in files), NAME_WIDTH))
     rows, failed = [], 0
-    for path in files:
-        try:
-            found = _analyse(str(path), args, roi, batch=True)
-        except CliError as exc:
-            # one unreadable file must not cost the others' rows: it gets a row saying why
-            failed += 1
-            found = [{"frame": None, "confidence": None, "reason": str(exc)}]
-        mine = [{"media": str(path), **row} for row in found]
-        out.write(mine)
-        rows += mine
-    out.close()
+    try:
+        for path in files:
+            try:
+                found = _analyse(str(path), args, roi, batch=True)
+            except CliError as exc:
+                # one unreadable file must not cost the others' rows: it gets a row saying why
+                failed += 1
+                found = [{"frame": None, "confidence": None, "reason": str(exc)}]
+            except Exception as exc:  # nor one that trips a bug: the row says so, the batch goes on
+                if os.environ.get("US_ANNOTATOR_DEBUG"):
+                    raise
+                failed += 1
+                found = [{"frame": None, "confidence": None,
+                          "reason": f"{path}: unexpected failure ({type(exc).__name__}: {exc})"}]
+            mine = [{"media": str(path), **row} for row in found]
+            out.write(mine)
+            rows += mine
+    finally:
+        out.close()  # an interrupted JSON array is still closed: what was measured parses
     if failed:
         print(f"warning: {failed} of {len(files)} media could not be measured (see their reason)", file=sys.stderr)
     _warn_low(rows)

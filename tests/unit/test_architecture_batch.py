@@ -144,3 +144,33 @@ def test_a_batch_prints_each_media_s_rows_before_measuring_the_next(tmp_path: Pa
         assert [Path(r["media"]).name for r in json.loads(out.getvalue())][-1] == "d_broken.png"
     elif fmt == "--csv":
         assert len(list(csv.DictReader(io.StringIO(out.getvalue())))) == 4
+
+
+def test_a_media_that_trips_a_bug_or_an_interruption_leaves_the_batch_readable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import annotator.cli.architecture_cmd as command
+
+    folder = _folder(tmp_path)
+    measure = command._analyse
+
+    def flaky(path: str, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        if path.endswith("b_30deg.png"):
+            raise ZeroDivisionError("a bug")
+        return measure(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(command, "_analyse", flaky)
+    assert cli_main(["architecture", str(folder), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 4 and "unexpected failure (ZeroDivisionError: a bug)" in rows[1]["reason"]
+    assert rows[2]["thickness_mm"] is not None  # the next media is still measured
+
+    def interrupted(path: str, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        if path.endswith("c_calibrated.dcm"):
+            raise KeyboardInterrupt
+        return measure(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(command, "_analyse", interrupted)
+    assert cli_main(["architecture", str(folder), "--json"]) == 130
+    captured = capsys.readouterr()
+    assert [Path(r["media"]).name for r in json.loads(captured.out)] == ["a_20deg.png", "b_30deg.png"]
+    assert "interrupted" in captured.err
