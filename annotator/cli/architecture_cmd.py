@@ -102,9 +102,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _warn_low(rows: list[dict[str, Any]]) -> None:
-    low = sum(1 for r in rows if not isinstance(c := r.get("confidence"), float) or c < 0.5)
+    frames = [r for r in rows if r.get("frame") is not None]  # not a media's failure row
+    low = sum(1 for r in frames if not isinstance(c := r.get("confidence"), float) or c < 0.5)
     if low:
-        print(f"warning: {low} of {len(rows)} frames below confidence 0.5 (see their reason)", file=sys.stderr)
+        print(f"warning: {low} of {len(frames)} frames below confidence 0.5 (see their reason)", file=sys.stderr)
 
 
 def _media_files(paths: list[Path]) -> list[Path]:
