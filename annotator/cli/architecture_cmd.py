@@ -170,7 +170,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             rows = [e.to_row() for e in estimates]
             if scale is None:
                 for row in rows:
-                    row.setdefault("reason", why)
+                    row.setdefault("reason", UNCALIBRATED)
             return rows
     except MediaError as exc:
         raise CliError(str(exc)) from None
@@ -216,6 +216,8 @@ def _media_id(doc: Any, path: str) -> str:
     raise CliError(f"{path}: not a media of the case (media: {known}); give --media ID")
 
 
+#: the reason of a tissue image's rows with no scale, naming the command's ways to give one
+UNCALIBRATED = "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px"
 #: a batch's columns, fixed before its first media is measured (it may mix mm and px rows)
 BATCH_COLUMNS = ("media", "frame", "time_ms", "pennation_deg", "fascicle_angle_deg", "aponeurosis_angle_deg",
                  "superficial_angle_deg", "thickness_mm", "fascicle_length_mm", "thickness_px",

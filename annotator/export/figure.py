@@ -141,9 +141,13 @@ class PlannedPanel:
     aspect: tuple[float, float] = (1.0, 1.0)
     #: the strip above the picture holding the letter and the title (None: neither)
     header: Box | None = None
-    heading: str = ""
+    title: str = ""  # written after the letter in the header
     content: PanelContent | None = None
     series: Series | None = None  # plot panels
+
+    @property
+    def heading(self) -> str:
+        return f"{self.letter}  {self.title}".strip()
 
 
 @dataclass
@@ -213,7 +217,7 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
         if crop is None:
             planned.series = _series(ctx, p)
             title = ctx.text(p.title) or plot_title(planned.series, ctx.text(planned.series.label))
-            planned.heading = f"{letter}  {title}".strip()
+            planned.title = title
             plot_titles.append((panel_letter(i), title + _rest_peak_phrase(planned.series)))
         else:
             anns = visible_annotations(ctx, p.media, p.frame, crop)
@@ -221,7 +225,7 @@ def plan_figure(spec: FigureSpec, ctx: ExportContext) -> FigurePlan:
             calibrated = bool(ctx.document.calibration(p.media, p.frame).spatial_regions)
             planned.content = PanelContent(panel_letter(i), p.media, p.frame, ctx.text(p.title),
                                            anns, bar, calibrated)
-            planned.heading = f"{letter}  {ctx.text(p.title)}".strip()
+            planned.title = ctx.text(p.title)
         plan.panels.append(planned)
     y = grid.height
     if spec.legend:
@@ -371,8 +375,7 @@ def _paint_heading(painter: QPainter, plan: FigurePlan, panel: PlannedPanel) -> 
     h = panel.header
     painter.setPen(INK)
     font = plan.font(LETTER_PT, bold=True)
-    letter = panel.letter if panel.heading.startswith(panel.letter) else ""
-    title = panel.heading[len(letter):].strip()
+    letter, title = panel.letter, panel.title.strip()
     x = h.x
     if letter:
         fm = QFontMetricsF(font)

@@ -221,7 +221,7 @@ class Calibration:
         others = [r for r in self.other_regions if r.contains(cx, cy)]
         if others and not self.spatial_regions:
             return None, f"the image centre lies in a {others[0].name}, not a 2D tissue image", False
-        return None, "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px", True
+        return None, "uncalibrated: no 2D ultrasound region or calibration", True
 
     @property
     def source(self) -> str | None:
