@@ -82,7 +82,7 @@ class VideoMedia(Media):
         if rgb is None:
             frame = self._cursor.read(index)
             w, h = self._stored_size
-            rgb = to_rgb(frame, self._stored_size, buffer((h, w, 3)))
+            rgb = to_rgb(frame, self._stored_size, buffer((h, w, 3)), self._cursor.scratch)
         if not self.rotation:
             return rgb
         turned = np.rot90(rgb, self.rotation // 90)
@@ -109,6 +109,8 @@ class _Cursor:
         self._index = index
         self._size = size
         self._container: av.container.InputContainer | None = None
+        #: the I420 bytes of the picture being converted, reused frame after frame
+        self.scratch = np.empty(size[0] * size[1] * 3 // 2, np.uint8)
         self._attach(container, stream)
 
     def _attach(self, container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> None:

@@ -54,9 +54,16 @@ def layout_of(frame: av.VideoFrame, size: tuple[int, int]) -> PictureLayout:
     return PictureLayout(width, height, fast)
 
 
-def pack(frame: av.VideoFrame, layout: PictureLayout) -> np.ndarray:
-    """The bytes ``unpack`` converts, as a contiguous uint8 array."""
+def pack(frame: av.VideoFrame, layout: PictureLayout, scratch: np.ndarray | None = None) -> np.ndarray:
+    """The bytes ``unpack`` converts, as a contiguous uint8 array.
+
+    With ``scratch`` (``layout.packed_bytes`` of uint8) an I420 picture is copied there, not
+    into a new array: a clip read frame after frame then reuses the same memory instead of
+    faulting in a fresh megabyte per frame.
+    """
     if layout.i420:
+        if scratch is not None and scratch.size == layout.packed_bytes:
+            return _planes_into(frame, layout, scratch)
         return np.ascontiguousarray(frame.to_ndarray())  # (h * 3 / 2, w): Y, then U, then V
     if frame.width != layout.width or frame.height != layout.height:
         # A stream that changes size midway: keep every frame at the declared size.
@@ -64,6 +71,21 @@ def pack(frame: av.VideoFrame, layout: PictureLayout) -> np.ndarray:
     else:
         rgb = frame.to_ndarray(format="rgb24")
     return np.ascontiguousarray(rgb)
+
+
+def _planes_into(frame: av.VideoFrame, layout: PictureLayout, scratch: np.ndarray) -> np.ndarray:
+    """Y, U and V, each without its row padding, one after the other in ``scratch``."""
+    w, h = layout.width, layout.height
+    flat = scratch.reshape(-1)
+    start = 0
+    for plane, cols, rows in zip(frame.planes, (w, w // 2, w // 2), (h, h // 2, h // 2), strict=True):
+        stride = plane.line_size
+        if stride < cols or plane.buffer_size < stride * rows:
+            return np.ascontiguousarray(frame.to_ndarray())  # a layout we do not expect
+        rows_of = np.frombuffer(memoryview(plane), np.uint8, count=stride * rows).reshape(rows, stride)
+        flat[start:start + cols * rows].reshape(rows, cols)[:] = rows_of[:, :cols]
+        start += cols * rows
+    return flat
 
 
 def unpack(packed: np.ndarray, layout: PictureLayout, out: np.ndarray) -> np.ndarray:
@@ -76,7 +98,9 @@ def unpack(packed: np.ndarray, layout: PictureLayout, out: np.ndarray) -> np.nda
     return out
 
 
-def to_rgb(frame: av.VideoFrame, size: tuple[int, int], out: np.ndarray) -> np.ndarray:
-    """Convert a decoded picture to RGB in ``out``, by the same arithmetic as a prepared clip."""
+def to_rgb(frame: av.VideoFrame, size: tuple[int, int], out: np.ndarray,
+           scratch: np.ndarray | None = None) -> np.ndarray:
+    """Convert a decoded picture to RGB in ``out``, by the same arithmetic as a prepared clip
+    (``scratch``: as for ``pack``)."""
     layout = layout_of(frame, size)
-    return unpack(pack(frame, layout), layout, out)
+    return unpack(pack(frame, layout, scratch), layout, out)

@@ -55,6 +55,7 @@ class PreparedClip:
         self._ready = np.zeros(index.frame_count, dtype=bool)
         self._layout: PictureLayout | None = None
         self._file: IO[bytes] | None = None
+        self._scratch: np.ndarray | None = None  # the worker's packing buffer, reused
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._done = threading.Event()
@@ -127,7 +128,9 @@ class PreparedClip:
         offset = i * layout.packed_bytes
         if offset + layout.packed_bytes > self._cap_bytes:
             return
-        data = pack(frame, layout)
+        if self._scratch is None:
+            self._scratch = np.empty(layout.packed_bytes, np.uint8)
+        data = pack(frame, layout, self._scratch)
         assert self._file is not None
         written = os.pwrite(self._file.fileno(), data.data.cast("B"), offset)
         if written == layout.packed_bytes:

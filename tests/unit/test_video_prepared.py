@@ -13,7 +13,7 @@ import pytest
 from annotator.media import open_media
 from annotator.media.base import ArrayMedia
 from annotator.media.video import VideoMedia
-from annotator.media.video_pixels import layout_of, to_rgb
+from annotator.media.video_pixels import layout_of, pack, to_rgb
 from tests.unit.test_video import encode, plain_decode, read_number
 
 N = 120
@@ -35,6 +35,24 @@ def test_the_fast_conversion_agrees_with_ffmpeg_within_rounding(clip: Path) -> N
             assert diff.max() <= 3 and diff.mean() < 1.0
             if k == 10:
                 break
+
+
+def test_packing_into_scratch_gives_the_same_bytes_without_the_row_padding(tmp_path: Path) -> None:
+    # 1148 wide, as the corpus clips: FFmpeg pads each row of every plane (to 1152 and 576),
+    # and the reused buffer must hold the planes without that padding, exactly as a new array.
+    size = (1148, 96)
+    path = encode(tmp_path / "padded.mp4", n=3, size=size)
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            layout = layout_of(frame, size)
+            assert layout.i420 and frame.planes[0].line_size > size[0]
+            scratch = np.full(layout.packed_bytes, 7, np.uint8)
+            packed = pack(frame, layout, scratch)
+            assert np.shares_memory(packed, scratch)
+            np.testing.assert_array_equal(packed.reshape(-1), pack(frame, layout).reshape(-1))
+            out = np.empty((size[1], size[0], 3), np.uint8)
+            np.testing.assert_array_equal(to_rgb(frame, size, out.copy(), scratch),
+                                          to_rgb(frame, size, out.copy()))
 
 
 def test_full_range_and_odd_sizes_use_ffmpeg(tmp_path: Path) -> None:
