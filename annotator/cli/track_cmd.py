@@ -73,7 +73,9 @@ def _track(args: argparse.Namespace, doc: Any, path: Path) -> int:
     try:
         media = doc.media(annotation.media)
         options = replace(APP_OPTIONS, drift_correction=not args.no_drift_correction)
-        result = track_annotation(media, annotation, args.start, args.end, options)
+        start = annotation.frame if args.start is None else args.start
+        calibration = doc.calibration(annotation.media, start) if 0 <= start < media.frame_count else None
+        result = track_annotation(media, annotation, args.start, args.end, options, calibration=calibration)
     except TrackingError as exc:
         raise CliError(f"{path}: {exc}") from None
     except MediaError as exc:

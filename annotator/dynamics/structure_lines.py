@@ -13,6 +13,12 @@ The fascicle's orientation comes from the structure tensor of the region around 
 aponeuroses masked out); its middle keeps its place across the muscle (x fixed, at the same
 fraction of the depth between the aponeuroses, or the same distance above the deep one).
 
+Every distance above is in pixels of a clip of about ``REFERENCE_PX_PER_MM`` (the corpus
+Telemed clips and data set 2, where they were measured) and scales with the clip's own pixel
+density (``pixel_scale``): a 2x clip's double band lies 22 px apart, not 11, and at the fixed
+sizes a thickness drawn on one followed its crests apart (+4.8 % on the isometric clip enlarged
+2x, +3.6 % at 1.6x).
+
 Confidence per frame (0..1): the weakest of the lines' (share of samples on the fitted line
 times the crest's contrast: how far it stands above its surroundings 18-24 px away, in the
 spread of those surroundings along the line, 2 to 6 spreads mapping to 0..1; a line leaving
@@ -31,6 +37,7 @@ import cv2
 import numpy as np
 
 from annotator.case.kinds import kind_spec
+from annotator.dynamics.architecture.detect import imaging_area
 
 Pt = tuple[float, float]
 SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame
@@ -44,6 +51,12 @@ BLUR_SIGMA = 2.0  # speckle: a crest's contrast, the fascicles' structure tensor
 # thickness read 4.7 % RMSE there); at 5 they merge into one crest, followed steadily (2.0 %;
 # the Telemed clips 1.4-2.0 -> 0.9-2.0 %; at 6-8 those grew to 1.3-3.2 %)
 MERGE_SIGMA = 5.0
+#: the pixel density the sizes above are for: data set 2 (115.25 px/cm) and the corpus Telemed
+#: clips (50 mm over 573 px)
+REFERENCE_PX_PER_MM = 11.5
+REFERENCE_AREA_PX = 573  # that Telemed image's height, for an uncalibrated frame (50 mm deep)
+MAX_SCALE = 4.0
+CREST_ROUNDS = 4  # searches for the crest a drawn segment marks, on the frame it was drawn on
 
 
 def _sample(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -51,29 +64,49 @@ def _sample(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
                      borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
 
 
+def pixel_scale(grey: np.ndarray, mm_per_px: float | None) -> float:
+    """How many of this clip's pixels stand for one pixel at ``REFERENCE_PX_PER_MM``: from its
+    calibration when known (0.5 to ``MAX_SCALE``); else from the height of its imaging area,
+    taken as 50 mm deep as the reference clip, and never below 1 (a smaller image may be
+    cropped or shallower: the sizes measured on the reference stay)."""
+    if mm_per_px is not None and mm_per_px > 0:
+        return float(np.clip(1.0 / (mm_per_px * REFERENCE_PX_PER_MM), 0.5, MAX_SCALE))
+    area = imaging_area(grey)
+    return float(np.clip((area.y1 - area.y0) / REFERENCE_AREA_PX, 1.0, MAX_SCALE))
+
+
 def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float,
-                  merged: np.ndarray | None = None) -> tuple[Pt, Pt, float]:
+                  merged: np.ndarray | None = None, scale: float = 1.0) -> tuple[Pt, Pt, float]:
     """The bright line near segment p-q in the smoothed frame ``img``: the segment's ends moved
     along its normal onto it, and a confidence 0..1. ``spread`` is the frame's grey SD. The
     crest is looked for in ``merged`` when given (the frame smoothed more, so a double band is
-    one crest), its contrast is measured in ``img``."""
+    one crest), its contrast is measured in ``img``. ``scale``: ``pixel_scale``. Where no line
+    can be fitted (the segment off the image, too short), p-q itself at confidence 0."""
+    found = _locate(img, p, q, spread, merged, scale)
+    return found if found is not None else (p, q, 0.0)
+
+
+def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | None,
+            scale: float) -> tuple[Pt, Pt, float] | None:
+    """``find_boundary``, None where no line can be fitted."""
     d = np.array([q[0] - p[0], q[1] - p[1]], float)
     length = float(np.hypot(*d))
     if length < 2.0:
-        return p, q, 0.0
+        return None
     u = d / length
     n = np.array([-u[1], u[0]])
     t = np.linspace(0.0, 1.0, SAMPLES)
     # the line is searched within SEARCH_PX; its contrast is measured against a longer
     # profile (a thick aponeurosis fills the search window: its median would be the band)
-    offsets = np.arange(-CONTRAST_PX, CONTRAST_PX + 0.5, 0.5)
-    search = np.abs(offsets) <= SEARCH_PX
+    step = 0.5 * scale
+    offsets = np.arange(-CONTRAST_PX * scale, CONTRAST_PX * scale + step, step)
+    search = np.abs(offsets) <= SEARCH_PX * scale
     base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
     grid = base + offsets[None, :, None] * n[None, None, :]
     wide = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
     prof = wide[:, search]
     where = prof if merged is None else _sample(merged, grid[..., 0], grid[..., 1])[:, search]
-    flank_at = np.abs(offsets) >= FLANK_PX
+    flank_at = np.abs(offsets) >= FLANK_PX * scale
     offsets = offsets[search]
     found_t: list[float] = []
     found_o: list[float] = []
@@ -88,14 +121,14 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float,
             a, b, c = row[k - 1], row[k], row[k + 1]
             den = a - 2 * b + c
             if den < 0:
-                o += 0.5 * 0.5 * (a - c) / den
+                o += step * 0.5 * (a - c) / den
         found_t.append(t[i])
         found_o.append(o)
         flank = wide[i][flank_at & np.isfinite(wide[i])]
         top = float(np.max(prof[i]))  # the crest's contrast, in the less smoothed frame
         peaks.append(top - (float(np.median(flank)) if len(flank) else top))
     if len(found_t) < 4:
-        return p, q, 0.0
+        return None
     # how far the crest stands above its surroundings, in the spread of the surroundings
     # along the line (speckle and fascicles; not the band's own edges across it): a faint
     # line in noise scores low
@@ -109,10 +142,10 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float,
     for _ in range(3):
         coef = np.polyfit(ft[keep], fo[keep], 1)
         resid = fo - np.polyval(coef, ft)
-        mad = float(np.median(np.abs(resid[keep]))) + 0.25
+        mad = float(np.median(np.abs(resid[keep]))) + 0.25 * scale
         keep = np.abs(resid) <= 2.5 * 1.4826 * mad
         if keep.sum() < 4:
-            return p, q, 0.0
+            return None
     coef = np.polyfit(ft[keep], fo[keep], 1)
     o0, o1 = float(np.polyval(coef, 0.0)), float(np.polyval(coef, 1.0))
     new_p = (p[0] + n[0] * o0, p[1] + n[1] * o0)
@@ -123,8 +156,31 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float,
     return new_p, new_q, share * strength
 
 
+def _crest(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray,
+           scale: float) -> tuple[Pt, Pt, float] | None:
+    """The crest of the band a drawn segment marks, searched again from where it was found
+    until it stays put (at most ``CREST_ROUNDS`` searches). A segment drawn on the band's edge
+    lies about a half band from its crest, and the first search, centred on the edge, stops
+    short where the window ends; the next frame's search, centred there, went on to the crest,
+    and the marked edge jumped with it (+2.6 px on the isometric clip's deep aponeurosis from
+    frame 0 to 1, +10 px at twice the resolution). Its contrast does not decide: measured from
+    the edge, the flanks may lie inside the band. None where no line can be fitted."""
+    found = _locate(img, p, q, spread, merged, scale)
+    if found is None:
+        return None
+    for _ in range(CREST_ROUNDS - 1):
+        again = _locate(img, found[0], found[1], spread, merged, scale)
+        if again is None:
+            break
+        moved = max(math.dist(again[0], found[0]), math.dist(again[1], found[1]))
+        found = again
+        if moved < 0.25 * scale:
+            break
+    return found
+
+
 def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,
-                         boundaries: Sequence[tuple[Pt, Pt]]) -> tuple[float, float] | None:
+                         boundaries: Sequence[tuple[Pt, Pt]], scale: float = 1.0) -> tuple[float, float] | None:
     """(angle of the fascicles in radians, image axes, y down; coherence 0..1) around
     ``centre``, from the structure tensor of the muscle between the aponeuroses (the last of
     ``boundaries`` is the deep one; with two, the first is the superficial one)."""
@@ -144,7 +200,7 @@ def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,
         if n == 0:
             continue
         dist = np.abs((xx - p[0]) * d[1] - (yy - p[1]) * d[0]) / n
-        weight[dist < 10.0] = 0.0
+        weight[dist < 10.0 * scale] = 0.0
     if boundaries:  # only the muscle: above the deep line and below the superficial one
         (p, q) = boundaries[-1]
         if abs(q[0] - p[0]) > 1e-9:
@@ -162,7 +218,8 @@ def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,
     return gradient + math.pi / 2, coherence  # fascicles run across the gradient
 
 
-def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float) -> tuple[np.ndarray, np.ndarray, float]:
+def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float,
+                     scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
     """The frame smoothed only where the structures can be found this frame (the box around
     ``points`` grown by ``margin``; zero elsewhere, never sampled) at ``BLUR_SIGMA`` and at
     ``MERGE_SIGMA``, and the first box's grey SD."""
@@ -174,9 +231,9 @@ def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float) -> t
     if x1 - x0 < 2 or y1 - y0 < 2:
         return out, merged, 0.0
     box = grey[y0:y1, x0:x1].astype(np.float32)
-    fine = cv2.GaussianBlur(box, (0, 0), BLUR_SIGMA)
+    fine = cv2.GaussianBlur(box, (0, 0), BLUR_SIGMA * scale)
     out[y0:y1, x0:x1] = fine
-    merged[y0:y1, x0:x1] = cv2.GaussianBlur(box, (0, 0), MERGE_SIGMA)
+    merged[y0:y1, x0:x1] = cv2.GaussianBlur(box, (0, 0), MERGE_SIGMA * scale)
     return out, merged, float(fine.std())
 
 
@@ -198,11 +255,14 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
                      anchor_points: Sequence[tuple[float, float]], start: int, end: int, *,
                      drift_correction: bool = True,
                      progress: Callable[[int], bool] | None = None,
+                     mm_per_px: float | None = None,
                      ) -> tuple[dict[int, list[tuple[float, float]]], dict[int, float]]:
     """Points (the kind's layout) and confidence per frame from ``anchor_frame`` to ``end``
     (and back to ``start`` when it lies on the other side). Every frame's lines are found
     again in that frame; ``drift_correction`` is always in effect here (nothing is chained
-    but the search window's centre). ``progress(done)`` returning False stops early."""
+    but the search window's centre). ``progress(done)`` returning False stops early.
+    ``mm_per_px``: the frame's calibration where the annotation lies, if any (its pixel
+    density sets the sizes searched, ``pixel_scale``)."""
     del drift_correction  # the lines are re-detected every frame: there is no drift to correct
     spec = kind_spec(kind)
     if spec is None or not spec.segments:
@@ -228,18 +288,23 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
     # A boundary is followed by its crest, but the user may have marked the band's muscle-side
     # edge (where thickness is measured): keep each end's offset from the crest, along the
     # normal, so the marked edge is followed rather than pulled onto the crest.
-    margin = SEARCH_PX + 4 * MERGE_SIGMA + max([16.0, *lengths.values()]) + 8
-    img0, merged0, spread0 = _smoothed_around(frames(anchor_frame), pts, margin)
+    first = frames(anchor_frame)
+    scale = pixel_scale(first, mm_per_px)
+    margin = (SEARCH_PX + 4 * MERGE_SIGMA) * scale + max([16.0 * scale, *lengths.values()]) + 8
+    img0, merged0, spread0 = _smoothed_around(first, pts, margin, scale)
     crests = list(pairs)
     offsets: dict[int, tuple[float, float]] = {}
     for b in bounds:
         p, q = pairs[b]
-        cp, cq, c = find_boundary(img0, p, q, spread0, merged0)
+        crest = _crest(img0, p, q, spread0, merged0, scale)
+        if crest is None:
+            offsets[b] = (0.0, 0.0)  # nothing to hold on to: the marked line is followed as it is
+            continue
+        cp, cq, _c = crest
         n = _normal(p, q)
         offsets[b] = ((p[0] - cp[0]) * n[0] + (p[1] - cp[1]) * n[1],
-                      (q[0] - cq[0]) * n[0] + (q[1] - cq[1]) * n[1]) if c > 0 else (0.0, 0.0)
-        if c > 0:
-            crests[b] = (cp, cq)
+                      (q[0] - cq[0]) * n[0] + (q[1] - cq[1]) * n[1])
+        crests[b] = (cp, cq)
     done = 0
     for stop in (end, start):
         step = 1 if stop >= anchor_frame else -1
@@ -247,13 +312,14 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
         for frame in range(anchor_frame + step, stop + step, step):
             if stop == anchor_frame:
                 break
-            img, merged, spread = _smoothed_around(frames(frame), [p for pair in current for p in pair], margin)
+            img, merged, spread = _smoothed_around(frames(frame), [p for pair in current for p in pair], margin,
+                                                   scale)
             confs = []
             new = list(current)
             marked: dict[int, tuple[Pt, Pt]] = {}
             for b in bounds:
                 p, q = current[b]
-                np_, nq, c = find_boundary(img, p, q, spread, merged)
+                np_, nq, c = find_boundary(img, p, q, spread, merged, scale)
                 new[b] = (np_, nq)
                 marked[b] = _shifted(np_, nq, offsets[b])
                 confs.append(c)
@@ -267,7 +333,7 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
                 else:
                     yd = _y_at(lines[-1], x_mid) if lines else None
                     y_mid = yd + offset if yd is not None else (p[1] + q[1]) / 2
-                found = fascicle_orientation(img, (x_mid, y_mid), max(16.0, lengths[i] / 2), lines)
+                found = fascicle_orientation(img, (x_mid, y_mid), max(16.0 * scale, lengths[i] / 2), lines, scale)
                 old = math.atan2(q[1] - p[1], q[0] - p[0])
                 angle, coherence = found if found is not None else (old, 0.0)
                 # the orientation has no sign: keep the one nearest the last

@@ -63,9 +63,10 @@ def track_structure_pieces(
     drift_correction: bool,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    mm_per_px: float | None = None,
 ) -> tuple[dict[int, list[Point]], dict[int, float], bool, float]:
     """(points per frame, confidence per frame, cancelled, seconds) from ``start`` to ``end``,
-    re-anchored at each user keyframe."""
+    re-anchored at each user keyframe (``mm_per_px``: the calibration where it lies, if any)."""
     began = time.perf_counter()
     frames = frame_reader(media)
     anchors = user_anchors(annotation, start, end)
@@ -86,7 +87,8 @@ def track_structure_pieces(
             return not (cancel is not None and cancel())
 
         got, conf = tracker_for(annotation.kind)(frames, annotation.kind, anchor, anchor_points, anchor, piece_end,
-                                              drift_correction=drift_correction, progress=report)
+                                              drift_correction=drift_correction, progress=report,
+                                              mm_per_px=mm_per_px)
         for frame, pts in got.items():
             points[frame] = [(float(x), float(y)) for x, y in pts]
         confidence.update({int(k): float(v) for k, v in conf.items()})

@@ -34,6 +34,7 @@ from annotator.dynamics.frames import FrameReadError, GreyFrameReader
 from annotator.dynamics.shape import TrackedShape
 from annotator.dynamics.structure_tracking import track_structure_pieces, user_anchors
 from annotator.media.base import Media
+from annotator.media.calibration import Calibration
 
 FrameStatus = Literal["start", "ok", "uncertain", "lost"]
 OnLost = Literal["stop", "continue"]
@@ -229,20 +230,23 @@ def track_annotation(
     options: TrackOptions | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelFn | None = None,
+    calibration: Calibration | None = None,
 ) -> TrackResult:
     """Track ``annotation`` on ``media`` from ``start_frame`` (default: its frame) to
     ``end_frame`` (default: the clip's last frame; an earlier frame tracks backward).
 
     Raises ``TrackingError`` when tracking cannot start. ``progress(done, total)`` is called
     after every frame; when ``cancel()`` returns True the partial result comes back with
-    ``cancelled`` set.
+    ``cancelled`` set. ``calibration``: the start frame's, with the case's manual one (None:
+    the media's own); a structure's search sizes follow its pixel density where it lies.
     """
     opts = options or TrackOptions()
     start = annotation.frame if start_frame is None else int(start_frame)
     end = media.frame_count - 1 if end_frame is None else int(end_frame)
     vertices = _check_start(media, annotation, start, end)
     if annotation.kind in ARCHITECTURE_KINDS:
-        return _track_as_structures(media, annotation, start, end, opts, progress, cancel, vertices)
+        mm_per_px = (calibration or media.calibration_at(start)).scale_for(vertices.tolist()).mm_per_px_y
+        return _track_as_structures(media, annotation, start, end, opts, progress, cancel, vertices, mm_per_px)
     began = time.perf_counter()
     step_dir = 1 if end > start else -1
     indices = list(range(start, end + step_dir, step_dir))
@@ -320,12 +324,13 @@ def track_annotation(
 def _track_as_structures(
     media: Media, annotation: Annotation, start: int, end: int, opts: TrackOptions,
     progress: ProgressFn | None, cancel: CancelFn | None, vertices: np.ndarray,
+    mm_per_px: float | None = None,
 ) -> TrackResult:
     """Thickness, pennation and fascicle: lines re-detected every frame (structure_tracking),
     re-anchored at the user's keyframes; their frames keep no confidence (a person put them)."""
     try:
         points, confidence, cancelled, elapsed = track_structure_pieces(
-            media, annotation, start, end, opts.drift_correction, progress, cancel)
+            media, annotation, start, end, opts.drift_correction, progress, cancel, mm_per_px)
     except FrameReadError as exc:
         raise TrackingError(f"{media.path.name}: {exc}") from exc
     anchors = set(user_anchors(annotation, start, end))

@@ -11,6 +11,7 @@ import functools
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from benchmarks.observer_clips import (
@@ -31,10 +32,12 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 # detections (1.70 / 2.0, 1.36 / 1.9, 1.54 / 2.0, 1.40 / 1.1 before), thickness read near the edge where
 # the fascicles reach the deep aponeurosis (1.9, 3.1, 4.2 and 2.1 % where they insert), a drawn
 # one followed by the merged crest of a double band (structure_lines.MERGE_SIGMA: 4.7 and 1.5 %
-# before)
+# before). A drawn thickness's crest is searched on its own frame until it stays: 1.4 and 1.9 %
+# (2.0 and 0.9 before: the range of motion's superficial edge jumped 10 px up on frame 1 where
+# the first search had stopped short, which made up for frame 0's 2.4 % thin detection)
 BOUNDS = {
-    "jumping": {"clip": (2.1, 2.4), "drawn": (2.0, 2.5)},
-    "range-of-motion": {"clip": (1.8, 2.9), "drawn": (1.8, 1.6)},
+    "jumping": {"clip": (2.1, 2.4), "drawn": (2.0, 2.0)},
+    "range-of-motion": {"clip": (1.8, 2.9), "drawn": (1.8, 2.4)},
 }
 
 
@@ -70,11 +73,12 @@ def test_clip_mode_is_not_much_worse_than_each_frame_alone(corpus: Path, name: s
 # deep-half peaks go to the steeper (clip 2.29 / 0.8, 1.12 / 0.6, 0.66 / 1.0, drawn 2.13 / 1.4,
 # 1.37 / 0.9, 0.66 / 2.0 before), and since thickness is read near the edge where the fascicles reach
 # the deep aponeurosis, as the observers read it (where they insert: clip 3.0 / 2.4 / 2.3 %,
-# drawn 1.6 / 2.5 / 5.6 %)
+# drawn 1.6 / 2.5 / 5.6 %); a drawn thickness's crest searched until it stays: drawn 1.0 / 1.0 /
+# 1.3 % (1.6 / 1.0 / 2.1 before)
 BOUNDS_3 = {
-    "p6_isokinetic500_01_push_01.mp4": {"clip": (2.8, 1.3), "drawn": (2.6, 1.9)},
+    "p6_isokinetic500_01_push_01.mp4": {"clip": (2.8, 1.3), "drawn": (2.6, 1.5)},
     "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 1.1), "drawn": (1.8, 1.4)},
-    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.2, 1.8), "drawn": (1.3, 2.5)},
+    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.2, 1.8), "drawn": (1.3, 1.8)},
 }
 
 
@@ -151,3 +155,23 @@ def test_the_corpus_clips_against_the_observers_of_data_set_3(corpus: Path, clip
         # isokinetic push's steady peak at 49 deg had 4 (3 drawn) below 0.5 while the
         # fascicle was fused as a slope, whose noise grows as 1 / cos^2
         assert e["low"] == 0, (mode, e)
+
+
+def test_a_drawn_thickness_reads_the_same_on_the_clip_enlarged(corpus: Path) -> None:
+    """A scanner that exports at a finer pixel density (here the isometric MP4 enlarged 1.6
+    times, 18 px per mm) must not change the value: the drawn thickness followed over 40 frames
+    reads within 1 % of the same thickness at the clip's own size. Before its search sizes
+    followed the pixel density it read 3.6 % thicker than the observers there (1.0 % at 1x)."""
+    from annotator.case import architecture_geometry as geometry
+    from annotator.dynamics import structure_lines
+    from annotator.dynamics.architecture import analyse_image, architecture_points
+
+    frames = clip_frames(CLIPS / "p6_isometric_max_01_push_02.mp4")[:40]
+    values = []
+    for factor in (1.0, 1.6):
+        grey = frames if factor == 1.0 else [cv2.resize(g, None, fx=factor, fy=factor) for g in frames]
+        drawn = architecture_points(analyse_image(grey[0], mm_per_px=None))["thickness"]
+        points, conf = structure_lines.track_structures(grey.__getitem__, "thickness", 0, drawn, 0, len(grey) - 1)
+        assert min(conf.values()) >= 0.5
+        values.append(np.array([geometry.thickness(points[k]) or 0.0 for k in range(len(grey))]) / factor)
+    assert np.abs(values[1] - values[0]).max() < 0.01 * values[0].mean(), np.abs(values[1] - values[0]).max()

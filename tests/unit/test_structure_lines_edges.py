@@ -3,6 +3,7 @@ observers measure it) is followed at those edges, not pulled onto the bands' cre
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 from annotator.case import architecture_geometry as geometry
@@ -56,3 +57,43 @@ def test_a_double_band_is_followed_as_one_aponeurosis() -> None:
     # merged, the crest shifts with the bands' relative brightness only (4.3 px here)
     assert np.abs(values - values[0]).max() < 5.0, values
     assert min(conf.values()) >= 0.5, conf
+
+
+def _enlarged(image: np.ndarray, factor: float) -> np.ndarray:
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
+
+
+def test_a_thickness_drawn_on_the_edges_of_a_finer_clip_does_not_jump() -> None:
+    """The search sizes follow the clip's pixel density. At twice the resolution the bands'
+    edges lie 14 px from their crests, beyond the 10 px a reference clip's search reaches:
+    found from the edge on the drawn frame, the crest stopped short where the search ended,
+    the next frame went on to the real crest, and the edge jumped with it (+5.7 % here)."""
+    factor = 2.0
+    frames = [_enlarged(muscle_image(seed=k, s_deg=0.0, d_deg=0.0, deep_sd=4.5), factor) for k in range(6)]
+    drawn = [(x * factor, y * factor) for x, y in _drawn(80.0, 260.0, inset=7.0)]
+    points, conf = structure_lines.track_structures(lambda i: frames[i], "thickness", 0, drawn, 0, 5)
+    values = np.array([geometry.thickness(points[k]) for k in range(6)], float)
+    assert abs(values[0] - 166.0 * factor) < 1e-6
+    assert np.abs(values - values[0]).max() < 1.0 * factor, values
+    assert min(conf.values()) >= 0.5, conf
+
+
+def test_the_drawn_frames_crest_is_searched_until_it_stays() -> None:
+    """At the reference density too: a segment drawn 12 px from each crest (a wide deep band,
+    as the isometric clip's, whose edge lies 10 px from its crest) reads the same on the next
+    frames, not a jump where the first search stopped short."""
+    frames = [muscle_image(seed=k, s_deg=0.0, d_deg=0.0, deep_sd=7.0) for k in range(5)]
+    points, _conf = structure_lines.track_structures(lambda i: frames[i], "thickness", 0,
+                                                     _drawn(80.0, 260.0, inset=12.0), 0, 4)
+    values = np.array([geometry.thickness(points[k]) for k in range(5)], float)
+    assert np.abs(values - values[0]).max() < 0.7, values
+
+
+def test_the_pixel_scale_comes_from_the_calibration_or_the_imaging_area() -> None:
+    still = muscle_image()
+    assert structure_lines.pixel_scale(still, None) == 1.0  # smaller than the reference: as measured
+    big = _enlarged(still, 2.5)  # 900 px of image: 1.57 times the reference's 573
+    assert abs(structure_lines.pixel_scale(big, None) - 900 / 573) < 0.1  # the area trims a margin
+    assert abs(structure_lines.pixel_scale(still, 1.0 / 23.0) - 2.0) < 1e-9  # 23 px per mm
+    assert structure_lines.pixel_scale(still, 1.0 / 5.75) == 0.5
+    assert structure_lines.pixel_scale(still, 1.0) == 0.5  # clamped

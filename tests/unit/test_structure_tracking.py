@@ -92,3 +92,27 @@ def test_track_cli_has_drift_correction_on_unless_asked_off(
     capsys.readouterr()
     assert seen == [True, False]
     assert APP_OPTIONS.drift_correction
+
+
+def test_a_thickness_is_searched_at_the_calibrations_pixel_density(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The media's own calibration by default; the case's (a manual one on an MP4) when given."""
+    from annotator.dynamics import structure_lines
+    from annotator.media.calibration import Calibration, ManualCalibration
+
+    seen: list[float | None] = []
+    real = structure_lines.pixel_scale
+
+    def spy(grey: Any, mm_per_px: float | None) -> float:
+        seen.append(mm_per_px)
+        return real(grey, mm_per_px)
+
+    monkeypatch.setattr(structure_lines, "pixel_scale", spy)
+    clip = muscle_clip(frames=4)
+    thickness = Annotation.single("t1", "m1", "thickness", 0, thickness_points(clip, 0))
+    track_annotation(clip.media, thickness, options=APP_OPTIONS)
+    own = clip.media.calibration.scale_for(thickness_points(clip, 0)).mm_per_px_y
+    assert own is not None and seen == [pytest.approx(own)]
+    manual = Calibration((), clip.media.pixel_shape).with_manual(
+        ManualCalibration(1.0 / 23.0), clip.media.width, clip.media.height)
+    track_annotation(clip.media, thickness, options=APP_OPTIONS, calibration=manual)
+    assert seen[1] == pytest.approx(1.0 / 23.0)

@@ -33,10 +33,14 @@ from annotator.dynamics.architecture.types import Line, Point
 def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_points: Sequence[Point],
                      start: int, end: int, *, drift_correction: bool = True,
                      progress: Callable[[int], bool] | None = None,
+                     mm_per_px: float | None = None,
                      ) -> tuple[dict[int, list[Point]], dict[int, float]]:
     """Follow a user-drawn ``thickness``, ``pennation`` or ``fascicle`` annotation from
     ``anchor_frame`` over ``start..end``: points per frame in the kind's layout (the user's
-    segments keep their extent along x and follow their structures) and a confidence."""
+    segments keep their extent along x and follow their structures) and a confidence.
+    ``mm_per_px`` is accepted as ``structure_lines`` takes it, and not needed: the analysis
+    works on a copy of the frame ``WORK_WIDTH`` wide, whatever its pixel density."""
+    del mm_per_px
     pts = [(float(x), float(y)) for x, y in anchor_points]
     grey = _grey(frames(anchor_frame))
     h, w = grey.shape

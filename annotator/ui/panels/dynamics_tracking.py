@@ -161,6 +161,7 @@ class TrackingRunner(QObject):
         self._request, self._document, self._snapshot = request, document, _geometry(annotation)
         options = self.options
         start, end = request.start, request.end
+        calibration = document.calibration(annotation.media, start)  # with the case's manual one
 
         def work(progress: Progress) -> TrackResult:
             last = [0.0]
@@ -173,7 +174,7 @@ class TrackingRunner(QObject):
                     progress.report(done / max(total, 1), f"Tracking frame {frame} of {start}\u2192{end}")
 
             return track_annotation(media, annotation, start, end, options, report,
-                                    cancel=lambda: progress.cancelled)
+                                    cancel=lambda: progress.cancelled, calibration=calibration)
 
         self.task = run_task(work, self._succeeded, self._failed, "Tracking\u2026", None)
         self.task.progressed.connect(self.progressed, Qt.ConnectionType.QueuedConnection)

@@ -89,7 +89,8 @@ class BlockingTracker:
         self.release = threading.Event()
 
     def __call__(self, media: Any, ann: Annotation, start: int, end: int, options: Any,
-                 progress: Any, cancel: Any) -> Any:
+                 progress: Any, cancel: Any, calibration: Any = None) -> Any:
+        self.calibration = calibration
         self.started.set()
         assert self.release.wait(10)
         progress(1, 2)  # raises TaskCancelled once the user cancelled
@@ -118,6 +119,10 @@ def test_cancel_writes_nothing(qtbot: QtBot, panel: DynamicsPanel, controller: A
         assert not panel.tracking.buttons["track_forward"].isEnabled()
         panel.tracking.cancel_button.click()
     assert blocker.args[0].cancelled and not blocker.args[0].applied
+    # the case's calibration goes with it (a manual one: what sets a structure's search sizes)
+    a1 = annotation(controller, "a1")
+    assert controller.document is not None
+    assert fake.calibration == controller.document.calibration(a1.media, a1.frame)
     assert controller.undo_stack.count() == 0
     assert annotation(controller, "a1").frame_end is None
     assert panel.tracking.buttons["track_forward"].isEnabled()
@@ -144,10 +149,10 @@ def test_a_result_for_an_annotation_edited_meanwhile_is_dropped(
     real = dynamics_tracking.track_annotation
 
     def tracked_after_release(media: Any, ann: Annotation, start: int, end: int, options: Any,
-                              progress: Any, cancel: Any) -> Any:
+                              progress: Any, cancel: Any, calibration: Any = None) -> Any:
         fake.started.set()
         assert fake.release.wait(10)
-        return real(media, ann, start, end, options)
+        return real(media, ann, start, end, options, calibration=calibration)
 
     monkeypatch.setattr(dynamics_tracking, "track_annotation", tracked_after_release)
     controller.select(["a1"])
