@@ -41,3 +41,22 @@ def test_boundaries_drawn_on_the_edges_stay_there(kind: str) -> None:
         # first frames read as flow and detection disagreeing
         assert np.abs(got - np.array(drawn[2:])).max() < 0.7, (k, got)
         assert conf[k] >= 0.5, conf
+
+
+def test_a_fascicle_that_turns_steeper_stays_between_the_aponeuroses() -> None:
+    """A fascicle drawn long across a muscle at rest keeps its length as it turns; at 50
+    degrees it reached past both aponeuroses (on the isometric clip 60 px above the image,
+    where no calibration holds, and the series fell back to px). Its ends stop at them."""
+    frames = [muscle_image(seed=k, s_deg=0.0, d_deg=0.0, fascicle_deg=20.0 + 30.0 * k / 7) for k in range(8)]
+    drawn = _fascicle(20.0) + _edges()
+    half = 200.0  # 400 px long: across the whole muscle at 20 degrees
+    mid = ((drawn[0][0] + drawn[1][0]) / 2, (drawn[0][1] + drawn[1][1]) / 2)
+    dx, dy = half * math.cos(math.radians(20.0)), half * math.sin(math.radians(20.0))
+    drawn[:2] = [(mid[0] - dx, mid[1] + dy), (mid[0] + dx, mid[1] - dy)]
+    points, _conf = track_structures(lambda i: frames[i], "fascicle", 0, drawn, 0, 7)
+    (x0, y0), (x1, y1) = points[7][:2]
+    angle = math.degrees(math.atan2(abs(y1 - y0), abs(x1 - x0)))
+    assert abs(angle - 50.0) < 4.0, angle  # it did turn
+    for k in range(1, 8):
+        ys = [p[1] for p in points[k][:2]]
+        assert min(ys) >= S_ROW - 1.0 and max(ys) <= D_ROW + 1.0, (k, points[k][:2])

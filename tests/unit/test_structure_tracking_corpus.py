@@ -61,3 +61,34 @@ def test_a_tracked_thickness_stays_on_the_aponeurosis_distance(corpus: Path) -> 
     assert max(errors_mm) < 1.0, f"worst {max(errors_mm):.2f} mm, median {np.median(errors_mm):.2f} mm"
     assert abs(peak - reference_peak) * MM_PER_PX < 1.0
     assert peak < rest * 1.05  # the muscle does not "thicken" by a third as the caliper did
+
+
+def test_a_fascicle_tracked_through_a_push_reads_in_mm_on_every_frame(corpus: Path) -> None:
+    """The fascicle the analysis draws on the isokinetic push's first frame, tracked with the
+    clip calibrated on its ruler: every frame's fascicle length is in mm. The drawn fascicle
+    kept its length as it turned from 19 to 54 degrees and reached above the image, where no
+    calibration holds, and the series fell back to px (frames 0-3 had no value)."""
+    from annotator.dynamics.architecture import analyse_image, architecture_points
+    from annotator.dynamics.series import measurement_series
+    from annotator.media.calibration import Calibration, ManualCalibration
+
+    media = open_media(corpus / "joshrbaxter-ultrasound_tracking/p6_isokinetic500_01_push_01.mp4")
+    try:
+        first = cv2.cvtColor(np.ascontiguousarray(media.frame(0)), cv2.COLOR_RGB2GRAY)
+        drawn = architecture_points(analyse_image(first, mm_per_px=None))["fascicle"]
+        calibration = Calibration((), media.pixel_shape).with_manual(
+            ManualCalibration(MM_PER_PX), media.width, media.height)
+        start = Annotation.single("f1", "m1", "fascicle", 0, drawn)
+        last = media.frame_count - 1
+        result = track_annotation(media, start, 0, last, APP_OPTIONS, calibration=calibration)
+        assert result.complete, result.message()
+        tracked = Annotation("f1", "m1", "fascicle", 0, dict(result.points), frame_end=last)
+        for pts in result.points.values():
+            assert all(0 <= y < media.height for _x, y in pts[:2]), pts[:2]
+        series = measurement_series(media, tracked, calibration=calibration)
+        assert series.unit == "mm"
+        values = [s.value for s in series.samples]
+        assert all(v is not None for v in values), values
+        assert 50.0 < values[0] < 80.0 and 15.0 < min(v for v in values if v is not None) < 35.0
+    finally:
+        media.close()

@@ -115,7 +115,8 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             cy = s_line.y_at(mid[0]) + frac * (d_line.y_at(mid[0]) - s_line.y_at(mid[0]))
             half = 0.5 * math.hypot(fascicle.x1 - fascicle.x0, fascicle.y1 - fascicle.y0)
             dx = half / math.sqrt(1.0 + f_slope * f_slope)
-            f_pts = [(mid[0] - dx, cy - dx * f_slope), (mid[0] + dx, cy + dx * f_slope)]
+            lo, hi = _within(mid[0], cy, f_slope, dx, (s_line, d_line))
+            f_pts = [(lo, cy + (lo - mid[0]) * f_slope), (hi, cy + (hi - mid[0]) * f_slope)]
             if pts[0][0] > pts[1][0]:
                 f_pts.reverse()
         boundary = {"superficial": s_line, "deep": d_line}
@@ -145,6 +146,25 @@ def _on_crests(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
             else (math.nan, math.nan, 0.0, 0.0)
         out.append(_to_image(work, row, slope) if quality >= LOST else line)
     return out[0], out[1]
+
+
+def _within(x: float, y: float, slope: float, dx: float, lines: Sequence[Line]) -> tuple[float, float]:
+    """The columns from ``x - dx`` to ``x + dx`` of the fascicle through (x, y) at ``slope``,
+    cut where it crosses ``lines`` (the aponeuroses) on either side of (x, y): a drawn
+    fascicle keeps its length as it turns, and at 50 degrees a fascicle drawn across the
+    muscle at rest reached 60 px above the image (the isometric clip), its points outside the
+    calibration, so the whole series read in px."""
+    lo, hi = x - dx, x + dx
+    for line in lines:
+        run = slope - line.slope
+        if abs(run) < 1e-9:
+            continue  # parallel: it never leaves between them
+        cross = x + (line.y_at(x) - y) / run
+        if cross < x:
+            lo = max(lo, cross)
+        else:
+            hi = min(hi, cross)
+    return lo, hi
 
 
 def _superficial_above(grey: np.ndarray, area: Area, deep: Line) -> Line | None:
