@@ -163,8 +163,10 @@ def _crest(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray,
     lies about a half band from its crest, and the first search, centred on the edge, stops
     short where the window ends; the next frame's search, centred there, went on to the crest,
     and the marked edge jumped with it (+2.6 px on the isometric clip's deep aponeurosis from
-    frame 0 to 1, +10 px at twice the resolution). Its contrast does not decide: measured from
-    the edge, the flanks may lie inside the band. None where no line can be fitted."""
+    frame 0 to 1, +10 px at twice the resolution). The first search's contrast does not
+    decide (measured from the edge, the flanks may lie inside the band), the last one's does:
+    None where no line can be fitted, where the crest found has no contrast, or where it lies
+    further than two searches from the segment (no band there: the search wandered)."""
     found = _locate(img, p, q, spread, merged, scale)
     if found is None:
         return None
@@ -176,7 +178,8 @@ def _crest(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray,
         found = again
         if moved < 0.25 * scale:
             break
-    return found
+    away = max(math.dist(found[0], p), math.dist(found[1], q))
+    return found if found[2] > 0 and away <= 2 * SEARCH_PX * scale else None
 
 
 def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,

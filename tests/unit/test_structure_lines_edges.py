@@ -97,3 +97,18 @@ def test_the_pixel_scale_comes_from_the_calibration_or_the_imaging_area() -> Non
     assert abs(structure_lines.pixel_scale(still, 1.0 / 23.0) - 2.0) < 1e-9  # 23 px per mm
     assert structure_lines.pixel_scale(still, 1.0 / 5.75) == 0.5
     assert structure_lines.pixel_scale(still, 1.0) == 0.5  # clamped
+
+
+def test_no_crest_is_taken_from_speckle() -> None:
+    """A segment drawn where there is no band: the crest search finds no line worth holding
+    on to (it would wander from speckle grain to grain), so the segment is followed as drawn."""
+    rng = np.random.default_rng(3)
+    speckle = cv2.GaussianBlur(rng.gamma(1.2, 28.0, (360, 480)).astype(np.float32), (0, 0), 1.2)
+    grey = np.clip(speckle, 0, 255).astype(np.uint8)
+    p, q = (XC - 60, 180.0), (XC + 60, 180.0)
+    img, merged, spread = structure_lines._smoothed_around(grey, [p, q], 80.0)
+    assert structure_lines._crest(img, p, q, spread, merged, 1.0) is None
+    band = muscle_image(seed=1, s_deg=0.0, d_deg=0.0)
+    img, merged, spread = structure_lines._smoothed_around(band, [(XC - 60, 86.0), (XC + 60, 86.0)], 80.0)
+    crest = structure_lines._crest(img, (XC - 60, 86.0), (XC + 60, 86.0), spread, merged, 1.0)
+    assert crest is not None and abs(crest[0][1] - 80.0) < 1.0 and abs(crest[1][1] - 80.0) < 1.0
