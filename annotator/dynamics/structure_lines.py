@@ -1,17 +1,14 @@
-"""Follow aponeuroses and a fascicle from frame to frame as lines, found again on every frame.
+"""Follow a drawn thickness's two aponeuroses from frame to frame as lines, found again on
+every frame (a pennation or fascicle, whose angle needs the muscle between both aponeuroses,
+is followed by ``architecture.track_structures``: ``structure_tracking.tracker_for``).
 
-Each boundary segment of a ``thickness``, ``pennation`` or ``fascicle`` annotation stands for a
-line along a bright aponeurosis. On each frame the line is searched for again along its normal,
+Each boundary segment stands for a line along a bright aponeurosis. On each frame the line is searched for again along its normal,
 within ``SEARCH_PX`` of where it was: at samples along the segment, the brightest point of the
 profile smoothed enough that a double band is one crest (``MERGE_SIGMA``; sub-pixel), then a
 line fitted robustly (outliers beyond 2.5 median absolute deviations dropped). The segment's
 ends move only along the normal, so they never slide along the aponeurosis with the tissue (the
 aperture problem that turned a tracked caliper) and the value on frame N carries no error
 accumulated over the frames before it.
-
-The fascicle's orientation comes from the structure tensor of the region around it (the
-aponeuroses masked out); its middle keeps its place across the muscle (x fixed, at the same
-fraction of the depth between the aponeuroses, or the same distance above the deep one).
 
 Every distance above is in pixels of a clip of about ``REFERENCE_PX_PER_MM`` (the corpus
 Telemed clips and data set 2, where they were measured) and scales with the clip's own pixel
@@ -22,7 +19,7 @@ sizes a thickness drawn on one followed its crests apart (+4.8 % on the isometri
 Confidence per frame (0..1): the weakest of the lines' (share of samples on the fitted line
 times the crest's contrast: how far it stands above its surroundings 18-24 px away, in the
 spread of those surroundings along the line, 2 to 6 spreads mapping to 0..1; a line leaving
-the image loses its samples) and the fascicle's orientation coherence.
+the image loses its samples).
 
 Same call as the agreed ``annotator.dynamics.architecture.track_structures`` (ARCH_API.md), so
 either can serve ``structure_tracking``.
@@ -182,45 +179,6 @@ def _crest(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray,
     return found if found[2] > 0 and away <= 2 * SEARCH_PX * scale else None
 
 
-def fascicle_orientation(img: np.ndarray, centre: Pt, half: float,
-                         boundaries: Sequence[tuple[Pt, Pt]], scale: float = 1.0) -> tuple[float, float] | None:
-    """(angle of the fascicles in radians, image axes, y down; coherence 0..1) around
-    ``centre``, from the structure tensor of the muscle between the aponeuroses (the last of
-    ``boundaries`` is the deep one; with two, the first is the superficial one)."""
-    h, w = img.shape
-    x0, x1 = int(max(0, centre[0] - half)), int(min(w, centre[0] + half + 1))
-    y0, y1 = int(max(0, centre[1] - half)), int(min(h, centre[1] + half + 1))
-    if x1 - x0 < 8 or y1 - y0 < 8:
-        return None
-    crop = img[y0:y1, x0:x1]
-    gx = cv2.Sobel(crop, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(crop, cv2.CV_32F, 0, 1, ksize=3)
-    yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    weight = np.ones_like(crop, dtype=np.float32)
-    for p, q in boundaries:  # the aponeuroses' own edges would dominate
-        d = np.array([q[0] - p[0], q[1] - p[1]], float)
-        n = float(np.hypot(*d))
-        if n == 0:
-            continue
-        dist = np.abs((xx - p[0]) * d[1] - (yy - p[1]) * d[0]) / n
-        weight[dist < 10.0 * scale] = 0.0
-    if boundaries:  # only the muscle: above the deep line and below the superficial one
-        (p, q) = boundaries[-1]
-        if abs(q[0] - p[0]) > 1e-9:
-            weight[yy > p[1] + (q[1] - p[1]) * (xx - p[0]) / (q[0] - p[0])] = 0.0
-        if len(boundaries) == 2:
-            (p, q) = boundaries[0]
-            if abs(q[0] - p[0]) > 1e-9:
-                weight[yy < p[1] + (q[1] - p[1]) * (xx - p[0]) / (q[0] - p[0])] = 0.0
-    jxx, jyy, jxy = float((weight * gx * gx).sum()), float((weight * gy * gy).sum()), float((weight * gx * gy).sum())
-    total = jxx + jyy
-    if total <= 1e-6:
-        return None
-    coherence = math.hypot(jxx - jyy, 2 * jxy) / total
-    gradient = 0.5 * math.atan2(2 * jxy, jxx - jyy)
-    return gradient + math.pi / 2, coherence  # fascicles run across the gradient
-
-
 def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float,
                      scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
     """The frame smoothed only where the structures can be found this frame (the box around
@@ -240,20 +198,6 @@ def _smoothed_around(grey: np.ndarray, points: Sequence[Pt], margin: float,
     return out, merged, float(fine.std())
 
 
-def _depth_fraction(x: float, y: float, top: tuple[Pt, Pt], bottom: tuple[Pt, Pt]) -> float | None:
-    yt, yb = _y_at(top, x), _y_at(bottom, x)
-    if yt is None or yb is None or abs(yb - yt) < 1e-6:
-        return None
-    return (y - yt) / (yb - yt)
-
-
-def _y_at(line: tuple[Pt, Pt], x: float) -> float | None:
-    (ax, ay), (bx, by) = line
-    if abs(bx - ax) < 1e-9:
-        return None
-    return ay + (by - ay) * (x - ax) / (bx - ax)
-
-
 def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_frame: int,
                      anchor_points: Sequence[tuple[float, float]], start: int, end: int, *,
                      drift_correction: bool = True,
@@ -270,43 +214,30 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
     spec = kind_spec(kind)
     if spec is None or not spec.segments:
         raise KeyError(kind)
-    # which pairs of points are boundaries ("b") and which the fascicle ("f")
-    layout = tuple("f" if role == "fascicle" else "b" for role in spec.segments)
+    if "fascicle" in spec.segments:
+        raise ValueError(f"a {kind} is followed with its fascicle by architecture.track_structures")
     pts: list[Pt] = [(float(x), float(y)) for x, y in anchor_points]
-    pairs: list[tuple[Pt, Pt]] = [(pts[2 * i], pts[2 * i + 1]) for i in range(len(layout))]
-    fas = [i for i, role in enumerate(layout) if role == "f"]
-    bounds = [i for i, role in enumerate(layout) if role == "b"]
+    pairs: list[tuple[Pt, Pt]] = [(pts[2 * i], pts[2 * i + 1]) for i in range(len(spec.segments))]
     points: dict[int, list[Pt]] = {anchor_frame: list(pts)}
     confidence: dict[int, float] = {anchor_frame: 1.0}
-    # where the fascicle sits across the muscle, kept on every frame
-    hold: dict[int, tuple[float, float, float]] = {}
-    anchor_lines = [pairs[b] for b in bounds]
-    for i in fas:
-        p, q = pairs[i]
-        mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
-        frac = _depth_fraction(mx, my, anchor_lines[0], anchor_lines[1]) if len(anchor_lines) == 2 else None
-        yd = _y_at(anchor_lines[-1], mx) if anchor_lines else None
-        hold[i] = (mx, math.nan if frac is None else frac, my - yd if yd is not None else 0.0)
-    lengths = {i: math.dist(*pairs[i]) for i in fas}
     # A boundary is followed by its crest, but the user may have marked the band's muscle-side
     # edge (where thickness is measured): keep each end's offset from the crest, along the
     # normal, so the marked edge is followed rather than pulled onto the crest.
     first = frames(anchor_frame)
     scale = pixel_scale(first, mm_per_px)
-    margin = (SEARCH_PX + 4 * MERGE_SIGMA) * scale + max([16.0 * scale, *lengths.values()]) + 8
+    margin = (SEARCH_PX + 4 * MERGE_SIGMA + 16.0) * scale + 8
     img0, merged0, spread0 = _smoothed_around(first, pts, margin, scale)
     crests = list(pairs)
-    offsets: dict[int, tuple[float, float]] = {}
-    for b in bounds:
-        p, q = pairs[b]
+    offsets: list[tuple[float, float]] = []
+    for b, (p, q) in enumerate(pairs):
         crest = _crest(img0, p, q, spread0, merged0, scale)
         if crest is None:
-            offsets[b] = (0.0, 0.0)  # nothing to hold on to: the marked line is followed as it is
+            offsets.append((0.0, 0.0))  # nothing to hold on to: the marked line is followed as it is
             continue
         cp, cq, _c = crest
         n = _normal(p, q)
-        offsets[b] = ((p[0] - cp[0]) * n[0] + (p[1] - cp[1]) * n[1],
-                      (q[0] - cq[0]) * n[0] + (q[1] - cq[1]) * n[1])
+        offsets.append(((p[0] - cp[0]) * n[0] + (p[1] - cp[1]) * n[1],
+                        (q[0] - cq[0]) * n[0] + (q[1] - cq[1]) * n[1]))
         crests[b] = (cp, cq)
     done = 0
     for stop in (end, start):
@@ -317,38 +248,11 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
                 break
             img, merged, spread = _smoothed_around(frames(frame), [p for pair in current for p in pair], margin,
                                                    scale)
-            confs = []
-            new = list(current)
-            marked: dict[int, tuple[Pt, Pt]] = {}
-            for b in bounds:
-                p, q = current[b]
-                np_, nq, c = find_boundary(img, p, q, spread, merged, scale)
-                new[b] = (np_, nq)
-                marked[b] = _shifted(np_, nq, offsets[b])
-                confs.append(c)
-            for i in fas:
-                p, q = current[i]
-                lines = [marked[b] for b in bounds]
-                x_mid, frac, offset = hold[i]
-                if len(lines) == 2 and not math.isnan(frac):
-                    yt, yb = _y_at(lines[0], x_mid), _y_at(lines[1], x_mid)
-                    y_mid = (yt + frac * (yb - yt)) if yt is not None and yb is not None else (p[1] + q[1]) / 2
-                else:
-                    yd = _y_at(lines[-1], x_mid) if lines else None
-                    y_mid = yd + offset if yd is not None else (p[1] + q[1]) / 2
-                found = fascicle_orientation(img, (x_mid, y_mid), max(16.0 * scale, lengths[i] / 2), lines, scale)
-                old = math.atan2(q[1] - p[1], q[0] - p[0])
-                angle, coherence = found if found is not None else (old, 0.0)
-                # the orientation has no sign: keep the one nearest the last
-                if math.cos(angle - old) < 0:
-                    angle += math.pi
-                half = lengths[i] / 2
-                ux, uy = math.cos(angle), math.sin(angle)
-                new[i] = ((x_mid - ux * half, y_mid - uy * half), (x_mid + ux * half, y_mid + uy * half))
-                confs.append(float(np.clip(coherence / 0.3, 0.0, 1.0)))
-            current = new
-            points[frame] = [p for k, pair in enumerate(current) for p in marked.get(k, pair)]
-            confidence[frame] = float(min(confs)) if confs else 0.0
+            found = [find_boundary(img, p, q, spread, merged, scale) for p, q in current]
+            current = [(np_, nq) for np_, nq, _c in found]
+            points[frame] = [p for (np_, nq), off in zip(current, offsets, strict=True)
+                             for p in _shifted(np_, nq, off)]
+            confidence[frame] = float(min(c for _p, _q, c in found))
             done += 1
             if progress is not None and not progress(done):
                 return points, confidence

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from annotator.case import architecture_geometry as geometry
 from annotator.dynamics import structure_lines
@@ -112,3 +113,9 @@ def test_no_crest_is_taken_from_speckle() -> None:
     img, merged, spread = structure_lines._smoothed_around(band, [(XC - 60, 86.0), (XC + 60, 86.0)], 80.0)
     crest = structure_lines._crest(img, (XC - 60, 86.0), (XC + 60, 86.0), spread, merged, 1.0)
     assert crest is not None and abs(crest[0][1] - 80.0) < 1.0 and abs(crest[1][1] - 80.0) < 1.0
+
+
+def test_a_kind_with_a_fascicle_is_left_to_the_architecture_follower() -> None:
+    frame = muscle_image()
+    with pytest.raises(ValueError, match="architecture.track_structures"):
+        structure_lines.track_structures(lambda i: frame, "pennation", 0, [(0.0, 0.0)] * 4, 0, 1)
