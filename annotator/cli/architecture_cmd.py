@@ -233,7 +233,7 @@ def _columns(rows: list[dict[str, Any]]) -> tuple[str, ...]:
 
 
 class _Output:
-    """Rows printed as they come: one JSON array, CSV (a header, then a line a row, empty
+    """Rows printed as they come: one JSON array with a row on each line, CSV (a header, then a line a row, empty
     where a row has no value), or a table to read with each row's lengths in its own unit and,
     in a batch (``name_width`` > 0), the media's file name first."""
 
@@ -254,8 +254,8 @@ class _Output:
             if self.fmt == "csv":
                 self._csv.writerow({k: ("" if r.get(k) is None else r[k]) for k in self.columns})
             elif self.fmt == "json":
-                text = json.dumps(r, indent=2, allow_nan=False).replace("\n", "\n  ")
-                sys.stdout.write(("," if self.count else "") + "\n  " + text)
+                # a frame's row on one line: still one JSON document, read row by row too
+                sys.stdout.write(("," if self.count else "") + "\n  " + json.dumps(r, allow_nan=False))
             else:
                 print(self._line(r))
             self.count += 1

@@ -102,7 +102,8 @@ def _track(args: argparse.Namespace, doc: Any, path: Path) -> int:
         except CaseError as exc:
             raise CliError(str(exc)) from None
     if args.json:
-        print(json.dumps(rows, indent=2, allow_nan=False))
+        # a frame's row on each line, as `architecture --json` prints them
+        print("[" + ",".join("\n  " + json.dumps(r, allow_nan=False) for r in rows) + "\n]")
     else:
         print(_table(rows, result))
     if result.lost is not None or result.uncertain_frames:

@@ -51,6 +51,10 @@ def test_a_folder_gives_one_row_per_image_each_in_its_own_unit(tmp_path: Path,
     assert broken["frame"] is None and broken["confidence"] is None and "d_broken.png" in broken["reason"]
     assert "1 of 4 media could not be measured" in captured.err
     assert "of 4 frames" not in captured.err  # the low-confidence count is over frames, not failures
+    # one JSON row per frame: each row on a line of its own, the array's brackets on theirs
+    lines = captured.out.strip().splitlines()
+    assert lines[0] == "[" and lines[-1] == "]"
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == rows
 
 
 def test_csv_has_a_header_and_a_line_per_row_that_a_spreadsheet_reads(tmp_path: Path,

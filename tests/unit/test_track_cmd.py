@@ -60,6 +60,8 @@ def test_json_rows_follow_the_opening_gap(tmp_path: Path, tear: TearClip, capsys
     assert code == 0, err
     rows = json.loads(out)
     assert [r["frame"] for r in rows] == list(range(FRAMES))
+    lines = out.strip().splitlines()  # a frame's row on each line
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == rows
     for r in rows:
         assert set(r) == {"frame", "time_ms", "value", "unit", "confidence"}
         assert r["unit"] == "mm"
