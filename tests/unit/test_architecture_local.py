@@ -68,6 +68,7 @@ def test_the_follower_leaves_a_lesser_peak_within_a_sweep_and_its_confirmation()
     recover = FascicleFollower.SWEEP_EVERY + FascicleFollower.CONFIRM_AFTER + 2
     around = -45.0
     for m in [clear] * recover + [other, other] + [clear] * recover:
-        slope, _clarity = follower.step(m, around)
-        around = _screen_deg(slope)
+        slope, _clarity, followed = follower.step(m, around)
+        around = _screen_deg(followed)  # the next search starts from the followed angle
     assert around == pytest.approx(-20.0, abs=1.0)
+    assert _screen_deg(slope) == pytest.approx(-20.0, abs=1.0)  # straight fascicles: read as followed

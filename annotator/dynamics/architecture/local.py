@@ -158,7 +158,7 @@ def with_deep_half(m: Muscle, slope: float) -> float:
     deep = m.deep_half()
     if deep is None:
         return slope
-    deg = halfway_to_deep(math.degrees(math.atan(slope)), lambda a: peakedness(deep, a), edge_ok=False,
+    deg = halfway_to_deep(math.degrees(math.atan(slope)), lambda a: peakedness(deep, a),
                           half=0.5, apo_deg=m.apo_deg)
     return math.tan(math.radians(deg))
 
@@ -250,9 +250,11 @@ class FascicleFollower:
         self.since = 0
         self.lost = False
 
-    def step(self, m: Muscle, around_deg: float, jumped: bool = False) -> tuple[float, float]:
-        """(screen slope, clarity) on this frame; ``jumped``: the aponeuroses moved beyond
-        their search on this frame, so every angle is swept (the fascicles may have too)."""
+    def step(self, m: Muscle, around_deg: float, jumped: bool = False) -> tuple[float, float, float]:
+        """(screen slope, clarity, followed slope) on this frame; ``jumped``: the aponeuroses
+        moved beyond their search on this frame, so every angle is swept (the fascicles may
+        have too). The slope is read halfway towards the deep half's angle, as a still's is;
+        the followed slope is the whole band's peak, where the next frame's search starts."""
         self.since += 1
         base: float
         far: float | None = None
@@ -284,6 +286,4 @@ class FascicleFollower:
         elif far is not None:
             self.pending = None
         self.lost = clarity < self.LOST
-        if not self.lost:
-            f = with_deep_half(m, f)
-        return f, clarity
+        return (f if self.lost else with_deep_half(m, f)), clarity, f

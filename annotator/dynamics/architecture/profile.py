@@ -94,7 +94,7 @@ def distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
 
 
 def halfway_to_deep(deg: float, deep_score: Callable[[float], float],
-                    refine_score: Callable[[float], float] | None = None, *, edge_ok: bool = True,
+                    refine_score: Callable[[float], float] | None = None, *,
                     half: float = 1.0, apo_deg: float = 0.0) -> float:
     """The fascicle angle halfway between ``deg`` (the whole band's dominant streak) and the
     deep half's peak within ``DEEP_WINDOW_DEG`` of it (``deep_score``: its profile, swept 1
@@ -103,14 +103,15 @@ def halfway_to_deep(deg: float, deep_score: Callable[[float], float],
     they insert, and the whole band favours the brighter superficial half: halfway, RMSE fell
     on all four observer sets (the deep half alone overshoots; docs/adr/0010).
     Of nearly equal deep peaks, the steepest counts (``_steepest_of_the_best``; ``apo_deg`` is
-    the deep aponeurosis' angle). ``edge_ok`` False: a peak on the window's edge does not
-    count. A clip's follower needs that: it feeds each frame's angle to the next, and edge
-    peaks walked it away (the jump clip 1.70 -> 3.41 deg); a still, read once, gains by them
-    (data set 3 1.45 -> 1.37)."""
+    the deep aponeurosis' angle). A peak on the window's edge counts (data set 3 as
+    stills 1.45 -> 1.37 deg with it). A clip's follower reads its frames the same way but
+    starts each search from the whole band's peak, not from this reading: fed back, edge
+    peaks walked it away (the jump clip 1.70 -> 3.41 deg) and leaving them out made it read
+    3.5 deg below the still on the isokinetic push's plateau, both at confidence 1.0."""
     angles = np.arange(deg - DEEP_WINDOW_DEG, deg + DEEP_WINDOW_DEG + 0.01, 1.0)
     scores = np.array([deep_score(float(a)) for a in angles])
     j = _steepest_of_the_best(angles, scores, apo_deg)
-    if scores[j] <= 0 or (not edge_ok and j in (0, len(angles) - 1)):
+    if scores[j] <= 0:
         return deg
     best, _ = refine_angle(refine_score or deep_score, float(angles[j]), half)
     return 0.5 * (deg + best)

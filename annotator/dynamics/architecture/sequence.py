@@ -148,14 +148,15 @@ def _inside(row: float, slope: float, w: int, h: int) -> float:
 
 
 def _fascicle_near(work: Work, s_line: Line, d_line: Line, around: float | None,
-                   follower: FascicleFollower, jumped: bool = False) -> tuple[float | None, float]:
-    """(fascicle slope or None, clarity) near ``around`` (degrees), or searched over every
-    angle when there is no prediction."""
+                   follower: FascicleFollower, jumped: bool = False) -> tuple[float | None, float, float | None]:
+    """(fascicle slope or None, clarity, the slope the next frame's search starts from) near
+    ``around`` (degrees), or searched over every angle when there is no prediction."""
     if around is None:
-        return fascicle_orientation(work, s_line, d_line)
+        slope, clarity = fascicle_orientation(work, s_line, d_line)
+        return slope, clarity, slope
     m = muscle(work, s_line, d_line)
     if m is None:
-        return None, 0.0
+        return None, 0.0, None
     return follower.step(m, around, jumped)
 
 
@@ -233,11 +234,11 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
-            f, clarity = _fascicle_near(work, s_line, d_line, around, follower, jumped)
+            f, clarity, followed = _fascicle_near(work, s_line, d_line, around, follower, jumped)
             if f is not None:
                 rows["f"], quality["f"] = f, clarity
-                if clarity >= LOST:
-                    state["f"] = f
+                if clarity >= LOST and followed is not None:
+                    state["f"] = followed
         if n == 0:  # the seed itself is what the user or the first detection drew
             rs, ss = _to_work(work, seed.superficial)
             rd, sd = _to_work(work, seed.deep)
