@@ -94,3 +94,35 @@ def test_an_unclear_frame_does_not_keep_the_state_away_from_a_fast_contraction()
     assert np.all(track[7:12] > 0.35), track
     assert np.max(np.abs(track[6:12] - clear[6:12])) < 0.09, (track, clear)
     assert np.all(np.abs(track[:3] - 0.2) < 0.03) and np.all(np.abs(track[15:] - 0.2) < 0.03)
+
+
+def _stacked(top_rows: tuple[float, float], bottom_rows: tuple[float, float], top_deg: float = 22.0,
+             bottom_deg: float = -22.0) -> np.ndarray:
+    """Two pennate muscles one above the other, each with its own aponeurosis pair; they share
+    the fascia between them (``top_rows[1] == bottom_rows[0]``)."""
+    from tests.architecture_images import H, W
+
+    top = muscle_image(seed=0, s_row=top_rows[0], d_row=top_rows[1], s_deg=0.0, d_deg=0.0,
+                       fascicle_deg=top_deg, size=(W, H))
+    bottom = muscle_image(seed=7, s_row=bottom_rows[0], d_row=bottom_rows[1], s_deg=0.0, d_deg=0.0,
+                          fascicle_deg=bottom_deg, size=(W, H))
+    rows = np.arange(H)[:, None]
+    return np.where(rows < top_rows[1], top, bottom).astype(np.uint8)
+
+
+def test_two_muscles_as_likely_as_each_other_are_not_measured_with_confidence() -> None:
+    """Two stacked muscles of the same thickness with fascicles as clear: which one is measured
+    is a coin toss (it read confidence 1.0), so the row says so, below 0.5 with its reason. A
+    vastus lateralis of data set 1 read 21 % too thick at 0.52 with a rival pair at 0.93."""
+    est = analyse_image(_stacked((50.0, 180.0), (180.0, 310.0)), mm_per_px=None)
+    assert est.thickness is not None and est.pennation_deg is not None  # measured, but flagged
+    assert est.confidence < 0.5
+    assert est.reason is not None and "another pair of lines fits nearly as well" in est.reason
+
+
+def test_a_muscle_much_thicker_than_its_neighbour_stays_sure() -> None:
+    """The same two muscles, the lower one twice as thick: the pair value favours it clearly
+    (the rival comes to 0.4 of it), and the row stays sure."""
+    est = analyse_image(_stacked((40.0, 120.0), (120.0, 320.0)), mm_per_px=None)
+    assert est.confidence >= 0.5 and est.reason is None, (est.confidence, est.reason)
+    assert est.deep is not None and est.deep.y_at(240.0) > 300.0  # the lower, thicker muscle

@@ -26,16 +26,24 @@ from annotator.dynamics.architecture.detect import (
     tangent,
 )
 from annotator.dynamics.architecture.detect import _work_y as work_rows
-from annotator.dynamics.architecture.pairs import KEEP, choose_pair, deeper_pair
+from annotator.dynamics.architecture.pairs import (
+    KEEP,
+    RIVAL_SHARE,
+    deeper_pair,
+    ranked_pairs,
+    rival_share,
+)
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 
-FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found
+FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found, or rivalled
 # thickness is read this far (of the area's width) in from the edge where the fascicles reach
 # the deep aponeurosis: TimTrack reads it 20 px in from that edge and its observers there
 # (docs/adr/0010); 8 % keeps the annotation's boundary segments long enough to follow (16 %
 # of the width: at 4 % in, the range-of-motion sequence's drawn thickness read 3.1 % RMSE)
 THICKNESS_INSET = 0.08
 NO_APONEUROSIS = "no aponeurosis pair found (is this a longitudinal view of a pennate muscle?)"
+RIVALLED = ("another pair of lines fits nearly as well (a neighbouring muscle or fascia?): "
+            "thickness and pennation uncertain")
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,8 @@ class Detection:
     #: the deep aponeurosis as it runs where the fascicle inserts (it may bend): a still's
     #: deep line; a clip follows the straight one
     deep_local: Line | None = None
+    #: another pair of lines fits nearly as well (``pairs.rival_share`` >= ``RIVAL_SHARE``)
+    rivalled: bool = False
 
 
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
@@ -62,20 +72,28 @@ def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
     area = area or imaging_area(grey, roi)
     work = prepare(grey, area, wide=True)
     cands = line_candidates(work, keep=KEEP)
-    pair = choose_pair(work, cands)  # the clear lines, and faint deep ones
-    if pair is None:
+    ranked = ranked_pairs(work, cands)  # the clear lines, and faint deep ones
+    if not ranked:
         return None
+    pair = ranked[0][1]
     found = _from_pair(work, area, pair)
     if faint_deep and confidence(found.apo_quality, found.fascicle_quality) < 0.5:
         # unsure: the deep aponeurosis may be a faint band further down (docs/adr/0010)
         deeper = deeper_pair(work, pair, cands)
         if deeper is not None:
-            found = _from_pair(work, area, deeper)
             # a pair only the permissive pass found is never sure (an image on set 1 went
             # 17 % too thick at 0.52 without this)
-            limit = (FAINT_CONFIDENCE / (0.35 + 0.65 * found.fascicle_quality)) ** 2
-            found = dataclasses.replace(found, apo_quality=min(found.apo_quality, limit))
+            return _unsure(_from_pair(work, area, deeper))
+    if rival_share(work, ranked) >= RIVAL_SHARE:
+        # two different pairs fit nearly as well: which lines bound the muscle is a guess
+        return dataclasses.replace(_unsure(found), rivalled=True)
     return found
+
+
+def _unsure(found: Detection) -> Detection:
+    """``found`` with its confidence held at ``FAINT_CONFIDENCE`` or below."""
+    limit = (FAINT_CONFIDENCE / (0.35 + 0.65 * found.fascicle_quality)) ** 2
+    return dataclasses.replace(found, apo_quality=min(found.apo_quality, limit))
 
 
 def _from_pair(work: Work, area: Area, pair: tuple[Candidate, Candidate]) -> Detection:
@@ -248,13 +266,15 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
     if found is None:
         return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)
     conf = confidence(found.apo_quality, found.fascicle_quality)
-    reason = _low_reason(found.apo_quality, found.fascicle_quality) if conf < 0.5 else None
+    reason = _low_reason(found.apo_quality, found.fascicle_quality, found.rivalled) if conf < 0.5 else None
     return estimate(frame, time_ms, found.superficial, found.deep_local or found.deep, found.fascicle_slope,
                     found.area, mm_per_px, conf, reason, found.edges,
                     deep_overall=found.deep if found.deep_local is not None else None)
 
 
-def _low_reason(apo: float, fascicle: float) -> str:
+def _low_reason(apo: float, fascicle: float, rivalled: bool = False) -> str:
+    if rivalled:
+        return RIVALLED
     if apo < 0.5:
         return "aponeuroses faint or broken: values uncertain"
     return "fascicles unclear: pennation and fascicle length uncertain"
