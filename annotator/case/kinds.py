@@ -84,6 +84,19 @@ class KindSpec:
     def measures(self) -> bool:
         return self.primary_quantity is not None
 
+    def may_leave_image(self, index: int) -> bool:
+        """Whether point ``index`` may lie outside the image: a fascicle's ends, on the
+        aponeuroses where the fascicle meets them, extrapolated past the image as the muscle
+        literature does (its measurement says it was)."""
+        return "fascicle" in self.segments and index // 2 == self.segments.index("fascicle")
+
+    def placing_points(self, points: Sequence[Point]) -> list[Point]:
+        """The points that say which calibrated region a measurement lies in: all but a
+        fascicle's ends, which may be extrapolated past the region and are measured at the
+        scale of the aponeuroses they lie on (all of them when nothing else is left)."""
+        kept = [p for i, p in enumerate(points) if not self.may_leave_image(i)]
+        return kept or list(points)
+
     def link_quantity(self, asked: str) -> str:
         """The quantity a link to this kind takes for a finding value asking ``asked``."""
         return dict(self.link_equivalents).get(asked, asked)

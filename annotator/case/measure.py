@@ -94,7 +94,7 @@ def measure_annotation(
     spec = kind_spec(annotation.kind)
     if points is None or spec is None or spec.measure is None:
         return []
-    scale = calibration.scale_for(points)
+    scale = calibration.scale_for(spec.placing_points(points))
     length_unit, area_unit, why = _units(scale)
     sx, sy = (scale.mm_per_px_x, scale.mm_per_px_y) if scale.calibrated else (1.0, 1.0)
     assert sx is not None and sy is not None

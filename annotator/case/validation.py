@@ -14,6 +14,7 @@ from annotator.case.document import CaseDocument, MediaOpener
 from annotator.case.errors import CaseError
 from annotator.case.fileutil import sha256_file
 from annotator.case.io import load_case
+from annotator.case.kinds import kind_spec
 from annotator.case.media_files import file_matches
 from annotator.case.model import Annotation, Case
 from annotator.media import Media, MediaError
@@ -30,6 +31,11 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+#: how many images' widths (heights) past the image a fascicle's extrapolated end may lie: a
+#: fascicle at 3 degrees to a muscle as thick as the image is deep reaches 10 heights out
+FAR = 10
 
 
 def check_case_file(
@@ -99,15 +105,19 @@ def annotation_problems(a: Annotation, media: Media, check_points: bool = True) 
     if not check_points:
         return problems
     # The image spans -0.5..width-0.5 with pixel centres at integers; points up to ``width``
-    # are accepted too, for files written with pixel corners at integers.
+    # are accepted too, for files written with pixel corners at integers. A fascicle's ends
+    # may be extrapolated past the image (``KindSpec.may_leave_image``), not without bound.
+    spec = kind_spec(a.kind)
+    w, h = media.width, media.height
     for frame, points in sorted(a.keyframes.items()):
-        outside = [
-            p for p in points if not (-0.5 <= p[0] <= media.width and -0.5 <= p[1] <= media.height)
-        ]
-        if outside:
-            x, y = outside[0]
-            problems.append(
-                f"annotation {a.id}: point ({x:g}, {y:g}) on frame {frame} lies outside the "
-                f"{media.width}x{media.height} image"
-            )
+        for i, (x, y) in enumerate(points):
+            if spec is not None and spec.may_leave_image(i):
+                if not (-FAR * w <= x <= (FAR + 1) * w and -FAR * h <= y <= (FAR + 1) * h):
+                    problems.append(f"annotation {a.id}: point ({x:g}, {y:g}) on frame {frame} lies far "
+                                    f"outside the {w}x{h} image (a fascicle extrapolated {FAR} images away)")
+                    break
+            elif not (-0.5 <= x <= w and -0.5 <= y <= h):
+                problems.append(f"annotation {a.id}: point ({x:g}, {y:g}) on frame {frame} lies outside the "
+                                f"{w}x{h} image")
+                break
     return problems

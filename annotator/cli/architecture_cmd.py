@@ -34,7 +34,11 @@ def add_parser(subparsers: Any) -> None:
             "row gives a reason). Millimetres come from the DICOM ultrasound regions, the case's "
             "calibration (--case/--media) or --mm-per-px; without any, the keys end in _px. "
             "Several media or folders are measured one after another, each row starting with "
-            "its media's path; one that cannot be read gets a row of nulls with the reason."
+            "its media's path; one that cannot be read gets a row of nulls with the reason. "
+            "With --case and --save the analysis is also written into the case as keyed "
+            "thickness, pennation and fascicle annotations, as the app's Analyse Muscle "
+            "Architecture adds them (then review, correct or export them there or with "
+            "us-annotator export)."
         ),
     )
     p.add_argument("media", nargs="+",
@@ -47,6 +51,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--roi", metavar="x0,y0,x1,y1", help="search only this rectangle (pixels; default: the DICOM's largest ultrasound region, else found)")
     p.add_argument("--no-drift-correction", action="store_true",
                    help="follow the first frame's structures with optical flow alone (for comparison)")
+    p.add_argument("--save", action="store_true",
+                   help="write the analysis into --case as thickness, pennation and fascicle annotations")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     out.add_argument("--csv", action="store_true",
@@ -59,8 +65,17 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"--mm-per-px {args.mm_per_px}: give a pixel size in mm, above 0 and below 100")
     paths = list(args.media)
     fmt = "json" if args.json else "csv" if args.csv else "table"
+    if args.save:
+        if args.case is None or len(paths) != 1 or Path(paths[0]).is_dir():
+            raise CliError("--save writes into --case: give --case and one media of it")
+        if args.mm_per_px is not None:
+            raise CliError("--save keeps the case's own calibration: calibrate the media in the case "
+                           "instead of giving --mm-per-px")
     if len(paths) == 1 and not Path(paths[0]).is_dir():
-        rows = _analyse(paths[0], args, roi)
+        from annotator.cli.case_loading import write_lock
+
+        with write_lock(args.case, args.save):  # locked before the case is read
+            rows = _analyse(paths[0], args, roi)
         out = _Output(fmt, _columns(rows), 0)
         out.write(rows)
         out.close()
@@ -168,6 +183,8 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
                                          times_ms=[media.time_ms(i) for i in indices],
                                          drift_correction=not args.no_drift_correction)
             rows = [e.to_row() for e in estimates]
+            if args.save and doc is not None:
+                _save(doc, media_id, estimates, clip=media.frame_count > 1)
             if scale is None:
                 for row in rows:
                     row.setdefault("reason", UNCALIBRATED)
@@ -179,6 +196,30 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
     finally:
         if doc is not None:
             doc.close()
+
+
+def _save(doc: Any, media_id: str, estimates: list[Any], clip: bool) -> None:
+    """Add the analysis to the case as the app adds it (keyed thickness, pennation and
+    fascicle annotations, each frame's confidence kept) and write the case atomically."""
+    from annotator.case.commands import AddAnnotation, CommandError
+    from annotator.case.io import CaseError, save_case
+    from annotator.dynamics.architecture import architecture_points
+    from annotator.dynamics.architecture_annotations import analysis_annotations
+
+    case = doc.case
+    created = analysis_annotations(case, media_id, estimates, architecture_points, clip)
+    if not created:
+        print(f"warning: nothing saved into {case.path}: no frame showed both aponeuroses and a fascicle",
+              file=sys.stderr)
+        return
+    try:
+        for annotation in created:
+            AddAnnotation(annotation).redo(case)
+        save_case(case)
+    except (CommandError, CaseError) as exc:
+        raise CliError(f"{case.path}: cannot save the analysis: {exc}") from None
+    added = ", ".join(f"{a.id} ({a.kind})" for a in created)
+    print(f"saved into {case.path}: {added}", file=sys.stderr)
 
 
 def _roi(text: str | None) -> tuple[int, int, int, int] | None:

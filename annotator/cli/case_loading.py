@@ -38,3 +38,25 @@ def checked_case(
     finally:
         if doc is not None:
             doc.close()
+
+
+@contextmanager
+def write_lock(path: str | Path, wanted: bool = True) -> Iterator[None]:
+    """Hold the case's lock while a command reads the case and writes it back (``wanted``
+    False: nothing to hold). A copy of the app with the case open would otherwise save its
+    own version over what the command wrote, and the command's work would be lost."""
+    if not wanted:
+        yield
+        return
+    from annotator.case.lock import CaseLocked, acquire
+
+    try:
+        lock = acquire(path)
+    except CaseLocked as exc:
+        raise CliError(f"{exc}; close it there, or run without --save") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot lock the case for writing: {exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()

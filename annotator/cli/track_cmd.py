@@ -50,9 +50,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.cli.case_loading import checked_case
+    from annotator.cli.case_loading import checked_case, write_lock
 
-    with checked_case(args.case, args.ignore_checksum, show_warnings=False) as (path, doc):
+    # locked before it is read: what is saved is this case with the tracking added
+    with write_lock(args.case, args.save), \
+            checked_case(args.case, args.ignore_checksum, show_warnings=False) as (path, doc):
         return _track(args, doc, path)
 
 

@@ -28,6 +28,7 @@ from typing import Literal
 import numpy as np
 
 from annotator.case.commands import SetKeyframes
+from annotator.case.kinds import kind_spec
 from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Point
 from annotator.dynamics import lk
 from annotator.dynamics.frames import FrameReadError, GreyFrameReader
@@ -190,7 +191,10 @@ def _check_start(media: Media, annotation: Annotation, start: int, end: int) -> 
     pts = np.asarray(on_frame, dtype=np.float64).reshape(-1, 2)
     if len(pts) == 0:
         raise TrackingError(f"annotation {annotation.id!r} has no points to track")
+    spec = kind_spec(annotation.kind)
     for i, (x, y) in enumerate(pts, start=1):
+        if spec is not None and spec.may_leave_image(i - 1):
+            continue  # a fascicle's end, extrapolated to an aponeurosis past the image
         if not (-0.5 <= x <= media.width - 0.5 and -0.5 <= y <= media.height - 0.5):
             raise TrackingError(
                 f"annotation {annotation.id!r}: point {i} ({x:.1f}, {y:.1f}) on frame {start} lies "
@@ -245,7 +249,9 @@ def track_annotation(
     end = media.frame_count - 1 if end_frame is None else int(end_frame)
     vertices = _check_start(media, annotation, start, end)
     if annotation.kind in ARCHITECTURE_KINDS:
-        mm_per_px = (calibration or media.calibration_at(start)).scale_for(vertices.tolist()).mm_per_px_y
+        spec = kind_spec(annotation.kind)
+        placing = spec.placing_points(vertices.tolist()) if spec is not None else vertices.tolist()
+        mm_per_px = (calibration or media.calibration_at(start)).scale_for(placing).mm_per_px_y
         return _track_as_structures(media, annotation, start, end, opts, progress, cancel, vertices, mm_per_px)
     began = time.perf_counter()
     step_dir = 1 if end > start else -1
