@@ -84,8 +84,9 @@ def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
             # a pair only the permissive pass found is never sure (an image on set 1 went
             # 17 % too thick at 0.52 without this)
             return _unsure(_from_pair(work, area, deeper))
-    if rival_share(work, ranked) >= RIVAL_SHARE:
-        # two different pairs fit nearly as well: which lines bound the muscle is a guess
+    if confidence(found.apo_quality, found.fascicle_quality) >= 0.5 and rival_share(work, ranked) >= RIVAL_SHARE:
+        # two different pairs fit nearly as well: which lines bound the muscle is a guess (the
+        # reason says so only where it is why: a faint pair has its own)
         return dataclasses.replace(_unsure(found), rivalled=True)
     return found
 
