@@ -274,9 +274,9 @@ def _columns(rows: list[dict[str, Any]]) -> tuple[str, ...]:
 
 
 class _Output:
-    """Rows printed as they come: one JSON array with a row on each line, CSV (a header, then a line a row, empty
-    where a row has no value), or a table to read with each row's lengths in its own unit and,
-    in a batch (``name_width`` > 0), the media's file name first."""
+    """Rows printed as they come: one JSON array with a row on each line, CSV (a header, then
+    a line a row, empty where a row has no value), or a table to read with each row's lengths
+    in its own unit and, in a batch (``name_width`` > 0), the media's file name first."""
 
     def __init__(self, fmt: str, columns: tuple[str, ...], name_width: int) -> None:
         self.fmt, self.columns, self.width = fmt, columns, name_width
