@@ -52,7 +52,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--no-drift-correction", action="store_true",
                    help="follow the first frame's structures with optical flow alone (for comparison)")
     p.add_argument("--save", action="store_true",
-                   help="write the analysis into --case as thickness, pennation and fascicle annotations")
+                   help="write the analysis into --case as thickness, pennation and fascicle annotations "
+                        "(refused while the app has the case open)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     out.add_argument("--csv", action="store_true",

@@ -38,7 +38,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--to", dest="end", type=int, metavar="F",
                    help="last frame (default: the clip's last frame)")
     p.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
-    p.add_argument("--save", action="store_true", help="write the tracked keyframes into the case")
+    p.add_argument("--save", action="store_true",
+                   help="write the tracked keyframes into the case (refused while the app has it open)")
     p.add_argument("--csv", type=Path, metavar="PATH",
                    help="also write the series as CSV (frame,time_s,value,unit,confidence)")
     p.add_argument("--no-drift-correction", action="store_true",
