@@ -272,10 +272,13 @@ def figure_key(spec: FigureSpec) -> str:
     return ",".join(f"plot:{p.plot}" if p.plot is not None else f"{p.media}@{p.frame}" for p in spec.panels)
 
 
+OVER_TIME = " over time"
+
+
 def plot_title(series: Series, label: str = "") -> str:
     """e.g. "Gap over time" (the annotation's label), or "Area over time" without one."""
     name = label.strip() or series.quantity.replace("_", " ")
-    return f"{name[:1].upper()}{name[1:]} over time"
+    return f"{name[:1].upper()}{name[1:]}{OVER_TIME}"
 
 
 def chosen_rest_peak(annotation: Annotation) -> tuple[int | None, int | None]:
@@ -385,10 +388,12 @@ def _paint_heading(painter: QPainter, plan: FigurePlan, panel: PlannedPanel) -> 
         x += fm.horizontalAdvance(letter + "  ") if title else fm.horizontalAdvance(letter) + 1
     room = h.x + h.w - x
     if title:
-        for points in (LETTER_PT, CAPTION_PT, LEGEND_PT):
-            font = plan.font(points, bold=True)
-            if QFontMetricsF(font).horizontalAdvance(title) <= room:
-                break
+        # a plot's title loses its " over time" (the time axis says it) before it is cut:
+        # "C  Pennation ov…" in three panels at 85 mm
+        fits = ((t, plan.font(pt, bold=True)) for t in dict.fromkeys((title, title.removesuffix(OVER_TIME)))
+                for pt in (LETTER_PT, CAPTION_PT, LEGEND_PT))
+        title, font = next(((t, f) for t, f in fits if QFontMetricsF(f).horizontalAdvance(t) <= room),
+                           (title.removesuffix(OVER_TIME), plan.font(LEGEND_PT, bold=True)))
         fm = QFontMetricsF(font)
         text = fm.elidedText(title, Qt.TextElideMode.ElideRight, room)
         painter.setFont(font)

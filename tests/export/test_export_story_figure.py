@@ -117,3 +117,16 @@ def test_a_narrow_panels_title_is_set_smaller_before_it_is_elided(ctx: ExportCon
     spec.panels[2] = replace(spec.panels[2], title="Gap between the retracted stumps of the rectus femoris")
     texts = _svg_texts(ctx, spec)
     assert any(t.startswith("Gap betw") and t.endswith("…") for t in texts), texts
+
+
+def test_a_plot_title_too_long_even_smaller_drops_over_time_before_it_is_elided(ctx: ExportContext) -> None:
+    """Three panels at 85 mm with a plot of a longer label: "Pennation over time" read
+    "Pennation ov…" at the legend's size. The time axis says "over time": the title drops it
+    and reads whole ("Pennation"), before anything is cut."""
+    from dataclasses import replace
+
+    spec = replace(rest_peak_figure(rest_peak_summaries(ctx)[0], ctx, 174.0, 300), rows=1, cols=3, width_mm=85.0)
+    spec.panels[2] = replace(spec.panels[2], title="Fascicle length over time")
+    texts = _svg_texts(ctx, spec)
+    assert "Fascicle length" in texts, texts
+    assert not any(t.endswith("…") for t in texts), texts
