@@ -1,7 +1,8 @@
 """What broke the analysis on the TimTrack paper's data set 3 images (frames of clips we do not
 have: a scanner screen exported as a figure, grey panels, black deep tissue) and on mirrored
 images, each on generated data: the imaging area of such a screen, a tie between two
-deep-half fascicle peaks, and a fast contraction the flow does not see (issue 9)."""
+deep-half fascicle peaks, a fast contraction the flow does not see, and two stacked muscles
+either of which the pair of lines could bound (issue 9)."""
 
 from __future__ import annotations
 
