@@ -17,7 +17,7 @@ import numpy as np
 from annotator.case.kind_measures import Ruler
 from annotator.case.kinds import PRIMARY_QUANTITY as PRIMARY_QUANTITY  # re-exported
 from annotator.case.kinds import kind_spec
-from annotator.case.model import Annotation
+from annotator.case.model import Annotation, Point
 from annotator.media.calibration import Calibration, Scale
 
 UNITS: tuple[str, ...] = ("mm", "mm2", "deg", "px", "px2", "grey", "count", "ratio", "%")
@@ -94,7 +94,7 @@ def measure_annotation(
     spec = kind_spec(annotation.kind)
     if points is None or spec is None or spec.measure is None:
         return []
-    scale = calibration.scale_for(spec.placing_points(points))
+    scale = scale_of(calibration, annotation.kind, points)
     length_unit, area_unit, why = _units(scale)
     sx, sy = (scale.mm_per_px_x, scale.mm_per_px_y) if scale.calibrated else (1.0, 1.0)
     assert sx is not None and sy is not None
@@ -102,6 +102,13 @@ def measure_annotation(
     ruler = Ruler(points, sx, sy, length_unit, area_unit, why, image, image_size)
     return [Measurement(annotation.id, annotation.media, frame, annotation.kind, r.quantity, float(r.value),
                         r.unit, source, r.note, r.extrapolated) for r in spec.measure(ruler)]
+
+
+def scale_of(calibration: Calibration, kind: str, points: Sequence[Point]) -> Scale:
+    """The scale a ``kind`` annotation through ``points`` is measured at: the calibrated region
+    holding its points, but for a fascicle's ends (``KindSpec.placing_points``)."""
+    spec = kind_spec(kind)
+    return calibration.scale_for(spec.placing_points(points) if spec is not None else points)
 
 
 def _units(scale: Scale) -> tuple[str, str, str]:

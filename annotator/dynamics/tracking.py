@@ -29,6 +29,7 @@ import numpy as np
 
 from annotator.case.commands import SetKeyframes
 from annotator.case.kinds import kind_spec
+from annotator.case.measure import scale_of
 from annotator.case.model import ARCHITECTURE_KINDS, Annotation, Point
 from annotator.dynamics import lk
 from annotator.dynamics.frames import FrameReadError, GreyFrameReader
@@ -249,9 +250,8 @@ def track_annotation(
     end = media.frame_count - 1 if end_frame is None else int(end_frame)
     vertices = _check_start(media, annotation, start, end)
     if annotation.kind in ARCHITECTURE_KINDS:
-        spec = kind_spec(annotation.kind)
-        placing = spec.placing_points(vertices.tolist()) if spec is not None else vertices.tolist()
-        mm_per_px = (calibration or media.calibration_at(start)).scale_for(placing).mm_per_px_y
+        calibration = calibration or media.calibration_at(start)
+        mm_per_px = scale_of(calibration, annotation.kind, vertices.tolist()).mm_per_px_y
         return _track_as_structures(media, annotation, start, end, opts, progress, cancel, vertices, mm_per_px)
     began = time.perf_counter()
     step_dir = 1 if end > start else -1

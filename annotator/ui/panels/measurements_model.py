@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from annotator.case.csv_safe import csv_row
 from annotator.case.document import CaseDocument
-from annotator.case.kinds import display_name, kind_spec
-from annotator.case.measure import PRIMARY_QUANTITY, Measurement
+from annotator.case.kinds import display_name
+from annotator.case.measure import PRIMARY_QUANTITY, Measurement, scale_of
 from annotator.case.model import Annotation
 from annotator.dynamics.caliper_turn import turn_note
 from annotator.media import MediaError
@@ -138,10 +138,7 @@ def _calibration_state(document: CaseDocument, annotation: Annotation, frame: in
     except (MediaError, IndexError, OSError, KeyError, ValueError):
         return False, ""
     points = annotation.points_at(frame)
-    spec = kind_spec(annotation.kind)
-    if points is not None and spec is not None:
-        points = spec.placing_points(points)  # as the measurement finds its region
-    reason = calibration.scale_for(points).reason if points is not None else ""
+    reason = scale_of(calibration, annotation.kind, points).reason if points is not None else ""
     return bool(calibration.spatial_regions), reason
 
 
