@@ -17,14 +17,11 @@ from annotator.dynamics.architecture.detect import (
     prepare,
     refine,
 )
-from annotator.dynamics.architecture.local import line_stats
 from annotator.dynamics.architecture.redetect import UNSURE, Backoff, surer_detection
 from annotator.dynamics.architecture.sequence import (
-    LOST,
     FrameFn,
     Seed,
     _around,
-    _detect_near,
     _follow,
     _grey,
     _to_image,
@@ -66,10 +63,8 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         # the muscle above the deep aponeurosis, as high as the fascicle reaches
         rise = max(abs(fascicle.y1 - fascicle.y0), 0.1 * h) if fascicle else 0.2 * h
         superficial = deep.shifted(-rise)
-    around = _around(area, superficial, deep)
-    superficial, deep = _on_crests(grey, around, _full(superficial, w), _full(deep, w), measure_superficial)
-    seed = Seed(around, superficial, deep, fascicle.slope if fascicle else None,
-                measure_superficial, measure_bend=False)
+    seed = Seed(_around(area, superficial, deep), _full(superficial, w), _full(deep, w),
+                fascicle.slope if fascicle else None, measure_superficial, measure_bend=False)
     indices = list(range(min(start, end), max(start, end) + 1))
     if anchor_frame not in indices:
         raise ValueError(f"the anchor frame {anchor_frame} is outside {start}..{end}")
@@ -77,10 +72,12 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     if followed is None:
         return {}, {}
     values, quality, agree, work = followed
-    found = {"superficial": seed.superficial, "deep": seed.deep}
+    v0 = values[anchor_frame]
+    found = {"superficial": _to_image(work, v0["s_row"], v0["s_slope"]),
+             "deep": _to_image(work, v0["d_row"], v0["d_slope"])}
     # The lines followed are the bands' crests; the user may have marked a band's muscle-side
     # edge (where thickness and length are measured). Each end keeps its offset from the crest
-    # found on the anchor frame, so the marked edge is followed rather than pulled onto the
+    # followed on the anchor frame, so the marked edge is followed rather than pulled onto the
     # crest over the next frames (the isometric clip's fascicle kind: -7 and +7 px by frame 1).
     offsets = {role: (pts[2 * k][1] - found[role].y_at(pts[2 * k][0]),
                       pts[2 * k + 1][1] - found[role].y_at(pts[2 * k + 1][0]))
@@ -129,23 +126,6 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             out += [_on(line, pts[2 * k], off[0]), _on(line, pts[2 * k + 1], off[1])]
         points[i] = out
     return points, conf
-
-
-def _on_crests(grey: np.ndarray, area: Area, superficial: Line, deep: Line,
-               measure_superficial: bool) -> tuple[Line, Line]:
-    """The drawn boundary lines moved onto the crests of their bands on the anchor frame, as
-    every later frame finds them (``_detect_near``); a line with no clear crest near it stays
-    as drawn. The anchor frame's measurement is its seed: a seed on a band's edge, followed by
-    crests, pulled the lines over several frames and read as flow and detection disagreeing
-    (confidence 0.49 on the isometric clip's frame 1)."""
-    work = prepare(grey, area)
-    stats = line_stats(work)
-    out = []
-    for line, measured in ((superficial, measure_superficial), (deep, True)):
-        row, slope, quality, _contrast = _detect_near(work, stats, *_to_work(work, line)) if measured \
-            else (math.nan, math.nan, 0.0, 0.0)
-        out.append(_to_image(work, row, slope) if quality >= LOST else line)
-    return out[0], out[1]
 
 
 def _within(x: float, y: float, slope: float, dx: float, lines: Sequence[Line]) -> tuple[float, float]:

@@ -239,10 +239,14 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                 rows["f"], quality["f"] = f, clarity
                 if clarity >= LOST and followed is not None:
                     state["f"] = followed
-        if n == 0:  # the seed itself is what the user or the first detection drew
-            rs, ss = _to_work(work, seed.superficial)
-            rd, sd = _to_work(work, seed.deep)
-            rows.update({"s_row": rs, "s_slope": ss, "d_row": rd, "d_slope": sd})
+        if n == 0:
+            # the first frame is measured as every other one: each line on the crest found near
+            # its seed; the seed where none is clear (a seed drawn on a band's edge, held, was
+            # pulled onto the crest over the next frames and read as flow and detection
+            # disagreeing: confidence 0.49 on the isometric clip's frame 1)
+            for name, line in (("s", seed.superficial), ("d", seed.deep)):
+                if not quality[f"{name}_row"] >= LOST:
+                    rows[f"{name}_row"], rows[f"{name}_slope"] = _to_work(work, line)
             apo_q, fas_q = seed.quality if seed.quality is not None else (0.9, 0.9)
             quality.update({k: max(quality[k], apo_q) for k in ("s_row", "s_slope", "d_row", "d_slope")})
             if seed.fascicle_slope is not None:
