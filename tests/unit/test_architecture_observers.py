@@ -31,9 +31,13 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 # 1.17 / 1.8 / 1.17 / 1.8 since the imaging area leaves a screen's flat panels and header out
 # and tied deep-half peaks go to the steeper (set 4: 1.44 / 2.5 before); set 1's sure images
 # 1.62 / 2.5 % (92 -> 90) since a pair with a rival nearly as good is unsure (pairs.RIVAL_SHARE:
-# S1_R20_175, 21 % too thick at 0.52)
+# S1_R20_175, 21 % too thick at 0.52); set 1 2.46 / 7.2 / 1.61 / 2.5 % (151 of 153 measured, 92
+# sure) since a line stronger than a pair's two, between them, blocks it and a superficial line
+# beside a stronger band is that band's (pairs.blocked, pairs.beside_a_stronger_band: seven
+# images right, no image worse; two converging by 19 degrees, read 72 and 10 % thin at
+# confidence 0, are now not measured, with their reason)
 BOUNDS = {
-    "1": (3.3, 10.0, 1.9, 2.8),
+    "1": (2.7, 8.0, 1.9, 2.8),
     "2": (1.8, 2.4, 1.7, 2.0),
     "4": (1.5, 2.3, 1.5, 2.3),
 }

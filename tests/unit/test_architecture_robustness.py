@@ -1,8 +1,9 @@
 """What broke the analysis on the TimTrack paper's data set 3 images (frames of clips we do not
 have: a scanner screen exported as a figure, grey panels, black deep tissue) and on mirrored
 images, each on generated data: the imaging area of such a screen, a tie between two
-deep-half fascicle peaks, a fast contraction the flow does not see, and two stacked muscles
-either of which the pair of lines could bound (issue 9)."""
+deep-half fascicle peaks, a fast contraction the flow does not see, two stacked muscles
+either of which the pair of lines could bound, and a fascia above the superficial aponeurosis
+(issue 9)."""
 
 from __future__ import annotations
 
@@ -127,3 +128,29 @@ def test_a_muscle_much_thicker_than_its_neighbour_stays_sure() -> None:
     est = analyse_image(_stacked((40.0, 120.0), (120.0, 320.0)), mm_per_px=None)
     assert est.confidence >= 0.5 and est.reason is None, (est.confidence, est.reason)
     assert est.deep is not None and est.deep.y_at(240.0) > 300.0  # the lower, thicker muscle
+
+
+def _fascia_above(amplitude: float, seed: int) -> np.ndarray:
+    """A vastus-lateralis-like muscle (superficial aponeurosis descending 7 degrees to the
+    right, deep one rising 4) under a thinner, weaker fascia 95 rows above it, level."""
+    from tests.architecture_images import H, W
+
+    image = muscle_image(seed=seed, s_row=140.0, s_deg=-7.0, d_row=320.0, d_deg=4.0, fascicle_deg=14.0)
+    rows = np.arange(H, dtype=np.float32)[:, None]
+    fascia = amplitude * np.exp(-0.5 * ((rows - 45.0) / 2.5) ** 2) * np.ones((1, W), np.float32)
+    return np.clip(image.astype(np.float32) + fascia, 0, 255).astype(np.uint8)
+
+
+def test_a_fascia_above_the_superficial_aponeurosis_is_not_taken_for_it() -> None:
+    """The fascia and the deep aponeurosis run more nearly parallel than the aponeuroses do,
+    and the muscle under the fascia looks thicker: that pair won, the muscle read 20 % thick
+    with the wrong aponeurosis angle, at confidence 0.96-1.0. The superficial aponeurosis
+    between them, stronger than both, blocks that pair (as data set 1's vastus lateralis
+    showed on four images)."""
+    for amplitude in (80.0, 140.0):
+        for seed in (0, 1):
+            est = analyse_image(_fascia_above(amplitude, seed), mm_per_px=None)
+            assert est.superficial is not None and est.thickness is not None
+            assert abs(est.superficial.y_at(240.0) - 140.0) < 3.0, (amplitude, seed, est.superficial)
+            assert est.superficial_angle_deg is not None and abs(est.superficial_angle_deg + 7.0) < 1.0
+            assert abs(est.thickness - 209.0) < 0.03 * 209.0, (amplitude, seed, est.thickness)
