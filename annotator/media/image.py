@@ -237,8 +237,10 @@ def _check_claimed_size(img: ImageFile.ImageFile, path: Path, file_size: int, wh
     if width * height > MAX_PIXELS:
         raise MediaError(path, f"{what} claims {width}x{height} pixels, more than {MAX_PIXELS // 1_000_000} megapixels")
     for tile in img.tile:
-        # Uncompressed data needs at least one bit per pixel after its offset.
-        if tile.codec_name == "raw" and tile.offset + width * height // 8 > file_size:
+        # Uncompressed data needs at least one bit per pixel of its tile (or strip: a TIFF
+        # written in strips has one per few rows, the last near the file's end) after its offset.
+        x0, y0, x1, y1 = tile.extents or (0, 0, width, height)
+        if tile.codec_name == "raw" and tile.offset + (x1 - x0) * (y1 - y0) // 8 > file_size:
             raise MediaError(path, f"{what} claims {width}x{height} pixels but the file is too short (truncated?)")
 
 

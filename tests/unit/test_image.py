@@ -180,6 +180,24 @@ def test_truncated_tiff_stack_is_refused_at_open(tmp_path: Path, keep: float) ->
         ImageMedia(tmp_path / "cut.tif")
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_an_uncompressed_tiff_written_in_strips_opens(tmp_path: Path, dtype: type) -> None:
+    """OpenCV, ImageJ and most scientific tools write uncompressed TIFF in strips of a few
+    rows, the last one near the end of the file; the size check took each strip for the whole
+    image and refused the file as truncated. A float image is windowed over its range."""
+    grey = np.tile(np.arange(0, 250, 250 / 320, dtype=np.float32), (240, 1)).astype(np.uint8)
+    stored = grey if dtype is np.uint8 else grey.astype(np.float32) / 255.0
+    path = tmp_path / "strips.tif"
+    assert cv2.imwrite(str(path), stored, [cv2.IMWRITE_TIFF_COMPRESSION, 1])
+    with Image.open(path) as img:
+        assert len(img.tile) > 1 and {t.codec_name for t in img.tile} == {"raw"}
+    media = ImageMedia(path)
+    frame = media.frame(0)
+    assert frame.shape == (240, 320, 3)
+    expected = grey.astype(np.float64) * 255.0 / grey.max() if dtype is np.float32 else grey
+    assert np.abs(frame[..., 0].astype(np.float64) - expected).max() <= 1.0
+
+
 def test_sixteen_bit_tiff_stack_keeps_raw_values(tmp_path: Path) -> None:
     stack = [(np.arange(H * W).reshape(H, W) * (k + 1)).astype(np.uint16) for k in range(3)]
     images = [Image.fromarray(a) for a in stack]
