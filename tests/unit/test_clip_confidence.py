@@ -131,6 +131,28 @@ def test_forward_and_backward_passes_that_do_not_close() -> None:
     assert abs(open_track.value[20] - 100.0) < 5.0
 
 
+def test_a_step_the_flow_could_not_follow_predicts_nothing() -> None:
+    """The row is at 100 for ten frames, then at 108 (frames far apart: the structure moved
+    where the flow failed, Affine.ok False, and its step reads 0). With the step marked
+    unfollowed the filter takes the detections on both sides as they are: every frame agrees,
+    and the values are the detections'. Marked followed, the same "no motion" disagrees with
+    them (the filter held the old row and flagged the frames around the jump)."""
+    n = 20
+    measured = np.where(np.arange(n) < 10, 100.0, 108.0)
+    quality = np.ones(n)
+    followed = np.ones(n, bool)
+    followed[10] = False
+    unseen = fuse("row", measured, quality, np.zeros(n), followed=followed)
+    seen = fuse("row", measured, quality, np.zeros(n))
+    assert unseen.agreement.min() > 0.9, unseen.agreement
+    assert np.abs(unseen.value - measured).max() < 0.5
+    assert seen.agreement[8:13].min() < 0.5
+    # the fascicle angle alike (fused as its angle)
+    slopes = np.where(np.arange(n) < 10, math.tan(math.radians(15.0)), math.tan(math.radians(25.0)))
+    turned = fuse_slope(slopes, quality, slopes, np.zeros(n), followed=followed)
+    assert turned.agreement.min() > 0.9 and np.abs(turned.value - slopes).max() < 0.01
+
+
 def test_a_steep_steady_fascicle_agrees_with_the_flow() -> None:
     """A push as the isokinetic clip shows it: the fascicle at 15 degrees at rest (detections
     within 0.2 degree), turning to 50 as the flow follows it, held there with detections

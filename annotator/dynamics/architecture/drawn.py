@@ -71,7 +71,7 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     followed = _follow(frames, indices, anchor_frame, seed, drift_correction, progress)
     if followed is None:
         return {}, {}
-    values, quality, agree, work = followed
+    values, quality, agree, work, _unfollowed = followed
     v0 = values[anchor_frame]
     found = {"superficial": _to_image(work, v0["s_row"], v0["s_slope"]),
              "deep": _to_image(work, v0["d_row"], v0["d_slope"])}

@@ -22,6 +22,14 @@ import numpy as np
 PROCESS = {"row": 0.6 ** 2, "slope": 0.004 ** 2, "fangle": 0.01 ** 2, "bend": 1.5e-5 ** 2}
 #: measurement noise of a detection of quality 1 (state units squared)
 MEASURE = {"row": 0.7 ** 2, "slope": 0.006 ** 2, "fangle": 0.015 ** 2, "bend": 4e-5 ** 2}
+#: process noise of a step the flow could not follow (``Affine.ok`` False: frames far apart, a
+#: blurred or blank frame): its "no motion" predicts nothing, so the state may move as far as
+#: a structure can (a fifth of a 100-row gap, 0.1 in slope, 17 degrees) and the next detection
+#: decides, without counting as a disagreement with the motion. Data set 3's figures read as
+#: clips (10 frames of a push, 5-14 frames apart): the deep aponeurosis moved 5 rows where the
+#: flow failed, and 3-9 frames of 10, right within 1.5 degrees, read "detection and motion
+#: disagree". The bend never moves with the flow: its noise stays.
+PROCESS_UNFOLLOWED = {"row": 20.0 ** 2, "slope": 0.1 ** 2, "fangle": 0.3 ** 2, "bend": PROCESS["bend"]}
 GATE = 4.0  # detections further than this many sigmas from the prediction are outliers
 REACQUIRE = 3  # this many consistent outliers in a row: the state is wrong, not they
 # an affine motion is fitted well by 80 corners, tracked with 11-pixel windows (the cost of
@@ -96,28 +104,34 @@ class Track:
 
 
 def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: np.ndarray,
-         use_measurements: bool = True) -> Track:
+         use_measurements: bool = True, followed: np.ndarray | None = None) -> Track:
     """Two Kalman passes over one scalar.
 
     ``measured[k]`` is frame k's detection (nan when none), ``quality[k]`` in 0..1, and
-    ``predicted_step[k]`` the flow's change from frame k-1 to k (``[0]`` unused). Without
-    measurements (no drift correction) the first detection is carried by the flow alone.
+    ``predicted_step[k]`` the flow's change from frame k-1 to k (``[0]`` unused);
+    ``followed[k]`` False where the flow could not follow that step (its process noise is then
+    ``PROCESS_UNFOLLOWED``). Without measurements (no drift correction) the first detection is
+    carried by the flow alone.
     """
     n = len(measured)
     q, r0 = PROCESS[kind], MEASURE[kind]
     meas_var = np.where(np.isfinite(measured), r0 / np.maximum(quality, 0.05) ** 2, np.inf)
+    steady = np.ones(n, bool) if followed is None else np.asarray(followed, bool)
     if use_measurements:
-        q = max(q, observed_process(measured, quality, predicted_step, r0))
+        q = max(q, observed_process(measured, quality, np.where(steady, predicted_step, np.nan), r0))
     if not use_measurements:
         first = int(np.argmax(np.isfinite(measured))) if np.isfinite(measured).any() else 0
         meas_var = np.where(np.arange(n) == first, meas_var, np.inf)
+    q_step = np.where(steady, q, max(q, PROCESS_UNFOLLOWED[kind]))  # into frame k from k-1
     clear_var = r0 / CLEAR ** 2
-    fwd, fwd_var, innov_f = _pass(measured, meas_var, predicted_step, q, clear_var)
+    fwd, fwd_var, innov_f = _pass(measured, meas_var, predicted_step, q_step, clear_var)
     back_step = np.zeros(n)
     back_step[:-1] = -predicted_step[1:]  # the change from k+1 back to k
+    back_q = np.full(n, q)
+    back_q[:-1] = q_step[1:]  # ... and how well the flow followed it
     rev = slice(None, None, -1)
-    bwd, bwd_var, innov_b = _pass(measured[rev], meas_var[rev], np.concatenate([[0.0], back_step[:-1][rev]]), q,
-                                  clear_var)
+    bwd, bwd_var, innov_b = _pass(measured[rev], meas_var[rev], np.concatenate([[0.0], back_step[:-1][rev]]),
+                                  np.concatenate([[q], back_q[:-1][rev]]), clear_var)
     bwd, bwd_var, innov_b = bwd[rev], bwd_var[rev], innov_b[rev]
     w_f = 1.0 / np.maximum(fwd_var, 1e-12)
     w_b = 1.0 / np.maximum(bwd_var, 1e-12)
@@ -130,7 +144,7 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
 
 
 def fuse_slope(measured: np.ndarray, quality: np.ndarray, base: np.ndarray, predicted_step: np.ndarray,
-               use_measurements: bool = True) -> Track:
+               use_measurements: bool = True, followed: np.ndarray | None = None) -> Track:
     """``fuse`` for a fascicle's slope (dy/dx), fused as its angle (``"fangle"``, radians): a
     slope's noise grows as 1 / cos^2, 2.3 times at 49 degrees, and a contracted muscle's
     steady fascicle read as detections far from the flow (agreement 0.01 over the isokinetic
@@ -139,7 +153,7 @@ def fuse_slope(measured: np.ndarray, quality: np.ndarray, base: np.ndarray, pred
     again (its sigma stays in radians)."""
     step = np.zeros(len(measured))
     step[1:] = np.arctan(base[:-1] + predicted_step[1:]) - np.arctan(base[:-1])
-    track = fuse("fangle", np.arctan(measured), quality, step, use_measurements)
+    track = fuse("fangle", np.arctan(measured), quality, step, use_measurements, followed)
     return Track(np.tan(track.value), track.sigma, track.agreement)
 
 
@@ -150,7 +164,7 @@ def observed_process(measured: np.ndarray, quality: np.ndarray, predicted_step: 
     flow can follow; there the detections must lead. On a smooth clip this stays below
     ``PROCESS`` and changes nothing."""
     clear = np.isfinite(measured) & (quality >= CLEAR)
-    both = clear[1:] & clear[:-1]
+    both = clear[1:] & clear[:-1] & np.isfinite(predicted_step[1:])  # nan: a step the flow did not follow
     if both.sum() < 4:
         return 0.0
     d = (np.diff(measured) - predicted_step[1:])[both]
@@ -158,7 +172,7 @@ def observed_process(measured: np.ndarray, quality: np.ndarray, predicted_step: 
     return max(spread * spread - 2.0 * r0, 0.0)
 
 
-def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float,
+def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: np.ndarray,
           clear_var: float = math.inf) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One Kalman pass. A detection noisier than ``clear_var`` that the gate lets through
     (its own variance is wide) does not end a run of turned-away ones: an unclear frame in the
@@ -173,7 +187,7 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float,
     rejected: list[float] = []  # innovations of the consecutive detections the gate turned away
     for k in range(n):
         if k > 0:
-            xk, pk = xk + float(step[k]), pk + q
+            xk, pk = xk + float(step[k]), pk + float(q[k])
         if np.isfinite(r[k]) and np.isfinite(z[k]):
             s = pk + r[k]
             innov = float(z[k]) - xk
@@ -188,7 +202,7 @@ def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: float,
                 # the structure itself moved other than the flow said (a fast release), and the
                 # detections keep the same offset from the prediction: start again from them
                 # rather than follow the flow away for the rest of the sequence
-                if len(rejected) >= REACQUIRE and np.ptp(rejected[-REACQUIRE:]) < GATE * math.sqrt(r[k] + REACQUIRE * q):
+                if len(rejected) >= REACQUIRE and np.ptp(rejected[-REACQUIRE:]) < GATE * math.sqrt(r[k] + REACQUIRE * q[k]):
                     xk, pk = float(z[k]), float(r[k])
                     rejected.clear()
         x[k], p[k] = xk, pk

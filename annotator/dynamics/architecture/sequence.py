@@ -234,7 +234,8 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
             s_line = _to_image(work, state["s_row"], state["s_slope"])
             d_line = _to_image(work, state["d_row"], state["d_slope"])
             around = math.degrees(math.atan(state["f"])) if math.isfinite(state["f"]) else None
-            f, clarity, followed = _fascicle_near(work, s_line, d_line, around, follower, jumped)
+            # a frame the flow could not follow may have turned as far as it moved: every angle is looked at
+            f, clarity, followed = _fascicle_near(work, s_line, d_line, around, follower, jumped or not flow.ok)
             if f is not None:
                 rows["f"], quality["f"] = f, clarity
                 if clarity >= LOST and followed is not None:
@@ -291,6 +292,7 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
     agreement = np.ones(n)
     # the flow's predicted change of each quantity, from the measured (or fused) previous value
     ref = {k: np.array([fr.rows[k] for fr in walk]) for k in kinds}
+    followed = np.array([k == 0 or fr.flow.ok for k, fr in enumerate(walk)])
     for key, kind in kinds.items():
         measured = ref[key]
         quality = np.array([fr.quality[key] for fr in walk])
@@ -308,8 +310,8 @@ def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
                 row, slope = rows[k - 1], slopes[k - 1]
                 moved = flow.move_line(row, slope, xc)
                 step[k] = (moved[0] - row) if key.endswith("row") else (moved[1] - slope)
-        track = fuse_slope(measured, quality, base, step, drift_correction) if key == "f" \
-            else fuse(kind, measured, quality, step, drift_correction)
+        track = fuse_slope(measured, quality, base, step, drift_correction, followed) if key == "f" \
+            else fuse(kind, measured, quality, step, drift_correction, None if key in BEND else followed)
         fused[key] = track.value
         if key in ("s_row", "d_row", "f"):
             agreement = np.minimum(agreement, track.agreement)
@@ -340,8 +342,11 @@ def _grey(frame: np.ndarray) -> np.ndarray:
 
 def _follow(frames: FrameFn, indices: Sequence[int], anchor: int, seed: Seed, drift_correction: bool,
             progress: Callable[[int], bool] | None) -> tuple[dict[int, dict[str, float]], dict[int, float],
-                                                            dict[int, float], Work] | None:
-    """Walk from the anchor forwards and backwards; fused working values per frame."""
+                                                            dict[int, float], Work, set[int]] | None:
+    """Walk from the anchor forwards and backwards; fused working values per frame, their
+    quality and agreement, and the frames the flow could not follow into (their agreement is
+    0: a cut, or a frame too far from the last for the motion to be followed, is measured on
+    its own and says so; the frames around it are not held to a motion nobody saw)."""
     pos = list(indices).index(anchor)
     after, before = list(indices[pos:]), list(indices[: pos + 1])[::-1]
     done = [0]
@@ -353,6 +358,7 @@ def _follow(frames: FrameFn, indices: Sequence[int], anchor: int, seed: Seed, dr
     values: dict[int, dict[str, float]] = {}
     quality: dict[int, float] = {}
     agree: dict[int, float] = {}
+    unfollowed: set[int] = set()
     work0: Work | None = None
     for order in (after, before):
         result = _walk(frames, order, seed, drift_correction, tick)
@@ -369,8 +375,11 @@ def _follow(frames: FrameFn, indices: Sequence[int], anchor: int, seed: Seed, dr
                 apo = 0.6  # flow only: nothing checked against the image
             quality[i] = confidence(apo, q["f"] if drift_correction or k == 0 else 0.5)
             agree[i] = float(agreement[k])
+            if k > 0 and not walk[k].flow.ok:
+                agree[i] = 0.0
+                unfollowed.add(i)
     assert work0 is not None
-    return values, quality, agree, work0
+    return values, quality, agree, work0, unfollowed
 
 
 def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
@@ -422,7 +431,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
         followed = _follow(frames, span, anchor, seeds[anchor], drift_correction, progress)
         if followed is None:
             break
-        values, quality, agree, work = followed
+        values, quality, agree, work, unfollowed = followed
         edges = seeds[anchor].edges
         for i in span:
             if i in results and i != anchor:
@@ -432,7 +441,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             d_line = _to_image(work, v["d_row"], v["d_slope"])
             f = v["f"] if math.isfinite(v["f"]) else None
             conf = quality[i] * (0.3 + 0.7 * agree[i])
-            reason = None if conf >= 0.5 else _reason(quality[i], agree[i])
+            reason = None if conf >= 0.5 else UNFOLLOWED if i in unfollowed else _reason(quality[i], agree[i])
             if too_thin(area, s_line, d_line):  # followed onto lines of text, say
                 conf, reason = min(conf, 0.1), TOO_THIN
             if cap is not None and conf > cap[0]:
@@ -454,6 +463,9 @@ def _on_bend(work: Work, bend: tuple[float, float, float], superficial: Line, de
     if not all(math.isfinite(b) for b in bend) or fascicle_slope is None:
         return None
     return tangent_at_insertion(work, bent(work, deep, bend), superficial, deep, fascicle_slope, edges, area)
+
+
+UNFOLLOWED = "the motion from the previous frame could not be followed (a cut, or frames far apart): values uncertain"
 
 
 def _reason(quality: float, agreement: float) -> str:
