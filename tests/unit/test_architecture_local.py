@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from annotator.dynamics.architecture import analyse_image
@@ -72,3 +73,21 @@ def test_the_follower_leaves_a_lesser_peak_within_a_sweep_and_its_confirmation()
         around = _screen_deg(followed)  # the next search starts from the followed angle
     assert around == pytest.approx(-20.0, abs=1.0)
     assert _screen_deg(slope) == pytest.approx(-20.0, abs=1.0)  # straight fascicles: read as followed
+
+
+def test_the_closed_form_line_fit_is_polyfits() -> None:
+    """``detect.weighted_line`` replaces ``np.polyfit(xs, ys, 1, w=sqrt(weight))`` in the crest
+    fit of every line on every frame: the same line, and None where too few columns weigh."""
+    from annotator.dynamics.architecture.detect import weighted_line
+
+    rng = np.random.default_rng(3)
+    xs = np.arange(320, dtype=np.float64)
+    for _ in range(20):
+        ys = rng.normal(100.0, 30.0) + rng.normal(0.0, 0.2) * xs + rng.normal(0.0, 2.0, xs.size)
+        weight = rng.random(xs.size) * (rng.random(xs.size) > 0.4)
+        fit = weighted_line(xs, ys, weight)
+        assert fit is not None
+        assert np.allclose(fit, np.polyfit(xs, ys, 1, w=np.sqrt(weight)), rtol=0, atol=1e-9)
+    one = np.zeros(xs.size)
+    one[5] = 1.0
+    assert weighted_line(xs, xs, one) is None and weighted_line(xs, xs, np.zeros(xs.size)) is None
