@@ -18,6 +18,14 @@ from types import ModuleType
 SUBCOMMANDS = ("info", "measure", "validate", "track", "export", "architecture", "pacs")
 
 
+def json_row(row: dict[str, object]) -> str:
+    """A row of a JSON array as ``--json`` prints it: on a line of its own, indented, so the
+    array is one JSON document and still reads a frame a line (``architecture``, ``track``)."""
+    import json
+
+    return "\n  " + json.dumps(row, allow_nan=False)
+
+
 class CliError(Exception):
     """A user-facing failure: printed as one ``error: ...`` line, exit status 2."""
 

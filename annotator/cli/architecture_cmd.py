@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from annotator.cli import CliError
+from annotator.cli import CliError, json_row
 
 
 def add_parser(subparsers: Any) -> None:
@@ -296,8 +295,7 @@ class _Output:
             if self.fmt == "csv":
                 self._csv.writerow({k: ("" if r.get(k) is None else r[k]) for k in self.columns})
             elif self.fmt == "json":
-                # a frame's row on one line: still one JSON document, read row by row too
-                sys.stdout.write(("," if self.count else "") + "\n  " + json.dumps(r, allow_nan=False))
+                sys.stdout.write(("," if self.count else "") + json_row(r))
             else:
                 print(self._line(r))
             self.count += 1

@@ -4,14 +4,13 @@ per frame, and (with --save) write the tracked keyframes into the case."""
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from annotator.cli import CliError
+from annotator.cli import CliError, json_row
 
 
 def add_parser(subparsers: Any) -> None:
@@ -105,8 +104,7 @@ def _track(args: argparse.Namespace, doc: Any, path: Path) -> int:
         except CaseError as exc:
             raise CliError(str(exc)) from None
     if args.json:
-        # a frame's row on each line, as `architecture --json` prints them
-        print("[" + ",".join("\n  " + json.dumps(r, allow_nan=False) for r in rows) + "\n]")
+        print("[" + ",".join(json_row(r) for r in rows) + "\n]")
     else:
         print(_table(rows, result))
     if result.lost is not None or result.uncertain_frames:

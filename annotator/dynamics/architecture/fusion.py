@@ -119,19 +119,15 @@ def fuse(kind: str, measured: np.ndarray, quality: np.ndarray, predicted_step: n
     steady = np.ones(n, bool) if followed is None else np.asarray(followed, bool)
     if use_measurements:
         q = max(q, observed_process(measured, quality, np.where(steady, predicted_step, np.nan), r0))
-    if not use_measurements:
+    else:
         first = int(np.argmax(np.isfinite(measured))) if np.isfinite(measured).any() else 0
         meas_var = np.where(np.arange(n) == first, meas_var, np.inf)
     q_step = np.where(steady, q, max(q, PROCESS_UNFOLLOWED[kind]))  # into frame k from k-1
     clear_var = r0 / CLEAR ** 2
     fwd, fwd_var, innov_f = _pass(measured, meas_var, predicted_step, q_step, clear_var)
-    back_step = np.zeros(n)
-    back_step[:-1] = -predicted_step[1:]  # the change from k+1 back to k
-    back_q = np.full(n, q)
-    back_q[:-1] = q_step[1:]  # ... and how well the flow followed it
     rev = slice(None, None, -1)
-    bwd, bwd_var, innov_b = _pass(measured[rev], meas_var[rev], np.concatenate([[0.0], back_step[:-1][rev]]),
-                                  np.concatenate([[q], back_q[:-1][rev]]), clear_var)
+    bwd, bwd_var, innov_b = _pass(measured[rev], meas_var[rev], _backwards(-predicted_step, 0.0),
+                                  _backwards(q_step, q), clear_var)
     bwd, bwd_var, innov_b = bwd[rev], bwd_var[rev], innov_b[rev]
     w_f = 1.0 / np.maximum(fwd_var, 1e-12)
     w_b = 1.0 / np.maximum(bwd_var, 1e-12)
@@ -170,6 +166,13 @@ def observed_process(measured: np.ndarray, quality: np.ndarray, predicted_step: 
     d = (np.diff(measured) - predicted_step[1:])[both]
     spread = 1.4826 * float(np.median(np.abs(d)))
     return max(spread * spread - 2.0 * r0, 0.0)
+
+
+def _backwards(into: np.ndarray, first: float) -> np.ndarray:
+    """A per-step array (``into[k]``: the step into frame k from k-1, ``[0]`` unused) as the
+    backward pass meets it, over the reversed frames: the step into frame k from k+1 is
+    frame k+1's; ``first`` for the pass's first frame."""
+    return np.concatenate([[first], into[1:][::-1]])
 
 
 def _pass(z: np.ndarray, r: np.ndarray, step: np.ndarray, q: np.ndarray,

@@ -123,6 +123,7 @@ def blocked(s: Candidate, d: Candidate, cands: Sequence[Candidate]) -> bool:
 
 
 def _runs_with(a: Candidate, b: Candidate) -> bool:
+    """Within ``PAIR_MAX_DEG`` of each other: lines one muscle's aponeuroses may be."""
     return abs(slope_deg(a.slope) - slope_deg(b.slope)) < PAIR_MAX_DEG
 
 
@@ -165,12 +166,11 @@ def faint_partners(s: Candidate, faint: Sequence[Candidate], strong: Sequence[Ca
     if s.coverage < BLOCKER_COVERAGE:
         return []
     return [d for d in faint if abs(slope_deg(d.slope) - slope_deg(s.slope)) < FAINT_PARALLEL_DEG
-            and not any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE
-                        and abs(slope_deg(c.slope) - slope_deg(s.slope)) < PAIR_MAX_DEG for c in strong)]
+            and not any(s.row < c.row < d.row and c.coverage >= BLOCKER_COVERAGE and _runs_with(c, s)
+                        for c in strong)]
 
 
-def deeper_pair(work: Work, pair: tuple[Candidate, Candidate],
-                cands: Sequence[Candidate]) -> tuple[Candidate, Candidate] | None:
+def deeper_pair(work: Work, pair: Pair, cands: Sequence[Candidate]) -> Pair | None:
     """A still's second look when its pair is unsure: a faint line well below the chosen deep
     one, running with the superficial aponeurosis and not blocked, that makes a better pair
     with it; or None."""
