@@ -164,20 +164,14 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
           progress: Callable[[int], bool] | None) -> tuple[list[_Frame], list[Work]] | None:
     out: list[_Frame] = []
     works: list[Work] = []
-    prev_img: np.ndarray | None = None
     state: dict[str, float] = {}
     follower = FascicleFollower()
-    points: np.ndarray | None = None  # the flow's corners, carried from frame to frame
     last_seen: dict[str, tuple[float, float]] = {}  # each line where it was last detected clearly
     contrast: dict[str, float] = {}  # each line's contrast on the first frame
     looks = Backoff()  # the still's pair detection, where the lines were lost
-    for n, work in enumerate(_prepared(frames, order, seed.area)):
+    for n, (work, flow, frame_stats) in enumerate(_prepared(frames, order, seed.area, drift_correction)):
         if progress is not None and not progress(n):
             return None
-        img = np.clip(work.grey, 0, 255).astype(np.uint8)
-        flow = Affine.identity()
-        if prev_img is not None:
-            flow, points = flow_tracked(prev_img, img, points)
         xc = (work.ridges.shape[1] - 1) / 2.0
         if n == 0:
             rs, ss = _to_work(work, seed.superficial)
@@ -191,8 +185,8 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                 state["f"] = flow.move_slope(state["f"])
         rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f", *BEND)}
         quality = {k: 0.0 for k in rows}
-        if n == 0 or drift_correction:
-            stats = line_stats(work)
+        if frame_stats is not None:  # the first frame, and every frame with drift correction
+            stats = frame_stats
             pair: list[tuple[float, float]] | None = None  # this frame's still-mode pair, when needed
             jumped = False  # a line was found only by that pair, or far from the flow's prediction
             tried = regained = False  # that pair looked for, and a line found by it
@@ -262,18 +256,32 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
         out.append(_Frame(rows, quality, flow))
         if n == 0:  # the first frame's working geometry serves the whole walk
             works.append(work)
-        prev_img = img
     return out, works
 
 
-def _prepared(frames: FrameFn, order: Sequence[int], area: Area) -> Iterator[Work]:
-    """The working copy of each frame in ``order``, the next one filtered in a second thread
-    while this one is followed (OpenCV's filters let go of the interpreter; the frames
-    themselves are read here, in the caller's thread)."""
+def _prepared(frames: FrameFn, order: Sequence[int], area: Area, every_stats: bool
+              ) -> Iterator[tuple[Work, Affine, LineStats | None]]:
+    """Each frame in ``order``: its working copy, the flow from the previous one and, on the
+    first frame and with ``every_stats`` on all, the line statistics. All of it is made in a
+    second thread for the next frame while this one is followed: none of it depends on what
+    is found on a frame, and OpenCV's filters and flow let go of the interpreter (the frames
+    themselves are read here, in the caller's thread). One worker keeps the flow's chain in
+    order."""
+    chain: dict[str, np.ndarray | None] = {"img": None, "points": None}
+
+    def ready(grey: np.ndarray, stats: bool) -> tuple[Work, Affine, LineStats | None]:
+        work = prepare(grey, area)
+        img = np.clip(work.grey, 0, 255).astype(np.uint8)
+        flow = Affine.identity()
+        if chain["img"] is not None:
+            flow, chain["points"] = flow_tracked(chain["img"], img, chain["points"])
+        chain["img"] = img
+        return work, flow, line_stats(work) if stats else None
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[Work] | None = None
-        for i in order:
-            upcoming = pool.submit(prepare, _grey(frames(i)), area)
+        pending: Future[tuple[Work, Affine, LineStats | None]] | None = None
+        for n, i in enumerate(order):
+            upcoming = pool.submit(ready, _grey(frames(i)), n == 0 or every_stats)
             if pending is not None:
                 yield pending.result()
             pending = upcoming
