@@ -18,16 +18,17 @@ Everything runs on a working copy of the imaging area scaled to about ``WORK_WID
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from annotator.dynamics.architecture.profile import (
+    angular_profile,
+    clearest_part,
     distinct,
     halfway_to_deep,
-    projection_peakedness,
+    peak_ratio,
     refine_angle,
 )
 from annotator.dynamics.architecture.types import Line
@@ -366,7 +367,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
         return None, 0.0
     dx = xs_in.astype(np.float64) - (w - 1) / 2.0
     yf = ys.astype(np.float64)
-    peakedness = _profile(yf, dx, values)
+    peakedness = angular_profile(yf, dx, values, MIN_LINE_PX)
     coarse = np.array([peakedness(a) for a in angles])
     i = int(np.argmax(coarse))
     base = float(np.median(coarse)) + 1e-9
@@ -379,24 +380,19 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     if step_deg > 1.0:  # a quick look: no refinement
         return math.tan(math.radians(float(angles[i]))), clarity
     clarity *= distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
+    part = clearest_part(xs_in, w, coarse[i] / base, lambda keep: peak_ratio(
+        angular_profile(yf[keep], dx[keep], values[keep], MIN_LINE_PX), angles), MIN_MUSCLE_PX)
+    if part is not None:  # read where the fascicles are clear; the clarity stays the whole band's
+        xs_in, yf, dx, values = xs_in[part], yf[part], dx[part], values[part]
+        peakedness = angular_profile(yf, dx, values, MIN_LINE_PX)
+        i = int(np.argmax([peakedness(a) for a in angles]))
     best, _value = refine_angle(lambda deg: peakedness(deg, True), float(angles[i]), step_deg)
     deep_px = (yf - s0[xs_in]) / gap[xs_in] >= DEEP_BAND[0]
     if deep_px.sum() >= MIN_MUSCLE_PX:
-        deep_peakedness = _profile(yf[deep_px], dx[deep_px], values[deep_px])
+        deep_peakedness = angular_profile(yf[deep_px], dx[deep_px], values[deep_px], MIN_LINE_PX)
         best = halfway_to_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True), apo_deg=apo_deg)
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
     return math.tan(math.radians(best)), clarity
-
-
-def _profile(yf: np.ndarray, dx: np.ndarray, values: np.ndarray) -> Callable[..., float]:
-    """``peakedness(deg, shared=False)`` of these pixels' streak values along lines at ``deg``."""
-    squares = values * values
-
-    def peakedness(deg: float, shared: bool = False) -> float:
-        pos = yf - math.tan(math.radians(deg)) * dx
-        return projection_peakedness(pos - pos.min(), values, squares, MIN_LINE_PX, shared=shared)
-
-    return peakedness
 
 
 def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:
