@@ -52,7 +52,11 @@ def add_parser(subparsers: Any) -> None:
                    help="follow the first frame's structures with optical flow alone (for comparison)")
     p.add_argument("--save", action="store_true",
                    help="write the analysis into --case as thickness, pennation and fascicle annotations "
-                        "(refused while the app has the case open)")
+                        "(refused while the app has the case open, and where the media holds an earlier "
+                        "analysis)")
+    p.add_argument("--replace", action="store_true",
+                   help="with --save: replace the media's earlier analysis (the annotations an earlier "
+                        "analysis added and nobody renamed, with any correction made to them)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print JSON rows instead of a table")
     out.add_argument("--csv", action="store_true",
@@ -71,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         if args.mm_per_px is not None:
             raise CliError("--save keeps the case's own calibration: calibrate the media in the case "
                            "instead of giving --mm-per-px")
+    elif args.replace:
+        raise CliError("--replace replaces the analysis --save writes: give --save too")
     if len(paths) == 1 and not Path(paths[0]).is_dir():
         from annotator.cli.case_loading import write_lock
 
@@ -162,6 +168,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             except CaseError as exc:
                 raise CliError(str(exc)) from None
             media_id = args.media_id or _media_id(doc, path)
+            earlier = _earlier_analysis(doc.case, media_id, args.replace) if args.save else []
             media = doc.media(media_id)
             calibration = doc.calibration(media_id, 0)
         else:
@@ -184,7 +191,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
                                          drift_correction=not args.no_drift_correction)
             rows = [e.to_row() for e in estimates]
             if args.save and doc is not None:
-                _save(doc, media_id, estimates, clip=media.frame_count > 1)
+                _save(doc, media_id, estimates, clip=media.frame_count > 1, replacing=earlier)
             if scale is None:
                 for row in rows:
                     row.setdefault("reason", UNCALIBRATED)
@@ -198,10 +205,37 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             doc.close()
 
 
-def _save(doc: Any, media_id: str, estimates: list[Any], clip: bool) -> None:
+def _earlier_analysis(case: Any, media_id: str, replace: bool) -> list[str]:
+    """The ids of the annotations an earlier analysis added to the media (its kinds, its
+    labels: one the user renamed is theirs); CliError when there are some and not
+    ``replace``, or when a finding links to one (replacing would unlink it)."""
+    from annotator.case.kinds import kind_spec
+    from annotator.case.model import ARCHITECTURE_KINDS
+
+    def analysed(a: Any) -> bool:
+        spec = kind_spec(a.kind)
+        return spec is not None and a.label == spec.analysis_label
+
+    earlier = [a for a in case.annotations if a.media == media_id and a.kind in ARCHITECTURE_KINDS and analysed(a)]
+    if not earlier:
+        return []
+    named = ", ".join(f"{a.id} ({a.kind})" for a in earlier)
+    if not replace:
+        raise CliError(f"{case.path}: media {media_id} already holds an analysis ({named}): "
+                       "give --replace to replace it, or remove it in the app")
+    ids = {a.id for a in earlier}
+    linked = sorted({f.id for f in case.findings for v in f.attributes.values() if v.annotation in ids})
+    if linked:
+        raise CliError(f"{case.path}: the earlier analysis ({named}) is linked from finding "
+                       f"{', '.join(linked)}: unlink it in the app before replacing it")
+    return [a.id for a in earlier]
+
+
+def _save(doc: Any, media_id: str, estimates: list[Any], clip: bool, replacing: list[str]) -> None:
     """Add the analysis to the case as the app adds it (keyed thickness, pennation and
-    fascicle annotations, each frame's confidence kept) and write the case atomically."""
-    from annotator.case.commands import AddAnnotation, CommandError
+    fascicle annotations, each frame's confidence kept), in place of the earlier analysis
+    ``replacing`` names, and write the case atomically."""
+    from annotator.case.commands import AddAnnotation, CommandError, RemoveAnnotations
     from annotator.case.io import CaseError, save_case
     from annotator.dynamics.architecture import architecture_points
     from annotator.dynamics.architecture_annotations import analysis_annotations
@@ -209,17 +243,21 @@ def _save(doc: Any, media_id: str, estimates: list[Any], clip: bool) -> None:
     case = doc.case
     created = analysis_annotations(case, media_id, estimates, architecture_points, clip)
     if not created:
-        print(f"warning: nothing saved into {case.path}: no frame showed both aponeuroses and a fascicle",
+        kept = " (the earlier analysis is kept)" if replacing else ""
+        print(f"warning: nothing saved into {case.path}: no frame showed both aponeuroses and a fascicle{kept}",
               file=sys.stderr)
         return
     try:
+        if replacing:
+            RemoveAnnotations(replacing).redo(case)
         for annotation in created:
             AddAnnotation(annotation).redo(case)
         save_case(case)
     except (CommandError, CaseError) as exc:
         raise CliError(f"{case.path}: cannot save the analysis: {exc}") from None
     added = ", ".join(f"{a.id} ({a.kind})" for a in created)
-    print(f"saved into {case.path}: {added}", file=sys.stderr)
+    instead = f", in place of {', '.join(replacing)}" if replacing else ""
+    print(f"saved into {case.path}: {added}{instead}", file=sys.stderr)
 
 
 def _roi(text: str | None) -> tuple[int, int, int, int] | None:

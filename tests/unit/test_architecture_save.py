@@ -1,6 +1,7 @@
 """``us-annotator architecture --case C --save``: the analysis written into the case as the
-app's Analyse Muscle Architecture adds it, and ``--save`` (here and on ``track``) refusing to
-write a case another copy of the app has open, which would save its own version over it."""
+app's Analyse Muscle Architecture adds it, once (``--replace`` replaces an earlier one), and
+``--save`` (here and on ``track``) refusing to write a case another copy of the app has open,
+which would save its own version over it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from annotator.case import lock as case_lock
 from annotator.case.document import CaseDocument
 from annotator.case.io import load_case, save_case
 from annotator.case.measure import measure_annotation
-from annotator.case.model import Annotation, Case, MediaRef
+from annotator.case.model import Annotation, AttributeValue, Case, Finding, MediaRef
 from annotator.case.validation import check_case_file
 from annotator.cli import main as cli_main
 from tests.architecture_images import H, W, muscle_image, true_thickness
@@ -80,6 +81,48 @@ def test_the_analysis_is_saved_as_keyed_annotations_of_the_case(tmp_path: Path,
         doc.close()
     expected = true_thickness(80, 260, -3, 4, 0.1, 0.1, 20.0)
     assert rows[0]["thickness_mm"] == pytest.approx(expected, rel=0.04)
+
+
+def test_saving_again_is_refused_unless_it_replaces_the_earlier_analysis(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A batch script run twice gave the media two sets of analysis annotations. Now the
+    second run stops with one line and leaves the case alone; with --replace the earlier
+    set (not the user's caliper, nor an analysis annotation the user renamed) gives way to
+    the new one; an earlier set linked from a finding is not replaced (the link would go)."""
+    path = _case(tmp_path)
+    save = ["architecture", "clip.dcm", "--case", str(path), "--save", "--json"]
+    assert cli_main(save) == 0
+    first = {a.id: a.kind for a in load_case(path).annotations}
+    capsys.readouterr()
+    before = path.read_bytes()
+    assert cli_main(save) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "already holds an analysis" in err and "--replace" in err
+    assert path.read_bytes() == before
+
+    case = load_case(path)
+    renamed = next(a for a in case.annotations if a.kind == "fascicle")
+    renamed.label = "my fascicle"  # the user's own now
+    save_case(case, path)
+    assert cli_main([*save, "--replace"]) == 0
+    assert "in place of" in capsys.readouterr().err
+    after = load_case(path).annotations
+    kinds = sorted(a.kind for a in after)
+    assert kinds == ["fascicle", "fascicle", "line", "pennation", "thickness"], kinds
+    assert any(a.id == renamed.id and a.label == "my fascicle" for a in after)
+    assert {a.id for a in after if a.kind == "line"} == {k for k, v in first.items() if v == "line"}
+
+    case = load_case(path)
+    thickness = next(a for a in case.annotations if a.kind == "thickness")
+    case.findings = [Finding("f1", "atrophy", "vastus lateralis", "right",
+                             attributes={"thickness": AttributeValue(annotation=thickness.id, quantity="thickness")})]
+    save_case(case, path)
+    before = path.read_bytes()
+    assert cli_main([*save, "--replace"]) == 2
+    assert "linked from finding f1" in capsys.readouterr().err
+    assert path.read_bytes() == before
+    assert cli_main(["architecture", "clip.dcm", "--case", str(path), "--replace"]) == 2
+    assert "give --save too" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
