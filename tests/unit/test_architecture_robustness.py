@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from annotator.dynamics.architecture import analyse_image
+from annotator.dynamics.architecture import analyse_image, analyse_sequence
 from annotator.dynamics.architecture.detect import imaging_area
 from annotator.dynamics.architecture.fusion import MEASURE, fuse
 from annotator.dynamics.architecture.profile import (
@@ -189,6 +189,23 @@ def test_fascicles_clear_over_a_third_of_the_muscle_are_read_there() -> None:
         assert est.fascicle_angle_deg is not None
         assert abs(est.fascicle_angle_deg - 21.0) < 3.0, (seed, est.fascicle_angle_deg)
         assert est.confidence < 0.5, est.confidence  # unclear over most of the muscle: not sure
+
+
+def test_a_clip_of_such_a_muscle_reads_each_frame_as_the_still() -> None:
+    """The same muscle drifting half a pixel right and a third down per frame: the clip's
+    follower reads the part too. With only the still reading it, the first frame read 23
+    degrees and the follower then jumped between 23 and 66-69 (the whole band's steepest
+    angles); before either, the clip and the still both read 66-72."""
+    image = fascicles_clear_on_the_right_only(1)
+    frames = [cv2.warpAffine(image, np.float32([[1, 0, 0.5 * k], [0, 1, 0.3 * k]]), image.shape[::-1],
+                             borderMode=cv2.BORDER_REFLECT) for k in range(8)]
+    clip = analyse_sequence(frames.__getitem__, range(len(frames)), mm_per_px=None)
+    still = analyse_image(frames[-1], mm_per_px=None).fascicle_angle_deg
+    assert still is not None and abs(still - 21.0) < 3.0, still
+    for est in clip:
+        assert est.fascicle_angle_deg is not None and abs(est.fascicle_angle_deg - still) < 2.5, \
+            [e.fascicle_angle_deg for e in clip]
+        assert est.confidence < 0.5  # the whole band's clarity, as the still's
 
 
 def test_a_part_is_read_only_when_the_whole_band_is_unclear_and_the_part_clear() -> None:

@@ -36,7 +36,10 @@ from annotator.dynamics.architecture.detect import (
     _work_y,
 )
 from annotator.dynamics.architecture.profile import (
+    UNCLEAR_RATIO,
+    clearest_part,
     halfway_to_deep,
+    peak_ratio,
     projection_peakedness,
     refine_angle,
 )
@@ -111,6 +114,7 @@ class Muscle:
     apo_deg: float  # the deep line's angle (screen slope angle, degrees)
     squares: np.ndarray  # values ** 2 (for the speckle's own scatter along each line)
     depth: np.ndarray | None = None  # each pixel's place across the gap, 0 superficial .. 1 deep
+    columns: int = 0  # the working image's width (the pixels' columns are dx + (columns - 1) / 2)
 
     def deep_half(self) -> Muscle | None:
         """The pixels of the deep half (``DEEP_BAND``), or None when too few."""
@@ -121,6 +125,21 @@ class Muscle:
             return None
         return Muscle(self.values[keep], self.rows[keep], self.dx[keep], self.width, self.apo_deg,
                       self.squares[keep])
+
+    def part(self, keep: np.ndarray) -> Muscle:
+        """The pixels ``keep`` selects (a lateral part of the muscle), deep half and all."""
+        return Muscle(self.values[keep], self.rows[keep], self.dx[keep], self.width, self.apo_deg,
+                      self.squares[keep], None if self.depth is None else self.depth[keep], self.columns)
+
+    def clear_part(self, whole_ratio: float) -> Muscle | None:
+        """The lateral part the fascicle angle is read in when the whole band shows none
+        clearly and the part does, as on a still (``profile.clearest_part``); None: the whole."""
+        if self.columns <= 0:
+            return None
+        cols = self.dx + (self.columns - 1) / 2.0
+        keep = clearest_part(cols, self.columns, whole_ratio, lambda k: _peak_ratio(self.part(k)),
+                             MIN_MUSCLE_PX // 2)  # every other column: half a still's pixels
+        return None if keep is None else self.part(keep)
 
 
 def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
@@ -147,7 +166,7 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
     margin = 0.5 + math.ceil(math.tan(math.radians(80.0)) * w / 2.0) + 1.0
     depth = ((ys + top - s0[xi]) / gap[xi]).astype(np.float32)
     return Muscle(values, (ys + top + margin).astype(np.float32), (xi - (w - 1) / 2.0).astype(np.float32),
-                  (w + 1) // 2, apo, values * values, depth)
+                  (w + 1) // 2, apo, values * values, depth, w)
 
 
 def with_deep_half(m: Muscle, slope: float) -> float:
@@ -187,11 +206,22 @@ def _median_seen(values: list[float]) -> float:
     return float(np.median(seen)) + 1e-9 if seen else 1e-9
 
 
+def _wide(m: Muscle, step_deg: float) -> list[float]:
+    """Every fascicle angle the muscle allows, ``step_deg`` apart."""
+    return [float(a) for a in np.arange(m.apo_deg - FASCICLE_MAX_DEG, m.apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
+            if abs(a - m.apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
+
+
+def _peak_ratio(m: Muscle) -> float:
+    """The swept profile's peak over its median (0 on the edge of the angles)."""
+    wide = _wide(m, 4.0)
+    return peak_ratio(lambda a: peakedness(m, a), wide) if len(wide) >= 3 else 0.0
+
+
 def sweep(m: Muscle, step_deg: float = 4.0) -> tuple[float, float, float]:
     """Every fascicle angle, ``step_deg`` apart: (the best angle, its peakedness, the median
     peakedness: the background a clear angle stands out from)."""
-    wide = [float(a) for a in np.arange(m.apo_deg - FASCICLE_MAX_DEG, m.apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
-            if abs(a - m.apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
+    wide = _wide(m, step_deg)
     if not wide:
         return math.nan, 0.0, 1e-9
     values = np.array([peakedness(m, a) for a in wide])
@@ -286,4 +316,14 @@ class FascicleFollower:
         elif far is not None:
             self.pending = None
         self.lost = clarity < self.LOST
+        # the whole band unclear means its best angle anywhere, not this search's (which is
+        # low when the prediction is off: after a jump the figures read as a clip took parts
+        # where the whole band was clear, 1.48 -> 4.62 deg); the sweep only when it may be
+        part = m.clear_part(_peak_ratio(m)) if value / base < UNCLEAR_RATIO else None
+        if part is not None:
+            # fascicles clear over part of the muscle only: read there, as a still is (the
+            # clarity stays the whole band's, as a still's does); the next search starts there
+            f, _clarity, _value = fascicle_near(part, math.degrees(math.atan(f)) if self.lost else around_deg,
+                                                self.WINDOW_DEG, background(part))
+            return with_deep_half(part, f), clarity, f
         return (f if self.lost else with_deep_half(m, f)), clarity, f
