@@ -36,7 +36,7 @@ from annotator.dynamics.architecture import (
     analyse_sequence,
     architecture_points,
 )
-from annotator.dynamics.architecture.sequence import FrameFn
+from annotator.dynamics.architecture.feed import FrameFn
 from annotator.dynamics.frames import to_grey
 from annotator.dynamics.structure_tracking import tracker_for
 from benchmarks.observer_clips import CLIPS, clip_frames

@@ -39,9 +39,9 @@ from annotator.dynamics.architecture.profile import (
     UNCLEAR_RATIO,
     clearest_part,
     halfway_to_deep,
-    peak_ratio,
     projection_peakedness,
     refine_angle,
+    values_peak_ratio,
 )
 from annotator.dynamics.architecture.types import Line
 
@@ -123,11 +123,10 @@ class Muscle:
         keep = self.depth >= DEEP_BAND[0]
         if keep.sum() < MIN_MUSCLE_PX:
             return None
-        return Muscle(self.values[keep], self.rows[keep], self.dx[keep], self.width, self.apo_deg,
-                      self.squares[keep])
+        return self.part(keep)
 
     def part(self, keep: np.ndarray) -> Muscle:
-        """The pixels ``keep`` selects (a lateral part of the muscle), deep half and all."""
+        """The pixels ``keep`` selects (a lateral part of the muscle, or its deep half)."""
         return Muscle(self.values[keep], self.rows[keep], self.dx[keep], self.width, self.apo_deg,
                       self.squares[keep], None if self.depth is None else self.depth[keep], self.columns)
 
@@ -137,7 +136,7 @@ class Muscle:
         if self.columns <= 0:
             return None
         cols = self.dx + (self.columns - 1) / 2.0
-        keep = clearest_part(cols, self.columns, whole_ratio, lambda k: _peak_ratio(self.part(k)),
+        keep = clearest_part(cols, self.columns, whole_ratio, lambda k: sweep(self.part(k))[3],
                              MIN_MUSCLE_PX // 2)  # every other column: half a still's pixels
         return None if keep is None else self.part(keep)
 
@@ -206,27 +205,17 @@ def _median_seen(values: list[float]) -> float:
     return float(np.median(seen)) + 1e-9 if seen else 1e-9
 
 
-def _wide(m: Muscle, step_deg: float) -> list[float]:
-    """Every fascicle angle the muscle allows, ``step_deg`` apart."""
-    return [float(a) for a in np.arange(m.apo_deg - FASCICLE_MAX_DEG, m.apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
-            if abs(a - m.apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
-
-
-def _peak_ratio(m: Muscle) -> float:
-    """The swept profile's peak over its median (0 on the edge of the angles)."""
-    wide = _wide(m, 4.0)
-    return peak_ratio(lambda a: peakedness(m, a), wide) if len(wide) >= 3 else 0.0
-
-
-def sweep(m: Muscle, step_deg: float = 4.0) -> tuple[float, float, float]:
+def sweep(m: Muscle, step_deg: float = 4.0) -> tuple[float, float, float, float]:
     """Every fascicle angle, ``step_deg`` apart: (the best angle, its peakedness, the median
-    peakedness: the background a clear angle stands out from)."""
-    wide = _wide(m, step_deg)
+    peakedness: the background a clear angle stands out from, and the peak over the median
+    of all, 0 when on the edge of the angles: ``profile.peak_ratio``)."""
+    wide = [float(a) for a in np.arange(m.apo_deg - FASCICLE_MAX_DEG, m.apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
+            if abs(a - m.apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
     if not wide:
-        return math.nan, 0.0, 1e-9
+        return math.nan, 0.0, 1e-9, 0.0
     values = np.array([peakedness(m, a) for a in wide])
     i = int(np.argmax(values))
-    return wide[i], float(values[i]), _median_seen(list(values))
+    return wide[i], float(values[i]), _median_seen(list(values)), values_peak_ratio(values)
 
 
 def fascicle_near(m: Muscle, around_deg: float, window_deg: float, base: float) -> tuple[float, float, float]:
@@ -287,10 +276,11 @@ class FascicleFollower:
         the followed slope is the whole band's peak, where the next frame's search starts."""
         self.since += 1
         base: float
+        whole: float | None = None  # the whole band's peak ratio, when swept on this frame
         far: float | None = None
         due = jumped or self.since >= (self.CONFIRM_AFTER if self.pending is not None else self.SWEEP_EVERY)
         if due or self.lost:
-            best_deg, _value, base = sweep(m)
+            best_deg, _value, base, whole = sweep(m)
             self.since = 0
             far = best_deg if math.isfinite(best_deg) else None
         else:
@@ -318,8 +308,10 @@ class FascicleFollower:
         self.lost = clarity < self.LOST
         # the whole band unclear means its best angle anywhere, not this search's (which is
         # low when the prediction is off: after a jump the figures read as a clip took parts
-        # where the whole band was clear, 1.48 -> 4.62 deg); the sweep only when it may be
-        part = m.clear_part(_peak_ratio(m)) if value / base < UNCLEAR_RATIO else None
+        # where the whole band was clear, 1.48 -> 4.62 deg); swept only when it may be
+        part = None
+        if value / base < UNCLEAR_RATIO:
+            part = m.clear_part(whole if whole is not None else sweep(m)[3])
         if part is not None:
             # fascicles clear over part of the muscle only: read there, as a still is (the
             # clarity stays the whole band's, as a still's does); the next search starts there

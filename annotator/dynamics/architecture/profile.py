@@ -86,7 +86,13 @@ def angular_profile(yf: np.ndarray, dx: np.ndarray, values: np.ndarray, min_line
 
 def peak_ratio(peakedness: Callable[..., float], angles: list[float]) -> float:
     """The profile's peak over its median; 0 when the peak is on the edge of ``angles``."""
-    values = np.array([peakedness(a) for a in angles])
+    return values_peak_ratio(np.array([peakedness(a) for a in angles]))
+
+
+def values_peak_ratio(values: np.ndarray) -> float:
+    """``peak_ratio`` of a profile already swept (``values`` in the order of the angles)."""
+    if len(values) == 0:
+        return 0.0
     j = int(np.argmax(values))
     return 0.0 if j in (0, len(values) - 1) else float(values[j] / (np.median(values) + 1e-9))
 

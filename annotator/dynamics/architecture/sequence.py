@@ -11,11 +11,9 @@ fuses those detections with the flow (``fusion``); see docs/adr/0010-muscle-arch
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from annotator.dynamics.architecture.bend import bent, curvature
@@ -26,7 +24,6 @@ from annotator.dynamics.architecture.detect import (
     fascicle_orientation,
     imaging_area,
     line_candidates,
-    prepare,
     refine,
 )
 from annotator.dynamics.architecture.estimate import (
@@ -38,12 +35,12 @@ from annotator.dynamics.architecture.estimate import (
     estimate,
     tangent_at_insertion,
 )
-from annotator.dynamics.architecture.fusion import Affine, flow_tracked, fuse, fuse_slope
+from annotator.dynamics.architecture.feed import FrameFn, frame_grey, prepared_frames
+from annotator.dynamics.architecture.fusion import Affine, fuse, fuse_slope
 from annotator.dynamics.architecture.local import (
     FascicleFollower,
     LineStats,
     line_near,
-    line_stats,
     muscle,
 )
 from annotator.dynamics.architecture.pairs import choose_pair
@@ -56,7 +53,6 @@ from annotator.dynamics.architecture.redetect import (
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
 
-FrameFn = Callable[[int], np.ndarray]
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
 ROOM = 0.4  # of the muscle's thickness, above and below it: the region the structures are followed in
@@ -169,7 +165,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     last_seen: dict[str, tuple[float, float]] = {}  # each line where it was last detected clearly
     contrast: dict[str, float] = {}  # each line's contrast on the first frame
     looks = Backoff()  # the still's pair detection, where the lines were lost
-    for n, (work, flow, frame_stats) in enumerate(_prepared(frames, order, seed.area, drift_correction)):
+    for n, (work, flow, stats) in enumerate(prepared_frames(frames, order, seed.area, drift_correction)):
         if progress is not None and not progress(n):
             return None
         xc = (work.ridges.shape[1] - 1) / 2.0
@@ -185,8 +181,7 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
                 state["f"] = flow.move_slope(state["f"])
         rows = {k: math.nan for k in ("s_row", "s_slope", "d_row", "d_slope", "f", *BEND)}
         quality = {k: 0.0 for k in rows}
-        if frame_stats is not None:  # the first frame, and every frame with drift correction
-            stats = frame_stats
+        if stats is not None:  # the first frame, and every frame with drift correction
             pair: list[tuple[float, float]] | None = None  # this frame's still-mode pair, when needed
             jumped = False  # a line was found only by that pair, or far from the flow's prediction
             tried = regained = False  # that pair looked for, and a line found by it
@@ -259,36 +254,6 @@ def _walk(frames: FrameFn, order: Sequence[int], seed: Seed, drift_correction: b
     return out, works
 
 
-def _prepared(frames: FrameFn, order: Sequence[int], area: Area, every_stats: bool
-              ) -> Iterator[tuple[Work, Affine, LineStats | None]]:
-    """Each frame in ``order``: its working copy, the flow from the previous one and, on the
-    first frame and with ``every_stats`` on all, the line statistics. All of it is made in a
-    second thread for the next frame while this one is followed: none of it depends on what
-    is found on a frame, and OpenCV's filters and flow let go of the interpreter (the frames
-    themselves are read here, in the caller's thread). One worker keeps the flow's chain in
-    order."""
-    chain: dict[str, np.ndarray | None] = {"img": None, "points": None}
-
-    def ready(grey: np.ndarray, stats: bool) -> tuple[Work, Affine, LineStats | None]:
-        work = prepare(grey, area)
-        img = np.clip(work.grey, 0, 255).astype(np.uint8)
-        flow = Affine.identity()
-        if chain["img"] is not None:
-            flow, chain["points"] = flow_tracked(chain["img"], img, chain["points"])
-        chain["img"] = img
-        return work, flow, line_stats(work) if stats else None
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[tuple[Work, Affine, LineStats | None]] | None = None
-        for n, i in enumerate(order):
-            upcoming = pool.submit(ready, _grey(frames(i)), n == 0 or every_stats)
-            if pending is not None:
-                yield pending.result()
-            pending = upcoming
-        if pending is not None:
-            yield pending.result()
-
-
 def _fuse_walk(walk: list[_Frame], works: list[Work], drift_correction: bool
                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Fused rows and slopes per frame, and the agreement (0..1) per frame."""
@@ -339,13 +304,6 @@ def _fill(values: np.ndarray) -> np.ndarray:
     missing = ~np.isfinite(out)
     out[missing] = out[nearest[missing]]
     return out
-
-
-def _grey(frame: np.ndarray) -> np.ndarray:
-    arr = np.asarray(frame)
-    if arr.ndim == 3:
-        arr = cv2.cvtColor(arr[..., :3], cv2.COLOR_RGB2GRAY)
-    return arr.astype(np.uint8, copy=False)
 
 
 def _follow(frames: FrameFn, indices: Sequence[int], anchor: int, seed: Seed, drift_correction: bool,
@@ -405,13 +363,13 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     times = list(times_ms) if times_ms is not None else [None] * len(indices)
     if len(indices) == 1 and not anchors:
         # a still (or one frame): measured as a still is, nothing to follow
-        return [analyse_image(_grey(frames(indices[0])), mm_per_px=mm_per_px, roi=roi, frame=indices[0],
+        return [analyse_image(frame_grey(frames(indices[0])), mm_per_px=mm_per_px, roi=roi, frame=indices[0],
                               time_ms=times[0])]
 
     def empty(reason: str) -> list[FrameArchitecture]:
         return [FrameArchitecture.empty(i, t, unit, reason) for i, t in zip(indices, times, strict=True)]
 
-    first = _grey(frames(indices[0]))
+    first = frame_grey(frames(indices[0]))
     area = imaging_area(first, roi)
     seeds: dict[int, Seed] = {}
     cap: tuple[float, str] | None = None  # the highest confidence any frame gets, and why
@@ -427,7 +385,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
         found[1].area = _around(area, found[1].superficial, found[1].deep)
         seeds[found[0]] = found[1]
         if confidence(*(found[1].quality or (0.0, 0.0))) < 0.5 and \
-                not sure_somewhere(lambda i: _grey(frames(i)), indices, area):
+                not sure_somewhere(lambda i: frame_grey(frames(i)), indices, area):
             cap = (UNSURE, NEVER_SURE)
     keys = sorted(seeds)
     results: dict[int, FrameArchitecture] = {}
@@ -460,7 +418,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             local = _on_bend(work, (v["d_bend_row"], v["d_bend_slope"], v["d_bend"]), s_line, d_line, f, edges, area)
             results[i] = estimate(i, t, s_line, local or d_line, f, area, mm_per_px, conf, reason, edges,
                                   deep_overall=d_line if local is not None else None)
-        redetect_unsure(lambda i: _grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices)
+        redetect_unsure(lambda i: frame_grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
@@ -486,7 +444,7 @@ def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[i
     """The first frame (of the first few) where the aponeurosis pair is found clearly."""
     best: tuple[float, int, Seed] | None = None
     for i in indices[: min(len(indices), 5)]:
-        found = detect(_grey(frames(i)), area=area)
+        found = detect(frame_grey(frames(i)), area=area)
         if found is None:
             continue
         q = confidence(found.apo_quality, found.fascicle_quality)
