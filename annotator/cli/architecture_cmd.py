@@ -209,26 +209,25 @@ def _earlier_analysis(case: Any, media_id: str, replace: bool) -> list[str]:
     """The ids of the annotations an earlier analysis added to the media (its kinds, its
     labels: one the user renamed is theirs); CliError when there are some and not
     ``replace``, or when a finding links to one (replacing would unlink it)."""
-    from annotator.case.kinds import kind_spec
-    from annotator.case.model import ARCHITECTURE_KINDS
+    from annotator.dynamics.architecture_annotations import (
+        describe,
+        earlier_analysis,
+        findings_linking,
+    )
 
-    def analysed(a: Any) -> bool:
-        spec = kind_spec(a.kind)
-        return spec is not None and a.label == spec.analysis_label
-
-    earlier = [a for a in case.annotations if a.media == media_id and a.kind in ARCHITECTURE_KINDS and analysed(a)]
+    earlier = earlier_analysis(case, media_id)
     if not earlier:
         return []
-    named = ", ".join(f"{a.id} ({a.kind})" for a in earlier)
+    named = describe(earlier)
     if not replace:
         raise CliError(f"{case.path}: media {media_id} already holds an analysis ({named}): "
                        "give --replace to replace it, or remove it in the app")
-    ids = {a.id for a in earlier}
-    linked = sorted({f.id for f in case.findings for v in f.attributes.values() if v.annotation in ids})
+    ids = [a.id for a in earlier]
+    linked = findings_linking(case, ids)
     if linked:
         raise CliError(f"{case.path}: the earlier analysis ({named}) is linked from finding "
                        f"{', '.join(linked)}: unlink it in the app before replacing it")
-    return [a.id for a in earlier]
+    return ids
 
 
 def _save(doc: Any, media_id: str, estimates: list[Any], clip: bool, replacing: list[str]) -> None:

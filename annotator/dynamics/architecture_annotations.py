@@ -69,6 +69,25 @@ def analysis_annotations(case: Case, media_id: str, estimates: Sequence[Estimate
     return out
 
 
+def earlier_analysis(case: Case, media_id: str) -> list[Annotation]:
+    """The annotations an earlier analysis added to the media: its kinds under its labels (one
+    the user renamed is the user's, and stays when the analysis is run again)."""
+    return [a for a in case.annotations
+            if a.media == media_id and a.kind in ARCHITECTURE_KINDS and a.label == _label(a.kind)]
+
+
+def findings_linking(case: Case, ids: Sequence[str]) -> list[str]:
+    """The ids of the findings whose values link to any of the annotations ``ids``: replacing
+    those annotations would unlink them."""
+    wanted = set(ids)
+    return sorted({f.id for f in case.findings for v in f.attributes.values() if v.annotation in wanted})
+
+
+def describe(annotations: Sequence[Annotation]) -> str:
+    """"a4 (thickness), a5 (pennation), ...": for a message naming them."""
+    return ", ".join(f"{a.id} ({a.kind})" for a in annotations)
+
+
 def _fresh_id(case: Case, used: set[str]) -> str:
     n = 1
     taken = {a.id for a in case.annotations} | {m.id for m in case.media} | {f.id for f in case.findings} | used

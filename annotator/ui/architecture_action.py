@@ -10,15 +10,22 @@ frame and track it again (Ctrl+T) to re-anchor the estimate from that frame.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import QWidget
 
-from annotator.case.commands import AddAnnotation, Macro
-from annotator.dynamics.architecture_annotations import analysis_annotations, analysis_summary
+from annotator.case.commands import AddAnnotation, Command, Macro, RemoveAnnotations
+from annotator.dynamics.architecture_annotations import (
+    analysis_annotations,
+    analysis_summary,
+    describe,
+    earlier_analysis,
+    findings_linking,
+)
 from annotator.dynamics.structure_tracking import frame_reader
 from annotator.media import MediaError
+from annotator.ui import prompts
 from annotator.ui.controller import AppController
 from annotator.ui.tasks import Progress, Task, run_task
 
@@ -54,6 +61,9 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
     if not tissue:
         c.error.emit("Cannot analyse", f"No muscle to analyse: {why}.")
         return None
+    replacing = _earlier_to_replace(document.case, media_id, parent)
+    if replacing is None:
+        return None
     indices = list(range(media.frame_count))
     times = [media.time_ms(i) for i in indices]
     frames = frame_reader(media)
@@ -69,7 +79,7 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
 
     def done(estimates: Any) -> None:
         clip = media.frame_count > 1
-        if _apply(c, document, media_id, list(estimates), clip) and clip and show_plot is not None:
+        if _apply(c, document, media_id, list(estimates), clip, replacing) and clip and show_plot is not None:
             show_plot()
 
     def failed(exc: Exception) -> None:
@@ -78,8 +88,24 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
     return run_task(work, done, failed, TITLE, parent)
 
 
-def _apply(c: AppController, document: Any, media_id: str, estimates: list[Any], clip: bool) -> bool:
-    """Add the annotations in one step; False when there were none (or the case closed)."""
+def _earlier_to_replace(case: Any, media_id: str, parent: QWidget | None) -> list[str] | None:
+    """Run again on a media that holds an earlier analysis, the user says what becomes of it:
+    the ids to replace ([] to add a second set beside it), or None to not analyse."""
+    earlier = earlier_analysis(case, media_id)
+    if not earlier:
+        return []
+    ids = [a.id for a in earlier]
+    linked = findings_linking(case, ids)
+    answer = prompts.ask_earlier_analysis(parent, describe(earlier), linked)
+    if answer == "cancel":
+        return None
+    return ids if answer == "replace" and not linked else []
+
+
+def _apply(c: AppController, document: Any, media_id: str, estimates: list[Any], clip: bool,
+           replacing: Sequence[str] = ()) -> bool:
+    """Add the annotations in one step, in place of ``replacing`` (those still in the case);
+    False when there were none (or the case closed)."""
     from annotator.dynamics.architecture import architecture_points
 
     current = c.document
@@ -89,9 +115,15 @@ def _apply(c: AppController, document: Any, media_id: str, estimates: list[Any],
     if not created:
         reasons = sorted({e.reason for e in estimates if getattr(e, "reason", None)})
         why = f": {reasons[0]}" if reasons else ""
-        c.error.emit("Muscle architecture", f"No aponeuroses and fascicle were found{why}.")
+        kept = " The earlier analysis is kept." if replacing else ""
+        c.error.emit("Muscle architecture", f"No aponeuroses and fascicle were found{why}.{kept}")
         return False
-    c.push(Macro("Analyse muscle architecture", [AddAnnotation(a) for a in created]))
+    present = {a.id for a in current.case.annotations}
+    gone = [i for i in replacing if i in present]  # the user may have deleted some meanwhile
+    steps: list[Command] = [RemoveAnnotations(gone)] if gone else []
+    steps += [AddAnnotation(a) for a in created]
+    c.push(Macro("Analyse muscle architecture", steps))
     c.select([created[0].id])  # the thickness: the dynamics panel plots it
-    c.status.emit(f"Muscle architecture: {analysis_summary(estimates)}")
+    instead = " (in place of the earlier analysis)" if gone else ""
+    c.status.emit(f"Muscle architecture: {analysis_summary(estimates)}{instead}")
     return True

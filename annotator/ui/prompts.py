@@ -70,3 +70,24 @@ def ask_locked_case(parent: QWidget | None, case: Path, holder: LockInfo) -> str
     box.setDefaultButton(read_only)
     box.exec()
     return "read-only" if box.clickedButton() is read_only else "cancel"
+
+
+def ask_earlier_analysis(parent: QWidget | None, named: str, linked: Sequence[str]) -> str:
+    """The media already holds an automatic analysis (``named``): "replace" it, "add" a second
+    set beside it, or "cancel". Replacing is not offered while findings (``linked``) link to it."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Analyse Muscle Architecture",
+                      f"This image already has a muscle-architecture analysis: {named}.", parent=parent)
+    replace = None
+    if linked:
+        box.setInformativeText(f"Finding {', '.join(linked)} links to it, so it is kept. Add a second "
+                               "set of annotations beside it? (Unlink the finding to replace it.)")
+    else:
+        box.setInformativeText("Replace it with a new analysis? Corrections made to it are replaced "
+                               "too (Undo brings them back). Or keep it and add a second set.")
+        replace = box.addButton("Replace Earlier Analysis", QMessageBox.ButtonRole.AcceptRole)
+    add = box.addButton("Add Another Set", QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(replace or add)
+    box.exec()
+    clicked = box.clickedButton()
+    return "replace" if replace is not None and clicked is replace else "add" if clicked is add else "cancel"

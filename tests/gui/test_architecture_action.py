@@ -178,3 +178,116 @@ def test_a_doppler_image_is_not_analysed(qtbot: QtBot, window: MainWindow, error
                        "No muscle to analyse: the image centre lies in a spectral PW doppler region, "
                        "not a 2D tissue image.")]
     assert doc.case.annotations == []
+
+
+def _still(qtbot: QtBot, window: MainWindow) -> CaseDocument:
+    clip = muscle_clip(frames=2)
+    still = ArrayMedia(clip.media.frame(0)[None, ...], path="muscle.png", kind="image",
+                       regions=list(clip.media.calibration.regions))
+    return open_clip(window, qtbot, still)
+
+
+def _run_again(window: MainWindow, qtbot: QtBot) -> None:
+    steps = window.controller.undo_stack.index()
+    task = window.window_actions.dynamics.analyse_architecture(show_dialog=False)
+    assert task is not None
+    with qtbot.waitSignal(task.ended, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: window.controller.undo_stack.index() > steps, timeout=5000)
+
+
+def test_analysing_again_asks_and_replaces_the_earlier_analysis_in_one_step(
+        qtbot: QtBot, window: MainWindow, errors: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run twice on one image, the analysis asks what becomes of the first: replaced (one undo
+    step brings it back; a set the user renamed is theirs and stays), kept beside a second
+    set, or nothing done."""
+    from annotator.case.annotation_commands import ChangeAnnotation
+    from annotator.ui import prompts
+
+    asked: list[tuple[str, list[str]]] = []
+    answer = ["replace"]
+
+    def ask(_parent: object, named: str, linked: list[str]) -> str:
+        asked.append((named, list(linked)))
+        return answer[0]
+
+    monkeypatch.setattr(prompts, "ask_earlier_analysis", ask)
+    doc = _still(qtbot, window)
+    _run_again(window, qtbot)
+    assert asked == [] and errors == []
+    first = [a.id for a in doc.case.annotations]
+    assert len(first) == 3
+
+    _run_again(window, qtbot)
+    assert len(asked) == 1 and all(i in asked[0][0] for i in first) and asked[0][1] == []
+    assert len(doc.case.annotations) == 3 and not set(first) & {a.id for a in doc.case.annotations}
+    window.controller.undo_stack.undo()  # one step: the earlier analysis is back, the new one gone
+    assert [a.id for a in doc.case.annotations] == first
+
+    answer[0] = "cancel"
+    assert window.window_actions.dynamics.analyse_architecture(show_dialog=False) is None
+    assert [a.id for a in doc.case.annotations] == first
+
+    answer[0] = "add"
+    _run_again(window, qtbot)
+    assert len(doc.case.annotations) == 6 and [a.id for a in doc.case.annotations][:3] == first
+
+    # the user's renamed thickness is not the analysis' any more: replacing leaves it
+    window.controller.undo_stack.undo()
+    thickness = next(a for a in doc.case.annotations if a.kind == "thickness")
+    window.controller.push(ChangeAnnotation(thickness.id, label="VL thickness at 50 %"))
+    answer[0] = "replace"
+    _run_again(window, qtbot)
+    assert thickness.id not in asked[-1][0]
+    assert thickness in doc.case.annotations and len(doc.case.annotations) == 4
+
+
+def test_an_analysis_a_finding_links_to_is_not_replaced(
+        qtbot: QtBot, window: MainWindow, errors: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing would unlink the finding's value: the question names the finding and only a
+    second set can be added."""
+    from annotator.case.model import AttributeValue, Finding
+    from annotator.ui import prompts
+
+    asked: list[list[str]] = []
+
+    def ask(_parent: object, _named: str, linked: list[str]) -> str:
+        asked.append(list(linked))
+        return "replace"  # not offered when linked: what a stale answer would do
+
+    monkeypatch.setattr(prompts, "ask_earlier_analysis", ask)
+    doc = _still(qtbot, window)
+    _run_again(window, qtbot)
+    first = list(doc.case.annotations)
+    thickness = next(a for a in first if a.kind == "thickness")
+    doc.case.findings = [Finding("f1", "atrophy", "vastus lateralis", "right", attributes={
+        "thickness": AttributeValue(annotation=thickness.id, quantity="thickness")})]
+    _run_again(window, qtbot)
+    assert asked == [["f1"]]
+    assert all(a in doc.case.annotations for a in first) and len(doc.case.annotations) == 6
+    assert doc.case.findings[0].attributes["thickness"].annotation == thickness.id
+    assert errors == []
+
+
+@pytest.mark.parametrize(("linked", "click", "expected"), [
+    ([], "Replace Earlier Analysis", "replace"), ([], "Add Another Set", "add"), ([], "Cancel", "cancel"),
+    (["f1"], "Add Another Set", "add"), (["f1"], "Cancel", "cancel")])
+def test_the_question_offers_replacing_only_when_no_finding_links(
+        qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, linked: list[str], click: str, expected: str) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from annotator.ui import prompts
+
+    shown: list[tuple[list[str], str]] = []
+
+    def exec_(box: QMessageBox) -> int:
+        buttons = {b.text().replace("&", ""): b for b in box.buttons()}
+        shown.append((sorted(buttons), box.text() + " " + box.informativeText()))
+        buttons[click].click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    assert prompts.ask_earlier_analysis(None, "a1 (thickness), a2 (pennation), a3 (fascicle)", linked) == expected
+    (buttons, text), = shown
+    assert ("Replace Earlier Analysis" in buttons) == (not linked)
+    assert "a1 (thickness)" in text and ("f1" in text) == bool(linked)
