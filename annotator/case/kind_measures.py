@@ -44,6 +44,10 @@ class Ruler:
     why: str  # why the units are pixels ("" when calibrated)
     image: np.ndarray | None = None  # the frame, for grey-level statistics
     image_size: tuple[int, int] | None = None  # (width, height), to tell extrapolation
+    #: the scanner's image the points lie in (a DICOM ultrasound region: x0, y0, x1, y1, its
+    #: edge pixels' centres), when one is declared: a fascicle leaving it is extrapolated even
+    #: where the frame goes on (black margins, text)
+    image_box: tuple[float, float, float, float] | None = None
 
     @property
     def scaled(self) -> list[Point]:
@@ -112,7 +116,8 @@ def measure_fascicle(r: Ruler) -> list[Reading]:
     size = r.image_size
     if size is None and r.image is not None:
         size = (int(r.image.shape[1]), int(r.image.shape[0]))
-    outside = size is not None and any(arch.outside_image(p, *size) for p in ends)
+    outside = any((size is not None and arch.outside_image(p, *size))
+                  or (r.image_box is not None and arch.outside_box(p, r.image_box)) for p in ends)
     end_mm = geometry.scale_points(ends, r.sx, r.sy)
     note = "; ".join(n for n in (r.why, EXTRAPOLATED if outside else "") if n)
     out = [Reading("fascicle_length", math.dist(*end_mm), r.length_unit, note, outside)]

@@ -97,3 +97,23 @@ def test_degenerate_marks_give_no_value() -> None:
     pts = [(0, 100), (100, 100), (0, 50), (100, 50), (0, 200), (100, 200)]
     assert find_measurement(measure_annotation(ann("fascicle", pts), 0, SQUARE), "fascicle_length") is None
     assert measure_annotation(ann("thickness", [(0, 0), (0, 0), (5, 5), (5, 5)]), 0, SQUARE) == []
+
+
+def test_a_fascicle_leaving_the_scanners_region_is_extrapolated_where_the_frame_goes_on() -> None:
+    """A DICOM's B-mode image (its ultrasound region) is often smaller than the frame (black
+    margins, text): a fascicle whose end lies past the region is extrapolated there, as the
+    ``architecture`` rows say, though the frame goes on; a manual calibration declares no image."""
+    from annotator.media.calibration import SOURCE_MANUAL
+
+    pts = [(120, 230), (140, 210), (0, 50), (240, 50), (0, 250), (240, 250)]  # ends x = 100 and 300
+    a = ann("fascicle", pts)
+    narrow = Calibration((Region(0, 0, 249, 299, UNIT_CM, UNIT_CM, 0.01, 0.01),))
+    m = find_measurement(measure_annotation(a, 0, narrow, image_size=(400, 300)), "fascicle_length")
+    assert m is not None and m.extrapolated and m.display().endswith("(extrapolated)")
+    assert m.value == pytest.approx(200 * math.sqrt(2) * 0.1)
+    wide = Calibration((Region(0, 0, 300, 299, UNIT_CM, UNIT_CM, 0.01, 0.01),))
+    m = find_measurement(measure_annotation(a, 0, wide, image_size=(400, 300)), "fascicle_length")
+    assert m is not None and not m.extrapolated
+    manual = Calibration((Region(0, 0, 249, 299, UNIT_CM, UNIT_CM, 0.01, 0.01, source=SOURCE_MANUAL),))
+    m = find_measurement(measure_annotation(a, 0, manual, image_size=(400, 300)), "fascicle_length")
+    assert m is not None and not m.extrapolated
