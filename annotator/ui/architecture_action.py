@@ -61,7 +61,7 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
     if not tissue:
         c.error.emit("Cannot analyse", f"No muscle to analyse: {why}.")
         return None
-    replacing = _earlier_to_replace(document.case, media_id, parent)
+    replacing = _earlier_to_replace(document.case, media_id, parent, "clip" if media.frame_count > 1 else "image")
     if replacing is None:
         return None
     indices = list(range(media.frame_count))
@@ -88,7 +88,7 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
     return run_task(work, done, failed, TITLE, parent)
 
 
-def _earlier_to_replace(case: Any, media_id: str, parent: QWidget | None) -> list[str] | None:
+def _earlier_to_replace(case: Any, media_id: str, parent: QWidget | None, what: str) -> list[str] | None:
     """Run again on a media that holds an earlier analysis, the user says what becomes of it:
     the ids to replace ([] to add a second set beside it), or None to not analyse."""
     earlier = earlier_analysis(case, media_id)
@@ -96,7 +96,7 @@ def _earlier_to_replace(case: Any, media_id: str, parent: QWidget | None) -> lis
         return []
     ids = [a.id for a in earlier]
     linked = findings_linking(case, ids)
-    answer = prompts.ask_earlier_analysis(parent, describe(earlier), linked)
+    answer = prompts.ask_earlier_analysis(parent, describe(earlier), linked, what)
     if answer == "cancel":
         return None
     return ids if answer == "replace" and not linked else []

@@ -72,11 +72,12 @@ def ask_locked_case(parent: QWidget | None, case: Path, holder: LockInfo) -> str
     return "read-only" if box.clickedButton() is read_only else "cancel"
 
 
-def ask_earlier_analysis(parent: QWidget | None, named: str, linked: Sequence[str]) -> str:
+def ask_earlier_analysis(parent: QWidget | None, named: str, linked: Sequence[str], what: str = "image") -> str:
     """The media already holds an automatic analysis (``named``): "replace" it, "add" a second
-    set beside it, or "cancel". Replacing is not offered while findings (``linked``) link to it."""
+    set beside it, or "cancel". Replacing is not offered while findings (``linked``) link to it.
+    ``what``: "image" or "clip", as the user calls the media."""
     box = QMessageBox(QMessageBox.Icon.Question, "Analyse Muscle Architecture",
-                      f"This image already has a muscle-architecture analysis: {named}.", parent=parent)
+                      f"This {what} already has a muscle-architecture analysis: {named}.", parent=parent)
     replace = None
     if linked:
         box.setInformativeText(f"Finding {', '.join(linked)} links to it, so it is kept. Add a second "

@@ -207,7 +207,8 @@ def test_analysing_again_asks_and_replaces_the_earlier_analysis_in_one_step(
     asked: list[tuple[str, list[str]]] = []
     answer = ["replace"]
 
-    def ask(_parent: object, named: str, linked: list[str]) -> str:
+    def ask(_parent: object, named: str, linked: list[str], what: str) -> str:
+        assert what == "image"
         asked.append((named, list(linked)))
         return answer[0]
 
@@ -251,7 +252,7 @@ def test_an_analysis_a_finding_links_to_is_not_replaced(
 
     asked: list[list[str]] = []
 
-    def ask(_parent: object, _named: str, linked: list[str]) -> str:
+    def ask(_parent: object, _named: str, linked: list[str], _what: str) -> str:
         asked.append(list(linked))
         return "replace"  # not offered when linked: what a stale answer would do
 
@@ -287,7 +288,8 @@ def test_the_question_offers_replacing_only_when_no_finding_links(
         return 0
 
     monkeypatch.setattr(QMessageBox, "exec", exec_)
-    assert prompts.ask_earlier_analysis(None, "a1 (thickness), a2 (pennation), a3 (fascicle)", linked) == expected
+    assert prompts.ask_earlier_analysis(None, "a1 (thickness), a2 (pennation), a3 (fascicle)", linked,
+                                        "clip") == expected
     (buttons, text), = shown
     assert ("Replace Earlier Analysis" in buttons) == (not linked)
-    assert "a1 (thickness)" in text and ("f1" in text) == bool(linked)
+    assert "This clip" in text and "a1 (thickness)" in text and ("f1" in text) == bool(linked)
