@@ -77,10 +77,12 @@ def earlier_analysis(case: Case, media_id: str) -> list[Annotation]:
 
 
 def findings_linking(case: Case, ids: Sequence[str]) -> list[str]:
-    """The ids of the findings whose values link to any of the annotations ``ids``: replacing
-    those annotations would unlink them."""
+    """The ids of the findings whose values link to any of the annotations ``ids``, or that
+    any of them is attached to: replacing those annotations would unlink them."""
     wanted = set(ids)
-    return sorted({f.id for f in case.findings for v in f.attributes.values() if v.annotation in wanted})
+    values = {f.id for f in case.findings for v in f.attributes.values() if v.annotation in wanted}
+    attached = {a.finding for a in case.annotations if a.id in wanted and a.finding}
+    return sorted(values | attached)
 
 
 def describe(annotations: Sequence[Annotation]) -> str:

@@ -268,6 +268,12 @@ def test_an_analysis_a_finding_links_to_is_not_replaced(
     assert all(a in doc.case.annotations for a in first) and len(doc.case.annotations) == 6
     assert doc.case.findings[0].attributes["thickness"].annotation == thickness.id
     assert errors == []
+    # an annotation attached to a finding (its evidence) counts as linked too
+    doc.case.findings.append(Finding("f2", "atrophy", "vastus lateralis", "left"))
+    doc.case.findings[0].attributes.clear()
+    next(a for a in first if a.kind == "pennation").finding = "f2"
+    _run_again(window, qtbot)
+    assert asked[-1] == ["f2"] and all(a in doc.case.annotations for a in first)
 
 
 @pytest.mark.parametrize(("linked", "click", "expected"), [
