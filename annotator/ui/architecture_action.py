@@ -120,6 +120,8 @@ def _apply(c: AppController, document: Any, media_id: str, estimates: list[Any],
         return False
     present = {a.id for a in current.case.annotations}
     gone = [i for i in replacing if i in present]  # the user may have deleted some meanwhile
+    if findings_linking(current.case, gone):
+        gone = []  # ... or linked one to a finding: it stays, the new set goes beside it
     steps: list[Command] = [RemoveAnnotations(gone)] if gone else []
     steps += [AddAnnotation(a) for a in created]
     c.push(Macro("Analyse muscle architecture", steps))

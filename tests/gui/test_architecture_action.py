@@ -299,3 +299,26 @@ def test_the_question_offers_replacing_only_when_no_finding_links(
     (buttons, text), = shown
     assert ("Replace Earlier Analysis" in buttons) == (not linked)
     assert "This clip" in text and "a1 (thickness)" in text and ("f1" in text) == bool(linked)
+
+
+def test_a_set_linked_while_the_analysis_ran_is_kept(qtbot: QtBot, window: MainWindow,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing was chosen, then a finding linked to the earlier set before the analysis
+    ended: the link is not lost, the new set goes beside the earlier one."""
+    from annotator.case.model import AttributeValue, Finding
+    from annotator.ui import prompts
+
+    monkeypatch.setattr(prompts, "ask_earlier_analysis", lambda *_args: "replace")
+    doc = _still(qtbot, window)
+    _run_again(window, qtbot)
+    first = list(doc.case.annotations)
+    steps = window.controller.undo_stack.index()
+    task = window.window_actions.dynamics.analyse_architecture(show_dialog=False)
+    assert task is not None
+    doc.case.findings = [Finding("f1", "atrophy", "vastus lateralis", "right", attributes={
+        "thickness": AttributeValue(annotation=first[0].id, quantity="thickness")})]
+    with qtbot.waitSignal(task.ended, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: window.controller.undo_stack.index() > steps, timeout=5000)
+    assert all(a in doc.case.annotations for a in first) and len(doc.case.annotations) == 6
+    assert doc.case.findings[0].attributes["thickness"].annotation == first[0].id
