@@ -109,9 +109,3 @@ def fascicle_ends(points: Sequence[Pt]) -> tuple[tuple[float, float], tuple[floa
 
 def outside_image(p: Pt, width: int, height: int) -> bool:
     return not (0.0 <= float(p[0]) <= width - 1 and 0.0 <= float(p[1]) <= height - 1)
-
-
-def outside_box(p: Pt, box: tuple[float, float, float, float]) -> bool:
-    """Beyond the box (x0, y0, x1, y1: its edge pixels' centres) by more than half a pixel."""
-    x0, y0, x1, y1 = box
-    return not (x0 - 0.5 <= float(p[0]) <= x1 + 0.5 and y0 - 0.5 <= float(p[1]) <= y1 + 0.5)

@@ -16,6 +16,7 @@ import numpy as np
 
 from annotator.case import architecture_geometry as arch
 from annotator.case import geometry, intensity
+from annotator.media.calibration import Region
 
 Point = tuple[float, float]
 EXTRAPOLATED = "extrapolated beyond the image"
@@ -44,10 +45,9 @@ class Ruler:
     why: str  # why the units are pixels ("" when calibrated)
     image: np.ndarray | None = None  # the frame, for grey-level statistics
     image_size: tuple[int, int] | None = None  # (width, height), to tell extrapolation
-    #: the scanner's image the points lie in (a DICOM ultrasound region: x0, y0, x1, y1, its
-    #: edge pixels' centres), when one is declared: a fascicle leaving it is extrapolated even
-    #: where the frame goes on (black margins, text)
-    image_box: tuple[float, float, float, float] | None = None
+    #: the scanner's image the points lie in (a declared DICOM ultrasound region), if any: a
+    #: fascicle leaving it is extrapolated even where the frame goes on (black margins, text)
+    image_region: Region | None = None
 
     @property
     def scaled(self) -> list[Point]:
@@ -117,7 +117,7 @@ def measure_fascicle(r: Ruler) -> list[Reading]:
     if size is None and r.image is not None:
         size = (int(r.image.shape[1]), int(r.image.shape[0]))
     outside = any((size is not None and arch.outside_image(p, *size))
-                  or (r.image_box is not None and arch.outside_box(p, r.image_box)) for p in ends)
+                  or (r.image_region is not None and not r.image_region.contains(*p)) for p in ends)
     end_mm = geometry.scale_points(ends, r.sx, r.sy)
     note = "; ".join(n for n in (r.why, EXTRAPOLATED if outside else "") if n)
     out = [Reading("fascicle_length", math.dist(*end_mm), r.length_unit, note, outside)]

@@ -18,7 +18,7 @@ from annotator.case.kind_measures import Ruler
 from annotator.case.kinds import PRIMARY_QUANTITY as PRIMARY_QUANTITY  # re-exported
 from annotator.case.kinds import kind_spec
 from annotator.case.model import Annotation, Point
-from annotator.media.calibration import SOURCE_US_REGION, Calibration, Scale
+from annotator.media.calibration import SOURCE_US_REGION, Calibration, Region, Scale
 
 UNITS: tuple[str, ...] = ("mm", "mm2", "deg", "px", "px2", "grey", "count", "ratio", "%")
 QUANTITIES: tuple[str, ...] = (
@@ -99,19 +99,17 @@ def measure_annotation(
     sx, sy = (scale.mm_per_px_x, scale.mm_per_px_y) if scale.calibrated else (1.0, 1.0)
     assert sx is not None and sy is not None
     source = scale.source if scale.calibrated else None
-    ruler = Ruler(points, sx, sy, length_unit, area_unit, why, image, image_size, _scanner_box(calibration, scale))
+    ruler = Ruler(points, sx, sy, length_unit, area_unit, why, image, image_size, _scanner_region(calibration, scale))
     return [Measurement(annotation.id, annotation.media, frame, annotation.kind, r.quantity, float(r.value),
                         r.unit, source, r.note, r.extrapolated) for r in spec.measure(ruler)]
 
 
-def _scanner_box(calibration: Calibration, scale: Scale) -> tuple[float, float, float, float] | None:
+def _scanner_region(calibration: Calibration, scale: Scale) -> Region | None:
     """The scanner's declared image (ultrasound region) the measurement lies in, if any."""
     if scale.region_index is None:
         return None
     region = calibration.regions[scale.region_index]
-    if region.source != SOURCE_US_REGION:
-        return None
-    return float(region.x0), float(region.y0), float(region.x1), float(region.y1)
+    return region if region.source == SOURCE_US_REGION else None
 
 
 def scale_of(calibration: Calibration, kind: str, points: Sequence[Point]) -> Scale:
