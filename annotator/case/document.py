@@ -26,6 +26,7 @@ from annotator.case.measure import (
 from annotator.case.media_files import relative_media_path
 from annotator.case.model import Annotation, Case, MediaRef
 from annotator.media import Calibration, Media, MediaError, open_media
+from annotator.media.bmode_area import found_image_region
 
 MediaOpener = Callable[[Path], Media]
 
@@ -148,9 +149,11 @@ class CaseDocument:
         media = self.media(annotation.media)
         media.check_index(frame)
         image = media.frame(frame) if with_image and spec.grey_stats else None
-        return measure_annotation(
-            annotation, frame, self.calibration(annotation.media, frame), image, (media.width, media.height)
-        )
+        calibration = self.calibration(annotation.media, frame)
+        # a fascicle may run past the image: where it ends, when the file does not declare it,
+        # is found in the pixels (once per media), as the architecture analysis finds it
+        found = found_image_region(media) if spec.extrapolates and calibration.scanner_image_roi() is None else None
+        return measure_annotation(annotation, frame, calibration, image, (media.width, media.height), found)
 
     def measurements(
         self, frames: Literal["anchor", "keyframes"] = "anchor", with_image: bool = True

@@ -45,8 +45,9 @@ class Ruler:
     why: str  # why the units are pixels ("" when calibrated)
     image: np.ndarray | None = None  # the frame, for grey-level statistics
     image_size: tuple[int, int] | None = None  # (width, height), to tell extrapolation
-    #: the scanner's image the points lie in (a declared DICOM ultrasound region), if any: a
-    #: fascicle leaving it is extrapolated even where the frame goes on (black margins, text)
+    #: the scanner's image the points lie in (a declared DICOM ultrasound region, else the
+    #: B-mode image found in a frame that declares none), if any: a fascicle leaving it is
+    #: extrapolated even where the frame goes on (black margins, text)
     image_region: Region | None = None
 
     @property

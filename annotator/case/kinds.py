@@ -84,11 +84,17 @@ class KindSpec:
     def measures(self) -> bool:
         return self.primary_quantity is not None
 
+    @property
+    def extrapolates(self) -> bool:
+        """Whether a measurement may run past the image (a fascicle's length): measuring
+        it needs to know where the image ends."""
+        return "fascicle" in self.segments
+
     def may_leave_image(self, index: int) -> bool:
         """Whether point ``index`` may lie outside the image: a fascicle's ends, on the
         aponeuroses where the fascicle meets them, extrapolated past the image as the muscle
         literature does (its measurement says it was)."""
-        return "fascicle" in self.segments and index // 2 == self.segments.index("fascicle")
+        return self.extrapolates and index // 2 == self.segments.index("fascicle")
 
     def placing_points(self, points: Sequence[Point]) -> list[Point]:
         """The points that say which calibrated region a measurement lies in: all but a

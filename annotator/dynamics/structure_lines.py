@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from annotator.case.kinds import kind_spec
-from annotator.dynamics.architecture.detect import imaging_area
+from annotator.media.bmode_area import imaging_area
 
 Pt = tuple[float, float]
 SEARCH_PX = 10.0  # how far from its last place a boundary is looked for, each frame

@@ -302,8 +302,8 @@ def test_a_bending_deep_aponeurosis_measures_thickness_on_its_tangent_and_pennat
     tangent there, the pennation angle against the straight fit (as observers' gamma and a
     clip's line), and the pennation annotation measures the row's value."""
     from annotator.case.architecture_geometry import pennation
-    from annotator.dynamics.architecture.detect import Area
     from annotator.dynamics.architecture.estimate import estimate
+    from annotator.media.bmode_area import Area
 
     s = Line(0, 40, 400, 40)
     tangent = Line(0, 230, 400, 190)  # rising to the right where the fascicle inserts

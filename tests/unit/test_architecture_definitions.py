@@ -11,9 +11,9 @@ import math
 import pytest
 
 from annotator.dynamics.architecture import analyse_image
-from annotator.dynamics.architecture.detect import Area
 from annotator.dynamics.architecture.estimate import estimate, thickness_at
 from annotator.dynamics.architecture.types import Line
+from annotator.media.bmode_area import Area
 from tests.architecture_images import muscle_image
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from annotator.dynamics.architecture import analyse_image
-from annotator.dynamics.architecture.detect import imaging_area, prepare, refine
+from annotator.dynamics.architecture.detect import prepare, refine
 from annotator.dynamics.architecture.local import (
     FascicleFollower,
     fascicle_near,
@@ -19,6 +19,7 @@ from annotator.dynamics.architecture.local import (
     line_stats,
     muscle,
 )
+from annotator.media.bmode_area import imaging_area
 from tests.architecture_images import muscle_image
 
 

@@ -123,7 +123,7 @@ def test_the_papers_figure_is_analysed_inside_its_image(corpus: Path) -> None:
     import math
 
     from annotator.dynamics.architecture import analyse_image
-    from annotator.dynamics.architecture.detect import imaging_area
+    from annotator.media.bmode_area import imaging_area
 
     paper = cv2.imread(str(corpus / "timvanderzee-ultrasound-automated-algorithm"
                            / "ds3_GM_Telemed_p6_isometric_max_01_push_02_29.jpg"), cv2.IMREAD_GRAYSCALE)

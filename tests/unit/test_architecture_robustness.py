@@ -13,7 +13,6 @@ import cv2
 import numpy as np
 
 from annotator.dynamics.architecture import analyse_image, analyse_sequence
-from annotator.dynamics.architecture.detect import imaging_area
 from annotator.dynamics.architecture.fusion import MEASURE, fuse
 from annotator.dynamics.architecture.profile import (
     PART_GAIN,
@@ -21,6 +20,7 @@ from annotator.dynamics.architecture.profile import (
     clearest_part,
     halfway_to_deep,
 )
+from annotator.media.bmode_area import imaging_area
 from tests.architecture_images import W, muscle_image
 
 # the B-mode image's place on the generated screen

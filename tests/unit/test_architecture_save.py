@@ -83,6 +83,39 @@ def test_the_analysis_is_saved_as_keyed_annotations_of_the_case(tmp_path: Path,
     assert rows[0]["thickness_mm"] == pytest.approx(expected, rel=0.04)
 
 
+def test_a_fascicle_leaving_the_image_on_a_screen_capture_is_extrapolated_in_the_case_too(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A scanner's screen saved as a PNG declares no image: the analysis finds it and marks the
+    fascicle extrapolated where it runs past it into the black margin. The annotation saved from
+    that row said the same fascicle was not (it only looked at the frame's edges): the case, the
+    table, the plot and every export now say "extrapolated" where the row does."""
+    import cv2
+
+    from tests.unit.test_bmode_area import IMAGE_BOX, screen
+
+    cv2.imwrite(str(tmp_path / "screen.png"), screen(fascicle_deg=22.0))
+    case = Case(title="screen capture")
+    case.media = [MediaRef("m1", "screen.png")]
+    path = save_case(case, tmp_path / "screen.uscase.json")
+    assert cli_main(["architecture", "screen.png", "--case", str(path), "--save", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["fascicle_extrapolated"] is True and row["confidence"] >= 0.5
+    fascicle = next(a for a in load_case(path).annotations if a.kind == "fascicle")
+    ends = fascicle.keyframes[0][:2]
+    frame_w, frame_h = 720, 480
+    x0, y0, x1, y1 = IMAGE_BOX
+    # past the B-mode image, yet inside the frame: the frame's edges alone see nothing
+    assert all(0 <= x < frame_w and 0 <= y < frame_h for x, y in ends), ends
+    assert any(not (x0 <= x < x1 and y0 <= y < y1) for x, y in ends), ends
+    doc = CaseDocument.load(path)
+    try:
+        (length,) = [m for m in doc.measure(fascicle) if m.quantity == "fascicle_length"]
+        assert length.extrapolated and length.display().endswith("(extrapolated)")
+        assert length.value == pytest.approx(row["fascicle_length_px"], rel=0.01)
+    finally:
+        doc.close()
+
+
 def test_saving_again_is_refused_unless_it_replaces_the_earlier_analysis(tmp_path: Path,
                                                                            capsys: pytest.CaptureFixture[str]) -> None:
     """A batch script run twice gave the media two sets of analysis annotations. Now the

@@ -117,3 +117,25 @@ def test_a_fascicle_leaving_the_scanners_region_is_extrapolated_where_the_frame_
     manual = Calibration((Region(0, 0, 249, 299, UNIT_CM, UNIT_CM, 0.01, 0.01, source=SOURCE_MANUAL),))
     m = find_measurement(measure_annotation(a, 0, manual, image_size=(400, 300)), "fascicle_length")
     assert m is not None and not m.extrapolated
+
+
+def test_a_fascicle_leaving_the_image_found_on_a_screen_is_extrapolated() -> None:
+    """Without a declared ultrasound region (a screen saved as a video or a still, a manual
+    calibration), the B-mode image found in the pixels is where the fascicle is judged, as the
+    analysis judges it; a declared region outranks it."""
+    from annotator.media.bmode_area import SOURCE_FOUND
+    from annotator.media.calibration import SOURCE_MANUAL
+
+    pts = [(120, 230), (140, 210), (0, 50), (240, 50), (0, 250), (240, 250)]  # ends x = 100 and 300
+    a = ann("fascicle", pts)
+    found = Region(120, 0, 399, 299, source=SOURCE_FOUND)  # the image starts right of x = 100
+    for calibration in (UNCALIBRATED, Calibration((Region(0, 0, 399, 299, UNIT_CM, UNIT_CM, 0.01, 0.01,
+                                                          source=SOURCE_MANUAL),))):
+        m = find_measurement(measure_annotation(a, 0, calibration, image_size=(400, 300), found_image=found),
+                             "fascicle_length")
+        assert m is not None and m.extrapolated, calibration
+        m = find_measurement(measure_annotation(a, 0, calibration, image_size=(400, 300)), "fascicle_length")
+        assert m is not None and not m.extrapolated  # the frame alone: inside
+    # the scanner declared its image (the whole frame): the found one does not count
+    m = find_measurement(measure_annotation(a, 0, SQUARE, image_size=(400, 300), found_image=found), "fascicle_length")
+    assert m is not None and not m.extrapolated

@@ -13,10 +13,10 @@ from annotator.dynamics.architecture import analyse_image
 from annotator.dynamics.architecture.detect import (
     MIN_LINE_PX,
     _work_y,
-    imaging_area,
     prepare,
 )
 from annotator.dynamics.architecture.profile import projection_peakedness
+from annotator.media.bmode_area import imaging_area
 
 
 def _profile(image: np.ndarray, angles: np.ndarray, shared: bool, inside: np.ndarray | None = None,

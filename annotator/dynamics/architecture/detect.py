@@ -1,6 +1,7 @@
-"""Finding the imaging area, the aponeuroses and the fascicle orientation in one grey frame.
+"""Finding the aponeuroses and the fascicle orientation in one grey frame.
 
-Everything runs on a working copy of the imaging area scaled to about ``WORK_WIDTH`` pixels:
+Everything runs on a working copy of the imaging area (``annotator.media.bmode_area``: the
+B-mode image within the frame) scaled to about ``WORK_WIDTH`` pixels:
 - **ridges**: bright line structures from the Hessian of a smoothed image (the larger
   eigenvalue's magnitude where it is negative: a bright line has a strongly negative second
   derivative across it);
@@ -32,6 +33,7 @@ from annotator.dynamics.architecture.profile import (
     refine_angle,
 )
 from annotator.dynamics.architecture.types import Line
+from annotator.media.bmode_area import Area
 
 WORK_WIDTH = 320
 APO_MAX_DEG = 20.0  # aponeuroses lie within this of the image horizontal
@@ -65,29 +67,6 @@ MAX_EDGE = 8.0
 
 
 @dataclass(frozen=True)
-class Area:
-    """The imaging area (x0, y0, x1, y1), exclusive end, in image pixels."""
-
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
-    @property
-    def centre_x(self) -> float:
-        """The centre column, in image pixels."""
-        return (self.x0 + self.x1 - 1) / 2.0
-
-
-@dataclass(frozen=True)
 class Candidate:
     row: float  # working-image row of the line at the centre column
     slope: float  # working-image dy/dx
@@ -110,71 +89,6 @@ class Work:
 
     def to_image(self, x: float, y: float) -> tuple[float, float]:
         return self.area.x0 + (x + 0.5) / self.scale - 0.5, self.area.y0 + (y + 0.5) / self.scale - 0.5
-
-
-def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None) -> Area:
-    """The B-mode image within a frame: the largest textured region that is not a flat panel
-    (scanner screens carry a header, rulers and text around it), over the rows and columns it
-    fills (``_filled_span``), or ``roi`` clipped to the frame."""
-    h, w = grey.shape
-    if roi is not None:
-        x0, y0, x1, y1 = roi
-        x0, x1 = sorted((max(0, min(w, int(x0))), max(0, min(w, int(x1)))))
-        y0, y1 = sorted((max(0, min(h, int(y0))), max(0, min(h, int(y1)))))
-        if x1 - x0 < 16 or y1 - y0 < 16:
-            raise ValueError(f"the region {roi} is too small or outside the {w}x{h} image")
-        return Area(x0, y0, x1, y1)
-    f = max(1, round(max(w, h) / 400))
-    small = cv2.resize(grey, (w // f, h // f), interpolation=cv2.INTER_AREA).astype(np.float32)
-    mean = cv2.blur(small, (7, 7))
-    sd = np.sqrt(np.maximum(cv2.blur(small * small, (7, 7)) - mean * mean, 0))
-    raw = ((sd > 4.0) & (mean > 6.0) & ~_flat_panel(grey, small.shape)).astype(np.uint8)
-    closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    mask = np.asarray(cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8)), np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
-    if count < 2:
-        return Area(0, 0, w, h)
-    best = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    x, y, bw, bh = (int(v) for v in stats[best, :4])
-    if bw * bh < 0.1 * (w // f) * (h // f):
-        return Area(0, 0, w, h)
-    cols, rows = _filled_span(labels == best, (x, y, bw, bh))
-    margin = 2
-    return Area(min(w, int(cols[0] + margin) * f), min(h, int(rows[0] + margin) * f),
-                max(0, int(cols[-1] + 1 - margin) * f), max(0, int(rows[-1] + 1 - margin) * f))
-
-
-def _flat_panel(grey: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Where most pixels equal their neighbours: a screen's flat panels and margins, grey or
-    black, with their text (closed into blobs, text joined the panels to the image: on data
-    set 3's figures of a Telemed screen the area took the panels' rows and half the image's
-    columns). Speckle almost never repeats a pixel; black deep tissue does, but was never
-    texture (the mean > 6 test)."""
-    g = grey.astype(np.int16)
-    flat = np.zeros(grey.shape, np.float32)
-    flat[:-1, :-1] = ((g[:-1, :-1] == g[1:, :-1]) & (g[:-1, :-1] == g[:-1, 1:]))
-    small = cv2.resize(flat, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
-    return np.asarray(cv2.blur(small, (7, 7)) > 0.5)
-
-
-def _filled_span(inside: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """The columns and rows the component fills more than half of, each counted over the
-    other's span (a bounding box can include a stray corner, and a header's text can join a
-    side panel to the image). Counted over the whole frame instead, the columns of a screen
-    whose deep half is black held 0.43 of its height and were lost, leaving half the image."""
-    x, y, bw, bh = box
-    cols, rows = np.arange(x, x + bw), np.arange(y, y + bh)
-    for _ in range(3):
-        new_rows = np.flatnonzero(inside[:, cols].mean(axis=1) > 0.5)
-        if len(new_rows) < 8:
-            break
-        new_cols = np.flatnonzero(inside[new_rows, :].mean(axis=0) > 0.5)
-        if len(new_cols) < 8:
-            break
-        if np.array_equal(new_rows, rows) and np.array_equal(new_cols, cols):
-            break
-        rows, cols = new_rows, new_cols
-    return cols, rows
 
 
 def prepare(grey: np.ndarray, area: Area, wide: bool = False) -> Work:

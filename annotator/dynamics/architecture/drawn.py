@@ -11,8 +11,6 @@ import numpy as np
 
 from annotator.case.kinds import kind_spec
 from annotator.dynamics.architecture.detect import (
-    Area,
-    imaging_area,
     line_candidates,
     prepare,
     refine,
@@ -27,6 +25,7 @@ from annotator.dynamics.architecture.sequence import (
     _to_work,
 )
 from annotator.dynamics.architecture.types import Line, Point
+from annotator.media.bmode_area import Area, imaging_area
 
 
 def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_points: Sequence[Point],

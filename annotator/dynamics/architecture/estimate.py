@@ -13,12 +13,10 @@ import numpy as np
 from annotator.case.architecture_geometry import thickness as marked_thickness
 from annotator.dynamics.architecture.bend import MAX_BEND
 from annotator.dynamics.architecture.detect import (
-    Area,
     Candidate,
     Work,
     crest_curve,
     fascicle_orientation,
-    imaging_area,
     inner_edge,
     line_candidates,
     prepare,
@@ -34,6 +32,7 @@ from annotator.dynamics.architecture.pairs import (
     rival_share,
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
+from annotator.media.bmode_area import Area, imaging_area
 
 FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found, or rivalled
 # thickness is read this far (of the area's width) in from the edge where the fascicles reach

@@ -10,9 +10,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from annotator.dynamics.architecture.detect import Area, Work, prepare
+from annotator.dynamics.architecture.detect import Work, prepare
 from annotator.dynamics.architecture.fusion import Affine, flow_tracked
 from annotator.dynamics.architecture.local import LineStats, line_stats
+from annotator.media.bmode_area import Area
 
 FrameFn = Callable[[int], np.ndarray]
 Ready = tuple[Work, Affine, LineStats | None]

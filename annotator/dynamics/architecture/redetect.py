@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from annotator.dynamics.architecture.detect import MIN_GAP, Area
+from annotator.dynamics.architecture.detect import MIN_GAP
 from annotator.dynamics.architecture.estimate import Detection, confidence, detect, estimate
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
+from annotator.media.bmode_area import Area
 
 UNSURE = 0.49  # a frame re-detected after the follower lost it stays flagged (below 0.5)
 GIVE_UP = 8  # expensive looks in a row that found nothing: from then on, only now and then

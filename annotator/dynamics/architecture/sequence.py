@@ -18,11 +18,9 @@ import numpy as np
 
 from annotator.dynamics.architecture.bend import bent, curvature
 from annotator.dynamics.architecture.detect import (
-    Area,
     Work,
     _work_y,
     fascicle_orientation,
-    imaging_area,
     line_candidates,
     refine,
 )
@@ -52,6 +50,7 @@ from annotator.dynamics.architecture.redetect import (
     too_thin,
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
+from annotator.media.bmode_area import Area, imaging_area
 
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
