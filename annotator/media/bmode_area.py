@@ -47,7 +47,6 @@ class Area:
         return (self.x0 + self.x1 - 1) / 2.0
 
 
-
 def imaging_area(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None) -> Area:
     """The B-mode image within a frame: the largest textured region that is not a flat panel
     (scanner screens carry a header, rulers and text around it), over the rows and columns it
