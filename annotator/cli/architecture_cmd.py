@@ -47,7 +47,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--media", dest="media_id", help="the media's id in --case (default: by path)")
     p.add_argument("--mm-per-px", type=float, metavar="V", help="pixel size in mm (square pixels)")
     p.add_argument("--frames", metavar="A:B", help="frames A to B inclusive (default: all)")
-    p.add_argument("--roi", metavar="x0,y0,x1,y1", help="search only this rectangle (pixels; default: the DICOM's largest ultrasound region, else found)")
+    p.add_argument("--roi", metavar="x0,y0,x1,y1", help="search only this rectangle (pixels; default: the DICOM's largest ultrasound region, else found); a fascicle counts as extrapolated only past the image itself, not past this rectangle")
     p.add_argument("--no-drift-correction", action="store_true",
                    help="follow the first frame's structures with optical flow alone (for comparison)")
     p.add_argument("--save", action="store_true",
@@ -154,6 +154,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
     """The rows of one media (CliError when it cannot be read or the options do not fit it).
     In a ``batch``, ``--frames`` stops at each media's last frame (a still has one)."""
     from annotator.dynamics.architecture import FrameArchitecture, analyse_sequence
+    from annotator.dynamics.architecture.estimate import judged_in
     from annotator.dynamics.frames import to_grey
     from annotator.media import MediaError, open_media
 
@@ -177,6 +178,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
         with media:
             first, last = _frames(args.frames, media.frame_count, clamp=batch)
             indices = list(range(first, last + 1))
+            searched = roi  # the user's rectangle narrows the search, it is not the image
             if roi is None:
                 roi = calibration.scanner_image_roi()
             scale, why, tissue = calibration.analysis_scale(roi, media.width, media.height)
@@ -189,6 +191,9 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             estimates = analyse_sequence(frames, indices, mm_per_px=scale, roi=roi,
                                          times_ms=[media.time_ms(i) for i in indices],
                                          drift_correction=not args.no_drift_correction)
+            if searched is not None:
+                image = _image_area(calibration, media)
+                estimates = [judged_in(e, image) for e in estimates]
             rows = [e.to_row() for e in estimates]
             if args.save and doc is not None:
                 _save(doc, media_id, estimates, clip=media.frame_count > 1, replacing=earlier)
@@ -203,6 +208,20 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
     finally:
         if doc is not None:
             doc.close()
+
+
+def _image_area(calibration: Any, media: Any) -> Any:
+    """The B-mode image a fascicle is extrapolated beyond, as the case judges it: the region
+    the scanner declared, else the one found in the media's first frame, else the frame."""
+    from annotator.media.bmode_area import Area, found_image_region
+
+    declared = calibration.scanner_image_roi()
+    if declared is not None:
+        return Area(*declared)
+    found = found_image_region(media)
+    if found is not None:
+        return Area(found.x0, found.y0, found.x1 + 1, found.y1 + 1)
+    return Area(0, 0, media.width, media.height)
 
 
 def _earlier_analysis(case: Any, media_id: str, replace: bool) -> list[str]:

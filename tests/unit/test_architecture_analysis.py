@@ -199,6 +199,29 @@ def test_the_command_prints_a_row_per_frame_in_mm_from_the_regions(tmp_path: Pat
     assert [r["frame"] for r in json.loads(capsys.readouterr().out)] == [1, 2]
 
 
+def test_a_search_rectangle_is_not_the_image_a_fascicle_is_extrapolated_beyond(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--roi`` narrows the search. A fascicle that runs past the rectangle but stays within
+    the B-mode image was seen, not extrapolated (the row said it was: the rectangle was taken
+    for the image); one that leaves the image is extrapolated as before."""
+    import cv2
+
+    from tests.unit.test_bmode_area import IMAGE_BOX, screen
+
+    roi = (240, 60, 600, 460)  # the image is 120..600 wide: the rectangle leaves out its left part
+    for fascicle_deg, leaves_image in ((26.0, False), (18.0, True)):
+        path = tmp_path / f"screen{fascicle_deg:g}.png"
+        cv2.imwrite(str(path), screen(fascicle_deg=fascicle_deg))
+        assert cli_main(["architecture", str(path), "--roi", ",".join(map(str, roi)), "--json"]) == 0
+        (row,) = json.loads(capsys.readouterr().out)
+        assert row["confidence"] >= 0.5 and row["fascicle_extrapolated"] is leaves_image, (fascicle_deg, row)
+    # the first one's ends: one left of the rectangle, both inside the image
+    found = analyse_image(screen(fascicle_deg=26.0), mm_per_px=None, roi=roi)
+    assert found.fascicle is not None
+    xs = sorted((found.fascicle.x0, found.fascicle.x1))
+    assert IMAGE_BOX[0] <= xs[0] < roi[0] and xs[1] < IMAGE_BOX[2]
+
+
 def dual_view() -> tuple[np.ndarray, int]:
     """Two images side by side, as a comparison screen shows them: fascicles at 20 degrees on
     the left (480 px wide), at 36 degrees on the right (400 px); and where the left one ends."""

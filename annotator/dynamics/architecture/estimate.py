@@ -190,9 +190,23 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     alpha = fascicle.angle_deg(scale)
     pennation = _acute(alpha - beta)
     length = math.hypot((fascicle.x1 - fascicle.x0) * scale[0], (fascicle.y1 - fascicle.y0) * scale[1])
-    outside = any(not (area.x0 - 0.5 <= x <= area.x1 - 0.5 and area.y0 - 0.5 <= y <= area.y1 - 0.5)
-                  for x, y in fascicle.points())
-    return out(fascicle, pennation, alpha, length, outside, conf, reason)
+    return out(fascicle, pennation, alpha, length, leaves(fascicle, area), conf, reason)
+
+
+def leaves(fascicle: Line, image: Area) -> bool:
+    """Whether either end of ``fascicle`` lies outside ``image`` (pixel centres at integer
+    coordinates, exclusive end): its length is then extrapolated."""
+    return any(not (image.x0 - 0.5 <= x <= image.x1 - 0.5 and image.y0 - 0.5 <= y <= image.y1 - 0.5)
+               for x, y in fascicle.points())
+
+
+def judged_in(est: FrameArchitecture, image: Area) -> FrameArchitecture:
+    """``est`` with its fascicle's extrapolation judged against ``image``, the B-mode image,
+    instead of the rectangle searched (a user's ``--roi`` narrows the search; a fascicle that
+    runs past it but stays in the image was seen, not extrapolated)."""
+    if est.fascicle is None:
+        return est
+    return dataclasses.replace(est, fascicle_extrapolated=leaves(est.fascicle, image))
 
 
 def thickness_column(fascicle: Line, area: Area) -> float:
