@@ -183,14 +183,19 @@ def paint_timestamp(painter: QPainter, time_ms: float, frame: int, area: QRectF,
                   m.font(bold=True), QColor("#ffffff"), m)
 
 
-def paint_region_outlines(painter: QPainter, calibration: Calibration, xf: QTransform, m: Metrics) -> None:
-    """Each region's rectangle: spatial (mm) regions green dashed, the others grey dotted."""
+def paint_region_outlines(painter: QPainter, calibration: Calibration, xf: QTransform, m: Metrics,
+                          found: Region | None = None) -> None:
+    """Each region's rectangle: spatial (mm) regions green dashed, the others grey dotted; and
+    ``found``, the B-mode image found in a frame that declares none, blue dash-dotted (where a
+    fascicle's length turns extrapolated)."""
     font = m.font(factor=0.8)
-    for r in calibration.regions:
+    outlined = [*calibration.regions, *([found] if found is not None else [])]
+    for r in outlined:
         rect = xf.mapRect(_region_rect(r))
-        color = QColor("#50e070") if r.is_spatial else QColor("#b0b0b0")
+        color = QColor("#50e070") if r.is_spatial else QColor("#6ab4ff") if r is found else QColor("#b0b0b0")
         pen = QPen(color, m.px(1.5))
-        pen.setStyle(Qt.PenStyle.DashLine if r.is_spatial else Qt.PenStyle.DotLine)
+        pen.setStyle(Qt.PenStyle.DashLine if r.is_spatial else Qt.PenStyle.DashDotLine if r is found
+                     else Qt.PenStyle.DotLine)
         painter.setBrush(QBrush())
         painter.setPen(QPen(OUTLINE_COLOR, m.px(3.0)))
         painter.drawRect(rect)
@@ -199,6 +204,8 @@ def paint_region_outlines(painter: QPainter, calibration: Calibration, xf: QTran
         if r.is_spatial:
             assert r.mm_per_px_x is not None and r.mm_per_px_y is not None
             text = f"{r.source}: {r.mm_per_px_x:.4g} x {r.mm_per_px_y:.4g} mm/px"
+        elif r is found:
+            text = "image (found; no region declared)"
         else:
             text = r.description
         size = text_box_size(font, [text], m)

@@ -244,7 +244,7 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         m = Metrics(options.symbol_scale)
         if options.region_outlines:
-            paint_region_outlines(painter, scene.calibration, image_to_device, m)
+            paint_region_outlines(painter, scene.calibration, image_to_device, m, scene.found_image)
         obstacles = []  # what labels keep off: the scale bar and the time stamp
         if options.scale_bar:
             bar = scale_bar_box(scene.calibration, visible, image_to_device, m)

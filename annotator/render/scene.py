@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from annotator.case.model import Annotation
-from annotator.media.calibration import Calibration
+from annotator.media.calibration import Calibration, Region
 
 
 class MeasurementLike(Protocol):
@@ -37,6 +37,9 @@ class FrameScene:
     measure: MeasureFn | None = None  # values next to shapes; None = no values
     #: (x, y, w, h) image pixels painted black before anything else (case redactions)
     redactions: Sequence[tuple[int, int, int, int]] = ()
+    #: the B-mode image found in a frame that declares none (``media.bmode_area``), outlined
+    #: with the regions: a fascicle running past it is extrapolated
+    found_image: Region | None = None
 
     @property
     def width(self) -> int:

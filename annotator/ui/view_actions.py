@@ -33,7 +33,8 @@ class ViewActions(ActionArea):
         self.add("reset_display", "&Reset Brightness/Contrast", "Ctrl+R",
                  tip="Back to the stored grey levels (display only; pixels are never changed)",
                  on_trigger=lambda: v.set_display(DisplayLut()))
-        self.add("show_regions", "Calibrated &Regions", "Shift+R", tip="Outline the calibrated regions of the image",
+        self.add("show_regions", "Calibrated &Regions", "Shift+R",
+                 tip="Outline the calibrated regions of the image (without any declared: the image found on the screen)",
                  on_toggle=lambda on: self.toggle_display("show_regions", on))
         self.add("show_values", "Measurement &Values", "Shift+V", tip="Show values next to shapes",
                  on_toggle=lambda on: self.toggle_display("show_values", on))

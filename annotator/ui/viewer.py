@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from annotator.media.bmode_area import found_image_region
 from annotator.media.calibration import Calibration
 from annotator.render import FrameScene, RenderOptions, paint_scene, pixel_aspect
 from annotator.render.painter import value_warning
@@ -263,8 +264,12 @@ class Viewer(QWidget):
             annotations = [*annotations, self._result.preview]
         image = self._display.apply((self._frame_media, self._frame_index), self._frame, self.lut)
         boxes = self.source.redactions(self._frame_media, self._frame_index)
-        return FrameScene(image, self._frame_index, time_ms, annotations, self.calibration(),
-                          self.source.measure, redactions=boxes)
+        calibration = self.calibration()
+        # with the regions shown, and none declared: where the app takes the image to be
+        found = (found_image_region(media) if self.show_regions and media is not None
+                 and calibration.scanner_image_roi() is None else None)
+        return FrameScene(image, self._frame_index, time_ms, annotations, calibration,
+                          self.source.measure, redactions=boxes, found_image=found)
 
     # -- painting --------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)

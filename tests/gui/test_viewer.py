@@ -211,3 +211,45 @@ def test_timeline_marks_annotated_frames_and_keyframes(qtbot: QtBot, viewer: Vie
     timeline.refresh()
     QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(210, 17))
     assert c.current_frame == 2
+
+
+def test_with_regions_shown_a_screen_capture_outlines_the_image_found_in_it(qtbot: QtBot) -> None:
+    """A scanner's screen saved as a video declares no region: with Regions on, the viewer
+    outlines the B-mode image the app found (a fascicle past it is extrapolated), in its own
+    colour; a DICOM that declares its region outlines that one only."""
+    from annotator.media.bmode_area import SOURCE_FOUND
+    from tests.unit.test_bmode_area import IMAGE_BOX, screen
+
+    controller = AppController()
+    doc = CaseDocument(Case(media=[MediaRef("m1", "screen.mp4")]))
+    grey = screen()
+    doc.set_media("m1", ArrayMedia(np.stack([grey, grey]), kind="video"))
+    controller.set_document(doc)
+    view = Viewer(controller)
+    qtbot.addWidget(view)
+    view.resize(760, 520)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.waitUntil(lambda: view.frame_image is not None, timeout=5000)
+    try:
+        scene = view.scene()
+        assert scene is not None and scene.found_image is None  # regions hidden: nothing asked
+        view.show_regions = True
+        scene = view.scene()
+        assert scene is not None and scene.found_image is not None
+        assert scene.found_image.source == SOURCE_FOUND and abs(scene.found_image.x0 - IMAGE_BOX[0]) <= 8
+        on = qimage_to_numpy(render_scene(scene, view.render_options())).astype(int)
+        off = qimage_to_numpy(render_scene(scene, RenderOptions(scale_bar=True))).astype(int)
+        changed = np.abs(on - off).max(axis=2) > 30
+        x0, y0, x1, y1 = scene.found_image.x0, scene.found_image.y0, scene.found_image.x1, scene.found_image.y1
+        assert changed[(y0 + y1) // 2, x0 - 2 : x0 + 3].any() and changed[(y0 + y1) // 2, x1 - 2 : x1 + 3].any()
+        blue = on[..., 2] - on[..., 0] > 60  # the found image's outline is blue, the others green or grey
+        assert blue[y0 + 40 : y1 - 40, x0 - 2 : x0 + 3].sum() > 20
+    finally:
+        controller.set_document(None)
+
+
+def test_a_declared_region_is_outlined_alone(qtbot: QtBot, viewer: Viewer) -> None:
+    viewer.show_regions = True
+    scene = viewer.scene()
+    assert scene is not None and scene.found_image is None and len(scene.calibration.regions) == 1
