@@ -9,9 +9,14 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.cli import CliError, json_row
+
+if TYPE_CHECKING:  # the command imports its heavy modules when it runs
+    from annotator.media.base import Media
+    from annotator.media.bmode_area import Area
+    from annotator.media.calibration import Calibration
 
 
 def add_parser(subparsers: Any) -> None:
@@ -210,7 +215,7 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             doc.close()
 
 
-def _image_area(calibration: Any, media: Any) -> Any:
+def _image_area(calibration: Calibration, media: Media) -> Area:
     """The B-mode image a fascicle is extrapolated beyond, as the case judges it: the region
     the scanner declared, else the one found in the media's first frame, else the frame."""
     from annotator.media.bmode_area import Area, found_image_region
