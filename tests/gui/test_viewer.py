@@ -35,19 +35,26 @@ def speckle(frames: int = 3) -> np.ndarray:
     return np.repeat(grey[..., None], 3, axis=3)
 
 
-@pytest.fixture
-def viewer(qtbot: QtBot) -> Iterator[Viewer]:
+def open_viewer(qtbot: QtBot, path: str, media: ArrayMedia, size: tuple[int, int]) -> tuple[Viewer, AppController]:
+    """A shown viewer of a one-media case, its first frame on screen, and its controller."""
     controller = AppController()
-    doc = CaseDocument(Case(media=[MediaRef("m1", "memory.dcm")]))
-    region = Region(10, 5, W - 11, H - 6, UNIT_CM, UNIT_CM, 0.01, 0.02)  # 0.1 x 0.2 mm per px
-    doc.set_media("m1", ArrayMedia(speckle(), regions=[region], kind="dicom"))
+    doc = CaseDocument(Case(media=[MediaRef("m1", path)]))
+    doc.set_media("m1", media)
     controller.set_document(doc)
     view = Viewer(controller)
     qtbot.addWidget(view)
-    view.resize(320, 260)
+    view.resize(*size)
     view.show()
     qtbot.waitExposed(view)
     qtbot.waitUntil(lambda: view.frame_image is not None, timeout=5000)
+    return view, controller
+
+
+@pytest.fixture
+def viewer(qtbot: QtBot) -> Iterator[Viewer]:
+    region = Region(10, 5, W - 11, H - 6, UNIT_CM, UNIT_CM, 0.01, 0.02)  # 0.1 x 0.2 mm per px
+    view, controller = open_viewer(qtbot, "memory.dcm", ArrayMedia(speckle(), regions=[region], kind="dicom"),
+                                   (320, 260))
     yield view
     controller.set_document(None)
 
@@ -220,17 +227,8 @@ def test_with_regions_shown_a_screen_capture_outlines_the_image_found_in_it(qtbo
     from annotator.media.bmode_area import SOURCE_FOUND
     from tests.unit.test_bmode_area import IMAGE_BOX, screen
 
-    controller = AppController()
-    doc = CaseDocument(Case(media=[MediaRef("m1", "screen.mp4")]))
     grey = screen()
-    doc.set_media("m1", ArrayMedia(np.stack([grey, grey]), kind="video"))
-    controller.set_document(doc)
-    view = Viewer(controller)
-    qtbot.addWidget(view)
-    view.resize(760, 520)
-    view.show()
-    qtbot.waitExposed(view)
-    qtbot.waitUntil(lambda: view.frame_image is not None, timeout=5000)
+    view, controller = open_viewer(qtbot, "screen.mp4", ArrayMedia(np.stack([grey, grey]), kind="video"), (760, 520))
     try:
         scene = view.scene()
         assert scene is not None and scene.found_image is None  # regions hidden: nothing asked
