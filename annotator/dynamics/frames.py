@@ -13,19 +13,10 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import cv2
 import numpy as np
 
 from annotator.media.base import Media
-
-
-def to_grey(frame: np.ndarray) -> np.ndarray:
-    """An RGB (or grey) uint8 frame as one grey channel (Rec. 601 luma, as the scanner's)."""
-    if frame.ndim == 2:
-        return frame
-    if frame.shape[2] == 1:
-        return frame[:, :, 0]
-    return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
+from annotator.media.grey import to_grey
 
 
 class FrameReadError(Exception):

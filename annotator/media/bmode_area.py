@@ -19,6 +19,7 @@ import numpy as np
 
 from annotator.media.base import Media, MediaError
 from annotator.media.calibration import Region
+from annotator.media.grey import to_grey
 
 #: a ``Region`` found in the pixels (never a calibration: it gives no lengths)
 SOURCE_FOUND = "found"
@@ -127,9 +128,8 @@ def found_image_region(media: Media) -> Region | None:
     region: Region | None = None
     try:
         if media.frame_count > 0:
-            frame = np.asarray(media.frame(0))
-            grey = frame if frame.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(frame[..., :3]), cv2.COLOR_RGB2GRAY)
-            area = imaging_area(grey.astype(np.uint8, copy=False))
+            grey = to_grey(media.frame(0))
+            area = imaging_area(grey)
             h, w = grey.shape[:2]
             if (area.x0, area.y0, area.x1, area.y1) != (0, 0, w, h) and area.width > 0 and area.height > 0:
                 region = Region(area.x0, area.y0, area.x1 - 1, area.y1 - 1, source=SOURCE_FOUND)

@@ -15,7 +15,7 @@ from annotator.dynamics.architecture.detect import (
     prepare,
     refine,
 )
-from annotator.dynamics.architecture.feed import FrameFn, frame_grey
+from annotator.dynamics.architecture.feed import FrameFn
 from annotator.dynamics.architecture.redetect import UNSURE, Backoff, surer_detection
 from annotator.dynamics.architecture.sequence import (
     Seed,
@@ -26,6 +26,7 @@ from annotator.dynamics.architecture.sequence import (
 )
 from annotator.dynamics.architecture.types import Line, Point
 from annotator.media.bmode_area import Area, imaging_area
+from annotator.media.grey import to_grey
 
 
 def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_points: Sequence[Point],
@@ -40,7 +41,7 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     works on a copy of the frame ``WORK_WIDTH`` wide, whatever its pixel density."""
     del mm_per_px
     pts = [(float(x), float(y)) for x, y in anchor_points]
-    grey = frame_grey(frames(anchor_frame))
+    grey = to_grey(frames(anchor_frame))
     h, w = grey.shape
     seg = lambda a, b: Line(a[0], a[1], b[0], b[1]) if a[0] <= b[0] else Line(b[0], b[1], a[0], a[1])  # noqa: E731
     spec = kind_spec(kind)  # which structures the kind's segments mark, in point order
@@ -101,7 +102,7 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
         if fascicle is not None and conf[i] < 0.5 and measure_superficial and looks.should_try():
             # unsure: the frame's own detection decides the angle where it is surer and finds
             # these aponeuroses (as the analysis does); the frame stays flagged
-            surer = surer_detection(frame_grey(frames(i)), search, s_line, d_line, conf[i])
+            surer = surer_detection(to_grey(frames(i)), search, s_line, d_line, conf[i])
             looks.record(surer is not None)
             if surer is not None and surer[0].fascicle_slope is not None:
                 f_slope, conf[i] = surer[0].fascicle_slope, min(surer[1], UNSURE)

@@ -7,24 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
-import cv2
 import numpy as np
 
 from annotator.dynamics.architecture.detect import Work, prepare
 from annotator.dynamics.architecture.fusion import Affine, flow_tracked
 from annotator.dynamics.architecture.local import LineStats, line_stats
 from annotator.media.bmode_area import Area
+from annotator.media.grey import to_grey
 
 FrameFn = Callable[[int], np.ndarray]
 Ready = tuple[Work, Affine, LineStats | None]
-
-
-def frame_grey(frame: np.ndarray) -> np.ndarray:
-    """A frame (grey, RGB or RGBA) as one uint8 grey channel."""
-    arr = np.asarray(frame)
-    if arr.ndim == 3:
-        arr = cv2.cvtColor(arr[..., :3], cv2.COLOR_RGB2GRAY)
-    return arr.astype(np.uint8, copy=False)
 
 
 def prepared_frames(frames: FrameFn, order: Sequence[int], area: Area, every_stats: bool
@@ -49,7 +41,7 @@ def prepared_frames(frames: FrameFn, order: Sequence[int], area: Area, every_sta
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: Future[Ready] | None = None
         for n, i in enumerate(order):
-            upcoming = pool.submit(ready, frame_grey(frames(i)), n == 0 or every_stats)
+            upcoming = pool.submit(ready, to_grey(frames(i)), n == 0 or every_stats)
             if pending is not None:
                 yield pending.result()
             pending = upcoming

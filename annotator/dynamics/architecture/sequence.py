@@ -33,7 +33,7 @@ from annotator.dynamics.architecture.estimate import (
     estimate,
     tangent_at_insertion,
 )
-from annotator.dynamics.architecture.feed import FrameFn, frame_grey, prepared_frames
+from annotator.dynamics.architecture.feed import FrameFn, prepared_frames
 from annotator.dynamics.architecture.fusion import Affine, fuse, fuse_slope
 from annotator.dynamics.architecture.local import (
     FascicleFollower,
@@ -51,6 +51,7 @@ from annotator.dynamics.architecture.redetect import (
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
 from annotator.media.bmode_area import Area, imaging_area
+from annotator.media.grey import to_grey
 
 SEARCH_ROWS = 0.06  # of the working height: how far a line is looked for around its prediction
 LOST = FascicleFollower.LOST  # a detection less clear than this does not move the search
@@ -362,13 +363,13 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     times = list(times_ms) if times_ms is not None else [None] * len(indices)
     if len(indices) == 1 and not anchors:
         # a still (or one frame): measured as a still is, nothing to follow
-        return [analyse_image(frame_grey(frames(indices[0])), mm_per_px=mm_per_px, roi=roi, frame=indices[0],
+        return [analyse_image(to_grey(frames(indices[0])), mm_per_px=mm_per_px, roi=roi, frame=indices[0],
                               time_ms=times[0])]
 
     def empty(reason: str) -> list[FrameArchitecture]:
         return [FrameArchitecture.empty(i, t, unit, reason) for i, t in zip(indices, times, strict=True)]
 
-    first = frame_grey(frames(indices[0]))
+    first = to_grey(frames(indices[0]))
     area = imaging_area(first, roi)
     seeds: dict[int, Seed] = {}
     cap: tuple[float, str] | None = None  # the highest confidence any frame gets, and why
@@ -384,7 +385,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
         found[1].area = _around(area, found[1].superficial, found[1].deep)
         seeds[found[0]] = found[1]
         if confidence(*(found[1].quality or (0.0, 0.0))) < 0.5 and \
-                not sure_somewhere(lambda i: frame_grey(frames(i)), indices, area):
+                not sure_somewhere(lambda i: to_grey(frames(i)), indices, area):
             cap = (UNSURE, NEVER_SURE)
     keys = sorted(seeds)
     results: dict[int, FrameArchitecture] = {}
@@ -417,7 +418,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             local = _on_bend(work, (v["d_bend_row"], v["d_bend_slope"], v["d_bend"]), s_line, d_line, f, edges, area)
             results[i] = estimate(i, t, s_line, local or d_line, f, area, mm_per_px, conf, reason, edges,
                                   deep_overall=d_line if local is not None else None)
-        redetect_unsure(lambda i: frame_grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices)
+        redetect_unsure(lambda i: to_grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
@@ -443,7 +444,7 @@ def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[i
     """The first frame (of the first few) where the aponeurosis pair is found clearly."""
     best: tuple[float, int, Seed] | None = None
     for i in indices[: min(len(indices), 5)]:
-        found = detect(frame_grey(frames(i)), area=area)
+        found = detect(to_grey(frames(i)), area=area)
         if found is None:
             continue
         q = confidence(found.apo_quality, found.fascicle_quality)
