@@ -149,11 +149,8 @@ class CaseDocument:
         media = self.media(annotation.media)
         media.check_index(frame)
         image = media.frame(frame) if with_image and spec.grey_stats else None
-        calibration = self.calibration(annotation.media, frame)
-        # a fascicle may run past the image: where it ends, when the file does not declare it,
-        # is found in the pixels (once per media), as the architecture analysis finds it
-        found = found_image_region(media) if spec.extrapolates and calibration.scanner_image_roi() is None else None
-        return measure_annotation(annotation, frame, calibration, image, (media.width, media.height), found)
+        return measure_annotation(annotation, frame, self.calibration(annotation.media, frame), image,
+                                  (media.width, media.height), lambda: found_image_region(media))
 
     def measurements(
         self, frames: Literal["anchor", "keyframes"] = "anchor", with_image: bool = True

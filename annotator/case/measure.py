@@ -9,7 +9,7 @@ calibration, give pixel units with ``note`` saying why. Full precision is kept i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,16 +83,16 @@ def measure_annotation(
     calibration: Calibration,
     image: np.ndarray | None = None,
     image_size: tuple[int, int] | None = None,
-    found_image: Region | None = None,
+    found_image: Callable[[], Region | None] | None = None,
 ) -> list[Measurement]:
     """The measurements of ``annotation`` on ``frame`` (empty if it is not on that frame).
 
     ``image`` (grey (h, w) or colour (h, w, 3|4)) adds grey-level statistics for polygons and
     ellipses: mean, sample SD, min, max and the count of pixels whose centres lie inside.
     ``image_size`` (width, height; else the image's) tells whether a fascicle is extrapolated;
-    so does ``found_image``, the B-mode image found within a frame that declares none
-    (``annotator.media.bmode_area.found_image_region``: a scanner's screen saved as a video or
-    a still), as the muscle architecture analysis judges it.
+    so does the B-mode image ``found_image`` gives, asked only for a kind that extrapolates on
+    a frame that declares no image (``annotator.media.bmode_area.found_image_region``: a
+    scanner's screen saved as a video or a still), as the muscle architecture analysis judges it.
     """
     points = annotation.points_at(frame)
     spec = kind_spec(annotation.kind)
@@ -104,8 +104,8 @@ def measure_annotation(
     assert sx is not None and sy is not None
     source = scale.source if scale.calibrated else None
     image_region = _scanner_region(calibration, scale)
-    if image_region is None and calibration.scanner_image_roi() is None:
-        image_region = found_image  # no declared image anywhere: the one found in the pixels
+    if image_region is None and found_image is not None and spec.extrapolates and calibration.scanner_image_roi() is None:
+        image_region = found_image()  # no declared image anywhere: the one found in the pixels
     ruler = Ruler(points, sx, sy, length_unit, area_unit, why, image, image_size, image_region)
     return [Measurement(annotation.id, annotation.media, frame, annotation.kind, r.quantity, float(r.value),
                         r.unit, source, r.note, r.extrapolated) for r in spec.measure(ruler)]

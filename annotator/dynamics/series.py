@@ -30,7 +30,6 @@ import numpy as np
 
 from annotator.case.csv_safe import csv_row
 from annotator.case.fileutil import atomic_write_text
-from annotator.case.kinds import kind_spec
 from annotator.case.measure import ANGLE_QUANTITIES, PRIMARY_QUANTITY, measure_annotation
 from annotator.case.model import Annotation
 from annotator.dynamics.caliper_turn import TURN_LIMIT_DEG, caliper_turned
@@ -277,15 +276,11 @@ def measurement_series(
     chosen = list(range(annotation.frame, annotation.last_frame + 1) if frames is None else frames)
     measured: list[tuple[int, float | None, str | None, str]] = []
     extrapolated: list[int] = []
-    spec = kind_spec(annotation.kind)
-    extrapolates = spec is not None and spec.extrapolates
     for frame in chosen:
         media.check_index(frame)
-        frame_calibration = calibration_of(frame)
-        image = (found_image_region(media) if extrapolates and frame_calibration.scanner_image_roi() is None
-                 else None)  # where a fascicle leaves the image, when the file does not say (found once)
-        found = [m for m in measure_annotation(annotation, frame, frame_calibration,
-                                               image_size=(media.width, media.height), found_image=image)
+        found = [m for m in measure_annotation(annotation, frame, calibration_of(frame),
+                                               image_size=(media.width, media.height),
+                                               found_image=lambda: found_image_region(media))
                  if m.quantity == wanted]
         m = found[0] if found else None
         if m is not None and m.extrapolated:

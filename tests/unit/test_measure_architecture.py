@@ -131,11 +131,22 @@ def test_a_fascicle_leaving_the_image_found_on_a_screen_is_extrapolated() -> Non
     found = Region(120, 0, 399, 299, source=SOURCE_FOUND)  # the image starts right of x = 100
     for calibration in (UNCALIBRATED, Calibration((Region(0, 0, 399, 299, UNIT_CM, UNIT_CM, 0.01, 0.01,
                                                           source=SOURCE_MANUAL),))):
-        m = find_measurement(measure_annotation(a, 0, calibration, image_size=(400, 300), found_image=found),
+        m = find_measurement(measure_annotation(a, 0, calibration, image_size=(400, 300), found_image=lambda: found),
                              "fascicle_length")
         assert m is not None and m.extrapolated, calibration
         m = find_measurement(measure_annotation(a, 0, calibration, image_size=(400, 300)), "fascicle_length")
         assert m is not None and not m.extrapolated  # the frame alone: inside
     # the scanner declared its image (the whole frame): the found one does not count
-    m = find_measurement(measure_annotation(a, 0, SQUARE, image_size=(400, 300), found_image=found), "fascicle_length")
+    m = find_measurement(measure_annotation(a, 0, SQUARE, image_size=(400, 300), found_image=lambda: found), "fascicle_length")
     assert m is not None and not m.extrapolated
+
+
+def test_the_found_image_is_asked_only_where_it_counts() -> None:
+    """Finding the image decodes a frame: not for a file that declares its image, nor for a
+    kind that is never extrapolated."""
+    def never() -> Region | None:
+        raise AssertionError("the image was looked for")
+
+    pts = [(120, 230), (140, 210), (0, 50), (240, 50), (0, 250), (240, 250)]
+    assert measure_annotation(ann("fascicle", pts), 0, SQUARE, image_size=(400, 300), found_image=never)
+    assert measure_annotation(ann("line", [(0, 0), (30, 40)]), 0, UNCALIBRATED, found_image=never)
