@@ -74,6 +74,9 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
     out = {"still": _errors(items, [_superficial(e) for e in stills], [e.thickness for e in stills]),
            "clip": _errors(items, [_superficial(e) for e in seen], [e.thickness for e in seen])}
     out["clip"]["low"] = float(sum(1 for e in seen if e.confidence < 0.5))
+    sure = [k for k, e in enumerate(seen) if e.confidence >= 0.5]  # what a user is told to trust
+    out["clip_sure"] = _errors([items[k] for k in sure], [_superficial(seen[k]) for k in sure],
+                               [seen[k].thickness for k in sure])
     out["still"]["low"] = float(sum(1 for e in stills if e.confidence < 0.5))
     first = stills[0] if observed[0] == 0 else analyse_image(grey[0], mm_per_px=None)
     drawn = architecture_points(first)
@@ -164,3 +167,7 @@ def _print(name: str, m: dict[str, dict[str, float]], targets: dict[str, float])
               f"{targets['pennation_rmse']}: {met(e['pennation_rmse'] <= targets['pennation_rmse'])}); thickness RMSE "
               f"{e['thickness_rmse']:.1f} % (bias {e['thickness_bias']:+.1f}; target <= {targets['thickness_rmse_pct']} %: "
               f"{met(e['thickness_rmse'] <= targets['thickness_rmse_pct'])}); {e['low']:.0f} frames below confidence 0.5")
+        if mode == "clip" and m.get("clip_sure", {}).get("found"):
+            sure = m["clip_sure"]
+            print(f"      its {sure['found']:.0f} frames at confidence >= 0.5: pennation RMSE {sure['pennation_rmse']:.2f} "
+                  f"deg, thickness RMSE {sure['thickness_rmse']:.1f} %")

@@ -11,7 +11,8 @@ import math
 import pytest
 
 from annotator.dynamics.architecture import analyse_image
-from annotator.dynamics.architecture.estimate import estimate, thickness_at
+from annotator.dynamics.architecture.detect import FASCICLE_MIN_DEG
+from annotator.dynamics.architecture.estimate import PARALLEL, estimate, thickness_at
 from annotator.dynamics.architecture.types import Line
 from annotator.media.bmode_area import Area
 from tests.architecture_images import muscle_image
@@ -108,3 +109,36 @@ def test_a_grey_layer_under_the_aponeurosis_is_not_counted_as_band() -> None:
     assert grey.edges[0] <= limit + 0.5  # ... a layered one's is held at it (21 px down without)
     assert clean.thickness is not None and grey.thickness is not None
     assert grey.thickness > clean.thickness - limit
+
+
+@pytest.mark.parametrize("off_deg", [0.5, 2.5])
+def test_a_fascicle_along_an_aponeurosis_has_no_pennation_or_length(off_deg: float) -> None:
+    """A line that runs within ``FASCICLE_MIN_DEG`` of either aponeurosis crosses the muscle
+    nowhere near the image: its 'length' is an extrapolation to thousands of pixels (pydicom's
+    image_dfl.dcm, no muscle: 6555 px, 0.5 degrees off its superficial line)."""
+    area = Area(0, 0, 400, 300)
+    s = Line(0, 50, 399, 50 - 399 * math.tan(math.radians(1.0)))  # rises 1 degree
+    d = Line(0, 250, 399, 250 - 399 * math.tan(math.radians(5.0)))  # rises 5 degrees
+    for along in (1.0, 5.0):  # along the superficial, then along the deep line
+        slope = -math.tan(math.radians(along + off_deg))
+        est = estimate(0, None, s, d, slope, area, None, 0.9)
+        assert est.pennation_deg is None and est.fascicle_length is None and est.fascicle is None
+        assert est.reason == PARALLEL and est.confidence < 0.5
+        assert est.thickness is not None  # the aponeuroses still give the thickness
+    crossing = estimate(0, None, s, d, -math.tan(math.radians(5.0 + FASCICLE_MIN_DEG + 0.5)), area, None, 0.9)
+    assert crossing.pennation_deg == pytest.approx(FASCICLE_MIN_DEG + 0.5)
+    assert crossing.fascicle_length is not None and crossing.confidence == pytest.approx(0.9)
+
+
+def test_a_dicom_with_no_muscle_reads_no_fascicle_thousands_of_pixels_long() -> None:
+    from pydicom.data import get_testdata_file
+
+    from annotator.dynamics.frames import to_grey
+    from annotator.media import open_media
+
+    path = get_testdata_file("image_dfl.dcm")
+    assert path is not None
+    with open_media(path) as media:
+        est = analyse_image(to_grey(media.frame(0)), mm_per_px=None)
+    assert est.fascicle_length is None or est.fascicle_length < 4 * 512, est
+    assert est.confidence < 0.5 and est.reason

@@ -4,15 +4,19 @@ make them sure (the Voluson clip's header text was followed at confidence 0.53).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from annotator.dynamics.architecture import analyse_sequence, redetect
+from annotator.dynamics.architecture.estimate import Detection, estimate
 from annotator.dynamics.architecture.redetect import GIVE_UP, LONGEST_SKIP, Backoff
+from annotator.dynamics.architecture.types import FrameArchitecture, Line
 from annotator.dynamics.frames import to_grey
 from annotator.media import open_media
+from annotator.media.bmode_area import Area
 
 
 def test_backoff_tries_always_then_seldom_and_again_after_a_hit() -> None:
@@ -65,3 +69,62 @@ def test_a_probe_in_air_is_never_sure_even_where_static_text_is_followed(corpus:
     res = analyse_sequence(frames.__getitem__, range(len(frames)), mm_per_px=None)
     assert len(res) == 87 and max(r.confidence for r in res) < 0.5
     assert all(r.reason for r in res)
+
+
+AREA = Area(0, 0, 400, 300)
+SUPERFICIAL, DEEP = Line(0, 60, 399, 70), Line(0, 200, 399, 220)
+FASCICLE = -0.45  # dy/dx: about 24 degrees
+
+
+def _detection(superficial: Line = SUPERFICIAL, deep: Line = DEEP, slope: float = FASCICLE,
+               quality: float = 0.95) -> Detection:
+    return Detection(AREA, superficial, deep, slope, quality, quality)
+
+
+def test_two_measurements_agree_only_within_the_targets() -> None:
+    x = AREA.centre_x
+    same = (SUPERFICIAL, DEEP, FASCICLE)
+    assert redetect.same_values(same, same, x)
+    turned = math.tan(math.atan(FASCICLE) + math.radians(redetect.CONFIRM_DEG + 0.5))
+    assert not redetect.same_values((SUPERFICIAL, DEEP, turned), same, x)
+    gap = DEEP.y_at(x) - SUPERFICIAL.y_at(x)
+    assert not redetect.same_values((SUPERFICIAL, DEEP.shifted((redetect.CONFIRM_SHARE + 0.01) * gap), FASCICLE), same, x)
+    assert redetect.same_values((SUPERFICIAL, DEEP.shifted(0.5 * redetect.CONFIRM_SHARE * gap), FASCICLE), same, x)
+    assert not redetect.same_values(same, (SUPERFICIAL, DEEP, None), x)  # nothing followed to confirm
+
+
+def _followed(frame: int, slope: float, conf: float = 0.3) -> FrameArchitecture:
+    reason = redetect.DISAGREE if conf < 0.5 else None
+    return estimate(frame, 100.0 * frame, SUPERFICIAL, DEEP, slope, AREA, None, conf, reason)
+
+
+NEVER = (redetect.UNSURE, "never seen clearly")
+JUMPED = FASCICLE - 0.2  # about 9 degrees steeper
+
+
+@pytest.mark.parametrize(("followed_slope", "before_slope", "quality", "cap", "expected"), [
+    # the detection measures what was followed, and the frame before: the frame's own quality
+    (FASCICLE, FASCICLE, 0.8, None, 0.8),
+    (FASCICLE, FASCICLE, 1.0, None, 0.95),  # ... and the detection's own confidence
+    (FASCICLE, FASCICLE, 0.4, None, 0.4),  # faint structures stay flagged
+    (FASCICLE, FASCICLE, 1.0, NEVER, redetect.UNSURE),  # never above a clip's cap
+    (JUMPED, FASCICLE, 1.0, None, redetect.UNSURE),  # the detection and the follower disagree
+    (FASCICLE, JUMPED, 1.0, None, redetect.UNSURE),  # a jump from the frame before (a cut)
+])
+def test_a_redetected_frame_is_sure_only_where_it_confirms_the_follower_and_the_frame_before(
+        monkeypatch: pytest.MonkeyPatch, followed_slope: float, before_slope: float, quality: float,
+        cap: tuple[float, str] | None, expected: float) -> None:
+    monkeypatch.setattr(redetect, "surer_detection", lambda *_args: (_detection(), 0.95))
+    results = {2: _followed(2, before_slope, 0.9), 3: _followed(3, followed_slope)}
+    redetect.redetect_unsure(lambda _i: np.zeros((300, 400), np.uint8), results, [2, 3], set(), AREA, None,
+                             [200.0, 300.0], [2, 3], {2: 1.0, 3: quality}, cap)
+    r = results[3]
+    assert r.confidence == pytest.approx(expected)
+    assert r.fascicle is not None and r.fascicle.slope == pytest.approx(FASCICLE)  # the detection's value
+    assert (r.reason is None) == (expected >= 0.5)
+    if cap is not None:
+        assert r.reason == cap[1]
+    elif expected == redetect.UNSURE:
+        assert r.reason == redetect.DISAGREE
+    elif expected < 0.5:
+        assert r.reason == redetect.FAINT  # the follower's own quality held it back

@@ -16,7 +16,13 @@ from annotator.dynamics.architecture.detect import (
     refine,
 )
 from annotator.dynamics.architecture.feed import FrameFn
-from annotator.dynamics.architecture.redetect import UNSURE, Backoff, surer_detection
+from annotator.dynamics.architecture.redetect import (
+    UNSURE,
+    Backoff,
+    Values,
+    same_values,
+    surer_detection,
+)
 from annotator.dynamics.architecture.sequence import (
     Seed,
     _around,
@@ -90,22 +96,32 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
     points: dict[int, list[Point]] = {}
     conf: dict[int, float] = {}
     looks = Backoff()
+    before: Values | None = None  # the frame before's lines and fascicle slope
     for i in indices:
         v = values[i]
         s_line = _to_image(work, v["s_row"], v["s_slope"])
         d_line = _to_image(work, v["d_row"], v["d_slope"])
         conf[i] = float(quality[i] * (0.3 + 0.7 * agree[i]))
+        followed_slope = v["f"] if math.isfinite(v["f"]) else None
+        last, before = before, (s_line, d_line, followed_slope)
         if i == anchor_frame:
             points[i] = list(pts)
             continue
-        f_slope = v["f"] if math.isfinite(v["f"]) else (fascicle.slope if fascicle else 0.0)
+        f_slope = followed_slope if followed_slope is not None else (fascicle.slope if fascicle else 0.0)
         if fascicle is not None and conf[i] < 0.5 and measure_superficial and looks.should_try():
             # unsure: the frame's own detection decides the angle where it is surer and finds
-            # these aponeuroses (as the analysis does); the frame stays flagged
+            # these aponeuroses (as the analysis does); the frame stays flagged unless that
+            # detection measures what was followed
             surer = surer_detection(to_grey(frames(i)), search, s_line, d_line, conf[i])
             looks.record(surer is not None)
-            if surer is not None and surer[0].fascicle_slope is not None:
-                f_slope, conf[i] = surer[0].fascicle_slope, min(surer[1], UNSURE)
+            seen = surer[0] if surer is not None else None
+            if surer is not None and seen is not None and seen.fascicle_slope is not None:
+                measured = (seen.superficial, seen.deep, seen.fascicle_slope)
+                same = all(b is not None and same_values(measured, b, search.centre_x)
+                           for b in ((s_line, d_line, followed_slope), last))
+                f_slope = seen.fascicle_slope
+                conf[i] = min(surer[1], float(quality[i])) if same else min(surer[1], UNSURE)
+                before = (s_line, d_line, f_slope)
         out: list[Point] = []
         if fascicle is not None and mid is not None and frac is not None:
             cy = s_line.y_at(mid[0]) + frac * (d_line.y_at(mid[0]) - s_line.y_at(mid[0]))

@@ -13,6 +13,7 @@ import numpy as np
 from annotator.case.architecture_geometry import thickness as marked_thickness
 from annotator.dynamics.architecture.bend import MAX_BEND
 from annotator.dynamics.architecture.detect import (
+    FASCICLE_MIN_DEG,
     Candidate,
     Work,
     crest_curve,
@@ -185,12 +186,19 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
 
     if fascicle_slope is None:
         return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
-    if fascicle is None:
-        return out(None, None, None, None, False, conf * 0.5, reason or "fascicle parallel to an aponeurosis")
+    crossing = None if fascicle is None else min(_acute(fascicle.angle_deg(scale) - line.angle_deg(scale))
+                                                  for line in (superficial, deep_overall or deep))
+    if fascicle is None or crossing is None or crossing < FASCICLE_MIN_DEG:
+        # a line along an aponeurosis crosses the muscle nowhere near the image: pydicom's
+        # image_dfl.dcm (no muscle) read a 6555 px "fascicle" 0.5 degrees off its superficial line
+        return out(None, None, None, None, False, conf * 0.5, reason or PARALLEL)
     alpha = fascicle.angle_deg(scale)
     pennation = _acute(alpha - beta)
     length = math.hypot((fascicle.x1 - fascicle.x0) * scale[0], (fascicle.y1 - fascicle.y0) * scale[1])
     return out(fascicle, pennation, alpha, length, leaves(fascicle, area), conf, reason)
+
+
+PARALLEL = "fascicle (nearly) parallel to an aponeurosis: no pennation or fascicle length"
 
 
 def leaves(fascicle: Line, image: Area) -> bool:
@@ -280,16 +288,17 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
     if found is None:
         return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)
     conf = confidence(found.apo_quality, found.fascicle_quality)
-    reason = _low_reason(found.apo_quality, found.fascicle_quality, found.rivalled) if conf < 0.5 else None
+    reason = low_reason(found) if conf < 0.5 else None
     return estimate(frame, time_ms, found.superficial, found.deep_local or found.deep, found.fascicle_slope,
                     found.area, mm_per_px, conf, reason, found.edges,
                     deep_overall=found.deep if found.deep_local is not None else None)
 
 
-def _low_reason(apo: float, fascicle: float, rivalled: bool = False) -> str:
-    if rivalled:
+def low_reason(found: Detection) -> str:
+    """Why a detection is unsure."""
+    if found.rivalled:
         return RIVALLED
-    if apo < 0.5:
+    if found.apo_quality < 0.5:
         return "aponeuroses faint or broken: values uncertain"
     return "fascicles unclear: pennation and fascicle length uncertain"
 

@@ -43,6 +43,8 @@ from annotator.dynamics.architecture.local import (
 )
 from annotator.dynamics.architecture.pairs import choose_pair
 from annotator.dynamics.architecture.redetect import (
+    DISAGREE,
+    FAINT,
     UNSURE,
     Backoff,
     redetect_unsure,
@@ -418,7 +420,8 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
             local = _on_bend(work, (v["d_bend_row"], v["d_bend_slope"], v["d_bend"]), s_line, d_line, f, edges, area)
             results[i] = estimate(i, t, s_line, local or d_line, f, area, mm_per_px, conf, reason, edges,
                                   deep_overall=d_line if local is not None else None)
-        redetect_unsure(lambda i: to_grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices)
+        redetect_unsure(lambda i: to_grey(frames(i)), results, span, set(keys), area, mm_per_px, times, indices,
+                        quality, cap)
     return [results.get(i) or FrameArchitecture.empty(i, t, unit, "not analysed (cancelled)")
             for i, t in zip(indices, times, strict=True)]
 
@@ -435,9 +438,7 @@ UNFOLLOWED = "the motion from the previous frame could not be followed (a cut, o
 
 
 def _reason(quality: float, agreement: float) -> str:
-    if agreement < 0.5:
-        return "detection and motion disagree: values uncertain"
-    return "structures faint on this frame: values uncertain"
+    return DISAGREE if agreement < 0.5 else FAINT
 
 
 def _first_detection(frames: FrameFn, indices: list[int], area: Area) -> tuple[int, Seed] | None:
