@@ -8,7 +8,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from annotator.dynamics.architecture.pairs import faint_lines, faint_partners
+from annotator.dynamics.architecture.detect import Candidate
+from annotator.dynamics.architecture.pairs import (
+    faint_lines,
+    faint_partners,
+    under_a_stronger_line_across,
+)
 
 H = 300
 
@@ -60,3 +65,24 @@ def test_too_faint_or_too_short_is_not_a_line() -> None:
     assert partners(Cand(260, 2.0, contrast=1.2)) == []
     assert partners(Cand(260, 2.0, coverage=0.1)) == []
     assert partners(Cand(0.01 * H, 2.0)) == []  # the image's own edge row
+
+
+def _line(row: float, deg: float, score: float, coverage: float) -> Candidate:
+    return Candidate(row, math.tan(math.radians(deg)), score, score / 40.0, coverage)
+
+
+def test_a_pair_across_a_stronger_line_above_it_is_two_fascicle_bundles() -> None:
+    """Data set 1's S8_R20_225: under the superficial aponeurosis (+5 degrees, clear across the
+    image) two bundles at -17 degrees were paired as the muscle's aponeuroses."""
+    edge = 0.03 * H
+    aponeurosis = _line(40, 5.0, 160.0, 1.0)
+    bundles = _line(90, -17.0, 70.0, 0.3), _line(190, -18.0, 76.0, 0.37)
+    assert under_a_stronger_line_across(*bundles, [aponeurosis, *bundles], edge)
+    # one muscle's aponeuroses converge by less than PAIR_MAX_DEG: a deeper muscle's pair,
+    # tilted 10 degrees against the line above, is measured
+    deeper = _line(120, -5.0, 90.0, 0.8), _line(250, -6.0, 80.0, 0.6)
+    assert not under_a_stronger_line_across(*deeper, [aponeurosis, *deeper], edge)
+    # the image's own top edge, or a weaker line, or a short one above does not count
+    top, weak, short = _line(0.0, 0.0, 200.0, 1.0), _line(40, 5.0, 60.0, 1.0), _line(40, 5.0, 160.0, 0.3)
+    for above in (top, weak, short):
+        assert not under_a_stronger_line_across(*bundles, [above, *bundles], edge)

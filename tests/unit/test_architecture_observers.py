@@ -37,9 +37,12 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 # images right, no image worse; two converging by 19 degrees, read 72 and 10 % thin at
 # confidence 0, are now not measured, with their reason); set 1 1.81 deg since a band that shows
 # no clear fascicle angle is read in its lateral part that does (profile.clearest_part:
-# S10_R20_375, +20.3 deg at confidence 0.16, now -2.7; sets 2 and 4 unchanged)
+# S10_R20_375, +20.3 deg at confidence 0.16, now -2.7; sets 2 and 4 unchanged); set 1 1.60 deg,
+# 5.4 % (150 of 153 measured) since a pair running across a stronger line above it is two
+# fascicle bundles (pairs.under_a_stronger_line_across: S8_R20_225, -60 % and 10 deg off at
+# confidence 0.05, is now not measured, with its reason)
 BOUNDS = {
-    "1": (2.0, 8.0, 1.9, 2.8),
+    "1": (1.8, 6.0, 1.9, 2.8),
     "2": (1.8, 2.4, 1.7, 2.0),
     "4": (1.5, 2.3, 1.5, 2.3),
 }
@@ -130,6 +133,20 @@ def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None
     for item, est in left:
         assert est.thickness is not None and est.confidence < 0.5, (item.image.name, est.confidence)
         assert abs(est.thickness - item.thickness_px) <= 0.1 * item.thickness_px, (item.image.name, est.thickness)
+
+
+def test_fascicle_bundles_under_the_aponeurosis_are_not_taken_for_a_muscle(corpus: Path) -> None:
+    """S8_R20_225 (data set 1): under its superficial aponeurosis (+5 degrees, clear across the
+    image) two bright fascicle bundles run at -17 degrees, and its deep aponeurosis is a wide
+    diffuse band no line search finds. The bundles were paired as the aponeuroses: 60 % thin,
+    pennation 10 degrees off. Now nothing is measured there, and the row says why."""
+    items, estimates = _measure(corpus, "1")
+    (item, est), = [(i, e) for i, e in zip(items, estimates, strict=True) if i.image.name == "S8_R20_step_225.png"]
+    if est.thickness is not None:
+        assert abs(est.thickness - item.thickness_px) <= 0.1 * item.thickness_px, est
+    if est.pennation_deg is not None and est.fascicle_angle_deg is not None and est.superficial_angle_deg is not None:
+        assert abs(abs(est.fascicle_angle_deg - est.superficial_angle_deg) - abs(item.pennation)) <= 3.0, est
+    assert est.thickness is not None or est.reason
 
 
 def test_a_mirrored_image_reads_the_same(corpus: Path) -> None:
