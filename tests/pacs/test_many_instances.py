@@ -3,6 +3,7 @@ in the client, the command line and the browser, which stays responsive meanwhil
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Iterator
@@ -98,10 +99,18 @@ def test_browser_lists_the_big_study_and_stays_responsive(qtbot: QtBot, browser:
     ticks = []
     timer = QTimer()
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
-    timer.start(20)
-    browser.study_table.selectRow(0)  # lists 5,000 instances on a worker thread
-    qtbot.waitUntil(lambda: browser.task is None and browser.series_table.rowCount() == 1, timeout=30000)
-    timer.stop()
+    # the whole test session's objects (1.5 million after the export, GUI and hostile tests)
+    # are set aside: one full collection of them stopped the main thread for 0.47 s in the
+    # middle of the listing, a pause of the session's heap, not of the browser
+    gc.collect()
+    gc.freeze()
+    try:
+        timer.start(20)
+        browser.study_table.selectRow(0)  # lists 5,000 instances on a worker thread
+        qtbot.waitUntil(lambda: browser.task is None and browser.series_table.rowCount() == 1, timeout=30000)
+        timer.stop()
+    finally:
+        gc.unfreeze()
     assert browser.series_table.item(0, 2).text() == str(COUNT)
     gaps = [b - a for a, b in zip(ticks[:-1], ticks[1:], strict=True)]
     assert len(ticks) >= 3 and max(gaps) < 0.5  # the window kept painting and answering
