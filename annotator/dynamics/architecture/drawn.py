@@ -17,10 +17,9 @@ from annotator.dynamics.architecture.detect import (
 )
 from annotator.dynamics.architecture.feed import FrameFn
 from annotator.dynamics.architecture.redetect import (
-    UNSURE,
     Backoff,
     Values,
-    same_values,
+    redetected_confidence,
     surer_detection,
 )
 from annotator.dynamics.architecture.sequence import (
@@ -114,13 +113,10 @@ def track_structures(frames: FrameFn, kind: str, anchor_frame: int, anchor_point
             # detection measures what was followed
             surer = surer_detection(to_grey(frames(i)), search, s_line, d_line, conf[i])
             looks.record(surer is not None)
-            seen = surer[0] if surer is not None else None
-            if surer is not None and seen is not None and seen.fascicle_slope is not None:
-                measured = (seen.superficial, seen.deep, seen.fascicle_slope)
-                same = all(b is not None and same_values(measured, b, search.centre_x)
-                           for b in ((s_line, d_line, followed_slope), last))
-                f_slope = seen.fascicle_slope
-                conf[i] = min(surer[1], float(quality[i])) if same else min(surer[1], UNSURE)
+            if surer is not None and surer[0].fascicle_slope is not None:
+                f_slope = surer[0].fascicle_slope
+                conf[i], _why = redetected_confidence(*surer, (s_line, d_line, followed_slope), last,
+                                                      float(quality[i]), search.centre_x)
                 before = (s_line, d_line, f_slope)
         out: list[Point] = []
         if fascicle is not None and mid is not None and frac is not None:

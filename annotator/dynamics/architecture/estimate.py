@@ -186,9 +186,8 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
 
     if fascicle_slope is None:
         return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
-    crossing = None if fascicle is None else min(_acute(fascicle.angle_deg(scale) - line.angle_deg(scale))
-                                                  for line in (superficial, deep_overall or deep))
-    if fascicle is None or crossing is None or crossing < FASCICLE_MIN_DEG:
+    if fascicle is None or any(_acute(fascicle.angle_deg(scale) - line.angle_deg(scale)) < FASCICLE_MIN_DEG
+                               for line in (superficial, deep_overall or deep)):
         # a line along an aponeurosis crosses the muscle nowhere near the image: pydicom's
         # image_dfl.dcm (no muscle) read a 6555 px "fascicle" 0.5 degrees off its superficial line
         return out(None, None, None, None, False, conf * 0.5, reason or PARALLEL)

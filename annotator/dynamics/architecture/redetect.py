@@ -70,10 +70,8 @@ def redetect_unsure(grey_frame: Callable[[int], np.ndarray], results: dict[int, 
     """A frame the follower is unsure of (below 0.5: a fascicle turning faster than it can
     follow, frames far apart) is detected again on its own, as a still is; where that is surer
     (``surer_detection``), its values replace the followed ones. They stay flagged (the two
-    disagreed) unless the detection confirms the follower's values and they go on from the
-    frame before (``same_values``): then only the follower's ``quality`` of the frame (its
-    structures' contrast) and the detection's own confidence hold it back, up to a clip's
-    ``cap`` (the highest confidence, and why). A clip where these looks keep failing is looked
+    disagreed) unless the detection confirms the follower's values and the frame before
+    (``redetected_confidence``), up to a clip's ``cap`` (the highest confidence, and why). A clip where these looks keep failing is looked
     at only now and then (``Backoff``)."""
     time_of = dict(zip(indices, times, strict=True))
     looks = Backoff()
@@ -89,15 +87,10 @@ def redetect_unsure(grey_frame: Callable[[int], np.ndarray], results: dict[int, 
         looks.record(surer is not None)
         if surer is None:
             continue
-        found, conf = surer  # the value is the detection's
-        measured = (found.superficial, found.deep, found.fascicle_slope)
-        reason: str | None
-        if same_values(measured, _values(r), area.centre_x) and before is not None \
-                and same_values(measured, _values(before), area.centre_x):
-            own = quality.get(i, 0.0)
-            conf, reason = (conf, low_reason(found)) if conf <= own else (own, FAINT)
-        else:
-            conf, reason = min(conf, UNSURE), r.reason
+        found, sure = surer  # the value is the detection's
+        conf, why = redetected_confidence(found, sure, _values(r), None if before is None else _values(before),
+                                          quality.get(i, 0.0), area.centre_x)
+        reason = why or r.reason
         if cap is not None and conf > cap[0]:
             conf, reason = cap
         results[i] = previous = estimate(
@@ -107,6 +100,20 @@ def redetect_unsure(grey_frame: Callable[[int], np.ndarray], results: dict[int, 
 
 
 Values = tuple[Line | None, Line | None, float | None]  # superficial, straight deep, fascicle slope
+
+
+def redetected_confidence(found: Detection, sure: float, followed: Values, before: Values | None,
+                          quality: float, x: float) -> tuple[float, str | None]:
+    """The confidence of a frame the follower was unsure of, now measured by its own
+    detection ``found`` (confidence ``sure``), and why it is low: where ``found`` measures
+    what was ``followed`` there and what the frame ``before`` measured (``same_values``), the
+    detection's confidence up to the follower's own ``quality`` (its structures' contrast,
+    which a still cannot judge), with the reason that holds it back; else ``UNSURE`` at most,
+    and None for the reason: the follower's (the two disagreed) stands."""
+    measured = (found.superficial, found.deep, found.fascicle_slope)
+    if before is None or not (same_values(measured, followed, x) and same_values(measured, before, x)):
+        return min(sure, UNSURE), None
+    return (sure, low_reason(found)) if sure <= quality else (quality, FAINT)
 
 
 def _values(est: FrameArchitecture) -> Values:
