@@ -11,10 +11,12 @@ and ``dicom_regions`` for calibration.
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.uid import ExplicitVRLittleEndian
 
 from annotator.media.base import Media, MediaError, MediaMetadata
 from annotator.media.calibration import Calibration, Region
@@ -116,8 +118,10 @@ class DicomMedia(Media):
     def raw_frame(self, index: int) -> np.ndarray:
         """Stored values of one frame as pydicom gives them (YBR as RGB, palette indices, 16-bit grey)."""
         index = self.check_index(index)
-        data = self.frame_bytes(index)
         try:
+            if not self._pieces and self.layout.words_swapped:
+                return decode_native(self._unswapped_frame_bytes(index), replace(self.layout, transfer_syntax=ExplicitVRLittleEndian))
+            data = self.frame_bytes(index)
             if not self._pieces:
                 return decode_native(data, self.layout, (index * self.layout.native_frame_bits) % 8)
             if self._jpeg:
@@ -129,6 +133,14 @@ class DicomMedia(Media):
             raise
         except Exception as exc:
             raise MediaError(self.path, f"frame {index} of {self.frame_count} cannot be decoded: {_short(exc)}") from None
+
+    def _unswapped_frame_bytes(self, index: int) -> bytes:
+        """One frame's 8-bit samples in order, from the whole 16-bit words around it."""
+        size = self.layout.native_frame_bits // 8
+        first = index * size
+        start, end = first & ~1, (first + size + 1) & ~1
+        words = np.frombuffer(self._source.read(self.layout.value_offset + start, end - start), np.uint8)
+        return words.reshape(-1, 2)[:, ::-1].tobytes()[first - start:first - start + size]
 
     def _checked(self, pixels: np.ndarray, index: int) -> np.ndarray:
         if pixels.shape[:2] != (self.height, self.width):

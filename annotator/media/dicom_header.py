@@ -69,6 +69,12 @@ class PixelLayout:
         return bool(self.transfer_syntax.is_little_endian)
 
     @property
+    def words_swapped(self) -> bool:
+        """8-bit samples in a big-endian OW element: stored byte-swapped in 16-bit words across
+        the whole element, so an odd-sized frame shares a word with the next one."""
+        return not self.little_endian and self.pixel_vr == "OW" and self.bits_allocated == 8
+
+    @property
     def native_frame_bits(self) -> int:
         """Bits per stored frame for native (uncompressed) data."""
         samples = self.samples_per_pixel

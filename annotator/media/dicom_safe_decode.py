@@ -29,6 +29,7 @@ from annotator.media.dicom_header import PixelLayout
 
 _J2K_SYNTAXES = frozenset({uid.JPEG2000, uid.JPEG2000Lossless, uid.HTJ2K, uid.HTJ2KLossless, uid.HTJ2KLosslessRPCL})
 _UNSAFE_PLUGINS = frozenset({"gdcm"})
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
 # What only gdcm decodes here (pillow reads 8-bit JPEG only). Elsewhere gdcm wraps the same
 # libraries (libjpeg, CharLS, OpenJPEG) as the safe plugins, so it is not tried after them.
 _GDCM_ONLY = frozenset({uid.JPEGLossless, uid.JPEGLosslessSV1, uid.JPEGExtended12Bit})
@@ -43,8 +44,8 @@ class FrameDecodeError(Exception):
 
 def j2k_header_problem(data: bytes, layout: PixelLayout) -> str | None:
     """Why a JPEG 2000 codestream disagrees with the data set, or None when its SIZ agrees."""
-    start = data.find(b"\xff\x4f\xff\x51", 0, 64)  # SOC then SIZ (a JP2 box wrapper is tolerated)
-    if start < 0:
+    start = _codestream_start(data)
+    if start is None or data[start:start + 4] != b"\xff\x4f\xff\x51":  # SOC then SIZ
         return "not a JPEG 2000 codestream (no SOC/SIZ marker)"
     siz = data[start + 4:]
     if len(siz) < 38:
@@ -63,6 +64,28 @@ def j2k_header_problem(data: bytes, layout: PixelLayout) -> str | None:
         precision = (siz[38 + 3 * k] & 0x7F) + 1
         if precision > layout.bits_allocated:
             return f"the JPEG 2000 codestream has {precision}-bit samples but the header allocates {layout.bits_allocated} bits"
+    return None
+
+
+def _codestream_start(data: bytes) -> int | None:
+    """Where the codestream begins: at 0, or inside a JP2 file's ``jp2c`` box (GDCM writes
+    the JP2 wrapper, whose header and uuid boxes can take kilobytes before it)."""
+    if not data.startswith(_JP2_SIGNATURE):
+        found = data.find(b"\xff\x4f\xff\x51", 0, 64)  # a few stray bytes before SOC are tolerated
+        return found if found >= 0 else None
+    pos = 0
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        header = 8
+        if length == 1:  # a 64-bit length follows
+            if pos + 16 > len(data):
+                return None
+            length, header = struct.unpack(">Q", data[pos + 8:pos + 16])[0], 16
+        if kind == b"jp2c":
+            return pos + header
+        if length < header:  # 0 (runs to the end) on any box but jp2c, or corrupt
+            return None
+        pos += length
     return None
 
 

@@ -98,6 +98,15 @@ def test_noise_and_blank_images_give_no_confident_angle() -> None:
         assert est.reason
 
 
+def test_a_thumbnail_is_too_small_and_says_so() -> None:
+    for image in (np.zeros((3, 3, 3), np.uint8), np.zeros((12, 400), np.uint8)):
+        est = analyse_image(image, mm_per_px=None)
+        assert est.pennation_deg is None and est.thickness is None and est.confidence == 0.0
+        h, w = image.shape[:2]
+        assert est.reason == f"the image is too small to measure ({w} x {h} pixels)"
+    assert analyse_image(np.zeros((40, 40, 2), np.uint8), mm_per_px=None).reason == "not a grey or colour image"
+
+
 def test_a_transverse_image_gives_no_confident_angle() -> None:
     """Round fascicle bundles and a curved fascia: no straight aponeurosis pair."""
     import cv2

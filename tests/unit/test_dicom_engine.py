@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,7 +18,12 @@ from dicom_factory import (
     write_native,
 )
 from pydicom.pixels import pixel_array
-from pydicom.uid import DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, RLELossless
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    JPEG2000Lossless,
+    RLELossless,
+)
 
 from annotator.media import MediaError, open_media
 from annotator.media.dicom import DicomMedia
@@ -110,6 +116,56 @@ def test_rgb_planar_configurations_and_big_endian(tmp_path: Path, rgb_frames: np
         with DicomMedia(path) as media:
             for i in (0, 4):
                 np.testing.assert_array_equal(media.frame(i), rgb_frames[i])
+
+
+@pytest.mark.parametrize("planar", [0, 1])
+def test_big_endian_ow_8bit_frames_of_odd_size(tmp_path: Path, planar: int) -> None:
+    """8-bit samples in a big-endian OW element are swapped in 16-bit words across the whole
+    element: a 3 x 3 RGB frame is 27 bytes, so frame 1 begins in the middle of a word."""
+    frames = np.arange(3 * 27, dtype=np.uint8).reshape(3, 3, 3, 3)
+    ds = base_dataset(3, 3, 3, samples=3, photometric="RGB", transfer_syntax=ExplicitVRBigEndian)
+    ds.PlanarConfiguration = planar
+    stored = np.ascontiguousarray(frames.transpose(0, 3, 1, 2) if planar else frames).tobytes() + b"\x00"
+    ds.PixelData = np.frombuffer(stored, np.uint8).reshape(-1, 2)[:, ::-1].tobytes()
+    ds["PixelData"].VR = "OW"
+    path = save(ds, tmp_path / "odd_be.dcm")
+    with DicomMedia(path) as media:
+        for i in range(3):
+            np.testing.assert_array_equal(media.raw_frame(i), pixel_array(path, index=i))
+            np.testing.assert_array_equal(media.raw_frame(i), frames[i])
+
+
+def _jp2(grey: np.ndarray, before_codestream: bytes, xl_length: bool = False) -> bytes:
+    """A JP2 file (openjpeg's) with ``before_codestream`` boxes inserted before its jp2c box,
+    as GDCM writes them (kilobytes of header and uuid boxes before the codestream)."""
+    import openjpeg
+
+    jp2 = openjpeg.encode(grey, codec_format=1)
+    at = jp2.index(b"jp2c") - 4
+    codestream = jp2[at + 8:]
+    box = (struct.pack(">I4sQ", 1, b"jp2c", 16 + len(codestream)) if xl_length
+           else struct.pack(">I4s", 8 + len(codestream), b"jp2c"))
+    return jp2[:at] + before_codestream + box + codestream
+
+
+@pytest.mark.parametrize("xl_length", [False, True])
+def test_jp2_wrapped_frames_with_long_headers_decode(tmp_path: Path, xl_length: bool) -> None:
+    grey = (np.arange(ROWS * COLS) % 251).astype(np.uint8).reshape(ROWS, COLS)
+    uuid_box = struct.pack(">I4s", 8 + 16 + 2000, b"uuid") + bytes(16) + b"x" * 2000
+    frame = _jp2(grey, uuid_box, xl_length)
+    path = write_encapsulated(tmp_path / "jp2.dcm", [frame], ROWS, COLS, samples=1, photometric="MONOCHROME2",
+                              transfer_syntax=JPEG2000Lossless)
+    with DicomMedia(path) as media:
+        np.testing.assert_array_equal(media.raw_frame(0), grey)
+
+
+def test_jp2_with_a_corrupt_box_is_a_clear_error(tmp_path: Path) -> None:
+    grey = np.zeros((ROWS, COLS), np.uint8)
+    frame = _jp2(grey, struct.pack(">I4s", 3, b"uuid"))  # shorter than its own header
+    path = write_encapsulated(tmp_path / "bad_jp2.dcm", [frame], ROWS, COLS, samples=1, photometric="MONOCHROME2",
+                              transfer_syntax=JPEG2000Lossless)
+    with DicomMedia(path) as media, pytest.raises(MediaError, match="not a JPEG 2000 codestream"):
+        media.raw_frame(0)
 
 
 def test_ybr_full_uncompressed_matches_pydicom(tmp_path: Path, rgb_frames: np.ndarray) -> None:

@@ -50,9 +50,26 @@ def _header(path: Path) -> pydicom.Dataset:
     return pydicom.dcmread(path, stop_before_pixels=True)
 
 
+# files pydicom itself ships (its test_files folder), that pydicom decodes
+PYDICOM_BUNDLED = [
+    "GDCMJ2K_TextGBR.dcm",  # JP2 wrapper: 1.6 kB of header and uuid boxes before the codestream
+    "SC_rgb_small_odd_big_endian.dcm",  # 3 x 3 RGB, big-endian OW: 27 bytes in swapped words
+]
+
+
 @pytest.mark.parametrize("name", FILES)
 def test_frames_equal_pydicom_reference_decode(pydicom_data: Path, name: str) -> None:
-    path = pydicom_data / name
+    _assert_frames_equal_pydicom(pydicom_data / name)
+
+
+@pytest.mark.parametrize("name", PYDICOM_BUNDLED)
+def test_pydicom_bundled_frames_equal_its_decode(name: str) -> None:
+    path = Path(pydicom.__file__).parent / "data" / "test_files" / name
+    assert path.is_file(), f"{name} is no longer shipped with pydicom {pydicom.__version__}"
+    _assert_frames_equal_pydicom(path)
+
+
+def _assert_frames_equal_pydicom(path: Path) -> None:
     ds = _header(path)
     with open_media(path) as media:
         assert isinstance(media, DicomMedia)

@@ -197,6 +197,7 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     return out(fascicle, pennation, alpha, length, leaves(fascicle, area), conf, reason)
 
 
+MIN_SIDE = 16  # pixels: smaller is a thumbnail or a test pattern, nothing to measure
 PARALLEL = "fascicle (nearly) parallel to an aponeurosis: no pennation or fascicle length"
 
 
@@ -282,7 +283,7 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
     unit = "mm" if mm_per_px is not None else "px"
     plain = _as_grey(grey)
     if plain is None:
-        return FrameArchitecture.empty(frame, time_ms, unit, "not a grey or colour image")
+        return FrameArchitecture.empty(frame, time_ms, unit, _not_measurable(grey))
     found = detect(plain, roi, faint_deep=True)
     if found is None:
         return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)
@@ -302,11 +303,19 @@ def low_reason(found: Detection) -> str:
     return "fascicles unclear: pennation and fascicle length uncertain"
 
 
+def _not_measurable(image: np.ndarray) -> str:
+    """Why ``_as_grey`` refused an image."""
+    shape = np.shape(image)
+    if len(shape) in (2, 3) and min(shape[:2]) < MIN_SIDE:
+        return f"the image is too small to measure ({shape[1]} x {shape[0]} pixels)"
+    return "not a grey or colour image"
+
+
 def _as_grey(image: np.ndarray) -> np.ndarray | None:
     arr = np.asarray(image)
     if arr.ndim == 3 and arr.shape[2] in (3, 4):
         arr = arr[..., :3].mean(axis=2)
-    if arr.ndim != 2 or min(arr.shape) < 16:
+    if arr.ndim != 2 or min(arr.shape) < MIN_SIDE:
         return None
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)
