@@ -97,13 +97,27 @@ def _on_terminate(signum: int, frame: object) -> None:
 
 
 def _run_subcommand(module: ModuleType, args: argparse.Namespace) -> int:
+    """Run a subcommand. Library warnings (pydicom on an odd header value) are held: a failure
+    stays one ``error:`` line; a run that ends well prints each once, one line, at the end."""
     import signal
+    import warnings
 
-    from annotator.cli.one_line import print_error
+    from annotator.cli.one_line import print_warnings
 
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _on_terminate)
+    with warnings.catch_warnings(record=True) as held:
+        warnings.simplefilter("default")  # once per place: a warning in a loop is not kept a million times
+        code = _run_guarded(module, args)
+    if code in (0, 1):
+        print_warnings(str(w.message) for w in held)
+    return code
+
+
+def _run_guarded(module: ModuleType, args: argparse.Namespace) -> int:
+    from annotator.cli.one_line import print_error
+
     try:
         return int(module.run(args))
     except CliError as exc:

@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 MAX_ERROR_CHARS = 300
 _SPACES = re.compile(r"\s+")
@@ -32,6 +32,13 @@ def print_error(message: str) -> None:
     line = one_line(f"error: {message}")
     with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr, flush=True)
+
+
+def print_warnings(messages: Iterable[str]) -> None:
+    """Each distinct message once, as one ``warning:`` line (its first line only)."""
+    for first in dict.fromkeys(m.strip().splitlines()[0] for m in messages if m.strip()):
+        with contextlib.suppress(OSError, ValueError):
+            print(one_line(f"warning: {first}"), file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

@@ -293,6 +293,18 @@ def test_bad_arguments_and_files_give_one_error_line(tmp_path: Path, args: list[
         assert len(lines) == 1 and lines[0].startswith("error:")
 
 
+def test_a_header_pydicom_warns_about_is_still_one_error_line() -> None:
+    """pydicom's badVR.dcm: pydicom warns (two lines, a URL) before the header is refused."""
+    import pydicom
+
+    bad = Path(pydicom.__file__).parent / "data" / "test_files" / "badVR.dcm"
+    out = subprocess.run([sys.executable, "-m", "annotator", "architecture", str(bad), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "header" in lines[0], out.stderr
+
+
 # -- real data -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,38 @@
+"""A subcommand's library warnings: held while it runs, one line each when it ends well, none
+beside the one error line when it fails."""
+
+from __future__ import annotations
+
+import argparse
+import types
+import warnings
+
+import pytest
+
+from annotator.cli import CliError, _run_subcommand
+
+
+def _module(fail: bool) -> types.ModuleType:
+    module = types.ModuleType("stub")
+
+    def run(args: argparse.Namespace) -> int:
+        for _ in range(3):  # one message, three times
+            warnings.warn("Invalid value for VR IS: '1A'.\nPlease see the standard", UserWarning, stacklevel=1)
+        warnings.warn("another odd value", UserWarning, stacklevel=1)
+        if fail:
+            raise CliError("the image header is incomplete or invalid")
+        return 0
+
+    module.run = run  # type: ignore[attr-defined]
+    return module
+
+
+def test_a_run_that_ends_well_prints_each_warning_once_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run_subcommand(_module(fail=False), argparse.Namespace()) == 0
+    assert capsys.readouterr().err.splitlines() == ["warning: Invalid value for VR IS: '1A'.",
+                                                    "warning: another odd value"]
+
+
+def test_a_failing_run_prints_only_its_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run_subcommand(_module(fail=True), argparse.Namespace()) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: the image header is incomplete or invalid"]
