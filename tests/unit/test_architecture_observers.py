@@ -125,7 +125,8 @@ def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None
     """Subject 1's left leg (data set 1): the deep aponeurosis is a faint grainy band near the
     bottom, below bright fascicles that the first search pairs with the superficial one (the
     muscle was cut 67-69 % short). A faint deep line (``pairs.py``) finds the band;
-    the values come within 10 % of the observers, and stay below 0.5 confidence."""
+    the values come within 10 % of the observers, and stay below 0.5 confidence, with a reason
+    that says the deep aponeurosis is the one to check."""
     items, estimates = _measure(corpus, "1")
     left = [(i, e) for i, e in zip(items, estimates, strict=True)
             if i.image.name in {f"S1_L20_step_{n:03d}.png" for n in (125, 225, 275, 325)}]
@@ -133,6 +134,7 @@ def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None
     for item, est in left:
         assert est.thickness is not None and est.confidence < 0.5, (item.image.name, est.confidence)
         assert abs(est.thickness - item.thickness_px) <= 0.1 * item.thickness_px, (item.image.name, est.thickness)
+        assert est.reason.startswith("deep aponeurosis faint"), (item.image.name, est.reason)
 
 
 def test_fascicle_bundles_under_the_aponeurosis_are_not_taken_for_a_muscle(corpus: Path) -> None:

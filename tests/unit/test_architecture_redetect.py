@@ -128,3 +128,18 @@ def test_a_redetected_frame_is_sure_only_where_it_confirms_the_follower_and_the_
         assert r.reason == redetect.DISAGREE
     elif expected < 0.5:
         assert r.reason == redetect.FAINT  # the follower's own quality held it back
+
+
+@pytest.mark.parametrize(("lines", "named"), [
+    ((0.9, 0.1), "deep aponeurosis"),  # the common vastus lateralis: a clear superficial, a faint deep
+    ((0.3, 0.6), "superficial aponeurosis"),
+    ((0.2, 0.3), "superficial aponeurosis"),  # both below 0.5: the fainter one
+    ((0.3, 0.2), "deep aponeurosis"),
+    ((0.2, 0.1), "both aponeuroses"),  # each alone leaves the pair unsure
+    ((0.9, 0.8), "deep aponeurosis"),  # clear lines held unsure: the second look's faint deep line
+])
+def test_an_unsure_pair_names_the_aponeurosis_to_check(lines: tuple[float, float], named: str) -> None:
+    from annotator.dynamics.architecture.estimate import low_reason
+
+    found = Detection(AREA, SUPERFICIAL, DEEP, FASCICLE, min(0.4, lines[0] * lines[1]), 0.9, line_quality=lines)
+    assert low_reason(found).startswith(f"{named} faint or broken")

@@ -62,6 +62,8 @@ class Detection:
     deep_local: Line | None = None
     #: another pair of lines fits nearly as well (``pairs.rival_share`` >= ``RIVAL_SHARE``)
     rivalled: bool = False
+    #: each line's own clarity (superficial, deep), 0..1: a reason names the faint one
+    line_quality: tuple[float, float] = (1.0, 1.0)
 
 
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
@@ -104,7 +106,7 @@ def _from_pair(work: Work, area: Area, pair: tuple[Candidate, Candidate]) -> Det
     reach = 0.3 * (pair[1].row - pair[0].row)
     edges = (inner_edge(work, s_line, +1, reach), inner_edge(work, d_line, -1, reach))
     return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity, edges,
-                     _local_deep(work, s_line, d_line, slope, edges, area))
+                     _local_deep(work, s_line, d_line, slope, edges, area), line_quality=(q[0], q[1]))
 
 
 def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
@@ -299,8 +301,20 @@ def low_reason(found: Detection) -> str:
     if found.rivalled:
         return RIVALLED
     if found.apo_quality < 0.5:
-        return "aponeuroses faint or broken: values uncertain"
+        return _faint_lines(*found.line_quality)
     return "fascicles unclear: pennation and fascicle length uncertain"
+
+
+def _faint_lines(superficial: float, deep: float) -> str:
+    """Which aponeurosis to check (and correct), from each line's clarity: both when each is
+    so faint (< 0.25 = 0.5 squared) that it alone leaves the pair unsure, else the fainter.
+    Both clear and the pair still unsure is the second look's faint deep line
+    (``pairs.deeper_pair``)."""
+    if superficial < 0.25 and deep < 0.25:
+        return "both aponeuroses faint or broken: thickness and pennation uncertain"
+    if superficial < min(deep, 0.5):
+        return "superficial aponeurosis faint or broken: thickness and pennation uncertain"
+    return "deep aponeurosis faint or broken: thickness and pennation uncertain"
 
 
 def _not_measurable(image: np.ndarray) -> str:
