@@ -107,8 +107,9 @@ def _run_subcommand(module: ModuleType, args: argparse.Namespace) -> int:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _on_terminate)
+    # the filters stay Python's own: deprecations hidden, others once per place (a warning in
+    # a loop is not kept a million times)
     with warnings.catch_warnings(record=True) as held:
-        warnings.simplefilter("default")  # once per place: a warning in a loop is not kept a million times
         code = _run_guarded(module, args)
     if code in (0, 1):
         print_warnings(str(w.message) for w in held)

@@ -4,6 +4,9 @@ beside the one error line when it fails."""
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 import types
 import warnings
 
@@ -36,3 +39,22 @@ def test_a_run_that_ends_well_prints_each_warning_once_on_one_line(capsys: pytes
 def test_a_failing_run_prints_only_its_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert _run_subcommand(_module(fail=True), argparse.Namespace()) == 2
     assert capsys.readouterr().err.splitlines() == ["error: the image header is incomplete or invalid"]
+
+
+def test_a_library_deprecation_stays_hidden_as_python_hides_it() -> None:
+    """Python's own filters apply (a fresh interpreter: pytest shows deprecations): a
+    library's DeprecationWarning is not a user's concern; its odd-value warning is."""
+    script = (
+        "import argparse, sys, types, warnings\n"
+        "from annotator.cli import _run_subcommand\n"
+        "m = types.ModuleType('stub')\n"
+        "def run(args):\n"
+        "    warnings.warn_explicit('old api', DeprecationWarning, 'lib.py', 1, module='lib')\n"
+        "    warnings.warn_explicit('odd value', UserWarning, 'lib.py', 2, module='lib')\n"
+        "    return 0\n"
+        "m.run = run\n"
+        "sys.exit(_run_subcommand(m, argparse.Namespace()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"})
+    assert out.returncode == 0 and out.stderr.splitlines() == ["warning: odd value"], out.stderr
