@@ -25,13 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.observer_clips import CLIPS
+
 FRAMES, WIDTH, HEIGHT = 240, 1024, 768
 #: (name, annotations): a typical teaching clip, and the playback benchmark's 20
 SCENARIOS = (("5 tracked annotations", 5), ("20 tracked annotations", 20))
 TARGET_RATIO = 2.0
 RUNS = 2
-REAL_CLIP = (Path(__file__).resolve().parents[2] / "shared" / "corpus" / "joshrbaxter-ultrasound_tracking"
-             / "p6_passive_ROM_01_push_01.mp4")
+REAL_CLIP = CLIPS / "p6_passive_ROM_01_push_01.mp4"
 
 
 def speckle_clip() -> np.ndarray:

@@ -3,8 +3,9 @@ strongest first).
 
 ``choose_pair`` takes the superficial and deep aponeuroses from the clear lines: of the pairs
 far enough apart with no fascia between them (``blocked``) and not running across a stronger
-line above them (``under_a_stronger_line_across``: then they are fascicle bundles), the one whose lines are strong,
-whose muscle is thick and whose inside shows clear fascicles (``pair_value``).
+line above them (``under_a_stronger_line_across``: then they are fascicle bundles), the one
+whose lines are strong, whose muscle is thick and whose inside shows clear fascicles
+(``pair_value``).
 
 A faint deep aponeurosis: in a thick vastus lateralis (TimTrack data set 1) the deep
 aponeurosis near the bottom of the image is often a shadowed, grainy band (contrast about 1.5,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from annotator.dynamics.architecture.detect import MIN_GAP
+from annotator.dynamics.architecture.detect import MIN_GAP, slope_deg
 from annotator.dynamics.architecture.estimate import (
     Detection,
     confidence,
@@ -71,14 +71,13 @@ def redetect_unsure(grey_frame: Callable[[int], np.ndarray], results: dict[int, 
     follow, frames far apart) is detected again on its own, as a still is; where that is surer
     (``surer_detection``), its values replace the followed ones. They stay flagged (the two
     disagreed) unless the detection confirms the follower's values and the frame before
-    (``redetected_confidence``), up to a clip's ``cap`` (the highest confidence, and why). A clip where these looks keep failing is looked
-    at only now and then (``Backoff``)."""
+    (``redetected_confidence``), up to a clip's ``cap`` (the highest confidence, and why). A
+    clip where these looks keep failing is looked at only now and then (``Backoff``)."""
     time_of = dict(zip(indices, times, strict=True))
     looks = Backoff()
-    previous: FrameArchitecture | None = None
-    for i in span:
-        r, before = results.get(i), previous
-        previous = r
+    for k, i in enumerate(span):
+        r = results.get(i)
+        before = results.get(span[k - 1]) if k else None  # as it stands, re-detected or not
         if r is None or i in anchors or r.confidence >= 0.5 or r.superficial is None or r.deep is None:
             continue
         if not looks.should_try():
@@ -93,7 +92,7 @@ def redetect_unsure(grey_frame: Callable[[int], np.ndarray], results: dict[int, 
         reason = why or r.reason
         if cap is not None and conf > cap[0]:
             conf, reason = cap
-        results[i] = previous = estimate(
+        results[i] = estimate(
             i, time_of[i], found.superficial, found.deep_local or found.deep, found.fascicle_slope, area, mm_per_px,
             conf, reason if conf < 0.5 else None, found.edges,
             deep_overall=found.deep if found.deep_local is not None else None)
@@ -146,8 +145,8 @@ def same_values(a: Values, b: Values, x: float) -> bool:
     (s0, d0, f0), (s1, d1, f1) = a, b
     if s0 is None or d0 is None or f0 is None or s1 is None or d1 is None or f1 is None:
         return False
-    deg = lambda slope: math.degrees(math.atan(slope))  # noqa: E731
-    if any(abs((deg(f0) - deg(l0.slope)) - (deg(f1) - deg(l1.slope))) > CONFIRM_DEG for l0, l1 in ((s0, s1), (d0, d1))):
+    if any(abs((slope_deg(f0) - slope_deg(l0.slope)) - (slope_deg(f1) - slope_deg(l1.slope))) > CONFIRM_DEG
+           for l0, l1 in ((s0, s1), (d0, d1))):
         return False
     gap0, gap1 = d0.y_at(x) - s0.y_at(x), d1.y_at(x) - s1.y_at(x)
     return gap1 > 0 and abs(gap0 - gap1) <= CONFIRM_SHARE * gap1
