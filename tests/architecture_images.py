@@ -72,3 +72,22 @@ def true_thickness(s_row: float, d_row: float, s_deg: float, d_deg: float, sx: f
     x = 0.08 * W if inserts < xc else W - 1.0 - 0.08 * W
     s_phys = math.atan2(math.tan(math.radians(s_deg)) * sy, sx)
     return (d_y(x) - s_y(x)) * sy * math.cos(s_phys)
+
+
+def contraction(n: int) -> list[dict[str, float]]:
+    """Rest, contraction and back to rest: the deep aponeurosis rises and tilts, the fascicles
+    steepen, the tissue slides."""
+    out = []
+    for k in range(n):
+        a = math.sin(math.pi * k / (n - 1)) ** 2
+        out.append({"d_row": 260 - 14 * a, "d_deg": 4 + 2 * a, "fascicle_deg": 20 + 12 * a,
+                    "shift_x": 25 * a, "shift_y": -6 * a})
+    return out
+
+
+def contraction_clip(n: int) -> tuple[list[np.ndarray], list[dict[str, float]]]:
+    """The frames of ``contraction(n)`` and their truth."""
+    truth = contraction(n)
+    frames = [muscle_image(seed=k, d_row=t["d_row"], d_deg=t["d_deg"], fascicle_deg=t["fascicle_deg"],
+                           shift=(t["shift_x"], t["shift_y"])) for k, t in enumerate(truth)]
+    return frames, truth

@@ -10,13 +10,14 @@ backward).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
 from annotator.media.base import Media
 from annotator.media.grey import to_grey
+from annotator.media.marks import Marks, colour_marks
 
 
 class FrameReadError(Exception):
@@ -90,3 +91,21 @@ class GreyFrameReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def analysis_frames(frame: Callable[[int], np.ndarray]) -> Callable[[int], np.ndarray]:
+    """``frames(i)``: frame i (grey, RGB or RGBA) as the grey uint8 image the structure
+    analysis reads, with the coloured marks burned into the first frame read filled from the
+    tissue around them (``media.marks``; a clip's calipers, tracks and labels stay where
+    they were drawn). A grey frame, or one without marks, is only converted."""
+    found: list[Marks | None] = []
+
+    def frames(index: int) -> np.ndarray:
+        raw = frame(index)
+        if not found:
+            found.append(colour_marks(raw))
+        grey = to_grey(raw)
+        marks = found[0]
+        return grey if marks is None else marks.fill(grey)
+
+    return frames

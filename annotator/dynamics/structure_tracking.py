@@ -21,7 +21,7 @@ import numpy as np
 from annotator.case.kinds import kind_spec
 from annotator.case.model import Annotation, Point
 from annotator.dynamics import architecture, structure_lines
-from annotator.dynamics.frames import to_grey
+from annotator.dynamics.frames import analysis_frames
 from annotator.media.base import Media
 
 ProgressFn = Callable[[int, int], None]
@@ -38,12 +38,9 @@ def user_anchors(annotation: Annotation, start: int, end: int) -> list[int]:
 
 
 def frame_reader(media: Media) -> Callable[[int], np.ndarray]:
-    """``frames(i)``: the grey uint8 frame i, as the architecture code wants it."""
-
-    def frames(index: int) -> np.ndarray:
-        return to_grey(media.frame(index))
-
-    return frames
+    """``frames(i)``: the grey uint8 frame i, as the architecture code wants it (coloured
+    marks burned into the image filled, ``frames.analysis_frames``)."""
+    return analysis_frames(media.frame)
 
 
 def tracker_for(kind: str) -> Callable[..., tuple[dict[int, list[Point]], dict[int, float]]]:

@@ -22,7 +22,7 @@ from annotator.dynamics.architecture import (
 )
 from annotator.dynamics.architecture.estimate import fascicle_between, thickness_between
 from annotator.dynamics.architecture.types import Line
-from tests.architecture_images import H, W, muscle_image, true_thickness
+from tests.architecture_images import H, W, contraction_clip, muscle_image, true_thickness
 from tests.unit.dicom_factory import us_region, write_native
 
 # -- one image -------------------------------------------------------------------------------
@@ -123,26 +123,8 @@ def test_a_transverse_image_gives_no_confident_angle() -> None:
 # -- clips -----------------------------------------------------------------------------------
 
 
-def _contraction(n: int) -> list[dict[str, float]]:
-    """Rest, contraction and back to rest: the deep aponeurosis rises and tilts, the fascicles
-    steepen, the tissue slides."""
-    out = []
-    for k in range(n):
-        a = math.sin(math.pi * k / (n - 1)) ** 2
-        out.append({"d_row": 260 - 14 * a, "d_deg": 4 + 2 * a, "fascicle_deg": 20 + 12 * a,
-                    "shift_x": 25 * a, "shift_y": -6 * a})
-    return out
-
-
-def _clip(n: int) -> tuple[list[np.ndarray], list[dict[str, float]]]:
-    truth = _contraction(n)
-    frames = [muscle_image(seed=k, d_row=t["d_row"], d_deg=t["d_deg"], fascicle_deg=t["fascicle_deg"],
-                           shift=(t["shift_x"], t["shift_y"])) for k, t in enumerate(truth)]
-    return frames, truth
-
-
 def test_a_clip_is_followed_and_comes_back_without_drift() -> None:
-    frames, truth = _clip(31)
+    frames, truth = contraction_clip(31)
     res = analyse_sequence(lambda i: frames[i], range(len(frames)), mm_per_px=(0.1, 0.1),
                            times_ms=[33.3 * i for i in range(len(frames))])
     assert [r.frame for r in res] == list(range(31))
@@ -160,7 +142,7 @@ def test_a_clip_is_followed_and_comes_back_without_drift() -> None:
 
 
 def test_a_drawn_thickness_follows_its_aponeuroses() -> None:
-    frames, truth = _clip(21)
+    frames, truth = contraction_clip(21)
     xc = (W - 1) / 2.0
 
     def y(row: float, deg: float, x: float) -> float:
@@ -179,7 +161,7 @@ def test_a_drawn_thickness_follows_its_aponeuroses() -> None:
 
 
 def test_without_drift_correction_only_the_flow_follows(tmp_path: Path) -> None:
-    frames, _truth = _clip(11)
+    frames, _truth = contraction_clip(11)
     res = analyse_sequence(lambda i: frames[i], range(11), mm_per_px=None, drift_correction=False)
     assert len(res) == 11 and all(r.thickness is not None for r in res)
 
@@ -194,7 +176,7 @@ def _dicom(tmp_path: Path, frames: list[np.ndarray], regions: list) -> Path:
 
 def test_the_command_prints_a_row_per_frame_in_mm_from_the_regions(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    frames, _ = _clip(5)
+    frames, _ = contraction_clip(5)
     path = _dicom(tmp_path, frames, [us_region(0, 0, W - 1, H - 1, 0.01, 0.01)])  # 0.1 mm/px
     assert cli_main(["architecture", str(path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
@@ -252,7 +234,7 @@ def test_a_dual_view_is_read_in_the_scanners_largest_image(tmp_path: Path, capsy
 
 
 def test_a_doppler_region_gives_nulls_with_a_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    frames, _ = _clip(2)
+    frames, _ = contraction_clip(2)
     doppler = us_region(0, 0, W - 1, H - 1, 0.01, 1.0, units=(4, 7), spatial_format=3, data_type=3)
     path = _dicom(tmp_path, frames, [doppler])
     for scale in ([], ["--mm-per-px", "0.1"]):  # a scale does not make a Doppler trace tissue

@@ -34,6 +34,7 @@ from annotator.dynamics.architecture.pairs import (
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 from annotator.media.bmode_area import Area, imaging_area
+from annotator.media.marks import colour_marks
 
 FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found, or rivalled
 # thickness is read this far (of the area's width) in from the edge where the fascicles reach
@@ -281,11 +282,15 @@ def _intersect(p: Point, d: Point, a: Point, u: Point) -> float | None:
 def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
                   roi: tuple[int, int, int, int] | None = None, frame: int = 0,
                   time_ms: float | None = None) -> FrameArchitecture:
-    """The architecture of one grey frame (2-D uint8), or null values with a reason."""
+    """The architecture of one grey frame (2-D uint8), or null values with a reason. A colour
+    frame's burned-in coloured marks are left out (``media.marks``)."""
     unit = "mm" if mm_per_px is not None else "px"
     plain = _as_grey(grey)
     if plain is None:
         return FrameArchitecture.empty(frame, time_ms, unit, _not_measurable(grey))
+    marks = colour_marks(grey)
+    if marks is not None:
+        plain = marks.fill(plain)
     found = detect(plain, roi, faint_deep=True)
     if found is None:
         return FrameArchitecture.empty(frame, time_ms, unit, NO_APONEUROSIS)

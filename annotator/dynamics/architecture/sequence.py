@@ -52,6 +52,7 @@ from annotator.dynamics.architecture.redetect import (
     too_thin,
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line
+from annotator.dynamics.frames import analysis_frames
 from annotator.media.bmode_area import Area, imaging_area
 from annotator.media.grey import to_grey
 
@@ -362,6 +363,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     unit = "mm" if mm_per_px is not None else "px"
     if not indices:
         return []
+    frames = analysis_frames(frames)  # colour frames: their burned-in marks left out
     times = list(times_ms) if times_ms is not None else [None] * len(indices)
     if len(indices) == 1 and not anchors:
         # a still (or one frame): measured as a still is, nothing to follow
