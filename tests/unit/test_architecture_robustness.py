@@ -161,6 +161,25 @@ def test_a_fascia_above_the_superficial_aponeurosis_is_not_taken_for_it() -> Non
             assert abs(est.thickness - 209.0) < 0.03 * 209.0, (amplitude, seed, est.thickness)
 
 
+def test_a_skin_line_as_strong_as_the_aponeurosis_beside_it_leaves_the_pair() -> None:
+    """A thin line 16 rows above the superficial aponeurosis, about as strong: the aponeurosis
+    was dropped as "beside a stronger band" and then blocked the pair of the line and the deep
+    aponeurosis, so nothing was measured. Of two nearly equal lines, both stay."""
+    from tests.architecture_images import H
+
+    base = muscle_image(4, s_row=80.0, s_deg=0.0, d_row=250.0, d_deg=3.0)
+    clean = analyse_image(base, mm_per_px=None)
+    assert clean.thickness is not None
+    rows = np.arange(H, dtype=np.float32)[:, None]
+    for amplitude in (170.0, 190.0):
+        line = amplitude * np.exp(-0.5 * ((rows - 64.0) / 2.5) ** 2)
+        image = np.clip(base.astype(np.float32) + line, 0, 255).astype(np.uint8)
+        est = analyse_image(image, mm_per_px=None)
+        assert est.thickness is not None, (amplitude, est.reason)
+        assert abs(est.thickness - clean.thickness) < 0.01 * clean.thickness, amplitude
+        assert est.confidence >= 0.9, amplitude
+
+
 def fascicles_clear_on_the_right_only(seed: int) -> np.ndarray:
     """Fascicles at 20 degrees, clear over the right third; over the other two they are faint
     (15 % of their strength) among 90 dark vessels and shadows elongated at 30-55 degrees (as

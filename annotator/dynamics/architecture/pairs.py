@@ -58,6 +58,11 @@ DEEPER_CONTRAST, DEEPER_COVERAGE, DEEPER_PARALLEL_DEG, DEEPER = 1.4, 0.12, 5.0, 
 # flagged already, one read 21 % too thick at 0.52 and one right at 0.63 (docs/adr/0010)
 RIVAL_SHARE = 0.9
 RIVAL_APART = 0.08  # of the height: a line this far from the chosen one is another line
+# a band beside a line is stronger only by this much: a skin line and the superficial aponeurosis
+# of data set 4's GM_P_6 score within 2 % of each other, and JPEG at quality 85 swapped them
+# (the aponeurosis dropped, no pair found). 1.05-1.15 leave every observer image as it was;
+# at 1.25 a set 1 image lost its pair to a fascicle bundle (S8_R20_425, 88 % thin)
+BESIDE_MARGIN = 1.1
 
 
 Pair = tuple[Candidate, Candidate]
@@ -141,11 +146,12 @@ def _runs_with(a: Candidate, b: Candidate) -> bool:
 
 
 def beside_a_stronger_band(s: Candidate, clear: Sequence[Candidate], h: int) -> bool:
-    """A line just above or below a stronger band clear over most of the width is that band's
-    edge, or a fascicle or a thin fascia beside it, not a superficial aponeurosis of its own
-    (data set 1's S10_L20_075: a thin line 14 rows below the aponeurosis, read 17 % thick)."""
-    return any(c.score > s.score and c.coverage >= BLOCKER_COVERAGE and abs(c.row - s.row) < RIVAL_APART * h
-               for c in clear)
+    """A line just above or below a band clearly stronger (``BESIDE_MARGIN``) and clear over
+    most of the width is that band's edge, or a fascicle or a thin fascia beside it, not a
+    superficial aponeurosis of its own (data set 1's S10_L20_075: a thin line 14 rows below the
+    aponeurosis, read 17 % thick). Of two nearly equal lines, both stay: the pair decides."""
+    return any(c.score > BESIDE_MARGIN * s.score and c.coverage >= BLOCKER_COVERAGE
+               and abs(c.row - s.row) < RIVAL_APART * h for c in clear)
 
 
 def pair_value(work: Work, s: Candidate, d: Candidate) -> float | None:
