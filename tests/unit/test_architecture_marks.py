@@ -12,7 +12,9 @@ import pytest
 
 from annotator.cli import main as cli_main
 from annotator.dynamics.architecture import analyse_image, analyse_sequence
+from annotator.dynamics.structure_tracking import frame_reader
 from annotator.media import open_media
+from annotator.media.base import ArrayMedia
 from annotator.media.bmode_area import imaging_area
 from annotator.media.marks import MAX_SHARE, colour_marks
 from tests.architecture_images import contraction_clip, muscle_image
@@ -148,3 +150,19 @@ def test_a_coloured_result_on_a_real_still_changes_nothing(corpus: Path) -> None
     assert found_marked.thickness == pytest.approx(clean.thickness, rel=0.01)
     assert found_marked.pennation_deg == pytest.approx(clean.pennation_deg, abs=0.3)
     assert found_marked.confidence == pytest.approx(clean.confidence, abs=0.05)
+
+
+def test_the_frames_structure_tracking_reads_have_the_marks_of_the_clip_left_out() -> None:
+    """``frame_reader`` (the app's analysis and structure tracking) fills the marks found on
+    the first frame it reads in every frame; a clip without marks is only made grey."""
+    frames, _ = contraction_clip(4)
+    marked = np.stack([_with_result(f) for f in frames])
+    read = frame_reader(ArrayMedia(marked, np.arange(4) * 40.0, kind="video"))
+    marks = colour_marks(marked[2])
+    assert marks is not None
+    for i in (2, 0, 3):
+        grey = read(i)
+        assert grey.ndim == 2
+        assert np.array_equal(grey, marks.fill(cv2.cvtColor(marked[i], cv2.COLOR_RGB2GRAY)))
+    plain = frame_reader(ArrayMedia(np.stack(frames), np.arange(4) * 40.0, kind="video"))
+    assert np.array_equal(plain(1), frames[1])
