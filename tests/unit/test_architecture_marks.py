@@ -166,3 +166,14 @@ def test_the_frames_structure_tracking_reads_have_the_marks_of_the_clip_left_out
         assert np.array_equal(grey, marks.fill(cv2.cvtColor(marked[i], cv2.COLOR_RGB2GRAY)))
     plain = frame_reader(ArrayMedia(np.stack(frames), np.arange(4) * 40.0, kind="video"))
     assert np.array_equal(plain(1), frames[1])
+
+
+def test_many_small_marks_are_filled_in_one_box() -> None:
+    grey = muscle_image(5)
+    rgb = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+    rgb[20:340:12, 20:460:16] = YELLOW  # 27 x 28 single coloured pixels, 0.4 % of the frame
+    marks = colour_marks(rgb)
+    assert marks is not None and len(marks.boxes) == 1
+    filled = marks.fill(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    assert np.array_equal(filled[~marks.mask], cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[~marks.mask])
+    assert abs(float(filled[20:340:12, 20:460:16].mean()) - float(grey[20:340:12, 20:460:16].mean())) < 15
