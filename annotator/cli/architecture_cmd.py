@@ -160,7 +160,6 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
     In a ``batch``, ``--frames`` stops at each media's last frame (a still has one)."""
     from annotator.dynamics.architecture import FrameArchitecture, analyse_sequence
     from annotator.dynamics.architecture.estimate import judged_in
-    from annotator.dynamics.frames import analysis_frames
     from annotator.media import MediaError, open_media
 
     doc = None
@@ -192,8 +191,8 @@ def _analyse(path: str, args: argparse.Namespace, roi: tuple[int, int, int, int]
             if not tissue:
                 # every key, null, as a frame with no muscle gives: a reader need not tell them apart
                 return [FrameArchitecture.empty(i, media.time_ms(i), "px", str(why)).to_row() for i in indices]
-            frames = analysis_frames(media.frame)
-            estimates = analyse_sequence(frames, indices, mm_per_px=scale, roi=roi,
+            # colour frames as decoded: the analysis leaves their coloured marks out
+            estimates = analyse_sequence(media.frame, indices, mm_per_px=scale, roi=roi,
                                          times_ms=[media.time_ms(i) for i in indices],
                                          drift_correction=not args.no_drift_correction)
             if searched is not None:

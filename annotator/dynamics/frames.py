@@ -1,4 +1,5 @@
-"""Grey frames for tracking, decoded and converted ahead on a worker thread.
+"""Grey frames for tracking, decoded and converted ahead on a worker thread; and the grey
+frames the structure analysis reads, with coloured marks left out (``analysis_frames``).
 
 The media's own read-ahead (``Media.prefetch``) decodes the frames to come (JPEG DICOM on two
 workers, video on one, in order) while a worker here converts decoded frames to grey and the
