@@ -3,6 +3,10 @@
 A pixel belongs to the region when its centre (integer coordinates) lies inside the shape or
 on its outline. Colour images are reduced to grey by Rec. 601 luma; a grey image stored as
 RGB (R == G == B inside the region) uses its first channel, so no rounding creeps in.
+
+Marks burned into a grey image in colour (a scanner's calipers or outline through the region)
+are not tissue: their pixels are left out and counted (``media.marks.coloured``), unless so
+much of the region is coloured that the image itself is (``MARKS_SHARE``: then luma, as above).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.case.geometry import EllipseAxes
+from annotator.media.marks import coloured
 
 LUMA_601 = (0.299, 0.587, 0.114)
+MARKS_SHARE = 0.1  # of a region's box: more strongly coloured pixels than this are a colour image
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class GreyStats:
     count: int
     from_colour: bool  # True when the region held colour and luma was used
     clipped: bool  # True when part of the shape lies outside the image
+    marks_left_out: int = 0  # pixels of coloured marks inside the shape, not counted
 
 
 def polygon_mask(points: Sequence[Sequence[float]], height: int, width: int) -> tuple[np.ndarray, int, int, bool]:
@@ -112,9 +119,16 @@ def grey_stats(image: np.ndarray, mask: np.ndarray, x0: int, y0: int, clipped: b
         return None
     h, w = mask.shape
     window = image[y0 : y0 + h, x0 : x0 + w]
+    left_out = 0
+    if window.ndim == 3 and window.shape[2] >= 3 and window.dtype == np.uint8:
+        drawn = coloured(window, MARKS_SHARE)
+        if drawn is not None and (mask & ~drawn).any():
+            tissue = mask & ~drawn
+            left_out = int(np.count_nonzero(mask)) - int(np.count_nonzero(tissue))
+            mask = tissue
     values, from_colour = to_grey(window[mask])
     n = int(values.size)
     sd = float(np.std(values, ddof=1)) if n > 1 else 0.0
     return GreyStats(
-        float(values.mean()), sd, float(values.min()), float(values.max()), n, from_colour, clipped
+        float(values.mean()), sd, float(values.min()), float(values.max()), n, from_colour, clipped, left_out
     )

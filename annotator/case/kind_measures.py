@@ -136,6 +136,8 @@ def grey_readings(masked: tuple[np.ndarray, int, int, bool], image: np.ndarray) 
     notes = []
     if stats.from_colour:
         notes.append("colour pixels: grey = Rec. 601 luma")
+    if stats.marks_left_out:
+        notes.append(f"{stats.marks_left_out} pixels of coloured marks left out")
     if stats.clipped:
         notes.append("part of the shape lies outside the image")
     note = "; ".join(notes)

@@ -59,22 +59,32 @@ class Marks:
         return out
 
 
+def coloured(image: np.ndarray, max_share: float) -> np.ndarray | None:
+    """Where ``image`` (RGB or RGBA uint8, a frame or a part of one) has marks drawn in colour:
+    the strongly coloured pixels and the faintly coloured ones beside them; None when there are
+    none, or when more than ``max_share`` of the image is strongly coloured (no grey image)."""
+    r, g, b = cv2.split(np.ascontiguousarray(image[..., :3]))  # OpenCV: 20x numpy's axis=2 max
+    high = cv2.max(cv2.max(r, g), b)
+    spread = cv2.subtract(high, cv2.min(cv2.min(r, g), b))
+    core = (spread >= MIN_SPREAD) & (high >= MIN_VALUE)
+    count = int(np.count_nonzero(core))
+    if count == 0 or count > max_share * core.size:
+        return None
+    size = 2 * EDGE_REACH + 1
+    near = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
+    return core | (near & (spread >= EDGE_SPREAD))
+
+
 def colour_marks(frame: np.ndarray) -> Marks | None:
     """The coloured marks drawn on a grey B-mode ``frame`` (RGB or RGBA uint8), or None: a
     grey frame, no marks, or so much colour that the frame is no grey image (``MAX_SHARE``)."""
     arr = np.asarray(frame)
     if arr.ndim != 3 or arr.shape[2] < 3 or arr.dtype != np.uint8:
         return None
-    r, g, b = cv2.split(np.ascontiguousarray(arr[..., :3]))  # OpenCV: 20x numpy's axis=2 max
-    high = cv2.max(cv2.max(r, g), b)
-    spread = cv2.subtract(high, cv2.min(cv2.min(r, g), b))
-    core = (spread >= MIN_SPREAD) & (high >= MIN_VALUE)
-    count = int(np.count_nonzero(core))
-    if count == 0 or count > MAX_SHARE * core.size:
+    found = coloured(arr, MAX_SHARE)
+    if found is None:
         return None
-    size = 2 * EDGE_REACH + 1
-    near = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))) > 0
-    mask = core | (near & (spread >= EDGE_SPREAD))
+    mask = found
     h, w = mask.shape
     pad = int(3 * FILL_SIGMA) + 1  # the tissue a piece is filled from
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)

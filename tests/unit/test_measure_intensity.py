@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -145,3 +146,37 @@ def test_single_pixel_has_zero_sd() -> None:
 def test_no_image_no_grey_statistics() -> None:
     a = Annotation.single("a", "m", "polygon", 0, [(2, 2), (12, 2), (12, 9)])
     assert {m.quantity for m in measure_annotation(a, 0, CAL)} == {"area", "perimeter"}
+
+
+def _speckle_rgb(h: int = 48, w: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    grey = np.random.default_rng(7).integers(20, 160, (h, w)).astype(np.uint8)
+    return grey, np.repeat(grey[..., None], 3, axis=-1)
+
+
+@pytest.mark.parametrize("line_type", [cv2.LINE_8, cv2.LINE_AA])
+def test_coloured_marks_in_the_region_are_left_out_and_counted(line_type: int) -> None:
+    """A scanner's yellow caliper burned in across a traced muscle is not tissue: counted in,
+    its pixels raised the mean grey (echo intensity) by several grey levels."""
+    grey, rgb = _speckle_rgb()
+    for x in range(4, 60, 5):  # a dotted yellow line through the region
+        cv2.line(rgb, (x, 20), (x + 3, 22), (255, 255, 0), 1, line_type)
+    drawn = np.any(rgb != np.repeat(grey[..., None], 3, axis=-1), axis=2)
+    a = Annotation.single("a", "m", "polygon", 0, [(2, 10), (60, 10), (60, 40), (2, 40)])
+    ms = measure_annotation(a, 0, CAL, rgb)
+    got = stats(ms)
+    inside = np.zeros(grey.shape, bool)
+    inside[10:41, 2:61] = True
+    tissue = grey[inside & ~drawn].astype(np.float64)
+    if line_type == cv2.LINE_8:  # exactly the drawn pixels are left out
+        assert got == pytest.approx(expected(tissue))
+        left = int((inside & drawn).sum())
+    else:  # anti-aliased: its faintest edge pixels stay, within a grey level
+        assert got["mean_intensity"] == pytest.approx(float(tissue.mean()), abs=1.0)
+        left = int(inside.sum() - got["pixel_count"])
+        assert left >= int((inside & drawn).sum()) * 0.8
+    assert left > 0
+    assert all(f"{left} pixels of coloured marks left out" in m.note for m in ms if m.unit in ("grey", "count"))
+    if line_type == cv2.LINE_8:
+        assert all("luma" not in m.note for m in ms)  # what is left is grey
+    with_marks = float((0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2])[inside].mean())
+    assert with_marks - float(grey[inside].mean()) > 3.0  # what counting them in would read
