@@ -52,12 +52,9 @@ class GreyFrameReader:
             max_workers=1, thread_name_prefix="tracking-read-ahead"
         )
         # coloured marks burned into the clip stay put while the tissue moves: left in, they
-        # held a caliper beside them back (3.6 px off after 30 frames at confidence 1.0)
-        self._grey = analysis_frames(media.frame)
-
-    def _load(self, index: int) -> np.ndarray:
-        # one worker loads the frames in order: the first one read decides the marks
-        return self._grey(index)
+        # held a caliper beside them back (3.6 px off after 30 frames at confidence 1.0). One
+        # worker loads the frames in order: the first one read decides the marks
+        self._load = analysis_frames(media.frame)
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         executor = self._executor

@@ -93,6 +93,10 @@ class DicomMedia(Media):
         self.photometric = layout.photometric
         self._missing = missing  # said in the metadata, built when first used
         self._jpeg = layout.encapsulated and layout.transfer_syntax in JPEG_8BIT_SYNTAXES
+        # 8-bit samples byte-swapped in 16-bit words across a big-endian OW element: frames are
+        # read from whole words, swapped back and decoded as little endian (once, not per frame)
+        self._unswapped_layout = (replace(layout, transfer_syntax=ExplicitVRLittleEndian)
+                                  if not layout.encapsulated and layout.words_swapped else None)
         self._display = DisplayMapper(self.header, layout, lambda: self.raw_frame(0))
         # Reads are positional (pread) under a short lock and pydicom plugins are serialised
         # in dicom_pixels, so frames decode in parallel on the read-ahead workers.
@@ -119,8 +123,8 @@ class DicomMedia(Media):
         """Stored values of one frame as pydicom gives them (YBR as RGB, palette indices, 16-bit grey)."""
         index = self.check_index(index)
         try:
-            if not self._pieces and self.layout.words_swapped:
-                return decode_native(self._unswapped_frame_bytes(index), replace(self.layout, transfer_syntax=ExplicitVRLittleEndian))
+            if self._unswapped_layout is not None:
+                return decode_native(self._unswapped_frame_bytes(index), self._unswapped_layout)
             data = self.frame_bytes(index)
             if not self._pieces:
                 return decode_native(data, self.layout, (index * self.layout.native_frame_bits) % 8)

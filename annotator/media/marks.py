@@ -81,10 +81,9 @@ def colour_marks(frame: np.ndarray) -> Marks | None:
     arr = np.asarray(frame)
     if arr.ndim != 3 or arr.shape[2] < 3 or arr.dtype != np.uint8:
         return None
-    found = coloured(arr, MAX_SHARE)
-    if found is None:
+    mask = coloured(arr, MAX_SHARE)
+    if mask is None:
         return None
-    mask = found
     h, w = mask.shape
     pad = int(3 * FILL_SIGMA) + 1  # the tissue a piece is filled from
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)

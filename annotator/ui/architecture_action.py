@@ -23,7 +23,6 @@ from annotator.dynamics.architecture_annotations import (
     earlier_analysis,
     findings_linking,
 )
-from annotator.dynamics.structure_tracking import frame_reader
 from annotator.media import MediaError
 from annotator.ui import prompts
 from annotator.ui.controller import AppController
@@ -66,7 +65,7 @@ def analyse_architecture(c: AppController, parent: QWidget | None = None,
         return None
     indices = list(range(media.frame_count))
     times = [media.time_ms(i) for i in indices]
-    frames = frame_reader(media)
+    frames = media.frame  # as decoded: the analysis makes them grey and leaves coloured marks out
 
     def work(progress: Progress) -> Any:
         from annotator.dynamics.architecture import analyse_sequence
