@@ -153,7 +153,7 @@ def test_a_coloured_result_on_a_real_still_changes_nothing(corpus: Path) -> None
 
 
 def test_the_frames_structure_tracking_reads_have_the_marks_of_the_clip_left_out() -> None:
-    """``frame_reader`` (the app's analysis and structure tracking) fills the marks found on
+    """``frame_reader`` (structure tracking in the app and `track`) fills the marks found on
     the first frame it reads in every frame; a clip without marks is only made grey."""
     frames, _ = contraction_clip(4)
     marked = np.stack([_with_result(f) for f in frames])
