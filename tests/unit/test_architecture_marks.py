@@ -177,3 +177,15 @@ def test_many_small_marks_are_filled_in_one_box() -> None:
     filled = marks.fill(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
     assert np.array_equal(filled[~marks.mask], cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[~marks.mask])
     assert abs(float(filled[20:340:12, 20:460:16].mean()) - float(grey[20:340:12, 20:460:16].mean())) < 15
+
+
+def test_a_tinted_still_reads_as_the_command_reads_it() -> None:
+    """A colour still handed to ``analyse_image`` is read as the app and the command read it
+    (luma, ``media.grey.to_grey``), not as a plain mean of its channels: a tinted grey map,
+    warmer on one side, too faintly coloured to hold any mark."""
+    grey = muscle_image(3).astype(np.float32)
+    warmth = np.linspace(0.0, 0.2, grey.shape[1], dtype=np.float32)[None, :]
+    rgb = np.stack([grey, grey * (1 - 0.5 * warmth), grey * (1 - warmth)], axis=2).round().astype(np.uint8)
+    assert colour_marks(rgb) is None
+    plain = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    assert analyse_image(rgb, mm_per_px=None) == analyse_image(plain, mm_per_px=None)

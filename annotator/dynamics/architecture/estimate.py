@@ -34,6 +34,7 @@ from annotator.dynamics.architecture.pairs import (
 )
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 from annotator.media.bmode_area import Area, imaging_area
+from annotator.media.grey import to_grey
 from annotator.media.marks import colour_marks
 
 FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found, or rivalled
@@ -331,9 +332,11 @@ def _not_measurable(image: np.ndarray) -> str:
 
 
 def _as_grey(image: np.ndarray) -> np.ndarray | None:
+    """One grey channel of ``image``, or None when it is no image large enough to measure. A
+    uint8 colour frame reads as the app and the command read it (``media.grey.to_grey``: luma)."""
     arr = np.asarray(image)
-    if arr.ndim == 3 and arr.shape[2] in (3, 4):
-        arr = arr[..., :3].mean(axis=2)
+    if arr.ndim == 3 and arr.shape[2] in (1, 3, 4):
+        arr = to_grey(arr) if arr.dtype == np.uint8 else arr[..., :3].mean(axis=2)
     if arr.ndim != 2 or min(arr.shape) < MIN_SIDE:
         return None
     if arr.dtype != np.uint8:
