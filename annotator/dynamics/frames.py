@@ -19,7 +19,7 @@ import numpy as np
 
 from annotator.media.base import Media
 from annotator.media.grey import to_grey
-from annotator.media.marks import Marks, colour_marks
+from annotator.media.marks import Marks, image_marks
 
 
 class FrameReadError(Exception):
@@ -97,17 +97,19 @@ class GreyFrameReader:
         self.close()
 
 
-def analysis_frames(frame: Callable[[int], np.ndarray]) -> Callable[[int], np.ndarray]:
+def analysis_frames(frame: Callable[[int], np.ndarray],
+                    roi: tuple[int, int, int, int] | None = None) -> Callable[[int], np.ndarray]:
     """``frames(i)``: frame i (grey, RGB or RGBA) as the grey uint8 image the structure
-    analysis reads, with the coloured marks burned into the first frame read filled from the
-    tissue around them (``media.marks``; a clip's calipers, tracks and labels stay where
-    they were drawn). A grey frame, or one without marks, is only converted."""
+    analysis reads, with the coloured marks burned into the B-mode image (or ``roi``) of the
+    first frame read filled from the tissue around them (``media.marks.image_marks``; a clip's
+    calipers, tracks and labels stay where they were drawn). A grey frame, or one without
+    marks there, is only converted."""
     found: list[Marks | None] = []
 
     def frames(index: int) -> np.ndarray:
         raw = frame(index)
         if not found:
-            found.append(colour_marks(raw))
+            found.append(image_marks(raw, roi))
         grey = to_grey(raw)
         marks = found[0]
         return grey if marks is None else marks.fill(grey)

@@ -35,7 +35,7 @@ from annotator.dynamics.architecture.pairs import (
 from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
 from annotator.media.bmode_area import Area, imaging_area
 from annotator.media.grey import to_grey
-from annotator.media.marks import colour_marks
+from annotator.media.marks import image_marks
 
 FAINT_CONFIDENCE = 0.45  # the highest confidence of a pair only the second look found, or rivalled
 # thickness is read this far (of the area's width) in from the edge where the fascicles reach
@@ -289,7 +289,7 @@ def analyse_image(grey: np.ndarray, *, mm_per_px: tuple[float, float] | None,
     plain = _as_grey(grey)
     if plain is None:
         return FrameArchitecture.empty(frame, time_ms, unit, _not_measurable(grey))
-    marks = colour_marks(grey)
+    marks = image_marks(grey, roi)
     if marks is not None:
         plain = marks.fill(plain)
     found = detect(plain, roi, faint_deep=True)

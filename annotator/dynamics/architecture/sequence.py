@@ -363,7 +363,7 @@ def analyse_sequence(frames: FrameFn, frame_indices: Sequence[int], *,
     unit = "mm" if mm_per_px is not None else "px"
     if not indices:
         return []
-    frames = analysis_frames(frames)  # colour frames: their burned-in marks left out
+    frames = analysis_frames(frames, roi)  # colour frames: their burned-in marks left out
     times = list(times_ms) if times_ms is not None else [None] * len(indices)
     if len(indices) == 1 and not anchors:
         # a still (or one frame): measured as a still is, nothing to follow
