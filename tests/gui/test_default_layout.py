@@ -1,14 +1,15 @@
-"""The default layout at 1366x768 and 1440x900: screenshots of the window on the demo case,
+"""The default layout at 1366x768, 1440x900 and 1600x1000: screenshots of the window on the demo case,
 with the geometry of what must be seen checked against what is actually visible (a widget
 scrolled or squeezed off-screen has a clipped visible region)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from annotator.ui.default_layout import apply_dock_sizes, bottom_height, first_run_size
@@ -35,7 +36,7 @@ def test_first_run_takes_all_of_a_small_screen() -> None:
     assert bottom_height(768) >= 240 and bottom_height(900) > bottom_height(768)
 
 
-@pytest.mark.parametrize("size", [(1366, 768), (1440, 900)])
+@pytest.mark.parametrize("size", [(1366, 768), (1440, 900), (1600, 1000)])
 def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow, tmp_path: Path,
                                                size: tuple[int, int]) -> None:
     window.resize(*size)
@@ -52,9 +53,14 @@ def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: findings.editor.isEnabled() and window.docks["measurements"].height()
                     >= bottom_height(size[1]) - 40 and window.docks["findings"].width() >= 340)
 
-    # the Findings links and notes
+    # the Findings fields, links and notes (the fields were cut at the dock's edge: a grade's
+    # 73-character name made the form 555 px wide)
     editor = findings.editor
-    for widget in (editor.link_button, editor.unlink_button, editor.notes):
+    shown = (editor.structure, editor.side, editor.site, editor.grade, editor.grade_source,
+             editor.link_button, editor.unlink_button, editor.notes)
+    with contextlib.suppress(TimeoutError):  # the form settles once its scroll bar is decided
+        qtbot.waitUntil(lambda: all(fully_visible(w, window) for w in shown), timeout=2000)
+    for widget in shown:
         assert fully_visible(widget, window), (widget, widget.visibleRegion().boundingRect(), widget.rect())
     assert editor.link_button.isEnabled()  # gap is selected: it can be linked
 
@@ -79,4 +85,16 @@ def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow,
     plot = dynamics.plot
     assert fully_visible(plot, window)
     assert plot.height() >= plot.minimumHeight() >= 140 and plot.width() >= 220
+    # ... and beside it the buttons and the numbers, whole: not cut at the panel's edge behind
+    # a sideways scroll bar (at 1600x1000 "Suggest" and "Track backward" were cut in half)
+    # (a short window scrolls them up and down, which is fine)
+    scroller = dynamics.findChild(QScrollArea, "dynamics_controls")
+    viewport = scroller.viewport()
+    assert not scroller.horizontalScrollBar().isVisible()  # (an empty one was shown)
+    controls = (dynamics.rest_button, dynamics.peak_button, dynamics.suggest_button,
+                *dynamics.tracking.buttons.values(), *dynamics.keyframes.buttons.values(),
+                *dynamics.stats.values.values())
+    for widget in controls:
+        left = widget.mapTo(viewport, QPoint(0, 0)).x()
+        assert left >= 0 and left + widget.width() <= viewport.width(), (widget.objectName(), left, widget.width())
     window.grab().save(str(tmp_path / f"over-time-{size[0]}x{size[1]}.png"))

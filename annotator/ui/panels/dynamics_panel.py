@@ -18,7 +18,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtGui import QAction
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QResizeEvent
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -58,6 +59,21 @@ from annotator.ui.selected_series import Which, has_value
 from annotator.ui.settings import Settings
 
 AskFrame = Callable[[int, int, int], int | None]  # (default, lowest, highest) -> frame or None
+
+
+class ControlsColumn(QScrollArea):
+    """The buttons and numbers beside the plot: scrolled up and down in a short window, and
+    sideways only where its buttons do not fit (Qt showed an empty sideways bar over word-
+    wrapped numbers whenever the upright one was shown)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        content = self.widget()
+        need = content.minimumSizeHint().width() if content is not None else 0
+        fits = self.width() - 2 * self.frameWidth() - self.verticalScrollBar().sizeHint().width() >= need
+        policy = Qt.ScrollBarPolicy.ScrollBarAlwaysOff if fits else Qt.ScrollBarPolicy.ScrollBarAsNeeded
+        if self.horizontalScrollBarPolicy() != policy:
+            self.setHorizontalScrollBarPolicy(policy)
+        super().resizeEvent(event)
 
 
 class DynamicsPanel(QWidget):
@@ -150,12 +166,14 @@ class DynamicsPanel(QWidget):
         side.addWidget(key_box)
         side.addLayout(export)
         side.addStretch(1)
-        scroller = QScrollArea()
+        scroller = ControlsColumn()
         scroller.setObjectName("dynamics_controls")
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QScrollArea.Shape.NoFrame)
         scroller.setWidget(controls)
-        scroller.setMinimumWidth(160)  # a narrow window scrolls the buttons, not the plot
+        # a narrow window scrolls the buttons, not the plot; at 1366 px and wider the column's
+        # share holds them whole (its numbers wrap, its buttons stand two abreast)
+        scroller.setMinimumWidth(160)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(series_box, 3)

@@ -151,6 +151,13 @@ class FindingEditor(QWidget):
         self.grade.addItem("not graded", "")
         for stored, shown in self.vocabulary.grade_choices():
             self.grade.addItem(shown, stored)
+        # a grade's name runs to 73 characters (BAMIC): sized to it, the combo made the form
+        # 555 px wide and the Findings dock cut every field at its edge. The combo shows what
+        # fits (its tooltip the whole name); its list opens as wide as the longest name
+        self.grade.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.grade.setMinimumContentsLength(18)
+        self.grade.view().setMinimumWidth(self.grade.view().sizeHintForColumn(0) + 24)
+        self.grade.currentTextChanged.connect(self.grade.setToolTip)
         self.grade_source = QLabel()
         self.grade_source.setWordWrap(True)
         self.grade_label = QLabel("Grade:")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from annotator.case.commands import Command, DeleteKeyframe, SetFrameRange, SetPoints
 from annotator.case.model import Annotation
@@ -135,8 +135,10 @@ class KeyframeBar(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(2)
-        layout_order = (("previous_keyframe", "next_keyframe", "make_keyframe", "delete_keyframe"),
-                        ("range_start_here", "range_end_here", "make_dynamic"))
+        # two columns, as the tracking buttons above: four in a row made the panel's column
+        # 411 px wide, which squeezed the plot beside it at 1366 px
+        layout_order = (("previous_keyframe", "next_keyframe"), ("make_keyframe", "delete_keyframe"),
+                        ("range_start_here", "range_end_here"), ("make_dynamic",))
         for row, ids in enumerate(layout_order):
             for col, edit_id in enumerate(ids):
                 text, tip = EDIT_TEXTS[edit_id]
@@ -145,6 +147,7 @@ class KeyframeBar(QWidget):
                 button.setText(text)
                 button.setToolTip(tip)
                 button.setAutoRaise(False)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 button.clicked.connect(lambda _c=False, e=edit_id: self.trigger(e))
                 grid.addWidget(button, row, col)
                 self.buttons[edit_id] = button

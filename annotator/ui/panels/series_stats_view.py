@@ -79,6 +79,7 @@ class SeriesStatsView(QWidget):
             value = QLabel("\u2013")
             value.setObjectName(f"stat_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)  # a long line wraps instead of widening the panel's column
             grid.addWidget(name, row, 0)
             grid.addWidget(value, row, 1)
             self.values[key] = value

@@ -27,6 +27,23 @@ from annotator.ui.panels.keyframe_bar import keyframe_edits
 from annotator.ui.panels.series_files import EXPORT_FOLDER_KEY
 
 
+# -- the layout ---------------------------------------------------------------------------------
+def test_a_narrow_panel_scrolls_its_buttons_sideways_and_a_wide_one_does_not(
+        qtbot: QtBot, panel: DynamicsPanel, controller: AppController) -> None:
+    from PySide6.QtWidgets import QScrollArea
+
+    controller.select(["a3"])
+    scroller = panel.findChild(QScrollArea, "dynamics_controls")
+    assert scroller is not None
+    panel.resize(440, 300)  # the column gets two fifths: narrower than its buttons
+    qtbot.waitUntil(lambda: scroller.horizontalScrollBar().maximum() > 0)
+    assert scroller.horizontalScrollBar().isVisible()
+    panel.resize(1000, 300)
+    qtbot.waitUntil(lambda: not scroller.horizontalScrollBar().isVisible())
+    right = panel.suggest_button.mapTo(scroller.viewport(), panel.suggest_button.rect().topRight()).x()
+    assert right < scroller.viewport().width()
+
+
 # -- the series ---------------------------------------------------------------------------------
 def test_selecting_a_caliper_on_a_clip_shows_its_series(panel: DynamicsPanel, controller: AppController) -> None:
     assert panel.series is None and "No annotation" in panel.header.text()
