@@ -60,6 +60,7 @@ def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow,
              editor.link_button, editor.unlink_button, editor.notes)
     with contextlib.suppress(TimeoutError):  # the form settles once its scroll bar is decided
         qtbot.waitUntil(lambda: all(fully_visible(w, window) for w in shown), timeout=2000)
+    assert editor.grade.toolTip() == editor.grade.currentText().strip() != ""  # its whole name
     for widget in shown:
         assert fully_visible(widget, window), (widget, widget.visibleRegion().boundingRect(), widget.rect())
     assert editor.link_button.isEnabled()  # gap is selected: it can be linked

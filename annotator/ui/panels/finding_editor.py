@@ -157,7 +157,7 @@ class FindingEditor(QWidget):
         self.grade.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.grade.setMinimumContentsLength(18)
         self.grade.view().setMinimumWidth(self.grade.view().sizeHintForColumn(0) + 24)
-        self.grade.currentTextChanged.connect(self.grade.setToolTip)
+        self.grade.currentTextChanged.connect(self.grade.setToolTip)  # (_show_grade sets it too)
         self.grade_source = QLabel()
         self.grade_source.setWordWrap(True)
         self.grade_label = QLabel("Grade:")
@@ -289,6 +289,7 @@ class FindingEditor(QWidget):
             self.grade.setCurrentIndex(index)
         finally:
             self.grade.blockSignals(False)
+        self.grade.setToolTip(self.grade.currentText())  # the whole name, where the list cuts it
         grading, _meaning = self.vocabulary.describe_grade(finding.grade)
         self.grade_source.setText(f"{grading.title}: {grading.source}" if grading is not None else "")
 

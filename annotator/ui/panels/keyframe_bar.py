@@ -136,7 +136,7 @@ class KeyframeBar(QWidget):
         grid.setHorizontalSpacing(4)
         grid.setVerticalSpacing(2)
         # two columns, as the tracking buttons above: four in a row made the panel's column
-        # 411 px wide, which squeezed the plot beside it at 1366 px
+        # 411 px wide, more than its share beside the plot, and its buttons were cut at 1366-1600 px
         layout_order = (("previous_keyframe", "next_keyframe"), ("make_keyframe", "delete_keyframe"),
                         ("range_start_here", "range_end_here"), ("make_dynamic",))
         for row, ids in enumerate(layout_order):
