@@ -53,6 +53,10 @@ def test_media_label_and_view_from_the_case_browser(qtbot: QtBot, controller: Ap
     dialog = MediaInfoDialog(ref)
     qtbot.addWidget(dialog)
     dialog.label.setText("Longitudinal RF, rest and contraction")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    # the label is read whole, not scrolled in a 25-character field
+    assert dialog.label.fontMetrics().horizontalAdvance(dialog.label.text()) < dialog.label.width() - 8
     dialog.view.setCurrentIndex(dialog.view.findData("longitudinal"))
     controller.push(dialog.command())  # type: ignore[arg-type]
     assert (ref.label, ref.view, ref.side) == ("Longitudinal RF, rest and contraction", "longitudinal", "left")

@@ -116,6 +116,8 @@ class MediaInfoDialog(QDialog):
         self.label = QLineEdit(ref.label)
         self.label.setPlaceholderText("e.g. Longitudinal RF, rest and contraction")
         self.label.setToolTip("How figures, slides and reports name this media (never its file name)")
+        # a label like its placeholder fits whole (the dialog's own size showed 25 characters)
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(self.label.placeholderText()) + 24)
         self.view = QComboBox()
         for view in MEDIA_VIEWS:
             self.view.addItem(VIEW_NAMES[view], view)
