@@ -59,6 +59,9 @@ class RecentList(QListWidget):
         super().__init__(parent)
         self.empty_text = empty_text
         self.setAlternatingRowColors(True)
+        # a long folder is cut in its middle (its whole path in the tooltip), not scrolled sideways
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.itemActivated.connect(self._activated)

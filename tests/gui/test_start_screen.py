@@ -60,6 +60,25 @@ def test_start_screen_lists_recent_cases_and_media_with_dates(qtbot: QtBot, rece
     assert three_days_ago in screen.recent_media.item(0).text()
 
 
+def test_a_recent_case_in_a_deep_folder_is_cut_in_the_middle_not_scrolled(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = Settings()
+    deep = tmp_path.joinpath(*(f"clinic-archive-{k}" for k in range(6)))
+    deep.mkdir(parents=True)
+    case = deep / "knee.uscase.json"
+    case.write_text("{}")
+    settings.add_recent(case, datetime.now(UTC))
+    screen = StartScreen(settings=settings)
+    qtbot.addWidget(screen)
+    screen.resize(900, 500)
+    screen.show()
+    qtbot.waitExposed(screen)
+    listing = screen.recent_cases
+    qtbot.wait(50)
+    assert not listing.horizontalScrollBar().isVisible()
+    assert listing.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert listing.item(0).toolTip() == str(case)  # the whole path
+
+
 def test_activating_a_recent_entry_asks_to_open_it(qtbot: QtBot, recent: tuple[Settings, Path, Path]) -> None:
     settings, case, _clip = recent
     screen = StartScreen(settings=settings)
