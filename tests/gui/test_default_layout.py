@@ -16,6 +16,7 @@ from annotator.ui.default_layout import apply_dock_sizes, bottom_height, first_r
 from annotator.ui.main_window import MainWindow
 from annotator.ui.panels.dynamics_panel import DynamicsPanel
 from annotator.ui.panels.findings_panel import FindingsPanel
+from annotator.ui.panels.measurements_model import COLUMNS
 from annotator.ui.panels.measurements_panel import MeasurementsPanel
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints"), pytest.mark.qt_log_level_fail("WARNING")]
@@ -73,6 +74,10 @@ def test_the_default_layout_shows_what_matters(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: table.model().rowCount() > 5)
     rows_shown = table.viewport().height() // table.rowHeight(0)
     assert rows_shown > 3, rows_shown
+    for name in ("Annotation", "Quantity", "Value", "Unit"):  # what was measured, and how much
+        column = COLUMNS.index(name)
+        right = table.columnViewportPosition(column) + table.columnWidth(column)
+        assert right <= table.viewport().width(), (name, right, table.viewport().width())
     shot = window.grab()
     assert (shot.width(), shot.height()) == size
     shot.save(str(tmp_path / f"measurements-{size[0]}x{size[1]}.png"))

@@ -238,6 +238,8 @@ class MeasurementsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and r.flagged and COLUMNS[col] == "Value":
             return _warning_icon()
         if role == Qt.ItemDataRole.ToolTipRole:
+            if COLUMNS[col] == "Media":  # the column may be narrower than a media's label
+                return r.cells()[col]
             if r.flagged:
                 return f"Not calibrated: {r.reason or r.note}. The value is in {UNIT_TEXT.get(r.unit, r.unit)}."
             if r.value is None or r.note:

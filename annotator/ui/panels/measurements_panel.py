@@ -42,6 +42,7 @@ from annotator.ui.settings import Settings
 
 log = logging.getLogger(__name__)
 DEFAULT_TITLE = "Untitled case"
+MEDIA_WIDTH = 200  # px: the Media column as first fitted (the user may widen it)
 
 
 def _safe_name(text: str) -> str:
@@ -161,6 +162,10 @@ class MeasurementsPanel(QWidget):
             self.table.resizeColumnsToContents()
             for column in range(len(COLUMNS)):
                 self.table.setColumnWidth(column, min(self.table.columnWidth(column), 480))
+            # a media's label ("Right medial gastrocnemius, long axis, contraction") pushed the
+            # Value and Unit columns out of sight at 1366 px: it is cut, whole in its tooltip
+            media = COLUMNS.index("Media")
+            self.table.setColumnWidth(media, min(self.table.columnWidth(media), MEDIA_WIDTH))
         if any(r.flagged for r in rows):
             self._widen_to_fit(COLUMNS.index("Source"))
         if error:
