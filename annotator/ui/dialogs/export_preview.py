@@ -9,8 +9,8 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from annotator.case.document import CaseDocument
@@ -216,6 +216,9 @@ class PreviewPane(QWidget):
         layout.addWidget(self.summary)
         self.image: QImage | None = None
         self.picture.setText("Preparing the preview\u2026")
+        # refit when the picture's own room changes: a long summary set with a new preview
+        # takes its share after the picture was fitted (a figure's top and bottom were cut)
+        self.picture.installEventFilter(self)
 
     def show_result(self, result: PreviewResult) -> None:
         self.image = result.image
@@ -249,6 +252,7 @@ class PreviewPane(QWidget):
         pixmap.setDevicePixelRatio(ratio)
         self.picture.setPixmap(pixmap)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self._fit()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.picture and event.type() == QEvent.Type.Resize:
+            self._fit()
+        return False
