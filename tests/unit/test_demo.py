@@ -43,11 +43,11 @@ def test_demo_case_path_copies_to_the_user_data_folder(tmp_path: Path, monkeypat
     for name in (DEMO_CASE_NAME, CLIP_NAME, STILL_NAME):
         assert (path.parent / name).read_bytes() == (BUNDLED / name).read_bytes()
     # the user's edits of the demo case survive the next start ...
-    path.write_text(path.read_text().replace('"title": "Demo', '"title": "My demo'))
+    path.write_text(path.read_text().replace('"title": "Example case', '"title": "My demo'))
     assert "My demo" in demo_case_path().read_text()
     # ... until a reset, or a different bundled demo (another fingerprint)
     assert "My demo" not in demo_case_path(reset=True).read_text()
-    path.write_text(path.read_text().replace('"title": "Demo', '"title": "My demo'))
+    path.write_text(path.read_text().replace('"title": "Example case', '"title": "My demo'))
     (path.parent / STAMP_NAME).write_text("an older demo\n")
     assert "My demo" not in demo_case_path().read_text()
 
@@ -172,3 +172,20 @@ def test_regenerating_the_demo_matches_the_bundled_one(tmp_path: Path) -> None:
                     assert np.abs(_smooth(_grey(media.frame(i))) - _smooth(truth)).mean() < 1.5
                 pair = np.abs(_smooth(_grey(new.frame(i))) - _smooth(_grey(old.frame(i))))
                 assert pair.mean() < 1.0
+
+
+def test_the_demo_report_keeps_its_own_words_and_drops_the_placeholders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """De-identification takes every word of the DICOMs' patient fields out of typed text. The
+    demo's title began with "Demo", a word of its placeholder name DEMO^ANONYMOUS, so every
+    export of the demo was titled "[removed]: dynamic medial gastrocnemius tear ..."."""
+    from annotator.cli import main as cli_main
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    report = tmp_path / "report.html"
+    assert cli_main(["export", str(demo_case_path()), str(report)]) == 0
+    html = report.read_text(encoding="utf-8")
+    assert "[removed]" not in html
+    assert "Example case: dynamic medial gastrocnemius tear" in html
+    for placeholder in ("DEMO^ANONYMOUS", "DEMO-SYNTHETIC", "ANONYMOUS"):
+        assert placeholder.lower() not in html.lower()
