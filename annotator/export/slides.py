@@ -323,14 +323,20 @@ def build_presentation(ctx: ExportContext, folder: Path, progress: Progress | No
             _clip_slide(prs, ctx, ref.id, folder, dynamics)
     # 5. the summary: findings with their verdicts, the dynamic changes, the impression
     slide = _new_slide(prs, "Summary")
-    lines = [f"{r.structure or r.type} ({r.side or 'side not given'}): {r.verdict or r.summary}" for r in rows]
-    lines += [f"{d.name[:1].upper()}{d.name[1:]}: {d.rest_value:.1f} to {d.peak_value:.1f} {d.unit} "
+    lines = [_first_upper(f"{r.structure or r.type} ({r.side or 'side not given'}): {r.verdict or r.summary}")
+             for r in rows]
+    lines += [f"{_first_upper(d.name)}: {d.rest_value:.1f} to {d.peak_value:.1f} {d.unit} "
               f"({d.change_text(inline=True)})" for d in dynamics]
     if impression:
         lines.append(f"Impression: {impression}")
     _text_box(slide, lines or ["No findings recorded."], int(Inches(1.3)), int(Inches(5.8)), TEXT_PT)
     _notes(slide, [*summary, *[d.sentence() + "." for d in dynamics], *([f"Impression: {impression}"] if impression else [])])
     return prs
+
+
+def _first_upper(text: str) -> str:
+    """A list line on a slide starts with a capital ("Medial gastrocnemius (right): ...")."""
+    return text[:1].upper() + text[1:]
 
 
 def write_slides(ctx: ExportContext, path: Path, progress: Progress | None = None) -> None:

@@ -47,6 +47,8 @@ def test_the_slides_tell_the_story_in_order(slides: Presentation) -> None:
     assert "thickness 27 % thinner than the other side" in summary
     assert "5.0 to 11.0 mm (+6.0 mm, +120 %)" in summary  # one pair of brackets
     assert IMPRESSION in summary
+    body = next(sh for sh in slides.slides[-1].shapes if sh.has_text_frame and sh.text_frame.text != "Summary")
+    assert all(p.text[:1].isupper() for p in body.text_frame.paragraphs if p.text)  # each line a capital
 
 
 def test_rest_peak_slide_has_the_plot_and_the_change(slides: Presentation) -> None:

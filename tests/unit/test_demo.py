@@ -187,5 +187,8 @@ def test_the_demo_report_keeps_its_own_words_and_drops_the_placeholders(
     html = report.read_text(encoding="utf-8")
     assert "[removed]" not in html
     assert "Example case: dynamic medial gastrocnemius tear" in html
+    case = load_case(demo_case_path())
+    assert case.history and case.impression  # the story a report and slides open and end with
+    assert case.history in html and case.impression in html
     for placeholder in ("DEMO^ANONYMOUS", "DEMO-SYNTHETIC", "ANONYMOUS"):
         assert placeholder.lower() not in html.lower()
