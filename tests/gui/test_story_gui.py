@@ -127,3 +127,14 @@ def test_export_dialog_keeps_the_written_caption_in_the_case(qtbot: QtBot, tmp_p
         assert isinstance(SetCaption(key, ""), SetCaption)
     finally:
         controller.shutdown()
+
+
+def test_a_long_title_shows_its_start(qtbot: QtBot, controller: AppController) -> None:
+    case = controller.document.case  # type: ignore[union-attr]
+    case.title = "Example case: dynamic medial gastrocnemius tear and median nerve enlargement, right leg"
+    dialog = CaseInfoDialog(case)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.title_edit.cursorPosition() == 0  # "Example case: ...", not "... right leg"
+    assert dialog.title_edit.text() == case.title

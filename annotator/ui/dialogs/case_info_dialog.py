@@ -66,6 +66,7 @@ class CaseInfoDialog(QDialog):
         self.case = case
         self.title_edit = QLineEdit(case.title)
         self.title_edit.setPlaceholderText("e.g. Missed rectus femoris tear shown by dynamic sonography")
+        self.title_edit.setCursorPosition(0)  # a long title shows its start, not its end
         self.history = _text_box(case.history, "Why the scan was done: symptoms, duration, earlier imaging")
         self.impression = _text_box(case.impression, "What the scan shows, in a sentence or two")
         self.exam_date = QLineEdit(case.exam_date)
@@ -114,6 +115,7 @@ class MediaInfoDialog(QDialog):
         self.setWindowTitle("Media Label and View")
         self.ref = ref
         self.label = QLineEdit(ref.label)
+        self.label.setCursorPosition(0)  # a long label shows its start, not its end
         self.label.setPlaceholderText("e.g. Longitudinal RF, rest and contraction")
         self.label.setToolTip("How figures, slides and reports name this media (never its file name)")
         # a label like its placeholder fits whole (the dialog's own size showed 25 characters)
