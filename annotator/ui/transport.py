@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtGui import QAction, QResizeEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from annotator.ui.controller import AppController
 from annotator.ui.icons import action_icon
@@ -15,21 +15,38 @@ def speed_text(speed: float) -> str:
     return f"{speed:g}\u00d7"
 
 
+TIMELINE_MIN = 160  # px: narrower than this beside the buttons, the timeline takes a row of its own
+
+
 class TransportBar(QWidget):
+    """One row (buttons, timeline, frame and time, speed, bounce); where that row would leave
+    the timeline narrower than ``TIMELINE_MIN`` (a 1024 px window left it 10 px), the timeline
+    moves to a row of its own above the rest. Its minimum width stays 0, so the bar never
+    widens the window."""
+
     def __init__(self, controller: AppController, playback: Playback, timeline: Timeline,
                  actions: dict[str, QAction], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.playback = playback
+        self.timeline = timeline
         self.setObjectName("transport")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(6, 2, 6, 2)
+        self._margins = column.contentsMargins()
+        column.setSpacing(2)
+        self._top = QHBoxLayout()  # the timeline alone, when the bar is narrow
+        self._row = QHBoxLayout()
+        column.addLayout(self._top)
+        column.addLayout(self._row)
+        layout = self._row
         layout.setSpacing(2)
         for action_id in ("first_frame", "step_back", "play", "step_forward", "last_frame"):
             button = QToolButton(self)
             button.setDefaultAction(actions[action_id])
             button.setAutoRaise(True)
             layout.addWidget(button)
+        self._slot = layout.count()  # where the timeline sits in the row
         layout.addWidget(timeline, 1)
         self.position = QLabel(self)
         self.position.setObjectName("frame_position")
@@ -51,6 +68,31 @@ class TransportBar(QWidget):
         controller.current_frame_changed.connect(self.update_position)
         controller.current_media_changed.connect(self.update_position)
         self.update_position()
+
+    @property
+    def timeline_on_own_row(self) -> bool:
+        return self._top.indexOf(self.timeline) >= 0
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._place_timeline()
+
+    def _place_timeline(self) -> None:
+        items = [self._row.itemAt(i) for i in range(self._row.count())]
+        others = [w for w in (item.widget() for item in items if item is not None)
+                  if w is not None and w is not self.timeline]
+        used = sum(w.sizeHint().width() for w in others) + self._row.spacing() * len(others)
+        # the same sum wherever the timeline is: moving it changes the bar's height, and the
+        # resize that follows must not move it back
+        room = self.width() - self._margins.left() - self._margins.right() - used
+        own_row = room < TIMELINE_MIN
+        if own_row == self.timeline_on_own_row:
+            return
+        (self._row if own_row else self._top).removeWidget(self.timeline)
+        if own_row:
+            self._top.addWidget(self.timeline)
+        else:
+            self._row.insertWidget(self._slot, self.timeline, 1)
 
     def show_playing(self, playing: bool) -> None:
         """The play button becomes pause while the clip plays (and back)."""
