@@ -77,9 +77,12 @@ def test_the_zero_is_saved_in_the_case(tmp_path: Path) -> None:
     assert "depth_zero" not in path.read_text() and load_case(path, check_media=False).media[0].calibration.depth_zero is None  # type: ignore[union-attr]
 
 
-def _hover(win: MainWindow, x: float, y: float) -> None:
-    p = win.viewer.view.to_widget().map(QPointF(x, y))
-    QTest.mouseMove(win.viewer, p.toPoint())
+def _hover(win: MainWindow, x: float, y: float) -> QPointF:
+    """Move the mouse over image point (x, y); returns the image point under the whole widget
+    pixel it lands on (the viewer's scale decides how far that is from (x, y))."""
+    p = win.viewer.view.to_widget().map(QPointF(x, y)).toPoint()
+    QTest.mouseMove(win.viewer, p)
+    return QPointF(*win.viewer.view.widget_to_image(p.x() + 0.5, p.y() + 0.5))  # the pixel's centre, as the viewer reads it
 
 
 def test_the_status_bar_forgets_a_closed_case_and_follows_the_keys(
@@ -88,9 +91,10 @@ def test_the_status_bar_forgets_a_closed_case_and_follows_the_keys(
     c = window.controller
     assert c.current_media_id is not None
     c.push(SetCalibration(c.current_media_id, ManualCalibration.from_line((5, 10), (5, 110), 20.0, (5, 10))))
-    _hover(window, 60, 60)
+    under = _hover(window, 60, 60)
     qtbot.waitUntil(lambda: "manual" in window.cursor_label.text())
-    assert "frame 0 " in window.cursor_label.text() and "depth 10.0 mm" in window.cursor_label.text()
+    depth = (under.y() - 10) * 0.2  # the ruler's zero at y 10, 0.2 mm a pixel
+    assert "frame 0 " in window.cursor_label.text() and f"depth {depth:.1f} mm" in window.cursor_label.text()
     window.viewer.setFocus()
     with qtbot.waitSignal(window.viewer.frame_shown, timeout=5000):
         QTest.keyClick(window.viewer, Qt.Key.Key_Right)
