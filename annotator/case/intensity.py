@@ -122,8 +122,8 @@ def grey_stats(image: np.ndarray, mask: np.ndarray, x0: int, y0: int, clipped: b
     left_out = 0
     if window.ndim == 3 and window.shape[2] >= 3 and window.dtype == np.uint8:
         drawn = coloured(window, MARKS_SHARE)
-        if drawn is not None and (mask & ~drawn).any():
-            tissue = mask & ~drawn
+        tissue = mask if drawn is None else mask & ~drawn
+        if tissue.any():  # (a shape wholly on a mark keeps its pixels: there is nothing else)
             left_out = int(np.count_nonzero(mask)) - int(np.count_nonzero(tissue))
             mask = tissue
     values, from_colour = to_grey(window[mask])

@@ -183,7 +183,7 @@ def _rest_peak_slide(prs: PresentationType, ctx: ExportContext, d: RestPeak) -> 
     gap = int(Inches(0.3))
     frames_plan = _fitted_plan(frames, ctx, int(area_w * 0.55), area_h)
     plot = FigureSpec([replace(spec.panels[2], title="C  " + plot_title(d.series, d.name))], letters=False, legend=False)
-    slide = _new_slide(prs, f"{d.name[:1].upper()}{d.name[1:]}: rest and peak")
+    slide = _new_slide(prs, f"{_first_upper(d.name)}: rest and peak")
     frames_w, _ = _picture(slide, frames_plan, ctx, int(MARGIN))
     plot_w = area_w - frames_w - gap
     _picture(slide, _fitted_plan(plot, ctx, plot_w, area_h), ctx, int(MARGIN) + frames_w + gap)
@@ -226,7 +226,7 @@ def _clip_slide(prs: PresentationType, ctx: ExportContext, media_id: str, folder
     save_raster(poster, poster_file, "PNG", 96)
     name = ctx.media_name(media_id)
     speed = "" if spec.speed == 1 else f", played at {spec.speed:g}x speed"
-    slide = _new_slide(prs, name[:1].upper() + name[1:])
+    slide = _new_slide(prs, _first_upper(name))
     slide.shapes.add_movie(str(movie), *_fit(width, height), poster_frame_image=str(poster_file), mime_type="video/mp4")
     view = ctx.media_ref(media_id).view
     what = f"{view.capitalize()} view, " if view else ""
