@@ -18,7 +18,10 @@ contraction clips, and speed, in one run (issue targets printed beside each figu
   clip (target >= 100), each beside a bare decode of the same frames measured in the same run.
 - **Clip mode against the observers** (``benchmarks/observer_clips.py``): data set 2's jumping
   and range-of-motion sequences read as clips, analysed and followed from a drawing on frame 0,
-  every frame against the observers' mean, beside still mode on the same frames.
+  every frame against the observers' mean, beside still mode on the same frames; TimTrack's
+  data set 3 on the three corpus clips, and on all 32 of its clips where ``BAXTER_CLIPS`` names
+  their folder, with each clip's change from its first observed frame to its last against the
+  observers' change (drift on clips that do not end at rest).
 Without the corpus, a generated clip is measured for speed only.
 """
 
@@ -39,9 +42,8 @@ from annotator.dynamics.architecture import (
 from annotator.dynamics.architecture.feed import FrameFn
 from annotator.dynamics.frames import to_grey
 from annotator.dynamics.structure_tracking import tracker_for
-from benchmarks.observer_clips import CLIPS, clip_frames
+from benchmarks.observer_clips import CLIPS, RULER_MM_PER_PX, clip_frames
 
-RULER_MM_PER_PX = 50.0 / 546.0  # the clips' 0-50 mm depth ruler spans 546 px (rows 47 to 593)
 REPEATS = 3  # structure tracking runs per kind; the fastest is reported
 TARGETS = {"pennation_rmse": 2.0, "thickness_rmse_pct": 3.0, "drift_mm": 0.3, "drift_deg": 1.0,
            "analyse_fps": 25.0, "track_fps": 100.0}
@@ -232,12 +234,14 @@ def main() -> int:
     import os
 
     from benchmarks import dataset3_figures
-    from benchmarks.observer_clips import report
+    from benchmarks.observer_clips import every_clip, report
 
     _accuracy()
     repo = os.environ.get("TIMTRACK_REPO")
     dataset3_figures.report(Path(repo) if repo else None, TARGETS["pennation_rmse"], TARGETS["thickness_rmse_pct"])
     report(TARGETS)
+    clips = os.environ.get("BAXTER_CLIPS")
+    every_clip(Path(clips) if clips else None, TARGETS)
     _drift()
     _speed()
     return 0
