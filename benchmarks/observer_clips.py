@@ -78,16 +78,25 @@ def measure(name: str) -> dict[str, dict[str, float]]:
     return measure_clip(grey, list(range(len(grey))), items)
 
 
-def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observed]) -> dict[str, dict[str, float]]:
+def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observed],
+                 deep: dict[int, float] | None = None) -> dict[str, dict[str, float]]:
     """The clip ``grey`` measured whole (clip mode, and a thickness and a fascicle drawn on
     frame 0 where its detection puts them and followed), each frame ``observed[k]`` compared
-    with ``items[k]``, and still mode on those frames."""
+    with ``items[k]``, and still mode on those frames. ``deep``: an observer's pennation to the
+    deep aponeurosis per frame, compared with clip mode's ``pennation_deg`` (the issue's
+    pennation, the command's column) as ``to_deep``."""
     n = len(grey)
     stills = [analyse_image(grey[k], mm_per_px=None) for k in observed]
     clip = analyse_sequence(grey.__getitem__, range(n), mm_per_px=None)
     seen = [clip[k] for k in observed]
+    if deep:
+        errors = [clip[f].pennation_deg - abs(v) for f, v in deep.items()  # type: ignore[operator]
+                  if 0 <= f < n and clip[f].pennation_deg is not None]
+        to_deep = {"sum_sq": float(np.sum(np.square(errors))), "sum": float(np.sum(errors)), "found": float(len(errors))}
     out = {"still": _errors(items, [_superficial(e) for e in stills], [e.thickness for e in stills]),
            "clip": _errors(items, [_superficial(e) for e in seen], [e.thickness for e in seen])}
+    if deep:
+        out["to_deep"] = to_deep
     out["clip"]["low"] = float(sum(1 for e in seen if e.confidence < 0.5))
     sure = [k for k, e in enumerate(seen) if e.confidence >= 0.5]  # what a user is told to trust
     out["clip_sure"] = _errors([items[k] for k in sure], [_superficial(seen[k]) for k in sure],
@@ -125,6 +134,18 @@ def dataset_3() -> dict[str, tuple[list[int], list[Observed]]]:
         frames.append(frame)
         items.append(Observed(CLIPS / clip, "3", [v[0] for v in values], [v[1] for v in values],
                               [v[2] for v in values]))
+    return out
+
+
+def deep_3() -> dict[str, dict[int, float]]:
+    """Observer 2's pennation to the deep aponeurosis (alpha - gamma), per clip and 0-based
+    frame, where their sheet "Tim" gives gamma (the isokinetic 30, 120 and 210 deg/s clips)."""
+    out: dict[str, dict[int, float]] = {}
+    with DATASET_3.open(newline="") as f:
+        for row in csv.DictReader(line for line in f if not line.startswith("#")):
+            if row["gamma_deg"] and abs(float(row["alpha_deg"])) < MAX_ALPHA_DEG:
+                out.setdefault(row["clip"], {})[int(row["frame_1based"]) - 1] = \
+                    float(row["alpha_deg"]) - float(row["gamma_deg"])
     return out
 
 
@@ -171,14 +192,23 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
     print(f"data set 3, every clip found in {folder} ({len(data)} of {len(dataset_3())}; 29 never tuned on): "
           "10 frames each, one to three observers")
     measured = {}
+    deep = deep_3()
     for clip, (frames, items) in data.items():
-        measured[clip] = m = measure_clip(clip_frames(folder / clip), frames, items)
+        measured[clip] = m = measure_clip(clip_frames(folder / clip), frames, items, deep.get(clip))
         c = m["clip"]
         print(f"  {clip}: clip pennation RMSE {c['pennation_rmse']:.2f} deg, thickness {c['thickness_rmse']:.1f} %, "
               f"{c['low']:.0f} below 0.5; change first -> last observed frame off the observers' by "
               f"{c.get('change_deg', float('nan')):+.2f} deg, {c.get('change_px', float('nan')) * RULER_MM_PER_PX:+.2f} mm "
               f"(observers' spread {m['observers']['spread_deg']:.2f} deg)")
     _pooled(measured, targets, f"all {sum(int(m['observers']['frames']) for m in measured.values())} frames")
+    to_deep = [m["to_deep"] for m in measured.values() if "to_deep" in m]
+    found = sum(d["found"] for d in to_deep)
+    if found:
+        rmse = float(np.sqrt(sum(d["sum_sq"] for d in to_deep) / found))
+        print(f"  pennation to the deep aponeurosis (the command's pennation_deg), clip mode, against observer 2's "
+              f"alpha - gamma ({found:.0f} frames of {len(to_deep)} clips): RMSE {rmse:.2f} deg (bias "
+              f"{sum(d['sum'] for d in to_deep) / found:+.2f}; target <= {targets['pennation_rmse']}: "
+              f"{met(rmse <= targets['pennation_rmse'])})")
     own = [_observers_change(items) for _frames, items in data.values()]
     own_deg = [d for d, _t in own if d is not None]
     own_mm = [t * RULER_MM_PER_PX for _d, t in own if t is not None]

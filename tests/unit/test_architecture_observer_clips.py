@@ -20,6 +20,7 @@ from benchmarks.observer_clips import (
     SEQUENCES,
     clip_frames,
     dataset_3,
+    deep_3,
     measure,
     measure_clip,
 )
@@ -116,6 +117,18 @@ def test_data_set_3_lists_its_32_clips_with_the_corpus_clips_whole() -> None:
             assert all(len(i.alpha) == 3 for i in items)
     slip = data["p6_isokinetic030_01_push_04.mp4"]
     assert len(slip[1][slip[0].index(100)].alpha) == 1  # observer 1 measured no frame of that push
+
+
+def test_data_set_3_gives_one_observers_deep_aponeurosis_on_12_clips() -> None:
+    """Observer 2's sheet "Tim" adds gamma (the deep aponeurosis angle) on the isokinetic 30,
+    120 and 210 deg/s clips: 120 frames whose pennation to the deep aponeurosis (alpha - gamma,
+    the command's pennation_deg) is known."""
+    deep = deep_3()
+    assert len(deep) == 12 and all(len(v) == 10 for v in deep.values())
+    assert all(clip.startswith(("p6_isokinetic030", "p6_isokinetic120", "p6_isokinetic210")) for clip in deep)
+    frames, items = dataset_3()["p6_isokinetic030_01_push_01.mp4"]
+    assert sorted(deep["p6_isokinetic030_01_push_01.mp4"]) == frames
+    assert all(10.0 < v < 60.0 for values in deep.values() for v in values.values())
 
 
 def test_the_papers_frames_are_the_mp4s_frames_enlarged(corpus: Path) -> None:
