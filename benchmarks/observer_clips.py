@@ -189,7 +189,8 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
               "(github.com/joshrbaxter/ultrasound_tracking, Ultrasound/Clips)")
         return
     data = {clip: v for clip, v in dataset_3().items() if (folder / clip).is_file()}
-    print(f"data set 3, every clip found in {folder} ({len(data)} of {len(dataset_3())}; 29 never tuned on): "
+    unseen = sum(1 for clip in data if not (CLIPS / clip).is_file())  # the corpus clips were tuned on
+    print(f"data set 3, every clip found in {folder} ({len(data)} of {len(dataset_3())}; {unseen} never tuned on): "
           "10 frames each, one to three observers")
     measured = {}
     deep = deep_3()
