@@ -121,13 +121,10 @@ def dataset_3() -> dict[str, tuple[list[int], list[Observed]]]:
     """Data set 3 of the TimTrack paper (``DATASET_3``): per clip file, the observed frames
     (0-based, in the MP4) and the observers' values, heights in MP4 pixels."""
     per: dict[tuple[str, int], list[tuple[float, float, float]]] = {}
-    with DATASET_3.open(newline="") as f:
-        for row in csv.DictReader(line for line in f if not line.startswith("#")):
-            if abs(float(row["alpha_deg"])) >= MAX_ALPHA_DEG:
-                continue
-            key = (row["clip"], int(row["frame_1based"]) - 1)
-            per.setdefault(key, []).append((float(row["alpha_deg"]), float(row["beta_deg"]),
-                                            float(row["height_px"]) / DATASET_3_SCALE))
+    for row in _rows_3():
+        key = (row["clip"], int(row["frame_1based"]) - 1)
+        per.setdefault(key, []).append((float(row["alpha_deg"]), float(row["beta_deg"]),
+                                        float(row["height_px"]) / DATASET_3_SCALE))
     out: dict[str, tuple[list[int], list[Observed]]] = {}
     for (clip, frame), values in sorted(per.items()):
         frames, items = out.setdefault(clip, ([], []))
@@ -141,12 +138,18 @@ def deep_3() -> dict[str, dict[int, float]]:
     """Observer 2's pennation to the deep aponeurosis (alpha - gamma), per clip and 0-based
     frame, where their sheet "Tim" gives gamma (the isokinetic 30, 120 and 210 deg/s clips)."""
     out: dict[str, dict[int, float]] = {}
-    with DATASET_3.open(newline="") as f:
-        for row in csv.DictReader(line for line in f if not line.startswith("#")):
-            if row["gamma_deg"] and abs(float(row["alpha_deg"])) < MAX_ALPHA_DEG:
-                out.setdefault(row["clip"], {})[int(row["frame_1based"]) - 1] = \
-                    float(row["alpha_deg"]) - float(row["gamma_deg"])
+    for row in _rows_3():
+        if row["gamma_deg"]:
+            out.setdefault(row["clip"], {})[int(row["frame_1based"]) - 1] = \
+                float(row["alpha_deg"]) - float(row["gamma_deg"])
     return out
+
+
+def _rows_3() -> list[dict[str, str]]:
+    """``DATASET_3``'s rows, each observer's value of one frame, the slips left out."""
+    with DATASET_3.open(newline="") as f:
+        return [row for row in csv.DictReader(line for line in f if not line.startswith("#"))
+                if abs(float(row["alpha_deg"])) < MAX_ALPHA_DEG]
 
 
 def clip_frames(path: Path) -> list[np.ndarray]:

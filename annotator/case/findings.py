@@ -31,6 +31,7 @@ from annotator.case.vocabulary import (
     load_vocabulary,
     reference_upper_limit,
 )
+from annotator.case.wording import first_upper
 from annotator.media.base import MediaError
 
 MeasureFn = Callable[[Annotation, int | None], list[Measurement]]
@@ -220,7 +221,7 @@ def finding_summary(source: MeasuringCase | Case, finding: Finding, measure: Mea
         nerve = v["nerve"].value if isinstance(v["nerve"].value, str) else ""
         site = v["site"].value if isinstance(v["site"].value, str) else finding.site
         phrase = _structure_phrase(finding, nerve)
-        head = phrase[:1].upper() + phrase[1:] + (f" at the {site}" if site else "")
+        head = first_upper(phrase) + (f" at the {site}" if site else "")
         csa = shown("csa")
         if csa and verdict.status == "uncalibrated":
             # A px² area cannot be set against a limit in mm²: say so rather than compare.

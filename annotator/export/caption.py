@@ -17,6 +17,7 @@ from PySide6.QtCore import QRectF
 from annotator.case.kinds import kind_spec, symbol_order
 from annotator.case.measure import Measurement, primary_measurement
 from annotator.case.model import Annotation, Finding
+from annotator.case.wording import first_upper
 from annotator.export.context import ExportContext
 from annotator.export.layout import panel_letter
 from annotator.export.measurements import finding_summary_flagged
@@ -84,7 +85,7 @@ def _panel_phrase(ctx: ExportContext, panel: PanelContent, lettered: bool) -> st
     # symbols sentence says it once (each value said it again: a three-value panel's phrase
     # was mostly "(not calibrated: no calibration: the image has no spatial region ...)")
     values = [v for v in (_value_phrase(ctx, a, panel.frame, panel.calibrated) for a in panel.annotations) if v]
-    text = (f"({panel.letter}) " if lettered else "") + where[:1].upper() + where[1:]
+    text = (f"({panel.letter}) " if lettered else "") + first_upper(where)
     return text + (": " + ", ".join(values) if values else "")
 
 
@@ -117,7 +118,7 @@ def symbols_sentence(panels: Sequence[PanelContent]) -> str:
     if not parts:
         return ""
     text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return first_upper(text) + "."
 
 
 def draft_caption(ctx: ExportContext, panels: Sequence[PanelContent], plot_titles: Sequence[tuple[str, str]] = ()) -> str:

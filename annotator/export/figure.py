@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 
 from annotator.case.document import CaseDocument
 from annotator.case.model import Annotation
+from annotator.case.wording import first_upper
 from annotator.dynamics.series import Series, measurement_series
 from annotator.export.caption import (
     PanelContent,
@@ -278,7 +279,7 @@ OVER_TIME = " over time"
 def plot_title(series: Series, label: str = "") -> str:
     """e.g. "Gap over time" (the annotation's label), or "Area over time" without one."""
     name = label.strip() or series.quantity.replace("_", " ")
-    return f"{name[:1].upper()}{name[1:]}{OVER_TIME}"
+    return f"{first_upper(name)}{OVER_TIME}"
 
 
 def chosen_rest_peak(annotation: Annotation) -> tuple[int | None, int | None]:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QMarginsF, QSizeF, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from annotator import __version__
+from annotator.case.wording import first_upper
 from annotator.export.context import ExportContext
 from annotator.export.figure import (
     FigureSpec,
@@ -176,7 +177,7 @@ def _series_tables(items: list[RestPeak]) -> str:
             f"<td>{'—' if s.confidence is None else f'{s.confidence:.2f}'}</td></tr>"
             for s in d.series.samples
         )
-        out.append(f"<h3>{html.escape(d.name[:1].upper() + d.name[1:])}, frame by frame ({html.escape(d.unit)})</h3>"
+        out.append(f"<h3>{html.escape(first_upper(d.name))}, frame by frame ({html.escape(d.unit)})</h3>"
                    f"<table><tr><th>Frame</th><th>Time (s)</th><th>Value</th><th>Tracking confidence</th></tr>"
                    f"{rows}</table>")
     return "".join(out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotator.case.measure import PRIMARY_QUANTITY
+from annotator.case.wording import first_upper
 from annotator.dynamics.series import Series
 from annotator.export.context import ExportContext
 from annotator.export.figure import FigureSpec, PanelSpec, series_with_rest_peak
@@ -50,7 +51,7 @@ class RestPeak:
     def sentence(self) -> str:
         """e.g. "Gap: rest 5.0 mm (frame 0, 0.00 s), peak 11.0 mm (frame 40, 1.33 s), change
         +6.0 mm (+120 %)"."""
-        return (f"{self.name[:1].upper()}{self.name[1:]}: rest {self.rest_value:.1f} {self.unit} "
+        return (f"{first_upper(self.name)}: rest {self.rest_value:.1f} {self.unit} "
                 f"(frame {self.rest_frame}, {self.rest_s:.2f} s), peak {self.peak_value:.1f} {self.unit} "
                 f"(frame {self.peak_frame}, {self.peak_s:.2f} s), change {self.change_text()}"
                 f"{'' if self.picked == 'chosen' else '; rest and peak suggested by the app'}")

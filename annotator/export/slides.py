@@ -24,6 +24,7 @@ from pptx.presentation import Presentation as PresentationType
 from pptx.slide import Slide
 from pptx.util import Emu, Inches, Pt
 
+from annotator.case.wording import first_upper
 from annotator.export.clip import ClipPainter, ClipSpec, write_clip
 from annotator.export.context import ExportContext
 from annotator.export.figure import (
@@ -183,7 +184,7 @@ def _rest_peak_slide(prs: PresentationType, ctx: ExportContext, d: RestPeak) -> 
     gap = int(Inches(0.3))
     frames_plan = _fitted_plan(frames, ctx, int(area_w * 0.55), area_h)
     plot = FigureSpec([replace(spec.panels[2], title="C  " + plot_title(d.series, d.name))], letters=False, legend=False)
-    slide = _new_slide(prs, f"{_first_upper(d.name)}: rest and peak")
+    slide = _new_slide(prs, f"{first_upper(d.name)}: rest and peak")
     frames_w, _ = _picture(slide, frames_plan, ctx, int(MARGIN))
     plot_w = area_w - frames_w - gap
     _picture(slide, _fitted_plan(plot, ctx, plot_w, area_h), ctx, int(MARGIN) + frames_w + gap)
@@ -226,7 +227,7 @@ def _clip_slide(prs: PresentationType, ctx: ExportContext, media_id: str, folder
     save_raster(poster, poster_file, "PNG", 96)
     name = ctx.media_name(media_id)
     speed = "" if spec.speed == 1 else f", played at {spec.speed:g}x speed"
-    slide = _new_slide(prs, _first_upper(name))
+    slide = _new_slide(prs, first_upper(name))
     slide.shapes.add_movie(str(movie), *_fit(width, height), poster_frame_image=str(poster_file), mime_type="video/mp4")
     view = ctx.media_ref(media_id).view
     what = f"{view.capitalize()} view, " if view else ""
@@ -323,20 +324,15 @@ def build_presentation(ctx: ExportContext, folder: Path, progress: Progress | No
             _clip_slide(prs, ctx, ref.id, folder, dynamics)
     # 5. the summary: findings with their verdicts, the dynamic changes, the impression
     slide = _new_slide(prs, "Summary")
-    lines = [_first_upper(f"{r.structure or r.type} ({r.side or 'side not given'}): {r.verdict or r.summary}")
+    lines = [first_upper(f"{r.structure or r.type} ({r.side or 'side not given'}): {r.verdict or r.summary}")
              for r in rows]
-    lines += [f"{_first_upper(d.name)}: {d.rest_value:.1f} to {d.peak_value:.1f} {d.unit} "
+    lines += [f"{first_upper(d.name)}: {d.rest_value:.1f} to {d.peak_value:.1f} {d.unit} "
               f"({d.change_text(inline=True)})" for d in dynamics]
     if impression:
         lines.append(f"Impression: {impression}")
     _text_box(slide, lines or ["No findings recorded."], int(Inches(1.3)), int(Inches(5.8)), TEXT_PT)
     _notes(slide, [*summary, *[d.sentence() + "." for d in dynamics], *([f"Impression: {impression}"] if impression else [])])
     return prs
-
-
-def _first_upper(text: str) -> str:
-    """A list line on a slide starts with a capital ("Medial gastrocnemius (right): ...")."""
-    return text[:1].upper() + text[1:]
 
 
 def write_slides(ctx: ExportContext, path: Path, progress: Progress | None = None) -> None:

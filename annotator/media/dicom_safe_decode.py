@@ -97,7 +97,10 @@ def decode_compressed(data: bytes, layout: PixelLayout, lock: threading.Lock) ->
         if problem:
             raise FrameDecodeError(problem)
     decoder = get_decoder(ts)
-    safe = sorted((name for name in decoder.available_plugins if name not in _UNSAFE_PLUGINS),
+    # pillow reads 8-bit JPEG only: a 12-bit frame goes straight to gdcm (its refusal only
+    # cluttered every message with "Pillow does not support ... 12-bit precision")
+    unable = {"pillow"} if _jpeg_12bit(ts, layout.bits_stored) else set()
+    safe = sorted((name for name in decoder.available_plugins if name not in _UNSAFE_PLUGINS | unable),
                   key=lambda name: _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED))
     failures: list[str] = []
     options = layout.decoder_options(1)
@@ -153,8 +156,13 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def _jpeg_12bit(ts: str, bits_stored: int) -> bool:
+    """JPEG Extended with more than 8 bits: pydicom hands it to no plugin but the GPL libjpeg."""
+    return ts == uid.JPEGExtended12Bit and bits_stored > 8
+
+
 def _worker_decode(data: bytes, ts: str, options: dict[str, Any]) -> np.ndarray:
-    if ts == uid.JPEGExtended12Bit and options["bits_stored"] > 8 and options["samples_per_pixel"] == 1:
+    if _jpeg_12bit(ts, options["bits_stored"]) and options["samples_per_pixel"] == 1:
         return _gdcm_jpeg_12bit(data, options)
     decoder = get_decoder(uid.UID(ts))
     values, _ = decoder.as_array(encapsulate([data]), index=0, raw=False, decoding_plugin="gdcm", **options)

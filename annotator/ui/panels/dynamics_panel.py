@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from annotator.case.kinds import display_name, kind_spec
 from annotator.case.model import Annotation
+from annotator.case.wording import first_upper
 from annotator.dynamics.series import Series
 from annotator.dynamics.tracking import TrackOptions
 from annotator.media.base import MediaError
@@ -297,7 +298,7 @@ class DynamicsPanel(QWidget):
         try:
             self.model.pick(which, self.controller.current_frame if frame is None else frame)
         except ValueError as exc:
-            self.controller.status.emit(str(exc)[:1].upper() + str(exc)[1:])
+            self.controller.status.emit(first_upper(str(exc)))
             return False
         self._show_picked()
         return True
@@ -326,7 +327,7 @@ class DynamicsPanel(QWidget):
             return False
         request = self.track_request(how, target)
         if isinstance(request, str):
-            self.controller.error.emit("Cannot track", request[:1].upper() + request[1:] + ".")
+            self.controller.error.emit("Cannot track", first_upper(request) + ".")
             return False
         self.directions[request.annotation_id] = request.direction
         return self.tracker.start(request)
@@ -366,7 +367,7 @@ class DynamicsPanel(QWidget):
             return
         self.reports[outcome.request.annotation_id] = outcome_report(outcome)
         if outcome.error:
-            self.controller.error.emit("Cannot track", outcome.error[:1].upper() + outcome.error[1:])
+            self.controller.error.emit("Cannot track", first_upper(outcome.error))
         elif outcome.message:
             self.controller.status.emit(outcome.message)
         self.refresh_later.flush()

@@ -38,6 +38,7 @@ from annotator.case.findings import (
 )
 from annotator.case.kinds import display_name, kind_spec
 from annotator.case.model import FINDING_SIDES, AttributeValue, Finding
+from annotator.case.wording import first_upper
 from annotator.ui.panels.attribute_rows import AttributeRow, ValueRow, make_row
 from annotator.ui.panels.common import (
     TYPE_TITLES,
@@ -99,7 +100,7 @@ def nerve_comparison(document: CaseDocument, finding: Finding) -> Comparison:
     # "enlarged" says its percent in words; "within" shows how far below the limit
     percent = f" ({verdict.percent:+.0f}%)" if verdict.percent is not None and verdict.status == "within" else ""
     source = f"\nReference: {verdict.detail}" if verdict.detail else ""
-    words = verdict.text[:1].upper() + verdict.text[1:]
+    words = first_upper(verdict.text)
     mark = "\u25b2" if verdict.status == "enlarged" else "\u2713"
     status = "above" if verdict.status == "enlarged" else "within"
     return Comparison(status, f"{mark} {words}: CSA {csa.display()} vs upper limit {uln.display()}{percent}{source}"
