@@ -2,13 +2,19 @@
 every frame (a pennation or fascicle, whose angle needs the muscle between both aponeuroses,
 is followed by ``architecture.track_structures``: ``structure_tracking.tracker_for``).
 
-Each boundary segment stands for a line along a bright aponeurosis. On each frame the line is searched for again along its normal,
-within ``SEARCH_PX`` of where it was: at samples along the segment, the brightest point of the
-profile smoothed enough that a double band is one crest (``MERGE_SIGMA``; sub-pixel), then a
-line fitted robustly (outliers beyond 2.5 median absolute deviations dropped). The segment's
-ends move only along the normal, so they never slide along the aponeurosis with the tissue (the
-aperture problem that turned a tracked caliper) and the value on frame N carries no error
-accumulated over the frames before it.
+Each boundary segment stands for a line along a bright aponeurosis. On each frame the line is
+searched for again along its normal, within ``SEARCH_PX`` of where it was: at samples along the
+segment, the brightest point of the profile smoothed enough that a double band is one crest
+(``MERGE_SIGMA``; sub-pixel), then a line fitted robustly (outliers beyond 2.5 median absolute
+deviations dropped). Within a thick band that crest wanders by a few pixels as the band's
+inside changes, and an edge marked at a fixed offset from it wandered too (a thickness drawn
+on data set 3's isometric pushes ended 0.3-0.45 mm off its start). So the band's look across
+its crest on the drawn frame is kept (``BAND_PX`` either side, ``band_look``), and each
+frame's crest line is moved, by at most ``REFINE_PX``, to where the profiles match that look
+best (``match_band``): the band's two edges hold it. The segment's ends move only along the
+normal, so they never slide along the aponeurosis with the tissue (the aperture problem that
+turned a tracked caliper), and the look is the drawn frame's, so the value on frame N carries
+no error accumulated over the frames before it.
 
 Every distance above is in pixels of a clip of about ``REFERENCE_PX_PER_MM`` (the corpus
 Telemed clips and data set 2, where they were measured) and scales with the clip's own pixel
@@ -54,6 +60,13 @@ REFERENCE_PX_PER_MM = 11.5
 REFERENCE_AREA_PX = 573  # that Telemed image's height, for an uncalibrated frame (50 mm deep)
 MAX_SCALE = 4.0
 CREST_ROUNDS = 4  # searches for the crest a drawn segment marks, on the frame it was drawn on
+#: half the width, across the line, of the band's look kept from the drawn frame and matched on
+#: every frame: the band and its edges (data set 3's deep aponeurosis is 15-25 px thick)
+BAND_PX = 16.0
+#: how far from the crest found the band is matched by that look: within a thick band the
+#: brightest point wanders by a few pixels; searched further (within ``SEARCH_PX`` of the last
+#: place), the look matched other structures and a deep line tilted 13 degrees on a relaxation
+REFINE_PX = 5.0
 
 
 def _sample(img: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -86,55 +99,140 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float,
 def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | None,
             scale: float) -> tuple[Pt, Pt, float] | None:
     """``find_boundary``, None where no line can be fitted."""
-    d = np.array([q[0] - p[0], q[1] - p[1]], float)
-    length = float(np.hypot(*d))
-    if length < 2.0:
+    across = _across(img, p, q, CONTRAST_PX, scale)
+    if across is None:
         return None
-    u = d / length
-    n = np.array([-u[1], u[0]])
-    t = np.linspace(0.0, 1.0, SAMPLES)
+    wide, offsets, t, n = across
     # the line is searched within SEARCH_PX; its contrast is measured against a longer
     # profile (a thick aponeurosis fills the search window: its median would be the band)
     step = 0.5 * scale
-    offsets = np.arange(-CONTRAST_PX * scale, CONTRAST_PX * scale + step, step)
     search = np.abs(offsets) <= SEARCH_PX * scale
-    base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
-    grid = base + offsets[None, :, None] * n[None, None, :]
-    wide = _sample(img, grid[..., 0], grid[..., 1])  # (samples, offsets)
-    prof = wide[:, search]
-    where = prof if merged is None else _sample(merged, grid[..., 0], grid[..., 1])[:, search]
-    flank_at = np.abs(offsets) >= FLANK_PX * scale
-    offsets = offsets[search]
+    where = wide[:, search] if merged is None else _across(merged, p, q, CONTRAST_PX, scale)[0][:, search]  # type: ignore[index]
     found_t: list[float] = []
     found_o: list[float] = []
-    peaks: list[float] = []
+    rows: list[int] = []
     for i in range(SAMPLES):
         row = where[i]
         if np.isnan(row).any():
             continue
         k = int(np.argmax(row))
-        o = offsets[k]
-        if 0 < k < len(row) - 1:  # parabola through the peak and its neighbours
-            a, b, c = row[k - 1], row[k], row[k + 1]
-            den = a - 2 * b + c
-            if den < 0:
-                o += step * 0.5 * (a - c) / den
         found_t.append(t[i])
-        found_o.append(o)
-        flank = wide[i][flank_at & np.isfinite(wide[i])]
-        top = float(np.max(prof[i]))  # the crest's contrast, in the less smoothed frame
-        peaks.append(top - (float(np.median(flank)) if len(flank) else top))
-    if len(found_t) < 4:
+        found_o.append(offsets[search][k] + step * _vertex(row, k))
+        rows.append(i)
+    fitted = _robust_line(np.array(found_t), np.array(found_o), scale)
+    if fitted is None:
         return None
-    # how far the crest stands above its surroundings, in the spread of the surroundings
-    # along the line (speckle and fascicles; not the band's own edges across it): a faint
-    # line in noise scores low
+    (o0, o1), keep = fitted
+    strength = _strength(wide, offsets, np.array(rows)[keep], spread, scale)
+    return _moved(p, n, o0), _moved(q, n, o1), float(keep.sum()) / SAMPLES * strength
+
+
+def _across(img: np.ndarray, p: Pt, q: Pt, half: float, scale: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The profiles across segment p-q: (grey at ``SAMPLES`` positions along it x offsets
+    along its normal within +-``half`` x ``scale``, every half ``scale`` px; NaN off the
+    frame), the offsets, the positions (0..1) and the normal. None for a segment under 2 px."""
+    d = np.array([q[0] - p[0], q[1] - p[1]], float)
+    length = float(np.hypot(*d))
+    if length < 2.0:
+        return None
+    n = np.array([-d[1], d[0]]) / length
+    t = np.linspace(0.0, 1.0, SAMPLES)
+    step = 0.5 * scale
+    offsets = np.arange(-half * scale, half * scale + step, step)
+    base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
+    grid = base + offsets[None, :, None] * n[None, None, :]
+    return _sample(img, grid[..., 0], grid[..., 1]), offsets, t, n
+
+
+def _vertex(row: np.ndarray, k: int) -> float:
+    """Where the parabola through ``row``'s peak at k and its neighbours peaks, in steps from k."""
+    if 0 < k < len(row) - 1:
+        a, b, c = row[k - 1], row[k], row[k + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            return float(0.5 * (a - c) / den)
+    return 0.0
+
+
+def _moved(p: Pt, n: np.ndarray, offset: float) -> Pt:
+    return float(p[0] + n[0] * offset), float(p[1] + n[1] * offset)
+
+
+def _strength(wide: np.ndarray, offsets: np.ndarray, rows: np.ndarray, spread: float, scale: float) -> float:
+    """How far the crest stands above its surroundings (0..1), at the profiles ``rows`` of
+    ``wide`` (``_across``): the brightest grey within ``SEARCH_PX`` of the line (in the less
+    smoothed frame) over the median of the profile beyond ``FLANK_PX``, in the spread of those
+    surroundings along the line (speckle and fascicles; not the band's own edges across it),
+    ``CONTRAST_LOW`` to ``CONTRAST_HIGH`` spreads mapping to 0..1: a faint line in noise scores
+    low."""
+    inside = np.abs(offsets) <= CONTRAST_PX * scale
+    search = np.abs(offsets) <= SEARCH_PX * scale
+    flank_at = inside & (np.abs(offsets) >= FLANK_PX * scale)
     beside = wide[:, flank_at]
     beside = beside[:, np.isfinite(beside).all(axis=0)]  # offsets inside the image all along
     mad = np.median(np.abs(beside - np.median(beside, axis=0)), axis=0) if beside.size else np.array([spread])
     noise = max(1.4826 * float(np.median(mad)), 0.01 * max(spread, 1e-6), 1e-6)
-    contrast = [c / noise for c in peaks]
-    ft, fo = np.array(found_t), np.array(found_o)
+    contrast = []
+    for i in rows:
+        flank = wide[i][flank_at & np.isfinite(wide[i])]
+        top = float(np.nanmax(wide[i][search]))
+        contrast.append((top - (float(np.median(flank)) if len(flank) else top)) / noise)
+    if not contrast:
+        return 0.0
+    return float(np.clip((np.median(contrast) - CONTRAST_LOW) / (CONTRAST_HIGH - CONTRAST_LOW), 0.0, 1.0))
+
+
+def band_look(img: np.ndarray, p: Pt, q: Pt, scale: float) -> np.ndarray | None:
+    """The band's profile across its crest line p-q, within +-``BAND_PX``: the median of the
+    profiles along it in ``img`` (the frame at ``BLUR_SIGMA``); None where the band is flat
+    or lies off the frame."""
+    across = _across(img, p, q, BAND_PX, scale)
+    if across is None:
+        return None
+    prof = across[0]
+    prof = prof[np.isfinite(prof).all(axis=1)]
+    if len(prof) < 4:
+        return None
+    look = np.median(prof, axis=0)
+    return look if float(look.std()) > 1e-3 else None
+
+
+def match_band(img: np.ndarray, p: Pt, q: Pt, look: np.ndarray, scale: float) -> tuple[Pt, Pt] | None:
+    """Segment p-q (a crest line just found) moved along its normal, by at most ``REFINE_PX``,
+    onto the band that looks like ``look`` (``band_look`` on the drawn frame): at each position
+    along it, the shift where the profile across it correlates best with ``look``
+    (normalised, sub-pixel), a line fitted robustly through those shifts. None where no line
+    can be fitted."""
+    across = _across(img, p, q, BAND_PX + REFINE_PX, scale)
+    if across is None:
+        return None
+    wide, _offsets, t, n = across
+    step = 0.5 * scale
+    m = len(look)
+    shifts = wide.shape[1] - m + 1
+    centred = look - look.mean()
+    centred /= float(np.linalg.norm(centred))
+    windows = np.lib.stride_tricks.sliding_window_view(wide, m, axis=1)  # (samples, shifts, m)
+    windows = windows - windows.mean(axis=2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = (windows @ centred) / np.linalg.norm(windows, axis=2)
+    rows = np.flatnonzero(np.isfinite(score).all(axis=1))
+    best = [int(np.argmax(score[i])) for i in rows]
+    found_o = [(k - (shifts - 1) / 2 + _vertex(score[i], k)) * step for i, k in zip(rows, best, strict=True)]
+    fitted = _robust_line(t[rows], np.array(found_o), scale)
+    if fitted is None:
+        return None
+    o0, o1 = fitted[0]
+    return _moved(p, n, o0), _moved(q, n, o1)
+
+
+def _robust_line(ft: np.ndarray, fo: np.ndarray, scale: float) -> tuple[tuple[float, float], np.ndarray] | None:
+    """The offsets ``fo`` found at positions ``ft`` (0..1 along the segment) fitted with a
+    line, outliers beyond 2.5 median absolute deviations dropped: (offset at 0, offset at 1)
+    and which samples were kept; None where fewer than 4 remain."""
+    if len(ft) < 4:
+        return None
     keep = np.ones(len(ft), bool)
     for _ in range(3):
         coef = np.polyfit(ft[keep], fo[keep], 1)
@@ -144,13 +242,7 @@ def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | N
         if keep.sum() < 4:
             return None
     coef = np.polyfit(ft[keep], fo[keep], 1)
-    o0, o1 = float(np.polyval(coef, 0.0)), float(np.polyval(coef, 1.0))
-    new_p = (p[0] + n[0] * o0, p[1] + n[1] * o0)
-    new_q = (q[0] + n[0] * o1, q[1] + n[1] * o1)
-    share = float(keep.sum()) / SAMPLES
-    strength = float(np.clip((np.median(np.array(contrast)[keep]) - CONTRAST_LOW) / (CONTRAST_HIGH - CONTRAST_LOW),
-                             0.0, 1.0))
-    return new_p, new_q, share * strength
+    return (float(np.polyval(coef, 0.0)), float(np.polyval(coef, 1.0))), keep
 
 
 def _crest(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray,
@@ -229,16 +321,19 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
     img0, merged0, spread0 = _smoothed_around(first, pts, margin, scale)
     crests = list(pairs)
     offsets: list[tuple[float, float]] = []
+    looks: list[np.ndarray | None] = []
     for b, (p, q) in enumerate(pairs):
         crest = _crest(img0, p, q, spread0, merged0, scale)
         if crest is None:
             offsets.append((0.0, 0.0))  # nothing to hold on to: the marked line is followed as it is
+            looks.append(None)
             continue
         cp, cq, _c = crest
         n = _normal(p, q)
         offsets.append(((p[0] - cp[0]) * n[0] + (p[1] - cp[1]) * n[1],
                         (q[0] - cq[0]) * n[0] + (q[1] - cq[1]) * n[1]))
         crests[b] = (cp, cq)
+        looks.append(band_look(img0, cp, cq, scale))
     done = 0
     for stop in (end, start):
         step = 1 if stop >= anchor_frame else -1
@@ -248,7 +343,7 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
                 break
             img, merged, spread = _smoothed_around(frames(frame), [p for pair in current for p in pair], margin,
                                                    scale)
-            found = [find_boundary(img, p, q, spread, merged, scale) for p, q in current]
+            found = [_follow(img, p, q, look, spread, merged, scale) for (p, q), look in zip(current, looks, strict=True)]
             current = [(np_, nq) for np_, nq, _c in found]
             points[frame] = [p for (np_, nq), off in zip(current, offsets, strict=True)
                              for p in _shifted(np_, nq, off)]
@@ -257,6 +352,17 @@ def track_structures(frames: Callable[[int], np.ndarray], kind: str, anchor_fram
             if progress is not None and not progress(done):
                 return points, confidence
     return points, confidence
+
+
+def _follow(img: np.ndarray, p: Pt, q: Pt, look: np.ndarray | None, spread: float, merged: np.ndarray,
+            scale: float) -> tuple[Pt, Pt, float]:
+    """One boundary on the next frame: its crest, then, where the drawn frame gave the band's
+    look, the band matched by that look near the crest; the crest's confidence."""
+    crest = find_boundary(img, p, q, spread, merged, scale)
+    if look is None or crest[2] <= 0.0:
+        return crest
+    matched = match_band(img, crest[0], crest[1], look, scale)
+    return crest if matched is None else (matched[0], matched[1], crest[2])
 
 
 def _normal(p: Pt, q: Pt) -> tuple[float, float]:
