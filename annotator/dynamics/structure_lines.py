@@ -107,7 +107,8 @@ def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | N
     # profile (a thick aponeurosis fills the search window: its median would be the band)
     step = 0.5 * scale
     search = np.abs(offsets) <= SEARCH_PX * scale
-    where = wide[:, search] if merged is None else _across(merged, p, q, CONTRAST_PX, scale)[0][:, search]  # type: ignore[index]
+    merged_across = None if merged is None else _across(merged, p, q, CONTRAST_PX, scale)
+    where = (wide if merged_across is None else merged_across[0])[:, search]
     found_t: list[float] = []
     found_o: list[float] = []
     rows: list[int] = []
@@ -138,8 +139,9 @@ def _across(img: np.ndarray, p: Pt, q: Pt, half: float, scale: float
         return None
     n = np.array([-d[1], d[0]]) / length
     t = np.linspace(0.0, 1.0, SAMPLES)
-    step = 0.5 * scale
-    offsets = np.arange(-half * scale, half * scale + step, step)
+    # every half pixel at the reference density, counted so that two widths' grids share
+    # their centre (``match_band`` slides one over the other)
+    offsets = np.linspace(-half * scale, half * scale, int(round(4 * half)) + 1)
     base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
     grid = base + offsets[None, :, None] * n[None, None, :]
     return _sample(img, grid[..., 0], grid[..., 1]), offsets, t, n

@@ -152,3 +152,19 @@ def test_a_thick_band_is_followed_by_its_edges_not_its_brightest_part() -> None:
     assert np.abs(values - values[0]).max() < 1.0, values.round(2)
     assert abs(values[-1] - values[0]) < 0.3, values.round(2)
     assert min(conf.values()) >= 0.5, conf
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.37, 2.5])
+def test_the_band_is_matched_where_its_look_lies_at_any_pixel_density(scale: float) -> None:
+    """``match_band`` slides the drawn frame's look over the profiles across the crest line
+    found, and lands on the band from either side within a fifth of a pixel, at any pixel
+    density (the two grids share their centre)."""
+    band = _thick_band(0, 2)
+    img = cv2.GaussianBlur(band.astype(np.float32), (0, 0), structure_lines.BLUR_SIGMA)
+    line = ((XC - 60, 256.0), (XC + 60, 256.0))
+    look = structure_lines.band_look(img, *line, scale)
+    assert look is not None
+    for off in (-3.0, 0.0, 2.5):
+        moved = structure_lines.match_band(img, (line[0][0], 256.0 + off), (line[1][0], 256.0 + off), look, scale)
+        assert moved is not None
+        assert abs(moved[0][1] - 256.0) < 0.2 and abs(moved[1][1] - 256.0) < 0.2, (off, moved)
