@@ -65,6 +65,21 @@ def _errors(items: list[Observed], pen: list[float | None], thick: list[float | 
     return out
 
 
+#: confidence bands in which the pennation error is pooled: is a lower confidence worth heeding?
+CONFIDENCE_BANDS = ((0.0, 0.8), (0.8, 0.95), (0.95, 1.01))
+
+
+def _by_confidence(items: list[Observed], seen: list) -> dict[str, float]:  # type: ignore[type-arg]
+    """Per confidence band (``CONFIDENCE_BANDS``): frames ("n lo") and their summed squared
+    pennation error ("sq lo"), to pool over clips."""
+    out: dict[str, float] = {}
+    for lo, hi in CONFIDENCE_BANDS:
+        errors = [_superficial(e) - abs(i.pennation) for i, e in zip(items, seen, strict=True)  # type: ignore[operator]
+                  if lo <= e.confidence < hi and _superficial(e) is not None]
+        out[f"n {lo}"], out[f"sq {lo}"] = float(len(errors)), float(np.sum(np.square(errors)))
+    return out
+
+
 def _superficial(est) -> float | None:  # type: ignore[no-untyped-def]
     if est.fascicle_angle_deg is None or est.superficial_angle_deg is None:
         return None
@@ -98,6 +113,7 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
     if deep:
         out["to_deep"] = to_deep
     out["clip"]["low"] = float(sum(1 for e in seen if e.confidence < 0.5))
+    out["by_confidence"] = _by_confidence(items, seen)
     sure = [k for k, e in enumerate(seen) if e.confidence >= 0.5]  # what a user is told to trust
     out["clip_sure"] = _errors([items[k] for k in sure], [_superficial(seen[k]) for k in sure],
                                [seen[k].thickness for k in sure])
@@ -213,6 +229,12 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
               f"alpha - gamma ({found:.0f} frames of {len(to_deep)} clips): RMSE {rmse:.2f} deg (bias "
               f"{sum(d['sum'] for d in to_deep) / found:+.2f}; target <= {targets['pennation_rmse']}: "
               f"{met(rmse <= targets['pennation_rmse'])})")
+    bands = []
+    for lo, hi in CONFIDENCE_BANDS:
+        n = sum(m["by_confidence"][f"n {lo}"] for m in measured.values())
+        sq = sum(m["by_confidence"][f"sq {lo}"] for m in measured.values())
+        bands.append(f"{lo:g}-{min(hi, 1.0):g}: {np.sqrt(sq / n):.2f} deg ({n:.0f} frames)" if n else f"{lo:g}-{min(hi, 1.0):g}: no frames")
+    print(f"  clip mode's pennation RMSE by its confidence: {'; '.join(bands)}")
     own = [_observers_change(items) for _frames, items in data.values()]
     own_deg = [d for d, _t in own if d is not None]
     own_mm = [t * RULER_MM_PER_PX for _d, t in own if t is not None]
