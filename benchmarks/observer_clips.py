@@ -25,6 +25,7 @@ import numpy as np
 
 from annotator.case import architecture_geometry as geometry
 from annotator.dynamics.architecture import analyse_image, analyse_sequence, architecture_points
+from annotator.dynamics.architecture.types import FrameArchitecture
 from annotator.dynamics.structure_tracking import tracker_for
 from benchmarks.observers import ROOT, Observed, dataset_2
 
@@ -69,13 +70,16 @@ def _errors(items: list[Observed], pen: list[float | None], thick: list[float | 
 CONFIDENCE_BANDS = ((0.0, 0.8), (0.8, 0.95), (0.95, 1.01))
 
 
-def _by_confidence(items: list[Observed], seen: list) -> dict[str, float]:  # type: ignore[type-arg]
+def _by_confidence(items: list[Observed], seen: list[FrameArchitecture]) -> dict[str, float]:
     """Per confidence band (``CONFIDENCE_BANDS``): frames ("n lo") and their summed squared
     pennation error ("sq lo"), to pool over clips."""
     out: dict[str, float] = {}
     for lo, hi in CONFIDENCE_BANDS:
-        errors = [_superficial(e) - abs(i.pennation) for i, e in zip(items, seen, strict=True)  # type: ignore[operator]
-                  if lo <= e.confidence < hi and _superficial(e) is not None]
+        errors = []
+        for item, est in zip(items, seen, strict=True):
+            pen = _superficial(est)
+            if pen is not None and lo <= est.confidence < hi:
+                errors.append(pen - abs(item.pennation))
         out[f"n {lo}"], out[f"sq {lo}"] = float(len(errors)), float(np.sum(np.square(errors)))
     return out
 
