@@ -25,7 +25,6 @@ import numpy as np
 
 from annotator.case import architecture_geometry as geometry
 from annotator.dynamics.architecture import analyse_image, analyse_sequence, architecture_points
-from annotator.dynamics.architecture.types import FrameArchitecture
 from annotator.dynamics.structure_tracking import tracker_for
 from benchmarks.observers import ROOT, Observed, dataset_2
 
@@ -70,18 +69,17 @@ def _errors(items: list[Observed], pen: list[float | None], thick: list[float | 
 CONFIDENCE_BANDS = ((0.0, 0.8), (0.8, 0.95), (0.95, 1.01))
 
 
-def _by_confidence(items: list[Observed], seen: list[FrameArchitecture]) -> dict[str, float]:
-    """Per confidence band (``CONFIDENCE_BANDS``): frames ("n lo") and their summed squared
-    pennation error ("sq lo"), to pool over clips."""
-    out: dict[str, float] = {}
-    for lo, hi in CONFIDENCE_BANDS:
-        errors = []
-        for item, est in zip(items, seen, strict=True):
-            pen = _superficial(est)
-            if pen is not None and lo <= est.confidence < hi:
-                errors.append(pen - abs(item.pennation))
-        out[f"n {lo}"], out[f"sq {lo}"] = float(len(errors)), float(np.sum(np.square(errors)))
-    return out
+def _sums(errors: list[float]) -> dict[str, float]:
+    """Errors kept as sums (count, sum, sum of squares), to pool over clips (``_pool``)."""
+    return {"n": float(len(errors)), "sum": float(np.sum(errors)), "sq": float(np.sum(np.square(errors)))}
+
+
+def _pool(parts: list[dict[str, float]]) -> tuple[float, float, float]:
+    """(frames, RMSE, bias) of the ``_sums`` of several clips; NaN where there are no frames."""
+    n = sum(p["n"] for p in parts)
+    if not n:
+        return 0.0, float("nan"), float("nan")
+    return n, float(np.sqrt(sum(p["sq"] for p in parts) / n)), sum(p["sum"] for p in parts) / n
 
 
 def _superficial(est) -> float | None:  # type: ignore[no-untyped-def]
@@ -108,16 +106,15 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
     stills = [analyse_image(grey[k], mm_per_px=None) for k in observed]
     clip = analyse_sequence(grey.__getitem__, range(n), mm_per_px=None)
     seen = [clip[k] for k in observed]
-    if deep:
-        errors = [clip[f].pennation_deg - abs(v) for f, v in deep.items()  # type: ignore[operator]
-                  if 0 <= f < n and clip[f].pennation_deg is not None]
-        to_deep = {"sum_sq": float(np.sum(np.square(errors))), "sum": float(np.sum(errors)), "found": float(len(errors))}
     out = {"still": _errors(items, [_superficial(e) for e in stills], [e.thickness for e in stills]),
            "clip": _errors(items, [_superficial(e) for e in seen], [e.thickness for e in seen])}
     if deep:
-        out["to_deep"] = to_deep
+        pens = {f: clip[f].pennation_deg for f in deep if 0 <= f < n}
+        out["to_deep"] = _sums([pen - abs(deep[f]) for f, pen in pens.items() if pen is not None])
     out["clip"]["low"] = float(sum(1 for e in seen if e.confidence < 0.5))
-    out["by_confidence"] = _by_confidence(items, seen)
+    for lo, hi in CONFIDENCE_BANDS:  # clip mode's pennation error by its confidence
+        pairs = [(_superficial(e), i) for i, e in zip(items, seen, strict=True) if lo <= e.confidence < hi]
+        out[f"confidence {lo}"] = _sums([pen - abs(i.pennation) for pen, i in pairs if pen is not None])
     sure = [k for k, e in enumerate(seen) if e.confidence >= 0.5]  # what a user is told to trust
     out["clip_sure"] = _errors([items[k] for k in sure], [_superficial(seen[k]) for k in sure],
                                [seen[k].thickness for k in sure])
@@ -226,18 +223,15 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
               f"(observers' spread {m['observers']['spread_deg']:.2f} deg)")
     _pooled(measured, targets, f"all {sum(int(m['observers']['frames']) for m in measured.values())} frames")
     to_deep = [m["to_deep"] for m in measured.values() if "to_deep" in m]
-    found = sum(d["found"] for d in to_deep)
+    found, rmse, bias = _pool(to_deep)
     if found:
-        rmse = float(np.sqrt(sum(d["sum_sq"] for d in to_deep) / found))
         print(f"  pennation to the deep aponeurosis (the command's pennation_deg), clip mode, against observer 2's "
-              f"alpha - gamma ({found:.0f} frames of {len(to_deep)} clips): RMSE {rmse:.2f} deg (bias "
-              f"{sum(d['sum'] for d in to_deep) / found:+.2f}; target <= {targets['pennation_rmse']}: "
-              f"{met(rmse <= targets['pennation_rmse'])})")
+              f"alpha - gamma ({found:.0f} frames of {len(to_deep)} clips): RMSE {rmse:.2f} deg (bias {bias:+.2f}; "
+              f"target <= {targets['pennation_rmse']}: {met(rmse <= targets['pennation_rmse'])})")
     bands = []
     for lo, hi in CONFIDENCE_BANDS:
-        n = sum(m["by_confidence"][f"n {lo}"] for m in measured.values())
-        sq = sum(m["by_confidence"][f"sq {lo}"] for m in measured.values())
-        bands.append(f"{lo:g}-{min(hi, 1.0):g}: {np.sqrt(sq / n):.2f} deg ({n:.0f} frames)" if n else f"{lo:g}-{min(hi, 1.0):g}: no frames")
+        found, rmse, _bias = _pool([m[f"confidence {lo}"] for m in measured.values()])
+        bands.append(f"{lo:g}-{min(hi, 1.0):g}: " + (f"{rmse:.2f} deg ({found:.0f} frames)" if found else "no frames"))
     print(f"  clip mode's pennation RMSE by its confidence: {'; '.join(bands)}")
     own = [_observers_change(items) for _frames, items in data.values()]
     own_deg = [d for d, _t in own if d is not None]
