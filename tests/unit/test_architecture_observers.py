@@ -40,9 +40,11 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 # S10_R20_375, +20.3 deg at confidence 0.16, now -2.7; sets 2 and 4 unchanged); set 1 1.60 deg,
 # 5.4 % (150 of 153 measured) since a pair running across a stronger line above it is two
 # fascicle bundles (pairs.under_a_stronger_line_across: S8_R20_225, -60 % and 10 deg off at
-# confidence 0.05, is now not measured, with its reason)
+# confidence 0.05, is now not measured, with its reason); set 1 1.61 deg, 4.5 % since the second
+# look takes a faint deep line converging with the superficial one by up to 10 degrees
+# (pairs.DEEPER_PARALLEL_DEG: S8_R20_275, -35 -> +1 %)
 BOUNDS = {
-    "1": (1.8, 6.0, 1.9, 2.8),
+    "1": (1.8, 5.0, 1.9, 2.8),
     "2": (1.8, 2.4, 1.7, 2.0),
     "4": (1.5, 2.3, 1.5, 2.3),
 }
@@ -135,6 +137,17 @@ def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None
         assert est.thickness is not None and est.confidence < 0.5, (item.image.name, est.confidence)
         assert abs(est.thickness - item.thickness_px) <= 0.1 * item.thickness_px, (item.image.name, est.thickness)
         assert est.reason.startswith("deep aponeurosis faint"), (item.image.name, est.reason)
+
+
+def test_a_faint_deep_aponeurosis_converging_with_the_superficial_one_is_found(corpus: Path) -> None:
+    """S8_R20_275 (data set 1): the deep aponeurosis is a faint band (contrast 1.6, clear over a
+    fifth of the columns) converging with the superficial one by 7.5 degrees, under fascicle
+    bundles the first search pairs with the superficial line (35 % thin). The second look
+    refused it at 5 degrees; it now finds it, within 5 % of the observers, and stays unsure."""
+    items, estimates = _measure(corpus, "1")
+    (item, est), = [(i, e) for i, e in zip(items, estimates, strict=True) if i.image.name == "S8_R20_step_275.png"]
+    assert est.thickness is not None and abs(est.thickness - item.thickness_px) <= 0.05 * item.thickness_px, est
+    assert est.confidence < 0.5 and est.reason, est
 
 
 def test_fascicle_bundles_under_the_aponeurosis_are_not_taken_for_a_muscle(corpus: Path) -> None:
