@@ -7,7 +7,8 @@ contraction clips, and speed, in one run (issue targets printed beside each figu
   (target <= 2.0); thickness (height x cos beta) RMSE in % of the observers' mean (target
   <= 3 %); beside the observers' own spread (SD between observers), the same for the images
   the analysis is sure of (confidence >= 0.5), and on data set 4 the app's pennation_deg (to
-  the deep aponeurosis) against alpha - gamma.
+  the deep aponeurosis) against alpha - gamma. The fascicle length (no target) against the
+  observers' thickness / sin pennation, beside their spread.
 - **No drift** (the three MP4 clips of ../shared/corpus/joshrbaxter-ultrasound_tracking,
   calibrated from their 0-50 mm depth ruler, 546 px): the last frame's thickness and pennation
   minus the first frame's (targets 0.3 mm and 1 degree), for the architecture series and for a
@@ -82,6 +83,10 @@ def _accuracy() -> None:
         if acc["confident"]:
             print(f"  the {acc['confident']} images with confidence >= 0.5: pennation RMSE {acc['confident_pennation_rmse']:.2f} "
                   f"deg, thickness RMSE {acc['confident_thickness_rmse']:.1f} %; below 0.5: {acc['found'] - acc['confident']}")
+        if "fascicle_rmse" in acc:
+            print(f"  fascicle length ({acc['fascicle_found']} measured; no target) RMSE {acc['fascicle_rmse']:.1f} % "
+                  f"(bias {acc['fascicle_bias']:+.1f}; sure images {acc['confident_fascicle_rmse']:.1f} %) against the "
+                  f"observers' thickness / sin pennation; their spread {acc['fascicle_spread_pct']:.1f} %")
         if "deep_rmse" in acc:
             print(f"  pennation_deg (to the deep aponeurosis) against the observers' alpha - gamma: RMSE "
                   f"{acc['deep_rmse']:.2f} deg (bias {acc['deep_bias']:+.2f})")
@@ -91,6 +96,7 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
     """Errors of the estimates against the observers' means (images where nothing was
     measured count in ``found`` only)."""
     pen, thick, deep, sure = [], [], [], []
+    fascicle: list[tuple[float, bool]] = []
     for item, est in zip(items, estimates, strict=True):
         if est.fascicle_angle_deg is None or est.superficial_angle_deg is None or est.thickness is None:
             continue
@@ -98,6 +104,8 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
         pen.append(superficial - abs(item.pennation))
         thick.append(100.0 * (est.thickness - item.thickness_px) / item.thickness_px)
         sure.append(est.confidence >= 0.5)
+        if est.fascicle_length is not None:
+            fascicle.append((100.0 * (est.fascicle_length - item.fascicle_px) / item.fascicle_px, sure[-1]))
         if item.deep_pennation is not None and est.pennation_deg is not None:
             deep.append(est.pennation_deg - abs(item.deep_pennation))
     pe, te, hi = np.array(pen), np.array(thick), np.array(sure, bool)
@@ -109,6 +117,11 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
            "confident_pennation_rmse": _rms(pe[hi]), "confident_thickness_rmse": _rms(te[hi])}
     if deep:
         out["deep_rmse"], out["deep_bias"] = _rms(np.array(deep)), float(np.mean(deep))
+    if fascicle:
+        fe, fs = np.array([e for e, _ in fascicle]), np.array([s for _, s in fascicle], bool)
+        out.update({"fascicle_found": len(fe), "fascicle_rmse": _rms(fe), "fascicle_bias": float(fe.mean()),
+                    "confident_fascicle_rmse": _rms(fe[fs]),
+                    "fascicle_spread_pct": float(np.mean([i.fascicle_spread_pct for i in items]))})
     return out
 
 

@@ -99,6 +99,11 @@ def report(repo: Path | None, pennation_target: float, thickness_target: float) 
         print(f"  data set 3 figures, {clip}: {r['found']:.0f} images ({r['confident']:.0f} at confidence >= 0.5); "
               f"pennation RMSE {r['pennation_rmse']:.2f} deg (bias {r['pennation_bias']:+.2f}), thickness RMSE "
               f"{r['thickness_rmse']:.1f} % (targets {pennation_target} deg, {thickness_target} %: {verdict})")
+    if "fascicle_rmse" in results.get("all", {}):
+        r = results["all"]
+        print(f"  data set 3 figures, all: fascicle length (no target) RMSE {r['fascicle_rmse']:.1f} % (bias "
+              f"{r['fascicle_bias']:+.1f}) against the observers' thickness / sin pennation; their spread "
+              f"{r['fascicle_spread_pct']:.1f} %")
     sparse = as_sparse_clips(repo)
     print(f"  data set 3 figures, each push's 10 read in order as a clip (frames 4-14 apart): pennation RMSE "
           f"{sparse['clip_rmse']:.2f} deg (the same figures as stills {sparse['still_rmse']:.2f}); "

@@ -75,6 +75,24 @@ class Observed:
         return sum(a - g for a, g in zip(self.alpha, self.gamma, strict=True)) / len(self.alpha)
 
     @property
+    def fascicle_px(self) -> float:
+        """The observers' fascicle length: their thickness over the sine of their pennation (a
+        straight fascicle between parallel aponeuroses; data set 2's manual_estimates_*.mat hold
+        exactly this, as mfaslen)."""
+        return sum(self._fascicles()) / len(self.alpha)
+
+    @property
+    def fascicle_spread_pct(self) -> float:
+        """SD between the observers' fascicle lengths, in % of their mean."""
+        values = self._fascicles()
+        mean = sum(values) / len(values)
+        return 100.0 * math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) / mean
+
+    def _fascicles(self) -> list[float]:
+        return [h * math.cos(math.radians(b)) / abs(math.sin(math.radians(a - b)))
+                for a, b, h in zip(self.alpha, self.beta, self.height, strict=True)]
+
+    @property
     def thickness_spread_pct(self) -> float:
         """SD between the observers' thicknesses, in % of their mean."""
         values = [h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)]

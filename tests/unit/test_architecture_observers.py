@@ -123,6 +123,20 @@ def test_the_annotations_measure_what_the_rows_say(corpus: Path, name: str) -> N
     assert worst_t <= 1e-9 and worst_p <= 0.01, (worst_t, worst_p)
 
 
+def test_fascicle_length_against_the_observers(corpus: Path) -> None:
+    """The fascicle length, which the issue sets no target for, against the observers' own:
+    their thickness over the sine of their pennation (data set 2's manual_estimates_*.mat hold
+    exactly this). At 15-20 degrees each degree of pennation moves it 5-6.5 %, so it follows
+    the pennation's error: measured 8.7 % on set 2 and 8.5 % on set 4, the observers 5.5 and
+    3.8 % apart."""
+    by_hand = Observed(Path("x.png"), "2", [20.0, 22.0], [5.0, 4.0], [200.0, 210.0])
+    expected = [200 * np.cos(np.radians(5)) / np.sin(np.radians(15)), 210 * np.cos(np.radians(4)) / np.sin(np.radians(18))]
+    assert abs(by_hand.fascicle_px - np.mean(expected)) < 1e-9
+    for name in ("2", "4"):
+        acc = accuracy(*_measure(corpus, name))
+        assert acc["fascicle_found"] == acc["found"] and acc["fascicle_rmse"] <= 10.0, (name, acc)
+
+
 def test_a_faint_deep_aponeurosis_is_found_but_not_trusted(corpus: Path) -> None:
     """Subject 1's left leg (data set 1): the deep aponeurosis is a faint grainy band near the
     bottom, below bright fascicles that the first search pairs with the superficial one (the
