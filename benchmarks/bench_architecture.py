@@ -29,6 +29,7 @@ Without the corpus, a generated clip is measured for speed only.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -86,7 +87,8 @@ def _accuracy() -> None:
         if "fascicle_rmse" in acc:
             print(f"  fascicle length ({acc['fascicle_found']} measured; no target) RMSE {acc['fascicle_rmse']:.1f} % "
                   f"(bias {acc['fascicle_bias']:+.1f}; sure images {acc['confident_fascicle_rmse']:.1f} %) against the "
-                  f"observers' thickness / sin pennation; their spread {acc['fascicle_spread_pct']:.1f} %")
+                  f"observers' thickness / sin pennation; their spread {acc['fascicle_spread_pct']:.1f} %; ours "
+                  f"computed their way, from our thickness and pennation: {acc['parallel_fascicle_rmse']:.1f} %")
         if "deep_rmse" in acc:
             print(f"  pennation_deg (to the deep aponeurosis) against the observers' alpha - gamma: RMSE "
                   f"{acc['deep_rmse']:.2f} deg (bias {acc['deep_bias']:+.2f})")
@@ -96,7 +98,7 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
     """Errors of the estimates against the observers' means (images where nothing was
     measured count in ``found`` only)."""
     pen, thick, deep, sure = [], [], [], []
-    fascicle: list[tuple[float, bool]] = []
+    fascicle: list[tuple[float, float, bool]] = []
     for item, est in zip(items, estimates, strict=True):
         if est.fascicle_angle_deg is None or est.superficial_angle_deg is None or est.thickness is None:
             continue
@@ -104,8 +106,13 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
         pen.append(superficial - abs(item.pennation))
         thick.append(100.0 * (est.thickness - item.thickness_px) / item.thickness_px)
         sure.append(est.confidence >= 0.5)
-        if est.fascicle_length is not None:
-            fascicle.append((100.0 * (est.fascicle_length - item.fascicle_px) / item.fascicle_px, sure[-1]))
+        if est.fascicle_length is not None and superficial > 0:
+            # also the observers' way (thickness / sin pennation, parallel aponeuroses) from our
+            # values: ours runs along the fascicle to where it meets the deep line, which is
+            # longer where the aponeuroses converge (data set 1)
+            parallel = est.thickness / math.sin(math.radians(superficial))
+            fascicle.append((100.0 * (est.fascicle_length - item.fascicle_px) / item.fascicle_px,
+                             100.0 * (parallel - item.fascicle_px) / item.fascicle_px, sure[-1]))
         if item.deep_pennation is not None and est.pennation_deg is not None:
             deep.append(est.pennation_deg - abs(item.deep_pennation))
     pe, te, hi = np.array(pen), np.array(thick), np.array(sure, bool)
@@ -118,9 +125,10 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
     if deep:
         out["deep_rmse"], out["deep_bias"] = _rms(np.array(deep)), float(np.mean(deep))
     if fascicle:
-        fe, fs = np.array([e for e, _ in fascicle]), np.array([s for _, s in fascicle], bool)
+        fe, fp = np.array([e for e, _, _ in fascicle]), np.array([p for _, p, _ in fascicle])
+        fs = np.array([s for _, _, s in fascicle], bool)
         out.update({"fascicle_found": len(fe), "fascicle_rmse": _rms(fe), "fascicle_bias": float(fe.mean()),
-                    "confident_fascicle_rmse": _rms(fe[fs]),
+                    "confident_fascicle_rmse": _rms(fe[fs]), "parallel_fascicle_rmse": _rms(fp),
                     "fascicle_spread_pct": float(np.mean([i.fascicle_spread_pct for i in items]))})
     return out
 

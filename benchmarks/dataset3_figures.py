@@ -103,7 +103,7 @@ def report(repo: Path | None, pennation_target: float, thickness_target: float) 
         r = results["all"]
         print(f"  data set 3 figures, all: fascicle length (no target) RMSE {r['fascicle_rmse']:.1f} % (bias "
               f"{r['fascicle_bias']:+.1f}) against the observers' thickness / sin pennation; their spread "
-              f"{r['fascicle_spread_pct']:.1f} %")
+              f"{r['fascicle_spread_pct']:.1f} %; ours computed their way: {r['parallel_fascicle_rmse']:.1f} %")
     sparse = as_sparse_clips(repo)
     print(f"  data set 3 figures, each push's 10 read in order as a clip (frames 4-14 apart): pennation RMSE "
           f"{sparse['clip_rmse']:.2f} deg (the same figures as stills {sparse['still_rmse']:.2f}); "
