@@ -109,7 +109,7 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
         if est.fascicle_length is not None and superficial > 0:
             # also the observers' way (thickness / sin pennation, parallel aponeuroses) from our
             # values: ours runs along the fascicle to where it meets the deep line, which is
-            # longer where the aponeuroses converge (data set 1)
+            # longer where the aponeuroses part along it (data set 1)
             parallel = est.thickness / math.sin(math.radians(superficial))
             fascicle.append((100.0 * (est.fascicle_length - item.fascicle_px) / item.fascicle_px,
                              100.0 * (parallel - item.fascicle_px) / item.fascicle_px, sure[-1]))
