@@ -125,8 +125,8 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
     if deep:
         out["deep_rmse"], out["deep_bias"] = _rms(np.array(deep)), float(np.mean(deep))
     if fascicle:
-        fe, fp = np.array([e for e, _, _ in fascicle]), np.array([p for _, p, _ in fascicle])
-        fs = np.array([s for _, _, s in fascicle], bool)
+        fe, fp, fs = np.array(fascicle).T
+        fs = fs.astype(bool)
         out.update({"fascicle_found": len(fe), "fascicle_rmse": _rms(fe), "fascicle_bias": float(fe.mean()),
                     "confident_fascicle_rmse": _rms(fe[fs]), "parallel_fascicle_rmse": _rms(fp),
                     "fascicle_spread_pct": float(np.mean([i.fascicle_spread_pct for i in items]))})

@@ -61,49 +61,59 @@ class Observed:
 
     @property
     def pennation(self) -> float:
-        return sum(a - b for a, b in zip(self.alpha, self.beta, strict=True)) / len(self.alpha)
+        return _mean(self._pennations())
 
     @property
     def thickness_px(self) -> float:
-        return sum(h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)) / len(self.height)
+        return _mean(self._thicknesses())
 
     @property
     def deep_pennation(self) -> float | None:
         """The fascicle's angle to the deep aponeurosis (alpha - gamma), where measured."""
         if not self.gamma or len(self.gamma) != len(self.alpha):
             return None
-        return sum(a - g for a, g in zip(self.alpha, self.gamma, strict=True)) / len(self.alpha)
+        return _mean([a - g for a, g in zip(self.alpha, self.gamma, strict=True)])
 
     @property
     def fascicle_px(self) -> float:
         """The observers' fascicle length: their thickness over the sine of their pennation (a
         straight fascicle between parallel aponeuroses; data set 2's manual_estimates_*.mat hold
         exactly this, as mfaslen)."""
-        return sum(self._fascicles()) / len(self.alpha)
+        return _mean(self._fascicles())
 
     @property
-    def fascicle_spread_pct(self) -> float:
-        """SD between the observers' fascicle lengths, in % of their mean."""
-        values = self._fascicles()
-        mean = sum(values) / len(values)
-        return 100.0 * math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) / mean
-
-    def _fascicles(self) -> list[float]:
-        return [h * math.cos(math.radians(b)) / abs(math.sin(math.radians(a - b)))
-                for a, b, h in zip(self.alpha, self.beta, self.height, strict=True)]
+    def pennation_spread(self) -> float:
+        """SD between the observers' pennations, in degrees."""
+        return _sd(self._pennations())
 
     @property
     def thickness_spread_pct(self) -> float:
         """SD between the observers' thicknesses, in % of their mean."""
-        values = [h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)]
-        mean = sum(values) / len(values)
-        return 100.0 * math.sqrt(sum((v - mean) ** 2 for v in values) / len(values)) / mean
+        return 100.0 * _sd(self._thicknesses()) / self.thickness_px
 
     @property
-    def pennation_spread(self) -> float:
-        values = [a - b for a, b in zip(self.alpha, self.beta, strict=True)]
-        mean = sum(values) / len(values)
-        return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+    def fascicle_spread_pct(self) -> float:
+        """SD between the observers' fascicle lengths, in % of their mean."""
+        return 100.0 * _sd(self._fascicles()) / self.fascicle_px
+
+    def _pennations(self) -> list[float]:
+        return [a - b for a, b in zip(self.alpha, self.beta, strict=True)]
+
+    def _thicknesses(self) -> list[float]:
+        return [h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)]
+
+    def _fascicles(self) -> list[float]:
+        return [t / abs(math.sin(math.radians(p))) for t, p in zip(self._thicknesses(), self._pennations(), strict=True)]
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+def _sd(values: list[float]) -> float:
+    """The population SD (between the observers of one image)."""
+    mean = _mean(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
 def _num(text: str | None) -> float | None:

@@ -99,16 +99,16 @@ def find_boundary(img: np.ndarray, p: Pt, q: Pt, spread: float,
 def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | None,
             scale: float) -> tuple[Pt, Pt, float] | None:
     """``find_boundary``, None where no line can be fitted."""
-    across = _across(img, p, q, CONTRAST_PX, scale)
-    if across is None:
-        return None
-    wide, offsets, t, n = across
     # the line is searched within SEARCH_PX; its contrast is measured against a longer
     # profile (a thick aponeurosis fills the search window: its median would be the band)
+    across = _across(p, q, CONTRAST_PX, scale, img, *(() if merged is None else (merged,)))
+    if across is None:
+        return None
+    profiles, offsets, t, n = across
+    wide = profiles[0]
     step = 0.5 * scale
     search = np.abs(offsets) <= SEARCH_PX * scale
-    merged_across = None if merged is None else _across(merged, p, q, CONTRAST_PX, scale)
-    where = (wide if merged_across is None else merged_across[0])[:, search]
+    where = profiles[-1][:, search]  # the merged frame's, where given
     found_t: list[float] = []
     found_o: list[float] = []
     rows: list[int] = []
@@ -128,23 +128,23 @@ def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | N
     return _moved(p, n, o0), _moved(q, n, o1), float(keep.sum()) / SAMPLES * strength
 
 
-def _across(img: np.ndarray, p: Pt, q: Pt, half: float, scale: float
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """The profiles across segment p-q: (grey at ``SAMPLES`` positions along it x offsets
-    along its normal within +-``half`` x ``scale``, every half ``scale`` px; NaN off the
-    frame), the offsets, the positions (0..1) and the normal. None for a segment under 2 px."""
+def _across(p: Pt, q: Pt, half: float, scale: float, *imgs: np.ndarray
+            ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None:
+    """The profiles across segment p-q in each of ``imgs``, on one grid: (grey at ``SAMPLES``
+    positions along it x offsets along its normal within +-``half`` x ``scale``, every half
+    ``scale`` px; NaN off the frame), the offsets, the positions (0..1) and the normal. None
+    for a segment under 2 px."""
     d = np.array([q[0] - p[0], q[1] - p[1]], float)
-    length = float(np.hypot(*d))
-    if length < 2.0:
+    if float(np.hypot(*d)) < 2.0:
         return None
-    n = np.array([-d[1], d[0]]) / length
+    n = np.array(_normal(p, q))
     t = np.linspace(0.0, 1.0, SAMPLES)
     # every half pixel at the reference density, counted so that two widths' grids share
     # their centre (``match_band`` slides one over the other)
     offsets = np.linspace(-half * scale, half * scale, int(round(4 * half)) + 1)
     base = np.array(p, float)[None, None, :] + (t[:, None, None] * d[None, None, :])
     grid = base + offsets[None, :, None] * n[None, None, :]
-    return _sample(img, grid[..., 0], grid[..., 1]), offsets, t, n
+    return [_sample(img, grid[..., 0], grid[..., 1]) for img in imgs], offsets, t, n
 
 
 def _vertex(row: np.ndarray, k: int) -> float:
@@ -168,9 +168,8 @@ def _strength(wide: np.ndarray, offsets: np.ndarray, rows: np.ndarray, spread: f
     surroundings along the line (speckle and fascicles; not the band's own edges across it),
     ``CONTRAST_LOW`` to ``CONTRAST_HIGH`` spreads mapping to 0..1: a faint line in noise scores
     low."""
-    inside = np.abs(offsets) <= CONTRAST_PX * scale
     search = np.abs(offsets) <= SEARCH_PX * scale
-    flank_at = inside & (np.abs(offsets) >= FLANK_PX * scale)
+    flank_at = np.abs(offsets) >= FLANK_PX * scale
     beside = wide[:, flank_at]
     beside = beside[:, np.isfinite(beside).all(axis=0)]  # offsets inside the image all along
     mad = np.median(np.abs(beside - np.median(beside, axis=0)), axis=0) if beside.size else np.array([spread])
@@ -189,10 +188,10 @@ def band_look(img: np.ndarray, p: Pt, q: Pt, scale: float) -> np.ndarray | None:
     """The band's profile across its crest line p-q, within +-``BAND_PX``: the median of the
     profiles along it in ``img`` (the frame at ``BLUR_SIGMA``); None where the band is flat
     or lies off the frame."""
-    across = _across(img, p, q, BAND_PX, scale)
+    across = _across(p, q, BAND_PX, scale, img)
     if across is None:
         return None
-    prof = across[0]
+    prof = across[0][0]
     prof = prof[np.isfinite(prof).all(axis=1)]
     if len(prof) < 4:
         return None
@@ -206,10 +205,10 @@ def match_band(img: np.ndarray, p: Pt, q: Pt, look: np.ndarray, scale: float) ->
     along it, the shift where the profile across it correlates best with ``look``
     (normalised, sub-pixel), a line fitted robustly through those shifts. None where no line
     can be fitted."""
-    across = _across(img, p, q, BAND_PX + REFINE_PX, scale)
+    across = _across(p, q, BAND_PX + REFINE_PX, scale, img)
     if across is None:
         return None
-    wide, _offsets, t, n = across
+    (wide,), _offsets, t, n = across
     step = 0.5 * scale
     m = len(look)
     shifts = wide.shape[1] - m + 1
