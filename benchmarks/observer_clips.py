@@ -83,9 +83,8 @@ def _pool(parts: list[dict[str, float]]) -> tuple[float, float, float]:
 
 
 def _superficial(est) -> float | None:  # type: ignore[no-untyped-def]
-    if est.fascicle_angle_deg is None or est.superficial_angle_deg is None:
-        return None
-    return abs(est.fascicle_angle_deg - est.superficial_angle_deg)
+    """The command's superficial_pennation_deg: the observers' alpha - beta is this angle."""
+    return est.superficial_pennation_deg  # type: ignore[no-any-return]
 
 
 def measure(name: str) -> dict[str, dict[str, float]]:

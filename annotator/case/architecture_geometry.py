@@ -109,3 +109,25 @@ def fascicle_ends(points: Sequence[Pt]) -> tuple[tuple[float, float], tuple[floa
 
 def outside_image(p: Pt, width: int, height: int) -> bool:
     return not (0.0 <= float(p[0]) <= width - 1 and 0.0 <= float(p[1]) <= height - 1)
+
+
+def share_outside(p: Pt, q: Pt, x0: float, y0: float, x1: float, y1: float) -> float:
+    """The share (0..1) of the segment p-q lying outside the rectangle [x0, x1] x [y0, y1]:
+    how much of an extrapolated fascicle length was not seen (TimTrack reports the same as
+    ``extrapolated_fraction``). Liang-Barsky clipping; an empty segment is 0 inside, 1 out."""
+    px, py = float(p[0]), float(p[1])
+    dx, dy = float(q[0]) - px, float(q[1]) - py
+    lo, hi = 0.0, 1.0
+    for step, room in ((-dx, px - x0), (dx, x1 - px), (-dy, py - y0), (dy, y1 - py)):
+        if step == 0.0:
+            if room < 0.0:
+                return 1.0  # parallel to this side and beyond it
+            continue
+        t = room / step
+        if step < 0.0:
+            lo = max(lo, t)
+        else:
+            hi = min(hi, t)
+    if dx == 0.0 and dy == 0.0:
+        return 0.0
+    return 1.0 - max(0.0, hi - lo)

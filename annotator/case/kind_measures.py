@@ -120,13 +120,26 @@ def measure_fascicle(r: Ruler) -> list[Reading]:
     outside = any((size is not None and arch.outside_image(p, *size))
                   or (r.image_region is not None and not r.image_region.contains(*p)) for p in ends)
     end_mm = geometry.scale_points(ends, r.sx, r.sy)
-    note = "; ".join(n for n in (r.why, EXTRAPOLATED if outside else "") if n)
+    extrapolated = f"{EXTRAPOLATED} ({_share_outside(ends, size, r.image_region):.0%} of its length)" if outside else ""
+    note = "; ".join(n for n in (r.why, extrapolated) if n)
     out = [Reading("fascicle_length", math.dist(*end_mm), r.length_unit, note, outside)]
     scaled = r.scaled
     angles = arch.pennation([scaled[0], scaled[1], scaled[4], scaled[5]])
     if angles is not None:
         out.append(Reading("pennation", angles[0], "deg", r.angle_note))
     return out
+
+
+def _share_outside(ends: tuple[Point, Point], size: tuple[int, int] | None, region: Region | None) -> float:
+    """How much of the fascicle between ``ends`` lies outside the image (and the scanner's
+    image ``region`` in it)."""
+    x0, y0, x1, y1 = -math.inf, -math.inf, math.inf, math.inf
+    if size is not None:
+        x0, y0, x1, y1 = 0.0, 0.0, size[0] - 1.0, size[1] - 1.0
+    if region is not None:
+        x0, y0 = max(x0, region.x0 - 0.5), max(y0, region.y0 - 0.5)
+        x1, y1 = min(x1, region.x1 + 0.5), min(y1, region.y1 + 0.5)
+    return arch.share_outside(ends[0], ends[1], x0, y0, x1, y1)
 
 
 def grey_readings(masked: tuple[np.ndarray, int, int, bool], image: np.ndarray) -> list[Reading]:

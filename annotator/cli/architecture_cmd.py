@@ -29,11 +29,14 @@ def add_parser(subparsers: Any) -> None:
             "orientation on every frame of a clip (or on a still), following them through the "
             "clip without drift, and print one row per frame: frame, time_ms, pennation_deg, "
             "fascicle_angle_deg, aponeurosis_angle_deg (deep) and superficial_angle_deg (to the "
-            "image horizontal, positive when rising to the right), thickness_mm (between the "
+            "image horizontal, positive when rising to the right), superficial_pennation_deg (the "
+            "fascicle's angle to the superficial aponeurosis, TimTrack's pennation; pennation_deg "
+            "refers to the deep one), thickness_mm (between the "
             "aponeuroses' inner edges, along the deep one's normal, 8 % of the width in from the "
             "side where the fascicles reach the deep aponeurosis, as TimTrack reads it), "
             "fascicle_length_mm "
-            "(extrapolated past the image when it must be, fascicle_extrapolated says so) and "
+            "(extrapolated past the image when it must be: fascicle_extrapolated says so and "
+            "fascicle_extrapolated_fraction gives the share of the length outside the image) and "
             "confidence (0..1; below 0.5 the "
             "row gives a reason). Millimetres come from the DICOM ultrasound regions, the case's "
             "calibration (--case/--media) or --mm-per-px; without any, the keys end in _px. "
@@ -321,8 +324,9 @@ def _media_id(doc: Any, path: str) -> str:
 UNCALIBRATED = "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px"
 #: a batch's columns, fixed before its first media is measured (it may mix mm and px rows)
 BATCH_COLUMNS = ("media", "frame", "time_ms", "pennation_deg", "fascicle_angle_deg", "aponeurosis_angle_deg",
-                 "superficial_angle_deg", "thickness_mm", "fascicle_length_mm", "thickness_px",
-                 "fascicle_length_px", "fascicle_extrapolated", "confidence", "reason")
+                 "superficial_angle_deg", "superficial_pennation_deg", "thickness_mm", "fascicle_length_mm",
+                 "thickness_px", "fascicle_length_px", "fascicle_extrapolated", "fascicle_extrapolated_fraction",
+                 "confidence", "reason")
 NAME_WIDTH = 40  # the table's media column, at most
 
 
@@ -372,7 +376,9 @@ class _Output:
         name = Path(str(r["media"])).name[:self.width] if self.width else ""
         unit = "mm" if "thickness_mm" in r else "px"
         t = r.get("time_ms")
-        note = r.get("reason") or ("extrapolated" if r.get("fascicle_extrapolated") else "")
+        share = r.get("fascicle_extrapolated_fraction")
+        extrapolated = f"extrapolated ({share:.0%} beyond the image)" if isinstance(share, float) else "extrapolated"
+        note = r.get("reason") or (extrapolated if r.get("fascicle_extrapolated") else "")
         frame = r.get("frame")
         return (f"{name:<{self.width}} " * bool(self.width)
                 + f"{frame if frame is not None else '-':>5} {f(None if t is None else t / 1000.0, 8, 3)}"

@@ -73,6 +73,17 @@ def test_a_long_shallow_fascicle_is_extrapolated_and_says_so() -> None:
         assert est.fascicle_length == pytest.approx(0.1 * math.dist(*f.points()))
     assert shallow.fascicle is not None
     assert max(shallow.fascicle.x0, shallow.fascicle.x1) > W - 1 or min(shallow.fascicle.x0, shallow.fascicle.x1) < 0
+    # how much of it was not seen: the share of points along it that lie off the image found
+    from annotator.media.bmode_area import imaging_area
+
+    area = imaging_area(muscle_image(fascicle_deg=12.0))
+    t = np.linspace(0.0, 1.0, 100_001)
+    f = shallow.fascicle
+    xs, ys = f.x0 + t * (f.x1 - f.x0), f.y0 + t * (f.y1 - f.y0)
+    off = np.mean((xs < area.x0 - 0.5) | (xs > area.x1 - 0.5) | (ys < area.y0 - 0.5) | (ys > area.y1 - 0.5))
+    assert 0.05 < off < 0.95 and shallow.fascicle_extrapolated_fraction == pytest.approx(off, abs=1e-3)
+    assert steep.fascicle_extrapolated_fraction == 0.0
+    assert shallow.to_row()["fascicle_extrapolated_fraction"] == pytest.approx(off, abs=2e-3)
 
 
 def test_geometry_helpers() -> None:

@@ -85,8 +85,11 @@ def test_the_superficial_angle_is_reported_beside_the_deep_one() -> None:
     assert est.aponeurosis_angle_deg == pytest.approx(4.0, abs=0.5)
     row = est.to_row()
     assert row["superficial_angle_deg"] == pytest.approx(-3.0, abs=0.5)
-    # pennation is to the deep aponeurosis; to the superficial one it is alpha - (-3)
+    # pennation is to the deep aponeurosis; to the superficial one (TimTrack's) it is alpha - (-3)
     assert est.pennation_deg == pytest.approx(22.0 - 4.0, abs=1.5)
+    assert est.superficial_pennation_deg == pytest.approx(22.0 + 3.0, abs=1.5)
+    assert row["superficial_pennation_deg"] == pytest.approx(est.superficial_pennation_deg, abs=1e-3)
+    assert est.pennation_deg is not None and est.superficial_pennation_deg - est.pennation_deg == pytest.approx(7.0, abs=1.0)
 
 
 def test_a_grey_layer_under_the_aponeurosis_is_not_counted_as_band() -> None:

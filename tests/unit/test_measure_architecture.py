@@ -90,6 +90,23 @@ def test_fascicle_length_between_the_aponeuroses_and_the_extrapolated_flag() -> 
     assert outside.value == pytest.approx(m.value)
     assert outside.display().endswith("(extrapolated)")
     assert "extrapolated" in outside.note and outside.to_json()["extrapolated"] is True
+    # x 249..300 of the fascicle's 100..300 lie beyond the image: a quarter of its length
+    assert "(26% of its length)" in outside.note
+
+
+def test_the_share_of_a_segment_outside_a_rectangle() -> None:
+    from annotator.case.architecture_geometry import share_outside
+
+    box = (0.0, 0.0, 100.0, 50.0)
+    assert share_outside((10, 10), (90, 40), *box) == 0.0  # inside
+    assert share_outside((50, 25), (150, 25), *box) == pytest.approx(0.5)  # leaves on the right
+    assert share_outside((-50, 25), (150, 25), *box) == pytest.approx(0.5)  # out on both sides
+    assert share_outside((0, 60), (100, 60), *box) == 1.0  # parallel to a side, beyond it
+    assert share_outside((120, -10), (200, 80), *box) == 1.0  # beyond a corner
+    assert share_outside((0, 0), (200, 100), *box) == pytest.approx(0.5)  # diagonal out through a corner
+    assert share_outside((30, 30), (30, 30), *box) == 0.0 and share_outside((130, 30), (130, 30), *box) == 1.0
+    inf = math.inf
+    assert share_outside((-5, 0), (5, 0), -inf, -inf, inf, inf) == 0.0  # no bounds: all seen
 
 
 def test_degenerate_marks_give_no_value() -> None:
@@ -111,6 +128,7 @@ def test_a_fascicle_leaving_the_scanners_region_is_extrapolated_where_the_frame_
     m = find_measurement(measure_annotation(a, 0, narrow, image_size=(400, 300)), "fascicle_length")
     assert m is not None and m.extrapolated and m.display().endswith("(extrapolated)")
     assert m.value == pytest.approx(200 * math.sqrt(2) * 0.1)
+    assert "(25% of its length)" in m.note  # past the region's edge pixel (x 249.5), not the frame's
     wide = Calibration((Region(0, 0, 300, 299, UNIT_CM, UNIT_CM, 0.01, 0.01),))
     m = find_measurement(measure_annotation(a, 0, wide, image_size=(400, 300)), "fascicle_length")
     assert m is not None and not m.extrapolated

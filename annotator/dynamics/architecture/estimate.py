@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from annotator.case.architecture_geometry import share_outside
 from annotator.case.architecture_geometry import thickness as marked_thickness
 from annotator.dynamics.architecture.bend import MAX_BEND
 from annotator.dynamics.architecture.detect import (
@@ -186,7 +187,8 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
             outside: bool, c: float, why: str | None) -> FrameArchitecture:
         return FrameArchitecture(frame, time_ms, superficial, deep, fas, pen, alpha, beta, thickness, length,
-                                 outside, unit, c, why, beta_s, edges, deep_overall, at_x)
+                                 outside, unit, c, why, beta_s, edges, deep_overall, at_x,
+                                 None if fas is None else unseen_share(fas, area))
 
     if fascicle_slope is None:
         return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
@@ -212,13 +214,20 @@ def leaves(fascicle: Line, image: Area) -> bool:
                for x, y in fascicle.points())
 
 
+def unseen_share(fascicle: Line, image: Area) -> float:
+    """The share of ``fascicle``'s length outside ``image`` (bounds as ``leaves``)."""
+    f = fascicle
+    return share_outside((f.x0, f.y0), (f.x1, f.y1), image.x0 - 0.5, image.y0 - 0.5, image.x1 - 0.5, image.y1 - 0.5)
+
+
 def judged_in(est: FrameArchitecture, image: Area) -> FrameArchitecture:
     """``est`` with its fascicle's extrapolation judged against ``image``, the B-mode image,
     instead of the rectangle searched (a user's ``--roi`` narrows the search; a fascicle that
     runs past it but stays in the image was seen, not extrapolated)."""
     if est.fascicle is None:
         return est
-    return dataclasses.replace(est, fascicle_extrapolated=leaves(est.fascicle, image))
+    return dataclasses.replace(est, fascicle_extrapolated=leaves(est.fascicle, image),
+                               fascicle_extrapolated_fraction=unseen_share(est.fascicle, image))
 
 
 def thickness_column(fascicle: Line, area: Area) -> float:

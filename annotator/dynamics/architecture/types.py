@@ -70,6 +70,18 @@ class FrameArchitecture:
     #: the image column thickness was measured at (near the edge where the fascicles reach
     #: the deep aponeurosis: ``estimate.thickness_column``)
     thickness_x: float | None = None
+    #: the share (0..1) of the fascicle length outside the image, extrapolated (TimTrack's
+    #: extrapolated_fraction); None without a fascicle
+    fascicle_extrapolated_fraction: float | None = None
+
+    @property
+    def superficial_pennation_deg(self) -> float | None:
+        """The fascicle's acute angle to the superficial aponeurosis: TimTrack's phi, what its
+        observers' alpha - beta measures (``pennation_deg`` refers to the deep one)."""
+        if self.fascicle_angle_deg is None or self.superficial_angle_deg is None:
+            return None
+        diff = abs(self.fascicle_angle_deg - self.superficial_angle_deg) % 180.0
+        return min(diff, 180.0 - diff)
 
     def inner_lines(self) -> tuple[Line, Line] | None:
         """The aponeuroses' muscle-side edges, between which thickness and fascicle length
@@ -92,9 +104,11 @@ class FrameArchitecture:
             "fascicle_angle_deg": _num(self.fascicle_angle_deg),
             "aponeurosis_angle_deg": _num(self.aponeurosis_angle_deg),
             "superficial_angle_deg": _num(self.superficial_angle_deg),
+            "superficial_pennation_deg": _num(self.superficial_pennation_deg),
             f"thickness_{suffix}": _num(self.thickness),
             f"fascicle_length_{suffix}": _num(self.fascicle_length),
             "fascicle_extrapolated": self.fascicle_extrapolated,
+            "fascicle_extrapolated_fraction": _num(self.fascicle_extrapolated_fraction),
             "confidence": round(float(self.confidence), 3),
         }
         if self.reason:
