@@ -107,6 +107,8 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
     seen = [clip[k] for k in observed]
     out = {"still": _errors(items, [_superficial(e) for e in stills], [e.thickness for e in stills]),
            "clip": _errors(items, [_superficial(e) for e in seen], [e.thickness for e in seen])}
+    out["deep_to_beta"] = _sums([e.pennation_deg - abs(i.pennation) for e, i in zip(seen, items, strict=True)
+                                 if e.pennation_deg is not None])
     if deep:
         pens = {f: clip[f].pennation_deg for f in deep if 0 <= f < n}
         out["to_deep"] = _sums([pen - abs(deep[f]) for f, pen in pens.items() if pen is not None])
@@ -227,6 +229,10 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
         print(f"  pennation to the deep aponeurosis (the command's pennation_deg), clip mode, against observer 2's "
               f"alpha - gamma ({found:.0f} frames of {len(to_deep)} clips): RMSE {rmse:.2f} deg (bias {bias:+.2f}; "
               f"target <= {targets['pennation_rmse']}: {met(rmse <= targets['pennation_rmse'])})")
+    found, rmse, bias = _pool([m["deep_to_beta"] for m in measured.values()])
+    if found:
+        print(f"  pennation_deg (to the deep aponeurosis), clip mode, against alpha - beta, the angle to the superficial "
+              f"one ({found:.0f} frames): RMSE {rmse:.2f} deg (bias {bias:+.2f}; another angle, no target)")
     bands = []
     for lo, hi in CONFIDENCE_BANDS:
         found, rmse, _bias = _pool([m[f"confidence {lo}"] for m in measured.values()])

@@ -356,6 +356,18 @@ def test_a_bending_deep_aponeurosis_measures_thickness_on_its_tangent_and_pennat
     assert bent.thickness != pytest.approx(flat.thickness, abs=5.0)
     measured = pennation(architecture_points(bent)["pennation"])
     assert measured is not None and measured[0] == pytest.approx(bent.pennation_deg, abs=0.01)
+    # the fascicle annotation's deep segment is the tangent marked where the fascicle inserts,
+    # where it touches the band, not in the middle of the image where the tangent leaves it
+    from annotator.case.architecture_geometry import fascicle_ends
+
+    points = architecture_points(bent)["fascicle"]
+    assert bent.fascicle is not None
+    d0, d1 = points[4], points[5]
+    inserts = min(max(bent.fascicle.x1, 0.0), 400.0)  # just left of the image here: at its edge
+    assert abs(0.5 * (d0[0] + d1[0]) - inserts) <= 0.04 * 400 + 1e-6 and d1[0] - d0[0] >= 0.08 * 400 - 1e-6
+    assert all(y == pytest.approx(tangent.y_at(x)) for x, y in (d0, d1))
+    ends = fascicle_ends(points)
+    assert ends is not None and math.dist(*ends) == pytest.approx(bent.fascicle_length, rel=1e-6)
 
 
 def test_one_frame_is_measured_as_a_still() -> None:

@@ -370,7 +370,10 @@ def architecture_points(est: FrameArchitecture) -> dict[str, list[Point]]:
         # annotation can be followed through a clip)
         apo = d if est.deep_overall is None else _middle(est.deep_overall.shifted(-est.edges[1]))
         out["pennation"] = [*f.points(), *apo.points()]
-        out["fascicle"] = [*f.points(), *s.points(), *d.points()]
+        # a bending deep line is its tangent where the fascicle inserts: marked there, on the
+        # band (the tangent's middle may run well off it), the values unchanged
+        ins = d if est.deep_overall is None else _centred(inner[1], f.x1)
+        out["fascicle"] = [*f.points(), *s.points(), *ins.points()]
     return out
 
 
