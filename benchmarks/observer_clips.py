@@ -82,11 +82,6 @@ def _pool(parts: list[dict[str, float]]) -> tuple[float, float, float]:
     return n, float(np.sqrt(sum(p["sq"] for p in parts) / n)), sum(p["sum"] for p in parts) / n
 
 
-def _superficial(est) -> float | None:  # type: ignore[no-untyped-def]
-    """The command's superficial_pennation_deg: the observers' alpha - beta is this angle."""
-    return est.superficial_pennation_deg  # type: ignore[no-any-return]
-
-
 def measure(name: str) -> dict[str, dict[str, float]]:
     """Errors against the observers' mean of still mode, clip mode and the drawn path, on one
     of data set 2's sequences (every frame observed)."""
@@ -105,8 +100,8 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
     stills = [analyse_image(grey[k], mm_per_px=None) for k in observed]
     clip = analyse_sequence(grey.__getitem__, range(n), mm_per_px=None)
     seen = [clip[k] for k in observed]
-    out = {"still": _errors(items, [_superficial(e) for e in stills], [e.thickness for e in stills]),
-           "clip": _errors(items, [_superficial(e) for e in seen], [e.thickness for e in seen])}
+    out = {"still": _errors(items, [e.superficial_pennation_deg for e in stills], [e.thickness for e in stills]),
+           "clip": _errors(items, [e.superficial_pennation_deg for e in seen], [e.thickness for e in seen])}
     out["deep_to_beta"] = _sums([e.pennation_deg - abs(i.pennation) for e, i in zip(seen, items, strict=True)
                                  if e.pennation_deg is not None])
     if deep:
@@ -114,10 +109,10 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
         out["to_deep"] = _sums([pen - abs(deep[f]) for f, pen in pens.items() if pen is not None])
     out["clip"]["low"] = float(sum(1 for e in seen if e.confidence < 0.5))
     for lo, hi in CONFIDENCE_BANDS:  # clip mode's pennation error by its confidence
-        pairs = [(_superficial(e), i) for i, e in zip(items, seen, strict=True) if lo <= e.confidence < hi]
+        pairs = [(e.superficial_pennation_deg, i) for i, e in zip(items, seen, strict=True) if lo <= e.confidence < hi]
         out[f"confidence {lo}"] = _sums([pen - abs(i.pennation) for pen, i in pairs if pen is not None])
     sure = [k for k, e in enumerate(seen) if e.confidence >= 0.5]  # what a user is told to trust
-    out["clip_sure"] = _errors([items[k] for k in sure], [_superficial(seen[k]) for k in sure],
+    out["clip_sure"] = _errors([items[k] for k in sure], [seen[k].superficial_pennation_deg for k in sure],
                                [seen[k].thickness for k in sure])
     out["still"]["low"] = float(sum(1 for e in stills if e.confidence < 0.5))
     first = stills[0] if observed[0] == 0 else analyse_image(grey[0], mm_per_px=None)

@@ -107,10 +107,6 @@ def fascicle_ends(points: Sequence[Pt]) -> tuple[tuple[float, float], tuple[floa
     return top, bottom
 
 
-def outside_image(p: Pt, width: int, height: int) -> bool:
-    return not (0.0 <= float(p[0]) <= width - 1 and 0.0 <= float(p[1]) <= height - 1)
-
-
 def share_outside(p: Pt, q: Pt, x0: float, y0: float, x1: float, y1: float) -> float:
     """The share (0..1) of the segment p-q lying outside the rectangle [x0, x1] x [y0, y1]:
     how much of an extrapolated fascicle length was not seen (TimTrack reports the same as

@@ -117,12 +117,11 @@ def measure_fascicle(r: Ruler) -> list[Reading]:
     size = r.image_size
     if size is None and r.image is not None:
         size = (int(r.image.shape[1]), int(r.image.shape[0]))
-    outside = any((size is not None and arch.outside_image(p, *size))
-                  or (r.image_region is not None and not r.image_region.contains(*p)) for p in ends)
+    outside = _share_outside(ends, size, r.image_region)
     end_mm = geometry.scale_points(ends, r.sx, r.sy)
-    extrapolated = f"{EXTRAPOLATED} ({_share_outside(ends, size, r.image_region):.0%} of its length)" if outside else ""
+    extrapolated = f"{EXTRAPOLATED} ({outside:.0%} of its length)" if outside else ""
     note = "; ".join(n for n in (r.why, extrapolated) if n)
-    out = [Reading("fascicle_length", math.dist(*end_mm), r.length_unit, note, outside)]
+    out = [Reading("fascicle_length", math.dist(*end_mm), r.length_unit, note, outside > 0.0)]
     scaled = r.scaled
     angles = arch.pennation([scaled[0], scaled[1], scaled[4], scaled[5]])
     if angles is not None:
@@ -131,8 +130,9 @@ def measure_fascicle(r: Ruler) -> list[Reading]:
 
 
 def _share_outside(ends: tuple[Point, Point], size: tuple[int, int] | None, region: Region | None) -> float:
-    """How much of the fascicle between ``ends`` lies outside the image (and the scanner's
-    image ``region`` in it)."""
+    """How much of the fascicle between ``ends`` lies outside the image (pixel centres 0 to
+    size - 1) and the scanner's image ``region`` in it (``Region.contains``); 0 when neither
+    is known."""
     x0, y0, x1, y1 = -math.inf, -math.inf, math.inf, math.inf
     if size is not None:
         x0, y0, x1, y1 = 0.0, 0.0, size[0] - 1.0, size[1] - 1.0

@@ -33,7 +33,7 @@ from annotator.dynamics.architecture.pairs import (
     ranked_pairs,
     rival_share,
 )
-from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point
+from annotator.dynamics.architecture.types import FrameArchitecture, Line, Point, acute_deg
 from annotator.media.bmode_area import Area, imaging_area
 from annotator.media.grey import to_grey
 from annotator.media.marks import image_marks
@@ -185,37 +185,31 @@ def estimate(frame: int, time_ms: float | None, superficial: Line, deep: Line,
     thickness = along_normal if along_normal is not None else thickness_at(s_in, d_in, at_x, scale)
 
     def out(fas: Line | None, pen: float | None, alpha: float | None, length: float | None,
-            outside: bool, c: float, why: str | None) -> FrameArchitecture:
+            c: float, why: str | None) -> FrameArchitecture:
         return FrameArchitecture(frame, time_ms, superficial, deep, fas, pen, alpha, beta, thickness, length,
-                                 outside, unit, c, why, beta_s, edges, deep_overall, at_x,
-                                 None if fas is None else unseen_share(fas, area))
+                                 None if fas is None else unseen_share(fas, area), unit, c, why, beta_s, edges,
+                                 deep_overall, at_x)
 
     if fascicle_slope is None:
-        return out(None, None, None, None, False, conf * 0.5, reason or "fascicle orientation not found")
-    if fascicle is None or any(_acute(fascicle.angle_deg(scale) - line.angle_deg(scale)) < FASCICLE_MIN_DEG
+        return out(None, None, None, None, conf * 0.5, reason or "fascicle orientation not found")
+    if fascicle is None or any(acute_deg(fascicle.angle_deg(scale) - line.angle_deg(scale)) < FASCICLE_MIN_DEG
                                for line in (superficial, deep_overall or deep)):
         # a line along an aponeurosis crosses the muscle nowhere near the image: pydicom's
         # image_dfl.dcm (no muscle) read a 6555 px "fascicle" 0.5 degrees off its superficial line
-        return out(None, None, None, None, False, conf * 0.5, reason or PARALLEL)
+        return out(None, None, None, None, conf * 0.5, reason or PARALLEL)
     alpha = fascicle.angle_deg(scale)
-    pennation = _acute(alpha - beta)
+    pennation = acute_deg(alpha - beta)
     length = math.hypot((fascicle.x1 - fascicle.x0) * scale[0], (fascicle.y1 - fascicle.y0) * scale[1])
-    return out(fascicle, pennation, alpha, length, leaves(fascicle, area), conf, reason)
+    return out(fascicle, pennation, alpha, length, conf, reason)
 
 
 MIN_SIDE = 16  # pixels: smaller is a thumbnail or a test pattern, nothing to measure
 PARALLEL = "fascicle (nearly) parallel to an aponeurosis: no pennation or fascicle length"
 
 
-def leaves(fascicle: Line, image: Area) -> bool:
-    """Whether either end of ``fascicle`` lies outside ``image`` (pixel centres at integer
-    coordinates, exclusive end): its length is then extrapolated."""
-    return any(not (image.x0 - 0.5 <= x <= image.x1 - 0.5 and image.y0 - 0.5 <= y <= image.y1 - 0.5)
-               for x, y in fascicle.points())
-
-
 def unseen_share(fascicle: Line, image: Area) -> float:
-    """The share of ``fascicle``'s length outside ``image`` (bounds as ``leaves``)."""
+    """The share of ``fascicle``'s length outside ``image`` (pixel centres at integer
+    coordinates, exclusive end); above 0, its length is extrapolated."""
     f = fascicle
     return share_outside((f.x0, f.y0), (f.x1, f.y1), image.x0 - 0.5, image.y0 - 0.5, image.x1 - 0.5, image.y1 - 0.5)
 
@@ -226,8 +220,7 @@ def judged_in(est: FrameArchitecture, image: Area) -> FrameArchitecture:
     runs past it but stays in the image was seen, not extrapolated)."""
     if est.fascicle is None:
         return est
-    return dataclasses.replace(est, fascicle_extrapolated=leaves(est.fascicle, image),
-                               fascicle_extrapolated_fraction=unseen_share(est.fascicle, image))
+    return dataclasses.replace(est, fascicle_extrapolated_fraction=unseen_share(est.fascicle, image))
 
 
 def thickness_column(fascicle: Line, area: Area) -> float:
@@ -243,11 +236,6 @@ def thickness_at(superficial: Line, deep: Line, x: float, scale: tuple[float, fl
     sx, sy = scale
     gap = (deep.y_at(x) - superficial.y_at(x)) * sy
     return abs(gap) * math.cos(math.radians(superficial.angle_deg(scale)))
-
-
-def _acute(deg: float) -> float:
-    a = abs(deg) % 180.0
-    return 180.0 - a if a > 90.0 else a
 
 
 def thickness_between(superficial: Line, deep: Line, at: Point, scale: tuple[float, float]) -> float:

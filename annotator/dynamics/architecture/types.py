@@ -56,7 +56,9 @@ class FrameArchitecture:
     aponeurosis_angle_deg: float | None
     thickness: float | None  # mm when calibrated, else px (see unit)
     fascicle_length: float | None
-    fascicle_extrapolated: bool
+    #: the share (0..1) of the fascicle length outside the image, extrapolated (TimTrack's
+    #: extrapolated_fraction); None without a fascicle
+    fascicle_extrapolated_fraction: float | None
     unit: str  # "mm" or "px"
     confidence: float  # 0..1
     reason: str | None  # why values are None or the confidence is low
@@ -70,9 +72,11 @@ class FrameArchitecture:
     #: the image column thickness was measured at (near the edge where the fascicles reach
     #: the deep aponeurosis: ``estimate.thickness_column``)
     thickness_x: float | None = None
-    #: the share (0..1) of the fascicle length outside the image, extrapolated (TimTrack's
-    #: extrapolated_fraction); None without a fascicle
-    fascicle_extrapolated_fraction: float | None = None
+
+    @property
+    def fascicle_extrapolated(self) -> bool:
+        """Whether the fascicle length runs past the image (extended along its line)."""
+        return bool(self.fascicle_extrapolated_fraction)
 
     @property
     def superficial_pennation_deg(self) -> float | None:
@@ -80,8 +84,7 @@ class FrameArchitecture:
         observers' alpha - beta measures (``pennation_deg`` refers to the deep one)."""
         if self.fascicle_angle_deg is None or self.superficial_angle_deg is None:
             return None
-        diff = abs(self.fascicle_angle_deg - self.superficial_angle_deg) % 180.0
-        return min(diff, 180.0 - diff)
+        return acute_deg(self.fascicle_angle_deg - self.superficial_angle_deg)
 
     def inner_lines(self) -> tuple[Line, Line] | None:
         """The aponeuroses' muscle-side edges, between which thickness and fascicle length
@@ -92,7 +95,7 @@ class FrameArchitecture:
 
     @classmethod
     def empty(cls, frame: int, time_ms: float | None, unit: str, reason: str) -> FrameArchitecture:
-        return cls(frame, time_ms, None, None, None, None, None, None, None, None, False, unit, 0.0, reason)
+        return cls(frame, time_ms, None, None, None, None, None, None, None, None, None, unit, 0.0, reason)
 
     def to_row(self) -> dict[str, object]:
         """One row of ``us-annotator architecture --json``: lengths keyed by their unit."""
@@ -114,6 +117,12 @@ class FrameArchitecture:
         if self.reason:
             row["reason"] = self.reason
         return row
+
+
+def acute_deg(deg: float) -> float:
+    """The acute angle (0..90) between two lines ``deg`` apart."""
+    a = abs(deg) % 180.0
+    return 180.0 - a if a > 90.0 else a
 
 
 def _num(value: float | None) -> float | None:
