@@ -2,14 +2,14 @@
 contraction clips, and speed, in one run (issue targets printed beside each figure).
 
 - **Accuracy on stills** (../shared/corpus/timvanderzee-timtrack-observers, data sets 1, 2
-  and 4, every image): automatic pennation (the command's superficial_pennation_deg) against
-  the observers' mean pennation (alpha - beta, beta being the superficial aponeurosis: see
+  and 4, every image): automatic pennation (the command's pennation_deg) against the
+  observers' mean pennation (alpha - beta, beta being the superficial aponeurosis: see
   benchmarks/observers.py), RMSE in degrees
   (target <= 2.0); thickness (height x cos beta) RMSE in % of the observers' mean (target
   <= 3 %); beside the observers' own spread (SD between observers), the same for the images
-  the analysis is sure of (confidence >= 0.5), and the command's pennation_deg (to the deep
-  aponeurosis) against alpha - gamma on data set 4 and, to show how far the two angles lie
-  apart, against alpha - beta on every set. The fascicle length (no target) against the
+  the analysis is sure of (confidence >= 0.5), and the command's deep_pennation_deg (to the
+  deep aponeurosis) against alpha - gamma on data set 4 and, to show how far the two angles
+  lie apart, against alpha - beta on every set. The fascicle length (no target) against the
   observers' thickness / sin pennation, beside their spread.
 - **No drift** (the three MP4 clips of ../shared/corpus/joshrbaxter-ultrasound_tracking,
   calibrated from their 0-50 mm depth ruler, 546 px): the last frame's thickness and pennation
@@ -69,8 +69,8 @@ def _accuracy() -> None:
     if not ROOT.is_dir():
         print(f"observer data not found at {ROOT}: accuracy not measured")
         return
-    print("pennation as the observers measure it: the fascicle's angle to the SUPERFICIAL aponeurosis (their beta), the command's "
-          "superficial_pennation_deg; thickness between the inner edges, 8 % of the width in from the side where the fascicles reach the deep aponeurosis")
+    print("pennation as the observers measure it (alpha - beta): the fascicle's angle to the superficial aponeurosis (their beta), "
+          "the command's pennation_deg; thickness between the inner edges, 8 % of the width in from the side where the fascicles reach the deep aponeurosis")
     for loader in (dataset_1, dataset_2, dataset_4):
         items = loader()
         start = time.perf_counter()
@@ -92,22 +92,22 @@ def _accuracy() -> None:
                   f"observers' thickness / sin pennation; their spread {acc['fascicle_spread_pct']:.1f} %; ours "
                   f"computed their way, from our thickness and pennation: {acc['parallel_fascicle_rmse']:.1f} %")
         if "deep_rmse" in acc:
-            print(f"  pennation_deg (to the deep aponeurosis) against the observers' alpha - gamma: RMSE "
+            print(f"  deep_pennation_deg (to the deep aponeurosis) against the observers' alpha - gamma: RMSE "
                   f"{acc['deep_rmse']:.2f} deg (bias {acc['deep_bias']:+.2f})")
         if "deep_to_beta_rmse" in acc:
-            print(f"  pennation_deg (to the deep aponeurosis) against alpha - beta, a different angle: RMSE "
+            print(f"  deep_pennation_deg (to the deep aponeurosis) against alpha - beta, a different angle: RMSE "
                   f"{acc['deep_to_beta_rmse']:.2f} deg; the two pennations differ by {acc['apart_deg']:.1f} deg on "
-                  "average (the aponeuroses are not parallel): compare superficial_pennation_deg with alpha - beta")
+                  "average (the aponeuroses are not parallel)")
 
 
 def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[type-arg]
     """Errors of the estimates against the observers' means (images where nothing was
     measured count in ``found`` only)."""
     pen, thick, deep, sure = [], [], [], []
-    to_beta: list[tuple[float, float]] = []  # pennation_deg against alpha - beta, and |deep - superficial|
+    to_beta: list[tuple[float, float]] = []  # deep_pennation_deg against alpha - beta, and |deep - superficial|
     fascicle: list[tuple[float, float, bool]] = []
     for item, est in zip(items, estimates, strict=True):
-        superficial = est.superficial_pennation_deg  # the command's column the observers' alpha - beta measures
+        superficial = est.pennation_deg  # the command's pennation_deg: the observers' alpha - beta
         if superficial is None or est.thickness is None:
             continue
         pen.append(superficial - abs(item.pennation))
@@ -120,10 +120,10 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
             parallel = est.thickness / math.sin(math.radians(superficial))
             fascicle.append((100.0 * (est.fascicle_length - item.fascicle_px) / item.fascicle_px,
                              100.0 * (parallel - item.fascicle_px) / item.fascicle_px, sure[-1]))
-        if item.deep_pennation is not None and est.pennation_deg is not None:
-            deep.append(est.pennation_deg - abs(item.deep_pennation))
-        if est.pennation_deg is not None:
-            to_beta.append((est.pennation_deg - abs(item.pennation), abs(est.pennation_deg - superficial)))
+        if item.deep_pennation is not None and est.deep_pennation_deg is not None:
+            deep.append(est.deep_pennation_deg - abs(item.deep_pennation))
+        if est.deep_pennation_deg is not None:
+            to_beta.append((est.deep_pennation_deg - abs(item.pennation), abs(est.deep_pennation_deg - superficial)))
     pe, te, hi = np.array(pen), np.array(thick), np.array(sure, bool)
     out = {"found": len(pen), "confident": int(hi.sum()),
            "spread_deg": float(np.mean([i.pennation_spread for i in items])),
@@ -198,17 +198,24 @@ def _drift(clips: list[Path]) -> None:
         rest = (f"independent detection of the first and last two frames: pennation {_fmt(pen[0])}, {_fmt(pen[1])} "
                 f"-> {_fmt(pen[2])}, {_fmt(pen[3])} deg, thickness {_fmt(thick[0], 2)}, {_fmt(thick[1], 2)} -> "
                 f"{_fmt(thick[2], 2)}, {_fmt(thick[3], 2)} mm")
-        dt, dp = b.thickness - a.thickness, b.pennation_deg - a.pennation_deg
+        dt = b.thickness - a.thickness
         low = sum(1 for r in res if r.confidence < 0.5)
-        start_deg = a.pennation_deg
-        peak = max(res, key=lambda r: abs((r.pennation_deg if r.pennation_deg is not None else start_deg) - start_deg))
         print(f"{clip.name}: {n} frames; {rest}")
         print(f"  architecture: thickness {a.thickness:.2f} -> {b.thickness:.2f} mm "
               f"(end - start {dt:+.3f} mm, target |.| <= {TARGETS['drift_mm']}: {_met(abs(dt) <= TARGETS['drift_mm'])}); "
-              f"pennation {a.pennation_deg:.1f} -> {b.pennation_deg:.1f} deg (end - start {dp:+.2f}, target |.| <= "
-              f"{TARGETS['drift_deg']}: {_met(abs(dp) <= TARGETS['drift_deg'])}); largest change at frame {peak.frame} "
-              f"({peak.pennation_deg:.1f} deg); {low} frames below confidence 0.5")
+              f"{_series_change(res, 'pennation_deg')}; {_series_change(res, 'deep_pennation_deg')}; "
+              f"{low} frames below confidence 0.5")
         print(f"  {_drawn_change(frames, n, architecture_points(a))}")
+
+
+def _series_change(res: list[Any], key: str) -> str:
+    """A pennation series' end minus start, against the target, and its largest change."""
+    values = [getattr(r, key) for r in res]
+    first, last = values[0], values[-1]
+    d = last - first
+    peak = max(range(len(res)), key=lambda k: abs((values[k] if values[k] is not None else first) - first))
+    return (f"{key} {first:.1f} -> {last:.1f} deg (end - start {d:+.2f}, target |.| <= {TARGETS['drift_deg']}: "
+            f"{_met(abs(d) <= TARGETS['drift_deg'])}; largest change at frame {res[peak].frame}, {values[peak]:.1f} deg)")
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:

@@ -75,8 +75,8 @@ def as_sparse_clips(repo: Path) -> dict[str, float]:
             for item, est, image in zip(push, clip, grey, strict=True):
                 still = analyse_image(image, mm_per_px=None)
                 for err, e in ((clip_err, est), (still_err, still)):
-                    if e.superficial_pennation_deg is not None:
-                        err.append(e.superficial_pennation_deg - abs(item.pennation))
+                    if e.pennation_deg is not None:
+                        err.append(e.pennation_deg - abs(item.pennation))
                 low += est.confidence < 0.5
                 frames += 1
     rms = lambda v: float(np.sqrt(np.mean(np.square(v)))) if v else float("nan")  # noqa: E731

@@ -94,25 +94,25 @@ def measure_clip(grey: list[np.ndarray], observed: list[int], items: list[Observ
     """The clip ``grey`` measured whole (clip mode, and a thickness and a fascicle drawn on
     frame 0 where its detection puts them and followed), each frame ``observed[k]`` compared
     with ``items[k]``, and still mode on those frames. ``deep``: an observer's pennation to the
-    deep aponeurosis per frame, compared with clip mode's ``pennation_deg`` (the issue's
-    pennation, the command's column) as ``to_deep``."""
+    deep aponeurosis per frame, compared with clip mode's ``deep_pennation_deg`` (the
+    pennation annotation's angle) as ``to_deep``."""
     n = len(grey)
     stills = [analyse_image(grey[k], mm_per_px=None) for k in observed]
     clip = analyse_sequence(grey.__getitem__, range(n), mm_per_px=None)
     seen = [clip[k] for k in observed]
-    out = {"still": _errors(items, [e.superficial_pennation_deg for e in stills], [e.thickness for e in stills]),
-           "clip": _errors(items, [e.superficial_pennation_deg for e in seen], [e.thickness for e in seen])}
-    out["deep_to_beta"] = _sums([e.pennation_deg - abs(i.pennation) for e, i in zip(seen, items, strict=True)
-                                 if e.pennation_deg is not None])
+    out = {"still": _errors(items, [e.pennation_deg for e in stills], [e.thickness for e in stills]),
+           "clip": _errors(items, [e.pennation_deg for e in seen], [e.thickness for e in seen])}
+    out["deep_to_beta"] = _sums([e.deep_pennation_deg - abs(i.pennation) for e, i in zip(seen, items, strict=True)
+                                 if e.deep_pennation_deg is not None])
     if deep:
-        pens = {f: clip[f].pennation_deg for f in deep if 0 <= f < n}
+        pens = {f: clip[f].deep_pennation_deg for f in deep if 0 <= f < n}
         out["to_deep"] = _sums([pen - abs(deep[f]) for f, pen in pens.items() if pen is not None])
     out["clip"]["low"] = float(sum(1 for e in seen if e.confidence < 0.5))
     for lo, hi in CONFIDENCE_BANDS:  # clip mode's pennation error by its confidence
-        pairs = [(e.superficial_pennation_deg, i) for i, e in zip(items, seen, strict=True) if lo <= e.confidence < hi]
+        pairs = [(e.pennation_deg, i) for i, e in zip(items, seen, strict=True) if lo <= e.confidence < hi]
         out[f"confidence {lo}"] = _sums([pen - abs(i.pennation) for pen, i in pairs if pen is not None])
     sure = [k for k, e in enumerate(seen) if e.confidence >= 0.5]  # what a user is told to trust
-    out["clip_sure"] = _errors([items[k] for k in sure], [seen[k].superficial_pennation_deg for k in sure],
+    out["clip_sure"] = _errors([items[k] for k in sure], [seen[k].pennation_deg for k in sure],
                                [seen[k].thickness for k in sure])
     out["still"]["low"] = float(sum(1 for e in stills if e.confidence < 0.5))
     first = stills[0] if observed[0] == 0 else analyse_image(grey[0], mm_per_px=None)
@@ -221,12 +221,12 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
     to_deep = [m["to_deep"] for m in measured.values() if "to_deep" in m]
     found, rmse, bias = _pool(to_deep)
     if found:
-        print(f"  pennation to the deep aponeurosis (the command's pennation_deg), clip mode, against observer 2's "
+        print(f"  pennation to the deep aponeurosis (the command's deep_pennation_deg), clip mode, against observer 2's "
               f"alpha - gamma ({found:.0f} frames of {len(to_deep)} clips): RMSE {rmse:.2f} deg (bias {bias:+.2f}; "
               f"target <= {targets['pennation_rmse']}: {met(rmse <= targets['pennation_rmse'])})")
     found, rmse, bias = _pool([m["deep_to_beta"] for m in measured.values()])
     if found:
-        print(f"  pennation_deg (to the deep aponeurosis), clip mode, against alpha - beta, the angle to the superficial "
+        print(f"  deep_pennation_deg (to the deep aponeurosis), clip mode, against alpha - beta, the angle to the superficial "
               f"one ({found:.0f} frames): RMSE {rmse:.2f} deg (bias {bias:+.2f}; another angle, no target)")
     bands = []
     for lo, hi in CONFIDENCE_BANDS:

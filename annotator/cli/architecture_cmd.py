@@ -27,11 +27,13 @@ def add_parser(subparsers: Any) -> None:
             "Find the imaging area (a DICOM's largest ultrasound region when it declares one, "
             "as the app does), the superficial and deep aponeuroses and the fascicle "
             "orientation on every frame of a clip (or on a still), following them through the "
-            "clip without drift, and print one row per frame: frame, time_ms, pennation_deg, "
-            "fascicle_angle_deg, aponeurosis_angle_deg (deep) and superficial_angle_deg (to the "
-            "image horizontal, positive when rising to the right), superficial_pennation_deg (the "
-            "fascicle's angle to the superficial aponeurosis, TimTrack's pennation; pennation_deg "
-            "refers to the deep one), thickness_mm (between the "
+            "clip without drift, and print one row per frame: frame, time_ms, pennation_deg "
+            "(the fascicle's angle to the superficial aponeurosis: alpha - beta, as observers "
+            "and TimTrack measure it), fascicle_angle_deg and aponeurosis_angle_deg (alpha and "
+            "beta: the fascicle and the superficial aponeurosis to the image horizontal, "
+            "positive when rising to the right), deep_pennation_deg and "
+            "deep_aponeurosis_angle_deg (the same to the deep aponeurosis: the angle the "
+            "pennation annotations measure), thickness_mm (between the "
             "aponeuroses' inner edges, along the deep one's normal, 8 % of the width in from the "
             "side where the fascicles reach the deep aponeurosis, as TimTrack reads it), "
             "fascicle_length_mm "
@@ -324,7 +326,7 @@ def _media_id(doc: Any, path: str) -> str:
 UNCALIBRATED = "uncalibrated: no 2D ultrasound region, case calibration or --mm-per-px"
 #: a batch's columns, fixed before its first media is measured (it may mix mm and px rows)
 BATCH_COLUMNS = ("media", "frame", "time_ms", "pennation_deg", "fascicle_angle_deg", "aponeurosis_angle_deg",
-                 "superficial_angle_deg", "superficial_pennation_deg", "thickness_mm", "fascicle_length_mm",
+                 "deep_pennation_deg", "deep_aponeurosis_angle_deg", "thickness_mm", "fascicle_length_mm",
                  "thickness_px", "fascicle_length_px", "fascicle_extrapolated", "fascicle_extrapolated_fraction",
                  "confidence", "reason")
 NAME_WIDTH = 40  # the table's media column, at most
@@ -352,7 +354,7 @@ class _Output:
             sys.stdout.write("[")
         else:
             lead = f"{'media':<{name_width}} " if name_width else ""
-            print(f"{lead}{'frame':>5} {'time_s':>8} {'pennation':>9} {'thick':>8} {'fasc':>8} unit {'conf':>5}  note")
+            print(f"{lead}{'frame':>5} {'time_s':>8} {'pennation':>9} {'deep pen.':>9} {'thick':>8} {'fasc':>8} unit {'conf':>5}  note")
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         for r in rows:
@@ -382,5 +384,5 @@ class _Output:
         frame = r.get("frame")
         return (f"{name:<{self.width}} " * bool(self.width)
                 + f"{frame if frame is not None else '-':>5} {f(None if t is None else t / 1000.0, 8, 3)}"
-                f" {f(r.get('pennation_deg'), 9)} {f(r.get('thickness_' + unit), 8)}"
+                f" {f(r.get('pennation_deg'), 9)} {f(r.get('deep_pennation_deg'), 9)} {f(r.get('thickness_' + unit), 8)}"
                 f" {f(r.get('fascicle_length_' + unit), 8)} {unit:>4} {f(r.get('confidence'), 5, 2)}  {note}")

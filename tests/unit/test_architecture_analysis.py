@@ -32,9 +32,11 @@ from tests.unit.dicom_factory import us_region, write_native
 def test_pennation_thickness_and_angles_on_a_known_image(fascicle_deg: float) -> None:
     est = analyse_image(muscle_image(seed=int(fascicle_deg), fascicle_deg=fascicle_deg), mm_per_px=(0.1, 0.1))
     assert est.confidence >= 0.5 and est.reason is None
-    assert est.aponeurosis_angle_deg == pytest.approx(4.0, abs=0.5)
+    assert est.deep_angle_deg == pytest.approx(4.0, abs=0.5)
     assert est.fascicle_angle_deg == pytest.approx(fascicle_deg, abs=1.5)
-    assert est.pennation_deg == pytest.approx(fascicle_deg - 4.0, abs=1.5)
+    assert est.deep_pennation_deg == pytest.approx(fascicle_deg - 4.0, abs=1.5)
+    assert est.superficial_angle_deg == pytest.approx(-3.0, abs=0.5)
+    assert est.pennation_deg == pytest.approx(fascicle_deg + 3.0, abs=1.5)  # alpha - beta
     assert est.thickness == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1, fascicle_deg), rel=0.03)
     assert est.unit == "mm"
 
@@ -47,7 +49,7 @@ def test_non_square_pixels_are_measured_in_millimetres() -> None:
     assert tall.thickness == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.15), rel=0.03)
     assert tall.thickness / square.thickness == pytest.approx(1.5, rel=0.03)
     # angles are physical: a taller pixel makes every slope steeper
-    assert abs(tall.aponeurosis_angle_deg or 0) > abs(square.aponeurosis_angle_deg or 0)
+    assert abs(tall.deep_angle_deg or 0) > abs(square.deep_angle_deg or 0)
 
 
 def test_without_calibration_values_are_in_pixels() -> None:
@@ -105,14 +107,14 @@ def test_noise_and_blank_images_give_no_confident_angle() -> None:
     noise = rng.integers(0, 255, (H, W), dtype=np.uint8)
     for image in (noise, np.zeros((H, W), np.uint8), np.full((H, W), 128, np.uint8)):
         est = analyse_image(image, mm_per_px=(0.1, 0.1))
-        assert est.pennation_deg is None or est.confidence < 0.5
+        assert est.deep_pennation_deg is None or est.confidence < 0.5
         assert est.reason
 
 
 def test_a_thumbnail_is_too_small_and_says_so() -> None:
     for image in (np.zeros((3, 3, 3), np.uint8), np.zeros((12, 400), np.uint8)):
         est = analyse_image(image, mm_per_px=None)
-        assert est.pennation_deg is None and est.thickness is None and est.confidence == 0.0
+        assert est.deep_pennation_deg is None and est.thickness is None and est.confidence == 0.0
         h, w = image.shape[:2]
         assert est.reason == f"the image is too small to measure ({w} x {h} pixels)"
     assert analyse_image(np.zeros((40, 40, 2), np.uint8), mm_per_px=None).reason == "not a grey or colour image"
@@ -128,7 +130,7 @@ def test_a_transverse_image_gives_no_confident_angle() -> None:
         cv2.circle(image, (int(rng.uniform(0, W)), int(rng.uniform(0, H))), int(rng.uniform(6, 18)), 150.0, 2)
     cv2.ellipse(image, (W // 2, H + 120), (W // 2 + 80, 260), 0, 180, 360, 200.0, 5)
     est = analyse_image(np.clip(image, 0, 255).astype(np.uint8), mm_per_px=(0.1, 0.1))
-    assert est.pennation_deg is None or est.confidence < 0.5
+    assert est.deep_pennation_deg is None or est.confidence < 0.5
 
 
 # -- clips -----------------------------------------------------------------------------------
@@ -140,14 +142,14 @@ def test_a_clip_is_followed_and_comes_back_without_drift() -> None:
                            times_ms=[33.3 * i for i in range(len(frames))])
     assert [r.frame for r in res] == list(range(31))
     for r, t in zip(res, truth, strict=True):
-        assert r.pennation_deg == pytest.approx(t["fascicle_deg"] - t["d_deg"], abs=2.0), r.frame
+        assert r.deep_pennation_deg == pytest.approx(t["fascicle_deg"] - t["d_deg"], abs=2.0), r.frame
         # a clip is measured at the same column as a still is
         assert r.thickness == pytest.approx(true_thickness(80, t["d_row"], -3, t["d_deg"], 0.1, 0.1, t["fascicle_deg"]),
                                             rel=0.04), r.frame
     first, last = res[0], res[-1]
     assert first.thickness is not None and last.thickness is not None
     assert abs(last.thickness - first.thickness) < 0.3
-    assert abs((last.pennation_deg or 0) - (first.pennation_deg or 0)) < 1.0
+    assert abs((last.deep_pennation_deg or 0) - (first.deep_pennation_deg or 0)) < 1.0
     # the drawn streaks turn without the tissue deforming: the flow disagrees a little
     assert float(np.median([r.confidence for r in res])) >= 0.5
 
@@ -314,9 +316,9 @@ def test_a_real_isometric_contraction_comes_back_to_rest(corpus: Path) -> None:
     assert first.thickness is not None and last.thickness is not None
     assert 17.0 < first.thickness < 24.0  # the aponeuroses are about 19-22 mm apart here
     assert abs(last.thickness - first.thickness) < 0.3
-    assert abs((last.pennation_deg or 0) - (first.pennation_deg or 0)) < 1.0
-    peak = max(r.pennation_deg or 0 for r in res)
-    assert peak > (first.pennation_deg or 0) + 8  # fascicles steepen on contraction
+    assert abs((last.deep_pennation_deg or 0) - (first.deep_pennation_deg or 0)) < 1.0
+    peak = max(r.deep_pennation_deg or 0 for r in res)
+    assert peak > (first.deep_pennation_deg or 0) + 8  # fascicles steepen on contraction
 
 
 @pytest.mark.corpus
@@ -349,13 +351,13 @@ def test_a_bending_deep_aponeurosis_measures_thickness_on_its_tangent_and_pennat
     bent = estimate(0, None, s, tangent, -0.5, area, None, 1.0, deep_overall=straight)
     flat = estimate(0, None, s, straight, -0.5, area, None, 1.0)
     plain = estimate(0, None, s, tangent, -0.5, area, None, 1.0)
-    assert bent.aponeurosis_angle_deg == pytest.approx(0.0)
-    assert bent.pennation_deg == pytest.approx(flat.pennation_deg)
-    assert bent.pennation_deg != pytest.approx(plain.pennation_deg, abs=1.0)
+    assert bent.deep_angle_deg == pytest.approx(0.0)
+    assert bent.deep_pennation_deg == pytest.approx(flat.deep_pennation_deg)
+    assert bent.deep_pennation_deg != pytest.approx(plain.deep_pennation_deg, abs=1.0)
     assert bent.thickness == pytest.approx(plain.thickness)
     assert bent.thickness != pytest.approx(flat.thickness, abs=5.0)
     measured = pennation(architecture_points(bent)["pennation"])
-    assert measured is not None and measured[0] == pytest.approx(bent.pennation_deg, abs=0.01)
+    assert measured is not None and measured[0] == pytest.approx(bent.deep_pennation_deg, abs=0.01)
     # the fascicle annotation's deep segment is the tangent marked where the fascicle inserts,
     # where it touches the band, not in the middle of the image where the tangent leaves it
     from annotator.case.architecture_geometry import fascicle_ends

@@ -44,8 +44,13 @@ def test_a_folder_gives_one_row_per_image_each_in_its_own_unit(tmp_path: Path,
     names = [Path(r["media"]).name for r in rows]
     assert names == ["a_20deg.png", "b_30deg.png", "c_calibrated.dcm", "d_broken.png"]
     a, b, c, broken = rows
-    assert a["pennation_deg"] == pytest.approx(20.0 - 4.0, abs=1.5)  # to the deep line at +4 deg
-    assert b["pennation_deg"] == pytest.approx(30.0 - 4.0, abs=1.5)
+    # alpha - beta, to the superficial line at -3 deg; and to the deep line at +4 deg
+    assert a["pennation_deg"] == pytest.approx(20.0 + 3.0, abs=1.5)
+    assert b["pennation_deg"] == pytest.approx(30.0 + 3.0, abs=1.5)
+    assert a["deep_pennation_deg"] == pytest.approx(20.0 - 4.0, abs=1.5)
+    assert b["deep_pennation_deg"] == pytest.approx(30.0 - 4.0, abs=1.5)
+    assert a["aponeurosis_angle_deg"] == pytest.approx(-3.0, abs=0.5)
+    assert a["deep_aponeurosis_angle_deg"] == pytest.approx(4.0, abs=0.5)
     assert "thickness_px" in a and "thickness_mm" not in a
     assert c["thickness_mm"] == pytest.approx(true_thickness(80, 260, -3, 4, 0.1, 0.1, 20.0), rel=0.04)
     assert broken["frame"] is None and broken["confidence"] is None and "d_broken.png" in broken["reason"]
@@ -65,8 +70,9 @@ def test_csv_has_a_header_and_a_line_per_row_that_a_spreadsheet_reads(tmp_path: 
     assert [Path(r["media"]).name for r in table] == ["a_20deg.png", "b_30deg.png", "c_calibrated.dcm", "d_broken.png"]
     header = list(table[0])
     assert header[:3] == ["media", "frame", "time_ms"] and header[-1] == "reason"
-    assert {"thickness_px", "thickness_mm", "pennation_deg", "confidence"} <= set(header)
-    assert float(table[0]["pennation_deg"]) == pytest.approx(16.0, abs=1.5)
+    assert {"thickness_px", "thickness_mm", "pennation_deg", "deep_pennation_deg", "confidence"} <= set(header)
+    assert float(table[0]["pennation_deg"]) == pytest.approx(23.0, abs=1.5)
+    assert float(table[0]["deep_pennation_deg"]) == pytest.approx(16.0, abs=1.5)
     assert table[0]["thickness_mm"] == "" and table[2]["thickness_px"] == ""  # the other unit's column
     assert table[3]["pennation_deg"] == "" and table[3]["reason"]
 

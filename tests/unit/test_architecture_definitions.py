@@ -79,17 +79,22 @@ def test_a_thicker_aponeurosis_band_does_not_change_the_muscle_thickness() -> No
     assert thick.edges[1] > thin.edges[1] + 4.0
 
 
-def test_the_superficial_angle_is_reported_beside_the_deep_one() -> None:
+def test_the_row_gives_alpha_minus_beta_and_the_angle_to_the_deep_aponeurosis() -> None:
+    """The row's pennation_deg is alpha - beta, beta the superficial aponeurosis, as the
+    observers and TimTrack measure it; deep_pennation_deg is the pennation annotation's angle."""
     est = analyse_image(muscle_image(fascicle_deg=22.0, s_deg=-3.0, d_deg=4.0), mm_per_px=(0.1, 0.1))
     assert est.superficial_angle_deg == pytest.approx(-3.0, abs=0.5)
-    assert est.aponeurosis_angle_deg == pytest.approx(4.0, abs=0.5)
+    assert est.deep_angle_deg == pytest.approx(4.0, abs=0.5)
     row = est.to_row()
-    assert row["superficial_angle_deg"] == pytest.approx(-3.0, abs=0.5)
-    # pennation is to the deep aponeurosis; to the superficial one (TimTrack's) it is alpha - (-3)
-    assert est.pennation_deg == pytest.approx(22.0 - 4.0, abs=1.5)
-    assert est.superficial_pennation_deg == pytest.approx(22.0 + 3.0, abs=1.5)
-    assert row["superficial_pennation_deg"] == pytest.approx(est.superficial_pennation_deg, abs=1e-3)
-    assert est.pennation_deg is not None and est.superficial_pennation_deg - est.pennation_deg == pytest.approx(7.0, abs=1.0)
+    assert row["aponeurosis_angle_deg"] == pytest.approx(-3.0, abs=0.5)
+    assert row["deep_aponeurosis_angle_deg"] == pytest.approx(4.0, abs=0.5)
+    assert est.deep_pennation_deg == pytest.approx(22.0 - 4.0, abs=1.5)
+    assert est.pennation_deg == pytest.approx(22.0 + 3.0, abs=1.5)
+    assert row["pennation_deg"] == pytest.approx(est.pennation_deg, abs=1e-3)
+    assert row["deep_pennation_deg"] == pytest.approx(est.deep_pennation_deg, abs=1e-3)
+    assert row["pennation_deg"] == pytest.approx(row["fascicle_angle_deg"] - row["aponeurosis_angle_deg"], abs=1e-2)
+    assert est.deep_pennation_deg is not None and est.pennation_deg - est.deep_pennation_deg == pytest.approx(7.0, abs=1.0)
+    assert "superficial_pennation_deg" not in row and "superficial_angle_deg" not in row
 
 
 def test_a_grey_layer_under_the_aponeurosis_is_not_counted_as_band() -> None:
@@ -125,11 +130,11 @@ def test_a_fascicle_along_an_aponeurosis_has_no_pennation_or_length(off_deg: flo
     for along in (1.0, 5.0):  # along the superficial, then along the deep line
         slope = -math.tan(math.radians(along + off_deg))
         est = estimate(0, None, s, d, slope, area, None, 0.9)
-        assert est.pennation_deg is None and est.fascicle_length is None and est.fascicle is None
+        assert est.deep_pennation_deg is None and est.fascicle_length is None and est.fascicle is None
         assert est.reason == PARALLEL and est.confidence < 0.5
         assert est.thickness is not None  # the aponeuroses still give the thickness
     crossing = estimate(0, None, s, d, -math.tan(math.radians(5.0 + FASCICLE_MIN_DEG + 0.5)), area, None, 0.9)
-    assert crossing.pennation_deg == pytest.approx(FASCICLE_MIN_DEG + 0.5)
+    assert crossing.deep_pennation_deg == pytest.approx(FASCICLE_MIN_DEG + 0.5)
     assert crossing.fascicle_length is not None and crossing.confidence == pytest.approx(0.9)
 
 

@@ -84,7 +84,7 @@ def test_a_coloured_result_across_the_muscle_changes_nothing() -> None:
     found = analyse_image(_with_result(grey, PALE_YELLOW), mm_per_px=None)
     assert clean.thickness is not None and found.thickness is not None
     assert found.thickness == pytest.approx(clean.thickness, rel=0.005)
-    assert found.pennation_deg == pytest.approx(clean.pennation_deg, abs=0.3)
+    assert found.deep_pennation_deg == pytest.approx(clean.deep_pennation_deg, abs=0.3)
     assert found.confidence >= 0.9
 
 
@@ -98,8 +98,8 @@ def test_a_clip_with_a_burned_in_caption_reads_as_without() -> None:
     for a, b, t in zip(clean, found, truth, strict=True):
         assert b.thickness == pytest.approx(a.thickness, rel=0.01), b.frame
         # the filled strip under the caliper holds no fascicle streaks: within a degree
-        assert b.pennation_deg == pytest.approx(a.pennation_deg, abs=1.0), b.frame
-        assert b.pennation_deg == pytest.approx(t["fascicle_deg"] - t["d_deg"], abs=2.0), b.frame
+        assert b.deep_pennation_deg == pytest.approx(a.deep_pennation_deg, abs=1.0), b.frame
+        assert b.deep_pennation_deg == pytest.approx(t["fascicle_deg"] - t["d_deg"], abs=2.0), b.frame
         assert b.confidence >= a.confidence - 0.1, b.frame
 
 
@@ -149,7 +149,7 @@ def test_a_coloured_result_on_a_real_still_changes_nothing(corpus: Path) -> None
     found_marked = analyse_image(rgb, mm_per_px=None)
     assert clean.thickness is not None and found_marked.thickness is not None
     assert found_marked.thickness == pytest.approx(clean.thickness, rel=0.01)
-    assert found_marked.pennation_deg == pytest.approx(clean.pennation_deg, abs=0.3)
+    assert found_marked.deep_pennation_deg == pytest.approx(clean.deep_pennation_deg, abs=0.3)
     assert found_marked.confidence == pytest.approx(clean.confidence, abs=0.05)
 
 

@@ -122,7 +122,7 @@ def test_data_set_3_lists_its_32_clips_with_the_corpus_clips_whole() -> None:
 def test_data_set_3_gives_one_observers_deep_aponeurosis_on_12_clips() -> None:
     """Observer 2's sheet "Tim" adds gamma (the deep aponeurosis angle) on the isokinetic 30,
     120 and 210 deg/s clips: 120 frames whose pennation to the deep aponeurosis (alpha - gamma,
-    the command's pennation_deg) is known."""
+    the command's deep_pennation_deg) is known."""
     deep = deep_3()
     assert len(deep) == 12 and all(len(v) == 10 for v in deep.values())
     assert all(clip.startswith(("p6_isokinetic030", "p6_isokinetic120", "p6_isokinetic210")) for clip in deep)
@@ -172,7 +172,7 @@ def test_the_papers_figure_is_analysed_inside_its_image(corpus: Path) -> None:
     thickness = sum(h * math.cos(math.radians(b)) for _, b, h in observers) / 3
     est = analyse_image(paper, mm_per_px=None)
     assert est.confidence >= 0.5 and est.thickness is not None
-    assert abs(abs(est.fascicle_angle_deg - est.superficial_angle_deg) - pennation) < 2.0  # type: ignore[operator]
+    assert est.pennation_deg is not None and abs(est.pennation_deg - pennation) < 2.0
     assert abs(est.thickness - thickness) < 0.03 * thickness
 
 
@@ -208,9 +208,9 @@ def test_a_clip_reads_its_steady_frames_as_each_frame_alone_reads_them(corpus: P
     clip = analyse_sequence(grey.__getitem__, range(len(grey)), mm_per_px=None)
     for k in range(44, len(grey), 2):
         still = analyse_image(grey[k], mm_per_px=None)
-        assert still.pennation_deg is not None and clip[k].pennation_deg is not None
+        assert still.deep_pennation_deg is not None and clip[k].deep_pennation_deg is not None
         assert still.confidence >= 0.9
-        assert abs(clip[k].pennation_deg - still.pennation_deg) < 1.0, (k, clip[k].pennation_deg, still.pennation_deg)
+        assert abs(clip[k].deep_pennation_deg - still.deep_pennation_deg) < 1.0, (k, clip[k].deep_pennation_deg, still.deep_pennation_deg)
 
 
 def test_a_drawn_thickness_reads_the_same_on_the_clip_enlarged(corpus: Path) -> None:

@@ -78,22 +78,23 @@ def test_pennation_and_thickness_against_the_observers(corpus: Path, name: str) 
 
 @pytest.mark.parametrize("name", ["2", "4"])
 def test_the_observers_beta_is_the_superficial_aponeurosis(corpus: Path, name: str) -> None:
-    """Why the comparison uses the fascicle's angle to the superficial aponeurosis: the
-    observers' beta follows our superficial line, not our deep one (data set 4 is mirrored)."""
+    """Why the row's pennation_deg and aponeurosis_angle_deg refer to the superficial
+    aponeurosis: the observers' beta follows our superficial line, not our deep one (data set
+    4 is mirrored)."""
     items, estimates = _measure(corpus, name)
     sign = -1.0 if name == "4" else 1.0
     pairs = [(sum(i.beta) / len(i.beta), e) for i, e in zip(items, estimates, strict=True)
-             if e.confidence >= 0.5 and e.superficial_angle_deg is not None and e.aponeurosis_angle_deg is not None]
+             if e.confidence >= 0.5 and e.superficial_angle_deg is not None and e.deep_angle_deg is not None]
     beta = np.array([b for b, _ in pairs])
     sup = sign * np.array([e.superficial_angle_deg for _, e in pairs])
-    deep = sign * np.array([e.aponeurosis_angle_deg for _, e in pairs])
+    deep = sign * np.array([e.deep_angle_deg for _, e in pairs])
     sup_rmse, deep_rmse = float(np.sqrt(np.mean((sup - beta) ** 2))), float(np.sqrt(np.mean((deep - beta) ** 2)))
     assert sup_rmse < 1.6 and deep_rmse > 2.0 * sup_rmse, (sup_rmse, deep_rmse)
 
 
 def test_pennation_to_the_deep_aponeurosis_against_the_observers_gamma(corpus: Path) -> None:
-    """``pennation_deg`` (to the deep aponeurosis, as the issue defines it) against data set
-    4's alpha - gamma: the deep angle is the straight fit's, also where a still's deep
+    """``deep_pennation_deg`` (to the deep aponeurosis, the ``pennation`` annotation's angle)
+    against data set 4's alpha - gamma: the deep angle is the straight fit's, also where a still's deep
     aponeurosis bends and thickness is taken on its tangent (1.33 deg measured; 2.53 with
     the tangent's angle)."""
     items, estimates = _measure(corpus, "4")
@@ -113,13 +114,13 @@ def test_the_annotations_measure_what_the_rows_say(corpus: Path, name: str) -> N
     _items, estimates = _measure(corpus, name)
     worst_t, worst_p = 0.0, 0.0
     for est in estimates:
-        if est.thickness is None or est.pennation_deg is None:
+        if est.thickness is None or est.deep_pennation_deg is None:
             continue
         points = architecture_points(est)
         t, p = thickness(points["thickness"]), pennation(points["pennation"])
         assert t is not None and p is not None
         worst_t = max(worst_t, abs(t - est.thickness) / est.thickness)
-        worst_p = max(worst_p, abs(p[0] - est.pennation_deg))
+        worst_p = max(worst_p, abs(p[0] - est.deep_pennation_deg))
     assert worst_t <= 1e-9 and worst_p <= 0.01, (worst_t, worst_p)
 
 
@@ -173,8 +174,8 @@ def test_fascicle_bundles_under_the_aponeurosis_are_not_taken_for_a_muscle(corpu
     (item, est), = [(i, e) for i, e in zip(items, estimates, strict=True) if i.image.name == "S8_R20_step_225.png"]
     if est.thickness is not None:
         assert abs(est.thickness - item.thickness_px) <= 0.1 * item.thickness_px, est
-    if est.pennation_deg is not None and est.fascicle_angle_deg is not None and est.superficial_angle_deg is not None:
-        assert abs(abs(est.fascicle_angle_deg - est.superficial_angle_deg) - abs(item.pennation)) <= 3.0, est
+    if est.pennation_deg is not None:
+        assert abs(est.pennation_deg - abs(item.pennation)) <= 3.0, est
     assert est.thickness is not None or est.reason
 
 
@@ -189,8 +190,8 @@ def test_a_mirrored_image_reads_the_same(corpus: Path) -> None:
         mirrored = analyse_image(np.ascontiguousarray(grey[:, ::-1]), mm_per_px=None)
         assert plain.thickness is not None and mirrored.thickness is not None
         assert abs(mirrored.thickness - plain.thickness) <= 0.025 * plain.thickness, item.image.name
-        assert plain.pennation_deg is not None and mirrored.pennation_deg is not None
-        assert abs(mirrored.pennation_deg - plain.pennation_deg) <= 2.0, item.image.name
+        assert plain.deep_pennation_deg is not None and mirrored.deep_pennation_deg is not None
+        assert abs(mirrored.deep_pennation_deg - plain.deep_pennation_deg) <= 2.0, item.image.name
 
 
 @pytest.mark.parametrize("factor", [0.5, 1.6])
@@ -225,5 +226,5 @@ def test_a_jpeg_export_reads_as_the_original(corpus: Path) -> None:
         est = analyse_image(cv2.imdecode(data, cv2.IMREAD_GRAYSCALE), mm_per_px=None)
         assert plain.thickness is not None and est.thickness is not None, item.image.name
         assert abs(est.thickness - plain.thickness) <= 0.02 * plain.thickness, item.image.name
-        assert plain.pennation_deg is not None and est.pennation_deg is not None
-        assert abs(est.pennation_deg - plain.pennation_deg) <= 2.0, item.image.name
+        assert plain.deep_pennation_deg is not None and est.deep_pennation_deg is not None
+        assert abs(est.deep_pennation_deg - plain.deep_pennation_deg) <= 2.0, item.image.name

@@ -72,7 +72,7 @@ def test_the_analysis_is_saved_as_keyed_annotations_of_the_case(tmp_path: Path,
             calibration = doc.calibration("m1", frame)
             for kind, quantity, key in (("thickness", "thickness", "thickness_mm"),
                                         ("fascicle", "fascicle_length", "fascicle_length_mm"),
-                                        ("pennation", "pennation", "pennation_deg")):
+                                        ("pennation", "pennation", "deep_pennation_deg")):
                 values = {m.quantity: m for m in measure_annotation(kinds[kind], frame, calibration, image_size=(W, H))}
                 assert values[quantity].unit == ("deg" if quantity == "pennation" else "mm"), values[quantity]
                 assert values[quantity].source is not None

@@ -60,7 +60,7 @@ def test_detection_against_flow_the_fascicles_turn_in_still_tissue() -> None:
     conf = [r.confidence for r in res]
     assert min(conf[8:12]) < 0.5
     assert min(conf[:5]) >= 0.5 and min(conf[15:]) >= 0.5
-    pennation = [r.pennation_deg for r in res]
+    pennation = [r.deep_pennation_deg for r in res]
     assert abs((pennation[0] or 0) - 16.0) < 1.5 and abs((pennation[-1] or 0) - 28.0) < 2.5
     lo, hi = sorted((pennation[0] or 0, pennation[-1] or 0))
     assert all(p is not None and lo - 1.0 <= p <= hi + 1.0 for p in pennation), pennation  # nothing invented
@@ -187,7 +187,7 @@ def test_a_clip_that_does_not_close_is_flagged() -> None:
     conf = [r.confidence for r in res]
     assert max(conf[8:16]) < 0.5
     assert min(conf[:5]) >= 0.5 and min(conf[25:]) >= 0.5, conf
-    rest = res[0].pennation_deg or 0.0
-    assert all(c < 0.5 for r, c in zip(res, conf, strict=True) if abs((r.pennation_deg or 0) - rest) > 1.5)
+    rest = res[0].deep_pennation_deg or 0.0
+    assert all(c < 0.5 for r, c in zip(res, conf, strict=True) if abs((r.deep_pennation_deg or 0) - rest) > 1.5)
     assert abs((res[-1].thickness or 0) - (res[0].thickness or 0)) < 0.3
-    assert abs((res[-1].pennation_deg or 0) - (res[0].pennation_deg or 0)) < 1.0
+    assert abs((res[-1].deep_pennation_deg or 0) - (res[0].deep_pennation_deg or 0)) < 1.0

@@ -50,7 +50,7 @@ def _faded(grey: np.ndarray, keep: float, seed: int) -> np.ndarray:
 def test_the_whole_clip_is_sure_at_rest_and_says_where_it_jumps(frames: list[np.ndarray]) -> None:
     res = _analyse(frames)
     conf = np.array([r.confidence for r in res])
-    pennation = np.array([r.pennation_deg if r.pennation_deg is not None else np.nan for r in res])
+    pennation = np.array([r.deep_pennation_deg if r.deep_pennation_deg is not None else np.nan for r in res])
     assert conf[:20].min() >= 0.5 and conf[-20:].min() >= 0.5  # at rest, both ends
     assert (conf >= 0.5).mean() > 0.9
     jumps = np.flatnonzero(np.abs(np.diff(pennation)) > 4.0) + 1
@@ -79,9 +79,9 @@ def test_every_20th_frame_is_flagged_only_where_the_motion_was_lost(frames: list
     assert len(low) <= 4, [(r.frame, r.confidence, r.reason) for r in res]
     assert all(r.reason is not None and "could not be followed" in r.reason for r in low), [r.reason for r in low]
     for r, still in zip(res, stills, strict=True):
-        assert r.pennation_deg is not None and still.pennation_deg is not None
+        assert r.deep_pennation_deg is not None and still.deep_pennation_deg is not None
         # (a clip and its frames alone differ by up to 3 degrees on a frame: docs/adr/0010)
-        assert abs(r.pennation_deg - still.pennation_deg) < 3.0, (r.frame, r.pennation_deg, still.pennation_deg)
+        assert abs(r.deep_pennation_deg - still.deep_pennation_deg) < 3.0, (r.frame, r.deep_pennation_deg, still.deep_pennation_deg)
 
 
 def test_real_structures_faded_into_speckle(frames: list[np.ndarray]) -> None:
