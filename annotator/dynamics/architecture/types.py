@@ -53,7 +53,7 @@ class FrameArchitecture:
     fascicle: Line | None  # the representative fascicle, from the superficial to the deep line
     #: the fascicle's acute angle to the deep aponeurosis (the ``pennation`` kind's angle)
     deep_pennation_deg: float | None
-    fascicle_angle_deg: float | None  # alpha: to the image horizontal, as the aponeuroses'
+    fascicle_angle_deg: float | None  # alpha; every angle here is to the image horizontal
     deep_angle_deg: float | None  # the deep aponeurosis (gamma)
     thickness: float | None  # mm when calibrated, else px (see unit)
     fascicle_length: float | None
@@ -67,8 +67,8 @@ class FrameArchitecture:
     # how far (image px, vertically) each line's muscle-side edge lies from its crest
     edges: tuple[float, float] = (0.0, 0.0)
     #: the deep aponeurosis fitted straight across the area, when ``deep`` is its tangent
-    #: where the fascicle inserts (a still's bending aponeurosis): pennation and
-    #: deep_angle_deg refer to this one, as observers' and a clip's do
+    #: where the fascicle inserts (a still's bending aponeurosis): deep_pennation_deg and
+    #: deep_angle_deg refer to this one, as observers' gamma and a clip's line do
     deep_overall: Line | None = None
     #: the image column thickness was measured at (near the edge where the fascicles reach
     #: the deep aponeurosis: ``estimate.thickness_column``)
