@@ -39,7 +39,7 @@ QUANTITY_TEXT = {
     "major_axis": "major axis", "minor_axis": "minor axis", "mean_intensity": "mean grey",
     "sd_intensity": "SD grey", "min_intensity": "min grey", "max_intensity": "max grey",
     "pixel_count": "pixels", "thickness": "thickness", "pennation": "pennation",
-    "fascicle_angle": "fascicle angle", "aponeurosis_angle": "aponeurosis angle",
+    "fascicle_angle": "fascicle angle", "aponeurosis_angle": "deep aponeurosis angle",
     "fascicle_length": "fascicle length",
 }
 SORT_ROLE = Qt.ItemDataRole.UserRole
