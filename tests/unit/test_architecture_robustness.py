@@ -65,23 +65,37 @@ def test_a_still_grey_screen_keeps_its_whole_image() -> None:
     assert abs(area.x0 - X0) <= 10 and abs(area.x1 - X1) <= 10 and abs(area.y1 - Y1) <= 10, area
 
 
+def _two_peaks(shallow: float, steep: float, sign: float) -> float:
+    """The fascicle angle read from a deep half whose profile peaks at 15 and 25 degrees
+    (heights ``shallow`` and ``steep``), the whole band at 20, the aponeurosis at 2; ``sign``
+    -1: the same image mirrored."""
+    def score(deg: float) -> float:
+        d = sign * deg
+        return shallow * math.exp(-0.5 * ((d - 15.0) / 1.2) ** 2) + steep * math.exp(-0.5 * ((d - 25.0) / 1.2) ** 2)
+    return halfway_to_deep(sign * 20.0, score, apo_deg=sign * 2.0)
+
+
 def test_two_nearly_equal_deep_peaks_go_to_the_steeper_either_way_round() -> None:
-    """The deep half's profile with two peaks 5 % apart, 5 degrees either side of the whole
-    band's 20 degrees: the steeper (further from the aponeurosis) is taken whichever is a hair
-    higher, so an image and its mirror read the same (data set 4's GM_T_10 read 3.8 degrees
-    apart)."""
-
-    def profile(low_peak: float, high_peak: float, sign: float) -> float:
-        def score(deg: float) -> float:
-            d = sign * deg
-            return low_peak * math.exp(-0.5 * ((d - 15.0) / 1.2) ** 2) + high_peak * math.exp(-0.5 * ((d - 25.0) / 1.2) ** 2)
-        return halfway_to_deep(sign * 20.0, score, apo_deg=sign * 2.0)
-
-    for low, high in ((1.0, 0.97), (0.97, 1.0)):
-        plain, mirrored = profile(low, high, 1.0), profile(low, high, -1.0)
-        assert abs(plain - 22.5) < 0.3, plain
+    """Two deep-half peaks 3 % apart, 5 degrees either side of the whole band's 20 degrees:
+    the steeper (further from the aponeurosis) counts most whichever is a hair higher, so an
+    image and its mirror read the same (data set 4's GM_T_10 read 3.8 degrees apart)."""
+    for shallow, steep in ((1.0, 0.97), (0.97, 1.0)):
+        plain, mirrored = _two_peaks(shallow, steep, 1.0), _two_peaks(shallow, steep, -1.0)
+        assert 21.5 < plain <= 22.5 + 0.3, plain
         assert abs(plain + mirrored) < 1e-6
-    assert abs(profile(1.0, 0.6, 1.0) - 17.5) < 0.3  # a clear winner still wins
+    assert abs(_two_peaks(1.0, 0.6, 1.0) - 17.5) < 0.3  # a clear winner still wins
+
+
+def test_the_reading_moves_smoothly_as_two_deep_peaks_trade_places() -> None:
+    """As the steeper deep peak grows from 85 % of the other's height to 100 %, the reading
+    goes from the shallower peak's (17.5 degrees halfway) to the steeper's (22.5) without a
+    jump: a passive clip's frames read 17.5 and 20.0 degrees by turns at confidence 0.93,
+    the steeper peak standing at 95 or 96 % of the other, where one threshold decided."""
+    ratios = np.arange(0.85, 1.0001, 0.005)
+    readings = np.array([_two_peaks(1.0, float(r), 1.0) for r in ratios])
+    assert abs(readings[0] - 17.5) < 0.3 and abs(readings[-1] - 22.5) < 0.3, readings
+    assert np.all(np.diff(readings) >= -1e-9), readings  # it only moves towards the steeper one
+    assert np.max(np.diff(readings)) < 0.5, readings  # and by little for a small change
 
 
 def test_an_unclear_frame_does_not_keep_the_state_away_from_a_fast_contraction() -> None:

@@ -12,7 +12,8 @@ import numpy as np
 
 RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous
 DEEP_WINDOW_DEG = 6.0  # the deep half's angle is looked for this near the whole band's
-DEEP_TIE = 0.95  # deep-half peaks this close to the best are a tie
+DEEP_TIE = 0.95  # deep-half peaks this close to the best are a tie ...
+TIE_RAMP = 0.06  # ... counted in proportion over this band of heights around DEEP_TIE
 UNCLEAR_RATIO = 2.0  # a whole band's peak this little above its median shows no clear orientation
 PART_GAIN = 3.0  # ... and a lateral part whose peak stands this many times higher shows one
 PARTS = ((0.0, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 1.0), (0.0, 0.5), (0.5, 1.0))  # of the width
@@ -156,33 +157,45 @@ def halfway_to_deep(deg: float, deep_score: Callable[[float], float],
     ``deg`` where the deep half shows no peak. Fascicles curve, steeper in the deep half where
     they insert, and the whole band favours the brighter superficial half: halfway, RMSE fell
     on all four observer sets (the deep half alone overshoots; docs/adr/0010).
-    Of nearly equal deep peaks, the steepest counts (``_steepest_of_the_best``; ``apo_deg`` is
-    the deep aponeurosis' angle). A peak on the window's edge counts (data set 3 as
+    Of nearly equal deep peaks, the steepest counts, the more the nearer it comes to the
+    highest (``_steepest_of_the_best``; ``apo_deg`` is the deep aponeurosis' angle). A peak on the window's edge counts (data set 3 as
     stills 1.45 -> 1.37 deg with it). A clip's follower reads its frames the same way but
     starts each search from the whole band's peak, not from this reading: fed back, edge
     peaks walked it away (the jump clip 1.70 -> 3.41 deg) and leaving them out made it read
     3.5 deg below the still on the isokinetic push's plateau, both at confidence 1.0."""
     angles = np.arange(deg - DEEP_WINDOW_DEG, deg + DEEP_WINDOW_DEG + 0.01, 1.0)
     scores = np.array([deep_score(float(a)) for a in angles])
-    j = _steepest_of_the_best(angles, scores, apo_deg)
-    if scores[j] <= 0:
+    top = int(np.argmax(scores))
+    if scores[top] <= 0:
         return deg
-    best, _ = refine_angle(refine_score or deep_score, float(angles[j]), half)
+    refine = refine_score or deep_score
+    best, _ = refine_angle(refine, float(angles[top]), half)
+    j, weight = _steepest_of_the_best(angles, scores, apo_deg)
+    if j != top and weight > 0:
+        steep, _ = refine_angle(refine, float(angles[j]), half)
+        best += weight * (steep - best)
     return 0.5 * (deg + best)
 
 
-def _steepest_of_the_best(angles: np.ndarray, scores: np.ndarray, apo_deg: float) -> int:
-    """The deep half's peak: of its local maxima within ``DEEP_TIE`` of the highest, the
-    steepest (furthest from the aponeurosis at ``apo_deg``: fascicles steepen where they
-    insert). Two nearly equal peaks either side of the whole band's angle otherwise went to
-    whichever won by a hair, and that changed with the image's orientation: data set 4's
-    GM_T_10 read 3.8 degrees apart plain and mirrored. (The peak nearest the whole band's angle
-    was as symmetric and read the GM clips lower: isometric clip 1.20 -> 1.47 deg.)"""
+def _steepest_of_the_best(angles: np.ndarray, scores: np.ndarray, apo_deg: float) -> tuple[int, float]:
+    """The deep half's peak: of its local maxima near the highest, the steepest (furthest from
+    the aponeurosis at ``apo_deg``: fascicles steepen where they insert), and how much it
+    counts against the highest (0..1): nothing below ``DEEP_TIE`` - ``TIE_RAMP`` / 2 of the
+    highest's height, fully from ``DEEP_TIE`` + ``TIE_RAMP`` / 2, in proportion between. Two
+    nearly equal peaks either side of the whole band's angle otherwise went to whichever won
+    by a hair, and that changed with the image's orientation: data set 4's GM_T_10 read 3.8
+    degrees apart plain and mirrored. (The peak nearest the whole band's angle was as
+    symmetric and read the GM clips lower: isometric clip 1.20 -> 1.47 deg.) A single
+    threshold (the steeper peak counted fully from 95 %) made a passive clip's frames read
+    17.5 and 20.0 degrees by turns at confidence 0.93; in proportion, 18.5-19.3, and every
+    observer set reads the same or closer (docs/adr/0010)."""
     best = float(scores.max())
     inner = np.zeros(len(scores), bool)
     inner[1:-1] = (scores[1:-1] >= scores[:-2]) & (scores[1:-1] >= scores[2:])
     inner[0], inner[-1] = scores[0] >= scores[1], scores[-1] >= scores[-2]
-    tied = [int(k) for k in np.flatnonzero(inner) if scores[k] >= DEEP_TIE * best]
+    low = DEEP_TIE - TIE_RAMP / 2
+    tied = [int(k) for k in np.flatnonzero(inner) if scores[k] > low * best]
     if best <= 0 or not tied:
-        return int(np.argmax(scores))
-    return max(tied, key=lambda k: (abs(float(angles[k]) - apo_deg), float(scores[k])))
+        return int(np.argmax(scores)), 0.0
+    k = max(tied, key=lambda k: (abs(float(angles[k]) - apo_deg), float(scores[k])))
+    return k, min(1.0, (float(scores[k]) / best - low) / TIE_RAMP)
