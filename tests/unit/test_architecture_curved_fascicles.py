@@ -1,6 +1,6 @@
 """Fascicles curve: steeper in the deep half of the muscle, where they insert, than in the
-brighter superficial half. A still and a clip both read the angle halfway between the whole
-band's dominant streak and the deep half's (the observers' pennation on all four data sets
+brighter superficial half. A still and a clip both read the angle halfway from the whole
+band's dominant streak to the deep half's (``profile.TOWARDS_DEEP``: the observers' pennation
 lay there; the whole band alone read about 1 degree low on data sets 2 and 3)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _curved(seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_a_still_reads_halfway_towards_the_deep_half(seed: int) -> None:
+def test_a_still_reads_towards_the_deep_half(seed: int) -> None:
     est = analyse_image(_curved(seed), mm_per_px=None)
     assert est.confidence >= 0.5 and est.fascicle_angle_deg is not None
     # the whole band alone read 21.8-22.0 here; its deep half 26

@@ -28,9 +28,9 @@ from annotator.dynamics.architecture.profile import (
     angular_profile,
     clearest_part,
     distinct,
-    halfway_to_deep,
     peak_ratio,
     refine_angle,
+    towards_deep,
 )
 from annotator.dynamics.architecture.types import Line
 from annotator.media.bmode_area import Area
@@ -259,8 +259,8 @@ def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]
 def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                          step_deg: float = 1.0) -> tuple[float | None, float]:
     """The fascicle angle (screen slope dy/dx in image pixels) between the two lines: the
-    dominant streak angle over ``FULL_BAND`` of the gap, read halfway towards its deep half's
-    (``profile.halfway_to_deep``), and how clearly it stands out (0..1). ``step_deg`` > 1: a
+    dominant streak angle over ``FULL_BAND`` of the gap, read halfway to its deep half's
+    (``profile.towards_deep``), and how clearly it stands out (0..1). ``step_deg`` > 1: a
     quick look (choosing between pairs), the coarse dominant angle only."""
     ridges = work.streaks
     h, w = ridges.shape
@@ -304,7 +304,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     deep_px = (yf - s0[xs_in]) / gap[xs_in] >= DEEP_BAND[0]
     if deep_px.sum() >= MIN_MUSCLE_PX:
         deep_peakedness = angular_profile(yf[deep_px], dx[deep_px], values[deep_px], MIN_LINE_PX)
-        best = halfway_to_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True), apo_deg=apo_deg)
+        best = towards_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True), apo_deg=apo_deg)
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
     return math.tan(math.radians(best)), clarity
 
