@@ -169,7 +169,7 @@ def muscle(work: Work, superficial: Line, deep: Line) -> Muscle | None:
 
 
 def with_deep_half(m: Muscle, slope: float) -> float:
-    """The fascicle slope read part of the way towards the deep half's angle, as a still is
+    """The fascicle slope read halfway towards the deep half's angle, as a still is
     (``profile.towards_deep``); ``slope`` where the deep half is too small. (Searching near
     the last frame's deep angle first was cheaper but locked onto lesser peaks in fast frames:
     the jump clip's pennation went 1.70 -> 3.17 deg.)"""
@@ -272,7 +272,7 @@ class FascicleFollower:
     def step(self, m: Muscle, around_deg: float, jumped: bool = False) -> tuple[float, float, float]:
         """(screen slope, clarity, followed slope) on this frame; ``jumped``: the aponeuroses
         moved beyond their search on this frame, so every angle is swept (the fascicles may
-        have too). The slope is read part of the way towards the deep half's angle, as a still's is;
+        have too). The slope is read halfway towards the deep half's angle, as a still's is;
         the followed slope is the whole band's peak, where the next frame's search starts."""
         self.since += 1
         base: float

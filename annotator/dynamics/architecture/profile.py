@@ -153,17 +153,18 @@ def distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
 
 
 def towards_deep(deg: float, deep_score: Callable[[float], float],
-                    refine_score: Callable[[float], float] | None = None, *,
-                    half: float = 1.0, apo_deg: float = 0.0) -> float:
-    """The fascicle angle ``TOWARDS_DEEP`` of the way from ``deg`` (the whole band's dominant
-    streak) to the deep half's peak within ``DEEP_WINDOW_DEG`` of it (``deep_score``: its profile, swept 1
-    degree apart, then refined within +-``half`` by ``refine_score``, default the same);
-    ``deg`` where the deep half shows no peak. Fascicles curve, steeper in the deep half where
-    they insert, and the whole band favours the brighter superficial half: part of the way
-    there, RMSE fell on every observer set (the deep half alone overshoots; docs/adr/0010).
-    Of nearly equal deep peaks, the steepest counts, the more the nearer it comes to the
-    highest (``_steepest_of_the_best``; ``apo_deg`` is the deep aponeurosis' angle). A peak on the window's edge counts (data set 3 as
-    stills 1.45 -> 1.37 deg with it). A clip's follower reads its frames the same way but
+                 refine_score: Callable[[float], float] | None = None, *,
+                 half: float = 1.0, apo_deg: float = 0.0) -> float:
+    """The fascicle angle ``TOWARDS_DEEP`` of the way from ``deg`` (the whole band's
+    dominant streak) to the deep half's peak within ``DEEP_WINDOW_DEG`` of it
+    (``deep_score``: its profile, swept 1 degree apart, then refined within +-``half`` by
+    ``refine_score``, default the same); ``deg`` where the deep half shows no peak. Fascicles
+    curve, steeper in the deep half where they insert, and the whole band favours the
+    brighter superficial half: part of the way there, RMSE fell on every observer set (the
+    deep half alone overshoots; docs/adr/0010). Of nearly equal deep peaks, the steepest
+    counts, the more the nearer it comes to the highest (``_steepest_of_the_best``;
+    ``apo_deg`` is the deep aponeurosis' angle). A peak on the window's edge counts (data set
+    3 as stills 1.45 -> 1.37 deg with it). A clip's follower reads its frames the same way but
     starts each search from the whole band's peak, not from this reading: fed back, edge
     peaks walked it away (the jump clip 1.70 -> 3.41 deg) and leaving them out made it read
     3.5 deg below the still on the isokinetic push's plateau, both at confidence 1.0."""
