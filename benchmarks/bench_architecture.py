@@ -107,23 +107,23 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
     to_beta: list[tuple[float, float]] = []  # deep_pennation_deg against alpha - beta, and |deep - superficial|
     fascicle: list[tuple[float, float, bool]] = []
     for item, est in zip(items, estimates, strict=True):
-        superficial = est.pennation_deg  # the command's pennation_deg: the observers' alpha - beta
-        if superficial is None or est.thickness is None:
+        pennation = est.pennation_deg  # the command's pennation_deg: the observers' alpha - beta
+        if pennation is None or est.thickness is None:
             continue
-        pen.append(superficial - abs(item.pennation))
+        pen.append(pennation - abs(item.pennation))
         thick.append(100.0 * (est.thickness - item.thickness_px) / item.thickness_px)
         sure.append(est.confidence >= 0.5)
-        if est.fascicle_length is not None and superficial > 0:
+        if est.fascicle_length is not None and pennation > 0:
             # also the observers' way (thickness / sin pennation, parallel aponeuroses) from our
             # values: ours runs along the fascicle to where it meets the deep line, which is
             # longer where the aponeuroses part along it (data set 1)
-            parallel = est.thickness / math.sin(math.radians(superficial))
+            parallel = est.thickness / math.sin(math.radians(pennation))
             fascicle.append((100.0 * (est.fascicle_length - item.fascicle_px) / item.fascicle_px,
                              100.0 * (parallel - item.fascicle_px) / item.fascicle_px, sure[-1]))
         if item.deep_pennation is not None and est.deep_pennation_deg is not None:
             deep.append(est.deep_pennation_deg - abs(item.deep_pennation))
         if est.deep_pennation_deg is not None:
-            to_beta.append((est.deep_pennation_deg - abs(item.pennation), abs(est.deep_pennation_deg - superficial)))
+            to_beta.append((est.deep_pennation_deg - abs(item.pennation), abs(est.deep_pennation_deg - pennation)))
     pe, te, hi = np.array(pen), np.array(thick), np.array(sure, bool)
     out = {"found": len(pen), "confident": int(hi.sum()),
            "spread_deg": float(np.mean([i.pennation_spread for i in items])),

@@ -173,12 +173,18 @@ def towards_deep(deg: float, deep_score: Callable[[float], float],
     top = int(np.argmax(scores))
     if scores[top] <= 0:
         return deg
-    refine = refine_score or deep_score
-    best, _ = refine_angle(refine, float(angles[top]), half)
     j, weight = _steepest_of_the_best(angles, scores, apo_deg)
-    if j != top and weight > 0:
-        steep, _ = refine_angle(refine, float(angles[j]), half)
-        best += weight * (steep - best)
+
+    def peak(k: int) -> float:
+        return refine_angle(refine_score or deep_score, float(angles[k]), half)[0]
+
+    if j == top or weight <= 0.0:
+        best = peak(top)
+    elif weight >= 1.0:  # the steeper counts fully: the highest need not be refined
+        best = peak(j)
+    else:
+        highest = peak(top)
+        best = highest + weight * (peak(j) - highest)
     return deg + TOWARDS_DEEP * (best - deg)
 
 
@@ -199,8 +205,7 @@ def _steepest_of_the_best(angles: np.ndarray, scores: np.ndarray, apo_deg: float
     inner[1:-1] = (scores[1:-1] >= scores[:-2]) & (scores[1:-1] >= scores[2:])
     inner[0], inner[-1] = scores[0] >= scores[1], scores[-1] >= scores[-2]
     low = DEEP_TIE - TIE_RAMP / 2
+    # the highest (``best`` > 0: ``towards_deep`` returns before) is always among them
     tied = [int(k) for k in np.flatnonzero(inner) if scores[k] > low * best]
-    if best <= 0 or not tied:
-        return int(np.argmax(scores)), 0.0
     k = max(tied, key=lambda k: (abs(float(angles[k]) - apo_deg), float(scores[k])))
     return k, min(1.0, (float(scores[k]) / best - low) / TIE_RAMP)
