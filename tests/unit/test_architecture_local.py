@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 
 from annotator.dynamics.architecture import analyse_image
-from annotator.dynamics.architecture.detect import prepare, refine
+from annotator.dynamics.architecture.detect import FASCICLE_MAX_DEG, prepare, refine
 from annotator.dynamics.architecture.local import (
     FascicleFollower,
     fascicle_near,
     line_near,
     line_stats,
     muscle,
+    sweep,
 )
 from annotator.media.bmode_area import imaging_area
 from tests.architecture_images import muscle_image
@@ -74,6 +75,20 @@ def test_the_follower_leaves_a_lesser_peak_within_a_sweep_and_its_confirmation()
         around = _screen_deg(followed)  # the next search starts from the followed angle
     assert around == pytest.approx(-20.0, abs=1.0)
     assert _screen_deg(slope) == pytest.approx(-20.0, abs=1.0)  # straight fascicles: read as followed
+
+
+def test_a_finer_sweep_looks_between_the_angles_and_keeps_the_coarse_background() -> None:
+    """After a jump the follower sweeps 2 degrees apart (``finer``): the best angle may lie
+    between the 4-degree grid's angles, while the background and the peak ratio the
+    follower's clarity and part choice use are the 4-degree grid's, unchanged."""
+    _work, _est, m = _muscle_at(22.0)
+    best, value, median, ratio = sweep(m)
+    fine_best, fine_value, fine_median, fine_ratio = sweep(m, finer=True)
+    assert (fine_value, fine_median, fine_ratio) == (value, median, ratio)
+    assert abs(fine_best - (-22.0)) <= 1.0 + 1e-9  # the 2-degree grid's nearest angle
+    assert abs(fine_best - (-22.0)) <= abs(best - (-22.0))
+    offset = (fine_best - (m.apo_deg - FASCICLE_MAX_DEG)) / 2.0  # on the finer grid
+    assert offset == pytest.approx(round(offset), abs=1e-6)
 
 
 def test_the_closed_form_line_fit_is_polyfits() -> None:

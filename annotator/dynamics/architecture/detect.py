@@ -259,8 +259,8 @@ def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]
 def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                          step_deg: float = 1.0) -> tuple[float | None, float]:
     """The fascicle angle (screen slope dy/dx in image pixels) between the two lines: the
-    dominant streak angle over ``FULL_BAND`` of the gap, read halfway to its deep half's
-    (``profile.towards_deep``), and how clearly it stands out (0..1). ``step_deg`` > 1: a
+    dominant streak angle over ``FULL_BAND`` of the gap, read part of the way to its deep
+    half's (``profile.towards_deep``), and how clearly it stands out (0..1). ``step_deg`` > 1: a
     quick look (choosing between pairs), the coarse dominant angle only."""
     ridges = work.streaks
     h, w = ridges.shape

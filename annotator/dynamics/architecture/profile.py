@@ -14,10 +14,10 @@ RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it 
 DEEP_WINDOW_DEG = 6.0  # the deep half's angle is looked for this near the whole band's
 DEEP_TIE = 0.95  # deep-half peaks this close to the best are a tie ...
 TIE_RAMP = 0.06  # ... counted in proportion over this band of heights around DEEP_TIE
-# how far from the whole band's angle towards the deep half's a fascicle is read: halfway.
-# A third reads most observer sets closer (docs/adr/0010, 7 December) but makes a clip's
-# follower keep a lesser peak after a jump (a sparse clip 3.4 deg off its frames alone)
-TOWARDS_DEEP = 0.5
+# how far from the whole band's angle towards the deep half's a fascicle is read: a third
+# (every observer set but the isometric pushes reads closer than at half; a quarter to 0.4
+# read alike; docs/adr/0010)
+TOWARDS_DEEP = 1 / 3
 UNCLEAR_RATIO = 2.0  # a whole band's peak this little above its median shows no clear orientation
 PART_GAIN = 3.0  # ... and a lateral part whose peak stands this many times higher shows one
 PARTS = ((0.0, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 1.0), (0.0, 0.5), (0.5, 1.0))  # of the width
