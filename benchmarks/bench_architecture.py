@@ -212,6 +212,8 @@ def _series_change(res: list[Any], key: str) -> str:
     """A pennation series' end minus start, against the target, and its largest change."""
     values = [getattr(r, key) for r in res]
     first, last = values[0], values[-1]
+    if first is None or last is None:
+        return f"{key}: not measured at {'the start' if first is None else 'the end'}"
     d = last - first
     peak = max(range(len(res)), key=lambda k: abs((values[k] if values[k] is not None else first) - first))
     return (f"{key} {first:.1f} -> {last:.1f} deg (end - start {d:+.2f}, target |.| <= {TARGETS['drift_deg']}: "

@@ -101,7 +101,8 @@ def _locate(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray | N
     """``find_boundary``, None where no line can be fitted."""
     # the line is searched within SEARCH_PX; its contrast is measured against a longer
     # profile (a thick aponeurosis fills the search window: its median would be the band)
-    across = _across(p, q, CONTRAST_PX, scale, *((img,) if merged is None else (img, merged)))
+    frames = (img,) if merged is None else (img, merged)
+    across = _across(p, q, CONTRAST_PX, scale, *frames)
     if across is None:
         return None
     profiles, offsets, t, n = across

@@ -1,7 +1,8 @@
 """Fascicles curve: steeper in the deep half of the muscle, where they insert, than in the
-brighter superficial half. A still and a clip both read the angle halfway from the whole
-band's dominant streak to the deep half's (``profile.TOWARDS_DEEP``: the observers' pennation
-lay there; the whole band alone read about 1 degree low on data sets 2 and 3)."""
+brighter superficial half. A still and a clip both read the angle part of the way from the
+whole band's dominant streak to the deep half's (``profile.TOWARDS_DEEP``, a third: the
+observers' pennation lay there; the whole band alone read about 1 degree low on data sets 2
+and 3)."""
 
 from __future__ import annotations
 

@@ -203,8 +203,8 @@ def test_the_corpus_clips_against_the_observers_of_data_set_3(corpus: Path, clip
 
 def test_a_clip_reads_its_steady_frames_as_each_frame_alone_reads_them(corpus: Path) -> None:
     """On the isokinetic push's plateau (frames 44-58, the muscle still) the fascicles' deep
-    half is 7 degrees steeper than the whole band, and a still reads its angle halfway to it
-    (52.5-53 deg at confidence 1.0). The clip's follower read 49.0-49.2 there, also at 1.0:
+    half is 7 degrees steeper than the whole band, and a still reads its angle part of the way
+    to it (52.5-53 deg at confidence 1.0 when that was halfway). The clip's follower read 49.0-49.2 there, also at 1.0:
     it left a deep-half peak on its window's edge out, because its reading was its next
     search's start and edge peaks walked it away. It now searches from the whole band's peak
     and reads each frame as a still does."""
