@@ -6,7 +6,8 @@ contraction clips, and speed, in one run (issue targets printed beside each figu
   observers' mean pennation (alpha - beta, beta being the superficial aponeurosis: see
   benchmarks/observers.py), RMSE in degrees
   (target <= 2.0); thickness (height x cos beta) RMSE in % of the observers' mean (target
-  <= 3 %); beside the observers' own spread (SD between observers), the same for the images
+  <= 3 %); beside the observers' own spread (SD between observers, and one observer against
+  the mean of the others: how far a human reader lies from them), the same for the images
   the analysis is sure of (confidence >= 0.5), and the command's deep_pennation_deg (to the
   deep aponeurosis) against alpha - gamma on data set 4 and, to show how far the two angles
   lie apart, against alpha - beta on every set. The fascicle length (no target) against the
@@ -64,7 +65,7 @@ def read_grey(cv2: Any, path: Path) -> np.ndarray:
 def _accuracy() -> None:
     import cv2
 
-    from benchmarks.observers import ROOT, dataset_1, dataset_2, dataset_4
+    from benchmarks.observers import ROOT, dataset_1, dataset_2, dataset_4, each_against_the_others
 
     if not ROOT.is_dir():
         print(f"observer data not found at {ROOT}: accuracy not measured")
@@ -79,6 +80,9 @@ def _accuracy() -> None:
         acc = accuracy(items, estimates)
         print(f"data set {items[0].dataset}: {len(items)} images, {acc['found']} measured, {ms:.0f} ms each; "
               f"observers' spread (SD between them) {acc['spread_deg']:.2f} deg, {acc['spread_pct']:.1f} %")
+        one_pen, one_thick = each_against_the_others(items)
+        print(f"  one observer against the others' mean: pennation {one_pen:.2f} deg, thickness {one_thick:.1f} % RMS "
+              "(a human reader's own distance from the others, for the figures below)")
         print(f"  pennation RMSE {acc['pennation_rmse']:.2f} deg (bias {acc['pennation_bias']:+.2f}; target <= "
               f"{TARGETS['pennation_rmse']}: {_met(acc['pennation_rmse'] <= TARGETS['pennation_rmse'])}); thickness RMSE "
               f"{acc['thickness_rmse']:.1f} % (bias {acc['thickness_bias']:+.1f}; target <= {TARGETS['thickness_rmse_pct']} %: "

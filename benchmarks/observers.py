@@ -106,6 +106,27 @@ class Observed:
         return [t / abs(math.sin(math.radians(p))) for t, p in zip(self._thicknesses(), self._pennations(), strict=True)]
 
 
+def each_against_the_others(items: list[Observed]) -> tuple[float, float]:
+    """How far one observer lies from the mean of the others, over every image and observer
+    (images with two or more): RMS of the pennation difference in degrees and of the thickness
+    difference in % of the others' mean. A reader measured against all three observers' mean
+    would be expected a little nearer (sqrt(8/9) of it for three observers, as their mean
+    includes less of each one's own scatter)."""
+    pen: list[float] = []
+    thick: list[float] = []
+    for item in items:
+        p, t = item._pennations(), item._thicknesses()
+        for k in range(len(p) if len(p) > 1 else 0):
+            others_p, others_t = p[:k] + p[k + 1:], t[:k] + t[k + 1:]
+            pen.append(p[k] - _mean(others_p))
+            thick.append(100.0 * (t[k] - _mean(others_t)) / _mean(others_t))
+
+    def rms(values: list[float]) -> float:
+        return math.sqrt(sum(v * v for v in values) / len(values)) if values else float("nan")
+
+    return rms(pen), rms(thick)
+
+
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
