@@ -36,7 +36,8 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 # before). A drawn thickness's crest is searched on its own frame until it stays: 1.4 and 1.9 %
 # (2.0 and 0.9 before: the range of motion's superficial edge jumped 10 px up on frame 1 where
 # the first search had stopped short, which made up for frame 0's 2.4 % thin detection). A
-# third of the way to the deep half: clip 1.30 / 1.57 deg, drawn 1.68 / 1.34 deg
+# third of the way to the deep half: clip 1.30 / 1.57 deg, drawn 1.68 / 1.34 deg; all the way
+# where the fascicles are steep (profile.deep_share): clip 1.25 / 1.57, drawn 1.65 / 1.33
 BOUNDS = {
     "jumping": {"clip": (1.6, 2.4), "drawn": (2.0, 2.0)},
     "range-of-motion": {"clip": (1.8, 2.9), "drawn": (1.8, 2.4)},
@@ -100,11 +101,14 @@ def test_the_frames_a_clip_calls_sure_are_right_and_most_frames_are_sure(corpus:
 # drawn 1.6 / 2.5 / 5.6 %); a drawn thickness's crest searched until it stays: drawn 1.0 / 1.0 /
 # 1.3 % (1.6 / 1.0 / 2.1 before); the follower reading the deep half as a still does: clip
 # 2.14 / 1.31 / 0.93, drawn 2.02 / 1.21 / 1.04 deg (2.09 / 1.24 / 0.93 and 2.23 / 1.26 / 1.01 before);
-# a third of the way to the deep half: clip 1.97 / 1.34 / 0.78, drawn 1.93 / 1.46 / 0.85 deg
+# a third of the way to the deep half: clip 1.97 / 1.34 / 0.78, drawn 1.93 / 1.46 / 0.85 deg;
+# all the way (at most 2 deg) where the fascicles are steep (profile.deep_share): clip 1.83 /
+# 1.19 / 0.74, drawn 1.76 / 1.29 / 0.83 deg. The isometric bounds fail at a third; the 500 deg/s
+# push keeps room, its single frames move by up to 1.2 deg with tiny changes (docs/adr/0010)
 BOUNDS_3 = {
-    "p6_isokinetic500_01_push_01.mp4": {"clip": (2.4, 1.3), "drawn": (2.4, 1.5)},
-    "p6_isometric_max_01_push_02.mp4": {"clip": (1.6, 1.1), "drawn": (1.8, 1.4)},
-    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.2, 1.8), "drawn": (1.3, 1.8)},
+    "p6_isokinetic500_01_push_01.mp4": {"clip": (2.1, 1.3), "drawn": (2.1, 1.5)},
+    "p6_isometric_max_01_push_02.mp4": {"clip": (1.3, 1.1), "drawn": (1.4, 1.4)},
+    "p6_passive_ROM_01_push_01.mp4": {"clip": (1.0, 1.8), "drawn": (1.1, 1.8)},
 }
 
 

@@ -15,9 +15,17 @@ DEEP_WINDOW_DEG = 6.0  # the deep half's angle is looked for this near the whole
 DEEP_TIE = 0.95  # deep-half peaks this close to the best are a tie ...
 TIE_RAMP = 0.06  # ... counted in proportion over this band of heights around DEEP_TIE
 # how far from the whole band's angle towards the deep half's a fascicle is read: a third
-# (every observer set but the isometric pushes reads closer than at half; a quarter to 0.4
-# read alike; docs/adr/0010)
+# where the fascicles lie within SHALLOW_DEG of the deep aponeurosis (every still set reads
+# closer than at half; a quarter to 0.4 read alike), all the way from STEEP_DEG (contracted
+# muscle: the observers read its fascicles nearer their deep course), in proportion between;
+# never more than MAX_TOWARDS_DEG from the whole band's angle (a deep-half peak 4-6 degrees
+# off read 2-4 degrees beyond the observers). Chosen on data sets 1, 2, 4 and the three
+# corpus clips; data set 3's 29 other clips, never tuned on, read 1.32 -> 1.16 degrees frame
+# by frame (docs/adr/0010)
 TOWARDS_DEEP = 1 / 3
+STEEP_TOWARDS_DEEP = 1.0
+SHALLOW_DEG, STEEP_DEG = 30.0, 40.0
+MAX_TOWARDS_DEG = 2.0
 UNCLEAR_RATIO = 2.0  # a whole band's peak this little above its median shows no clear orientation
 PART_GAIN = 3.0  # ... and a lateral part whose peak stands this many times higher shows one
 PARTS = ((0.0, 1 / 3), (1 / 3, 2 / 3), (2 / 3, 1.0), (0.0, 0.5), (0.5, 1.0))  # of the width
@@ -155,13 +163,15 @@ def distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
 def towards_deep(deg: float, deep_score: Callable[[float], float],
                  refine_score: Callable[[float], float] | None = None, *,
                  half: float = 1.0, apo_deg: float = 0.0) -> float:
-    """The fascicle angle ``TOWARDS_DEEP`` of the way from ``deg`` (the whole band's
-    dominant streak) to the deep half's peak within ``DEEP_WINDOW_DEG`` of it
+    """The fascicle angle part of the way (``deep_share``, at most ``MAX_TOWARDS_DEG``)
+    from ``deg`` (the whole band's dominant streak) to the deep half's peak within
+    ``DEEP_WINDOW_DEG`` of it
     (``deep_score``: its profile, swept 1 degree apart, then refined within +-``half`` by
     ``refine_score``, default the same); ``deg`` where the deep half shows no peak. Fascicles
     curve, steeper in the deep half where they insert, and the whole band favours the
     brighter superficial half: part of the way there, RMSE fell on every observer set (the
-    deep half alone overshoots; docs/adr/0010). Of nearly equal deep peaks, the steepest
+    deep half alone overshoots at rest; contracted fascicles read nearer it; docs/adr/0010).
+    Of nearly equal deep peaks, the steepest
     counts, the more the nearer it comes to the highest (``_steepest_of_the_best``;
     ``apo_deg`` is the deep aponeurosis' angle). A peak on the window's edge counts (data set
     3 as stills 1.45 -> 1.37 deg with it). A clip's follower reads its frames the same way but
@@ -185,7 +195,16 @@ def towards_deep(deg: float, deep_score: Callable[[float], float],
     else:
         highest = peak(top)
         best = highest + weight * (peak(j) - highest)
-    return deg + TOWARDS_DEEP * (best - deg)
+    move = deep_share(abs(deg - apo_deg)) * (best - deg)
+    return deg + max(-MAX_TOWARDS_DEG, min(MAX_TOWARDS_DEG, move))
+
+
+def deep_share(pennation_deg: float) -> float:
+    """How far towards the deep half's angle a fascicle at ``pennation_deg`` to the deep
+    aponeurosis is read: ``TOWARDS_DEEP`` up to ``SHALLOW_DEG``, ``STEEP_TOWARDS_DEEP`` from
+    ``STEEP_DEG``, in proportion between (no step: a contraction passes through)."""
+    t = min(1.0, max(0.0, (pennation_deg - SHALLOW_DEG) / (STEEP_DEG - SHALLOW_DEG)))
+    return TOWARDS_DEEP + t * (STEEP_TOWARDS_DEEP - TOWARDS_DEEP)
 
 
 def _steepest_of_the_best(angles: np.ndarray, scores: np.ndarray, apo_deg: float) -> tuple[int, float]:
