@@ -61,11 +61,11 @@ class Observed:
 
     @property
     def pennation(self) -> float:
-        return _mean(self._pennations())
+        return _mean(self.per_observer_pennation())
 
     @property
     def thickness_px(self) -> float:
-        return _mean(self._thicknesses())
+        return _mean(self.per_observer_thickness())
 
     @property
     def deep_pennation(self) -> float | None:
@@ -84,26 +84,29 @@ class Observed:
     @property
     def pennation_spread(self) -> float:
         """SD between the observers' pennations, in degrees."""
-        return _sd(self._pennations())
+        return _sd(self.per_observer_pennation())
 
     @property
     def thickness_spread_pct(self) -> float:
         """SD between the observers' thicknesses, in % of their mean."""
-        return 100.0 * _sd(self._thicknesses()) / self.thickness_px
+        return 100.0 * _sd(self.per_observer_thickness()) / self.thickness_px
 
     @property
     def fascicle_spread_pct(self) -> float:
         """SD between the observers' fascicle lengths, in % of their mean."""
         return 100.0 * _sd(self._fascicles()) / self.fascicle_px
 
-    def _pennations(self) -> list[float]:
+    def per_observer_pennation(self) -> list[float]:
+        """Each observer's pennation (alpha - beta), degrees."""
         return [a - b for a, b in zip(self.alpha, self.beta, strict=True)]
 
-    def _thicknesses(self) -> list[float]:
+    def per_observer_thickness(self) -> list[float]:
+        """Each observer's thickness (height x cos beta), px."""
         return [h * math.cos(math.radians(b)) for h, b in zip(self.height, self.beta, strict=True)]
 
     def _fascicles(self) -> list[float]:
-        return [t / abs(math.sin(math.radians(p))) for t, p in zip(self._thicknesses(), self._pennations(), strict=True)]
+        return [t / abs(math.sin(math.radians(p)))
+                for t, p in zip(self.per_observer_thickness(), self.per_observer_pennation(), strict=True)]
 
 
 def each_against_the_others(items: list[Observed]) -> tuple[float, float]:
@@ -115,7 +118,7 @@ def each_against_the_others(items: list[Observed]) -> tuple[float, float]:
     pen: list[float] = []
     thick: list[float] = []
     for item in items:
-        p, t = item._pennations(), item._thicknesses()
+        p, t = item.per_observer_pennation(), item.per_observer_thickness()
         for k in range(len(p) if len(p) > 1 else 0):
             others_p, others_t = p[:k] + p[k + 1:], t[:k] + t[k + 1:]
             pen.append(p[k] - _mean(others_p))

@@ -178,7 +178,7 @@ def test_the_muscle_ends_at_the_upper_line_of_a_double_band(corpus: Path) -> Non
     found = [(i, e) for i, e in zip(items, estimates, strict=True) if i.image.name in upper]
     assert len(found) == 2
     for item, est in found:
-        marked = [item._thicknesses()[k] for k in upper[item.image.name]]
+        marked = [item.per_observer_thickness()[k] for k in upper[item.image.name]]
         assert est.thickness is not None and abs(est.thickness / (sum(marked) / len(marked)) - 1) <= 0.03, \
             (item.image.name, est.thickness, marked)
         assert est.confidence < 0.5 and est.reason, (item.image.name, est.confidence)
