@@ -49,6 +49,7 @@ from annotator.dynamics.architecture.feed import FrameFn
 from annotator.dynamics.frames import to_grey
 from annotator.dynamics.structure_tracking import tracker_for
 from benchmarks.observer_clips import CLIPS, RULER_MM_PER_PX, clip_frames
+from benchmarks.observers import rms
 
 REPEATS = 3  # structure tracking runs per kind; the fastest is reported
 TARGETS = {"pennation_rmse": 2.0, "thickness_rmse_pct": 3.0, "drift_mm": 0.3, "drift_deg": 1.0,
@@ -132,25 +133,21 @@ def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[
     out = {"found": len(pen), "confident": int(hi.sum()),
            "spread_deg": float(np.mean([i.pennation_spread for i in items])),
            "spread_pct": float(np.mean([i.thickness_spread_pct for i in items])),
-           "pennation_rmse": _rms(pe), "pennation_bias": float(pe.mean()) if len(pe) else float("nan"),
-           "thickness_rmse": _rms(te), "thickness_bias": float(te.mean()) if len(te) else float("nan"),
-           "confident_pennation_rmse": _rms(pe[hi]), "confident_thickness_rmse": _rms(te[hi])}
+           "pennation_rmse": rms(pe), "pennation_bias": float(pe.mean()) if len(pe) else float("nan"),
+           "thickness_rmse": rms(te), "thickness_bias": float(te.mean()) if len(te) else float("nan"),
+           "confident_pennation_rmse": rms(pe[hi]), "confident_thickness_rmse": rms(te[hi])}
     if deep:
-        out["deep_rmse"], out["deep_bias"] = _rms(np.array(deep)), float(np.mean(deep))
+        out["deep_rmse"], out["deep_bias"] = rms(np.array(deep)), float(np.mean(deep))
     if to_beta:
         tb, apart = np.array(to_beta).T
-        out["deep_to_beta_rmse"], out["apart_deg"] = _rms(tb), float(apart.mean())
+        out["deep_to_beta_rmse"], out["apart_deg"] = rms(tb), float(apart.mean())
     if fascicle:
         fe, fp, fs = np.array(fascicle).T
         fs = fs.astype(bool)
-        out.update({"fascicle_found": len(fe), "fascicle_rmse": _rms(fe), "fascicle_bias": float(fe.mean()),
-                    "confident_fascicle_rmse": _rms(fe[fs]), "parallel_fascicle_rmse": _rms(fp),
+        out.update({"fascicle_found": len(fe), "fascicle_rmse": rms(fe), "fascicle_bias": float(fe.mean()),
+                    "confident_fascicle_rmse": rms(fe[fs]), "parallel_fascicle_rmse": rms(fp),
                     "fascicle_spread_pct": float(np.mean([i.fascicle_spread_pct for i in items]))})
     return out
-
-
-def _rms(values: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(values ** 2))) if len(values) else float("nan")
 
 
 def _drawn_change(frames: FrameFn, n: int, drawn: dict[str, list[tuple[float, float]]]) -> str:

@@ -26,7 +26,7 @@ import numpy as np
 from annotator.case import architecture_geometry as geometry
 from annotator.dynamics.architecture import analyse_image, analyse_sequence, architecture_points
 from annotator.dynamics.structure_tracking import tracker_for
-from benchmarks.observers import ROOT, Observed, dataset_2
+from benchmarks.observers import ROOT, Observed, dataset_2, rms
 
 SEQUENCES = ("jumping", "range-of-motion")
 CLIPS = ROOT.parents[0] / "joshrbaxter-ultrasound_tracking"
@@ -53,7 +53,6 @@ def _errors(items: list[Observed], pen: list[float | None], thick: list[float | 
     pe = np.array([p - abs(i.pennation) for i, p in zip(items, pen, strict=True) if p is not None])
     te = np.array([100.0 * (t - i.thickness_px) / i.thickness_px for i, t in zip(items, thick, strict=True)
                    if t is not None])
-    rms = lambda v: float(np.sqrt(np.mean(v ** 2))) if len(v) else float("nan")  # noqa: E731
     out = {"pennation_rmse": rms(pe), "pennation_bias": float(pe.mean()) if len(pe) else float("nan"),
            "thickness_rmse": rms(te), "thickness_bias": float(te.mean()) if len(te) else float("nan"),
            "found": float(min(len(pe), len(te)))}
@@ -247,7 +246,7 @@ def every_clip(folder: Path | None, targets: dict[str, float]) -> None:
             within = sum(1 for d, t in zip(deg, mm, strict=True) if abs(d) <= targets["drift_deg"]
                          and abs(t) <= targets["drift_mm"])
             print(f"  change from the first observed frame to the last, off the observers' change ({mode}): RMS "
-                  f"{np.sqrt(np.mean(deg ** 2)):.2f} deg (largest {np.abs(deg).max():.2f}), {np.sqrt(np.mean(mm ** 2)):.2f} mm "
+                  f"{rms(deg):.2f} deg (largest {np.abs(deg).max():.2f}), {rms(mm):.2f} mm "
                   f"(largest {np.abs(mm).max():.2f}); within {targets['drift_deg']} deg and {targets['drift_mm']} mm: "
                   f"{within} of {len(deg)} clips")
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 import math
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "timvanderzee-timtrack-observers"
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -124,10 +127,13 @@ def each_against_the_others(items: list[Observed]) -> tuple[float, float]:
             pen.append(p[k] - _mean(others_p))
             thick.append(100.0 * (t[k] - _mean(others_t)) / _mean(others_t))
 
-    def rms(values: list[float]) -> float:
-        return math.sqrt(sum(v * v for v in values) / len(values)) if values else float("nan")
-
     return rms(pen), rms(thick)
+
+
+def rms(values: Sequence[float] | np.ndarray) -> float:
+    """Root mean square; NaN for no values."""
+    arr = np.asarray(values, dtype=np.float64)
+    return float(np.sqrt(np.mean(arr * arr))) if arr.size else float("nan")
 
 
 def _mean(values: list[float]) -> float:

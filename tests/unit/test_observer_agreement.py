@@ -28,3 +28,13 @@ def test_an_image_with_one_observer_says_nothing_and_two_compare_with_each_other
     pair = Observed(Path("b.png"), "1", alpha=[20.0, 22.0], beta=[-1.0, -1.0], height=[200.0, 200.0])
     pen, thick = each_against_the_others([alone, pair])
     assert pen == pytest.approx(2.0) and thick == pytest.approx(0.0)
+
+
+def test_rms_is_one_helper_for_lists_and_arrays() -> None:
+    import numpy as np
+
+    from benchmarks.observers import rms
+
+    assert rms([3.0, -4.0]) == pytest.approx(math.sqrt(12.5))
+    assert rms(np.array([3.0, -4.0])) == pytest.approx(math.sqrt(12.5))
+    assert math.isnan(rms([])) and math.isnan(rms(np.array([])))
