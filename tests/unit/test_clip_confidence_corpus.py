@@ -81,7 +81,8 @@ def test_every_20th_frame_is_flagged_only_where_the_motion_was_lost(frames: list
     for r, still in zip(res, stills, strict=True):
         assert r.deep_pennation_deg is not None and still.deep_pennation_deg is not None
         # after a jump the follower sweeps every angle 2 degrees apart and takes a stronger
-        # peak beyond its window: measured 0.37 degrees at most (before, the last frame kept
+        # peak beyond its window: measured 0.37 degrees at most, 0.41 since steep fascicles
+        # are read nearer the deep half (profile.deep_share) (before, the last frame kept
         # the lesser of two whole-band peaks 4.8 degrees apart: 2.5 degrees off, 3.4 when a
         # fascicle is read a third of the way to the deep half)
         assert abs(r.deep_pennation_deg - still.deep_pennation_deg) < 1.0, (r.frame, r.deep_pennation_deg, still.deep_pennation_deg)
