@@ -8,8 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from annotator.dynamics.architecture.detect import Candidate
+from annotator.dynamics.architecture.detect import PAIR_MAX_DEG, Candidate
 from annotator.dynamics.architecture.pairs import (
+    DEEPER_PARALLEL_DEG,
+    deeper_lines,
     faint_lines,
     faint_partners,
     under_a_stronger_line_across,
@@ -86,3 +88,17 @@ def test_a_pair_across_a_stronger_line_above_it_is_two_fascicle_bundles() -> Non
     top, weak, short = _line(0.0, 0.0, 200.0, 1.0), _line(40, 5.0, 60.0, 1.0), _line(40, 5.0, 160.0, 0.3)
     for above in (top, weak, short):
         assert not under_a_stronger_line_across(*bundles, [above, *bundles], edge)
+
+
+def test_the_second_look_takes_a_clear_deep_line_converging_as_far_as_a_pair_may() -> None:
+    """Data set 1's S8_R20_325: the superficial aponeurosis at +7 degrees, the first look's deep
+    line a faint one at +3 inside the muscle, the deep aponeurosis a clear line at -7.3 (14.4
+    off). A faint short line that steep is as likely a fascicle streak: only 10 degrees."""
+    superficial, first = _line(42, 7.1, 157.0, 1.0), _line(163, 3.1, 60.0, 0.30)
+    clear = _line(211, 7.1 - 14.4, 80.0, 0.33)  # contrast 2.0: a line a pair is chosen from
+    streak = _line(230, 7.1 - 14.4, 60.0, 0.17)  # as steep, short: not a clear line
+    faint = _line(270, 7.1 - 0.9 * DEEPER_PARALLEL_DEG, 60.0, 0.17)  # converging less: taken
+    cands = [superficial, clear, first, streak, faint]
+    assert deeper_lines(superficial, first, cands, H) == [clear, faint]
+    beyond = _line(211, 7.1 - PAIR_MAX_DEG - 0.5, 80.0, 0.33)  # more than any pair may
+    assert deeper_lines(superficial, first, [superficial, first, beyond], H) == []

@@ -44,9 +44,11 @@ pytestmark = [pytest.mark.corpus, pytest.mark.slow]
 # look takes a faint deep line converging with the superficial one by up to 10 degrees
 # (pairs.DEEPER_PARALLEL_DEG: S8_R20_275, -35 -> +1 %); set 1 1.58 deg, 4.2 % since the muscle
 # ends at the upper line of a double band (pairs.doubled: S1_R20_175 +21 -> -1 %, S1_R20_375
-# +9 -> -6 % of the three observers' mean, two of whom marked the upper line)
+# +9 -> -6 % of the three observers' mean, two of whom marked the upper line); set 1 1.57 deg,
+# 3.2 % since the second look takes a deep line converging as far as any pair may and does not
+# weigh how parallel it runs (S8_R20_325, -33 -> +1 %)
 BOUNDS = {
-    "1": (1.8, 4.5, 1.9, 2.8),
+    "1": (1.8, 3.6, 1.9, 2.8),
     "2": (1.8, 2.4, 1.7, 2.0),
     "4": (1.5, 2.3, 1.5, 2.3),
 }
@@ -182,6 +184,21 @@ def test_the_muscle_ends_at_the_upper_line_of_a_double_band(corpus: Path) -> Non
         assert est.thickness is not None and abs(est.thickness / (sum(marked) / len(marked)) - 1) <= 0.03, \
             (item.image.name, est.thickness, marked)
         assert est.confidence < 0.5 and est.reason, (item.image.name, est.confidence)
+
+
+def test_a_converging_deep_aponeurosis_is_found_past_a_faint_parallel_line(corpus: Path) -> None:
+    """S8_R20_325 (data set 1): the thick vastus lateralis' deep aponeurosis converges with the
+    superficial one by 14 degrees. The first look paired the superficial line with a faint line
+    inside the muscle that runs 4 degrees off it (a pair is worth more the more parallel it
+    runs): 33 % thin, confidence 0. The second look does not weigh that, and finds the deep
+    aponeurosis where the observers mark it (272, 281 and 217 px: within 5 % of their mean).
+    It stays unsure: only the permissive second look found it."""
+    items, estimates = _measure(corpus, "1")
+    (item, est), = [(i, e) for i, e in zip(items, estimates, strict=True) if i.image.name == "S8_R20_step_325.png"]
+    assert est.thickness is not None and abs(est.thickness / item.thickness_px - 1) <= 0.05, \
+        (est.thickness, item.per_observer_thickness())
+    assert est.pennation_deg is not None and abs(est.pennation_deg - item.pennation) <= 2.0, est.pennation_deg
+    assert est.confidence < 0.5 and est.reason, est.confidence
 
 
 def test_fascicle_bundles_under_the_aponeurosis_are_not_taken_for_a_muscle(corpus: Path) -> None:
