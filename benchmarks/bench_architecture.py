@@ -73,13 +73,14 @@ def _accuracy() -> None:
         return
     print("pennation as the observers measure it (alpha - beta): the fascicle's angle to the superficial aponeurosis (their beta), "
           "the command's pennation_deg; thickness between the inner edges, 8 % of the width in from the side where the fascicles reach the deep aponeurosis")
-    pooled: tuple[list, list] = ([], [])  # type: ignore[type-arg]
+    pooled_items: list[Any] = []
+    pooled_estimates: list[Any] = []
     for loader in (dataset_1, dataset_2, dataset_4):
         items = loader()
         start = time.perf_counter()
         estimates = [analyse_image(read_grey(cv2, item.image), mm_per_px=None) for item in items]
-        pooled[0].extend(items)
-        pooled[1].extend(estimates)
+        pooled_items.extend(items)
+        pooled_estimates.extend(estimates)
         ms = (time.perf_counter() - start) / max(len(items), 1) * 1000
         acc = accuracy(items, estimates)
         print(f"data set {items[0].dataset}: {len(items)} images, {acc['found']} measured, {ms:.0f} ms each; "
@@ -108,8 +109,8 @@ def _accuracy() -> None:
                   "average (the aponeuroses are not parallel)")
     # the "on every image of data sets 1, 2 and 4" may be read as one pool as well as
     # set by set: both are printed, each with its own verdict
-    acc = accuracy(*pooled)
-    print(f"data sets 1, 2 and 4 as one pool ({len(pooled[0])} images, {acc['found']} measured): pennation RMSE "
+    acc = accuracy(pooled_items, pooled_estimates)
+    print(f"data sets 1, 2 and 4 as one pool ({len(pooled_items)} images, {acc['found']} measured): pennation RMSE "
           f"{acc['pennation_rmse']:.2f} deg (target <= {TARGETS['pennation_rmse']}: "
           f"{_met(acc['pennation_rmse'] <= TARGETS['pennation_rmse'])}); thickness RMSE {acc['thickness_rmse']:.1f} % "
           f"(target <= {TARGETS['thickness_rmse_pct']} %: {_met(acc['thickness_rmse'] <= TARGETS['thickness_rmse_pct'])}; "
