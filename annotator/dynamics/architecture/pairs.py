@@ -80,6 +80,7 @@ BESIDE_MARGIN = 1.1
 # 0.9-0.95 and 0.15-0.2 read alike, at 1.0 or 0.1 one of them stays; data sets 2, 3 and 4
 # and the 32 clips read as before (docs/adr/0010)
 DOUBLE_SHARE, DOUBLE_APART = 0.95, 0.15
+EDGE_ROWS = 0.03  # of the height: the image's own top and bottom rows are not aponeuroses
 
 
 Pair = tuple[Candidate, Candidate]
@@ -96,7 +97,7 @@ def choose_pair(work: Work, cands: Sequence[Candidate]) -> Pair | None:
 def ranked_pairs(work: Work, cands: Sequence[Candidate]) -> list[tuple[float, Pair]]:
     """Every pair ``choose_pair`` may choose, with its ``pair_value``, best first."""
     h = work.ridges.shape[0]
-    edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
+    edge = EDGE_ROWS * h
     strong = list(cands[:STRONG])
     good = clear_lines(cands, h)
     faint = faint_lines(cands, good, h, edge)
@@ -120,7 +121,7 @@ def ranked_pairs(work: Work, cands: Sequence[Candidate]) -> list[tuple[float, Pa
 def clear_lines(cands: Sequence[Candidate], h: int) -> list[Candidate]:
     """The clear lines a pair is chosen from: of the ``STRONG`` strongest, those clear over
     enough of the width and not the image's own top or bottom rows."""
-    edge = 0.03 * h  # the image's own top and bottom rows are not aponeuroses
+    edge = EDGE_ROWS * h
     return [c for c in cands[:STRONG] if c.coverage >= MIN_COVERAGE and c.contrast >= 1.6
             and edge < c.row < h - 1 - edge]
 
@@ -247,7 +248,7 @@ def deeper_lines(s: Candidate, d: Candidate, cands: Sequence[Candidate], h: int)
     """The lines the second look may take for the deep aponeurosis below the pair ``s``, ``d``:
     clearly deeper, not too faint, converging with ``s`` by at most ``DEEPER_PARALLEL_DEG`` (a
     clear line: ``PAIR_MAX_DEG``), with no fascia between and not a double band's lower line."""
-    edge = 0.03 * h
+    edge = EDGE_ROWS * h
     clear = clear_lines(cands, h)
     return [c for c in cands if s.row + DEEPER * (d.row - s.row) < c.row < h - 1 - edge
             and c.contrast >= DEEPER_CONTRAST and c.coverage >= DEEPER_COVERAGE
