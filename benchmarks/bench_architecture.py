@@ -27,6 +27,9 @@ contraction clips, and speed, in one run (issue targets printed beside each figu
   data set 3 on the three corpus clips, and on all 32 of its clips where ``BAXTER_CLIPS`` names
   their folder, with each clip's change from its first observed frame to its last against the
   observers' change (drift on clips that do not end at rest).
+- **Altered media** (``benchmarks/altered.py``, no target): the same clips mirrored, rescaled,
+  darker, lighter, brighter and noisier, and data sets 1, 2 and 4 mirrored, darker and
+  lighter, with the frames read wrong while sure.
 Without the corpus, a generated clip is measured for speed only.
 """
 
@@ -299,7 +302,7 @@ def _met(ok: bool) -> str:
 def main() -> int:
     import os
 
-    from benchmarks import dataset3_figures
+    from benchmarks import altered, dataset3_figures
     from benchmarks.observer_clips import every_clip, report
 
     _accuracy()
@@ -308,6 +311,7 @@ def main() -> int:
     report(TARGETS)
     clips = os.environ.get("BAXTER_CLIPS")
     every_clip(Path(clips) if clips else None, TARGETS)
+    altered.report(Path(clips) if clips else None)
     if CLIPS.is_dir():
         _drift(sorted(CLIPS.glob("*.mp4")))
     else:

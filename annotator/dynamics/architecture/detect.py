@@ -26,6 +26,7 @@ import numpy as np
 
 from annotator.dynamics.architecture.profile import (
     angular_profile,
+    best_inside,
     clearest_part,
     distinct,
     peak_ratio,
@@ -283,7 +284,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     yf = ys.astype(np.float64)
     peakedness = angular_profile(yf, dx, values, MIN_LINE_PX)
     coarse = np.array([peakedness(a) for a in angles])
-    i = int(np.argmax(coarse))
+    i = best_inside(coarse)
     base = float(np.median(coarse)) + 1e-9
     clarity = float(np.clip((coarse[i] / base - 1.15) / 1.5, 0.0, 1.0))
     if i in (0, len(angles) - 1):
@@ -299,7 +300,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     if part is not None:  # read where the fascicles are clear; the clarity stays the whole band's
         xs_in, yf, dx, values = xs_in[part], yf[part], dx[part], values[part]
         peakedness = angular_profile(yf, dx, values, MIN_LINE_PX)
-        i = int(np.argmax([peakedness(a) for a in angles]))
+        i = best_inside(np.array([peakedness(a) for a in angles]))
     best, _value = refine_angle(lambda deg: peakedness(deg, True), float(angles[i]), step_deg)
     deep_px = (yf - s0[xs_in]) / gap[xs_in] >= DEEP_BAND[0]
     if deep_px.sum() >= MIN_MUSCLE_PX:

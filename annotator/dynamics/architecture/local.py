@@ -37,6 +37,7 @@ from annotator.dynamics.architecture.detect import (
 )
 from annotator.dynamics.architecture.profile import (
     UNCLEAR_RATIO,
+    best_inside,
     clearest_part,
     projection_peakedness,
     refine_angle,
@@ -219,9 +220,9 @@ def sweep(m: Muscle, step_deg: float = 4.0, finer: bool = False) -> tuple[float,
     if not coarse.any():
         return math.nan, 0.0, 1e-9, 0.0
     values = np.array([peakedness(m, a) for a in wide])
-    i = int(np.argmax(values))
+    i = best_inside(values)
     on_grid = values[coarse]
-    return wide[i], float(on_grid.max()), _median_seen(list(on_grid)), values_peak_ratio(on_grid)
+    return wide[i], float(on_grid[best_inside(on_grid)]), _median_seen(list(on_grid)), values_peak_ratio(on_grid)
 
 
 def fascicle_near(m: Muscle, around_deg: float, window_deg: float, base: float) -> tuple[float, float, float]:
