@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from annotator.dynamics.architecture import analyse_image
-from benchmarks.bench_architecture import accuracy
+from benchmarks.bench_architecture import accuracy, read_grey
 from benchmarks.observers import Observed, dataset_1, dataset_2, dataset_4
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
@@ -264,3 +264,17 @@ def test_a_jpeg_export_reads_as_the_original(corpus: Path) -> None:
         assert abs(est.thickness - plain.thickness) <= 0.02 * plain.thickness, item.image.name
         assert plain.deep_pennation_deg is not None and est.deep_pennation_deg is not None
         assert abs(est.deep_pennation_deg - plain.deep_pennation_deg) <= 2.0, item.image.name
+
+
+def test_a_muscle_too_dark_to_count_as_texture_keeps_its_deep_aponeurosis_in_the_image(corpus: Path) -> None:  # noqa: ARG001
+    """S5_L20_325 (data set 1) with its grey levels darkened (gamma 1.6, another gain or grey
+    map): its hypoechoic muscle no longer counts as texture, and the imaging area kept only
+    the rows above it. The deep aponeurosis was lost, and two lines of the superficial band
+    were paired: 93 % thin at confidence 0.67. The image's rows now reach past the muscle,
+    and it reads as it does as recorded (the observers' 350 px)."""
+    (item,) = [i for i in dataset_1() if i.image.name == "S5_L20_step_325.png"]
+    grey = read_grey(cv2, item.image)
+    darker = np.clip(255.0 * (grey / 255.0) ** 1.6, 0, 255).astype(np.uint8)
+    est = analyse_image(darker, mm_per_px=None)
+    assert est.thickness is not None and abs(est.thickness / item.thickness_px - 1) <= 0.05, est.thickness
+    assert est.pennation_deg is not None and abs(est.pennation_deg - abs(item.pennation)) <= 2.0, est.pennation_deg
