@@ -257,21 +257,3 @@ def test_a_part_is_read_only_when_the_whole_band_is_unclear_and_the_part_clear()
     assert clearest_part(columns, 300, 1.5, lambda keep: PART_GAIN * 1.5 - 0.1, 200) is None
     assert clearest_part(columns, 300, 1.5, right_clear, 10_000) is None  # parts too small to read
 
-
-def test_an_image_split_by_a_band_too_dark_to_count_as_texture_is_kept_whole() -> None:
-    """A screen whose image has a band (a hypoechoic muscle at a low gain) dark enough not to
-    count as texture but for a few bright fascicle streaks: the area is the whole image, not
-    only its larger part above the band (its deep aponeurosis lies below)."""
-    rng = np.random.default_rng(0)
-    screen = np.zeros((480, 640), np.uint8)
-    image = cv2.GaussianBlur(rng.gamma(1.5, 30.0, (360, 480)).astype(np.float32), (0, 0), 1.0)
-    image[120:250] = 0
-    for _ in range(60):
-        x, y = int(rng.uniform(0, 440)), int(rng.uniform(125, 240))
-        cv2.line(image, (x, y + 12), (x + 36, y), 160.0, 2)
-    screen[40:400, 80:560] = np.clip(image, 0, 255).astype(np.uint8)
-    area = imaging_area(screen)
-    assert abs(area.x0 - 80) <= 6 and abs(area.x1 - 560) <= 6, area
-    assert abs(area.y0 - 40) <= 6 and abs(area.y1 - 400) <= 6, area  # it ended at 156
-    screen[250:] = 0  # nothing below the band: the area ends above it, as before
-    assert imaging_area(screen).y1 <= 170, imaging_area(screen)
