@@ -1,15 +1,15 @@
 """Clip mode and stills on altered copies of real media: do the figures hold on an image from
 another scanner, set up differently? Each is read as recorded, mirrored, smaller and larger
-(another depth or screen size), darker and brighter (another gain or grey map), and with noise
-added; every observed frame or image is compared with the observers' mean as
+(another depth or screen size), darker and lighter (another grey map), brighter (another
+gain), and with noise added; every observed frame or image is compared with the observers' mean as
 ``observer_clips`` and ``bench_architecture`` compare them. Beside each: the frames below
 confidence 0.5, and those read wrong (``WRONG_DEG``, ``WRONG_PCT``) while sure (>= 0.5): the
 confidence must fall where the reading is wrong. No target: the issue's are met or not on the
 media as recorded.
 - Clips: the observed clips of TimTrack's data set 3, the three in the corpus and every third
   of ``BAXTER_CLIPS`` where it is set.
-- Stills: data sets 1, 2 and 4, as recorded, mirrored, darker and lighter (``STILL_ALTERATIONS``:
-  the clips' pattern is already known from the clips)."""
+- Stills: data sets 1, 2 and 4, as recorded, mirrored, darker and lighter
+  (``STILL_ALTERATIONS``; rescaled, brighter and noisy clips read as recorded ones do)."""
 
 from __future__ import annotations
 
