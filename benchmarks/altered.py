@@ -14,6 +14,7 @@ media as recorded.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -21,7 +22,7 @@ import numpy as np
 
 from annotator.dynamics.architecture import analyse_image, analyse_sequence
 from annotator.dynamics.architecture.types import FrameArchitecture
-from annotator.media.bmode_area import imaging_area
+from annotator.media.bmode_area import Area, imaging_area
 from benchmarks.observer_clips import CLIPS, clip_frames, dataset_3
 from benchmarks.observers import Observed, rms
 
@@ -34,22 +35,25 @@ def _gamma(g: np.ndarray, power: float) -> np.ndarray:
     return np.clip(255.0 * (g / 255.0) ** power, 0, 255).astype(np.uint8)
 
 
+def _with_noise(g: np.ndarray, k: int, a: Area) -> np.ndarray:
+    """``g`` with Gaussian noise (``NOISE_SD``, seeded by the frame index ``k``) inside ``a``."""
+    out = g.astype(np.float32)
+    out[a.y0:a.y1, a.x0:a.x1] += np.random.default_rng(k).normal(0.0, NOISE_SD, (a.height, a.width))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
 def alterations() -> dict[str, tuple[Callable[[np.ndarray, int], np.ndarray], float]]:
     """Each alteration (grey frame, frame index -> altered frame) and the scale it puts on
     lengths in pixels."""
     def noisy(g: np.ndarray, k: int) -> np.ndarray:
         # inside the image only, as a scanner's noise is: over the black margins too, it
         # made the whole screen the imaging area
-        a = imaging_area(g)
-        out = g.astype(np.float32)
-        out[a.y0:a.y1, a.x0:a.x1] += np.random.default_rng(k).normal(0.0, NOISE_SD, (a.height, a.width))
-        return np.clip(out, 0, 255).astype(np.uint8)
+        return _with_noise(g, k, imaging_area(g))
 
     def noisy_screen(g: np.ndarray, k: int) -> np.ndarray:
         # the margins as textured as the image: the whole screen is searched (an export
         # cropped to the image looks the same), and the muscle's band runs into pure noise
-        noise = np.random.default_rng(k).normal(0.0, NOISE_SD, g.shape)
-        return np.clip(g.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        return _with_noise(g, k, Area(0, 0, g.shape[1], g.shape[0]))
 
     return {
         "as recorded": (lambda g, _k: g, 1.0),
@@ -83,10 +87,39 @@ def clips(folder: Path | None) -> list[Path]:
     return chosen
 
 
-def report(folder: Path | None) -> None:
-    """Both readings: the clips, then the stills."""
+@dataclass
+class _Tally:
+    """One alteration's errors against the observers, pooled over frames or images."""
+
+    pen: list[float] = field(default_factory=list)
+    thick: list[float] = field(default_factory=list)
+    low: int = 0
+    wrong: int = 0
+
+    def add(self, e: FrameArchitecture, item: Observed, scale: float, paired: bool = False) -> None:
+        """``paired``: an image counts only where both values were read (as
+        ``bench_architecture.accuracy`` counts the stills); a clip frame counts each value."""
+        self.low += e.confidence < 0.5
+        self.wrong += _sure_and_wrong(e, item, scale)
+        if paired and (e.pennation_deg is None or e.thickness is None):
+            return
+        if e.pennation_deg is not None:
+            self.pen.append(e.pennation_deg - abs(item.pennation))
+        if e.thickness is not None:
+            self.thick.append(100.0 * (e.thickness / scale - item.thickness_px) / item.thickness_px)
+
+    def figures(self) -> str:
+        return f"{rms(np.array(self.pen)):.2f} deg, {rms(np.array(self.thick)):.1f} %"
+
+
+Estimated = list[tuple[list[Observed], list[FrameArchitecture]]]
+
+
+def report(folder: Path | None, recorded: Estimated | None = None) -> None:
+    """Both readings: the clips, then the stills (``recorded``: the sets as recorded, already
+    analysed in this run)."""
     report_clips(folder)
-    report_stills()
+    report_stills(recorded)
 
 
 def report_clips(folder: Path | None) -> None:
@@ -95,55 +128,45 @@ def report_clips(folder: Path | None) -> None:
         print("altered clips: no observed clip found, not measured")
         return
     data = dataset_3()
-    recorded = {p: clip_frames(p) for p in paths}
-    frames = sum(len(data[p.name][0]) for p in paths)
-    print(f"clip mode on altered copies of {len(paths)} observed clips ({frames} frames; no target, "
-          f"wrong = more than {WRONG_DEG:g} deg or {WRONG_PCT:g} % off):")
-    for name, (alter, scale) in alterations().items():
-        pen: list[float] = []
-        thick: list[float] = []
-        low = wrong = 0
-        for path, grey in recorded.items():
-            observed, items = data[path.name]
+    table = alterations()
+    tallies = {name: _Tally() for name in table}
+    for path in paths:  # one clip's frames in memory at a time
+        grey = clip_frames(path)
+        observed, items = data[path.name]
+        for name, (alter, scale) in table.items():
             altered = [alter(g, k) for k, g in enumerate(grey)]
             res = analyse_sequence(altered.__getitem__, range(len(altered)), mm_per_px=None)
             for k, item in zip(observed, items, strict=True):
-                e = res[k]
-                low += e.confidence < 0.5
-                if e.pennation_deg is not None:
-                    pen.append(e.pennation_deg - abs(item.pennation))
-                if e.thickness is not None:
-                    thick.append(100.0 * (e.thickness / scale - item.thickness_px) / item.thickness_px)
-                wrong += _sure_and_wrong(e, item, scale)
-        print(f"  {name}: pennation RMSE {rms(np.array(pen)):.2f} deg, thickness {rms(np.array(thick)):.1f} %; "
-              f"{low} frames below confidence 0.5; {wrong} sure and wrong", flush=True)
+                tallies[name].add(res[k], item, scale)
+    frames = sum(len(data[p.name][0]) for p in paths)
+    print(f"clip mode on altered copies of {len(paths)} observed clips ({frames} frames; no target, "
+          f"wrong = more than {WRONG_DEG:g} deg or {WRONG_PCT:g} % off):")
+    for name, t in tallies.items():
+        print(f"  {name}: pennation RMSE {rms(np.array(t.pen)):.2f} deg, thickness {rms(np.array(t.thick)):.1f} %; "
+              f"{t.low} frames below confidence 0.5; {t.wrong} sure and wrong")
 
 
-def report_stills() -> None:
+def report_stills(recorded: Estimated | None = None) -> None:
     from benchmarks.bench_architecture import read_grey
     from benchmarks.observers import ROOT, dataset_1, dataset_2, dataset_4
 
     if not ROOT.is_dir():
         print("altered stills: observer data not found, not measured")
         return
-    sets = [loader() for loader in (dataset_1, dataset_2, dataset_4)]
-    recorded = [[read_grey(cv2, i.image) for i in items] for items in sets]
+    sets = [items for items, _e in recorded] if recorded else [loader() for loader in (dataset_1, dataset_2, dataset_4)]
+    greys = [[read_grey(cv2, i.image) for i in items] for items in sets]
     print(f"stills on altered copies of data sets 1, 2 and 4 (no target, wrong = more than {WRONG_DEG:g} deg or {WRONG_PCT:g} % off):")
     table = alterations()
     for name in STILL_ALTERATIONS:
         alter, scale = table[name]
         parts = []
-        for items, greys in zip(sets, recorded, strict=True):
-            pen: list[float] = []
-            thick: list[float] = []
-            low = wrong = 0
-            for item, grey in zip(items, greys, strict=True):
-                e = analyse_image(alter(grey, 0), mm_per_px=None)
-                low += e.confidence < 0.5
-                if e.pennation_deg is not None and e.thickness is not None:
-                    pen.append(e.pennation_deg - abs(item.pennation))
-                    thick.append(100.0 * (e.thickness / scale - item.thickness_px) / item.thickness_px)
-                wrong += _sure_and_wrong(e, item, scale)
-            parts.append(f"set {items[0].dataset} {rms(np.array(pen)):.2f} deg, {rms(np.array(thick)):.1f} %, "
-                         f"{low} unsure, {wrong} sure and wrong")
+        for s, (items, images) in enumerate(zip(sets, greys, strict=True)):
+            t = _Tally()
+            if name == "as recorded" and recorded:  # analysed above in this run: not again
+                estimates = recorded[s][1]
+            else:
+                estimates = [analyse_image(alter(g, 0), mm_per_px=None) for g in images]
+            for item, e in zip(items, estimates, strict=True):
+                t.add(e, item, scale, paired=True)
+            parts.append(f"set {items[0].dataset} {t.figures()}, {t.low} unsure, {t.wrong} sure and wrong")
         print(f"  {name}: {'; '.join(parts)}", flush=True)

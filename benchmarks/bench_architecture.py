@@ -66,24 +66,24 @@ def read_grey(cv2: Any, path: Path) -> np.ndarray:
     return np.asarray(grey)
 
 
-def _accuracy() -> None:
+def _accuracy() -> list[tuple[list[Any], list[Any]]]:
+    """Prints the stills' figures; returns each set's items and estimates (the altered media's
+    "as recorded", not analysed twice)."""
     import cv2
 
     from benchmarks.observers import ROOT, dataset_1, dataset_2, dataset_4, each_against_the_others
 
     if not ROOT.is_dir():
         print(f"observer data not found at {ROOT}: accuracy not measured")
-        return
+        return []
     print("pennation as the observers measure it (alpha - beta): the fascicle's angle to the superficial aponeurosis (their beta), "
           "the command's pennation_deg; thickness between the inner edges, 8 % of the width in from the side where the fascicles reach the deep aponeurosis")
-    pooled_items: list[Any] = []
-    pooled_estimates: list[Any] = []
+    sets: list[tuple[list[Any], list[Any]]] = []
     for loader in (dataset_1, dataset_2, dataset_4):
         items = loader()
         start = time.perf_counter()
         estimates = [analyse_image(read_grey(cv2, item.image), mm_per_px=None) for item in items]
-        pooled_items.extend(items)
-        pooled_estimates.extend(estimates)
+        sets.append((items, estimates))
         ms = (time.perf_counter() - start) / max(len(items), 1) * 1000
         acc = accuracy(items, estimates)
         print(f"data set {items[0].dataset}: {len(items)} images, {acc['found']} measured, {ms:.0f} ms each; "
@@ -112,12 +112,14 @@ def _accuracy() -> None:
                   "average (the aponeuroses are not parallel)")
     # the issue's "on every image of data sets 1, 2 and 4" may be read as one pool as well as
     # set by set: both are printed, each with its own verdict
-    acc = accuracy(pooled_items, pooled_estimates)
+    pooled_items = [item for items, _e in sets for item in items]
+    acc = accuracy(pooled_items, [e for _i, estimates in sets for e in estimates])
     print(f"data sets 1, 2 and 4 as one pool ({len(pooled_items)} images, {acc['found']} measured): pennation RMSE "
           f"{acc['pennation_rmse']:.2f} deg (target <= {TARGETS['pennation_rmse']}: "
           f"{_met(acc['pennation_rmse'] <= TARGETS['pennation_rmse'])}); thickness RMSE {acc['thickness_rmse']:.1f} % "
           f"(target <= {TARGETS['thickness_rmse_pct']} %: {_met(acc['thickness_rmse'] <= TARGETS['thickness_rmse_pct'])}; "
           "set by set above)")
+    return sets
 
 
 def accuracy(items: list, estimates: list) -> dict[str, float]:  # type: ignore[type-arg]
@@ -305,13 +307,13 @@ def main() -> int:
     from benchmarks import altered, dataset3_figures
     from benchmarks.observer_clips import every_clip, report
 
-    _accuracy()
+    stills = _accuracy()
     repo = os.environ.get("TIMTRACK_REPO")
     dataset3_figures.report(Path(repo) if repo else None, TARGETS["pennation_rmse"], TARGETS["thickness_rmse_pct"])
     report(TARGETS)
     clips = os.environ.get("BAXTER_CLIPS")
     every_clip(Path(clips) if clips else None, TARGETS)
-    altered.report(Path(clips) if clips else None)
+    altered.report(Path(clips) if clips else None, stills or None)
     if CLIPS.is_dir():
         _drift(sorted(CLIPS.glob("*.mp4")))
     else:

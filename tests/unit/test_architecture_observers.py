@@ -266,7 +266,8 @@ def test_a_jpeg_export_reads_as_the_original(corpus: Path) -> None:
         assert abs(est.deep_pennation_deg - plain.deep_pennation_deg) <= 2.0, item.image.name
 
 
-def test_a_muscle_too_dark_to_count_as_texture_keeps_its_deep_aponeurosis_in_the_image(corpus: Path) -> None:  # noqa: ARG001
+@pytest.mark.usefixtures("corpus")
+def test_a_muscle_too_dark_to_count_as_texture_keeps_its_deep_aponeurosis_in_the_image() -> None:
     """S5_L20_325 (data set 1) with its grey levels darkened (gamma 1.6, another gain or grey
     map): its hypoechoic muscle no longer counts as texture, and the imaging area kept only
     the rows above it. The deep aponeurosis was lost, and two lines of the superficial band

@@ -256,4 +256,3 @@ def test_a_part_is_read_only_when_the_whole_band_is_unclear_and_the_part_clear()
     assert clearest_part(columns, 300, UNCLEAR_RATIO, right_clear, 200) is None  # clear enough whole
     assert clearest_part(columns, 300, 1.5, lambda keep: PART_GAIN * 1.5 - 0.1, 200) is None
     assert clearest_part(columns, 300, 1.5, right_clear, 10_000) is None  # parts too small to read
-
