@@ -108,6 +108,27 @@ def test_the_steepest_angle_still_measured_is_not_taken_for_the_peak() -> None:
     assert best_inside(lone) == 2  # a lone measured angle is all there is
 
 
+def test_a_second_orientation_nearly_as_strong_makes_the_reading_a_guess() -> None:
+    """Two peaks 7 degrees apart, the second 0.9 of the first (data set 1's S10_R20_125: 0.79,
+    read 6.3 degrees off the observers at confidence 0.64 while a rival had to lie more than 8
+    degrees away): which one the fascicles run at is a guess. A peak as near as a fascicle's
+    own spread is no rival, nor a far peak well below it."""
+    angles = np.arange(-40.0, 41.0, 1.0)
+
+    def peak(at: float, height: float, width: float = 1.5) -> np.ndarray:
+        return height * np.exp(-0.5 * ((angles - at) / width) ** 2)
+
+    two = peak(20.0, 1.0) + peak(27.0, 0.9) + 0.2
+    best = best_inside(two)
+    assert angles[best] == 20.0
+    assert distinct(angles, two, best) < 0.5
+    near = peak(20.0, 1.0) + peak(25.0, 0.6, 1.0) + 0.2  # a peak of its own, 5 degrees away
+    assert angles[best_inside(near)] == 20.0 and near[angles == 25.0] > near[angles == 24.0]
+    assert distinct(angles, near, best_inside(near)) == 1.0
+    far_and_low = peak(20.0, 1.0) + peak(-10.0, 0.3) + 0.2
+    assert distinct(angles, far_and_low, best_inside(far_and_low)) == 1.0
+
+
 NOISE_SEED, NOISE_SD = 3, 12.0
 
 

@@ -10,7 +10,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-RIVAL_DEG = 8.0  # another fascicle orientation this far from the best makes it ambiguous
+# another fascicle orientation more than this far from the best makes it ambiguous, three
+# times the 2 degree target and beyond one fascicle's own peak (1-2 degrees either side). At 8,
+# data set 1's S10_R20_125 read 6.3 degrees off at confidence 0.64 (its profile's other peak,
+# 7 degrees away, at 0.79 of its height), and data set 2's range of motion 452 under a darker
+# grey map (gamma 1.6) 5.6 degrees off at 1.00 (0.92, 7 degrees away). At 6, of the 659
+# observer images, figures and clip frames read alone, 11 go below 0.5 (that one wrong, 10
+# within 3 degrees of the observers: their profiles hold two peaks as well); clip mode reads
+# the 320 observed frames as before (docs/adr/0010)
+RIVAL_DEG = 6.0
 DEEP_WINDOW_DEG = 6.0  # the deep half's angle is looked for this near the whole band's
 DEEP_TIE = 0.95  # deep-half peaks this close to the best are a tie ...
 TIE_RAMP = 0.06  # ... counted in proportion over this band of heights around DEEP_TIE
