@@ -143,3 +143,22 @@ def test_an_unsure_pair_names_the_aponeurosis_to_check(lines: tuple[float, float
 
     found = Detection(AREA, SUPERFICIAL, DEEP, FASCICLE, min(0.4, lines[0] * lines[1]), 0.9, line_quality=lines)
     assert low_reason(found).startswith(f"{named} faint or broken")
+
+
+@pytest.mark.parametrize(("rival_deg", "says"), [(30.0, "steeper"), (16.0, "flatter")])
+def test_fascicles_unsure_between_two_directions_say_where_the_other_lies(rival_deg: float, says: str) -> None:
+    """Clear lines, and a second fascicle orientation nearly as clear as the one read: the row
+    says which way and how far the other lies from it (to the superficial aponeurosis), so the
+    sonographer knows what to check; without a rival, only that the fascicles are unclear."""
+    from annotator.dynamics.architecture.estimate import low_reason
+
+    flat = Line(0, 60, 399, 60)
+
+    def rising(deg: float) -> float:  # the screen slope of a line rising to the right
+        return -math.tan(math.radians(deg))
+
+    found = Detection(AREA, flat, flat.shifted(150.0), rising(22.0), 0.9, 0.3, fascicle_rival=rising(rival_deg))
+    assert low_reason(found) == (f"a second fascicle direction, {abs(rival_deg - 22.0):.0f} degrees {says}, "
+                                 "is nearly as clear: pennation and fascicle length uncertain")
+    plain = Detection(AREA, flat, flat.shifted(150.0), rising(22.0), 0.9, 0.3)
+    assert low_reason(plain).startswith("fascicles unclear")

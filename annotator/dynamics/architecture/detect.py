@@ -31,6 +31,7 @@ from annotator.dynamics.architecture.profile import (
     distinct,
     peak_ratio,
     refine_angle,
+    strongest_rival,
     towards_deep,
 )
 from annotator.dynamics.architecture.types import Line
@@ -257,12 +258,30 @@ def refine(work: Work, cand: Candidate, band: float = 4.0) -> tuple[Line, float]
     return Line(x0, y0, x1, y1), rms
 
 
+@dataclass(frozen=True)
+class Orientation:
+    """The fascicles' orientation between two aponeuroses (``fascicle_reading``)."""
+
+    slope: float | None  # screen dy/dx in image pixels
+    clarity: float  # 0..1
+    #: another orientation nearly as clear, that lowered ``clarity`` (``profile.distinct``):
+    #: its screen slope, or None
+    rival: float | None = None
+
+
 def fascicle_orientation(work: Work, superficial: Line, deep: Line,
                          step_deg: float = 1.0) -> tuple[float | None, float]:
+    """``fascicle_reading``'s slope and clarity."""
+    found = fascicle_reading(work, superficial, deep, step_deg)
+    return found.slope, found.clarity
+
+
+def fascicle_reading(work: Work, superficial: Line, deep: Line, step_deg: float = 1.0) -> Orientation:
     """The fascicle angle (screen slope dy/dx in image pixels) between the two lines: the
     dominant streak angle over ``FULL_BAND`` of the gap, read part of the way to its deep
-    half's (``profile.towards_deep``), and how clearly it stands out (0..1). ``step_deg`` > 1: a
-    quick look (choosing between pairs), the coarse dominant angle only."""
+    half's (``profile.towards_deep``), how clearly it stands out (0..1), and a rival
+    orientation nearly as clear. ``step_deg`` > 1: a quick look (choosing between pairs), the
+    coarse dominant angle only."""
     ridges = work.streaks
     h, w = ridges.shape
     xs = np.arange(w, dtype=np.float32)
@@ -272,14 +291,14 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
     yy = np.arange(h, dtype=np.float32)[:, None]
     mask = (yy > s0 + FULL_BAND[0] * gap) & (yy < s0 + FULL_BAND[1] * gap)
     if mask.sum() < MIN_MUSCLE_PX:
-        return None, 0.0
+        return Orientation(None, 0.0)
     ys, xs_in = np.nonzero(mask)
     values = ridges[ys, xs_in].astype(np.float64)
     apo_deg = math.degrees(math.atan(float((d0[-1] - d0[0]) / max(w - 1, 1))))
     angles = [a for a in np.arange(apo_deg - FASCICLE_MAX_DEG, apo_deg + FASCICLE_MAX_DEG + 0.01, step_deg)
               if abs(a - apo_deg) >= FASCICLE_MIN_DEG and abs(a) < 80]
     if not angles:
-        return None, 0.0
+        return Orientation(None, 0.0)
     dx = xs_in.astype(np.float64) - (w - 1) / 2.0
     yf = ys.astype(np.float64)
     peakedness = angular_profile(yf, dx, values, MIN_LINE_PX)
@@ -293,8 +312,11 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
         # (an orthanc-tests JPEG 2000) read 68.7 deg at confidence 0.55
         clarity = 0.0
     if step_deg > 1.0:  # a quick look: no refinement
-        return math.tan(math.radians(float(angles[i]))), clarity
-    clarity *= distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
+        return Orientation(math.tan(math.radians(float(angles[i]))), clarity)
+    share = distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
+    clarity *= share
+    k = strongest_rival(np.asarray(angles, np.float64), coarse, i) if share < 1.0 else None
+    rival = None if k is None else math.tan(math.radians(float(angles[k])))
     part = clearest_part(xs_in, w, coarse[i] / base, lambda keep: peak_ratio(
         angular_profile(yf[keep], dx[keep], values[keep], MIN_LINE_PX), angles), MIN_MUSCLE_PX)
     if part is not None:  # read where the fascicles are clear; the clarity stays the whole band's
@@ -307,7 +329,7 @@ def fascicle_orientation(work: Work, superficial: Line, deep: Line,
         deep_peakedness = angular_profile(yf[deep_px], dx[deep_px], values[deep_px], MIN_LINE_PX)
         best = towards_deep(best, deep_peakedness, lambda deg: deep_peakedness(deg, True), apo_deg=apo_deg)
     # working pixels are square and scaled alike in x and y: the slope holds in image pixels
-    return math.tan(math.radians(best)), clarity
+    return Orientation(math.tan(math.radians(best)), clarity, rival)
 
 
 def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:

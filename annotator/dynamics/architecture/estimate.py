@@ -18,7 +18,7 @@ from annotator.dynamics.architecture.detect import (
     Candidate,
     Work,
     crest_curve,
-    fascicle_orientation,
+    fascicle_reading,
     inner_edge,
     line_candidates,
     prepare,
@@ -67,6 +67,8 @@ class Detection:
     rivalled: bool = False
     #: each line's own clarity (superficial, deep), 0..1: a reason names the faint one
     line_quality: tuple[float, float] = (1.0, 1.0)
+    #: another fascicle orientation nearly as clear (``detect.Orientation.rival``): its slope
+    fascicle_rival: float | None = None
 
 
 def detect(grey: np.ndarray, roi: tuple[int, int, int, int] | None = None,
@@ -104,12 +106,14 @@ def _unsure(found: Detection) -> Detection:
 
 def _from_pair(work: Work, area: Area, pair: tuple[Candidate, Candidate]) -> Detection:
     (s_line, s_rms), (d_line, d_rms) = refine(work, pair[0]), refine(work, pair[1])
-    slope, clarity = fascicle_orientation(work, s_line, d_line)
+    fascicles = fascicle_reading(work, s_line, d_line)
+    slope = fascicles.slope
     q = [_line_quality(c.contrast, c.coverage, rms) for c, rms in zip(pair, (s_rms, d_rms), strict=True)]
     reach = 0.3 * (pair[1].row - pair[0].row)
     edges = (inner_edge(work, s_line, +1, reach), inner_edge(work, d_line, -1, reach))
-    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), clarity, edges,
-                     _local_deep(work, s_line, d_line, slope, edges, area), line_quality=(q[0], q[1]))
+    return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), fascicles.clarity, edges,
+                     _local_deep(work, s_line, d_line, slope, edges, area), line_quality=(q[0], q[1]),
+                     fascicle_rival=fascicles.rival)
 
 
 def _local_deep(work: Work, superficial: Line, deep: Line, slope: float | None,
@@ -305,7 +309,20 @@ def low_reason(found: Detection) -> str:
         return RIVALLED
     if found.apo_quality < 0.5:
         return _faint_lines(*found.line_quality)
+    if found.fascicle_rival is not None and found.fascicle_slope is not None:
+        return _two_directions(found.superficial, found.fascicle_slope, found.fascicle_rival)
     return "fascicles unclear: pennation and fascicle length uncertain"
+
+
+def _two_directions(superficial: Line, read: float, rival: float) -> str:
+    """Where a second fascicle direction lies from the one read (screen slopes), as the
+    sonographer checks it: steeper or flatter to the superficial aponeurosis, and by how much."""
+    def to_superficial(slope: float) -> float:
+        return acute_deg(math.degrees(math.atan(slope)) - math.degrees(math.atan(superficial.slope)))
+
+    apart = to_superficial(rival) - to_superficial(read)
+    return (f"a second fascicle direction, {abs(apart):.0f} degrees {'steeper' if apart > 0 else 'flatter'}, "
+            "is nearly as clear: pennation and fascicle length uncertain")
 
 
 def _faint_lines(superficial: float, deep: float) -> str:

@@ -187,16 +187,22 @@ def clearest_part(columns: np.ndarray, width: int, whole_ratio: float,
 
 def distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
     """1 when the best orientation stands alone, falling to 0 as the strongest other peak
-    (a local maximum more than ``RIVAL_DEG`` away) reaches its height. The steepest angles
-    still measured are no rival (``best_inside``): their spike (the noisy screen there) left
-    right readings at confidence 0.33."""
+    (``strongest_rival``) reaches its height."""
+    k = strongest_rival(angles, values, best)
+    if k is None or values[best] <= 0:
+        return 1.0
+    return float(np.clip((1.0 - values[k] / values[best]) / 0.4, 0.0, 1.0))
+
+
+def strongest_rival(angles: np.ndarray, values: np.ndarray, best: int) -> int | None:
+    """The index of the highest other local maximum more than ``RIVAL_DEG`` from ``best``, or
+    None. The steepest angles still measured are no rival (``best_inside``): their spike (the
+    noisy screen there) left right readings at confidence 0.33."""
     inner = values[1:-1]
     peaks = np.flatnonzero((inner >= values[:-2]) & (inner >= values[2:])) + 1
     edges = support_edges(values)
-    rivals = [values[k] for k in peaks if abs(angles[k] - angles[best]) > RIVAL_DEG and k not in edges]
-    if not rivals or values[best] <= 0:
-        return 1.0
-    return float(np.clip((1.0 - max(rivals) / values[best]) / 0.4, 0.0, 1.0))
+    rivals = [int(k) for k in peaks if abs(angles[k] - angles[best]) > RIVAL_DEG and k not in edges]
+    return max(rivals, key=lambda k: float(values[k])) if rivals else None
 
 
 def towards_deep(deg: float, deep_score: Callable[[float], float],
