@@ -95,12 +95,16 @@ class _Tally:
     thick: list[float] = field(default_factory=list)
     low: int = 0
     wrong: int = 0
+    wrong_names: list[str] = field(default_factory=list)  # which, to look at
 
-    def add(self, e: FrameArchitecture, item: Observed, scale: float, paired: bool = False) -> None:
+    def add(self, e: FrameArchitecture, item: Observed, scale: float, paired: bool = False, name: str = "") -> None:
         """``paired``: an image counts only where both values were read (as
-        ``bench_architecture.accuracy`` counts the stills); a clip frame counts each value."""
+        ``bench_architecture.accuracy`` counts the stills); a clip frame counts each value.
+        ``name``: the image or frame, listed when read wrong while sure."""
         self.low += e.confidence < 0.5
-        self.wrong += _sure_and_wrong(e, item, scale)
+        if _sure_and_wrong(e, item, scale):
+            self.wrong += 1
+            self.wrong_names.append(name)
         if paired and (e.pennation_deg is None or e.thickness is None):
             return
         if e.pennation_deg is not None:
@@ -137,13 +141,13 @@ def report_clips(folder: Path | None) -> None:
             altered = [alter(g, k) for k, g in enumerate(grey)]
             res = analyse_sequence(altered.__getitem__, range(len(altered)), mm_per_px=None)
             for k, item in zip(observed, items, strict=True):
-                tallies[name].add(res[k], item, scale)
+                tallies[name].add(res[k], item, scale, name=f"{path.stem} frame {k}")
     frames = sum(len(data[p.name][0]) for p in paths)
     print(f"clip mode on altered copies of {len(paths)} observed clips ({frames} frames; no target, "
           f"wrong = more than {WRONG_DEG:g} deg or {WRONG_PCT:g} % off):")
     for name, t in tallies.items():
         print(f"  {name}: pennation RMSE {rms(np.array(t.pen)):.2f} deg, thickness {rms(np.array(t.thick)):.1f} %; "
-              f"{t.low} frames below confidence 0.5; {t.wrong} sure and wrong")
+              f"{t.low} frames below confidence 0.5; {t.wrong} sure and wrong{_named(t.wrong_names)}")
 
 
 def report_stills(recorded: Estimated | None = None) -> None:
@@ -159,7 +163,7 @@ def report_stills(recorded: Estimated | None = None) -> None:
     table = alterations()
     for name in STILL_ALTERATIONS:
         alter, scale = table[name]
-        parts = []
+        parts, wrong = [], []
         for s, (items, images) in enumerate(zip(sets, greys, strict=True)):
             t = _Tally()
             if name == "as recorded" and recorded:  # analysed above in this run: not again
@@ -167,6 +171,12 @@ def report_stills(recorded: Estimated | None = None) -> None:
             else:
                 estimates = [analyse_image(alter(g, 0), mm_per_px=None) for g in images]
             for item, e in zip(items, estimates, strict=True):
-                t.add(e, item, scale, paired=True)
+                t.add(e, item, scale, paired=True, name=item.image.stem)
             parts.append(f"set {items[0].dataset} {t.figures()}, {t.low} unsure, {t.wrong} sure and wrong")
-        print(f"  {name}: {'; '.join(parts)}", flush=True)
+            wrong += t.wrong_names
+        print(f"  {name}: {'; '.join(parts)}{_named(wrong)}", flush=True)
+
+
+def _named(names: list[str]) -> str:
+    """The images or frames read wrong while sure, in brackets (nothing when none)."""
+    return f" ({', '.join(names)})" if names else ""

@@ -3,6 +3,8 @@ each alteration does what its name says, and keeps a frame the analysis can read
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from annotator.media.bmode_area import imaging_area
@@ -46,3 +48,24 @@ def test_mirrored_and_rescaled_are_what_they_say() -> None:
     lighter = table["lighter (gamma 0.7)"][0](screen, 0)
     assert darker.mean() < screen.mean() < lighter.mean() and screen.mean() < brighter.mean()
     assert set(STILL_ALTERATIONS) <= set(table)
+
+
+def test_a_tally_names_what_it_read_wrong_while_sure() -> None:
+    """The bench lists the images and frames read more than 5 deg or 15 % off while sure, to be
+    looked at; unsure or right ones are counted, not named."""
+    from annotator.dynamics.architecture.types import FrameArchitecture
+    from benchmarks.altered import _named, _Tally
+    from benchmarks.observers import Observed
+
+    item = Observed(Path("x.png"), "1", [20.0], [0.0], [200.0])  # pennation 20 deg, 200 px
+
+    def read(pen: float, thick: float, conf: float) -> FrameArchitecture:
+        return FrameArchitecture(0, None, None, None, None, None, pen, 0.0, thick, None, None, "px", conf, None, 0.0)
+
+    t = _Tally()
+    t.add(read(20.5, 201.0, 0.9), item, 1.0, name="right")
+    t.add(read(27.0, 200.0, 0.9), item, 1.0, name="sure and wrong")
+    t.add(read(27.0, 200.0, 0.3), item, 1.0, name="unsure")
+    t.add(read(20.0, 240.0, 0.6), item, 1.0, name="too thick")
+    assert (t.wrong, t.low) == (2, 1)
+    assert _named(t.wrong_names) == " (sure and wrong, too thick)" and _named([]) == ""
