@@ -313,9 +313,10 @@ def fascicle_reading(work: Work, superficial: Line, deep: Line, step_deg: float 
         clarity = 0.0
     if step_deg > 1.0:  # a quick look: no refinement
         return Orientation(math.tan(math.radians(float(angles[i]))), clarity)
-    share = distinct(np.asarray(angles, np.float64), coarse, i)  # another one nearly as strong
+    swept = np.asarray(angles, np.float64)
+    share = distinct(swept, coarse, i)  # another one nearly as strong
     clarity *= share
-    k = strongest_rival(np.asarray(angles, np.float64), coarse, i) if share < 1.0 else None
+    k = strongest_rival(swept, coarse, i) if share < 1.0 else None
     rival = None if k is None else math.tan(math.radians(float(angles[k])))
     part = clearest_part(xs_in, w, coarse[i] / base, lambda keep: peak_ratio(
         angular_profile(yf[keep], dx[keep], values[keep], MIN_LINE_PX), angles), MIN_MUSCLE_PX)
