@@ -25,10 +25,10 @@ import cv2
 import numpy as np
 
 from annotator.dynamics.architecture.profile import (
+    alone_beside,
     angular_profile,
     best_inside,
     clearest_part,
-    distinct,
     peak_ratio,
     refine_angle,
     strongest_rival,
@@ -313,11 +313,10 @@ def fascicle_reading(work: Work, superficial: Line, deep: Line, step_deg: float 
         clarity = 0.0
     if step_deg > 1.0:  # a quick look: no refinement
         return Orientation(math.tan(math.radians(float(angles[i]))), clarity)
-    swept = np.asarray(angles, np.float64)
-    share = distinct(swept, coarse, i)  # another one nearly as strong
+    k = strongest_rival(np.asarray(angles, np.float64), coarse, i)
+    share = alone_beside(coarse, i, k)  # another one nearly as strong
     clarity *= share
-    k = strongest_rival(swept, coarse, i) if share < 1.0 else None
-    rival = None if k is None else math.tan(math.radians(float(angles[k])))
+    rival = math.tan(math.radians(float(angles[k]))) if k is not None and share < 1.0 else None
     part = clearest_part(xs_in, w, coarse[i] / base, lambda keep: peak_ratio(
         angular_profile(yf[keep], dx[keep], values[keep], MIN_LINE_PX), angles), MIN_MUSCLE_PX)
     if part is not None:  # read where the fascicles are clear; the clarity stays the whole band's

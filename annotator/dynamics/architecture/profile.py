@@ -188,10 +188,14 @@ def clearest_part(columns: np.ndarray, width: int, whole_ratio: float,
 def distinct(angles: np.ndarray, values: np.ndarray, best: int) -> float:
     """1 when the best orientation stands alone, falling to 0 as the strongest other peak
     (``strongest_rival``) reaches its height."""
-    k = strongest_rival(angles, values, best)
-    if k is None or values[best] <= 0:
+    return alone_beside(values, best, strongest_rival(angles, values, best))
+
+
+def alone_beside(values: np.ndarray, best: int, rival: int | None) -> float:
+    """``distinct``, the strongest rival's index (or None) found already."""
+    if rival is None or values[best] <= 0:
         return 1.0
-    return float(np.clip((1.0 - values[k] / values[best]) / 0.4, 0.0, 1.0))
+    return float(np.clip((1.0 - values[rival] / values[best]) / 0.4, 0.0, 1.0))
 
 
 def strongest_rival(angles: np.ndarray, values: np.ndarray, best: int) -> int | None:
