@@ -240,7 +240,7 @@ def paint_scene(painter: QPainter, scene: FrameScene, image_to_device: QTransfor
         painter.setWorldTransform(base)
         # smooth image scaling slows the raster engine's fills and strokes 1.5-2x: images only
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, not options.draft)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
         m = Metrics(options.symbol_scale)
         if options.region_outlines:

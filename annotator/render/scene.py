@@ -67,4 +67,7 @@ class RenderOptions:
     pixelated: bool = False  # nearest-neighbour magnification (screen zoom to inspect pixels)
     #: a warning sign and a few words on a value that is not in mm on a calibrated image
     value_warnings: bool = True
+    #: the screen while a clip plays: shapes without antialiasing (a quarter of a frame's paint
+    #: time with 20 annotations, ADR 0007); the frame it stops on, and every export, in full
+    draft: bool = False
     # non-square pixels are the transform's business (``render.transform``), not an option

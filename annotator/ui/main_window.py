@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
         c.current_media_changed.connect(lambda _m: self._update_hidden_note())
         c.visibility.changed.connect(self._update_hidden_note)
         c.current_media_changed.connect(lambda _m: self.playback.pause())
+        self.playback.playing_changed.connect(self.viewer.set_playing)
         self.viewer.hint.connect(lambda text: self.statusBar().showMessage(text))
         self.viewer.display_changed.connect(self._display_changed)
         self.viewer.context_menu_requested.connect(self.annotation_menu.popup)

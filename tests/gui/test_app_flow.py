@@ -94,8 +94,10 @@ def test_play_step_first_last(qtbot: QtBot, window: MainWindow, clip_path: Path,
     with qtbot.waitSignal(window.playback.playing_changed, timeout=2000):
         window.action_by_id["play"].trigger()
     qtbot.waitUntil(lambda: c.current_frame >= 3, timeout=5000)
+    assert window.viewer.render_options().draft  # shapes in draft while it plays (ADR 0007)
     window.action_by_id["play"].trigger()
     assert not window.playback.playing
+    assert not window.viewer.render_options().draft  # the frame it stops on, in full
     assert window.playback.shown >= 3
     window.viewer.setFocus()
     QTest.keyClick(window, Qt.Key.Key_Home)

@@ -387,7 +387,9 @@ def test_real_clips_of_different_rates_play_in_step(qtbot: QtBot, corpus: Path) 
                         timeout=15_000)
         pair.playback.play()
         qtbot.waitUntil(lambda: pair.playback.shown >= 3, timeout=15_000)
+        assert all(s.viewer.render_options().draft for s in pair.sides)  # both sides in draft
         pair.playback.pause()
+        assert not any(s.viewer.render_options().draft for s in pair.sides)
         phase = pair.playback.phase
         assert [s.frame for s in pair.sides] == [frame_at_phase(m, phase) for m in medias if m is not None]
         pair.close()

@@ -232,3 +232,22 @@ def test_paint_scene_says_where_each_label_went(grey_frame: np.ndarray, calibrat
     boxes = paint_scene(painter, scene, ImageTransform.scaled((0, 0, 160, 120), 1.0).to_device(), BARE)
     painter.end()
     assert [ident for ident, _ in boxes] == ["t1"]
+
+
+def test_a_playing_clips_draft_draws_shapes_without_blending_their_edges(calibration: Calibration) -> None:
+    """``RenderOptions.draft`` (the screen while a clip plays): a slanted caliper is drawn in
+    its colour and its dark outline only; the full paint (a paused frame, every export)
+    blends its edges into the image."""
+    flat = np.full((120, 160, 3), 90, np.uint8)
+    slanted = Annotation.single("a1", "m1", "line", 0, [(20, 20), (140, 100)])
+    scene = FrameScene(flat, 0, 0.0, [slanted], calibration)
+
+    def shades(options: RenderOptions) -> set[tuple[int, ...]]:
+        out = qimage_to_numpy(render_scene(scene, options))
+        return {tuple(int(v) for v in p) for p in out[changed(out, flat)]}
+
+    draft = shades(RenderOptions(scale_bar=False, show_values=False, show_labels=False, draft=True))
+    full = shades(BARE)
+    assert 1 <= len(draft) <= 2  # the caliper's yellow and the outline's near-black
+    assert len(full) > 10
+    assert not RenderOptions().draft  # exports build their options without it

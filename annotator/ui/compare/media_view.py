@@ -99,6 +99,7 @@ class MediaComparison(QWidget):
         for side, frame in zip(self.sides, frames, strict=True):
             self.sync.add(side.viewer, frame)
             side.viewer.play_toggle_requested.connect(self.playback.toggle)
+            self.playback.playing_changed.connect(side.viewer.set_playing)
         link_display([s.viewer for s in self.sides])
         row = QHBoxLayout()
         for side in self.sides:
