@@ -168,3 +168,20 @@ def test_the_band_is_matched_where_its_look_lies_at_any_pixel_density(scale: flo
         moved = structure_lines.match_band(img, (line[0][0], 256.0 + off), (line[1][0], 256.0 + off), look, scale)
         assert moved is not None
         assert abs(moved[0][1] - 256.0) < 0.2 and abs(moved[1][1] - 256.0) < 0.2, (off, moved)
+
+
+def test_the_robust_line_fits_as_polyfit_does_and_drops_an_outlier() -> None:
+    """``_robust_line``'s closed-form fit (a followed frame fits a dozen lines) gives
+    ``np.polyfit``'s line, and a sample far off the line is left out."""
+    rng = np.random.default_rng(4)
+    t = np.linspace(0.0, 1.0, structure_lines.SAMPLES)
+    offsets = 3.0 - 5.0 * t + rng.normal(0.0, 0.2, t.size)
+    slope, at0 = structure_lines._line_fit(t, offsets)
+    assert np.allclose((slope, at0), np.polyfit(t, offsets, 1), atol=1e-9)
+    offsets[7] += 12.0
+    fitted = structure_lines._robust_line(t, offsets, 1.0)
+    assert fitted is not None
+    (o0, o1), keep = fitted
+    assert not keep[7] and keep.sum() == t.size - 1
+    assert np.allclose((o0, o1), np.polyval(np.polyfit(t[keep], offsets[keep], 1), [0.0, 1.0]), atol=1e-9)
+    assert abs(o0 - 3.0) < 0.3 and abs(o1 + 2.0) < 0.3
