@@ -94,8 +94,11 @@ class _Tally:
     pen: list[float] = field(default_factory=list)
     thick: list[float] = field(default_factory=list)
     low: int = 0
-    wrong: int = 0
-    wrong_names: list[str] = field(default_factory=list)  # which, to look at
+    wrong_names: list[str] = field(default_factory=list)  # read wrong while sure: which, to look at
+
+    @property
+    def wrong(self) -> int:
+        return len(self.wrong_names)
 
     def add(self, e: FrameArchitecture, item: Observed, scale: float, paired: bool = False, name: str = "") -> None:
         """``paired``: an image counts only where both values were read (as
@@ -103,7 +106,6 @@ class _Tally:
         ``name``: the image or frame, listed when read wrong while sure."""
         self.low += e.confidence < 0.5
         if _sure_and_wrong(e, item, scale):
-            self.wrong += 1
             self.wrong_names.append(name)
         if paired and (e.pennation_deg is None or e.thickness is None):
             return
