@@ -93,7 +93,7 @@ def _accuracy() -> list[tuple[list[Any], list[Any]]]:
               "(a human reader's own distance from the others, for the figures below)")
         print(f"  pennation RMSE {acc['pennation_rmse']:.2f} deg (bias {acc['pennation_bias']:+.2f}; target <= "
               f"{TARGETS['pennation_rmse']}: {_met(acc['pennation_rmse'] <= TARGETS['pennation_rmse'])}); thickness RMSE "
-              f"{acc['thickness_rmse']:.1f} % (bias {acc['thickness_bias']:+.1f}; target <= {TARGETS['thickness_rmse_pct']} %: "
+              f"{acc['thickness_rmse']:.2f} % (bias {acc['thickness_bias']:+.1f}; target <= {TARGETS['thickness_rmse_pct']} %: "
               f"{_met(acc['thickness_rmse'] <= TARGETS['thickness_rmse_pct'])})")
         if acc["confident"]:
             print(f"  the {acc['confident']} images with confidence >= 0.5: pennation RMSE {acc['confident_pennation_rmse']:.2f} "
@@ -116,7 +116,7 @@ def _accuracy() -> list[tuple[list[Any], list[Any]]]:
     acc = accuracy(pooled_items, [e for _i, estimates in sets for e in estimates])
     print(f"data sets 1, 2 and 4 as one pool ({len(pooled_items)} images, {acc['found']} measured): pennation RMSE "
           f"{acc['pennation_rmse']:.2f} deg (target <= {TARGETS['pennation_rmse']}: "
-          f"{_met(acc['pennation_rmse'] <= TARGETS['pennation_rmse'])}); thickness RMSE {acc['thickness_rmse']:.1f} % "
+          f"{_met(acc['pennation_rmse'] <= TARGETS['pennation_rmse'])}); thickness RMSE {acc['thickness_rmse']:.2f} % "
           f"(target <= {TARGETS['thickness_rmse_pct']} %: {_met(acc['thickness_rmse'] <= TARGETS['thickness_rmse_pct'])}; "
           "set by set above)")
     return sets

@@ -100,10 +100,10 @@ def test_the_row_gives_alpha_minus_beta_and_the_angle_to_the_deep_aponeurosis() 
 def test_a_grey_layer_under_the_aponeurosis_is_not_counted_as_band() -> None:
     """Under some vastus lateralis' superficial aponeurosis lies a grey layer, brighter than
     the muscle below (data set 1, subject 5): the band's edge stays near its bright crest
-    (``MAX_EDGE`` working px), where the observers mark it, not at the layer's far end."""
+    (``MAX_EDGE_SUPERFICIAL`` working px), where the observers mark it, not at the layer's far end."""
     import numpy as np
 
-    from annotator.dynamics.architecture.detect import MAX_EDGE, WORK_WIDTH
+    from annotator.dynamics.architecture.detect import MAX_EDGE_SUPERFICIAL, WORK_WIDTH
 
     plain = muscle_image(fascicle_deg=25.0, s_deg=0.0, d_deg=0.0)
     yy = np.arange(plain.shape[0], dtype=np.float32)[:, None]
@@ -112,7 +112,7 @@ def test_a_grey_layer_under_the_aponeurosis_is_not_counted_as_band() -> None:
     clean, grey = analyse_image(plain, mm_per_px=None), analyse_image(layered, mm_per_px=None)
     assert clean.superficial is not None and grey.superficial is not None
     assert abs(grey.superficial.y_at(240) - 80.0) < 3.0  # the crest is found where it is
-    limit = MAX_EDGE * plain.shape[1] / WORK_WIDTH  # image px (the area spans the image)
+    limit = MAX_EDGE_SUPERFICIAL * plain.shape[1] / WORK_WIDTH  # image px (the area spans the image)
     assert clean.edges[0] < limit - 2.0  # a plain band's edge lies inside the limit ...
     assert grey.edges[0] <= limit + 0.5  # ... a layered one's is held at it (21 px down without)
     assert clean.thickness is not None and grey.thickness is not None

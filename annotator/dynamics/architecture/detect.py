@@ -62,10 +62,13 @@ EDGE_LEVEL = 0.35
 # working px: a band's muscle-side edge lies at most this far from its crest. Under some
 # vastus lateralis' superficial aponeurosis lies a grey layer brighter than the muscle below,
 # and the walk to EDGE_LEVEL went through it (up to 20 working px, 29 image px) while the
-# observers marked the bright band's edge (data set 1's sure images 3.7 -> 3.3 % thick; data
-# sets 2, 3 and 4 are unchanged: their edges lie within it; 6 moved set 2 1.9 -> 1.7 %, 10
-# left set 1 at 3.4 %)
-MAX_EDGE = 8.0
+# observers marked the bright band's edge. The deep band has no such layer: at 8 the
+# observers' own deep points (data set 1's dpoint) lie 0.2 px from our deep edge, their
+# superficial ones (spoint) 3.6 px above our superficial edge; at 6 for the superficial edge
+# data sets 1 / 2 / 4 read 3.18 -> 3.01 / 1.83 -> 1.69 / 1.79 -> 1.79 % (data set 3 and the
+# corpus clips' drift unchanged; 6 on the deep side too: set 1 3.09, its bias +0.2 %)
+MAX_EDGE_SUPERFICIAL = 6.0
+MAX_EDGE = 8.0  # the deep band's
 
 
 @dataclass(frozen=True)
@@ -339,12 +342,13 @@ def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:
     return ((yimg - work.area.y0 + 0.5) * work.scale - 0.5).astype(np.float32)
 
 
-def inner_edge(work: Work, line: Line, towards: int, reach: float) -> float:
+def inner_edge(work: Work, line: Line, towards: int, reach: float, cap: float = MAX_EDGE) -> float:
     """How far (image pixels, vertically, >= 0) the muscle-side edge of the bright band
     along ``line`` lies from its crest: in each column, the first row from the crest towards
     the muscle (``towards`` +1 = down, -1 = up) where the brightness falls below
     ``EDGE_LEVEL`` of the way from the muscle to the band's peak; the median over the
-    columns where the band stands out. Muscle thickness is measured between these edges, as observers mark it."""
+    columns where the band stands out, at most ``cap`` working px. Muscle thickness is measured
+    between these edges, as observers mark it."""
     grey = work.grey
     h, w = grey.shape
     xs = np.arange(w, dtype=np.float32)
@@ -369,7 +373,7 @@ def inner_edge(work: Work, line: Line, towards: int, reach: float) -> float:
     after = profile[first[cols], cols]
     before = profile[first[cols] - 1, cols]
     frac = np.clip((before - half[cols]) / np.maximum(before - after, 1e-6), 0.0, 1.0)
-    return float(min(MAX_EDGE, max(0.0, np.median(first[cols] - 1 + frac)))) / work.scale
+    return float(min(cap, max(0.0, np.median(first[cols] - 1 + frac)))) / work.scale
 
 
 def weighted_line(xs: np.ndarray, ys: np.ndarray, weight: np.ndarray) -> tuple[float, float] | None:
