@@ -44,8 +44,16 @@ class _Tee:
 
 
 def missed(lines: list[str]) -> list[str]:
-    """The printed lines that give a target as not met."""
-    return [line.strip() for line in lines if MISSED.search(line)]
+    """The printed lines that give a target as not met. An indented line is one item of the
+    unindented line above it (a clip, a data set): that line's name comes first."""
+    out, heading = [], ""
+    for line in lines:
+        if line and not line[0].isspace():
+            heading = line.split(":", 1)[0] if ":" in line else ""
+        if MISSED.search(line):
+            indented = line[:1].isspace() and heading and len(heading) <= 60
+            out.append(f"{heading}: {line.strip()}" if indented else line.strip())
+    return out
 
 
 def main(argv: list[str], load: Callable[[str], ModuleType] = importlib.import_module) -> int:

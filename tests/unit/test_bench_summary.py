@@ -27,6 +27,11 @@ def test_the_lines_of_missed_targets_are_picked_by_their_verdict() -> None:
     lines = ["speed 53.4 fps (target >= 25: met)", "structure tracking 72 fps (target >= 100: NOT met)",
              "export 2.03x: FAIL", "decode 0.91x: PASS", "the figures met the eye", "FAILED nothing"]
     assert missed(lines) == ["structure tracking 72 fps (target >= 100: NOT met)", "export 2.03x: FAIL"]
+    # an indented line is named by the clip or data set it belongs to
+    per_clip = ["p6_passive.mp4: 394 frames; ends detected on their own", "  drift +0.72 mm (target 0.3: NOT met)",
+                "  speed: met", "data set 1: 153 images", "  thickness RMSE 3.01 % (target <= 3.0 %: NOT met)"]
+    assert missed(per_clip) == ["p6_passive.mp4: drift +0.72 mm (target 0.3: NOT met)",
+                                "data set 1: thickness RMSE 3.01 % (target <= 3.0 %: NOT met)"]
 
 
 def test_a_missed_target_printed_by_a_module_that_returns_0_fails_the_run(capsys: pytest.CaptureFixture[str]) -> None:
