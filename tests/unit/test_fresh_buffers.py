@@ -40,3 +40,22 @@ def test_another_shape_starts_over() -> None:
     assert pool._ready.qsize() == 0  # the old shape's buffers were let go
     pool.close()
     assert not _helper_running(pool)
+
+
+def test_closing_does_not_wait_for_a_helper_blocked_on_a_full_queue() -> None:
+    """Closing a clip (switching media in a case) must not stall: a helper waiting to hand
+    over a buffer used to be seen stopping only at its put's 0.25 s time-out."""
+    took = []
+    for _ in range(3):
+        pool = FreshBuffers(depth=2)
+        for _ in range(2):
+            pool.take((64, 64, 3), np.dtype(np.uint8))
+        deadline = time.monotonic() + 5
+        while pool._ready.qsize() < 2 and time.monotonic() < deadline:  # full: the helper waits
+            time.sleep(0.01)
+        time.sleep(0.05)  # well inside its put's wait
+        start = time.perf_counter()
+        pool.close()
+        took.append(time.perf_counter() - start)
+        assert not _helper_running(pool) and pool._ready.qsize() == 0
+    assert max(took) < 0.05, took
