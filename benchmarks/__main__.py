@@ -38,6 +38,9 @@ class _Tee:
     def flush(self) -> None:
         self.out.flush()
 
+    def __getattr__(self, name: str) -> object:  # encoding, isatty, fileno: the real stream's
+        return getattr(self.out, name)
+
     def every_line(self) -> list[str]:
         """The lines written, the last one even without its newline."""
         return self.lines + ([self._partial] if self._partial else [])

@@ -15,6 +15,9 @@ def _module(lines: list[str], status: int = 0) -> ModuleType:
     module = ModuleType("fake")
 
     def run() -> int:
+        import sys
+
+        assert sys.stdout.encoding  # the stream's other attributes are the real one's
         for line in lines:
             print(line)
         return status
