@@ -182,11 +182,11 @@ def _strength(wide: np.ndarray, offsets: np.ndarray, rows: np.ndarray, spread: f
     at = wide[rows]
     top = np.nanmax(at[:, search], axis=1)
     flanks = at[:, flank_at]
-    level = np.full(len(rows), np.nan)
+    level = top.astype(np.float64)  # a profile with no flank inside the image stands out by nothing
     seen = np.isfinite(flanks).any(axis=1)
     if seen.any():
         level[seen] = np.nanmedian(flanks[seen], axis=1)
-    contrast = (top - np.where(np.isnan(level), top, level)) / noise
+    contrast = (top - level) / noise
     return float(np.clip((np.median(contrast) - CONTRAST_LOW) / (CONTRAST_HIGH - CONTRAST_LOW), 0.0, 1.0))
 
 
@@ -237,28 +237,32 @@ def match_band(img: np.ndarray, p: Pt, q: Pt, look: np.ndarray, scale: float) ->
 def _robust_line(ft: np.ndarray, fo: np.ndarray, scale: float) -> tuple[tuple[float, float], np.ndarray] | None:
     """The offsets ``fo`` found at positions ``ft`` (0..1 along the segment) fitted with a
     line, outliers beyond 2.5 median absolute deviations dropped: (offset at 0, offset at 1)
-    and which samples were kept; None where fewer than 4 remain."""
+    and which samples were kept; None where fewer than 4 remain (or they do not span a line)."""
     if len(ft) < 4:
         return None
     keep = np.ones(len(ft), bool)
     for _ in range(3):
-        slope, at0 = _line_fit(ft[keep], fo[keep])
+        fit = _line_fit(ft[keep], fo[keep])
+        if fit is None:
+            return None
+        slope, at0 = fit
         resid = fo - (at0 + slope * ft)
         mad = float(np.median(np.abs(resid[keep]))) + 0.25 * scale
         keep = np.abs(resid) <= 2.5 * 1.4826 * mad
         if keep.sum() < 4:
             return None
-    slope, at0 = _line_fit(ft[keep], fo[keep])
+    fit = _line_fit(ft[keep], fo[keep])
+    if fit is None:
+        return None
+    slope, at0 = fit
     return (at0, at0 + slope), keep
 
 
-def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
     """(slope, intercept) of the least-squares line, as ``np.polyfit(x, y, 1)`` gives them, in
-    the architecture's closed form (a tenth of polyfit's time; called a dozen times a frame).
-    ``x`` holds at least two distinct values (positions along a segment)."""
-    fit = weighted_line(x, y, np.ones(len(x)))
-    assert fit is not None
-    return fit
+    the architecture's closed form (a tenth of polyfit's time; called a dozen times a frame);
+    None without two distinct positions ``x``."""
+    return weighted_line(x, y, np.ones(len(x)))
 
 
 def _crest(img: np.ndarray, p: Pt, q: Pt, spread: float, merged: np.ndarray,

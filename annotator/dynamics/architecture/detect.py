@@ -342,7 +342,7 @@ def _work_y(work: Work, line: Line, xs: np.ndarray) -> np.ndarray:
     return ((yimg - work.area.y0 + 0.5) * work.scale - 0.5).astype(np.float32)
 
 
-def inner_edge(work: Work, line: Line, towards: int, reach: float, cap: float = MAX_EDGE) -> float:
+def inner_edge(work: Work, line: Line, towards: int, reach: float, cap: float) -> float:
     """How far (image pixels, vertically, >= 0) the muscle-side edge of the bright band
     along ``line`` lies from its crest: in each column, the first row from the crest towards
     the muscle (``towards`` +1 = down, -1 = up) where the brightness falls below

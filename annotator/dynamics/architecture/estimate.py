@@ -15,6 +15,7 @@ from annotator.case.architecture_geometry import thickness as marked_thickness
 from annotator.dynamics.architecture.bend import MAX_BEND
 from annotator.dynamics.architecture.detect import (
     FASCICLE_MIN_DEG,
+    MAX_EDGE,
     MAX_EDGE_SUPERFICIAL,
     Candidate,
     Work,
@@ -111,7 +112,7 @@ def _from_pair(work: Work, area: Area, pair: tuple[Candidate, Candidate]) -> Det
     slope = fascicles.slope
     q = [_line_quality(c.contrast, c.coverage, rms) for c, rms in zip(pair, (s_rms, d_rms), strict=True)]
     reach = 0.3 * (pair[1].row - pair[0].row)
-    edges = (inner_edge(work, s_line, +1, reach, MAX_EDGE_SUPERFICIAL), inner_edge(work, d_line, -1, reach))
+    edges = (inner_edge(work, s_line, +1, reach, MAX_EDGE_SUPERFICIAL), inner_edge(work, d_line, -1, reach, MAX_EDGE))
     return Detection(area, s_line, d_line, slope, math.sqrt(q[0] * q[1]), fascicles.clarity, edges,
                      _local_deep(work, s_line, d_line, slope, edges, area), line_quality=(q[0], q[1]),
                      fascicle_rival=fascicles.rival)
